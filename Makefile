@@ -1,0 +1,104 @@
+# prefpipe — build every executable the machine can build.
+#
+#   make            bin/* (CUDA objects too where nvcc exists)
+#   make test       C unit tests + bats suites (CPU only, minutes)
+#   make asan       the same tests against an AddressSanitizer/UBSan build
+#   make bench      speed benchmarks (tests/bench/*.sh), beside references
+#   make install    PREFIX=/usr/local: binaries, man pages, schemas
+#
+# Every filters/NAME.c becomes bin/NAME linked with build/libprefpipe.a
+# (all of lib/*.c plus the schemas compiled in); tests/unit/NAME.c becomes
+# build/tests/NAME.  New files are picked up by the wildcards below.
+
+CC       ?= cc
+BUILD    ?= build
+BIN      ?= bin
+PREFIX   ?= /usr/local
+OPT      ?= -O2
+CFLAGS   ?= $(OPT) -g
+WARN      = -Wall -Wextra -Wno-unused-parameter
+CPPFLAGS += -Ilib -D_GNU_SOURCE
+ALL_CFLAGS = -std=c11 $(WARN) -fopenmp $(CFLAGS) $(XCFLAGS)
+LDLIBS    = -lmsgpackc -lzmq -ljansson -lpcre2-8 -lopenblas -lz -lm -fopenmp $(XLDFLAGS)
+
+NVCC     ?= /usr/local/cuda/bin/nvcc
+CUDA     ?= $(if $(wildcard $(NVCC)),1,0)
+CUDA_SRC  = $(wildcard lib/cuda/*.cu)
+ifeq ($(CUDA),1)
+ifneq ($(CUDA_SRC),)
+CPPFLAGS += -DPREFPIPE_CUDA
+NVFLAGS  ?= -O2 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+CUDA_OBJ  = $(CUDA_SRC:lib/cuda/%.cu=$(BUILD)/cuda/%.o)
+LDLIBS   += -L/usr/local/cuda/lib64 -lcublas -lcudart -Wl,-rpath,/usr/local/cuda/lib64
+endif
+endif
+
+LIB_SRC   = $(wildcard lib/*.c)
+LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/gen/schemas_gen.o
+LIB_A     = $(BUILD)/libprefpipe.a
+PROGS     = $(patsubst filters/%.c,$(BIN)/%,$(wildcard filters/*.c))
+UNIT      = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
+SCHEMAS   = $(wildcard schemas/*.json)
+HEADERS   = $(wildcard lib/*.h)
+
+all: $(PROGS) $(UNIT)
+
+$(BUILD)/lib/%.o: lib/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/schemas_gen.c: $(SCHEMAS) tools/embed-schemas.sh
+	@mkdir -p $(@D)
+	sh tools/embed-schemas.sh $@ $(SCHEMAS)
+
+$(BUILD)/gen/schemas_gen.o: $(BUILD)/gen/schemas_gen.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/cuda/%.o: lib/cuda/%.cu $(HEADERS)
+	@mkdir -p $(@D)
+	$(NVCC) $(NVFLAGS) -Ilib -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ) $(CUDA_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/%: filters/%.c $(LIB_A) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
+# ---- tests ----
+BATS      ?= bats
+BATS_FILES = $(wildcard tests/*.bats)
+
+test: all
+	@PREFPIPE_BIN=$(abspath $(BIN)) PREFPIPE_BUILD=$(abspath $(BUILD)) sh tests/run-tests.sh $(TESTS)
+
+asan:
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
+	  XCFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  XLDFLAGS="-fsanitize=address,undefined" test
+
+bench: all
+	@PREFPIPE_BIN=$(abspath $(BIN)) sh tests/bench/run.sh $(BENCH)
+
+# ---- install ----
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+	  $(DESTDIR)$(PREFIX)/share/prefpipe/schemas $(DESTDIR)$(PREFIX)/share/prefpipe/pipelines
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(wildcard man/man1/*.1) $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(wildcard man/man5/*.5) $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 644 $(wildcard man/man7/*.7) $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 644 $(SCHEMAS) $(DESTDIR)$(PREFIX)/share/prefpipe/schemas
+	$(if $(wildcard pipelines/*),install -m 755 $(wildcard pipelines/*) $(DESTDIR)$(PREFIX)/share/prefpipe/pipelines)
+
+clean:
+	rm -rf $(BUILD) $(BIN)
+
+.PHONY: all test asan bench install clean
+.SECONDARY:

@@ -1,0 +1,464 @@
+/*
+ * stream.c — record streams over files, pipes and ZeroMQ (see stream.h).
+ *
+ * Reading files/pipes: bytes come from a bytesrc (plain or gzip) into a
+ * msgpack_unpacker.  The unpacker's unparsed bytes are bounded by the
+ * record size limit, so a stream of garbage cannot make us buffer without
+ * end.  Raw bytes of the last record are the span the unpacker consumed,
+ * which lets relays (rec cat/head/sample) copy records without re-packing.
+ *
+ * Writing files: a 256 KiB buffer over write(2), or gzwrite for *.gz;
+ * both into "DIR/.NAME.tmp.XXXXXX", renamed on close.
+ */
+#include "stream.h"
+#include "bytesrc.h"
+#include "util.h"
+#include "zstream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+enum { K_FILE, K_ZMQ };
+
+struct rstream {
+    char *uri;
+    int writer, kind;
+    uint64_t nrec;
+    char err[512];
+    int recoverable;
+    /* reading */
+    bsrc *src;
+    msgpack_unpacker up;
+    int up_init;
+    msgpack_unpacked res;
+    const char *raw;
+    size_t rawlen;
+    int src_eof;
+    /* zmq */
+    zstream *z;
+    /* writing */
+    int fd;
+    gzFile gz;
+    char *wbuf;
+    size_t wlen;
+    char *tmp_path;
+    int cleanup;
+};
+
+#define WBUF_CAP (256 * 1024)
+#define READ_CHUNK (256 * 1024)
+
+size_t rs_max_record(void)
+{
+    static size_t v;
+    if (!v) {
+        const char *e = getenv("PREFPIPE_MAX_RECORD");
+        v = e && atoll(e) > 0 ? (size_t)atoll(e) : RS_DEFAULT_MAX_RECORD;
+    }
+    return v;
+}
+
+int rs_max_depth(void)
+{
+    static int v;
+    if (!v) {
+        const char *e = getenv("PREFPIPE_MAX_DEPTH");
+        v = e && atoi(e) > 0 ? atoi(e) : RS_DEFAULT_MAX_DEPTH;
+    }
+    return v;
+}
+
+int rs_is_zmq_uri(const char *uri)
+{
+    return (uri[0] == '@' || uri[0] == '>') && strstr(uri, "://") != NULL;
+}
+
+const char *rs_uri(const rstream *s) { return s->uri; }
+uint64_t rs_count(const rstream *s) { return s->nrec; }
+const char *rs_error(const rstream *s) { return s->err; }
+int rs_recoverable(const rstream *s) { return s->recoverable; }
+
+void rs_last_raw(const rstream *s, const char **buf, size_t *len)
+{
+    *buf = s->raw;
+    *len = s->rawlen;
+}
+
+/* ---- structural checks ---- */
+
+static const char *check_obj(const msgpack_object *o, int depth, int max_depth)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_STR:
+        return utf8_valid(o->via.str.ptr, o->via.str.size) ? NULL : "invalid UTF-8 in a string";
+    case MSGPACK_OBJECT_ARRAY:
+        if (depth >= max_depth)
+            return "nesting too deep";
+        for (uint32_t i = 0; i < o->via.array.size; i++) {
+            const char *e = check_obj(&o->via.array.ptr[i], depth + 1, max_depth);
+            if (e)
+                return e;
+        }
+        return NULL;
+    case MSGPACK_OBJECT_MAP:
+        if (depth >= max_depth)
+            return "nesting too deep";
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            const msgpack_object_kv *kv = &o->via.map.ptr[i];
+            if (kv->key.type != MSGPACK_OBJECT_STR)
+                return "a map key is not a string";
+            const char *e = check_obj(&kv->key, depth + 1, max_depth);
+            if (!e)
+                e = check_obj(&kv->val, depth + 1, max_depth);
+            if (e)
+                return e;
+        }
+        return NULL;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+    case MSGPACK_OBJECT_NIL:
+    case MSGPACK_OBJECT_BOOLEAN:
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+    case MSGPACK_OBJECT_BIN:
+        return NULL;
+    case MSGPACK_OBJECT_EXT:
+        return "msgpack ext values are not allowed in records";
+    }
+    return "unknown msgpack type";
+}
+
+const char *rs_check_record(const msgpack_object *o, int max_depth)
+{
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return "not a map (a record must be a msgpack map with string keys)";
+    return check_obj(o, 1, max_depth);
+}
+
+/* ---- opening ---- */
+
+static rstream *new_stream(const char *uri, int writer)
+{
+    rstream *s = xcalloc(1, sizeof *s);
+    s->uri = xstrdup(uri);
+    s->writer = writer;
+    s->fd = -1;
+    s->cleanup = -1;
+    return s;
+}
+
+rstream *rs_open_read(const char *uri)
+{
+    rstream *s = new_stream(uri, 0);
+    if (rs_is_zmq_uri(uri)) {
+        s->kind = K_ZMQ;
+        s->z = zs_open(uri, 0, s->err, sizeof s->err);
+        if (!s->z)
+            die(EX_NOINPUT, "%s: %s", uri, s->err);
+        msgpack_unpacked_init(&s->res);
+        return s;
+    }
+    s->kind = K_FILE;
+    s->src = bsrc_open(uri);
+    if (!s->src)
+        die(EX_NOINPUT, "%s: cannot open: %s", uri, strerror(errno));
+    if (!msgpack_unpacker_init(&s->up, READ_CHUNK))
+        die(EX_OSERR, "out of memory");
+    s->up_init = 1;
+    msgpack_unpacked_init(&s->res);
+    return s;
+}
+
+static void remove_tmp(void *arg)
+{
+    rstream *s = arg;
+    if (s->tmp_path) {
+        unlink(s->tmp_path);
+        free(s->tmp_path);
+        s->tmp_path = NULL;
+    }
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+static rstream *open_write(const char *uri, int text)
+{
+    rstream *s = new_stream(uri, 1);
+    if (!text && rs_is_zmq_uri(uri)) {
+        s->kind = K_ZMQ;
+        s->z = zs_open(uri, 1, s->err, sizeof s->err);
+        if (!s->z)
+            die(EX_UNAVAILABLE, "%s: %s", uri, s->err);
+        return s;
+    }
+    s->kind = K_FILE;
+    s->wbuf = xmalloc(WBUF_CAP);
+    if (strcmp(uri, "-") == 0) {
+        if (!text && isatty(1))
+            die(EX_USAGE, "refusing to write binary msgpack to a terminal "
+                          "(redirect it, or pipe it through 'rec to-json')");
+        s->fd = 1;
+        return s;
+    }
+    const char *slash = strrchr(uri, '/');
+    size_t dirlen = slash ? (size_t)(slash - uri + 1) : 0;
+    size_t n = strlen(uri) + 32;
+    s->tmp_path = xmalloc(n);
+    snprintf(s->tmp_path, n, "%.*s.%s.tmp.XXXXXX", (int)dirlen, uri, uri + dirlen);
+    s->fd = mkstemp(s->tmp_path);
+    if (s->fd < 0) {
+        int e = errno;
+        free(s->tmp_path);
+        s->tmp_path = NULL;
+        die(EX_CANTCREAT, "%s: cannot create: %s", uri, strerror(e));
+    }
+    fchmod(s->fd, 0644 & ~(mode_t)0); /* mkstemp makes 0600; outputs are data files */
+    s->cleanup = util_add_cleanup(remove_tmp, s);
+    if (ends_with(uri, ".gz")) {
+        s->gz = gzdopen(s->fd, "wb6");
+        if (!s->gz)
+            die(EX_OSERR, "%s: gzdopen failed", uri);
+    }
+    return s;
+}
+
+rstream *rs_open_write(const char *uri) { return open_write(uri, 0); }
+rstream *rs_open_text_out(const char *uri) { return open_write(uri, 1); }
+
+void rs_write_bytes(rstream *s, const char *buf, size_t len)
+{
+    rs_write(s, buf, len);
+}
+
+/* ---- reading ---- */
+
+static int fail(rstream *s, int recoverable, const char *fmt, const char *detail)
+{
+    snprintf(s->err, sizeof s->err, fmt, detail);
+    s->recoverable = recoverable;
+    return RS_ERR;
+}
+
+static int read_zmq(rstream *s, msgpack_object *rec)
+{
+    const char *d;
+    size_t n;
+    int r = zs_recv(s->z, &d, &n, s->err, sizeof s->err);
+    if (r < 0) {
+        s->recoverable = 0;
+        return RS_ERR;
+    }
+    if (r == 0)
+        return RS_EOF;
+    s->nrec++;
+    s->raw = d;
+    s->rawlen = n;
+    if (n > rs_max_record()) {
+        snprintf(s->err, sizeof s->err, "record of %zu bytes is over the limit of %zu (PREFPIPE_MAX_RECORD)",
+                 n, rs_max_record());
+        s->recoverable = 1;
+        return RS_ERR;
+    }
+    size_t off = 0;
+    msgpack_unpack_return ur = msgpack_unpack_next(&s->res, d, n, &off);
+    if (ur != MSGPACK_UNPACK_SUCCESS || off != n)
+        return fail(s, 1, "%s", ur == MSGPACK_UNPACK_SUCCESS ? "trailing bytes after the record"
+                                                            : "not valid msgpack");
+    const char *e = rs_check_record(&s->res.data, rs_max_depth());
+    if (e)
+        return fail(s, 1, "%s", e);
+    *rec = s->res.data;
+    return RS_OK;
+}
+
+int rs_read(rstream *s, msgpack_object *rec)
+{
+    if (s->kind == K_ZMQ)
+        return read_zmq(s, rec);
+    size_t max = rs_max_record();
+    for (;;) {
+        const char *start = s->up.buffer + s->up.off;
+        msgpack_unpack_return r = msgpack_unpacker_next(&s->up, &s->res);
+        if (r == MSGPACK_UNPACK_SUCCESS) {
+            s->nrec++;
+            s->raw = start;
+            s->rawlen = (size_t)(s->up.buffer + s->up.off - start);
+            if (s->rawlen > max) {
+                snprintf(s->err, sizeof s->err,
+                         "record of %zu bytes is over the limit of %zu (PREFPIPE_MAX_RECORD)",
+                         s->rawlen, max);
+                s->recoverable = 1;
+                return RS_ERR;
+            }
+            const char *e = rs_check_record(&s->res.data, rs_max_depth());
+            if (e)
+                return fail(s, 1, "%s", e);
+            *rec = s->res.data;
+            return RS_OK;
+        }
+        if (r == MSGPACK_UNPACK_PARSE_ERROR) {
+            s->nrec++;
+            return fail(s, 0, "%s", "not valid msgpack");
+        }
+        if (r == MSGPACK_UNPACK_NOMEM_ERROR) {
+            s->nrec++;
+            return fail(s, 0, "%s", "nesting too deep (or out of memory)");
+        }
+        /* MSGPACK_UNPACK_CONTINUE: need more bytes */
+        size_t pending = s->up.used - s->up.off;
+        if (pending > max) {
+            s->nrec++;
+            snprintf(s->err, sizeof s->err,
+                     "record is over the limit of %zu bytes (PREFPIPE_MAX_RECORD)", max);
+            s->recoverable = 0;
+            return RS_ERR;
+        }
+        if (s->src_eof) {
+            if (pending == 0)
+                return RS_EOF;
+            s->nrec++;
+            snprintf(s->err, sizeof s->err, "truncated: the stream ends inside a record (%zu bytes)",
+                     pending);
+            s->recoverable = 0;
+            return RS_ERR;
+        }
+        if (msgpack_unpacker_buffer_capacity(&s->up) < READ_CHUNK / 4 &&
+            !msgpack_unpacker_reserve_buffer(&s->up, READ_CHUNK))
+            die(EX_OSERR, "out of memory");
+        long n = bsrc_read(s->src, msgpack_unpacker_buffer(&s->up), msgpack_unpacker_buffer_capacity(&s->up));
+        if (n < 0) {
+            s->nrec++;
+            snprintf(s->err, sizeof s->err, "%s", bsrc_error(s->src));
+            s->recoverable = 0;
+            return RS_ERR;
+        }
+        if (n == 0)
+            s->src_eof = 1;
+        else
+            msgpack_unpacker_buffer_consumed(&s->up, (size_t)n);
+    }
+}
+
+int rs_next(rstream *s, msgpack_object *rec)
+{
+    int r = rs_read(s, rec);
+    if (r == RS_ERR)
+        die(EX_DATAERR, "%s: record %llu: %s", strcmp(s->uri, "-") ? s->uri : "stdin",
+            (unsigned long long)s->nrec, s->err);
+    return r;
+}
+
+/* ---- writing ---- */
+
+static void write_all(rstream *s, const char *buf, size_t len)
+{
+    if (s->gz) {
+        if (gzwrite(s->gz, buf, (unsigned)len) != (int)len)
+            die(EX_IOERR, "%s: write error (gzip)", s->uri);
+        return;
+    }
+    while (len > 0) {
+        ssize_t n = write(s->fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            die(EX_IOERR, "%s: write error: %s", s->uri, strerror(errno));
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+static void flush_buf(rstream *s)
+{
+    if (s->wlen) {
+        write_all(s, s->wbuf, s->wlen);
+        s->wlen = 0;
+    }
+}
+
+void rs_write(rstream *s, const char *buf, size_t len)
+{
+    s->nrec++;
+    if (s->kind == K_ZMQ) {
+        if (zs_send(s->z, buf, len, s->err, sizeof s->err) < 0)
+            die(EX_IOERR, "%s: %s", s->uri, s->err);
+        return;
+    }
+    if (len >= WBUF_CAP) {
+        flush_buf(s);
+        write_all(s, buf, len);
+        return;
+    }
+    if (s->wlen + len > WBUF_CAP)
+        flush_buf(s);
+    memcpy(s->wbuf + s->wlen, buf, len);
+    s->wlen += len;
+}
+
+static void free_stream(rstream *s)
+{
+    if (s->up_init)
+        msgpack_unpacker_destroy(&s->up);
+    msgpack_unpacked_destroy(&s->res);
+    bsrc_close(s->src);
+    free(s->wbuf);
+    free(s->uri);
+    free(s);
+}
+
+void rs_close(rstream *s)
+{
+    if (!s)
+        return;
+    if (s->kind == K_ZMQ) {
+        if (zs_close(s->z, s->err, sizeof s->err) < 0)
+            die(EX_IOERR, "%s: %s", s->uri, s->err);
+        free_stream(s);
+        return;
+    }
+    if (s->writer) {
+        flush_buf(s);
+        if (s->gz) {
+            if (gzclose(s->gz) != Z_OK)
+                die(EX_IOERR, "%s: error finishing gzip output", s->uri);
+        } else if (s->fd > 1 && close(s->fd) != 0) {
+            die(EX_IOERR, "%s: close: %s", s->uri, strerror(errno));
+        }
+        if (s->tmp_path) {
+            if (rename(s->tmp_path, s->uri) != 0)
+                die(EX_IOERR, "%s: cannot rename into place: %s", s->uri, strerror(errno));
+            free(s->tmp_path);
+            s->tmp_path = NULL;
+        }
+        util_remove_cleanup(s->cleanup);
+    }
+    free_stream(s);
+}
+
+void rs_abort(rstream *s)
+{
+    if (!s)
+        return;
+    if (s->kind == K_ZMQ) {
+        zs_close(s->z, s->err, sizeof s->err);
+    } else if (s->writer) {
+        if (s->gz)
+            gzclose(s->gz);
+        else if (s->fd > 1)
+            close(s->fd);
+        remove_tmp(s);
+        util_remove_cleanup(s->cleanup);
+    }
+    free_stream(s);
+}

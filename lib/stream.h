@@ -1,0 +1,88 @@
+/*
+ * stream.h — the one record-stream API every executable uses.
+ *
+ * A stream is opened from a URI:
+ *   -                     stdin / stdout
+ *   PATH, PATH.gz         a file (gzip by extension on write; on read gzip
+ *                         is detected from the magic bytes)
+ *   @tcp://IFACE:5555     ZeroMQ, bind (IFACE may be a star for all)
+ *   >tcp://host:5555      ZeroMQ, connect (ipc:// works too)
+ *   >tcp://a:1,tcp://b:2  connect to several endpoints
+ * A ZeroMQ URI may end in "?producers=N" (readers: how many distinct
+ * producers' end-of-stream to wait for) and/or "timeout=S" (seconds to wait
+ * for a first peer before "unreachable"), joined with '&'.
+ * Readers use PULL sockets, writers PUSH (see zstream.c for the protocol).
+ *
+ * Reading yields one msgpack map at a time.  Each record is checked:
+ * it must be a map with string keys, at most `max_record` bytes, at most
+ * `max_depth` containers deep, with valid UTF-8 in every string.  A failure
+ * names the record number (1-based) and exits 65 (rs_next) or is returned
+ * (rs_read) for callers that skip bad records.
+ *
+ * Writing to a path goes to a temporary file in the same directory that is
+ * renamed over PATH by rs_close(); if the program dies first, the temporary
+ * file is removed (util cleanup hook), so no half-written output remains.
+ * Writing msgpack to a terminal is refused (exit 64).
+ */
+#ifndef PREFPIPE_STREAM_H
+#define PREFPIPE_STREAM_H
+
+#include <msgpack.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct rstream rstream;
+
+enum { RS_OK = 1, RS_EOF = 0, RS_ERR = -1 };
+
+#define RS_DEFAULT_MAX_RECORD (64u << 20)   /* bytes; env PREFPIPE_MAX_RECORD */
+#define RS_DEFAULT_MAX_DEPTH 16             /* env PREFPIPE_MAX_DEPTH */
+
+/* Open for reading; on failure prints "prog: URI: why" and exits 66. */
+rstream *rs_open_read(const char *uri);
+/* Open for writing; exits 73/74 (cannot create) or 64 (terminal). */
+rstream *rs_open_write(const char *uri);
+/* A text output (JSONL, tables): a path (atomic, as above) or "-" which
+ * may be a terminal.  Write with rs_write_bytes. */
+rstream *rs_open_text_out(const char *uri);
+void rs_write_bytes(rstream *s, const char *buf, size_t len);
+
+/* Read the next record.  RS_OK: *rec valid until the next call.
+ * RS_ERR: rs_error() says why; the stream cannot continue after a framing
+ * error (truncated or oversized data) but can after a content error (not a
+ * map, bad UTF-8, too deep) — rs_recoverable() tells which. */
+int rs_read(rstream *s, msgpack_object *rec);
+const char *rs_error(const rstream *s);
+int rs_recoverable(const rstream *s);
+/* rs_read that dies with "prog: URI: record N: why" (exit 65) on error. */
+int rs_next(rstream *s, msgpack_object *rec);
+/* The raw bytes of the last record read (for relaying without re-packing). */
+void rs_last_raw(const rstream *s, const char **buf, size_t *len);
+
+/* Number of records read / written so far. */
+uint64_t rs_count(const rstream *s);
+const char *rs_uri(const rstream *s);
+
+/* Write one packed record (must be a msgpack map).  Dies (exit 74) on I/O
+ * error, quietly ends on EPIPE. */
+void rs_write(rstream *s, const char *buf, size_t len);
+
+/* Flush and finish: the atomic rename for files, the end-of-stream
+ * handshake for ZeroMQ.  Returns 0, or dies with exit 74. */
+void rs_close(rstream *s);
+
+/* Abandon an output: remove its temporary file.  Used on error paths. */
+void rs_abort(rstream *s);
+
+/* Limits (defaults from the environment, else the constants above). */
+size_t rs_max_record(void);
+int rs_max_depth(void);
+
+/* Is this URI a ZeroMQ endpoint? */
+int rs_is_zmq_uri(const char *uri);
+
+/* Validate one unpacked record against the structural rules above;
+ * returns NULL or a static message. */
+const char *rs_check_record(const msgpack_object *o, int max_depth);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * zstream.h — ZeroMQ PUSH/PULL record transport with an end-of-stream
+ * protocol (internal to the stream layer; executables use stream.h).
+ *
+ * Messages: one record per message, the record's msgpack bytes (a map).
+ * Control messages are msgpack arrays, never maps:
+ *   ["prefpipe-eos", PRODUCER_ID, RECORDS_SENT]
+ *
+ * Producer (PUSH), at close: while any peer is connected, send one EOS per
+ * connected peer (round-robin spreads them), then wait briefly for peers to
+ * disconnect; repeat.  Peers are counted with a socket monitor
+ * (accepted/connected minus disconnected).  Because ZeroMQ keeps each pipe
+ * in order, a consumer that has seen P's EOS on a pipe has seen every
+ * record P sent down that pipe; a consumer disconnects only after it has
+ * seen every EOS it expects, so nothing is lost and nothing is duplicated.
+ *
+ * Consumer (PULL): counts distinct producer ids that sent EOS (duplicates
+ * ignored); when it reaches the expected number (the number of endpoints it
+ * connects to, or 1 when it binds, or ?producers=N) the stream ends and the
+ * socket is closed, which releases the producers.
+ *
+ * Connecting sides wait up to `timeout` seconds (?timeout=S, env
+ * PREFPIPE_ZMQ_TIMEOUT, default 60) for every endpoint to accept the
+ * connection, then fail with "cannot connect" instead of hanging.
+ */
+#ifndef PREFPIPE_ZSTREAM_H
+#define PREFPIPE_ZSTREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct zstream zstream;
+
+/* uri is the full "@..." or ">..." form; on error returns NULL and fills err */
+zstream *zs_open(const char *uri, int writer, char *err, size_t errcap);
+/* Receive: 1 = record in *data, *len (valid until next call), 0 = end. -1 error */
+int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap);
+int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap);
+/* Writers: run the EOS handshake.  Then close everything. 0 ok, -1 err */
+int zs_close(zstream *z, char *err, size_t errcap);
+
+#endif

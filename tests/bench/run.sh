@@ -1,0 +1,17 @@
+#!/bin/sh
+# run.sh [NAME...] — run the benchmarks in tests/bench (all, or those named).
+# Each benchmark prints its own table, prefpipe beside its reference.
+# Scratch data goes to ${PREFPIPE_BENCH_DIR:-/tmp/prefpipe-bench}.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+export PREFPIPE_BIN=${PREFPIPE_BIN:-$here/../../bin}
+export PATH="$PREFPIPE_BIN:$PATH"
+export PREFPIPE_BENCH_DIR=${PREFPIPE_BENCH_DIR:-/tmp/prefpipe-bench}
+mkdir -p "$PREFPIPE_BENCH_DIR"
+for b in "$here"/*.sh; do
+  name=$(basename "$b" .sh)
+  [ "$name" = run ] && continue
+  if [ $# -gt 0 ] && ! echo "$*" | grep -qw "$name"; then continue; fi
+  echo "== bench: $name"
+  sh "$b"
+done

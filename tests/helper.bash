@@ -1,0 +1,33 @@
+# helper.bash — loaded by every bats file.
+# Puts the built executables first on PATH and gives each test a scratch
+# directory.  Assert on files, not on $output, when bytes may contain NULs.
+PREFPIPE_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+PREFPIPE_BIN=${PREFPIPE_BIN:-$PREFPIPE_ROOT/bin}
+PATH=$PREFPIPE_BIN:$PATH
+FIX=$BATS_TEST_DIRNAME/fixtures
+SHARED_DATA=${PREFPIPE_SHARED_DATA:-$PREFPIPE_ROOT/../shared/data}
+export PATH FIX SHARED_DATA
+
+setup() {
+  T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/prefpipe.XXXXXX")
+  cd "$T" || return 1
+}
+
+teardown() {
+  cd / && rm -rf "$T"
+}
+
+# json LINE...: write JSON lines to a records file: json_records OUT 'line' ...
+json_records() {
+  local out=$1; shift
+  printf '%s\n' "$@" | rec from-json > "$out"
+}
+
+# a TCP port on loopback that nothing listens on now
+free_port() {
+  local p
+  while :; do
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    ss -ltn 2>/dev/null | grep -q ":$p " || { echo "$p"; return; }
+  done
+}
