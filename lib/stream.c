@@ -1,11 +1,14 @@
 /*
  * stream.c — record streams over files, pipes and ZeroMQ (see stream.h).
  *
- * Reading files/pipes: bytes come from a bytesrc (plain or gzip) into a
- * msgpack_unpacker.  The unpacker's unparsed bytes are bounded by the
- * record size limit, so a stream of garbage cannot make us buffer without
- * end.  Raw bytes of the last record are the span the unpacker consumed,
- * which lets relays (rec cat/head/sample) copy records without re-packing.
+ * Reading files/pipes: bytes come from a bytesrc (plain or gzip) into our
+ * own buffer, and msgpack_unpack_next parses one record at a time from it.
+ * (msgpack_unpacker is not used: when it refills mid-record it keeps only
+ * the unparsed tail, so a record's bytes would not stay contiguous.)  The
+ * unparsed bytes are bounded by the record size limit, so a stream of
+ * garbage cannot make us buffer without end.  Raw bytes of the last record
+ * stay contiguous in the buffer, which lets relays (rec cat/head/sample)
+ * copy records without re-packing.
  *
  * Writing files: a 256 KiB buffer over write(2), or gzwrite for *.gz;
  * both into "DIR/.NAME.tmp.XXXXXX", renamed on close.
@@ -34,8 +37,8 @@ struct rstream {
     int recoverable;
     /* reading */
     bsrc *src;
-    msgpack_unpacker up;
-    int up_init;
+    char *buf;              /* unparsed input: [pos, len) of cap */
+    size_t pos, len, cap;
     msgpack_unpacked res;
     const char *raw;
     size_t rawlen;
@@ -168,9 +171,6 @@ rstream *rs_open_read(const char *uri)
     s->src = bsrc_open(uri);
     if (!s->src)
         die(EX_NOINPUT, "%s: cannot open: %s", uri, strerror(errno));
-    if (!msgpack_unpacker_init(&s->up, READ_CHUNK))
-        die(EX_OSERR, "out of memory");
-    s->up_init = 1;
     msgpack_unpacked_init(&s->res);
     return s;
 }
@@ -198,7 +198,7 @@ static rstream *open_write(const char *uri, int text)
         s->kind = K_ZMQ;
         s->z = zs_open(uri, 1, s->err, sizeof s->err);
         if (!s->z)
-            die(EX_UNAVAILABLE, "%s: %s", uri, s->err);
+            die(EX_IOERR, "%s: %s", uri, s->err);
         return s;
     }
     s->kind = K_FILE;
@@ -222,7 +222,9 @@ static rstream *open_write(const char *uri, int text)
         s->tmp_path = NULL;
         die(EX_CANTCREAT, "%s: cannot create: %s", uri, strerror(e));
     }
-    fchmod(s->fd, 0644 & ~(mode_t)0); /* mkstemp makes 0600; outputs are data files */
+    mode_t mask = umask(0); /* mkstemp makes 0600; give the usual 0666 & ~umask */
+    umask(mask);
+    fchmod(s->fd, 0666 & ~mask);
     s->cleanup = util_add_cleanup(remove_tmp, s);
     if (ends_with(uri, ".gz")) {
         s->gz = gzdopen(s->fd, "wb6");
@@ -281,18 +283,37 @@ static int read_zmq(rstream *s, msgpack_object *rec)
     return RS_OK;
 }
 
+/* Ensure room for another chunk after the unparsed tail [pos, len). */
+static void make_room(rstream *s)
+{
+    if (s->pos > 0 && (s->pos == s->len || s->cap - s->len < READ_CHUNK)) {
+        memmove(s->buf, s->buf + s->pos, s->len - s->pos);
+        s->len -= s->pos;
+        s->pos = 0;
+    }
+    if (s->cap - s->len < READ_CHUNK) {
+        s->cap = s->cap ? 2 * s->cap : 4 * READ_CHUNK;
+        while (s->cap - s->len < READ_CHUNK)
+            s->cap *= 2;
+        s->buf = xrealloc(s->buf, s->cap);
+    }
+}
+
 int rs_read(rstream *s, msgpack_object *rec)
 {
     if (s->kind == K_ZMQ)
         return read_zmq(s, rec);
     size_t max = rs_max_record();
     for (;;) {
-        const char *start = s->up.buffer + s->up.off;
-        msgpack_unpack_return r = msgpack_unpacker_next(&s->up, &s->res);
-        if (r == MSGPACK_UNPACK_SUCCESS) {
+        size_t off = 0;
+        msgpack_unpack_return r = s->len > s->pos
+            ? msgpack_unpack_next(&s->res, s->buf + s->pos, s->len - s->pos, &off)
+            : MSGPACK_UNPACK_CONTINUE;
+        if (r == MSGPACK_UNPACK_SUCCESS || r == MSGPACK_UNPACK_EXTRA_BYTES) {
             s->nrec++;
-            s->raw = start;
-            s->rawlen = (size_t)(s->up.buffer + s->up.off - start);
+            s->raw = s->buf + s->pos;
+            s->rawlen = off;
+            s->pos += off;
             if (s->rawlen > max) {
                 snprintf(s->err, sizeof s->err,
                          "record of %zu bytes is over the limit of %zu (PREFPIPE_MAX_RECORD)",
@@ -314,8 +335,10 @@ int rs_read(rstream *s, msgpack_object *rec)
             s->nrec++;
             return fail(s, 0, "%s", "nesting too deep (or out of memory)");
         }
-        /* MSGPACK_UNPACK_CONTINUE: need more bytes */
-        size_t pending = s->up.used - s->up.off;
+        /* MSGPACK_UNPACK_CONTINUE: the record is incomplete; read more and
+         * parse it again from its start (the buffer at least doubles, so
+         * re-parsing costs at most twice the record's size). */
+        size_t pending = s->len - s->pos;
         if (pending > max) {
             s->nrec++;
             snprintf(s->err, sizeof s->err,
@@ -332,10 +355,9 @@ int rs_read(rstream *s, msgpack_object *rec)
             s->recoverable = 0;
             return RS_ERR;
         }
-        if (msgpack_unpacker_buffer_capacity(&s->up) < READ_CHUNK / 4 &&
-            !msgpack_unpacker_reserve_buffer(&s->up, READ_CHUNK))
-            die(EX_OSERR, "out of memory");
-        long n = bsrc_read(s->src, msgpack_unpacker_buffer(&s->up), msgpack_unpacker_buffer_capacity(&s->up));
+        make_room(s);
+        size_t want = s->cap - s->len;
+        long n = bsrc_read(s->src, s->buf + s->len, want);
         if (n < 0) {
             s->nrec++;
             snprintf(s->err, sizeof s->err, "%s", bsrc_error(s->src));
@@ -344,8 +366,7 @@ int rs_read(rstream *s, msgpack_object *rec)
         }
         if (n == 0)
             s->src_eof = 1;
-        else
-            msgpack_unpacker_buffer_consumed(&s->up, (size_t)n);
+        s->len += (size_t)n;
     }
 }
 
@@ -408,8 +429,7 @@ void rs_write(rstream *s, const char *buf, size_t len)
 
 static void free_stream(rstream *s)
 {
-    if (s->up_init)
-        msgpack_unpacker_destroy(&s->up);
+    free(s->buf);
     msgpack_unpacked_destroy(&s->res);
     bsrc_close(s->src);
     free(s->wbuf);

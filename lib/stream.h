@@ -40,7 +40,7 @@ enum { RS_OK = 1, RS_EOF = 0, RS_ERR = -1 };
 
 /* Open for reading; on failure prints "prog: URI: why" and exits 66. */
 rstream *rs_open_read(const char *uri);
-/* Open for writing; exits 73/74 (cannot create) or 64 (terminal). */
+/* Open for writing; exits 73 (cannot create), 74 (ZeroMQ peer unreachable) or 64 (terminal). */
 rstream *rs_open_write(const char *uri);
 /* A text output (JSONL, tables): a path (atomic, as above) or "-" which
  * may be a terminal.  Write with rs_write_bytes. */
