@@ -189,6 +189,11 @@ int bsrc_getline(bsrc *s, char **line, size_t *len, size_t max_line)
                        : NULL;
         if (nl) {
             size_t n = (size_t)(nl - start);
+            if (max_line && n > max_line) {
+                snprintf(s->err, sizeof s->err, "line %llu: longer than %zu bytes",
+                         (unsigned long long)s->lineno + 1, max_line);
+                return -1;
+            }
             s->lpos += n + 1;
             if (n > 0 && start[n - 1] == '\r')
                 n--;
