@@ -1,0 +1,344 @@
+/*
+ * backend_cpu.c — the CPU implementation of the backend table (backend.h):
+ * OpenBLAS cblas_sgemm for the projections, small OpenMP loops for the
+ * rest, everything fp32 with double accumulators where a long sum decides
+ * accuracy (norms, softmax denominators).
+ *
+ * Parallel loops split work so that every output element is written by
+ * exactly one thread (attention backward splits by key/value head so the
+ * dk/dv sums of a head group stay in one thread), hence results do not
+ * depend on the thread count apart from BLAS internals.
+ *
+ * Attention never materialises the [B, H, T, T] probability tensor: the
+ * forward keeps the per-row log-sum-exp and the backward recomputes each
+ * probability row from it (the FlashAttention idea, done naively).
+ */
+#include "backend.h"
+#include "util.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float *cpu_alloc(size_t n)
+{
+    if (n == 0) n = 1;
+    void *p = NULL;
+    if (posix_memalign(&p, 64, n * sizeof(float)) != 0)
+        die(EX_SOFTWARE, "out of memory allocating %zu floats", n);
+    memset(p, 0, n * sizeof(float));
+    return p;
+}
+static void cpu_free(float *p) { free(p); }
+static void cpu_copy(float *d, const float *s, size_t n) { if (d != s) memcpy(d, s, n * sizeof(float)); }
+static void cpu_zero(float *p, size_t n) { memset(p, 0, n * sizeof(float)); }
+
+static void cpu_matmul(float *y, const float *x, const float *w, int n, int in, int out, int acc)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in,
+                1.0f, x, in, w, in, acc ? 1.0f : 0.0f, y, out);
+}
+
+static void cpu_matmul_bwd(float *dx, float *dw, const float *dy, const float *x,
+                           const float *w, int n, int in, int out, int acc_dx)
+{
+    if (dx)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out,
+                    1.0f, dy, out, w, in, acc_dx ? 1.0f : 0.0f, dx, in);
+    if (dw)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, n,
+                    1.0f, dy, out, x, in, 1.0f, dw, in);
+}
+
+static void cpu_embed(float *out, const float *table, const int32_t *ids, int n, int d)
+{
+    #pragma omp parallel for
+    for (int i = 0; i < n; i++)
+        memcpy(out + (size_t)i * d, table + (size_t)ids[i] * d, d * sizeof(float));
+}
+
+static void cpu_embed_bwd(float *dt, const float *dout, const int32_t *ids, int n, int d)
+{
+    /* serial: rows can repeat, and a fixed order keeps sums deterministic */
+    for (int i = 0; i < n; i++) {
+        float *row = dt + (size_t)ids[i] * d;
+        const float *g = dout + (size_t)i * d;
+        for (int j = 0; j < d; j++) row[j] += g[j];
+    }
+}
+
+static void cpu_rmsnorm(float *y, float *rstd, const float *x, const float *w,
+                        int n, int d, float eps)
+{
+    #pragma omp parallel for
+    for (int i = 0; i < n; i++) {
+        const float *xi = x + (size_t)i * d;
+        float *yi = y + (size_t)i * d;
+        double ss = 0;
+        for (int j = 0; j < d; j++) ss += (double)xi[j] * xi[j];
+        float r = (float)(1.0 / sqrt(ss / d + eps));
+        rstd[i] = r;
+        for (int j = 0; j < d; j++) yi[j] = w[j] * (xi[j] * r);
+    }
+}
+
+static void cpu_rmsnorm_bwd(float *dx, float *dw, const float *dy, const float *x,
+                            const float *w, const float *rstd, int n, int d, int acc_dx)
+{
+    /* y_j = w_j x_j r, r = (mean x^2 + eps)^-1/2
+     * dx_j = r (w_j dy_j) - x_j r^3 / d * sum_k (w_k dy_k x_k) */
+    #pragma omp parallel for
+    for (int i = 0; i < n; i++) {
+        const float *xi = x + (size_t)i * d, *gi = dy + (size_t)i * d;
+        float *dxi = dx + (size_t)i * d;
+        float r = rstd[i];
+        double dot = 0;
+        for (int j = 0; j < d; j++) dot += (double)w[j] * gi[j] * xi[j];
+        float c = (float)(dot * r * r * r / d);
+        for (int j = 0; j < d; j++) {
+            float v = r * w[j] * gi[j] - xi[j] * c;
+            dxi[j] = acc_dx ? dxi[j] + v : v;
+        }
+    }
+    if (dw) {
+        #pragma omp parallel for
+        for (int j = 0; j < d; j++) {
+            double s = 0;
+            for (int i = 0; i < n; i++)
+                s += (double)dy[(size_t)i * d + j] * x[(size_t)i * d + j] * rstd[i];
+            dw[j] += (float)s;
+        }
+    }
+}
+
+static void cpu_rope(float *x, const int32_t *pos, int n, int heads, int hd,
+                     float theta, int inverse)
+{
+    int half = hd / 2;
+    #pragma omp parallel for
+    for (int i = 0; i < n; i++) {
+        float cs[512], sn[512];   /* hd <= 1024 checked by the model */
+        for (int k = 0; k < half; k++) {
+            double inv = pow((double)theta, -2.0 * k / hd);
+            /* fp32 angle like the reference implementations */
+            float ang = (float)pos[i] * (float)inv;
+            cs[k] = cosf(ang);
+            sn[k] = inverse ? -sinf(ang) : sinf(ang);
+        }
+        for (int h = 0; h < heads; h++) {
+            float *v = x + ((size_t)i * heads + h) * hd;
+            for (int k = 0; k < half; k++) {
+                float a = v[k], b = v[k + half];
+                v[k] = a * cs[k] - b * sn[k];
+                v[k + half] = b * cs[k] + a * sn[k];
+            }
+        }
+    }
+}
+
+static void cpu_attention(float *out, float *lse, const float *q, const float *k,
+                          const float *v, const uint8_t *valid, int B, int Tq,
+                          int q0, int kstride, int H, int KV, int hd)
+{
+    int grp = H / KV, qd = H * hd, kd = KV * hd;
+    float scale = 1.0f / sqrtf((float)hd);
+    #pragma omp parallel
+    {
+        float *s = malloc(sizeof(float) * (size_t)(q0 + Tq));
+        #pragma omp for collapse(2) schedule(dynamic, 1)
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < H; h++) {
+                int kh = h / grp;
+                const uint8_t *vm = valid + (size_t)b * kstride;
+                for (int i = 0; i < Tq; i++) {
+                    int slot = q0 + i;
+                    const float *qi = q + ((size_t)b * Tq + i) * qd + h * hd;
+                    float *oi = out + ((size_t)b * Tq + i) * qd + h * hd;
+                    float mx = -INFINITY;
+                    for (int j = 0; j <= slot; j++) {
+                        if (!vm[j]) continue;
+                        const float *kj = k + ((size_t)b * kstride + j) * kd + kh * hd;
+                        float d = 0;
+                        for (int c = 0; c < hd; c++) d += qi[c] * kj[c];
+                        s[j] = d * scale;
+                        if (s[j] > mx) mx = s[j];
+                    }
+                    memset(oi, 0, sizeof(float) * hd);
+                    float *l = &lse[((size_t)b * H + h) * Tq + i];
+                    if (mx == -INFINITY) { *l = 0; continue; }
+                    double sum = 0;
+                    for (int j = 0; j <= slot; j++) {
+                        if (!vm[j]) continue;
+                        float p = expf(s[j] - mx);
+                        s[j] = p;
+                        sum += p;
+                    }
+                    float inv = (float)(1.0 / sum);
+                    for (int j = 0; j <= slot; j++) {
+                        if (!vm[j]) continue;
+                        const float *vj = v + ((size_t)b * kstride + j) * kd + kh * hd;
+                        float p = s[j] * inv;
+                        for (int c = 0; c < hd; c++) oi[c] += p * vj[c];
+                    }
+                    *l = mx + (float)log(sum);
+                }
+            }
+        free(s);
+    }
+}
+
+static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout,
+                              const float *q, const float *k, const float *v,
+                              const float *out, const float *lse,
+                              const uint8_t *valid, int B, int T, int H, int KV, int hd)
+{
+    int grp = H / KV, qd = H * hd, kd = KV * hd;
+    float scale = 1.0f / sqrtf((float)hd);
+    #pragma omp parallel for collapse(2) schedule(dynamic, 1)
+    for (int b = 0; b < B; b++)
+        for (int kh = 0; kh < KV; kh++) {
+            const uint8_t *vm = valid + (size_t)b * T;
+            for (int j = 0; j < T; j++) {
+                memset(dk + ((size_t)b * T + j) * kd + kh * hd, 0, sizeof(float) * hd);
+                memset(dv + ((size_t)b * T + j) * kd + kh * hd, 0, sizeof(float) * hd);
+            }
+            for (int h = kh * grp; h < (kh + 1) * grp; h++)
+                for (int i = 0; i < T; i++) {
+                    const float *qi = q + ((size_t)b * T + i) * qd + h * hd;
+                    const float *oi = out + ((size_t)b * T + i) * qd + h * hd;
+                    const float *gi = dout + ((size_t)b * T + i) * qd + h * hd;
+                    float *dqi = dq + ((size_t)b * T + i) * qd + h * hd;
+                    memset(dqi, 0, sizeof(float) * hd);
+                    float l = lse[((size_t)b * H + h) * T + i];
+                    float Di = 0;
+                    for (int c = 0; c < hd; c++) Di += gi[c] * oi[c];
+                    for (int j = 0; j <= i; j++) {
+                        if (!vm[j]) continue;
+                        const float *kj = k + ((size_t)b * T + j) * kd + kh * hd;
+                        const float *vj = v + ((size_t)b * T + j) * kd + kh * hd;
+                        float *dkj = dk + ((size_t)b * T + j) * kd + kh * hd;
+                        float *dvj = dv + ((size_t)b * T + j) * kd + kh * hd;
+                        float sc = 0, dp = 0;
+                        for (int c = 0; c < hd; c++) { sc += qi[c] * kj[c]; dp += gi[c] * vj[c]; }
+                        float p = expf(sc * scale - l);
+                        float ds = p * (dp - Di) * scale;
+                        for (int c = 0; c < hd; c++) {
+                            dqi[c] += ds * kj[c];
+                            dkj[c] += ds * qi[c];
+                            dvj[c] += p * gi[c];
+                        }
+                    }
+                }
+        }
+}
+
+static void cpu_swiglu(float *h, const float *g, const float *u, size_t n)
+{
+    #pragma omp parallel for
+    for (size_t i = 0; i < n; i++) {
+        float s = g[i] / (1.0f + expf(-g[i]));
+        h[i] = s * u[i];
+    }
+}
+
+static void cpu_swiglu_bwd(float *dg, float *du, const float *dh, const float *g,
+                           const float *u, size_t n)
+{
+    #pragma omp parallel for
+    for (size_t i = 0; i < n; i++) {
+        float sg = 1.0f / (1.0f + expf(-g[i]));
+        float silu = g[i] * sg;
+        float dsilu = sg * (1.0f + g[i] * (1.0f - sg));
+        float d = dh[i];
+        du[i] = d * silu;
+        dg[i] = d * u[i] * dsilu;
+    }
+}
+
+static void cpu_add(float *y, const float *x, size_t n)
+{
+    #pragma omp parallel for
+    for (size_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+static void cpu_logprob(float *logp, float *lse, const float *logits,
+                        const int32_t *targets, int n, int V)
+{
+    #pragma omp parallel for
+    for (int i = 0; i < n; i++) {
+        const float *r = logits + (size_t)i * V;
+        float mx = r[0];
+        for (int j = 1; j < V; j++) if (r[j] > mx) mx = r[j];
+        double s = 0;
+        for (int j = 0; j < V; j++) s += exp((double)(r[j] - mx));
+        float l = mx + (float)log(s);
+        lse[i] = l;
+        logp[i] = targets[i] >= 0 ? r[targets[i]] - l : 0.0f;
+    }
+}
+
+static void cpu_logprob_bwd(float *logits, const float *lse, const float *dlogp,
+                            const int32_t *targets, int n, int V)
+{
+    #pragma omp parallel for
+    for (int i = 0; i < n; i++) {
+        float *r = logits + (size_t)i * V;
+        float g = dlogp[i];
+        if (targets[i] < 0 || g == 0.0f) { memset(r, 0, sizeof(float) * V); continue; }
+        for (int j = 0; j < V; j++) r[j] = -g * expf(r[j] - lse[i]);
+        r[targets[i]] += g;
+    }
+}
+
+static double cpu_sumsq(const float *x, size_t n)
+{
+    double s = 0;
+    #pragma omp parallel for reduction(+:s)
+    for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
+    return s;
+}
+
+static void cpu_scale(float *x, float s, size_t n)
+{
+    #pragma omp parallel for
+    for (size_t i = 0; i < n; i++) x[i] *= s;
+}
+
+static void cpu_adamw(float *p, const float *g, float *m, float *v, size_t n,
+                      float lr, float b1, float b2, float eps, float wd,
+                      float gscale, long t)
+{
+    float c1 = 1.0f - powf(b1, (float)t), c2 = 1.0f - powf(b2, (float)t);
+    #pragma omp parallel for
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i] * gscale;
+        m[i] = b1 * m[i] + (1.0f - b1) * gi;
+        v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+        float mh = m[i] / c1, vh = v[i] / c2;
+        p[i] -= lr * (mh / (sqrtf(vh) + eps) + wd * p[i]);
+    }
+}
+
+static const backend cpu_backend = {
+    .name = "cpu",
+    .alloc = cpu_alloc, .free = cpu_free,
+    .upload = cpu_copy, .download = cpu_copy, .zero = cpu_zero, .copy = cpu_copy,
+    .matmul = cpu_matmul, .matmul_bwd = cpu_matmul_bwd,
+    .embed = cpu_embed, .embed_bwd = cpu_embed_bwd,
+    .rmsnorm = cpu_rmsnorm, .rmsnorm_bwd = cpu_rmsnorm_bwd,
+    .rope = cpu_rope,
+    .attention = cpu_attention, .attention_bwd = cpu_attention_bwd,
+    .swiglu = cpu_swiglu, .swiglu_bwd = cpu_swiglu_bwd,
+    .add = cpu_add,
+    .logprob = cpu_logprob, .logprob_bwd = cpu_logprob_bwd,
+    .sumsq = cpu_sumsq, .scale = cpu_scale, .adamw = cpu_adamw,
+};
+
+const backend *backend_cpu(void) { return &cpu_backend; }
+
+const backend *backend_by_name(const char *name)
+{
+    if (!strcmp(name, "cpu")) return &cpu_backend;
+    return NULL;
+}
