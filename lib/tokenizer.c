@@ -1,0 +1,384 @@
+/*
+ * tokenizer.c — the tokenizer core shared by the byte tokenizer and
+ * tokenizer.json BPE (loaded by tokenizer_bpe.c): the token table (id ->
+ * raw bytes), a bytes -> id hash, the merge table ((left, right) ->
+ * (rank, merged id)), added-token splitting, regex pre-tokenization, BPE
+ * merging, decoding, and writing tokenizer.json.
+ *
+ * Invariants: every id below n has its raw bytes in `bytes` (holes have
+ * bytes == NULL); byte_id[b] is the token of the single byte b or -1; the
+ * merge table holds only merges whose three tokens exist.
+ */
+#include "tokenizer_int.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- GPT-2 byte <-> unicode mapping ---- */
+
+int bl_codepoint(int b)
+{
+    if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255)) return b;
+    int n = 0;
+    for (int i = 0; i < b; i++)
+        if (!((i >= 33 && i <= 126) || (i >= 161 && i <= 172) || (i >= 174 && i <= 255))) n++;
+    return 256 + n;
+}
+
+int bl_byte(int cp)
+{
+    static int inv[324];
+    static int ready;
+    if (!ready) {
+        for (int i = 0; i < 324; i++) inv[i] = -1;
+        for (int b = 0; b < 256; b++) inv[bl_codepoint(b)] = b;
+        ready = 1;
+    }
+    return cp >= 0 && cp < 324 ? inv[cp] : -1;
+}
+
+/* ---- hashing ---- */
+
+static size_t hash_cap_for(size_t n)
+{
+    size_t c = 16;
+    while (c < n * 2 + 16) c <<= 1;
+    return c;
+}
+
+void tok_index_build(tokenizer *t)
+{
+    free(t->idx);
+    t->idx_cap = hash_cap_for((size_t)t->n);
+    t->idx = xmalloc(sizeof(int32_t) * t->idx_cap);
+    for (size_t i = 0; i < t->idx_cap; i++) t->idx[i] = -1;
+    for (int id = 0; id < t->n; id++) {
+        if (!t->bytes[id] || tok_is_special(t, id)) continue;
+        size_t h = hash64(t->bytes[id], t->blen[id], 0) & (t->idx_cap - 1);
+        while (t->idx[h] >= 0) {
+            int o = t->idx[h];
+            if (t->blen[o] == t->blen[id] && !memcmp(t->bytes[o], t->bytes[id], t->blen[id])) break;
+            h = (h + 1) & (t->idx_cap - 1);
+        }
+        if (t->idx[h] < 0) t->idx[h] = id;   /* first id wins for duplicates */
+    }
+    for (int b = 0; b < 256; b++) {
+        char c = (char)b;
+        t->byte_id[b] = tok_lookup(t, &c, 1);
+    }
+}
+
+int32_t tok_lookup(const tokenizer *t, const char *s, size_t n)
+{
+    if (!t->idx) return -1;
+    size_t h = hash64(s, n, 0) & (t->idx_cap - 1);
+    while (t->idx[h] >= 0) {
+        int o = t->idx[h];
+        if (t->blen[o] == n && !memcmp(t->bytes[o], s, n)) return o;
+        h = (h + 1) & (t->idx_cap - 1);
+    }
+    return -1;
+}
+
+static uint64_t pair_key(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
+
+void tok_merge_add(tokenizer *t, int32_t a, int32_t b, int32_t out)
+{
+    if ((size_t)(t->nmerges + 1) * 2 > t->mcap) {
+        size_t ncap = t->mcap ? t->mcap * 2 : 1024;
+        merge_ent *nm = xmalloc(sizeof *nm * ncap);
+        for (size_t i = 0; i < ncap; i++) nm[i].rank = -1;
+        for (size_t i = 0; i < t->mcap; i++)
+            if (t->merges[i].rank >= 0) {
+                size_t h = mix64(t->merges[i].key) & (ncap - 1);
+                while (nm[h].rank >= 0) h = (h + 1) & (ncap - 1);
+                nm[h] = t->merges[i];
+            }
+        free(t->merges);
+        t->merges = nm;
+        t->mcap = ncap;
+    }
+    uint64_t k = pair_key(a, b);
+    size_t h = mix64(k) & (t->mcap - 1);
+    while (t->merges[h].rank >= 0) {
+        if (t->merges[h].key == k) return;   /* keep the first (best) rank */
+        h = (h + 1) & (t->mcap - 1);
+    }
+    t->merges[h].key = k;
+    t->merges[h].rank = t->nmerges++;
+    t->merges[h].id = out;
+}
+
+static const merge_ent *merge_find(const tokenizer *t, int32_t a, int32_t b)
+{
+    if (!t->mcap) return NULL;
+    uint64_t k = pair_key(a, b);
+    size_t h = mix64(k) & (t->mcap - 1);
+    while (t->merges[h].rank >= 0) {
+        if (t->merges[h].key == k) return &t->merges[h];
+        h = (h + 1) & (t->mcap - 1);
+    }
+    return NULL;
+}
+
+/* ---- the byte tokenizer ---- */
+
+static const char *byte_specials[] = {"<|system|>", "<|user|>", "<|assistant|>", "</s>", "<pad>"};
+
+tokenizer *tok_byte_new(void)
+{
+    tokenizer *t = xcalloc(1, sizeof *t);
+    t->is_byte = 1;
+    t->n = 256 + 5;
+    t->bytes = xcalloc(t->n, sizeof(char *));
+    t->blen = xcalloc(t->n, sizeof(uint32_t));
+    for (int b = 0; b < 256; b++) {
+        t->bytes[b] = xmalloc(1);
+        t->bytes[b][0] = (char)b;
+        t->blen[b] = 1;
+    }
+    t->added = xcalloc(5, sizeof *t->added);
+    for (int i = 0; i < 5; i++) {
+        added_tok *a = &t->added[t->nadded++];
+        a->text = xstrdup(byte_specials[i]);
+        a->len = strlen(a->text);
+        a->id = 256 + i;
+        a->special = 1;
+        t->bytes[a->id] = xstrdup(a->text);
+        t->blen[a->id] = (uint32_t)a->len;
+    }
+    t->eos = xstrdup("</s>");
+    tok_index_build(t);
+    return t;
+}
+
+void tok_free(tokenizer *t)
+{
+    if (!t) return;
+    for (int i = 0; i < t->n; i++) free(t->bytes[i]);
+    free(t->bytes); free(t->blen); free(t->idx); free(t->merges);
+    for (int i = 0; i < t->nadded; i++) free(t->added[i].text);
+    free(t->added);
+    for (int i = 0; i < t->npre; i++) {
+        pcre2_code_free(t->pre[i].re);
+        pcre2_match_data_free(t->pre[i].md);
+    }
+    free(t->pre);
+    free(t->json_text);
+    free(t->eos);
+    free(t);
+}
+
+/* ---- queries ---- */
+
+int tok_vocab_size(const tokenizer *t) { return t->n; }
+int tok_num_merges(const tokenizer *t) { return t->nmerges; }
+int tok_num_added(const tokenizer *t) { return t->nadded; }
+const char *tok_kind(const tokenizer *t) { return t->is_byte ? "byte" : "bpe"; }
+const char *tok_eos(const tokenizer *t) { return t->eos; }
+
+int tok_is_special(const tokenizer *t, int32_t id)
+{
+    for (int i = 0; i < t->nadded; i++)
+        if (t->added[i].id == id) return t->added[i].special;
+    return 0;
+}
+
+int tok_id(const tokenizer *t, const char *text)
+{
+    for (int i = 0; i < t->nadded; i++)
+        if (!strcmp(t->added[i].text, text)) return t->added[i].id;
+    return tok_lookup(t, text, strlen(text));
+}
+
+const char *tok_piece(const tokenizer *t, int32_t id, size_t *len)
+{
+    if (id < 0 || id >= t->n || !t->bytes[id]) return NULL;
+    *len = t->blen[id];
+    return t->bytes[id];
+}
+
+/* ---- encoding ---- */
+
+typedef struct { int32_t *v; size_t n, cap; } idvec;
+
+static void push(idvec *o, int32_t id)
+{
+    if (o->n == o->cap) { o->cap = o->cap ? o->cap * 2 : 64; o->v = xrealloc(o->v, o->cap * sizeof(int32_t)); }
+    o->v[o->n++] = id;
+}
+
+static int bpe_piece(const tokenizer *t, const char *s, size_t n, idvec *out, char *err, size_t el)
+{
+    if (n == 0) return 0;
+    if (t->ignore_merges) {
+        int32_t whole = tok_lookup(t, s, n);
+        if (whole >= 0) { push(out, whole); return 0; }
+    }
+    int32_t stackbuf[64], *w = n <= 64 ? stackbuf : xmalloc(n * sizeof(int32_t));
+    size_t k = n;
+    for (size_t i = 0; i < n; i++) {
+        w[i] = t->byte_id[(unsigned char)s[i]];
+        if (w[i] < 0) {
+            snprintf(err, el, "byte 0x%02x has no token in the vocabulary", (unsigned char)s[i]);
+            if (w != stackbuf) free(w);
+            return -1;
+        }
+    }
+    while (k > 1) {
+        int best = -1;
+        int32_t best_rank = INT32_MAX, best_id = -1;
+        for (size_t i = 0; i + 1 < k; i++) {
+            const merge_ent *m = merge_find(t, w[i], w[i + 1]);
+            if (m && m->rank < best_rank) { best_rank = m->rank; best = (int)i; best_id = m->id; }
+        }
+        if (best < 0) break;
+        w[best] = best_id;
+        memmove(w + best + 1, w + best + 2, (k - best - 2) * sizeof(int32_t));
+        k--;
+    }
+    for (size_t i = 0; i < k; i++) push(out, w[i]);
+    if (w != stackbuf) free(w);
+    return 0;
+}
+
+/* Apply pre-tokenizer step `step` (regex split, matches and gaps both
+ * kept as pieces), then the next steps, then BPE. */
+static int pretok(const tokenizer *t, int step, const char *s, size_t n, idvec *out, char *err, size_t el)
+{
+    if (step >= t->npre) return bpe_piece(t, s, n, out, err, el);
+    const pre_step *p = &t->pre[step];
+    size_t at = 0, last = 0;
+    while (at <= n) {
+        int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, at, 0, p->md, NULL);
+        if (rc < 0) break;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+        size_t b = ov[0], e = ov[1];
+        if (e == b) {   /* empty match: step over one character */
+            at = b + 1;
+            while (at < n && ((unsigned char)s[at] & 0xc0) == 0x80) at++;
+            continue;
+        }
+        if (b > last && pretok(t, step + 1, s + last, b - last, out, err, el)) return -1;
+        if (pretok(t, step + 1, s + b, e - b, out, err, el)) return -1;
+        last = at = e;
+    }
+    if (last < n && pretok(t, step + 1, s + last, n - last, out, err, el)) return -1;
+    return 0;
+}
+
+static int encode_segment(const tokenizer *t, const char *s, size_t n, idvec *out, char *err, size_t el)
+{
+    if (n == 0) return 0;
+    if (t->add_prefix_space && s[0] != ' ') {
+        char *tmp = xmalloc(n + 1);
+        tmp[0] = ' ';
+        memcpy(tmp + 1, s, n);
+        int rc = pretok(t, 0, tmp, n + 1, out, err, el);
+        free(tmp);
+        return rc;
+    }
+    return pretok(t, 0, s, n, out, err, el);
+}
+
+long tok_encode(const tokenizer *t, const char *s, size_t n, int special,
+                int32_t **ids, char *err, size_t el)
+{
+    idvec out = {0};
+    size_t seg = 0, i = 0;
+    while (i < n) {
+        int best = -1;
+        size_t best_len = 0;
+        if (special)
+            for (int a = 0; a < t->nadded; a++) {
+                const added_tok *at = &t->added[a];
+                if (at->len > best_len && at->len <= n - i && at->text[0] == s[i] &&
+                    !memcmp(at->text, s + i, at->len)) { best = a; best_len = at->len; }
+            }
+        if (best < 0) { i++; continue; }
+        if (encode_segment(t, s + seg, i - seg, &out, err, el)) { free(out.v); return -1; }
+        push(&out, t->added[best].id);
+        i += best_len;
+        seg = i;
+    }
+    if (encode_segment(t, s + seg, n - seg, &out, err, el)) { free(out.v); return -1; }
+    *ids = out.v ? out.v : xmalloc(sizeof(int32_t));
+    return (long)out.n;
+}
+
+char *tok_decode(const tokenizer *t, const int32_t *ids, size_t n, int skip_special, size_t *len)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] >= 0 && ids[i] < t->n && t->bytes[ids[i]]) total += t->blen[ids[i]];
+    char *o = xmalloc(total + 1), *p = o;
+    for (size_t i = 0; i < n; i++) {
+        int32_t id = ids[i];
+        if (id < 0 || id >= t->n || !t->bytes[id]) continue;
+        if (skip_special && tok_is_special(t, id)) continue;
+        memcpy(p, t->bytes[id], t->blen[id]);
+        p += t->blen[id];
+    }
+    *p = 0;
+    *len = (size_t)(p - o);
+    return o;
+}
+
+/* ---- writing tokenizer.json ---- */
+
+static json_t *byte_tokenizer_json(const tokenizer *t)
+{
+    json_t *added = json_array();
+    for (int i = 0; i < t->nadded; i++)
+        json_array_append_new(added, json_pack("{s:i,s:s,s:b,s:b,s:b,s:b,s:b}",
+            "id", t->added[i].id, "content", t->added[i].text, "single_word", 0, "lstrip", 0,
+            "rstrip", 0, "normalized", 0, "special", t->added[i].special));
+    json_t *vocab = json_object();
+    for (int b = 0; b < 256; b++) {
+        char u[4];
+        int cp = bl_codepoint(b), k = 0;
+        if (cp < 0x80) u[k++] = (char)cp;
+        else { u[k++] = (char)(0xc0 | (cp >> 6)); u[k++] = (char)(0x80 | (cp & 0x3f)); }
+        u[k] = 0;
+        json_object_set_new(vocab, u, json_integer(b));
+    }
+    json_t *model = json_pack("{s:s,s:n,s:n,s:n,s:n,s:b,s:b,s:b,s:o,s:[]}",
+        "type", "BPE", "dropout", "unk_token", "continuing_subword_prefix", "end_of_word_suffix",
+        "fuse_unk", 0, "byte_fallback", 0, "ignore_merges", 0, "vocab", vocab, "merges");
+    json_t *bl = json_pack("{s:s,s:b,s:b,s:b}", "type", "ByteLevel", "add_prefix_space", 0,
+                           "trim_offsets", 1, "use_regex", 0);
+    return json_pack("{s:s,s:n,s:n,s:o,s:n,s:o,s:n,s:o,s:o}",
+        "version", "1.0", "truncation", "padding", "added_tokens", added, "normalizer",
+        "pre_tokenizer", bl, "post_processor", "decoder", json_deep_copy(bl), "model", model);
+}
+
+int tok_save(const tokenizer *t, const char *path, char *err, size_t el)
+{
+    char *text;
+    if (t->json_text) text = xstrdup(t->json_text);
+    else {
+        json_t *j = byte_tokenizer_json(t);
+        text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+        json_decref(j);
+    }
+    char *tmp = xmalloc(strlen(path) + 16);
+    sprintf(tmp, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    int ok = fd >= 0;
+    if (ok) {
+        size_t len = strlen(text);
+        ok = write(fd, text, len) == (ssize_t)len && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
+        ok = (close(fd) == 0) && ok;
+        ok = ok && rename(tmp, path) == 0;
+        if (!ok) unlink(tmp);
+    }
+    if (!ok) snprintf(err, el, "cannot write %s", path);
+    free(tmp);
+    free(text);
+    return ok ? 0 : -1;
+}

@@ -1,0 +1,161 @@
+/*
+ * test_tokenizer.c — tokenizers against hand-computed ids.
+ *  - byte tokenizer: round trip of arbitrary bytes (invalid UTF-8, NULs),
+ *    specials split out only when asked, save -> load -> same ids;
+ *  - GPT-2-style BPE fixture (tests/fixtures/model/bpe-gpt2.json): merges in
+ *    both forms, added tokens, unicode (é as two bytes merged), whitespace
+ *    runs (the \s+(?!\S) rule);
+ *  - Llama-3-style fixture: Split regex (digits in groups of 3) then
+ *    ByteLevel without regex, ignore_merges;
+ *  - bad tokenizer.json files are refused with a message.
+ */
+#include "tokenizer.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures;
+static char fixdir[512];
+
+static void expect(const tokenizer *t, const char *text, const int32_t *want, long nwant)
+{
+    int32_t *ids;
+    char err[256];
+    long n = tok_encode(t, text, strlen(text), 1, &ids, err, sizeof err);
+    int ok = n == nwant && !memcmp(ids, want, sizeof(int32_t) * (size_t)nwant);
+    if (!ok) {
+        printf("FAIL encode \"%s\": got", text);
+        for (long i = 0; i < n; i++) printf(" %d", ids[i]);
+        printf(" want");
+        for (long i = 0; i < nwant; i++) printf(" %d", want[i]);
+        printf("\n");
+        failures++;
+    }
+    size_t len;
+    char *back = tok_decode(t, ids, (size_t)n, 0, &len);
+    if (len != strlen(text) || memcmp(back, text, len)) { printf("FAIL decode \"%s\" -> \"%s\"\n", text, back); failures++; }
+    free(back);
+    free(ids);
+}
+
+static tokenizer *load_fix(const char *name)
+{
+    char path[600], err[256];
+    snprintf(path, sizeof path, "%s/%s", fixdir, name);
+    tokenizer *t = tok_load(path, err, sizeof err);
+    if (!t) { printf("FAIL load %s: %s\n", path, err); exit(1); }
+    return t;
+}
+
+static void test_byte(void)
+{
+    tokenizer *t = tok_byte_new();
+    rng_t r;
+    rng_seed(&r, 5);
+    char buf[300];
+    for (int rep = 0; rep < 50; rep++) {
+        size_t n = rng_below(&r, sizeof buf);
+        for (size_t i = 0; i < n; i++) buf[i] = (char)rng_below(&r, 256);
+        int32_t *ids;
+        char err[128];
+        long k = tok_encode(t, buf, n, 0, &ids, err, sizeof err);
+        size_t len;
+        char *back = tok_decode(t, ids, (size_t)k, 0, &len);
+        if (k != (long)n || len != n || memcmp(back, buf, n)) { printf("FAIL byte round trip\n"); failures++; }
+        free(ids); free(back);
+    }
+    int32_t w1[] = {257, 'h', 'i', '\n', 258, 259};
+    expect(t, "<|user|>hi\n<|assistant|></s>", w1, 6);
+    int32_t *ids;
+    char err[128];
+    long k = tok_encode(t, "</s>", 4, 0, &ids, err, sizeof err);
+    if (k != 4 || ids[0] != '<') { printf("FAIL specials split without special=1\n"); failures++; }
+    free(ids);
+    if (tok_vocab_size(t) != 261 || tok_id(t, "<pad>") != 260) { printf("FAIL byte vocab\n"); failures++; }
+    /* save -> load gives the same tokenizer (BPE without merges) */
+    char path[] = "/tmp/prefpipe-tok-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    if (tok_save(t, path, err, sizeof err)) { printf("FAIL save: %s\n", err); failures++; }
+    tokenizer *u = tok_load(path, err, sizeof err);
+    unlink(path);
+    if (!u) { printf("FAIL reload: %s\n", err); failures++; tok_free(t); return; }
+    expect(u, "<|user|>hi\n<|assistant|></s>", w1, 6);
+    int32_t w2[] = {0xc3, 0xa9, ' ', ' ', 'x'};
+    expect(u, "\xc3\xa9  x", w2, 5);
+    if (tok_vocab_size(u) != 261) { printf("FAIL reloaded vocab %d\n", tok_vocab_size(u)); failures++; }
+    tok_free(u);
+    tok_free(t);
+}
+
+static void test_gpt2(void)
+{
+    tokenizer *t = load_fix("bpe-gpt2.json");
+    int32_t a[] = {257, 32, 256, 259, 111};
+    expect(t, "the hello", a, 5);
+    int32_t b[] = {262, 10, 257, 263};
+    expect(t, "<|user|>\nthe</s>", b, 4);
+    int32_t c[] = {98, 260};
+    expect(t, "bell", c, 2);
+    int32_t d[] = {99, 97, 102, 261, 32, 32, 120};
+    expect(t, "caf\xc3\xa9  x", d, 7);
+    int32_t e[] = {258};
+    expect(t, " the", e, 1);
+    int32_t f[] = {'i', 't', '\'', 's', 32, 32, 10};
+    expect(t, "it's  \n", f, 7);
+    if (tok_num_merges(t) != 6 || tok_vocab_size(t) != 264) {
+        printf("FAIL gpt2 fixture: %d merges, vocab %d\n", tok_num_merges(t), tok_vocab_size(t));
+        failures++;
+    }
+    tok_free(t);
+}
+
+static void test_llama3(void)
+{
+    tokenizer *t = load_fix("bpe-llama3.json");
+    int32_t a[] = {256, '3', '4', '5', '6'};
+    expect(t, "123456", a, 5);
+    int32_t b[] = {'a', 258};
+    expect(t, "a<|eot_id|>", b, 2);
+    if (!tok_eos(t) || strcmp(tok_eos(t), "<|eot_id|>")) { printf("FAIL llama3 eos\n"); failures++; }
+    tok_free(t);
+}
+
+static void test_bad(void)
+{
+    static const char *bad[] = {
+        "{",
+        "[]",
+        "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}",
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\"]}}",
+        "{\"model\": {\"type\": \"BPE\", \"byte_fallback\": true, \"vocab\": {}}}",
+        "{\"normalizer\": {\"type\": \"NFC\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+        "{\"pre_tokenizer\": {\"type\": \"Metaspace\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"\\u2581a\": 0}}}",
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -3}}}",
+        "{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"(\"}, \"behavior\": \"Isolated\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char err[256] = "";
+        tokenizer *t = tok_parse(bad[i], strlen(bad[i]), err, sizeof err);
+        if (t || !err[0]) { printf("FAIL bad tokenizer %zu accepted\n", i); failures++; tok_free(t); }
+        else printf("refused %zu: %s\n", i, err);
+    }
+}
+
+int main(void)
+{
+    snprintf(fixdir, sizeof fixdir, "%s", __FILE__);
+    char *p = strstr(fixdir, "unit/test_tokenizer.c");
+    if (p) strcpy(p, "fixtures/model");
+    test_byte();
+    test_gpt2();
+    test_llama3();
+    test_bad();
+    if (failures) { printf("%d failures\n", failures); return 1; }
+    printf("tokenizers ok\n");
+    return 0;
+}
