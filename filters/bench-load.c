@@ -1,0 +1,99 @@
+/*
+ * bench-load — benchmark files -> `prompt` records with gold fields and
+ * the paper's prompt formats (man 1 bench-load).  The loaders live in
+ * lib/eval_load.c; this file parses options only.
+ */
+#include "cli.h"
+#include "eval_load.h"
+#include "stream.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: bench-load --format NAME [OPTIONS] PATH\n"
+    "\n"
+    "Turn a benchmark file into prompt records carrying their gold fields.\n"
+    "  gsm8k        PATH = test.jsonl (8-shot chain-of-thought prompt)\n"
+    "  bbh          PATH = the BBH root with bbh/ and cot-prompts/ (3-shot)\n"
+    "  ifeval       PATH = input_data.jsonl (every instruction is checked)\n"
+    "  xstest       PATH = xstest_v2_prompts.csv\n"
+    "  alpaca-eval  PATH = a JSON array with instruction and output\n"
+    "\n"
+    "options:\n"
+    "  -f, --format NAME   one of the above (required)\n"
+    "  -o, --output URI    output (default stdout)\n"
+    "  -n, --limit N       keep N records (BBH: N per task), chosen by\n"
+    "                      hash(seed, id), in file order\n"
+    "      --seed S        the subsampling seed (default 42)\n"
+    "      --plain         one plain-text user message ending in \"Answer:\"/\"A:\"\n"
+    "                      (default: chat, the prefix as an assistant turn)\n"
+    "      --shots N       GSM8K: 0..8 exemplars (default 8); BBH: 0 or 3\n"
+    "      --task NAME     BBH: only this task (repeatable)\n"
+    "  -h, --help / -V, --version\n";
+
+enum { O_SEED = 1000, O_PLAIN, O_SHOTS, O_TASK };
+
+int main(int argc, char **argv)
+{
+    util_set_progname(argv[0]);
+    util_install_signal_cleanup();
+    static const struct option lo[] = {
+        {"format", required_argument, 0, 'f'}, {"output", required_argument, 0, 'o'},
+        {"limit", required_argument, 0, 'n'},  {"seed", required_argument, 0, O_SEED},
+        {"plain", no_argument, 0, O_PLAIN},    {"shots", required_argument, 0, O_SHOTS},
+        {"task", required_argument, 0, O_TASK}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},      {0, 0, 0, 0}};
+    const char *format = NULL, *out_uri = "-";
+    bench_opts o = {.shots = -1, .limit = -1, .seed = 42};
+    const char **tasks = xcalloc((size_t)argc + 1, sizeof *tasks);
+    int ntasks = 0, c;
+    while ((c = getopt_long(argc, argv, "f:o:n:hV", lo, NULL)) != -1) {
+        switch (c) {
+        case 'f': format = optarg; break;
+        case 'o': out_uri = optarg; break;
+        case 'n': o.limit = parse_ll("--limit", optarg, 0, (long long)1 << 50); break;
+        case O_SEED: o.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
+        case O_PLAIN: o.plain = 1; break;
+        case O_SHOTS: o.shots = (int)parse_ll("--shots", optarg, 0, 8); break;
+        case O_TASK: tasks[ntasks++] = optarg; break;
+        case 'h': cli_help(usage);
+        case 'V': cli_version();
+        default: cli_usage_error("invalid option");
+        }
+    }
+    if (!format)
+        cli_usage_error("--format is required (gsm8k, bbh, ifeval, xstest, alpaca-eval)");
+    if (argc - optind != 1)
+        cli_usage_error("give exactly one PATH (a benchmark file, or the BBH root directory)");
+    const char *path = argv[optind];
+    if (ntasks) {
+        if (strcmp(format, "bbh") != 0)
+            cli_usage_error("--task applies to --format bbh only");
+        o.tasks = tasks;
+    }
+    void (*load)(const char *, const bench_opts *, rstream *) = NULL;
+    if (strcmp(format, "gsm8k") == 0)
+        load = bench_load_gsm8k;
+    else if (strcmp(format, "bbh") == 0) {
+        load = bench_load_bbh;
+        if (o.shots > 0 && o.shots != 3)
+            cli_usage_error("--shots for BBH is 0 or 3 (the cot-prompts files hold 3 examples)");
+    } else if (strcmp(format, "ifeval") == 0)
+        load = bench_load_ifeval;
+    else if (strcmp(format, "xstest") == 0)
+        load = bench_load_xstest;
+    else if (strcmp(format, "alpaca-eval") == 0)
+        load = bench_load_alpaca;
+    else
+        cli_usage_error("unknown format '%s' (gsm8k, bbh, ifeval, xstest, alpaca-eval)", format);
+    if (o.shots >= 0 && load != bench_load_gsm8k && load != bench_load_bbh)
+        cli_usage_error("--shots applies to gsm8k and bbh only");
+    rstream *out = rs_open_write(out_uri);
+    load(path, &o, out);
+    rs_close(out);
+    free(tasks);
+    return 0;
+}

@@ -1,0 +1,294 @@
+/*
+ * eval-score — score benchmark outputs: read rollout-shaped records
+ * (response + gold), add per-record scores under `scores`, and write a
+ * summary record at the end (man 1 eval-score).
+ *
+ * Only the fields a scorer uses are required (response, gold.*; scores.KEY
+ * for judged tasks): the rest of the record passes through unchanged.  A
+ * record that cannot be scored is an error naming it (exit 65), or with
+ * --skip-invalid a warning and a count in the summary's "skipped".
+ *
+ * --judge CMD: the records are first piped through `sh -c CMD` (a child
+ * process feeds it so neither side can block the other); the judge must
+ * write records (the same ones, with its verdicts in scores.KEY), which are
+ * then scored.  A judge that exits non-zero is an error.
+ */
+#include "cli.h"
+#include "eval_common.h"
+#include "record.h"
+#include "stream.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: eval-score --task NAME [OPTIONS] [INPUT...]\n"
+    "\n"
+    "Score outputs of a benchmark.  Reads records with 'response' and\n"
+    "'gold' (rollouts of bench-load prompts), adds 'scores', and writes a\n"
+    "summary record {\"kind\":\"summary\",...} after the last one.\n"
+    "\n"
+    "tasks: gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, judge\n"
+    "\n"
+    "options:\n"
+    "  -t, --task NAME        the benchmark scorer (required)\n"
+    "  -o, --output URI       output (default stdout)\n"
+    "      --numeric          GSM8K: compare numbers, not strings\n"
+    "  -k, --k LIST           pass@k: the k values (default 1,10)\n"
+    "      --judge CMD        pipe the records through `sh -c CMD` first\n"
+    "      --judge-key KEY    the judge's verdict field scores.KEY (default:\n"
+    "                         refusal for xstest, win for alpaca-eval, score)\n"
+    "      --skip-invalid     skip (and count) records that cannot be scored\n"
+    "      --summary-only     write only the summary record\n"
+    "      --no-summary       write only the scored records\n"
+    "      --summary URI      write the summary there instead of after the records\n"
+    "      --model NAME       label the summary with a model name\n"
+    "      --step N           label the summary with a training step\n"
+    "      --benchmark NAME   display name in reports (default per task)\n"
+    "      --progress         progress on stderr\n"
+    "  -h, --help / -V, --version\n";
+
+enum { O_NUMERIC = 1000, O_JUDGE, O_JUDGE_KEY, O_SKIP, O_SUMONLY, O_NOSUM, O_SUMMARY, O_MODEL, O_STEP, O_BENCH,
+       O_PROGRESS };
+
+static void parse_ks(const char *s, eval_cfg *cfg)
+{
+    cfg->nks = 0;
+    char *dup = xstrdup(s), *save = NULL;
+    for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (cfg->nks == 16)
+            cli_usage_error("--k: at most 16 values");
+        cfg->ks[cfg->nks++] = (int)parse_ll("--k", t, 1, 1000000);
+    }
+    free(dup);
+    if (!cfg->nks)
+        cli_usage_error("--k needs at least one value");
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            _exit(errno == EPIPE ? 0 : 74);
+        p += w, n -= (size_t)w;
+    }
+}
+
+/* Start the judge; returns the fd its output can be read from. */
+static int start_judge(const char *cmd, char **inputs, int ninputs, pid_t *feeder, pid_t *judge)
+{
+    int to[2], from[2];
+    if (pipe(to) < 0 || pipe(from) < 0)
+        die(EX_OSERR, "pipe: %s", strerror(errno));
+    fflush(NULL);
+    if ((*judge = fork()) < 0)
+        die(EX_OSERR, "fork: %s", strerror(errno));
+    if (*judge == 0) {
+        dup2(to[0], 0);
+        dup2(from[1], 1);
+        close(to[0]), close(to[1]), close(from[0]), close(from[1]);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(to[0]);
+    close(from[1]);
+    if ((*feeder = fork()) < 0)
+        die(EX_OSERR, "fork: %s", strerror(errno));
+    if (*feeder == 0) {
+        close(from[0]);
+        signal(SIGPIPE, SIG_DFL);
+        for (int i = 0; i < ninputs; i++) {
+            rstream *in = rs_open_read(inputs[i]);
+            msgpack_object rec;
+            while (rs_next(in, &rec) == RS_OK) {
+                const char *raw;
+                size_t len;
+                rs_last_raw(in, &raw, &len);
+                write_all(to[1], raw, len);
+            }
+            rs_close(in);
+        }
+        close(to[1]);
+        _exit(0);
+    }
+    close(to[1]);
+    return from[0];
+}
+
+static int wait_ok(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return 0;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static void show_id(const msgpack_object *rec, char *buf, size_t cap)
+{
+    const char *id;
+    size_t n;
+    if (rec_get_str(rec, "id", &id, &n) == 1)
+        snprintf(buf, cap, " (id %.*s)", (int)(n > 200 ? 200 : n), id);
+    else
+        buf[0] = 0;
+}
+
+int main(int argc, char **argv)
+{
+    util_set_progname(argv[0]);
+    util_install_signal_cleanup();
+    static const struct option lo[] = {
+        {"task", required_argument, 0, 't'},       {"output", required_argument, 0, 'o'},
+        {"numeric", no_argument, 0, O_NUMERIC},    {"k", required_argument, 0, 'k'},
+        {"judge", required_argument, 0, O_JUDGE},  {"judge-key", required_argument, 0, O_JUDGE_KEY},
+        {"skip-invalid", no_argument, 0, O_SKIP},  {"summary-only", no_argument, 0, O_SUMONLY},
+        {"no-summary", no_argument, 0, O_NOSUM},   {"summary", required_argument, 0, O_SUMMARY},
+        {"model", required_argument, 0, O_MODEL},  {"step", required_argument, 0, O_STEP},
+        {"benchmark", required_argument, 0, O_BENCH}, {"progress", no_argument, 0, O_PROGRESS},
+        {"help", no_argument, 0, 'h'},             {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
+    const char *task_name = NULL, *out_uri = "-", *judge_cmd = NULL, *sum_uri = NULL;
+    int skip = 0, sum_only = 0, no_sum = 0, progress = 0;
+    eval_cfg cfg = {0};
+    cfg.ks[0] = 1, cfg.ks[1] = 10, cfg.nks = 2;
+    summary_meta meta = {.step = -1};
+    int c;
+    while ((c = getopt_long(argc, argv, "t:o:k:hV", lo, NULL)) != -1) {
+        switch (c) {
+        case 't': task_name = optarg; break;
+        case 'o': out_uri = optarg; break;
+        case 'k': parse_ks(optarg, &cfg); break;
+        case O_NUMERIC: cfg.numeric = 1; break;
+        case O_JUDGE: judge_cmd = optarg; break;
+        case O_JUDGE_KEY: cfg.judge_key = optarg; break;
+        case O_SKIP: skip = 1; break;
+        case O_SUMONLY: sum_only = 1; break;
+        case O_NOSUM: no_sum = 1; break;
+        case O_SUMMARY: sum_uri = optarg; break;
+        case O_MODEL: meta.model = optarg; break;
+        case O_STEP: meta.step = parse_ll("--step", optarg, 0, INT64_MAX); break;
+        case O_BENCH: meta.benchmark = optarg, meta.benchmark_given = 1; break;
+        case O_PROGRESS: progress = 1; break;
+        case 'h': cli_help(usage);
+        case 'V': cli_version();
+        default: cli_usage_error("invalid option");
+        }
+    }
+    if (!task_name)
+        cli_usage_error("--task NAME is required (one of: %s)", eval_task_names());
+    const eval_task *task = eval_task_find(task_name);
+    if (!task)
+        cli_usage_error("unknown task '%s' (tasks: %s)", task_name, eval_task_names());
+    if (sum_only && no_sum)
+        cli_usage_error("--summary-only and --no-summary exclude each other");
+    int judged = strcmp(task->name, "judge") == 0 || strcmp(task->name, "alpaca-eval") == 0;
+    cfg.judge = judge_cmd != NULL;
+    if (!cfg.judge_key)
+        cfg.judge_key = strcmp(task->name, "xstest") == 0 ? "refusal"
+                        : strcmp(task->name, "alpaca-eval") == 0 ? "win" : "score";
+    if (judge_cmd && !judged && strcmp(task->name, "xstest") != 0)
+        cli_usage_error("--judge works with --task xstest, alpaca-eval or judge");
+    meta.task = task->name;
+    if (!meta.benchmark)
+        meta.benchmark = task->benchmark;
+
+    char **inputs = argv + optind;
+    int ninputs = argc - optind;
+    static char *stdin_only[] = {"-", NULL};
+    if (ninputs == 0)
+        inputs = stdin_only, ninputs = 1;
+
+    pid_t feeder = 0, judge = 0;
+    char judge_uri[32];
+    if (judge_cmd) {
+        int fd = start_judge(judge_cmd, inputs, ninputs, &feeder, &judge);
+        snprintf(judge_uri, sizeof judge_uri, "/dev/fd/%d", fd);
+        static char *ji[2];
+        ji[0] = judge_uri;
+        inputs = ji, ninputs = 1;
+    }
+
+    rstream *out = rs_open_write(out_uri);
+    rstream *sout = sum_uri ? rs_open_write(sum_uri) : out;
+    void *st = task->create(&cfg);
+    kvbuf sc;
+    kv_init(&sc);
+    recb b;
+    recb_init(&b);
+    progress_t pg;
+    progress_init(&pg, "records", 0, progress);
+    uint64_t nread = 0;
+    for (int i = 0; i < ninputs; i++) {
+        rstream *in = rs_open_read(inputs[i]);
+        msgpack_object rec;
+        while (rs_next(in, &rec) == RS_OK) {
+            nread++;
+            char err[512], idb[256];
+            kv_reset(&sc);
+            if (task->score(st, &rec, &sc, err, sizeof err) < 0) {
+                show_id(&rec, idb, sizeof idb);
+                const char *src = judge_cmd ? "judge output" : strcmp(inputs[i], "-") ? inputs[i] : "stdin";
+                if (!skip)
+                    die(EX_DATAERR, "%s: record %llu%s: cannot score for %s: %s", src,
+                        (unsigned long long)rs_count(in), idb, task->name, err);
+                warnx_("%s: record %llu%s: skipped: %s", src, (unsigned long long)rs_count(in), idb, err);
+                meta.skipped++;
+                continue;
+            }
+            meta.n++;
+            progress_add(&pg, 1);
+            if (sum_only)
+                continue;
+            if (sc.n == 0) {
+                const char *raw;
+                size_t len;
+                rs_last_raw(in, &raw, &len);
+                rs_write(out, raw, len);
+                continue;
+            }
+            recb_reset(&b);
+            recb_copy_fields(&b, &rec);
+            kv_pack_merged(&sc, rec_get(&rec, "scores"), recb_begin(&b, "scores"));
+            recb_end(&b);
+            const char *buf;
+            size_t len;
+            recb_finish(&b, &buf, &len);
+            rs_write(out, buf, len);
+        }
+        rs_close(in);
+    }
+    progress_finish(&pg);
+    if (judge_cmd) {
+        int ok_f = wait_ok(feeder), ok_j = wait_ok(judge);
+        if (!ok_j)
+            die(EX_DATAERR, "the judge command failed: %s", judge_cmd);
+        if (!ok_f)
+            die(EX_DATAERR, "could not feed the judge (see the message above)");
+    }
+    if (!no_sum) {
+        kv_reset(&sc);
+        task->finish(st, &sc);
+        summary_write(sout, &meta, &sc);
+    }
+    fprintf(stderr, "%s: %s: %llu scored, %llu skipped\n", progname, task->name, (unsigned long long)meta.n,
+            (unsigned long long)meta.skipped);
+    (void)nread;
+    if (sout != out)
+        rs_close(sout);
+    rs_close(out);
+    task->destroy(st);
+    kv_free(&sc);
+    recb_free(&b);
+    return 0;
+}
