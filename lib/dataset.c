@@ -263,6 +263,13 @@ void ds_emit_pair(ds_ctx *c, const ds_pair *p)
         recb_put_strn(&c->b, "chosen_model", p->chosen_model, p->cmlen);
     if (p->rejected_model)
         recb_put_strn(&c->b, "rejected_model", p->rejected_model, p->rmlen);
+    if (p->prompt_source) {
+        msgpack_packer *pk = recb_begin(&c->b, "meta");
+        msgpack_pack_map(pk, 1);
+        pack_str(pk, "prompt_source");
+        pack_strn(pk, p->prompt_source, p->pslen);
+        recb_end(&c->b);
+    }
     write_record(c);
 }
 
@@ -400,7 +407,8 @@ void ds_emit_rated(ds_ctx *c, const char *id, size_t idlen, const msgs_t *prompt
         ds_pair p = {.id = id, .idlen = idlen, .prompt = prompt, .nprompt = prompt->n,
                      .chosen = ch->text, .clen = ch->tlen, .rejected = rj->text, .rlen = rj->tlen,
                      .margin = c->bp[j].margin, .has_margin = 1,
-                     .chosen_model = ch->model, .cmlen = ch->mlen, .rejected_model = rj->model, .rmlen = rj->mlen};
+                     .chosen_model = ch->model, .cmlen = ch->mlen, .rejected_model = rj->model, .rmlen = rj->mlen,
+                     .prompt_source = ps, .pslen = pslen};
         if (k > 1 && idlen < 200) {
             p.idlen = (size_t)snprintf(idk, sizeof idk, "%.*s/%zu", (int)idlen, id, j + 1);
             p.id = idk;

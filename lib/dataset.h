@@ -96,6 +96,8 @@ typedef struct {
     size_t cmlen, rmlen;
     const char *source;       /* NULL: the format name */
     size_t slen;
+    const char *prompt_source;  /* meta.prompt_source, or NULL */
+    size_t pslen;
 } ds_pair;
 
 const ds_format *ds_find(const char *name);

@@ -1,0 +1,165 @@
+/*
+ * pref-tag — add task-category `tags` (App. J) to records that carry a
+ * `prompt` conversation (prompt, pair, rated), and select or drop records
+ * by tag for prompt mining.  The tagger is a kind from lib/tagger.h; this
+ * file only parses options and streams records.
+ */
+#include "cli.h"
+#include "record.h"
+#include "stream.h"
+#include "tagger.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: pref-tag [OPTIONS] [INPUT...]\n"
+    "\n"
+    "Tag each record's prompt (its user turns) with the paper's 14 task\n"
+    "categories and write it back with a 'tags' list (replacing any).\n"
+    "\n"
+    "  --tagger KIND          rules (default) | model (needs the model core)\n"
+    "  --select LIST          keep only records with at least one of these tags\n"
+    "  --max-other-tags N     with --select: at most N tags besides the selected\n"
+    "  --drop LIST            drop records with any of these tags (e.g. Unclear,Multilingual)\n"
+    "  -o, --output OUT       output stream (default stdout)\n"
+    "  -h, --help, -V, --version\n"
+    "\n"
+    "Tag names: Coding, Math, Asking for Advice, Brainstorming, Classification,\n"
+    "Closed Question Answering (Closed QA), Creative Writing, Extraction,\n"
+    "Inhabiting a Character/Persona (Persona), Open Question Answering (Open QA),\n"
+    "Rewriting, Summarization, Multilingual, Unclear.  A summary with the count\n"
+    "of each tag goes to stderr.  Exit: 0, 64 usage, 65 a record without prompt.\n";
+
+enum { O_TAGGER = 1000, O_SELECT, O_MAXOTHER, O_DROP };
+
+static uint32_t parse_tags(const char *opt, const char *s)
+{
+    uint32_t m;
+    const char *bad;
+    size_t n;
+    if (tag_parse_list(s, &m, &bad, &n) < 0)
+        cli_usage_error("%s: unknown tag '%.*s'", opt, (int)n, bad);
+    return m;
+}
+
+/* The user turns of a prompt, joined by blank lines, into buf. */
+static int user_text(const msgpack_object *prompt, char **buf, size_t *cap, size_t *len)
+{
+    *len = 0;
+    if (!prompt || prompt->type != MSGPACK_OBJECT_ARRAY)
+        return -1;
+    for (uint32_t i = 0; i < prompt->via.array.size; i++) {
+        const msgpack_object *m = &prompt->via.array.ptr[i];
+        const char *role, *s;
+        size_t rn, sn;
+        if (rec_get_str(m, "role", &role, &rn) != 1 || rec_get_str(m, "content", &s, &sn) != 1)
+            return -1;
+        if (!(rn == 4 && memcmp(role, "user", 4) == 0))
+            continue;
+        if (*len + sn + 3 > *cap) {
+            *cap = 2 * (*len + sn + 3);
+            *buf = xrealloc(*buf, *cap);
+        }
+        if (*len) {
+            memcpy(*buf + *len, "\n\n", 2);
+            *len += 2;
+        }
+        memcpy(*buf + *len, s, sn);
+        *len += sn;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    util_set_progname(argv[0]);
+    util_install_signal_cleanup();
+    static const struct option lo[] = {
+        {"tagger", required_argument, 0, O_TAGGER}, {"select", required_argument, 0, O_SELECT},
+        {"max-other-tags", required_argument, 0, O_MAXOTHER}, {"drop", required_argument, 0, O_DROP},
+        {"output", required_argument, 0, 'o'},       {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},            {0, 0, 0, 0}};
+    const char *kind_name = "rules", *out = "-";
+    uint32_t select = 0, drop = 0;
+    long long max_other = -1;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:hV", lo, NULL)) != -1) {
+        switch (c) {
+        case O_TAGGER: kind_name = optarg; break;
+        case O_SELECT: select = parse_tags("--select", optarg); break;
+        case O_MAXOTHER: max_other = parse_ll("--max-other-tags", optarg, 0, TAG_COUNT); break;
+        case O_DROP: drop = parse_tags("--drop", optarg); break;
+        case 'o': out = optarg; break;
+        case 'h': cli_help(usage);
+        case 'V': cli_version();
+        default: cli_usage_error("invalid option");
+        }
+    }
+    if (max_other >= 0 && !select)
+        cli_usage_error("--max-other-tags needs --select");
+    const tagger_kind *kind = tagger_find(kind_name);
+    if (!kind)
+        cli_usage_error("--tagger: unknown kind '%s' (rules, model)", kind_name);
+    char err[256];
+    tagger *tg = kind->open(NULL, err, sizeof err);
+    if (!tg)
+        die(EX_UNAVAILABLE, "--tagger %s: %s", kind_name, err);
+    rstream *os = rs_open_write(out);
+    recb b;
+    recb_init(&b);
+    char *text = NULL;
+    size_t cap = 0, len;
+    uint64_t nread = 0, nwritten = 0, counts[TAG_COUNT] = {0};
+    static char *stdin_only[] = {"-", NULL};
+    char **inputs = optind < argc ? argv + optind : stdin_only;
+    int ninputs = optind < argc ? argc - optind : 1;
+    for (int i = 0; i < ninputs; i++) {
+        rstream *in = rs_open_read(inputs[i]);
+        msgpack_object rec;
+        while (rs_next(in, &rec) == RS_OK) {
+            nread++;
+            if (user_text(rec_get(&rec, "prompt"), &text, &cap, &len) < 0)
+                die(EX_DATAERR, "%s: record %llu: no 'prompt' list of {role, content} messages", inputs[i],
+                    (unsigned long long)rs_count(in));
+            uint32_t m;
+            if (kind->tag(tg, text ? text : "", len, &m, err, sizeof err) < 0)
+                die(EX_SOFTWARE, "%s: record %llu: %s", inputs[i], (unsigned long long)rs_count(in), err);
+            for (int t = 0; t < TAG_COUNT; t++)
+                if (m & (1u << t))
+                    counts[t]++;
+            if (drop && (m & drop))
+                continue;
+            if (select && (!(m & select) || (max_other >= 0 && tag_count(m & ~select) > max_other)))
+                continue;
+            recb_reset(&b);
+            recb_copy_fields(&b, &rec);
+            msgpack_packer *pk = recb_begin(&b, "tags");
+            msgpack_pack_array(pk, (size_t)tag_count(m));
+            for (int t = 0; t < TAG_COUNT; t++)
+                if (m & (1u << t))
+                    pack_str(pk, tag_names[t]);
+            recb_end(&b);
+            const char *buf;
+            size_t blen;
+            recb_finish(&b, &buf, &blen);
+            rs_write(os, buf, blen);
+            nwritten++;
+        }
+        rs_close(in);
+    }
+    rs_close(os);
+    fprintf(stderr, "%s: %llu read, %llu written; tags:", progname, (unsigned long long)nread,
+            (unsigned long long)nwritten);
+    for (int t = 0; t < TAG_COUNT; t++)
+        if (counts[t])
+            fprintf(stderr, " %s %llu;", tag_names[t], (unsigned long long)counts[t]);
+    fputc('\n', stderr);
+    kind->close(tg);
+    recb_free(&b);
+    free(text);
+    return 0;
+}
