@@ -77,7 +77,7 @@ static int to_mp(json_t *v, msgpack_packer *pk, int typed, int depth, int max_de
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
-        if (depth >= max_depth) {
+        if (depth > max_depth) {
             snprintf(err, errcap, "nesting deeper than %d levels", max_depth);
             return -1;
         }
@@ -95,7 +95,7 @@ static int to_mp(json_t *v, msgpack_packer *pk, int typed, int depth, int max_de
         return 0;
     }
     case JSON_ARRAY: {
-        if (depth >= max_depth) {
+        if (depth > max_depth) {
             snprintf(err, errcap, "nesting deeper than %d levels", max_depth);
             return -1;
         }

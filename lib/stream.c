@@ -101,7 +101,7 @@ static const char *check_obj(const msgpack_object *o, int depth, int max_depth)
     case MSGPACK_OBJECT_STR:
         return utf8_valid(o->via.str.ptr, o->via.str.size) ? NULL : "invalid UTF-8 in a string";
     case MSGPACK_OBJECT_ARRAY:
-        if (depth >= max_depth)
+        if (depth > max_depth)
             return "nesting too deep";
         for (uint32_t i = 0; i < o->via.array.size; i++) {
             const char *e = check_obj(&o->via.array.ptr[i], depth + 1, max_depth);
@@ -110,7 +110,7 @@ static const char *check_obj(const msgpack_object *o, int depth, int max_depth)
         }
         return NULL;
     case MSGPACK_OBJECT_MAP:
-        if (depth >= max_depth)
+        if (depth > max_depth)
             return "nesting too deep";
         for (uint32_t i = 0; i < o->via.map.size; i++) {
             const msgpack_object_kv *kv = &o->via.map.ptr[i];

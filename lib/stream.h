@@ -9,8 +9,9 @@
  *   >tcp://host:5555      ZeroMQ, connect (ipc:// works too)
  *   >tcp://a:1,tcp://b:2  connect to several endpoints
  * A ZeroMQ URI may end in "?producers=N" (readers: how many distinct
- * producers' end-of-stream to wait for) and/or "timeout=S" (seconds to wait
- * for a first peer before "unreachable"), joined with '&'.
+ * producers' end-of-stream to wait for), "consumers=M" (writers: how many
+ * consumers will connect) and/or "timeout=S" (seconds to wait for a first
+ * peer before "unreachable"), joined with '&'.
  * Readers use PULL sockets, writers PUSH (see zstream.c for the protocol).
  *
  * Reading yields one msgpack map at a time.  Each record is checked:

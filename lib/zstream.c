@@ -32,7 +32,8 @@ struct zstream {
     double timeout;         /* seconds for connecting */
     int peers[MAX_PEERS];
     int npeers;
-    int ever_connected;
+    int ever_connected;     /* peers that ever connected */
+    int consumers;          /* writers: peers to serve before ending */
     char id[96];            /* producer id */
     uint64_t sent;
     /* reader state */
@@ -57,7 +58,7 @@ static void peer_add(zstream *z, int fd)
             return;
     if (z->npeers < MAX_PEERS)
         z->peers[z->npeers++] = fd;
-    z->ever_connected = 1;
+    z->ever_connected++;
 }
 
 static void peer_del(zstream *z, int fd)
@@ -124,6 +125,13 @@ static int parse_options(zstream *z, char *spec, char *err, size_t errcap)
                 return -1;
             }
             z->expected = (int)v;
+        } else if (strncmp(tok, "consumers=", 10) == 0) {
+            long v = strtol(tok + 10, &end, 10);
+            if (*end || v < 1 || v > 100000) {
+                snprintf(err, errcap, "bad consumers= value '%s'", tok + 10);
+                return -1;
+            }
+            z->consumers = (int)v;
         } else if (strncmp(tok, "timeout=", 8) == 0) {
             double v = strtod(tok + 8, &end);
             if (*end || !(v > 0)) {
@@ -132,7 +140,7 @@ static int parse_options(zstream *z, char *spec, char *err, size_t errcap)
             }
             z->timeout = v;
         } else {
-            snprintf(err, errcap, "unknown endpoint option '%s' (known: producers=N, timeout=S)", tok);
+            snprintf(err, errcap, "unknown endpoint option '%s' (known: producers=N, consumers=N, timeout=S)", tok);
             return -1;
         }
     }
@@ -162,6 +170,7 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
     z->writer = writer;
     z->bound = uri[0] == '@';
     z->expected = 0;
+    z->consumers = 1;
     z->timeout = 60;
     const char *env = getenv("PREFPIPE_ZMQ_TIMEOUT");
     if (env && atof(env) > 0)
@@ -179,7 +188,8 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
         goto fail;
     }
     g_nsock++;
-    int one = 1, hwm = 1000, linger = 0;
+    int one = 1, hwm = 1000, linger = 0, ivl = 10;
+    zmq_setsockopt(z->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl); /* peers that start late join fast */
     zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(z->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(z->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -357,8 +367,12 @@ int zs_close(zstream *z, char *err, size_t errcap)
         }
         while (rc == 0) {
             pump_events(z, 0);
-            if (z->npeers == 0)
+            if (z->npeers == 0 && z->ever_connected >= z->consumers)
                 break;
+            if (z->npeers == 0) { /* more consumers announced: wait for them */
+                pump_events(z, 50);
+                continue;
+            }
             send_eos_round(z, z->npeers);
             pump_events(z, 50);
         }

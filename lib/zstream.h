@@ -14,6 +14,10 @@
  * record P sent down that pipe; a consumer disconnects only after it has
  * seen every EOS it expects, so nothing is lost and nothing is duplicated.
  *
+ * A producer that knows how many consumers will come (?consumers=M) keeps
+ * its end-of-stream open until M peers have connected and left, so a
+ * consumer that starts late still gets its EOS; by default M = 1.
+ *
  * Consumer (PULL): counts distinct producer ids that sent EOS (duplicates
  * ignored); when it reaches the expected number (the number of endpoints it
  * connects to, or 1 when it binds, or ?producers=N) the stream ends and the

@@ -35,8 +35,8 @@ many() { # many PREFIX N OUT
 @test "2 producers and 3 consumers: every record exactly once, all exit 0" {
   many a 4000 a.mp
   many b 4000 b.mp
-  timeout 60 rec cat a.mp -o "@ipc://$T/pa" & pa=$!
-  timeout 60 rec cat b.mp -o "@ipc://$T/pb" & pb=$!
+  timeout 60 rec cat a.mp -o "@ipc://$T/pa?consumers=3" & pa=$!
+  timeout 60 rec cat b.mp -o "@ipc://$T/pb?consumers=3" & pb=$!
   for c in 1 2 3; do
     timeout 60 rec cat ">ipc://$T/pa,ipc://$T/pb" -o "c$c.mp" & eval "pc$c=\$!"
   done
@@ -91,4 +91,14 @@ many() { # many PREFIX N OUT
   run rec count ">tcp://127.0.0.1:1?frob=1"
   [ "$status" -eq 66 ]
   [[ "$output" == *"unknown endpoint option 'frob=1'"* ]]
+}
+
+@test "a consumer that starts late still gets its end-of-stream (?consumers=M)" {
+  many r 500 in.mp
+  timeout 60 rec cat in.mp -o "@ipc://$T/late?consumers=2" & p=$!
+  timeout 60 rec cat ">ipc://$T/late" -o c1.mp & c1=$!
+  sleep 1
+  timeout 60 rec cat ">ipc://$T/late" -o c2.mp
+  wait $c1; wait $p
+  [ "$(cat c1.mp c2.mp | rec count)" -eq 500 ]
 }
