@@ -370,7 +370,7 @@ static long count_sections(const ifeval_inst *in, const char *s, size_t n)
     memcpy(pat, "\\s?", 3);
     memcpy(pat + 3, in->str, ml);
     memcpy(pat + 3 + ml, "\\s?\\d+\\s?", 10);
-    long c = dyn_count(pat, ml + 13, 0, s, n, 0);
+    long c = dyn_count(pat, ml + 12, 0, s, n, 0);
     free(pat);
     return c;
 }
