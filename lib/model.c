@@ -27,6 +27,7 @@
 
 struct model_acts {
     int cap, train, B, T, Tk;       /* capacity in tokens; last shapes */
+    int last_only;                  /* logits only for each row's last slot */
     int32_t *tokens, *pos, *targets;
     uint8_t *valid;
     float **x;                      /* L+1 (train) or 2 buffers [N*D] */
@@ -281,7 +282,7 @@ int model_last_valid(const uint8_t *valid, int b, int T)
  * row stride kstride; the new keys are written at slots q0.. (training:
  * kbuf = the activation buffers, q0 = 0, kstride = Tq). */
 static void forward_core(model *m, int B, int Tq, int q0, int kstride,
-                         float **kbuf, float **vbuf, const uint8_t *kvalid)
+                         float **kbuf, float **vbuf, const uint8_t *kvalid, int last_only)
 {
     const model_config *c = &m->c;
     const backend *be = m->be;
@@ -295,12 +296,12 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
         int s = train ? l : 0;
         float *xin = a->x[train ? l : (l & 1)], *xout = a->x[train ? l + 1 : ((l + 1) & 1)];
         const layer_ptrs *w = &m->lw[l];
-        be->rmsnorm(a->xn1[s], a->rstd1[s], xin, w->in_norm, N, D, c->norm_eps);
+        be->rmsnorm(a->xn1[s], a->rstd1[s], xin, w->in_norm, N, D, (float)c->norm_eps);
         be->matmul(a->q[s], a->xn1[s], w->q, N, D, QD, 0);
         be->matmul(a->k[s], a->xn1[s], w->k, N, D, KD, 0);
         be->matmul(a->v[s], a->xn1[s], w->v, N, D, KD, 0);
-        be->rope(a->q[s], a->pos, N, H, hd, c->rope_theta, 0);
-        be->rope(a->k[s], a->pos, N, KV, hd, c->rope_theta, 0);
+        be->rope(a->q[s], a->pos, N, H, hd, (float)c->rope_theta, 0);
+        be->rope(a->k[s], a->pos, N, KV, hd, (float)c->rope_theta, 0);
         float *K = a->k[s], *Vv = a->v[s];
         if (kbuf) {
             for (int b = 0; b < B; b++) {
@@ -314,7 +315,7 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
         be->attention(a->att[s], a->lse[s], a->q[s], K, Vv, kvalid, B, Tq, q0, kstride, H, KV, hd);
         be->copy(a->xmid[s], xin, (size_t)N * D);
         be->matmul(a->xmid[s], a->att[s], w->o, N, QD, D, 1);
-        be->rmsnorm(a->xn2[s], a->rstd2[s], a->xmid[s], w->post_norm, N, D, c->norm_eps);
+        be->rmsnorm(a->xn2[s], a->rstd2[s], a->xmid[s], w->post_norm, N, D, (float)c->norm_eps);
         be->matmul(a->g[s], a->xn2[s], w->gate, N, D, F, 0);
         be->matmul(a->u[s], a->xn2[s], w->up, N, D, F, 0);
         be->swiglu(a->h[s], a->g[s], a->u[s], (size_t)N * F);
@@ -322,7 +323,14 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
         be->matmul(xout, a->h[s], w->down, N, F, D, 1);
     }
     float *xl = a->x[train ? c->n_layers : (c->n_layers & 1)];
-    be->rmsnorm(a->xnf, a->rstdf, xl, m->norm, N, D, c->norm_eps);
+    be->rmsnorm(a->xnf, a->rstdf, xl, m->norm, N, D, (float)c->norm_eps);
+    a->last_only = last_only;
+    if (last_only) {   /* decoding: only the last slot of each row is needed */
+        for (int b = 0; b < B; b++)
+            be->copy(a->xn1[0] + (size_t)b * D, a->xnf + ((size_t)b * Tq + Tq - 1) * D, D);
+        be->copy(a->xnf, a->xn1[0], (size_t)B * D);
+        N = B;
+    }
     if (c->lm_head) be->matmul(a->logits, a->xnf, m->lm, N, D, c->vocab, 0);
     if (c->score) be->matmul(a->values, a->xnf, m->score, N, D, 1, 0);
 }
@@ -351,7 +359,7 @@ void model_forward(model *m, const int32_t *tokens, const uint8_t *valid,
             a->targets[i] = (t + 1 < T && a->valid[i] && a->valid[i + 1]) ? a->tokens[i + 1] : -1;
         }
     }
-    forward_core(m, B, T, 0, T, NULL, NULL, a->valid);
+    forward_core(m, B, T, 0, T, NULL, NULL, a->valid, 0);
     if (c->lm_head) {
         m->be->logprob(a->rowlogp, a->lsev, a->logits, a->targets, N, c->vocab);
         if (logp) {
@@ -412,8 +420,8 @@ void model_backward(model *m, const float *dlogp, const float *dvalues)
         be->matmul_bwd(a->datt, g->o, a->dxmid, a->att[l], w->o, N, QD, D, 0);
         be->attention_bwd(a->dq, a->dk, a->dv, a->datt, a->q[l], a->k[l], a->v[l],
                           a->att[l], a->lse[l], a->valid, B, T, H, KV, hd);
-        be->rope(a->dq, a->pos, N, H, hd, c->rope_theta, 1);
-        be->rope(a->dk, a->pos, N, KV, hd, c->rope_theta, 1);
+        be->rope(a->dq, a->pos, N, H, hd, (float)c->rope_theta, 1);
+        be->rope(a->dk, a->pos, N, KV, hd, (float)c->rope_theta, 1);
         be->matmul_bwd(a->dxn, g->q, a->dq, a->xn1[l], w->q, N, D, QD, 0);
         be->matmul_bwd(a->dxn, g->k, a->dk, a->xn1[l], w->k, N, D, KD, 1);
         be->matmul_bwd(a->dxn, g->v, a->dv, a->xn1[l], w->v, N, D, KD, 1);
@@ -468,12 +476,14 @@ void model_forward_cached(model *m, kv_cache *kc, const int32_t *tokens,
             a->pos[i] = ok ? kc->npos[b]++ : 0;
             kc->valid[(size_t)b * kc->Tmax + kc->len + t] = (uint8_t)ok;
         }
-    forward_core(m, B, Tn, kc->len, kc->Tmax, kc->k, kc->v, kc->valid);
+    forward_core(m, B, Tn, kc->len, kc->Tmax, kc->k, kc->v, kc->valid, 1);
     kc->len += Tn;
 }
 
 void model_logits_row(const model *m, int b, int t, float *out)
 {
     const model_acts *a = m->a;
-    m->be->download(out, a->logits + ((size_t)b * a->T + t) * m->c.vocab, m->c.vocab);
+    size_t row = a->last_only ? (size_t)b : (size_t)b * a->T + t;
+    if (a->last_only && t != a->T - 1) die(EX_SOFTWARE, "model_logits_row: only the last slot is kept");
+    m->be->download(out, a->logits + row * m->c.vocab, m->c.vocab);
 }

@@ -29,7 +29,7 @@
 
 typedef struct {
     int vocab, dim, n_layers, n_heads, n_kv_heads, head_dim, ffn, max_pos;
-    float norm_eps, rope_theta;
+    double norm_eps, rope_theta;
     int tied;       /* lm_head.weight is model.embed_tokens.weight */
     int lm_head;    /* causal LM head present (LlamaForCausalLM) */
     int score;      /* scalar head score.weight [1, dim] present */
@@ -103,7 +103,8 @@ typedef struct {
 kv_cache *kv_cache_new(const model *m, int B, int Tmax);
 void kv_cache_free(const model *m, kv_cache *kc);
 /* Run Tn new slots for every row (tokens/valid [B*Tn]) against the cache,
- * appending them.  Afterwards model_logits_row() reads the logits. */
+ * appending them.  Logits are computed for each row's last slot only
+ * (t = Tn-1); model_logits_row() reads them. */
 void model_forward_cached(model *m, kv_cache *kc, const int32_t *tokens,
                           const uint8_t *valid, int Tn);
 /* Copy the logits of row (b, t) of the last forward to host memory. */

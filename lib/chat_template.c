@@ -1,0 +1,122 @@
+/*
+ * chat_template.c — the Tülu chat template (see chat_template.h).
+ *
+ * Rendering records the byte spans of assistant content + EOS; after
+ * encoding, each token's start offset (the running sum of token byte
+ * lengths, valid because decode(encode(s)) == s for byte-level tokenizers)
+ * decides its mask bit.
+ */
+#include "chat_template.h"
+#include "record.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int chat_from_msgpack(const msgpack_object *arr, chat_msg **msgs, char *err, size_t el)
+{
+    if (!arr || arr->type != MSGPACK_OBJECT_ARRAY) { snprintf(err, el, "messages must be an array"); return -1; }
+    int n = (int)arr->via.array.size;
+    chat_msg *m = xcalloc(n ? n : 1, sizeof *m);
+    for (int i = 0; i < n; i++) {
+        const msgpack_object *o = &arr->via.array.ptr[i];
+        const char *role, *content;
+        size_t rl, cl;
+        if (rec_get_str(o, "role", &role, &rl) != 1 || rec_get_str(o, "content", &content, &cl) != 1) {
+            snprintf(err, el, "message %d needs string role and content", i);
+            free(m);
+            return -1;
+        }
+        if (rl == 4 && !memcmp(role, "user", 4)) m[i].role = "user";
+        else if (rl == 6 && !memcmp(role, "system", 6)) m[i].role = "system";
+        else if (rl == 9 && !memcmp(role, "assistant", 9)) m[i].role = "assistant";
+        else {
+            snprintf(err, el, "message %d has unknown role \"%.*s\"", i, (int)(rl > 20 ? 20 : rl), role);
+            free(m);
+            return -1;
+        }
+        m[i].content = content;
+        m[i].len = cl;
+    }
+    *msgs = m;
+    return n;
+}
+
+typedef struct { char *s; size_t n, cap; } sbuf;
+static void put(sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) { b->cap = (b->n + n + 1) * 2; b->s = xrealloc(b->s, b->cap); }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+}
+static void puts_(sbuf *b, const char *s) { put(b, s, strlen(s)); }
+
+/* spans: pairs of byte offsets [begin, end) of assistant content + EOS */
+static char *render(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t *len,
+                    size_t **spans, int *nspans)
+{
+    sbuf b = {0};
+    const char *eos = tok_eos(t) ? tok_eos(t) : "";
+    size_t *sp = xmalloc(sizeof(size_t) * 2 * (n + 1));
+    int ns = 0;
+    puts_(&b, "");
+    for (int i = 0; i < n; i++) {
+        const chat_msg *m = &msgs[i];
+        if (!strcmp(m->role, "assistant")) {
+            puts_(&b, "<|assistant|>\n");
+            sp[2 * ns] = b.n;
+            put(&b, m->content, m->len);
+            puts_(&b, eos);
+            sp[2 * ns + 1] = b.n;
+            ns++;
+            if (i + 1 < n) puts_(&b, "\n");
+        } else {
+            puts_(&b, !strcmp(m->role, "user") ? "<|user|>\n" : "<|system|>\n");
+            put(&b, m->content, m->len);
+            puts_(&b, "\n");
+        }
+    }
+    if (gen) puts_(&b, "<|assistant|>\n");
+    *len = b.n;
+    if (spans) { *spans = sp; *nspans = ns; } else free(sp);
+    return b.s;
+}
+
+char *chat_render(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t *len)
+{
+    return render(t, msgs, n, gen, len, NULL, NULL);
+}
+
+long chat_encode(const tokenizer *t, const chat_msg *msgs, int n, int gen,
+                 int32_t **ids, uint8_t **mask, char *err, size_t el)
+{
+    if (!tok_eos(t)) { snprintf(err, el, "the tokenizer has no end-of-sequence token"); return -1; }
+    for (int i = 0; i < n; i++)
+        if (strcmp(msgs[i].role, "user") && strcmp(msgs[i].role, "system") && strcmp(msgs[i].role, "assistant")) {
+            snprintf(err, el, "message %d has unknown role \"%s\"", i, msgs[i].role);
+            return -1;
+        }
+    size_t len, *spans;
+    int ns;
+    char *text = render(t, msgs, n, gen, &len, &spans, &ns);
+    long k = tok_encode(t, text, len, 1, ids, err, el);
+    free(text);
+    if (k < 0) { free(spans); return -1; }
+    if (mask) {
+        uint8_t *mk = xcalloc(k ? (size_t)k : 1, 1);
+        size_t off = 0;
+        int s = 0;
+        for (long i = 0; i < k; i++) {
+            size_t pl = 0;
+            tok_piece(t, (*ids)[i], &pl);
+            while (s < ns && off >= spans[2 * s + 1]) s++;
+            mk[i] = s < ns && off >= spans[2 * s] && off < spans[2 * s + 1];
+            off += pl;
+        }
+        *mask = mk;
+    }
+    free(spans);
+    return k;
+}

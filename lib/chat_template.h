@@ -1,0 +1,44 @@
+/*
+ * chat_template.h — conversations -> token ids + assistant mask.
+ *
+ * The default (and only) template is Tülu 2's:
+ *   system:    "<|system|>\n" content "\n"
+ *   user:      "<|user|>\n" content "\n"
+ *   assistant: "<|assistant|>\n" content EOS, then "\n" unless it is the
+ *              last message
+ *   generation prompt: "<|assistant|>\n" after the last message.
+ * EOS is the tokenizer's end token ("</s>" for the byte tokenizer).
+ *
+ * The whole conversation is rendered to one string and encoded once (so
+ * BPE sees the same text as the Hugging Face template would give it); the
+ * mask marks tokens that start inside an assistant message's content or
+ * its EOS — exactly the tokens an SFT/DPO loss or a policy gradient uses.
+ */
+#ifndef PREFPIPE_CHAT_TEMPLATE_H
+#define PREFPIPE_CHAT_TEMPLATE_H
+
+#include "tokenizer.h"
+
+#include <msgpack.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *role;        /* "system", "user", "assistant" */
+    const char *content;
+    size_t len;
+} chat_msg;
+
+/* Read a msgpack array of {role, content} maps.  *msgs is malloc'd and
+ * points into the object.  Returns the count, or -1 + message. */
+int chat_from_msgpack(const msgpack_object *arr, chat_msg **msgs, char *err, size_t errlen);
+
+/* Render to a malloc'd string (length in *len). */
+char *chat_render(const tokenizer *t, const chat_msg *msgs, int n, int add_generation_prompt, size_t *len);
+
+/* Render and encode.  *ids and *mask (may be NULL) are malloc'd.
+ * Returns the token count, or -1 + message (unknown role, no EOS). */
+long chat_encode(const tokenizer *t, const chat_msg *msgs, int n, int add_generation_prompt,
+                 int32_t **ids, uint8_t **mask, char *err, size_t errlen);
+
+#endif
