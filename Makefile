@@ -70,6 +70,20 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
 
+# ---- dependencies ----
+# `make deps` installs the Debian packages (as root) or prints the apt-get
+# line; the header check below turns a missing -dev package into that
+# advice instead of a wall of compiler errors.
+deps:
+	sh tools/install-deps.sh
+
+DEP_HEADERS = /usr/include/msgpack.h /usr/include/zmq.h /usr/include/jansson.h \
+              /usr/include/pcre2.h /usr/include/zlib.h
+MISSING_HEADERS = $(filter-out $(wildcard $(DEP_HEADERS)),$(DEP_HEADERS))
+ifneq ($(MISSING_HEADERS),)
+$(info prefpipe: missing $(MISSING_HEADERS); run 'make deps' (as root) or tools/install-deps.sh)
+endif
+
 # ---- tests ----
 BATS      ?= bats
 BATS_FILES = $(wildcard tests/*.bats)
@@ -100,5 +114,5 @@ install: all
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all test asan bench install clean
+.PHONY: all deps test asan bench install clean
 .SECONDARY:
