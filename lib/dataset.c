@@ -6,6 +6,7 @@
 #include "dataset.h"
 #include "bytesrc.h"
 #include "csv.h"
+#include "json_elide.h"
 #include "jsonconv.h"
 #include "util.h"
 
@@ -516,11 +517,20 @@ static void read_error(ds_ctx *c, bsrc *src)
 static void run_jsonl(ds_ctx *c, bsrc *src, char *line, size_t len)
 {
     int first = 1, r = 1;
-    size_t max = rs_max_record();
+    size_t max = rs_max_record(), cap = 0;
+    char *short_line = NULL;
     do {
         if (str_is_blank(line, len))
             continue;
         snprintf(c->where, sizeof c->where, "line %llu", (unsigned long long)bsrc_lineno(src));
+        if (c->fmt->elide) {
+            if (len + 1 > cap) {
+                cap = 2 * (len + 1);
+                short_line = xrealloc(short_line, cap);
+            }
+            len = json_elide(line, len, short_line, c->fmt->elide);
+            line = short_line;
+        }
         json_error_t je;
         json_t *row = json_loadb(line, len, JSON_ALLOW_NUL, &je);
         if (!row) {
@@ -531,6 +541,7 @@ static void run_jsonl(ds_ctx *c, bsrc *src, char *line, size_t len)
         handle_row(c, row, &first);
         json_decref(row);
     } while ((r = bsrc_getline(src, &line, &len, max)) == 1);
+    free(short_line);
     if (r < 0)
         read_error(c, src);
 }

@@ -51,6 +51,7 @@ typedef struct {
     void (*row)(ds_ctx *c, json_t *row);
     void (*finish)(ds_ctx *c);
     void (*pair_config)(bin_config *b);  /* the paper's conversion (rated formats) */
+    const char *const *elide; /* keys whose string values are never read (json_elide.h) */
 } ds_format;
 
 typedef struct {

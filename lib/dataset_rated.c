@@ -88,9 +88,13 @@ static void uf_pairs(bin_config *b)
     b->rejected = REJ_RANDOM;
 }
 
+/* long texts the conversion never reads (json_elide.h) */
+static const char *const uf_elide[] = {"Rationale", "Rationale For Rating", "critique", "custom_system_prompt",
+                                       NULL};
+
 const ds_format ds_fmt_ultrafeedback = {
     .name = "ultrafeedback", .summary = "openbmb/UltraFeedback: completions with per-aspect ratings and overall_score",
-    .required = "instruction completions", .rated = 1, .row = uf_row, .pair_config = uf_pairs};
+    .required = "instruction completions", .rated = 1, .row = uf_row, .pair_config = uf_pairs, .elide = uf_elide};
 
 /* ---- Stack Exchange ---- */
 
