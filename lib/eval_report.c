@@ -317,7 +317,7 @@ void report_json(const report *r, obuf *o)
     json_object_set_new(root, "categories", cats);
     json_object_set_new(root, "columns", cols);
     json_object_set_new(root, "rows", rows);
-    char *s = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    char *s = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(1));
     obuf_put(o, s, strlen(s));
     obuf_putc(o, '\n');
     free(s);

@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# eval-report: summaries -> the paper's table layout, JSON, plot.
+load helper
+
+sums() {
+  printf '%s\n' \
+    '{"kind":"summary","id":"a","task":"gsm8k","benchmark":"GSM8K","n":1,"skipped":0,"score":0.5,"model":"m","step":10}' \
+    '{"kind":"summary","id":"b","task":"bbh","benchmark":"BBH","n":1,"skipped":0,"score":0.3,"model":"m","step":10}' \
+    '{"kind":"summary","id":"c","task":"ifeval","benchmark":"IFEval","n":1,"skipped":0,"score":0.4,"prompt_strict":0.2,"model":"m","step":10}' \
+    '{"kind":"summary","id":"d","task":"xstest","benchmark":"XSTest","n":1,"skipped":0,"score":0.9,"model":"m","step":10}' \
+    '{"kind":"summary","id":"e","task":"gsm8k","benchmark":"GSM8K","n":1,"skipped":0,"score":0.6,"model":"m","step":20}' \
+    '{"id":"not-a-summary","response":"x"}' | rec from-json > s.mp
+}
+
+@test "eval-report: per-benchmark columns, category averages, average over categories" {
+  sums
+  eval-report --layout benchmarks s.mp > t.txt 2> err
+  [ "$(head -1 t.txt | tr -s ' ')" = "run GSM8K BBH XSTest IFEval average" ]
+  # step 10: reasoning (50+30)/2 = 40, safety 90, IF 40 -> (40+90+40)/3 = 56.7
+  [ "$(sed -n 2p t.txt | tr -s ' ')" = "m step 10 50.0 30.0 90.0 40.0 56.7" ]
+  [ "$(sed -n 3p t.txt | tr -s ' ')" = "m step 20 60.0 - - - 60.0" ]
+  grep -q '1 other records ignored' err
+}
+
+@test "eval-report --layout categories: the Table 1 columns" {
+  sums
+  eval-report --layout categories s.mp > t.txt 2>/dev/null
+  [ "$(head -1 t.txt | tr -s ' ')" = "run factuality reasoning coding truthfulness safety instruction following average" ]
+  [ "$(sed -n 2p t.txt | tr -s ' ')" = "m step 10 - 40.0 - - 90.0 40.0 56.7" ]
+}
+
+@test "eval-report --json: rows with benchmarks, categories and the average" {
+  sums
+  eval-report --json - s.mp 2>/dev/null > r.json
+  jq -e '.rows[0].benchmarks == {"GSM8K":50,"BBH":30,"XSTest":90,"IFEval":40}' r.json
+  jq -e '.rows[0].categories.reasoning == 40 and (.rows[0].average - 170/3 | fabs) < 1e-9 and .rows[1].step == 20' r.json
+}
+
+@test "eval-report --metric: another summary field for a benchmark" {
+  sums
+  eval-report --metric IFEval=prompt_strict --json - s.mp 2>/dev/null > r.json
+  jq -e '.rows[0].benchmarks.IFEval == 20' r.json
+}
+
+@test "eval-report --plot: a PNG over training steps" {
+  command -v gnuplot >/dev/null || skip "gnuplot not installed"
+  sums
+  eval-report --plot steps.png s.mp > /dev/null 2> err
+  [ "$(head -c 4 steps.png | od -An -c | tr -d ' ')" = "211PNG" ]
+  grep -q 'wrote steps.png' err
+}
+
+@test "eval-report --plot: without gnuplot the plot is skipped with a message" {
+  sums
+  mkdir nobin
+  for t in eval-report rec; do ln -s "$(command -v $t)" nobin/$t; done
+  PATH=$PWD/nobin run eval-report --plot steps.png s.mp
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"gnuplot not found"* ]]
+  [ ! -e steps.png ]
+}
+
+@test "eval-report: no summaries in the input is an error" {
+  echo '{"id":"x"}' | rec from-json > x.mp
+  run eval-report x.mp
+  [ "$status" -eq 65 ]
+}
+
+@test "eval-report: eval-score | eval-report end to end" {
+  printf '%s\n' '{"id":"a","response":"So the answer is 2.","gold":{"answer":"2"}}' '{"id":"b","response":"3","gold":{"answer":"2"}}' | rec from-json > r.mp
+  eval-score --task gsm8k --summary-only r.mp 2>/dev/null | eval-report --layout benchmarks 2>/dev/null > t.txt
+  [ "$(sed -n 2p t.txt | tr -s ' ')" = "run 50.0 50.0" ]
+}
+
+@test "eval-report: --help and --version" {
+  run eval-report --help
+  [ "$status" -eq 0 ]
+  run eval-report --version
+  [ "$status" -eq 0 ]
+}

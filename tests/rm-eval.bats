@@ -1,0 +1,39 @@
+#!/usr/bin/env bats
+# rm-eval: RewardBench-style pairwise accuracy and weighted score.
+load helper
+
+E=$BATS_TEST_DIRNAME/fixtures/eval
+
+@test "rm-eval: accuracy per subset, ties wrong, prior sets weighted 0.5" {
+  rec from-json "$E/rm-pairs.jsonl" > p.mp
+  rm-eval p.mp 2> table | rec to-json > s.json
+  # chat 2/3 (w 1), shp 2/2 (w .5), summarize 0/2 with a tie (w .5)
+  jq -e '.subsets.chat == {"n":3,"accuracy":(2/3),"weight":1} and .subsets.shp.accuracy == 1 and .subsets.shp.weight == 0.5' s.json
+  jq -e '.subsets.summarize == {"n":2,"accuracy":0,"weight":0.5} and .ties == 1' s.json
+  jq -e '(.weighted - (2/3 + 0.5) / 2 | fabs) < 1e-12 and .score == .weighted and .accuracy == (4/7) and .n == 7' s.json
+  grep -q 'weighted score' table
+}
+
+@test "rm-eval --prior: choose the prior sets; --subset-key reads another field" {
+  rec from-json "$E/rm-pairs.jsonl" > p.mp
+  rm-eval --prior '' p.mp 2>/dev/null | rec to-json > s.json
+  jq -e '(.weighted - (2/3 + 1 + 0) / 3 | fabs) < 1e-12' s.json
+  rm-eval --subset-key meta.subset p.mp 2>/dev/null | rec to-json > t.json
+  jq -e '.subsets | keys == ["all"]' t.json
+}
+
+@test "rm-eval: a pair without rewards is an error naming it; --skip-invalid counts it" {
+  { cat "$E/rm-pairs.jsonl"; echo '{"id":"unscored","prompt":[],"chosen":"a","rejected":"b"}'; } | rec from-json > p.mp
+  run rm-eval p.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"record 8 (id unscored)"*"reward_chosen"* ]]
+  rm-eval --skip-invalid p.mp 2>/dev/null | rec to-json > s.json
+  jq -e '.n == 7 and .skipped == 1' s.json
+}
+
+@test "rm-eval: --help and --version" {
+  run rm-eval --help
+  [ "$status" -eq 0 ]
+  run rm-eval --version
+  [ "$status" -eq 0 ]
+}
