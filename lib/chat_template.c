@@ -120,3 +120,27 @@ long chat_encode(const tokenizer *t, const chat_msg *msgs, int n, int gen,
     free(spans);
     return k;
 }
+
+long chat_encode_response(const tokenizer *t, const chat_msg *prompt, int n, const char *resp,
+                          size_t rlen, int32_t **prompt_ids, long *nprompt, int32_t **resp_ids,
+                          char *err, size_t el)
+{
+    chat_msg *all = xmalloc(sizeof *all * (size_t)(n + 1));
+    memcpy(all, prompt, sizeof *all * (size_t)n);
+    all[n] = (chat_msg){"assistant", resp, rlen};
+    int32_t *ids;
+    uint8_t *mask;
+    long k = chat_encode(t, all, n + 1, 0, &ids, &mask, err, el);
+    free(all);
+    if (k < 0) return -1;
+    long start = k;   /* the start of the last run of masked tokens */
+    while (start > 0 && mask[start - 1]) start--;
+    *nprompt = start;
+    *prompt_ids = xmalloc(sizeof(int32_t) * (size_t)(start ? start : 1));
+    memcpy(*prompt_ids, ids, sizeof(int32_t) * (size_t)start);
+    *resp_ids = xmalloc(sizeof(int32_t) * (size_t)(k - start ? k - start : 1));
+    memcpy(*resp_ids, ids + start, sizeof(int32_t) * (size_t)(k - start));
+    free(ids);
+    free(mask);
+    return k - start;
+}

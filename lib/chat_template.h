@@ -41,4 +41,13 @@ char *chat_render(const tokenizer *t, const chat_msg *msgs, int n, int add_gener
 long chat_encode(const tokenizer *t, const chat_msg *msgs, int n, int add_generation_prompt,
                  int32_t **ids, uint8_t **mask, char *err, size_t errlen);
 
+/* Encode prompt messages followed by an assistant response and split the
+ * ids at the start of that response: concatenating *prompt_ids and
+ * *resp_ids gives exactly the conversation's encoding (so BPE merges
+ * across the boundary cannot shift tokens), and the response part ends
+ * with EOS.  Returns the response length (*nprompt set), or -1 + message. */
+long chat_encode_response(const tokenizer *t, const chat_msg *prompt, int n, const char *resp,
+                          size_t rlen, int32_t **prompt_ids, long *nprompt, int32_t **resp_ids,
+                          char *err, size_t errlen);
+
 #endif

@@ -1,0 +1,203 @@
+/*
+ * lm-tokenize — look at what a tokenizer does.
+ *
+ *   text mode (default): each input line -> its token ids, space separated
+ *   --show: one "id<TAB>piece" line per token (piece C-escaped), blank line
+ *           between input lines
+ *   --decode: each line of ids -> the decoded text
+ *   --chat: records with `prompt` (messages) and optional `response` ->
+ *           the same records plus `prompt_tokens` (the Tülu-templated prompt
+ *           ending in "<|assistant|>\n") and `tokens` (the response + EOS),
+ *           exactly as the trainers and samplers tokenize them.
+ * The tokenizer comes from --checkpoint DIR, --tokenizer FILE, or the
+ * built-in byte tokenizer (--byte, the default).  Special tokens in text
+ * are split out unless --no-special.
+ */
+#include "chat_template.h"
+#include "checkpoint.h"
+#include "bytesrc.h"
+#include "cli.h"
+#include "record.h"
+#include "stream.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: lm-tokenize [OPTIONS] [INPUT]\n"
+    "\n"
+    "Encode text lines to token ids (default), show tokens, decode ids, or\n"
+    "tokenize conversation records with the chat template.\n"
+    "\n"
+    "  -c, --checkpoint DIR   use DIR/tokenizer.json\n"
+    "  -t, --tokenizer FILE   use a tokenizer.json\n"
+    "      --byte             the built-in byte tokenizer (default)\n"
+    "  -s, --show             one line per token: id, TAB, piece\n"
+    "  -d, --decode           input lines are ids; print the text\n"
+    "      --chat             records in (prompt [+ response]), records out\n"
+    "                         with prompt_tokens [+ tokens]\n"
+    "      --no-special       encode special-token text as ordinary bytes\n"
+    "  -o, --output OUT       output (default stdout)\n"
+    "  -h, --help             this help\n"
+    "  -V, --version          version\n"
+    "\n"
+    "Exit status: 0 ok, 64 usage, 65 bad input or tokenizer, 66 cannot open.\n";
+
+static void put_escaped(rstream *o, const char *s, size_t n)
+{
+    char b[8];
+    int raw_utf8 = utf8_valid(s, n);   /* a partial character is shown as \xNN */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n') rs_write_bytes(o, "\\n", 2);
+        else if (c == '\t') rs_write_bytes(o, "\\t", 2);
+        else if (c == '\\') rs_write_bytes(o, "\\\\", 2);
+        else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !raw_utf8)) { snprintf(b, sizeof b, "\\x%02x", c); rs_write_bytes(o, b, 4); }
+        else rs_write_bytes(o, (const char *)&s[i], 1);
+    }
+}
+
+static void chat_mode(const tokenizer *tok, const char *in, const char *outp)
+{
+    rstream *r = rs_open_read(in), *w = rs_open_write(outp);
+    msgpack_object rec;
+    recb b;
+    recb_init(&b);
+    char err[256];
+    while (rs_next(r, &rec) == RS_OK) {
+        chat_msg *msgs;
+        int n = chat_from_msgpack(rec_get(&rec, "prompt"), &msgs, err, sizeof err);
+        if (n < 0) die(EX_DATAERR, "%s: record %llu: prompt: %s", rs_uri(r), (unsigned long long)rs_count(r), err);
+        recb_reset(&b);
+        recb_copy_fields(&b, &rec);
+        const char *resp;
+        size_t rl;
+        int has = rec_get_str(&rec, "response", &resp, &rl);
+        if (has < 0) die(EX_DATAERR, "%s: record %llu: response is not a string", rs_uri(r), (unsigned long long)rs_count(r));
+        int32_t *pids, *rids = NULL;
+        long np, nr = 0;
+        if (has == 1) {
+            nr = chat_encode_response(tok, msgs, n, resp, rl, &pids, &np, &rids, err, sizeof err);
+            if (nr < 0) die(EX_DATAERR, "%s: record %llu: %s", rs_uri(r), (unsigned long long)rs_count(r), err);
+        } else {
+            np = chat_encode(tok, msgs, n, 1, &pids, NULL, err, sizeof err);
+            if (np < 0) die(EX_DATAERR, "%s: record %llu: %s", rs_uri(r), (unsigned long long)rs_count(r), err);
+        }
+        recb_put_i32_array(&b, "prompt_tokens", pids, (size_t)np);
+        if (has == 1) recb_put_i32_array(&b, "tokens", rids, (size_t)nr);
+        const char *buf;
+        size_t len;
+        recb_finish(&b, &buf, &len);
+        rs_write(w, buf, len);
+        free(pids); free(rids); free(msgs);
+    }
+    recb_free(&b);
+    rs_close(r);
+    rs_close(w);
+}
+
+int main(int argc, char **argv)
+{
+    util_set_progname(argv[0]);
+    util_install_signal_cleanup();
+    enum { O_BYTE = 1000, O_CHAT, O_NOSPECIAL };
+    static const struct option lo[] = {
+        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
+        {"checkpoint", required_argument, 0, 'c'}, {"tokenizer", required_argument, 0, 't'},
+        {"byte", no_argument, 0, O_BYTE}, {"show", no_argument, 0, 's'}, {"decode", no_argument, 0, 'd'},
+        {"chat", no_argument, 0, O_CHAT}, {"no-special", no_argument, 0, O_NOSPECIAL},
+        {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+    const char *ckpt = NULL, *tokpath = NULL, *out = "-";
+    int show = 0, decode = 0, chat = 0, special = 1, c;
+    while ((c = getopt_long(argc, argv, "c:dho:st:V", lo, NULL)) != -1) {
+        switch (c) {
+        case 'h': cli_help(usage);
+        case 'V': cli_version();
+        case 'c': ckpt = optarg; break;
+        case 't': tokpath = optarg; break;
+        case O_BYTE: ckpt = tokpath = NULL; break;
+        case 's': show = 1; break;
+        case 'd': decode = 1; break;
+        case O_CHAT: chat = 1; break;
+        case O_NOSPECIAL: special = 0; break;
+        case 'o': out = optarg; break;
+        default: cli_usage_error("invalid option");
+        }
+    }
+    if (argc - optind > 1) cli_usage_error("at most one input");
+    if (show + decode + chat > 1) cli_usage_error("--show, --decode and --chat exclude each other");
+    const char *in = optind < argc ? argv[optind] : "-";
+    tokenizer *tok;
+    char err[512];
+    if (ckpt) tok = ckpt_load_tokenizer(ckpt);
+    else if (tokpath) {
+        tok = tok_load(tokpath, err, sizeof err);
+        if (!tok) die(strstr(err, "cannot open") ? EX_NOINPUT : EX_DATAERR, "%s: %s", tokpath, err);
+    } else tok = tok_byte_new();
+    if (chat) { chat_mode(tok, in, out); tok_free(tok); return 0; }
+
+    bsrc *src = bsrc_open(in);
+    if (!src) die(EX_NOINPUT, "%s: cannot open: %s", in, strerror(errno));
+    rstream *o = rs_open_text_out(out);
+    char *line;
+    size_t len;
+    int r;
+    unsigned long lineno = 0;
+    while ((r = bsrc_getline(src, &line, &len, 64u << 20)) == 1) {
+        lineno++;
+        if (len && line[len - 1] == '\n') len--;
+        if (decode) {
+            size_t n = 0, cap = 64;
+            int32_t *ids = xmalloc(cap * sizeof *ids);
+            char *p = line, *end = line + len;
+            while (p < end) {
+                while (p < end && (*p == ' ' || *p == '\t' || *p == ',')) p++;
+                if (p >= end) break;
+                char *q;
+                errno = 0;
+                long v = strtol(p, &q, 10);
+                if (q == p || errno || v < 0 || v > INT32_MAX || (q < end && *q != ' ' && *q != '\t' && *q != ','))
+                    die(EX_DATAERR, "%s: line %lu: not a list of token ids", in, lineno);
+                if (v >= tok_vocab_size(tok)) die(EX_DATAERR, "%s: line %lu: id %ld outside the vocabulary", in, lineno, v);
+                if (n == cap) ids = xrealloc(ids, (cap *= 2) * sizeof *ids);
+                ids[n++] = (int32_t)v;
+                p = q;
+            }
+            size_t dl;
+            char *text = tok_decode(tok, ids, n, 0, &dl);
+            rs_write_bytes(o, text, dl);
+            rs_write_bytes(o, "\n", 1);
+            free(text);
+            free(ids);
+            continue;
+        }
+        int32_t *ids;
+        long n = tok_encode(tok, line, len, special, &ids, err, sizeof err);
+        if (n < 0) die(EX_DATAERR, "%s: line %lu: %s", in, lineno, err);
+        char num[32];
+        for (long i = 0; i < n; i++) {
+            if (show) {
+                size_t pl = 0;
+                const char *piece = tok_piece(tok, ids[i], &pl);
+                int k = snprintf(num, sizeof num, "%d\t", ids[i]);
+                rs_write_bytes(o, num, (size_t)k);
+                put_escaped(o, piece ? piece : "", pl);
+                rs_write_bytes(o, "\n", 1);
+            } else {
+                int k = snprintf(num, sizeof num, i ? " %d" : "%d", ids[i]);
+                rs_write_bytes(o, num, (size_t)k);
+            }
+        }
+        rs_write_bytes(o, "\n", 1);
+        free(ids);
+    }
+    if (r < 0) die(EX_DATAERR, "%s: line %lu: %s", in, lineno + 1, bsrc_error(src));
+    bsrc_close(src);
+    rs_close(o);
+    tok_free(tok);
+    return 0;
+}
