@@ -30,7 +30,8 @@ void cli_usage_error(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
     util_run_cleanups();
-    exit(EX_USAGE);
+    fflush(NULL);
+    _exit(EX_USAGE);
 }
 
 double now_seconds(void)

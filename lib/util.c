@@ -82,7 +82,10 @@ void die(int code, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     util_run_cleanups();
-    exit(code);
+    /* _exit, not exit: an error exit skips atexit work (and LeakSanitizer's
+     * report of memory the error path did not bother to free) */
+    fflush(NULL);
+    _exit(code);
 }
 
 void warnx_(const char *fmt, ...)

@@ -153,8 +153,12 @@ static void rnd_value(rng_t *r, obuf *o, int depth)
         obuf_putc(o, '[');
         int n = (int)rng_below(r, 4);
         for (int i = 0; i < n; i++) {
-            if (i)
-                obuf_put(o, rng_below(r, 2) ? "," : " , ", rng_below(r, 2) ? 1 : 3);
+            if (i) {
+                if (rng_below(r, 2))
+                    obuf_putc(o, ',');
+                else
+                    obuf_put(o, " , ", 3);
+            }
             rnd_value(r, o, depth + 1);
         }
         obuf_putc(o, ']');
