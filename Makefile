@@ -4,6 +4,7 @@
 #   make test       C unit tests + bats suites (CPU only, minutes)
 #   make asan       the same tests against an AddressSanitizer/UBSan build
 #   make bench      speed benchmarks (tests/bench/*.sh), beside references
+#   make fuzz       libFuzzer targets (clang); make fuzz-run runs them
 #   make install    PREFIX=/usr/local: binaries, man pages, schemas
 #
 # Every filters/NAME.c becomes bin/NAME linked with build/libprefpipe.a
@@ -96,6 +97,28 @@ asan:
 	  XCFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  XLDFLAGS="-fsanitize=address,undefined" test
 
+# libFuzzer targets (tests/fuzz/*.c) with clang; `make fuzz-run` runs each
+# for FUZZ_SECONDS over the corpus in build/fuzz/corpus-NAME.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
+
+fuzz:
+	$(MAKE) CC=clang BUILD=build/fuzzbuild BIN=build/fuzzbuild/bin OPT=-O1 \
+	  XCFLAGS="-fsanitize=fuzzer-no-link,address" XLDFLAGS="-fsanitize=address" fuzz-targets
+
+fuzz-targets: $(FUZZ_TARGETS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_A) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_A) $(LDLIBS)
+
+fuzz-run: fuzz
+	@for t in build/fuzzbuild/fuzz/*; do \
+	  mkdir -p build/fuzz/corpus-$$(basename $$t); \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus-$$(basename $$t) || exit 1; \
+	done
+
 bench: all
 	@PREFPIPE_BIN=$(abspath $(BIN)) sh tests/bench/run.sh $(BENCH)
 
@@ -114,5 +137,5 @@ install: all
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all deps test asan bench install clean
+.PHONY: all deps test asan fuzz fuzz-targets fuzz-run bench install clean
 .SECONDARY:
