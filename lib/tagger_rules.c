@@ -4,14 +4,15 @@
  * patterns express badly:
  *
  *   Math          strong math words, an arithmetic expression ("3 * 4",
- *                 "x^2", "12%"), or a quantity question ("how many",
+ *                 "x^2", "12%") or equation ("3x = 12", "2x + 7 = 19"), or a quantity question ("how many",
  *                 "how much", "total", ...) in a text with >= 2 numbers;
  *   Coding        code fences, language and tooling names, code tokens
  *                 ("def f(", "#include", "console.log", "=>", braces);
  *   Multilingual  >= 30% of letters outside the Latin script, or several
  *                 frequent non-English function words (es/fr/de/pt/it);
  *   Unclear       an empty or letter-less prompt, or one of at most three
- *                 words with no question and no other tag;
+ *                 words (space-separated scripts) with no question and no
+ *                 other tag;
  *   fallback      a prompt no rule tags becomes Open Question Answering
  *                 when it asks something, else Unclear.
  *
@@ -41,7 +42,7 @@ static const char *const patterns[TAG_COUNT] = {
         "theorem|prove that|factorial|square root|sqrt|logarithm|calculate|compute the|solve for|solve the|"
         "simplify the expression|prime numbers?|divisible|remainder when|quadratic|perimeter|hypotenuse|"
         "area of|volume of|expected value|variance)\\b|\\d\\s*[-+*/×÷^]\\s*\\(?-?\\d|\\b[a-z]\\s*\\^\\s*\\d|"
-        "\\d\\s*%|\\b\\d+\\s*/\\s*\\d+\\b",
+        "\\d\\s*%|\\b\\d+\\s*/\\s*\\d+\\b|\\b\\d*[a-z]\\s*[-+]\\s*\\d+\\s*=|\\b\\d+[a-z]\\s*=\\s*-?\\d",
     [TAG_ADVICE] =
         "\\b(advice|advise|should i|what should (i|we)|recommend|recommendations?|tips|how (can|do|should) i|"
         "what('s| is) the best way|help me (decide|choose)|is it (a good idea|worth)|how to deal with|"
@@ -240,7 +241,7 @@ static int rules_tag(tagger *t, const char *s, size_t n, uint32_t *mask, char *e
             m |= 1u << TAG_MULTILINGUAL;
     }
     if ((m & ~(1u << TAG_MULTILINGUAL)) == 0) {
-        if (st.words <= 3 && !st.question)
+        if (st.words <= 3 && !st.question && st.other < 4) /* scripts without spaces have few "words" */
             m |= 1u << TAG_UNCLEAR;
         else if (st.question || st.words > 3)
             m |= 1u << TAG_OPEN_QA;

@@ -28,3 +28,16 @@ jq_true() {
   got=$(jq -s "$1" "$2")
   [ "$got" = "true" ] || { echo "jq '$1' gave: $got"; return 1; }
 }
+
+# run_man_examples MANPAGE: run every "$ command" line of the EXAMPLES
+# section (in order, in the current directory, under pipefail); each must
+# exit 0.  The examples use the fixture file names, so copy them here first.
+run_man_examples() {
+  local n=0 cmd
+  while IFS= read -r cmd; do
+    n=$((n + 1))
+    bash -o pipefail -c "$cmd" > "example$n.out" 2> "example$n.err" || {
+      echo "example $n failed: $cmd"; cat "example$n.err"; return 1; }
+  done < <(sed -n '/^\.SH EXAMPLES/,/^\.SH /p' "$1" | sed -n 's/^\$ //p' | sed 's/\\-/-/g; s/\\e/\\/g')
+  [ "$n" -gt 0 ]
+}
