@@ -228,12 +228,10 @@ int main(int argc, char **argv)
     recb_init(&b);
     progress_t pg;
     progress_init(&pg, "records", 0, progress);
-    uint64_t nread = 0;
     for (int i = 0; i < ninputs; i++) {
         rstream *in = rs_open_read(inputs[i]);
         msgpack_object rec;
         while (rs_next(in, &rec) == RS_OK) {
-            nread++;
             char err[512], idb[256];
             kv_reset(&sc);
             if (task->score(st, &rec, &sc, err, sizeof err) < 0) {
@@ -283,7 +281,6 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "%s: %s: %llu scored, %llu skipped\n", progname, task->name, (unsigned long long)meta.n,
             (unsigned long long)meta.skipped);
-    (void)nread;
     if (sout != out)
         rs_close(sout);
     rs_close(out);

@@ -69,6 +69,7 @@ static int set_kwarg(ifeval_inst *in, char t, const char *name, const msgpack_ob
             snprintf(err, errcap, "kwarg '%s' must be a string", name);
             return -1;
         }
+        free(in->str); /* a repeated key: the last one wins */
         in->str = xstrndup(v->via.str.ptr, v->via.str.size);
         return 0;
     case 'w':
@@ -76,6 +77,10 @@ static int set_kwarg(ifeval_inst *in, char t, const char *name, const msgpack_ob
             snprintf(err, errcap, "kwarg '%s' must be a list of strings", name);
             return -1;
         }
+        for (size_t i = 0; i < in->nwords; i++)
+            free(in->words[i]);
+        free(in->words);
+        in->nwords = 0;
         in->words = xcalloc(v->via.array.size + 1, sizeof *in->words);
         for (uint32_t i = 0; i < v->via.array.size; i++) {
             const msgpack_object *w = &v->via.array.ptr[i];
@@ -100,10 +105,9 @@ static int set_kwarg(ifeval_inst *in, char t, const char *name, const msgpack_ob
     return -1;
 }
 
-int ifeval_parse(const char *id, size_t idlen, const msgpack_object *kwargs, ifeval_inst *in, char *err,
-                 size_t errcap)
+static int parse_inner(const char *id, size_t idlen, const msgpack_object *kwargs, ifeval_inst *in, char *err,
+                       size_t errcap)
 {
-    memset(in, 0, sizeof *in);
     int k;
     for (k = 0; k < IF_NKINDS; k++)
         if (strlen(ifeval_ids[k]) == idlen && memcmp(ifeval_ids[k], id, idlen) == 0)
@@ -162,6 +166,16 @@ int ifeval_parse(const char *id, size_t idlen, const msgpack_object *kwargs, ife
         return -1;
     }
     return 0;
+}
+
+int ifeval_parse(const char *id, size_t idlen, const msgpack_object *kwargs, ifeval_inst *in, char *err,
+                 size_t errcap)
+{
+    memset(in, 0, sizeof *in);
+    if (parse_inner(id, idlen, kwargs, in, err, errcap) == 0)
+        return 0;
+    ifeval_inst_free(in); /* nothing half-parsed is left to free */
+    return -1;
 }
 
 void ifeval_inst_free(ifeval_inst *in)
