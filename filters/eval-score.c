@@ -8,6 +8,9 @@
  * record that cannot be scored is an error naming it (exit 65), or with
  * --skip-invalid a warning and a count in the summary's "skipped".
  *
+ * Summary records in the input (kind "summary", from an earlier stage)
+ * are relayed unchanged and neither scored nor counted.
+ *
  * --judge CMD: the records are first piped through `sh -c CMD` (a child
  * process feeds it so neither side can block the other); the judge must
  * write records (the same ones, with its verdicts in scores.KEY), which are
@@ -233,6 +236,16 @@ int main(int argc, char **argv)
         msgpack_object rec;
         while (rs_next(in, &rec) == RS_OK) {
             char err[512], idb[256];
+            const msgpack_object *kind = rec_get(&rec, "kind");
+            if (kind && obj_str_eq(kind, "summary")) { /* an earlier stage's summary: relay it */
+                if (!sum_only) {
+                    const char *raw;
+                    size_t len;
+                    rs_last_raw(in, &raw, &len);
+                    rs_write(out, raw, len);
+                }
+                continue;
+            }
             kv_reset(&sc);
             if (task->score(st, &rec, &sc, err, sizeof err) < 0) {
                 show_id(&rec, idb, sizeof idb);

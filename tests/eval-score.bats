@@ -153,3 +153,39 @@ summary() { rec to-json "$1" | tail -1 > "$2"; }
   run eval-score --version
   [ "$status" -eq 0 ]
 }
+
+@test "eval-score: a record without a response, a BBH record without a target, a bad XSTest label are named errors" {
+  echo '{"id":"r1","gold":{"answer":"3"}}' | rec from-json > a.mp
+  run eval-score --task gsm8k a.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"(id r1)"*"no 'response' field"* ]]
+  echo '{"id":"r2","response":"x","gold":{"task":"navigate"}}' | rec from-json > b.mp
+  run eval-score --task bbh b.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"(id r2)"*"gold.target"* ]]
+  echo '{"id":"r3","response":"x","gold":{"label":"maybe"}}' | rec from-json > c.mp
+  run eval-score --task xstest c.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"(id r3)"*"'maybe'"* ]]
+}
+
+@test "eval-score pass-at-k: problems with fewer than k samples are counted and reported, not hidden" {
+  rec from-json "$E/passk.jsonl" > r.mp
+  eval-score --task pass-at-k --k 10 --summary-only r.mp 2> err | rec to-json > sum.json
+  jq -e '."short@10" == 3 and .problems == 3' sum.json
+  grep -q 'fewer than 10 samples' err
+}
+
+@test "eval-score: summaries of an earlier stage are relayed, not scored" {
+  rec from-json "$E/gsm8k-quirks.jsonl" > r.mp
+  eval-score --task gsm8k r.mp 2>/dev/null | eval-score --task gsm8k 2>/dev/null | rec to-json > out.json
+  [ "$(jq -s 'map(select(.kind == "summary")) | length' out.json)" -eq 2 ]
+  jq -e -s '.[-1].n == 9' out.json
+}
+
+@test "eval-score: same input, same bytes" {
+  rec from-json "$E/ifeval.jsonl" > r.mp
+  eval-score --task ifeval r.mp -o a.mp 2>/dev/null
+  eval-score --task ifeval r.mp -o b.mp 2>/dev/null
+  cmp a.mp b.mp
+}
