@@ -134,7 +134,10 @@ static int load_merges(tokenizer *t, json_t *vocab, json_t *merges, char *err, s
         size_t la, lb;
         if (json_is_string(m)) {
             const char *s = json_string_value(m), *sp = strchr(s, ' ');
-            if (!sp || strchr(sp + 1, ' ')) return fail(err, el, "merge %zu (\"%.40s\") is not \"a b\"", i, s);
+            if (!sp || strchr(sp + 1, ' ')) {
+                free(buf);
+                return fail(err, el, "merge %zu (\"%.40s\") is not \"a b\"", i, s);
+            }
             a = s; la = (size_t)(sp - s); b = sp + 1; lb = strlen(b);
         } else if (json_is_array(m) && json_array_size(m) == 2 &&
                    json_is_string(json_array_get(m, 0)) && json_is_string(json_array_get(m, 1))) {
@@ -209,7 +212,9 @@ static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
             free(tmp);
             return fail(err, el, "vocab token \"%.40s\" is not byte-level (unsupported vocabulary)", key);
         }
-        set_token(t, (int)json_integer_value(v), tmp, bl);
+        int id = (int)json_integer_value(v);
+        if (t->bytes[id]) { free(tmp); return fail(err, el, "vocab id %d is given to two tokens", id); }
+        set_token(t, id, tmp, bl);
     }
     free(tmp);
     t->added = xcalloc(json_array_size(added) + 1, sizeof *t->added);
@@ -220,6 +225,9 @@ static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
         a->len = json_string_length(c);
         a->id = (int32_t)json_integer_value(json_object_get(v, "id"));
         a->special = json_is_true(json_object_get(v, "special"));
+        if (t->bytes[a->id] && (t->blen[a->id] != a->len || memcmp(t->bytes[a->id], a->text, a->len)))
+            return fail(err, el, "added token \"%.40s\" has id %d, which the vocabulary gives to another token",
+                        a->text, a->id);
         set_token(t, a->id, a->text, a->len);
     }
     tok_index_build(t);
