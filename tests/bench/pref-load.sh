@@ -53,14 +53,22 @@ fi
 
 bytes=$(wc -c < "$data")
 mbytes=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
-now() { date +%s.%N; }
-rate() { awk -v b="$bytes" -v s="$1" -v e="$2" 'BEGIN { printf "%.1f", b / 1e6 / (e - s) }'; }
+# timed CMD...: run on core 0; sets $wall and $cpu (user + sys seconds).
+# The machine may be shared, so both are reported: wall-clock MB/s, and
+# MB/s per CPU-second (what one core does when it is not preempted).
+timed() {
+  /usr/bin/time -f '%e %U %S' -o "$dir/time.txt" taskset -c 0 "$@"
+  read -r wall u s < "$dir/time.txt"
+  cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')
+}
+rate() { awk -v b="$bytes" -v t="$1" 'BEGIN { printf "%.1f", b / 1e6 / t }'; }
 
 cat "$data" > /dev/null   # warm the page cache
-t0=$(now); taskset -c 0 pref-load -f ultrafeedback "$data" > /dev/null 2> "$dir/pref-load.err"; t1=$(now)
-t2=$(now); taskset -c 0 pref-load -f ultrafeedback --pairs "$data" > /dev/null 2>> "$dir/pref-load.err"; t3=$(now)
-t4=$(now)
-taskset -c 0 python3 - "$data" <<'PY' > /dev/null
+timed pref-load -f ultrafeedback "$data" > /dev/null 2> "$dir/pref-load.err"
+aw=$(rate "$wall"); ac=$(rate "$cpu")
+timed pref-load -f ultrafeedback --pairs "$data" > /dev/null 2>> "$dir/pref-load.err"
+pw=$(rate "$wall"); pc=$(rate "$cpu")
+cat > "$dir/reference.py" <<'PY'
 import json, sys
 out = sys.stdout
 for line in open(sys.argv[1], encoding="utf-8"):
@@ -80,9 +88,10 @@ for line in open(sys.argv[1], encoding="utf-8"):
     out.write(json.dumps({"prompt": [{"role": "user", "content": row["instruction"].strip()}],
                           "completions": comps, "source": "ultrafeedback"}) + "\n")
 PY
-t5=$(now)
-a=$(rate "$t0" "$t1"); p=$(rate "$t2" "$t3"); r=$(rate "$t4" "$t5")
-printf 'pref-load ultrafeedback, %s MB, one core\n' "$mbytes"
-printf '  %-34s %8s MB/s\n' "pref-load (rated records)" "$a" "pref-load --pairs" "$p" "python json reference" "$r"
-printf '  ratio prefpipe/reference: %s (target >= 100 MB/s)\n' "$(awk -v a="$a" -v r="$r" 'BEGIN { printf "%.1fx", a / r }')"
+timed python3 "$dir/reference.py" "$data" > /dev/null
+rw=$(rate "$wall"); rc=$(rate "$cpu")
+printf 'pref-load ultrafeedback, %s MB, one core (taskset -c 0)\n' "$mbytes"
+printf '  %-30s %12s %14s\n' "" "wall MB/s" "MB/s per CPU-s"
+printf '  %-30s %12s %14s\n' "pref-load (rated records)" "$aw" "$ac" "pref-load --pairs" "$pw" "$pc" "python json reference" "$rw" "$rc"
+printf '  ratio prefpipe/reference (CPU): %s; target >= 100 MB/s\n' "$(awk -v a="$ac" -v r="$rc" 'BEGIN { printf "%.2fx", a / r }')"
 tail -n 1 "$dir/pref-load.err"
