@@ -28,13 +28,16 @@ static const char usage[] =
     "  -n, --limit N       keep N records (BBH: N per task), chosen by\n"
     "                      hash(seed, id), in file order\n"
     "      --seed S        the subsampling seed (default 42)\n"
+    "      --python-sample draw --limit as Python's random.seed(S);\n"
+    "                      random.sample(records, N) does, in its order: the\n"
+    "                      paper's subsets (BBH: one generator, tasks by name)\n"
     "      --plain         one plain-text user message ending in \"Answer:\"/\"A:\"\n"
     "                      (default: chat, the prefix as an assistant turn)\n"
     "      --shots N       GSM8K: 0..8 exemplars (default 8); BBH: 0 or 3\n"
     "      --task NAME     BBH: only this task (repeatable)\n"
     "  -h, --help / -V, --version\n";
 
-enum { O_SEED = 1000, O_PLAIN, O_SHOTS, O_TASK };
+enum { O_SEED = 1000, O_PLAIN, O_SHOTS, O_TASK, O_PYSAMPLE };
 
 int main(int argc, char **argv)
 {
@@ -44,12 +47,14 @@ int main(int argc, char **argv)
         {"format", required_argument, 0, 'f'}, {"output", required_argument, 0, 'o'},
         {"limit", required_argument, 0, 'n'},  {"seed", required_argument, 0, O_SEED},
         {"plain", no_argument, 0, O_PLAIN},    {"shots", required_argument, 0, O_SHOTS},
-        {"task", required_argument, 0, O_TASK}, {"help", no_argument, 0, 'h'},
+        {"task", required_argument, 0, O_TASK}, {"python-sample", no_argument, 0, O_PYSAMPLE},
+        {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},      {0, 0, 0, 0}};
     const char *format = NULL, *out_uri = "-";
     bench_opts o = {.shots = -1, .limit = -1, .seed = 42};
     const char **tasks = xcalloc((size_t)argc + 1, sizeof *tasks);
-    int ntasks = 0, c;
+    int ntasks = 0, pysample = 0, c;
+    pyrandom pyr;
     while ((c = getopt_long(argc, argv, "f:o:n:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'f': format = optarg; break;
@@ -59,6 +64,7 @@ int main(int argc, char **argv)
         case O_PLAIN: o.plain = 1; break;
         case O_SHOTS: o.shots = (int)parse_ll("--shots", optarg, 0, 8); break;
         case O_TASK: tasks[ntasks++] = optarg; break;
+        case O_PYSAMPLE: pysample = 1; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_usage_error("invalid option");
@@ -91,6 +97,12 @@ int main(int argc, char **argv)
         cli_usage_error("unknown format '%s' (gsm8k, bbh, ifeval, xstest, alpaca-eval)", format);
     if (o.shots >= 0 && load != bench_load_gsm8k && load != bench_load_bbh)
         cli_usage_error("--shots applies to gsm8k and bbh only");
+    if (pysample) {
+        if (o.limit < 0)
+            cli_usage_error("--python-sample needs --limit N");
+        pyrandom_seed(&pyr, o.seed);
+        o.python = &pyr;
+    }
     rstream *out = rs_open_write(out_uri);
     load(path, &o, out);
     rs_close(out);

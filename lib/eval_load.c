@@ -75,9 +75,22 @@ static int by_idx(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static void group_flush(group *g, long long limit, rstream *out)
+static void group_flush(group *g, const bench_opts *o, rstream *out)
 {
     size_t keep = g->n;
+    long long limit = o->limit;
+    if (limit >= 0 && (size_t)limit < g->n && o->python) {
+        size_t *pick = xmalloc(((size_t)limit + 1) * sizeof *pick);
+        pyrandom_sample(o->python, g->n, (size_t)limit, pick);
+        for (size_t i = 0; i < (size_t)limit; i++) {
+            rs_write(out, g->v[pick[i]].raw, g->v[pick[i]].len);
+        }
+        for (size_t i = 0; i < g->n; i++)
+            free(g->v[i].raw);
+        free(pick);
+        g->n = 0;
+        return;
+    }
     if (limit >= 0 && (size_t)limit < g->n) {
         qsort(g->v, g->n, sizeof *g->v, by_key);
         for (size_t i = (size_t)limit; i < g->n; i++)
@@ -204,7 +217,7 @@ void bench_load_gsm8k(const char *path, const bench_opts *o, rstream *out)
     if (r < 0)
         die(EX_DATAERR, "%s: %s", shown(path), bsrc_error(s));
     bsrc_close(s);
-    group_flush(&g, o->limit, out);
+    group_flush(&g, o, out);
     group_free(&g);
 }
 
@@ -255,7 +268,7 @@ static void bbh_task(const char *dir, const char *task, const bench_opts *o, gro
         group_add(g, id, o->seed);
         free(prompt);
     }
-    group_flush(g, o->limit, out);
+    group_flush(g, o, out);
     json_decref(root);
     free(text);
     free(block);
@@ -364,7 +377,7 @@ void bench_load_ifeval(const char *path, const bench_opts *o, rstream *out)
     if (r < 0)
         die(EX_DATAERR, "%s: %s", shown(path), bsrc_error(s));
     bsrc_close(s);
-    group_flush(&g, o->limit, out);
+    group_flush(&g, o, out);
     group_free(&g);
 }
 
@@ -464,7 +477,7 @@ void bench_load_xstest(const char *path, const bench_opts *o, rstream *out)
     for (int i = 0; i < nh; i++)
         free(hdr[i]);
     free(t);
-    group_flush(&g, o->limit, out);
+    group_flush(&g, o, out);
     group_free(&g);
 }
 
@@ -497,6 +510,6 @@ void bench_load_alpaca(const char *path, const bench_opts *o, rstream *out)
     }
     json_decref(root);
     free(t);
-    group_flush(&g, o->limit, out);
+    group_flush(&g, o, out);
     group_free(&g);
 }

@@ -8,13 +8,16 @@
  *   bbh:TASK:N     ifeval:KEY     xstest:ID_V2     alpaca-eval:N
  * Subsampling (--limit, per task for BBH) keeps the `limit` records with
  * the smallest hash64(id, seed), written in file order, so a subset
- * depends only on the seed and the ids.
+ * depends only on the seed and the ids; or, with `python`, the records
+ * Python's random.sample(records, limit) picks after random.seed(seed),
+ * in its order (the paper's subsets), when a group has more than `limit`.
  * A malformed example is an error (exit 65) naming the file and line or
  * element; nothing is written past it (the output is atomic with -o).
  */
 #ifndef PREFPIPE_EVAL_LOAD_H
 #define PREFPIPE_EVAL_LOAD_H
 
+#include "eval_pyrandom.h"
 #include "stream.h"
 
 #include <stdint.h>
@@ -25,6 +28,8 @@ typedef struct {
     long long limit;        /* < 0: all */
     uint64_t seed;
     const char **tasks;     /* BBH: only these tasks (NULL-terminated), or NULL */
+    pyrandom *python;       /* non-NULL: --limit draws with Python's random.sample
+                               from this generator (seeded once), in sample order */
 } bench_opts;
 
 void bench_load_gsm8k(const char *path, const bench_opts *o, rstream *out);

@@ -115,3 +115,18 @@ load helper
   [ "$status" -eq 0 ]
   [[ "$output" == *"prefpipe"* ]]
 }
+
+@test "bench-load --python-sample: the paper's GSM8K subset, random.seed(42); random.sample(test, 200)" {
+  bench-load --format gsm8k "$SHARED_DATA/gsm8k/test.jsonl" --limit 200 --seed 42 --python-sample -o g.mp
+  rec to-json g.mp | jq -r '.id | split(":")[2]' > idx
+  [ "$(wc -l < idx)" -eq 200 ]
+  # indices printed by CPython 3.11 for random.seed(42); random.sample(range(1319), 200)
+  [ "$(head -10 idx | tr '\n' ' ')" = "1309 228 51 563 501 457 285 209 1116 178 " ]
+  [ "$(tail -3 idx | tr '\n' ' ')" = "270 1169 1180 " ]
+  [ "$(sort -u idx | wc -l)" -eq 200 ]
+}
+
+@test "bench-load --python-sample needs --limit" {
+  run bench-load --format gsm8k --python-sample "$SHARED_DATA/gsm8k/test.jsonl"
+  [ "$status" -eq 64 ]
+}

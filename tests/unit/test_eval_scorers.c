@@ -11,6 +11,7 @@
 #include "eval_common.h"
 #include "eval_gsm8k.h"
 #include "eval_passk.h"
+#include "eval_pyrandom.h"
 #include "eval_rm.h"
 #include "eval_xstest.h"
 #include "util.h"
@@ -126,6 +127,18 @@ int main(void)
     CHECK_NEAR(rm_acc_micro(&a), 4.0 / 6.0, 1e-12);
     CHECK_NEAR(rm_acc_weighted(&a), (1.0 * 0.5 + 0.5 * 1.0) / 1.5, 1e-12);
     rm_acc_free(&a);
+
+    /* Python's random: values printed by CPython 3.11 */
+    pyrandom pr;
+    size_t pick[200];
+    pyrandom_seed(&pr, 42);
+    pyrandom_sample(&pr, 1319, 200, pick); /* the set strategy */
+    CHECK(pick[0] == 1309 && pick[1] == 228 && pick[2] == 51 && pick[199] == 1180);
+    pyrandom_seed(&pr, 42);
+    pyrandom_sample(&pr, 250, 40, pick);   /* the pool strategy */
+    CHECK(pick[0] == 163 && pick[1] == 28 && pick[2] == 6 && pick[3] == 189 && pick[4] == 70);
+    pyrandom_seed(&pr, 1ull << 40);        /* a two-word seed key */
+    CHECK(pyrandom_u32(&pr) == 445128065u);
 
     /* prompts */
     char *p = gsm8k_prompt("How many?", 8, 1);
