@@ -2,7 +2,9 @@
  * stream.c — record streams over files, pipes and ZeroMQ (see stream.h).
  *
  * Reading files/pipes: bytes come from a bytesrc (plain or gzip) into our
- * own buffer, and msgpack_unpack_next parses one record at a time from it.
+ * own buffer; mpscan finds where the next record ends (checking framing,
+ * depth and size claims without allocating), then msgpack_unpack_next
+ * unpacks exactly those bytes.
  * (msgpack_unpacker is not used: when it refills mid-record it keeps only
  * the unparsed tail, so a record's bytes would not stay contiguous.)  The
  * unparsed bytes are bounded by the record size limit, so a stream of
@@ -15,6 +17,7 @@
  */
 #include "stream.h"
 #include "bytesrc.h"
+#include "mpscan.h"
 #include "util.h"
 #include "zstream.h"
 
@@ -251,6 +254,8 @@ static int fail(rstream *s, int recoverable, const char *fmt, const char *detail
     return RS_ERR;
 }
 
+static int parse_one(rstream *s, const char *buf, size_t n, size_t *used);
+
 static int read_zmq(rstream *s, msgpack_object *rec)
 {
     const char *d;
@@ -265,20 +270,17 @@ static int read_zmq(rstream *s, msgpack_object *rec)
     s->nrec++;
     s->raw = d;
     s->rawlen = n;
-    if (n > rs_max_record()) {
-        snprintf(s->err, sizeof s->err, "record of %zu bytes is over the limit of %zu (PREFPIPE_MAX_RECORD)",
-                 n, rs_max_record());
+    size_t used = 0;
+    r = parse_one(s, d, n, &used);
+    if (r == RS_EOF || (r == RS_OK && used != n)) {
+        snprintf(s->err, sizeof s->err, "%s", r == RS_EOF ? "truncated message" : "trailing bytes after the record");
+        r = RS_ERR;
+    }
+    /* every message is framed by ZeroMQ, so the next one can always be read */
+    if (r == RS_ERR) {
         s->recoverable = 1;
         return RS_ERR;
     }
-    size_t off = 0;
-    msgpack_unpack_return ur = msgpack_unpack_next(&s->res, d, n, &off);
-    if (ur != MSGPACK_UNPACK_SUCCESS || off != n)
-        return fail(s, 1, "%s", ur == MSGPACK_UNPACK_SUCCESS ? "trailing bytes after the record"
-                                                            : "not valid msgpack");
-    const char *e = rs_check_record(&s->res.data, rs_max_depth());
-    if (e)
-        return fail(s, 1, "%s", e);
     *rec = s->res.data;
     return RS_OK;
 }
@@ -299,53 +301,59 @@ static void make_room(rstream *s)
     }
 }
 
+/* Scan-then-unpack one record from buf[0..n): RS_OK with *used set,
+ * RS_EOF meaning "need more bytes", or RS_ERR. */
+static int parse_one(rstream *s, const char *buf, size_t n, size_t *used)
+{
+    size_t end = 0;
+    switch (mpscan((const unsigned char *)buf, n, rs_max_record(), rs_max_depth(), &end)) {
+    case MPSCAN_MORE:
+        return RS_EOF;
+    case MPSCAN_BAD:
+        return fail(s, 0, "%s", "not valid msgpack");
+    case MPSCAN_DEEP:
+        return fail(s, 0, "%s", "nesting too deep (PREFPIPE_MAX_DEPTH)");
+    case MPSCAN_BIG:
+        snprintf(s->err, sizeof s->err, "record is over the limit of %zu bytes (PREFPIPE_MAX_RECORD)",
+                 rs_max_record());
+        s->recoverable = 0;
+        return RS_ERR;
+    }
+    size_t off = 0;
+    msgpack_unpack_return r = msgpack_unpack_next(&s->res, buf, end, &off);
+    if (r != MSGPACK_UNPACK_SUCCESS || off != end)
+        return fail(s, 0, "%s", "not valid msgpack");
+    *used = end;
+    const char *e = rs_check_record(&s->res.data, rs_max_depth());
+    if (e) {
+        s->recoverable = 1;
+        snprintf(s->err, sizeof s->err, "%s", e);
+        return RS_ERR;
+    }
+    return RS_OK;
+}
+
 int rs_read(rstream *s, msgpack_object *rec)
 {
     if (s->kind == K_ZMQ)
         return read_zmq(s, rec);
-    size_t max = rs_max_record();
     for (;;) {
-        size_t off = 0;
-        msgpack_unpack_return r = s->len > s->pos
-            ? msgpack_unpack_next(&s->res, s->buf + s->pos, s->len - s->pos, &off)
-            : MSGPACK_UNPACK_CONTINUE;
-        if (r == MSGPACK_UNPACK_SUCCESS || r == MSGPACK_UNPACK_EXTRA_BYTES) {
+        size_t used = 0;
+        int r = parse_one(s, s->buf + s->pos, s->len - s->pos, &used);
+        if (r != RS_EOF) {
             s->nrec++;
-            s->raw = s->buf + s->pos;
-            s->rawlen = off;
-            s->pos += off;
-            if (s->rawlen > max) {
-                snprintf(s->err, sizeof s->err,
-                         "record of %zu bytes is over the limit of %zu (PREFPIPE_MAX_RECORD)",
-                         s->rawlen, max);
-                s->recoverable = 1;
+            if (r == RS_ERR && !s->recoverable)
                 return RS_ERR;
-            }
-            const char *e = rs_check_record(&s->res.data, rs_max_depth());
-            if (e)
-                return fail(s, 1, "%s", e);
-            *rec = s->res.data;
-            return RS_OK;
+            /* a content error still consumed a well-framed record */
+            s->raw = s->buf + s->pos;
+            s->rawlen = used;
+            s->pos += used;
+            if (r == RS_OK)
+                *rec = s->res.data;
+            return r;
         }
-        if (r == MSGPACK_UNPACK_PARSE_ERROR) {
-            s->nrec++;
-            return fail(s, 0, "%s", "not valid msgpack");
-        }
-        if (r == MSGPACK_UNPACK_NOMEM_ERROR) {
-            s->nrec++;
-            return fail(s, 0, "%s", "nesting too deep (or out of memory)");
-        }
-        /* MSGPACK_UNPACK_CONTINUE: the record is incomplete; read more and
-         * parse it again from its start (the buffer at least doubles, so
-         * re-parsing costs at most twice the record's size). */
+        /* the record is incomplete: read more (the scan bounds how much) */
         size_t pending = s->len - s->pos;
-        if (pending > max) {
-            s->nrec++;
-            snprintf(s->err, sizeof s->err,
-                     "record is over the limit of %zu bytes (PREFPIPE_MAX_RECORD)", max);
-            s->recoverable = 0;
-            return RS_ERR;
-        }
         if (s->src_eof) {
             if (pending == 0)
                 return RS_EOF;
@@ -356,8 +364,7 @@ int rs_read(rstream *s, msgpack_object *rec)
             return RS_ERR;
         }
         make_room(s);
-        size_t want = s->cap - s->len;
-        long n = bsrc_read(s->src, s->buf + s->len, want);
+        long n = bsrc_read(s->src, s->buf + s->len, s->cap - s->len);
         if (n < 0) {
             s->nrec++;
             snprintf(s->err, sizeof s->err, "%s", bsrc_error(s->src));

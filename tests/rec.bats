@@ -158,6 +158,17 @@ J
   [[ "$output" == *"record 1: nesting too deep"* ]]
 }
 
+@test "a container claiming 2^32 elements is refused without allocating for them" {
+  printf '\x81\xa1a\xdd\xff\xff\xff\xff\x01' > huge.mp
+  run rec count huge.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"record 1: record is over the limit"* ]]
+  printf '\x81\xa1a\xdb\x7f\xff\xff\xffxyz' > hugestr.mp
+  run rec count hugestr.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"over the limit"* ]]
+}
+
 @test "invalid UTF-8 in a msgpack string is refused" {
   printf '\x81\xa1a\xa2\xc3\x28' > bad.mp
   run rec to-json bad.mp

@@ -6,6 +6,7 @@
 #include "bytesrc.h"
 #include "check.h"
 #include "jsonconv.h"
+#include "mpscan.h"
 #include "record.h"
 #include "stream.h"
 #include "util.h"
@@ -204,6 +205,30 @@ static void test_truncated_and_limits(void)
     rs_close(r);
 }
 
+static void test_mpscan(void)
+{
+    size_t end = 0;
+    const unsigned char ok[] = {0x82, 0xa1, 'a', 0x01, 0xa1, 'b', 0x92, 0xc0, 0xcb, 0, 0, 0, 0, 0, 0, 0, 0, 0x05};
+    CHECK(mpscan(ok, sizeof ok, 1000, 16, &end) == MPSCAN_OK && end == sizeof ok - 1);
+    for (size_t n = 0; n < sizeof ok - 1; n++) /* every proper prefix needs more */
+        CHECK(mpscan(ok, n, 1000, 16, &end) == MPSCAN_MORE);
+    const unsigned char bad[] = {0x81, 0xa1, 'a', 0xc1};
+    CHECK(mpscan(bad, sizeof bad, 1000, 16, &end) == MPSCAN_BAD);
+    const unsigned char huge[] = {0xdd, 0xff, 0xff, 0xff, 0xff};
+    CHECK(mpscan(huge, sizeof huge, 1000, 16, &end) == MPSCAN_BIG);
+    const unsigned char bigbin[] = {0xc6, 0x00, 0x01, 0x00, 0x00};
+    CHECK(mpscan(bigbin, sizeof bigbin, 1000, 16, &end) == MPSCAN_BIG);
+    unsigned char deep[40];
+    for (int i = 0; i < 39; i++)
+        deep[i] = 0x91;
+    deep[39] = 0xc0;
+    CHECK(mpscan(deep, 40, 1000, 16, &end) == MPSCAN_DEEP);
+    CHECK(mpscan(deep + 24, 16, 1000, 16, &end) == MPSCAN_OK && end == 16);   /* 15 levels */
+    const unsigned char ext[] = {0xd4, 0x01, 0x02, 0xc7, 0x02, 0x05, 'x', 'y'};
+    CHECK(mpscan(ext, 3, 1000, 16, &end) == MPSCAN_OK && end == 3);
+    CHECK(mpscan(ext + 3, 5, 1000, 16, &end) == MPSCAN_OK && end == 5);
+}
+
 static void test_bytesrc_lines(void)
 {
     write_file(path("lines.txt"), "a\r\nbb\n\nlast", 11);
@@ -276,6 +301,7 @@ int main(void)
     test_file_roundtrip("plain.mp");
     test_file_roundtrip("packed.mp.gz");
     test_truncated_and_limits();
+    test_mpscan();
     test_bytesrc_lines();
     test_utils();
     rm_rf();
