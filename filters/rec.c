@@ -108,6 +108,27 @@ static void default_inputs(opts_t *o)
 
 static const char *shown(const char *uri) { return strcmp(uri, "-") == 0 ? "stdin" : uri; }
 
+/* Call fn for every record of every input, in order, until it returns
+ * nonzero.  Any bad record ends the program (exit 65, naming it). */
+typedef int (*record_fn)(const msgpack_object *rec, const char *raw, size_t len, void *ctx);
+
+static void each_record(opts_t *o, record_fn fn, void *ctx)
+{
+    default_inputs(o);
+    int stop = 0;
+    for (int i = 0; i < o->ninputs && !stop; i++) {
+        rstream *in = rs_open_read(o->inputs[i]);
+        msgpack_object rec;
+        while (!stop && rs_next(in, &rec) == RS_OK) {
+            const char *raw;
+            size_t len;
+            rs_last_raw(in, &raw, &len);
+            stop = fn(&rec, raw, len, ctx);
+        }
+        rs_close(in);
+    }
+}
+
 /* ---- from-json ---- */
 
 static const char usage_from_json[] =
@@ -197,6 +218,23 @@ static const char usage_to_json[] =
     "Bins under typed fields print as arrays of numbers (int32 or float32,\n"
     "per the schemas); other bins as base64 strings; NaN/Inf as null.\n";
 
+struct to_json_ctx {
+    rstream *out;
+    obuf b;
+};
+
+static int to_json_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
+{
+    struct to_json_ctx *c = ctx;
+    msgpack_to_json(rec, &c->b);
+    obuf_putc(&c->b, '\n');
+    if (c->b.n >= 1 << 18) {
+        rs_write_bytes(c->out, c->b.p, c->b.n);
+        c->b.n = 0;
+    }
+    return 0;
+}
+
 static int cmd_to_json(int argc, char **argv)
 {
     opts_t o = {.out = "-"};
@@ -204,24 +242,11 @@ static int cmd_to_json(int argc, char **argv)
     default_inputs(&o);
     if (rs_is_zmq_uri(o.out))
         cli_usage_error("to-json writes text; its output cannot be a ZeroMQ endpoint");
-    rstream *out = rs_open_text_out(o.out);
-    obuf b = {0};
-    for (int i = 0; i < o.ninputs; i++) {
-        rstream *in = rs_open_read(o.inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            msgpack_to_json(&rec, &b);
-            obuf_putc(&b, '\n');
-            if (b.n >= 1 << 18) {
-                rs_write_bytes(out, b.p, b.n);
-                b.n = 0;
-            }
-        }
-        rs_close(in);
-    }
-    rs_write_bytes(out, b.p, b.n);
-    obuf_free(&b);
-    rs_close(out);
+    struct to_json_ctx c = {rs_open_text_out(o.out), {0}};
+    each_record(&o, to_json_one, &c);
+    rs_write_bytes(c.out, c.b.p, c.b.n);
+    obuf_free(&c.b);
+    rs_close(c.out);
     return 0;
 }
 
@@ -238,24 +263,27 @@ static const char usage_head[] =
     "\n"
     "The first N records (default 10) of the concatenated inputs.\n";
 
+struct relay_ctx {
+    rstream *out;
+    long long n, limit;
+};
+
+static int relay_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
+{
+    struct relay_ctx *c = ctx;
+    if (c->limit >= 0 && c->n >= c->limit)
+        return 1;
+    rs_write(c->out, raw, len);
+    c->n++;
+    return c->limit >= 0 && c->n >= c->limit;
+}
+
 static int relay(opts_t *o, long long limit)
 {
-    default_inputs(o);
-    rstream *out = rs_open_write(o->out);
-    long long n = 0;
-    for (int i = 0; i < o->ninputs && (limit < 0 || n < limit); i++) {
-        rstream *in = rs_open_read(o->inputs[i]);
-        msgpack_object rec;
-        while ((limit < 0 || n < limit) && rs_next(in, &rec) == RS_OK) {
-            const char *raw;
-            size_t len;
-            rs_last_raw(in, &raw, &len);
-            rs_write(out, raw, len);
-            n++;
-        }
-        rs_close(in);
-    }
-    rs_close(out);
+    struct relay_ctx c = {rs_open_write(o->out), 0, limit};
+    if (limit != 0)
+        each_record(o, relay_one, &c);
+    rs_close(c.out);
     return 0;
 }
 
@@ -279,19 +307,18 @@ static const char usage_count[] =
     "Print the number of records in the concatenated inputs (every record\n"
     "is checked as it is read).\n";
 
+static int count_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
+{
+    ++*(uint64_t *)ctx;
+    return 0;
+}
+
 static int cmd_count(int argc, char **argv)
 {
     opts_t o = {0};
     parse_opts(argc, argv, usage_count, "hV", &o);
-    default_inputs(&o);
     uint64_t n = 0;
-    for (int i = 0; i < o.ninputs; i++) {
-        rstream *in = rs_open_read(o.inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK)
-            n++;
-        rs_close(in);
-    }
+    each_record(&o, count_one, &n);
     printf("%llu\n", (unsigned long long)n);
     return 0;
 }
@@ -425,43 +452,43 @@ static int by_index(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+struct sample_ctx {
+    held_t *h;       /* max-heap on key of the n smallest keys so far */
+    size_t nh, n;
+    uint64_t index, seed;
+};
+
+static int sample_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
+{
+    struct sample_ctx *c = ctx;
+    uint64_t key = record_key(rec, raw, len, c->seed);
+    c->index++;
+    if (c->nh < c->n) {
+        c->h[c->nh] = (held_t){key, c->index, xstrndup(raw, len), len};
+        heap_sift_up(c->h, c->nh++);
+    } else if (c->nh > 0 && key < c->h[0].key) {
+        free(c->h[0].raw);
+        c->h[0] = (held_t){key, c->index, xstrndup(raw, len), len};
+        heap_sift_down(c->h, c->nh, 0);
+    }
+    return 0;
+}
+
 static int cmd_sample(int argc, char **argv)
 {
     opts_t o = {.out = "-", .n = -1};
     parse_opts(argc, argv, usage_sample, "hn:o:V", &o);
     if (o.n < 0)
         cli_usage_error("sample needs -n N");
-    default_inputs(&o);
     rstream *out = rs_open_write(o.out);
-    held_t *h = xcalloc((size_t)o.n + 1, sizeof *h);
-    size_t nh = 0;
-    uint64_t index = 0;
-    for (int i = 0; i < o.ninputs; i++) {
-        rstream *in = rs_open_read(o.inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            const char *raw;
-            size_t len;
-            rs_last_raw(in, &raw, &len);
-            uint64_t key = record_key(&rec, raw, len, o.seed);
-            index++;
-            if ((long long)nh < o.n) {
-                h[nh] = (held_t){key, index, xstrndup(raw, len), len};
-                heap_sift_up(h, nh++);
-            } else if (nh > 0 && key < h[0].key) {
-                free(h[0].raw);
-                h[0] = (held_t){key, index, xstrndup(raw, len), len};
-                heap_sift_down(h, nh, 0);
-            }
-        }
-        rs_close(in);
+    struct sample_ctx c = {xcalloc((size_t)o.n + 1, sizeof(held_t)), 0, (size_t)o.n, 0, o.seed};
+    each_record(&o, sample_one, &c);
+    qsort(c.h, c.nh, sizeof *c.h, by_index);
+    for (size_t i = 0; i < c.nh; i++) {
+        rs_write(out, c.h[i].raw, c.h[i].len);
+        free(c.h[i].raw);
     }
-    qsort(h, nh, sizeof *h, by_index);
-    for (size_t i = 0; i < nh; i++) {
-        rs_write(out, h[i].raw, h[i].len);
-        free(h[i].raw);
-    }
-    free(h);
+    free(c.h);
     rs_close(out);
     return 0;
 }
@@ -475,37 +502,41 @@ static const char usage_shuffle[] =
     "input and seed always give the same bytes.  Records are spooled to an\n"
     "unlinked temporary file (in TMPDIR), so memory holds only their offsets.\n";
 
+struct spool_ctx {
+    FILE *spool;
+    uint64_t *off;   /* start of each record in the spool; one extra slot */
+    size_t n, cap;
+    uint64_t pos;
+};
+
+static int spool_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
+{
+    struct spool_ctx *c = ctx;
+    if (fwrite(raw, 1, len, c->spool) != len)
+        die(EX_IOERR, "temporary file: write error: %s", strerror(errno));
+    if (c->n + 1 >= c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 1024;
+        c->off = xrealloc(c->off, c->cap * sizeof *c->off);
+    }
+    c->off[c->n++] = c->pos;
+    c->pos += len;
+    return 0;
+}
+
 static int cmd_shuffle(int argc, char **argv)
 {
     opts_t o = {.out = "-"};
     parse_opts(argc, argv, usage_shuffle, "ho:V", &o);
-    default_inputs(&o);
     rstream *out = rs_open_write(o.out);
-    FILE *spool = tmpfile();
-    if (!spool)
+    struct spool_ctx c = {tmpfile(), NULL, 0, 0, 0};
+    if (!c.spool)
         die(EX_CANTCREAT, "cannot create a temporary file: %s", strerror(errno));
-    uint64_t *off = NULL;
-    size_t n = 0, cap = 0;
-    uint64_t pos = 0;
-    for (int i = 0; i < o.ninputs; i++) {
-        rstream *in = rs_open_read(o.inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            const char *raw;
-            size_t len;
-            rs_last_raw(in, &raw, &len);
-            if (fwrite(raw, 1, len, spool) != len)
-                die(EX_IOERR, "temporary file: write error: %s", strerror(errno));
-            if (n + 1 >= cap) {
-                cap = cap ? 2 * cap : 1024;
-                off = xrealloc(off, cap * sizeof *off);
-            }
-            off[n++] = pos;
-            pos += len;
-        }
-        rs_close(in);
-    }
+    each_record(&o, spool_one, &c);
+    FILE *spool = c.spool;
+    uint64_t *off = c.off, pos = c.pos;
+    size_t n = c.n;
     if (n == 0) {
+        fclose(spool);
         rs_close(out);
         return 0;
     }
@@ -552,6 +583,26 @@ static const char usage_split[] =
     "seed, so re-running it (or adding records) never moves a record between\n"
     "sides.  Records without an 'id' are hashed by their bytes.\n";
 
+struct split_ctx {
+    rstream *train, *test;
+    uint64_t ntrain, ntest, seed;
+    double fraction;
+};
+
+static int split_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
+{
+    struct split_ctx *c = ctx;
+    double u = (double)(record_key(rec, raw, len, c->seed) >> 11) * 0x1.0p-53;
+    if (u < c->fraction) {
+        rs_write(c->test, raw, len);
+        c->ntest++;
+    } else {
+        rs_write(c->train, raw, len);
+        c->ntrain++;
+    }
+    return 0;
+}
+
 static int cmd_split(int argc, char **argv)
 {
     opts_t o = {.fraction = -1};
@@ -560,32 +611,12 @@ static int cmd_split(int argc, char **argv)
         cli_usage_error("split needs --test-fraction F with 0 <= F <= 1");
     if (!o.train || !o.test)
         cli_usage_error("split needs --train OUT and --test OUT");
-    default_inputs(&o);
-    rstream *train = rs_open_write(o.train);
-    rstream *test = rs_open_write(o.test);
-    uint64_t ntrain = 0, ntest = 0;
-    for (int i = 0; i < o.ninputs; i++) {
-        rstream *in = rs_open_read(o.inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            const char *raw;
-            size_t len;
-            rs_last_raw(in, &raw, &len);
-            double u = (double)(record_key(&rec, raw, len, o.seed) >> 11) * 0x1.0p-53;
-            if (u < o.fraction) {
-                rs_write(test, raw, len);
-                ntest++;
-            } else {
-                rs_write(train, raw, len);
-                ntrain++;
-            }
-        }
-        rs_close(in);
-    }
-    rs_close(train);
-    rs_close(test);
-    fprintf(stderr, "%s: split: %llu train, %llu test\n", progname, (unsigned long long)ntrain,
-            (unsigned long long)ntest);
+    struct split_ctx c = {rs_open_write(o.train), rs_open_write(o.test), 0, 0, o.seed, o.fraction};
+    each_record(&o, split_one, &c);
+    rs_close(c.train);
+    rs_close(c.test);
+    fprintf(stderr, "%s: split: %llu train, %llu test\n", progname, (unsigned long long)c.ntrain,
+            (unsigned long long)c.ntest);
     return 0;
 }
 

@@ -13,6 +13,7 @@
  * bounded by max_depth, so recursion is too.
  */
 #include "json_fast.h"
+#include "jsonconv.h"
 #include "record.h"
 #include "schema.h"
 #include "util.h"
@@ -242,16 +243,6 @@ static double literal_value(const unsigned char *p, size_t n, int *is_int, int64
         return (double)*iv;
     }
     return strtod(buf, NULL);
-}
-
-static int float32_lossless(double d)
-{
-    char buf[32];
-    float f = (float)d;
-    if (!isfinite(f))
-        return 0;
-    format_float(buf, sizeof buf, f);
-    return strtod(buf, NULL) == d;
 }
 
 /* A typed field's array ('i' int32 / 'f' float32): succeed only when every

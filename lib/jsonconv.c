@@ -42,7 +42,7 @@ void obuf_free(obuf *b)
 
 /* ---- JSON -> msgpack ---- */
 
-static int float32_lossless(double d)
+int float32_lossless(double d)
 {
     char buf[32];
     float f = (float)d;

@@ -39,6 +39,10 @@ void obuf_free(obuf *b);
 /* Pack a jansson value.  Returns 0, or -1 with a message in err (too deep). */
 int json_to_msgpack(json_t *v, msgpack_packer *pk, int typed, int max_depth, char *err, size_t errcap);
 
+/* Does d survive float32 storage, i.e. does the float32's shortest text
+ * read back as d?  (The rule for typed float32 fields.) */
+int float32_lossless(double d);
+
 /* Append the JSON text of a msgpack object (no newline). */
 void msgpack_to_json(const msgpack_object *o, obuf *out);
 /* Append a JSON string literal. */
