@@ -11,8 +11,9 @@
  * Checks follow the reference definitions; where the reference leans on
  * NLTK or langdetect, ours are approximations documented in eval-score(1):
  * sentences are split on . ! ? with exceptions for decimals, initials,
- * common abbreviations and web addresses; capital words are \w+ runs with
- * an upper-case letter and no lower-case one; languages by eval_lang.h.
+ * common abbreviations and web addresses; capital words are words (\w runs
+ * joined by inner '-' or '.') with an upper-case letter and no lower-case
+ * one; languages by eval_lang.h.
  * Regular expressions run on PCRE2 with UTF + UCP (Unicode \w \s \b, like
  * Python 3's re on str).
  */

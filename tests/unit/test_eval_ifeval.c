@@ -74,6 +74,12 @@ static void each_id(void)
     PASS("change_case:capital_word_frequency", k, "A b C");
     FAIL("change_case:capital_word_frequency", k, "A B C");
 
+    /* NLTK-like words: hyphenated and dotted words are one, apostrophes split */
+    k = "{\"capital_frequency\": 4, \"capital_relation\": \"at least\"}";
+    PASS("change_case:capital_word_frequency", k, "STATE-OF-THE-ART and U.S. and DON'T");
+    k = "{\"capital_frequency\": 5, \"capital_relation\": \"at least\"}";
+    FAIL("change_case:capital_word_frequency", k, "STATE-OF-THE-ART and U.S. and DON'T");
+
     PASS("change_case:english_capital", NULL, "HELLO, THIS IS THE ANSWER TO YOUR QUESTION.");
     FAIL("change_case:english_capital", NULL, "Hello, this is the answer to your question.");
     PASS("change_case:english_lowercase", NULL, "this is the answer to your question.");
