@@ -77,6 +77,14 @@ static void list_parse(list_t *l, const char *s, int groups)
     }
 }
 
+static void list_free(list_t *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
 static int num_or_na(const msgpack_object *o, double *v)
 {
     if (obj_to_f64(o, v))
@@ -274,6 +282,9 @@ int main(int argc, char **argv)
     if (have_psrc)
         fprintf(stderr, "pref-binarize: %llu records skipped by --prompt-source\n", (unsigned long long)skipped_source);
     free(pairs);
+    list_free(&excl);
+    list_free(&models);
+    list_free(&psrc);
     rated_free(&r);
     recb_free(&b);
     return 0;

@@ -129,7 +129,7 @@ int main(void)
 
     /* more than 16 completions (heap path) */
     rated_clear(&r);
-    char names[40][4];
+    char names[40][12];
     for (int i = 0; i < 40; i++) {
         snprintf(names[i], sizeof names[i], "%d", i);
         add(names[i], "m", i, 1, 1, 1, 1, 0);
