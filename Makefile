@@ -116,7 +116,7 @@ fuzz-run: fuzz
 	@for t in build/fuzzbuild/fuzz/*; do \
 	  mkdir -p build/fuzz/corpus-$$(basename $$t); \
 	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus-$$(basename $$t) || exit 1; \
+	  $$t -artifact_prefix=build/fuzz/ -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus-$$(basename $$t) || exit 1; \
 	done
 
 bench: all
