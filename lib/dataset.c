@@ -5,6 +5,7 @@
  */
 #include "dataset.h"
 #include "bytesrc.h"
+#include "cli.h"
 #include "csv.h"
 #include "json_elide.h"
 #include "jsonconv.h"
@@ -476,9 +477,12 @@ static void check_required(ds_ctx *c, json_t *row)
         c->fmt->name, best_n > 1 ? "s" : "", best, found[0] ? found : "nothing");
 }
 
+static progress_t prog;
+
 static void handle_row(ds_ctx *c, json_t *row, int *first)
 {
     c->read++;
+    progress_add(&prog, 1);
     if (!json_is_object(row)) {
         ds_malformed(c, "not a JSON object");
         return;
@@ -623,6 +627,8 @@ static void print_summary(const ds_ctx *c)
     }
     if (c->empty_completions)
         fprintf(stderr, "; %llu empty completions removed", (unsigned long long)c->empty_completions);
+    if (c->bst.na_ratings)
+        fprintf(stderr, "; %llu N/A ratings excluded", (unsigned long long)c->bst.na_ratings);
     fputc('\n', stderr);
 }
 
@@ -655,6 +661,7 @@ int ds_run(const ds_format *f, const char *path, const ds_opts *o, rstream *out)
     bsrc *src = bsrc_open(path);
     if (!src)
         die(EX_NOINPUT, "%s: cannot open: %s", shown(path), strerror(errno));
+    progress_init(&prog, "rows", 0, o->progress);
     char *line;
     size_t len;
     int r;
@@ -676,6 +683,7 @@ int ds_run(const ds_format *f, const char *path, const ds_opts *o, rstream *out)
     if (f->finish)
         f->finish(&c);
     bsrc_close(src);
+    progress_finish(&prog);
     print_summary(&c);
     free(c.bp);
     rated_free(&c.rated);

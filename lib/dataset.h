@@ -57,6 +57,7 @@ typedef struct {
 typedef struct {
     int emit;
     int strict, keep_ties, keep_multiturn, keep_truthfulqa;
+    int progress;             /* --progress: rows/s on stderr even when not a terminal */
     uint64_t seed;
     const char *map;          /* generic: "prompt=q,chosen=a,rejected=b" */
 } ds_opts;

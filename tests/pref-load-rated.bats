@@ -24,7 +24,7 @@ load pref-helper
   expect_records ultrafeedback.pairs -f ultrafeedback --pairs "$D/ultrafeedback.jsonl"
   # gpt-4 mean 4.75 beats alpaca-7b's overall-score win; alpaca mean (2+3+1)/3 = 2
   jq_true 'map(.chosen_model) == ["gpt-4"]' got.jsonl
-  summary_is "pref-load: ultrafeedback: 5 read, 1 written, 4 dropped (1: TruthfulQA prompt, 1: all completions tie, 1: fewer than two scored completions, 1: malformed row); 1 empty completions removed"
+  summary_is "pref-load: ultrafeedback: 5 read, 1 written, 4 dropped (1: TruthfulQA prompt, 1: all completions tie, 1: fewer than two scored completions, 1: malformed row); 1 empty completions removed; 2 N/A ratings excluded"
 }
 
 @test "helpsteer: rows grouped by prompt into rated records with the five ratings" {
