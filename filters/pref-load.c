@@ -30,6 +30,7 @@ static const char usage[] =
     "      --strict           fail on the first malformed row (exit 65)\n"
     "      --map SPEC         generic: prompt=F,chosen=F,rejected=F[,id=F,margin=F,source=F]\n"
     "      --seed N           seed for random choices (default 0)\n"
+    "      --source NAME      the source field of every record (default: per format)\n"
     "      --list-formats     list the formats and exit\n"
     "      --progress         rows/s on stderr (default: only on a terminal)\n"
     "  -h, --help             this help;  -V, --version  the version\n"
@@ -38,7 +39,7 @@ static const char usage[] =
     "K dropped (n: reason, ...)'.  Exit: 0 ok, 64 usage, 65 bad data\n"
     "(wrong format, --strict, truncated gzip), 66 cannot open input.\n";
 
-enum { O_PAIRS = 1000, O_EMIT, O_TIES, O_MULTI, O_TQA, O_STRICT, O_MAP, O_SEED, O_LIST, O_PROGRESS };
+enum { O_PAIRS = 1000, O_EMIT, O_TIES, O_MULTI, O_TQA, O_STRICT, O_MAP, O_SEED, O_LIST, O_PROGRESS, O_SOURCE };
 
 int main(int argc, char **argv)
 {
@@ -51,6 +52,7 @@ int main(int argc, char **argv)
         {"keep-truthfulqa", no_argument, 0, O_TQA}, {"strict", no_argument, 0, O_STRICT},
         {"map", required_argument, 0, O_MAP},  {"seed", required_argument, 0, O_SEED},
         {"list-formats", no_argument, 0, O_LIST}, {"progress", no_argument, 0, O_PROGRESS},
+        {"source", required_argument, 0, O_SOURCE},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},      {0, 0, 0, 0}};
     ds_opts o = {0};
@@ -75,6 +77,11 @@ int main(int argc, char **argv)
         case O_SEED: o.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
         case O_LIST: ds_list(stdout); return 0;
         case O_PROGRESS: o.progress = 1; break;
+        case O_SOURCE:
+            if (!*optarg)
+                cli_usage_error("--source needs a name");
+            o.source = optarg;
+            break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_usage_error("invalid option");

@@ -223,8 +223,8 @@ void ds_emit_pair(ds_ctx *c, const ds_pair *p)
 {
     const char *ch = p->chosen, *rj = p->rejected;
     size_t cl = p->clen, rl = p->rlen;
-    const char *src = p->source ? p->source : c->fmt->name;
-    size_t slen = p->source ? p->slen : strlen(c->fmt->name);
+    const char *src = c->opt.source ? c->opt.source : p->source ? p->source : c->fmt->name;
+    size_t slen = c->opt.source ? strlen(c->opt.source) : p->source ? p->slen : strlen(c->fmt->name);
     if (!prompt_ok(c, p->prompt, p->nprompt))
         return;
     if (c->emit == EMIT_PROMPT) {
@@ -347,7 +347,7 @@ static void pack_rated(ds_ctx *c, const char *id, size_t idlen, const msgs_t *pr
         }
     }
     recb_end(&c->b);
-    recb_put_str(&c->b, "source", c->fmt->name);
+    recb_put_str(&c->b, "source", c->opt.source ? c->opt.source : c->fmt->name);
     if (ps) {
         pk = recb_begin(&c->b, "meta");
         msgpack_pack_map(pk, 1);
@@ -370,7 +370,8 @@ void ds_emit_rated(ds_ctx *c, const char *id, size_t idlen, const msgs_t *prompt
         idlen = 16;
     }
     if (c->emit == EMIT_PROMPT) {
-        emit_prompt(c, id, idlen, prompt, prompt->n, c->fmt->name, strlen(c->fmt->name));
+        const char *src = c->opt.source ? c->opt.source : c->fmt->name;
+        emit_prompt(c, id, idlen, prompt, prompt->n, src, strlen(src));
         return;
     }
     size_t w = 0;

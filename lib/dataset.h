@@ -60,6 +60,7 @@ typedef struct {
     int progress;             /* --progress: rows/s on stderr even when not a terminal */
     uint64_t seed;
     const char *map;          /* generic: "prompt=q,chosen=a,rejected=b" */
+    const char *source;       /* --source: the source of every record (NULL: per format) */
 } ds_opts;
 
 #define DS_MAX_REASONS 24

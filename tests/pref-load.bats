@@ -163,3 +163,10 @@ load pref-helper
   [ "$(rec count hh.mp)" -eq 4 ]
   [ "$(rec count prompts.mp)" -eq 2 ]
 }
+
+@test "--source sets the source of every record" {
+  pref-load -f alpaca-farm --source alpaca-farm-gpt4 "$D/alpaca-farm.json" 2>/dev/null | rec to-json > a.jsonl
+  [ "$(jq -r .source a.jsonl | sort -u)" = "alpaca-farm-gpt4" ]
+  pref-load -f tulu --source mix "$D/tulu.jsonl" 2>/dev/null | rec to-json > t.jsonl
+  [ "$(jq -r .source t.jsonl | sort -u)" = "mix" ]
+}
