@@ -10,8 +10,9 @@
  * depend on the thread count apart from BLAS internals.
  *
  * Attention never materialises the [B, H, T, T] probability tensor: the
- * forward keeps the per-row log-sum-exp and the backward recomputes each
- * probability row from it (the FlashAttention idea, done naively).
+ * forward keeps the per-row log-sum-exp and the backward recomputes one
+ * (row, head) block of probabilities at a time from it (the FlashAttention
+ * idea, done with sgemm on whole blocks).
  */
 #include "backend.h"
 #include "util.h"
@@ -137,55 +138,68 @@ static void cpu_rope(float *x, const int32_t *pos, int n, int heads, int hd,
     }
 }
 
+/* Attention per (row, head) as two sgemm calls around a masked softmax:
+ * S = scale Q K^T, P = softmax(mask(S)), O = P V.  The full Tq x Tk score
+ * block is computed (the causal upper triangle is wasted work, still far
+ * cheaper than scalar loops); the probabilities P are kept only in a
+ * per-thread scratch.  OpenBLAS runs single-threaded inside these parallel
+ * regions (the parallelism is over rows x heads). */
+static int blas_threads_enter(void)
+{
+    int n = openblas_get_num_threads();
+    if (n > 1) openblas_set_num_threads(1);
+    return n;
+}
+static void blas_threads_leave(int n) { if (n > 1) openblas_set_num_threads(n); }
+
+/* P row i of a Tq x Tk block: mask (key j <= q0 + i and valid), softmax,
+ * returns the log-sum-exp (0 and a zero row when nothing is visible). */
+static float masked_softmax_row(float *row, const uint8_t *vm, int lim, int Tk)
+{
+    float mx = -INFINITY;
+    for (int j = 0; j <= lim; j++)
+        if (vm[j] && row[j] > mx) mx = row[j];
+    if (mx == -INFINITY) { memset(row, 0, sizeof(float) * Tk); return 0; }
+    double sum = 0;
+    for (int j = 0; j <= lim; j++) {
+        float p = vm[j] ? expf(row[j] - mx) : 0.0f;
+        row[j] = p;
+        sum += p;
+    }
+    for (int j = lim + 1; j < Tk; j++) row[j] = 0;
+    float inv = (float)(1.0 / sum);
+    for (int j = 0; j <= lim; j++) row[j] *= inv;
+    return mx + (float)log(sum);
+}
+
 static void cpu_attention(float *out, float *lse, const float *q, const float *k,
                           const float *v, const uint8_t *valid, int B, int Tq,
                           int q0, int kstride, int H, int KV, int hd)
 {
-    int grp = H / KV, qd = H * hd, kd = KV * hd;
+    int grp = H / KV, qd = H * hd, kd = KV * hd, Tk = q0 + Tq;
     float scale = 1.0f / sqrtf((float)hd);
+    int nb = blas_threads_enter();
     #pragma omp parallel
     {
-        float *s = malloc(sizeof(float) * (size_t)(q0 + Tq));
+        float *S = malloc(sizeof(float) * (size_t)Tq * Tk);
         #pragma omp for collapse(2) schedule(dynamic, 1)
         for (int b = 0; b < B; b++)
             for (int h = 0; h < H; h++) {
                 int kh = h / grp;
                 const uint8_t *vm = valid + (size_t)b * kstride;
-                for (int i = 0; i < Tq; i++) {
-                    int slot = q0 + i;
-                    const float *qi = q + ((size_t)b * Tq + i) * qd + h * hd;
-                    float *oi = out + ((size_t)b * Tq + i) * qd + h * hd;
-                    float mx = -INFINITY;
-                    for (int j = 0; j <= slot; j++) {
-                        if (!vm[j]) continue;
-                        const float *kj = k + ((size_t)b * kstride + j) * kd + kh * hd;
-                        float d = 0;
-                        for (int c = 0; c < hd; c++) d += qi[c] * kj[c];
-                        s[j] = d * scale;
-                        if (s[j] > mx) mx = s[j];
-                    }
-                    memset(oi, 0, sizeof(float) * hd);
-                    float *l = &lse[((size_t)b * H + h) * Tq + i];
-                    if (mx == -INFINITY) { *l = 0; continue; }
-                    double sum = 0;
-                    for (int j = 0; j <= slot; j++) {
-                        if (!vm[j]) continue;
-                        float p = expf(s[j] - mx);
-                        s[j] = p;
-                        sum += p;
-                    }
-                    float inv = (float)(1.0 / sum);
-                    for (int j = 0; j <= slot; j++) {
-                        if (!vm[j]) continue;
-                        const float *vj = v + ((size_t)b * kstride + j) * kd + kh * hd;
-                        float p = s[j] * inv;
-                        for (int c = 0; c < hd; c++) oi[c] += p * vj[c];
-                    }
-                    *l = mx + (float)log(sum);
-                }
+                const float *Q = q + (size_t)b * Tq * qd + h * hd;
+                const float *K = k + (size_t)b * kstride * kd + kh * hd;
+                const float *Vv = v + (size_t)b * kstride * kd + kh * hd;
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, hd,
+                            scale, Q, qd, K, kd, 0.0f, S, Tk);
+                for (int i = 0; i < Tq; i++)
+                    lse[((size_t)b * H + h) * Tq + i] = masked_softmax_row(S + (size_t)i * Tk, vm, q0 + i, Tk);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, hd, Tk,
+                            1.0f, S, Tk, Vv, kd, 0.0f, out + (size_t)b * Tq * qd + h * hd, qd);
             }
-        free(s);
+        free(S);
     }
+    blas_threads_leave(nb);
 }
 
 static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout,
@@ -195,42 +209,50 @@ static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout
 {
     int grp = H / KV, qd = H * hd, kd = KV * hd;
     float scale = 1.0f / sqrtf((float)hd);
-    #pragma omp parallel for collapse(2) schedule(dynamic, 1)
-    for (int b = 0; b < B; b++)
-        for (int kh = 0; kh < KV; kh++) {
-            const uint8_t *vm = valid + (size_t)b * T;
-            for (int j = 0; j < T; j++) {
-                memset(dk + ((size_t)b * T + j) * kd + kh * hd, 0, sizeof(float) * hd);
-                memset(dv + ((size_t)b * T + j) * kd + kh * hd, 0, sizeof(float) * hd);
-            }
-            for (int h = kh * grp; h < (kh + 1) * grp; h++)
-                for (int i = 0; i < T; i++) {
-                    const float *qi = q + ((size_t)b * T + i) * qd + h * hd;
-                    const float *oi = out + ((size_t)b * T + i) * qd + h * hd;
-                    const float *gi = dout + ((size_t)b * T + i) * qd + h * hd;
-                    float *dqi = dq + ((size_t)b * T + i) * qd + h * hd;
-                    memset(dqi, 0, sizeof(float) * hd);
-                    float l = lse[((size_t)b * H + h) * T + i];
-                    float Di = 0;
-                    for (int c = 0; c < hd; c++) Di += gi[c] * oi[c];
-                    for (int j = 0; j <= i; j++) {
-                        if (!vm[j]) continue;
-                        const float *kj = k + ((size_t)b * T + j) * kd + kh * hd;
-                        const float *vj = v + ((size_t)b * T + j) * kd + kh * hd;
-                        float *dkj = dk + ((size_t)b * T + j) * kd + kh * hd;
-                        float *dvj = dv + ((size_t)b * T + j) * kd + kh * hd;
-                        float sc = 0, dp = 0;
-                        for (int c = 0; c < hd; c++) { sc += qi[c] * kj[c]; dp += gi[c] * vj[c]; }
-                        float p = expf(sc * scale - l);
-                        float ds = p * (dp - Di) * scale;
-                        for (int c = 0; c < hd; c++) {
-                            dqi[c] += ds * kj[c];
-                            dkj[c] += ds * qi[c];
-                            dvj[c] += p * gi[c];
-                        }
+    int nb = blas_threads_enter();
+    #pragma omp parallel
+    {
+        float *P = malloc(sizeof(float) * (size_t)T * T), *dP = malloc(sizeof(float) * (size_t)T * T);
+        #pragma omp for collapse(2) schedule(dynamic, 1)
+        for (int b = 0; b < B; b++)
+            for (int kh = 0; kh < KV; kh++) {
+                const uint8_t *vm = valid + (size_t)b * T;
+                const float *K = k + (size_t)b * T * kd + kh * hd, *Vv = v + (size_t)b * T * kd + kh * hd;
+                float *dK = dk + (size_t)b * T * kd + kh * hd, *dV = dv + (size_t)b * T * kd + kh * hd;
+                for (int h = kh * grp; h < (kh + 1) * grp; h++) {
+                    float beta = h == kh * grp ? 0.0f : 1.0f;   /* first head of the group overwrites */
+                    const float *Q = q + (size_t)b * T * qd + h * hd, *O = out + (size_t)b * T * qd + h * hd;
+                    const float *dO = dout + (size_t)b * T * qd + h * hd;
+                    float *dQ = dq + (size_t)b * T * qd + h * hd;
+                    const float *L = lse + ((size_t)b * H + h) * T;
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd,
+                                scale, Q, qd, K, kd, 0.0f, P, T);
+                    for (int i = 0; i < T; i++) {
+                        float *row = P + (size_t)i * T;
+                        for (int j = 0; j < T; j++)
+                            row[j] = (j <= i && vm[j]) ? expf(row[j] - L[i]) : 0.0f;
                     }
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T,
+                                1.0f, P, T, dO, qd, beta, dV, kd);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd,
+                                1.0f, dO, qd, Vv, kd, 0.0f, dP, T);
+                    for (int i = 0; i < T; i++) {
+                        const float *oi = O + (size_t)i * qd, *gi = dO + (size_t)i * qd;
+                        float Di = 0;
+                        for (int c = 0; c < hd; c++) Di += gi[c] * oi[c];
+                        float *pr = P + (size_t)i * T, *dr = dP + (size_t)i * T;
+                        for (int j = 0; j < T; j++) dr[j] = pr[j] * (dr[j] - Di);
+                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T,
+                                scale, dP, T, K, kd, 0.0f, dQ, qd);
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T,
+                                scale, dP, T, Q, qd, beta, dK, kd);
                 }
-        }
+            }
+        free(P);
+        free(dP);
+    }
+    blas_threads_leave(nb);
 }
 
 static void cpu_swiglu(float *h, const float *g, const float *u, size_t n)
