@@ -1,0 +1,126 @@
+/*
+ * dpo-step — Direct Preference Optimisation (Eq. 3 of "Unpacking DPO and
+ * PPO") and its common variants on a stream of `pair` records; writes a
+ * checkpoint and per-step `metrics` records.
+ *
+ * Reference log-probs: taken from the records (ref_logp_chosen /
+ * ref_logp_rejected, as ref-score writes them) when present; otherwise
+ * computed once while spooling with --ref DIR, in groups of --ref-batch
+ * usable records in input order — the same function and grouping as
+ * ref-score, so both give bitwise-equal numbers (same thread count).  The
+ * reference model is freed before training starts.
+ *
+ * The loop, checkpoints, resume and signals are lib/trainer.c's; the loss
+ * is lib/losses.c's.  Defaults are the paper's (App. F.1): beta 0.1,
+ * lr 5e-7, 3 epochs, 10 % warm-up then linear decay to 0; batch 32.
+ */
+#include "checkpoint.h"
+#include "cli.h"
+#include "train_cli.h"
+#include "train_objectives.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: dpo-step -m DIR -o DIR [--ref DIR] [OPTIONS] [INPUT...]\n"
+    "\n"
+    "Train the policy in --model on preference pairs with DPO (or a variant)\n"
+    "and write the checkpoint to --output; metrics records go to stdout.\n"
+    "\n"
+    "      --ref DIR          reference model for pairs without ref_logp_* fields\n"
+    "      --ref-batch N      pairs per reference forward pass (default 8, as ref-score)\n"
+    "      --loss NAME        dpo, ipo, cdpo, hinge, dpo-norm or simpo (default dpo)\n"
+    "      --beta X           inverse temperature (default 0.1)\n"
+    "      --label-smoothing X  cdpo's label noise in [0, 0.5) (default 0.1 for cdpo)\n"
+    "      --gamma X          simpo's target reward margin (default 0.5)\n"
+    TRAIN_CLI_USAGE
+    "\n"
+    "Defaults: --epochs 3 --lr 5e-7 --warmup 0.1 --lr-floor 0 --batch 32.\n"
+    "Exit status: 0 ok, 64 usage, 65 bad data or checkpoint, 66 cannot open,\n"
+    "70 non-finite loss, 73/74 cannot write, 128+N stopped by signal N\n"
+    "(checkpoint saved).\n";
+
+enum { O_REF = 3000, O_REF_BATCH, O_LOSS, O_BETA, O_LS, O_GAMMA };
+
+int main(int argc, char **argv)
+{
+    util_set_progname(argv[0]);
+    util_install_signal_cleanup();
+    static const struct option lo[] = {
+        TRAIN_CLI_OPTIONS,
+        {"ref", required_argument, 0, O_REF}, {"ref-batch", required_argument, 0, O_REF_BATCH},
+        {"loss", required_argument, 0, O_LOSS}, {"beta", required_argument, 0, O_BETA},
+        {"label-smoothing", required_argument, 0, O_LS}, {"gamma", required_argument, 0, O_GAMMA},
+        {0, 0, 0, 0}};
+    train_cli tc;
+    train_cli_init(&tc, "dpo-step");
+    tc.o.epochs = 3;
+    tc.o.lr = 5e-7;
+    tc.o.warmup_frac = 0.1;
+    tc.o.batch = 32;
+    dpo_ctx dc = {.loss = {.kind = PL_DPO, .beta = 0.1, .label_smoothing = -1, .gamma = 0.5}};
+    const char *ref_dir = NULL;
+    int ref_batch = 8, c;
+    while ((c = getopt_long(argc, argv, "hm:o:V", lo, NULL)) != -1) {
+        switch (c) {
+        case 'h': cli_help(usage);
+        case 'V': cli_version();
+        case O_REF: ref_dir = optarg; break;
+        case O_REF_BATCH: ref_batch = (int)parse_ll("--ref-batch", optarg, 1, 4096); break;
+        case O_LOSS:
+            if (pref_loss_parse(optarg, &dc.loss.kind))
+                cli_usage_error("--loss: expected dpo, ipo, cdpo, hinge, dpo-norm or simpo, not '%s'", optarg);
+            break;
+        case O_BETA: dc.loss.beta = parse_double("--beta", optarg); break;
+        case O_LS: dc.loss.label_smoothing = parse_double("--label-smoothing", optarg); break;
+        case O_GAMMA: dc.loss.gamma = parse_double("--gamma", optarg); break;
+        default:
+            if (!train_cli_handle(&tc, c, optarg)) cli_usage_error("invalid option");
+        }
+    }
+    train_cli_finish(&tc);
+    if (!(dc.loss.beta > 0)) cli_usage_error("--beta must be positive");
+    if (dc.loss.label_smoothing < 0) dc.loss.label_smoothing = dc.loss.kind == PL_CDPO ? 0.1 : 0;
+    if (dc.loss.label_smoothing >= 0.5) cli_usage_error("--label-smoothing must be in [0, 0.5)");
+    if (dc.loss.label_smoothing > 0 && dc.loss.kind != PL_CDPO)
+        cli_usage_error("--label-smoothing applies to --loss cdpo only");
+    train_check_output(tc.o.out_dir);
+
+    const char *init = tc.o.resume_dir ? tc.o.resume_dir : tc.model_dir;
+    model *m = ckpt_load_model(init, backend_cpu());
+    if (!m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", init);
+    tokenizer *tok = ckpt_load_tokenizer(init);
+    model *ref = NULL;
+    if (ref_dir && pref_loss_needs_ref(dc.loss.kind)) {
+        ref = ckpt_load_model(ref_dir, backend_cpu());
+        if (!ref->c.lm_head) die(EX_DATAERR, "%s: the reference is not a causal LM (no lm_head)", ref_dir);
+        tokenizer *rt = ckpt_load_tokenizer(ref_dir);
+        char why[128];
+        if (!train_same_tokenizer(tok, rt, why, sizeof why))
+            die(EX_DATAERR, "%s: the reference tokenizer differs from the policy's (%s): its log-probs "
+                "would be of other tokens", ref_dir, why);
+        tok_free(rt);
+    }
+    train_prep prep = {.tok = tok, .max_len = tc.max_len ? tc.max_len : m->c.max_pos, .trunc = tc.trunc,
+                       .want = TD_PAIR, .read_ref = 1};
+    if (prep.max_len > m->c.max_pos)
+        die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", prep.max_len, m->c.max_pos);
+    int nin;
+    char **ins = train_cli_inputs(argc, argv, &nin);
+    train_spool data, eval;
+    train_counts cnt;
+    train_spool_inputs(&data, ins, nin, &prep, ref, ref_batch, &cnt, "training data");
+    if (tc.eval_path) train_spool_inputs(&eval, (char **)&tc.eval_path, 1, &prep, ref, ref_batch, &cnt, "eval data");
+    model_free(ref);
+
+    train_objective obj = dpo_objective(&dc);
+    train_run(&tc.o, m, tok, &data, tc.eval_path ? &eval : NULL, &obj);
+    spool_close(&data);
+    if (tc.eval_path) spool_close(&eval);
+    tok_free(tok);
+    model_free(m);
+    return 0;
+}

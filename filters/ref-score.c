@@ -1,0 +1,230 @@
+/*
+ * ref-score — add reference-model log-probs to `pair` and `rollout`
+ * records so that dpo-step (and PPO) can train without holding the
+ * reference model.
+ *
+ *   pair     ref_logp_chosen, ref_logp_rejected: sums over the response
+ *            tokens (incl. EOS) of the Tülu-templated chosen / rejected
+ *            response; with --per-token also ref_logprobs_chosen /
+ *            ref_logprobs_rejected (float32 bins, one per response token)
+ *   rollout  ref_logprobs (float32 bin) for `tokens`, conditioned on
+ *            prompt_tokens (else on the templated prompt)
+ *
+ * Pairs are tokenized, truncated (--max-len, --truncation) and scored by
+ * the very functions dpo-step uses with --ref (train_example_from_record,
+ * train_score_ref), in groups of --batch scoreable records in input order,
+ * so dpo-step gives bitwise-identical results either way (same thread
+ * count, same --batch as dpo-step's --ref-batch).  Records that cannot be
+ * scored (missing fields, empty responses, too long with --truncation
+ * drop) pass through unchanged and are counted on stderr.
+ *
+ * Memory: a window of at most --batch scoreable records (plus the
+ * unscoreable ones between them, at most 4096) is held; output order is
+ * input order.
+ */
+#include "chat_template.h"
+#include "checkpoint.h"
+#include "cli.h"
+#include "record.h"
+#include "stream.h"
+#include "train_batch.h"
+#include "train_cli.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: ref-score -c DIR [OPTIONS] [INPUT...]\n"
+    "\n"
+    "Add reference log-probs under the checkpoint DIR to pair records\n"
+    "(ref_logp_chosen, ref_logp_rejected) and rollout records (ref_logprobs).\n"
+    "\n"
+    "  -c, --checkpoint DIR   reference causal LM (with tokenizer.json)\n"
+    "  -b, --batch N          scoreable records per forward pass (default 8)\n"
+    "      --per-token        pairs also get ref_logprobs_chosen/_rejected bins\n"
+    "      --max-len N        tokens per sequence (default: the model's maximum)\n"
+    "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"
+    "  -o, --output OUT       output (default stdout)\n"
+    "  -h, --help             this help\n"
+    "  -V, --version          version\n"
+    "\n"
+    "Use the same --batch, --max-len and --truncation as dpo-step's\n"
+    "--ref-batch, --max-len and --truncation for identical numbers.\n"
+    "Exit status: 0 ok, 64 usage, 65 bad record or checkpoint, 66 cannot\n"
+    "open, 74 I/O error.\n";
+
+enum { MAX_WINDOW = 4096 };
+
+typedef struct {
+    char *raw;
+    size_t len;
+    int ex;                 /* index into the example array, -1 = pass through */
+    int rollout;
+} slot;
+
+static model *M;
+static int PER_TOKEN;
+static train_counts CNT;
+static uint64_t NROLL;
+
+static void flush(slot *w, int nw, train_example *ex, int nex, rstream *out)
+{
+    float **pt = xcalloc((size_t)(2 * (nex ? nex : 1)), sizeof *pt);
+    train_score_ref(M, ex, nex, pt);
+    recb b;
+    recb_init(&b);
+    for (int i = 0; i < nw; i++) {
+        if (w[i].ex < 0) {
+            rs_write(out, w[i].raw, w[i].len);
+            free(w[i].raw);
+            continue;
+        }
+        msgpack_unpacked up;
+        msgpack_unpacked_init(&up);
+        size_t off = 0;
+        if (msgpack_unpack_next(&up, w[i].raw, w[i].len, &off) != MSGPACK_UNPACK_SUCCESS)
+            die(EX_SOFTWARE, "record copy does not unpack");
+        recb_reset(&b);
+        recb_copy_fields(&b, &up.data);
+        train_example *e = &ex[w[i].ex];
+        int j = w[i].ex;
+        if (w[i].rollout) {
+            recb_put_f32_array(&b, "ref_logprobs", pt[2 * j], (size_t)(e->len[0] - e->start[0]));
+        } else {
+            recb_put_f64(&b, "ref_logp_chosen", e->ref[0]);
+            recb_put_f64(&b, "ref_logp_rejected", e->ref[1]);
+            if (PER_TOKEN) {
+                recb_put_f32_array(&b, "ref_logprobs_chosen", pt[2 * j], (size_t)(e->len[0] - e->start[0]));
+                recb_put_f32_array(&b, "ref_logprobs_rejected", pt[2 * j + 1], (size_t)(e->len[1] - e->start[1]));
+            }
+        }
+        const char *buf;
+        size_t len;
+        recb_finish(&b, &buf, &len);
+        rs_write(out, buf, len);
+        msgpack_unpacked_destroy(&up);
+        free(w[i].raw);
+    }
+    for (int j = 0; j < 2 * nex; j++) free(pt[j]);
+    for (int j = 0; j < nex; j++) train_example_free(&ex[j]);
+    free(pt);
+    recb_free(&b);
+}
+
+/* A rollout: tokens (response) after prompt_tokens or the templated prompt. */
+static int rollout_example(const tokenizer *tok, const msgpack_object *rec, uint64_t recno, int max_len,
+                           train_example *ex, const char *uri)
+{
+    int32_t *toks = NULL, *ptoks = NULL;
+    long nt = rec_get_i32_array(rec, "tokens", &toks);
+    if (nt == -2) return 0;
+    if (nt < 0) die(EX_DATAERR, "%s: record %llu: tokens is not an int32 array", uri, (unsigned long long)recno);
+    long np = rec_get_i32_array(rec, "prompt_tokens", &ptoks);
+    if (np == -1) die(EX_DATAERR, "%s: record %llu: prompt_tokens is not an int32 array", uri, (unsigned long long)recno);
+    if (np == -2) {
+        const msgpack_object *p = rec_get(rec, "prompt");
+        if (!p) die(EX_DATAERR, "%s: record %llu: a rollout needs prompt_tokens or prompt", uri, (unsigned long long)recno);
+        chat_msg *msgs;
+        char err[256];
+        int nm = chat_from_msgpack(p, &msgs, err, sizeof err);
+        if (nm < 0) die(EX_DATAERR, "%s: record %llu: prompt: %s", uri, (unsigned long long)recno, err);
+        np = chat_encode(tok, msgs, nm, 1, &ptoks, NULL, err, sizeof err);
+        if (np < 0) die(EX_DATAERR, "%s: record %llu: prompt: %s", uri, (unsigned long long)recno, err);
+        free(msgs);
+    }
+    if (np + nt > max_len)
+        die(EX_DATAERR, "%s: record %llu: %ld tokens exceed the maximum %d", uri, (unsigned long long)recno,
+            np + nt, max_len);
+    memset(ex, 0, sizeof *ex);
+    ex->nseq = 1;
+    ex->len[0] = (int)(np + nt);
+    ex->start[0] = (int)np;
+    ex->recno = recno;
+    ex->ids[0] = xmalloc(sizeof(int32_t) * (size_t)(np + nt ? np + nt : 1));
+    memcpy(ex->ids[0], ptoks, sizeof(int32_t) * (size_t)np);
+    memcpy(ex->ids[0] + np, toks, sizeof(int32_t) * (size_t)nt);
+    free(toks);
+    free(ptoks);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    util_set_progname(argv[0]);
+    util_install_signal_cleanup();
+    enum { O_PER_TOKEN = 1000, O_MAX_LEN, O_TRUNC };
+    static const struct option lo[] = {
+        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
+        {"checkpoint", required_argument, 0, 'c'}, {"batch", required_argument, 0, 'b'},
+        {"per-token", no_argument, 0, O_PER_TOKEN}, {"max-len", required_argument, 0, O_MAX_LEN},
+        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+    const char *ckpt = NULL, *outp = "-";
+    int batch = 8, max_len = 0, c;
+    trunc_mode trunc = TRUNC_KEEP_START;
+    while ((c = getopt_long(argc, argv, "b:c:ho:V", lo, NULL)) != -1) {
+        switch (c) {
+        case 'h': cli_help(usage);
+        case 'V': cli_version();
+        case 'c': ckpt = optarg; break;
+        case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
+        case 'o': outp = optarg; break;
+        case O_PER_TOKEN: PER_TOKEN = 1; break;
+        case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
+        case O_TRUNC:
+            if (trunc_parse(optarg, &trunc)) cli_usage_error("--truncation: expected keep-start, keep-end or drop");
+            break;
+        default: cli_usage_error("invalid option");
+        }
+    }
+    if (!ckpt) cli_usage_error("missing --checkpoint DIR");
+    M = ckpt_load_model(ckpt, backend_cpu());
+    if (!M->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
+    tokenizer *tok = ckpt_load_tokenizer(ckpt);
+    if (max_len > M->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, M->c.max_pos);
+    train_prep prep = {.tok = tok, .max_len = max_len ? max_len : M->c.max_pos, .trunc = trunc, .want = TD_PAIR};
+    rstream *out = rs_open_write(outp);
+    slot *w = xcalloc(MAX_WINDOW, sizeof *w);
+    train_example *ex = xcalloc((size_t)batch, sizeof *ex);
+    int nw = 0, nex = 0, nin, warned = 0;
+    char **ins = train_cli_inputs(argc, argv, &nin);
+    for (int f = 0; f < nin; f++) {
+        rstream *r = rs_open_read(ins[f]);
+        msgpack_object rec;
+        while (rs_next(r, &rec) == RS_OK) {
+            const char *raw;
+            slot *s = &w[nw++];
+            rs_last_raw(r, &raw, &s->len);
+            s->raw = xmalloc(s->len);
+            memcpy(s->raw, raw, s->len);
+            s->ex = -1;
+            s->rollout = 0;
+            const char *why = NULL;
+            if (!rec_get(&rec, "chosen") && rec_get(&rec, "tokens")) {
+                if (rollout_example(tok, &rec, rs_count(r), prep.max_len, &ex[nex], rs_uri(r))) {
+                    s->rollout = 1;
+                    s->ex = nex++;
+                    NROLL++;
+                }
+            } else if (train_example_from_record(&prep, &rec, rs_count(r), &ex[nex], &CNT, &why)) {
+                s->ex = nex++;
+            } else if (warned++ < 5) {
+                fprintf(stderr, "%s: %s: record %llu not scored: %s\n", progname, rs_uri(r),
+                        (unsigned long long)rs_count(r), why);
+            }
+            if (nex == batch || nw == MAX_WINDOW) { flush(w, nw, ex, nex, out); nw = nex = 0; }
+        }
+        rs_close(r);
+    }
+    flush(w, nw, ex, nex, out);
+    rs_close(out);
+    train_counts_report("pairs", &CNT);
+    if (NROLL) fprintf(stderr, "%s: rollouts: %llu scored\n", progname, (unsigned long long)NROLL);
+    free(w);
+    free(ex);
+    tok_free(tok);
+    model_free(M);
+    return 0;
+}
