@@ -105,7 +105,7 @@ int train_example_from_record(const train_prep *p, const msgpack_object *rec, ui
             return 0;
         }
         if (r < 0) { c->bad++; snprintf(msg, sizeof msg, "%s is not a string", keys[k]); *why = msg; return 0; }
-        if (sl[k] == 0) { c->empty++; snprintf(msg, sizeof msg, "empty %s", keys[k]); *why = msg; return 0; }
+        if (sl[k] == 0 && !p->allow_empty) { c->empty++; snprintf(msg, sizeof msg, "empty %s", keys[k]); *why = msg; return 0; }
     }
     if (p->read_ref && ns == 2) {
         int a = rec_get_f64(rec, "ref_logp_chosen", &ex->ref[0]);

@@ -53,6 +53,7 @@ typedef struct {
     trunc_mode trunc;
     td_want want;
     int read_ref;          /* take ref_logp_chosen/rejected from records */
+    int allow_empty;       /* score empty responses (just EOS) instead of skipping */
 } train_prep;
 
 int trunc_parse(const char *s, trunc_mode *m);

@@ -1,0 +1,218 @@
+/*
+ * rm-score — add reward-model scores to records:
+ *   pair     reward_chosen, reward_rejected
+ *   rollout  reward (prompt + response), or with --name NAME the entry
+ *            NAME of the `rewards` map (other entries kept)
+ * A reward is the score head's value at the last token of the
+ * Tülu-templated response (as rm-train trains it); --normalize standardises
+ * it with the reward_mean / reward_std rm-train stored in the checkpoint.
+ * Empty responses are scored (the template still gives EOS).  Records that
+ * cannot be scored (no prompt, no response) stop with exit 65 unless
+ * --skip-bad, which passes them through unchanged and counts them.
+ *
+ * Records are scored --batch at a time and written in input order; memory
+ * is bounded by the batch.
+ */
+#include "checkpoint.h"
+#include "cli.h"
+#include "record.h"
+#include "stream.h"
+#include "train_batch.h"
+#include "train_cli.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: rm-score -c DIR [OPTIONS] [INPUT...]\n"
+    "\n"
+    "Add reward-model scores: reward_chosen/reward_rejected to pairs, reward\n"
+    "(or rewards.NAME) to rollouts and other prompt + response records.\n"
+    "\n"
+    "  -c, --checkpoint DIR   reward model (score head, with tokenizer.json)\n"
+    "  -b, --batch N          records per forward pass (default 8)\n"
+    "  -n, --name NAME        write rollout rewards to rewards.NAME instead of reward\n"
+    "      --normalize        (r - reward_mean) / reward_std from DIR/trainer_state.json\n"
+    "      --skip-bad         pass unscoreable records through (counted) instead of exit 65\n"
+    "      --max-len N        tokens per sequence (default: the model's maximum)\n"
+    "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"
+    "  -o, --output OUT       output (default stdout)\n"
+    "  -h, --help             this help\n"
+    "  -V, --version          version\n"
+    "\n"
+    "Exit status: 0 ok, 64 usage, 65 bad record or checkpoint, 66 cannot\n"
+    "open, 74 I/O error.\n";
+
+typedef struct { char *raw; size_t len; int ex; } slot;
+
+static model *M;
+static const char *NAME;
+static int NORMALIZE;
+static double MEAN, STD = 1;
+
+static double norm(double r) { return NORMALIZE ? (r - MEAN) / STD : r; }
+
+static void put_named(recb *b, const msgpack_object *rec, double r)
+{
+    const msgpack_object *old = rec_get(rec, "rewards");
+    msgpack_packer *pk = recb_begin(b, "rewards");
+    uint32_t n = 1;
+    int have = 0;
+    if (old && old->type == MSGPACK_OBJECT_MAP)
+        for (uint32_t i = 0; i < old->via.map.size; i++) {
+            if (obj_str_eq(&old->via.map.ptr[i].key, NAME)) have = 1;
+            else n++;
+        }
+    (void)have;
+    msgpack_pack_map(pk, n);
+    if (old && old->type == MSGPACK_OBJECT_MAP)
+        for (uint32_t i = 0; i < old->via.map.size; i++) {
+            if (obj_str_eq(&old->via.map.ptr[i].key, NAME)) continue;
+            msgpack_pack_object(pk, old->via.map.ptr[i].key);
+            msgpack_pack_object(pk, old->via.map.ptr[i].val);
+        }
+    pack_str(pk, NAME);
+    msgpack_pack_double(pk, r);
+    recb_end(b);
+}
+
+static void flush(slot *w, int nw, train_example *ex, int nex, rstream *out)
+{
+    double *r = xcalloc((size_t)(2 * (nex ? nex : 1)), sizeof *r);
+    train_score_reward(M, ex, nex, r);
+    recb b;
+    recb_init(&b);
+    for (int i = 0; i < nw; i++) {
+        if (w[i].ex < 0) {
+            rs_write(out, w[i].raw, w[i].len);
+            free(w[i].raw);
+            continue;
+        }
+        msgpack_unpacked up;
+        msgpack_unpacked_init(&up);
+        size_t off = 0;
+        if (msgpack_unpack_next(&up, w[i].raw, w[i].len, &off) != MSGPACK_UNPACK_SUCCESS)
+            die(EX_SOFTWARE, "record copy does not unpack");
+        recb_reset(&b);
+        recb_copy_fields(&b, &up.data);
+        int j = w[i].ex;
+        if (ex[j].nseq == 2) {
+            recb_put_f64(&b, "reward_chosen", norm(r[2 * j]));
+            recb_put_f64(&b, "reward_rejected", norm(r[2 * j + 1]));
+        } else if (NAME) {
+            put_named(&b, &up.data, norm(r[2 * j]));
+        } else {
+            recb_put_f64(&b, "reward", norm(r[2 * j]));
+        }
+        const char *buf;
+        size_t len;
+        recb_finish(&b, &buf, &len);
+        rs_write(out, buf, len);
+        msgpack_unpacked_destroy(&up);
+        free(w[i].raw);
+    }
+    for (int j = 0; j < nex; j++) train_example_free(&ex[j]);
+    free(r);
+    recb_free(&b);
+}
+
+static void load_stats(const char *dir)
+{
+    char *text = ckpt_load_state(dir);
+    if (!text) die(EX_DATAERR, "%s: --normalize needs trainer_state.json with reward_mean/reward_std (from rm-train)", dir);
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    json_t *m = j ? json_object_get(j, "reward_mean") : NULL, *s = j ? json_object_get(j, "reward_std") : NULL;
+    if (!json_is_number(m) || !json_is_number(s) || !(json_number_value(s) > 0))
+        die(EX_DATAERR, "%s/trainer_state.json: no usable reward_mean/reward_std", dir);
+    MEAN = json_number_value(m);
+    STD = json_number_value(s);
+    json_decref(j);
+    free(text);
+}
+
+int main(int argc, char **argv)
+{
+    util_set_progname(argv[0]);
+    util_install_signal_cleanup();
+    enum { O_NORM = 1000, O_SKIP, O_MAX_LEN, O_TRUNC };
+    static const struct option lo[] = {
+        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
+        {"checkpoint", required_argument, 0, 'c'}, {"batch", required_argument, 0, 'b'},
+        {"name", required_argument, 0, 'n'}, {"normalize", no_argument, 0, O_NORM},
+        {"skip-bad", no_argument, 0, O_SKIP}, {"max-len", required_argument, 0, O_MAX_LEN},
+        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+    const char *ckpt = NULL, *outp = "-";
+    int batch = 8, max_len = 0, skip_bad = 0, c;
+    trunc_mode trunc = TRUNC_KEEP_START;
+    while ((c = getopt_long(argc, argv, "b:c:hn:o:V", lo, NULL)) != -1) {
+        switch (c) {
+        case 'h': cli_help(usage);
+        case 'V': cli_version();
+        case 'c': ckpt = optarg; break;
+        case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
+        case 'n': NAME = optarg; if (!*NAME) cli_usage_error("--name must not be empty"); break;
+        case 'o': outp = optarg; break;
+        case O_NORM: NORMALIZE = 1; break;
+        case O_SKIP: skip_bad = 1; break;
+        case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
+        case O_TRUNC:
+            if (trunc_parse(optarg, &trunc)) cli_usage_error("--truncation: expected keep-start, keep-end or drop");
+            break;
+        default: cli_usage_error("invalid option");
+        }
+    }
+    if (!ckpt) cli_usage_error("missing --checkpoint DIR");
+    M = ckpt_load_model(ckpt, backend_cpu());
+    if (!M->c.score) die(EX_DATAERR, "%s: not a reward model (no score head)", ckpt);
+    if (NORMALIZE) load_stats(ckpt);
+    tokenizer *tok = ckpt_load_tokenizer(ckpt);
+    if (max_len > M->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, M->c.max_pos);
+    train_prep pp = {.tok = tok, .max_len = max_len ? max_len : M->c.max_pos, .trunc = trunc, .want = TD_PAIR,
+                     .allow_empty = 1};
+    train_prep ps = pp;
+    ps.want = TD_SFT;
+    rstream *out = rs_open_write(outp);
+    slot *w = xcalloc((size_t)batch, sizeof *w);
+    train_example *ex = xcalloc((size_t)batch, sizeof *ex);
+    train_counts cnt = {0};
+    int nw = 0, nex = 0, nin, warned = 0;
+    char **ins = train_cli_inputs(argc, argv, &nin);
+    for (int f = 0; f < nin; f++) {
+        rstream *r = rs_open_read(ins[f]);
+        msgpack_object rec;
+        while (rs_next(r, &rec) == RS_OK) {
+            const char *raw, *why;
+            slot *s = &w[nw++];
+            rs_last_raw(r, &raw, &s->len);
+            s->raw = xmalloc(s->len);
+            memcpy(s->raw, raw, s->len);
+            s->ex = -1;
+            const train_prep *p = rec_get(&rec, "chosen") || rec_get(&rec, "rejected") ? &pp : &ps;
+            if (train_example_from_record(p, &rec, rs_count(r), &ex[nex], &cnt, &why)) {
+                s->ex = nex++;
+            } else if (!skip_bad) {
+                die(EX_DATAERR, "%s: record %llu: %s (--skip-bad passes such records through)", rs_uri(r),
+                    (unsigned long long)rs_count(r), why);
+            } else if (warned++ < 5) {
+                fprintf(stderr, "%s: %s: record %llu not scored: %s\n", progname, rs_uri(r),
+                        (unsigned long long)rs_count(r), why);
+            }
+            if (nw == batch) { flush(w, nw, ex, nex, out); nw = nex = 0; }
+        }
+        rs_close(r);
+    }
+    flush(w, nw, ex, nex, out);
+    rs_close(out);
+    train_counts_report("scored", &cnt);
+    free(w);
+    free(ex);
+    tok_free(tok);
+    model_free(M);
+    return 0;
+}
