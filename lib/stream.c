@@ -149,6 +149,9 @@ const char *rs_check_record(const msgpack_object *o, int max_depth)
 
 /* ---- opening ---- */
 
+static rstream *g_stdout_w;   /* the msgpack writer on stdout, flushed before blocking reads */
+static void flush_buf(rstream *s);
+
 static rstream *new_stream(const char *uri, int writer)
 {
     rstream *s = xcalloc(1, sizeof *s);
@@ -211,6 +214,7 @@ static rstream *open_write(const char *uri, int text)
             die(EX_USAGE, "refusing to write binary msgpack to a terminal "
                           "(redirect it, or pipe it through 'rec to-json')");
         s->fd = 1;
+        if (!text) g_stdout_w = s;
         return s;
     }
     const char *slash = strrchr(uri, '/');
@@ -364,6 +368,7 @@ int rs_read(rstream *s, msgpack_object *rec)
             return RS_ERR;
         }
         make_room(s);
+        if (g_stdout_w) flush_buf(g_stdout_w);   /* a filter in a feedback loop (PPO) must not sit on output while it waits */
         long n = bsrc_read(s->src, s->buf + s->len, s->cap - s->len);
         if (n < 0) {
             s->nrec++;
@@ -415,6 +420,8 @@ static void flush_buf(rstream *s)
     }
 }
 
+void rs_flush(rstream *s) { if (s->kind != K_ZMQ && s->writer) flush_buf(s); }
+
 void rs_write(rstream *s, const char *buf, size_t len)
 {
     s->nrec++;
@@ -456,6 +463,7 @@ void rs_close(rstream *s)
     }
     if (s->writer) {
         flush_buf(s);
+        if (s == g_stdout_w) g_stdout_w = NULL;
         if (s->gz) {
             if (gzclose(s->gz) != Z_OK)
                 die(EX_IOERR, "%s: error finishing gzip output", s->uri);

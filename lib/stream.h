@@ -68,6 +68,9 @@ const char *rs_uri(const rstream *s);
  * error, quietly ends on EPIPE. */
 void rs_write(rstream *s, const char *buf, size_t len);
 
+/* Push buffered output to the fd now (files/pipes; ZeroMQ sends at once).
+ * Reading a stream also flushes the stdout writer before it blocks. */
+void rs_flush(rstream *s);
 /* Flush and finish: the atomic rename for files, the end-of-stream
  * handshake for ZeroMQ.  Returns 0, or dies with exit 74. */
 void rs_close(rstream *s);
