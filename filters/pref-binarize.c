@@ -33,6 +33,7 @@ static const char usage[] =
     "  --prompt-source LIST   only records whose meta.prompt_source is listed\n"
     "  --seed N               seed for random choices (default 0)\n"
     "  -o, --output OUT       output stream (default stdout)\n"
+    "      --progress         records/s on stderr (default: only on a terminal)\n"
     "  -h, --help, -V, --version\n"
     "\n"
     "Ratings that are null or not numbers (\"N/A\") are left out of means and\n"
@@ -152,7 +153,7 @@ static int in_list(const list_t *l, const char *s, size_t n)
     return 0;
 }
 
-enum { O_SCORE = 1000, O_EXCL, O_REJ, O_TIES, O_MINM, O_K, O_MODELS, O_PSRC, O_SEED };
+enum { O_SCORE = 1000, O_EXCL, O_REJ, O_TIES, O_MINM, O_K, O_MODELS, O_PSRC, O_SEED, O_PROGRESS };
 
 int main(int argc, char **argv)
 {
@@ -164,13 +165,14 @@ int main(int argc, char **argv)
         {"min-margin", required_argument, 0, O_MINM}, {"pairs-per-prompt", required_argument, 0, O_K},
         {"models", required_argument, 0, O_MODELS}, {"prompt-source", required_argument, 0, O_PSRC},
         {"seed", required_argument, 0, O_SEED},   {"output", required_argument, 0, 'o'},
+        {"progress", no_argument, 0, O_PROGRESS},
         {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     bin_config cfg;
     bin_config_default(&cfg);
     list_t excl = {0}, models = {0}, psrc = {0};
     const char *out = "-";
-    int c, have_models = 0, have_psrc = 0;
+    int c, have_models = 0, have_psrc = 0, progress = 0;
     while ((c = getopt_long(argc, argv, "o:hV", lo, NULL)) != -1) {
         switch (c) {
         case O_SCORE:
@@ -196,6 +198,7 @@ int main(int argc, char **argv)
         case O_MODELS: list_parse(&models, optarg, 1); have_models = 1; break;
         case O_PSRC: list_parse(&psrc, optarg, 0); have_psrc = 1; break;
         case O_SEED: cfg.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
+        case O_PROGRESS: progress = 1; break;
         case 'o': out = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
@@ -218,6 +221,8 @@ int main(int argc, char **argv)
     bin_stats st = {0};
     bin_pair *pairs = xcalloc(cfg.pairs_per_prompt, sizeof *pairs);
     uint64_t skipped_source = 0;
+    progress_t prog;
+    progress_init(&prog, "records", 0, progress);
     static char *stdin_only[] = {"-", NULL};
     char **inputs = optind < argc ? argv + optind : stdin_only;
     int ninputs = optind < argc ? argc - optind : 1;
@@ -225,6 +230,7 @@ int main(int argc, char **argv)
         rstream *in = rs_open_read(inputs[i]);
         msgpack_object rec;
         while (rs_next(in, &rec) == RS_OK) {
+            progress_add(&prog, 1);
             char err[160];
             const char *id;
             size_t idlen;
@@ -278,6 +284,7 @@ int main(int argc, char **argv)
         rs_close(in);
     }
     rs_close(os);
+    progress_finish(&prog);
     bin_stats_print(&st, "pref-binarize: ");
     if (have_psrc)
         fprintf(stderr, "pref-binarize: %llu records skipped by --prompt-source\n", (unsigned long long)skipped_source);

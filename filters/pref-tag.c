@@ -26,6 +26,7 @@ static const char usage[] =
     "  --max-other-tags N     with --select: at most N tags besides the selected\n"
     "  --drop LIST            drop records with any of these tags (e.g. Unclear,Multilingual)\n"
     "  -o, --output OUT       output stream (default stdout)\n"
+    "      --progress         records/s on stderr (default: only on a terminal)\n"
     "  -h, --help, -V, --version\n"
     "\n"
     "Tag names: Coding, Math, Asking for Advice, Brainstorming, Classification,\n"
@@ -34,7 +35,7 @@ static const char usage[] =
     "Rewriting, Summarization, Multilingual, Unclear.  A summary with the count\n"
     "of each tag goes to stderr.  Exit: 0, 64 usage, 65 a record without prompt.\n";
 
-enum { O_TAGGER = 1000, O_SELECT, O_MAXOTHER, O_DROP };
+enum { O_TAGGER = 1000, O_SELECT, O_MAXOTHER, O_DROP, O_PROGRESS };
 
 static uint32_t parse_tags(const char *opt, const char *s)
 {
@@ -82,17 +83,19 @@ int main(int argc, char **argv)
         {"tagger", required_argument, 0, O_TAGGER}, {"select", required_argument, 0, O_SELECT},
         {"max-other-tags", required_argument, 0, O_MAXOTHER}, {"drop", required_argument, 0, O_DROP},
         {"output", required_argument, 0, 'o'},       {"help", no_argument, 0, 'h'},
+        {"progress", no_argument, 0, O_PROGRESS},
         {"version", no_argument, 0, 'V'},            {0, 0, 0, 0}};
     const char *kind_name = "rules", *out = "-";
     uint32_t select = 0, drop = 0;
     long long max_other = -1;
-    int c;
+    int c, progress = 0;
     while ((c = getopt_long(argc, argv, "o:hV", lo, NULL)) != -1) {
         switch (c) {
         case O_TAGGER: kind_name = optarg; break;
         case O_SELECT: select = parse_tags("--select", optarg); break;
         case O_MAXOTHER: max_other = parse_ll("--max-other-tags", optarg, 0, TAG_COUNT); break;
         case O_DROP: drop = parse_tags("--drop", optarg); break;
+        case O_PROGRESS: progress = 1; break;
         case 'o': out = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
@@ -114,6 +117,8 @@ int main(int argc, char **argv)
     char *text = NULL;
     size_t cap = 0, len;
     uint64_t nread = 0, nwritten = 0, counts[TAG_COUNT] = {0};
+    progress_t prog;
+    progress_init(&prog, "records", 0, progress);
     static char *stdin_only[] = {"-", NULL};
     char **inputs = optind < argc ? argv + optind : stdin_only;
     int ninputs = optind < argc ? argc - optind : 1;
@@ -122,6 +127,7 @@ int main(int argc, char **argv)
         msgpack_object rec;
         while (rs_next(in, &rec) == RS_OK) {
             nread++;
+            progress_add(&prog, 1);
             if (user_text(rec_get(&rec, "prompt"), &text, &cap, &len) < 0)
                 die(EX_DATAERR, "%s: record %llu: no 'prompt' list of {role, content} messages", inputs[i],
                     (unsigned long long)rs_count(in));
@@ -152,6 +158,7 @@ int main(int argc, char **argv)
         rs_close(in);
     }
     rs_close(os);
+    progress_finish(&prog);
     fprintf(stderr, "%s: %llu read, %llu written; tags:", progname, (unsigned long long)nread,
             (unsigned long long)nwritten);
     for (int t = 0; t < TAG_COUNT; t++)
