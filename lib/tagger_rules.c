@@ -94,7 +94,8 @@ static const char stopwords_re[] =
 
 static const char quantity_re_src[] = "\\b(how many|how much|total|altogether|in all|each|per|left|remaining|"
                                       "more than|less than|twice|half|percent|average|sum|difference|product|"
-                                      "cost|price|profit|earn|spend|speed|minutes|hours)\\b";
+                                      "cost|price|profit|earn|spend|speed|minutes|hours|add|plus|minus|times|multiply|multiplied|"
+                                      "divide|divided|subtract)\\b";
 
 struct tagger {
     pcre2_code *re[TAG_COUNT];
