@@ -1,0 +1,212 @@
+/*
+ * rollout — sample responses from a policy: prompt records in, rollout
+ * records out (man 1 rollout).  The logic lives in lib/rollout.c (batch
+ * plan, sampling, records) and lib/policy_version.c (the version
+ * protocol); this file parses options and runs the loop:
+ *
+ *   static (-c DIR):   every batch from DIR, version --policy-version.
+ *   follow (-f DIR):   before batch j, wait until DIR/latest >= j - K
+ *                      (K = --max-lag), load that version if it is new,
+ *                      sample, write, flush.  Start (or restart) at
+ *                      batch j = latest, and skip ahead whenever latest
+ *                      passes j: a restarted rollout regenerates the
+ *                      batch being trained with the same ids, which
+ *                      ppo-step deduplicates, so nothing is lost or
+ *                      counted twice.
+ * With K = 0 (the default) batch j is sampled by version j exactly:
+ * strictly on-policy.
+ */
+#include "checkpoint.h"
+#include "cli.h"
+#include "policy_version.h"
+#include "rollout.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: rollout (-c DIR | -f DIR) [OPTIONS] [PROMPTS...]\n"
+    "\n"
+    "Sample rollout records (response, tokens, log-probs, finish, policy\n"
+    "version, sampler) for prompt records.\n"
+    "\n"
+    "  -c, --checkpoint DIR     a fixed policy checkpoint\n"
+    "  -f, --follow DIR         follow the versions ppo-step publishes in DIR\n"
+    "                           (DIR/latest, DIR/policy-vN)\n"
+    "      --max-lag K          sample batch j with a version >= j - K (default 0:\n"
+    "                           strictly on-policy; waits for each update)\n"
+    "      --policy-version N   version written with -c (default 0)\n"
+    "  -n, --samples R          rollouts per prompt (default 1)\n"
+    "  -B, --batch-prompts B    prompts per batch (default 64)\n"
+    "      --epochs E           passes over the prompts (default 1)\n"
+    "      --batches N          stop after batch N-1 (default: all)\n"
+    "      --shuffle            seeded shuffle of the prompts in each epoch\n"
+    "  -t, --temperature X      sampling temperature (default 0.7; 0 greedy)\n"
+    "      --top-p P            nucleus sampling (default 1 = off)\n"
+    "      --top-k K            top-k sampling (default 0 = off)\n"
+    "      --max-prompt N       skip (and count) prompts over N tokens (default 1024)\n"
+    "      --max-new N          max response tokens (default 1024)\n"
+    "      --gen-batch N        sequences per generation call (default 32)\n"
+    "  -s, --seed N             sampling/shuffle seed (default 0)\n"
+    "      --wait-timeout S     give up waiting for a version after S seconds\n"
+    "                           (exit 75; default 0 = wait forever)\n"
+    "      --poll S             version poll interval (default 0.05)\n"
+    "  -o, --output URI         output (default stdout; ZeroMQ endpoints work)\n"
+    "      --progress           progress on stderr\n"
+    "  -h, --help / -V, --version\n"
+    "\n"
+    "Exit status: 0 ok, 64 usage, 65 bad prompt record, 66 cannot open,\n"
+    "74 I/O error, 75 timed out waiting for a policy version.\n";
+
+enum { O_LAG = 1000, O_PVER, O_EPOCHS, O_BATCHES, O_SHUF, O_TOPP, O_TOPK, O_MAXP, O_MAXN, O_GENB, O_WAIT, O_POLL, O_PROG };
+
+typedef struct {
+    model *m;
+    tokenizer *tok;
+    long version;
+    char *path;
+    char fp[17];
+} policy_t;
+
+static void policy_load(policy_t *p, const char *dir, long version)
+{
+    model *m = ckpt_load_model(dir, backend_cpu());
+    if (!m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", dir);
+    tokenizer *t = ckpt_load_tokenizer(dir);
+    char fp[17];
+    pv_fingerprint_hex(pv_tok_fingerprint(t), fp);
+    if (p->m && strcmp(fp, p->fp))
+        die(EX_DATAERR, "%s: the tokenizer changed between policy versions", dir);
+    if (p->m) model_free(p->m), tok_free(p->tok), free(p->path);
+    p->m = m, p->tok = t, p->version = version, p->path = xstrdup(dir);
+    memcpy(p->fp, fp, sizeof fp);
+}
+
+static long wait_version(const char *dir, long need, double timeout, double poll)
+{
+    long v = pv_wait(dir, need, timeout, poll);
+    if (v < 0) die(EX_TEMPFAIL, "%s: timed out waiting for policy version %ld", dir, need);
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    util_set_progname(argv[0]);
+    util_install_signal_cleanup();
+    static const struct option lo[] = {
+        {"checkpoint", required_argument, 0, 'c'}, {"follow", required_argument, 0, 'f'},
+        {"max-lag", required_argument, 0, O_LAG}, {"policy-version", required_argument, 0, O_PVER},
+        {"samples", required_argument, 0, 'n'}, {"batch-prompts", required_argument, 0, 'B'},
+        {"epochs", required_argument, 0, O_EPOCHS}, {"batches", required_argument, 0, O_BATCHES},
+        {"shuffle", no_argument, 0, O_SHUF}, {"temperature", required_argument, 0, 't'},
+        {"top-p", required_argument, 0, O_TOPP}, {"top-k", required_argument, 0, O_TOPK},
+        {"max-prompt", required_argument, 0, O_MAXP}, {"max-new", required_argument, 0, O_MAXN},
+        {"gen-batch", required_argument, 0, O_GENB}, {"seed", required_argument, 0, 's'},
+        {"wait-timeout", required_argument, 0, O_WAIT}, {"poll", required_argument, 0, O_POLL},
+        {"output", required_argument, 0, 'o'}, {"progress", no_argument, 0, O_PROG},
+        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
+    const char *ckpt = NULL, *follow = NULL, *out_uri = "-";
+    long lag = 0, pver = 0, max_batches = -1;
+    int max_prompt = 1024, gen_batch = 32, progress = 0, c;
+    double wait_timeout = 0, poll = 0.05;
+    rollout_plan pl = {64, 1, 1, 0, 0};
+    sampler_cfg sc = sampler_defaults();
+    sc.temperature = 0.7;
+    sc.max_new = 1024;
+    while ((c = getopt_long(argc, argv, "c:f:n:B:t:s:o:hV", lo, NULL)) != -1) {
+        switch (c) {
+        case 'c': ckpt = optarg; break;
+        case 'f': follow = optarg; break;
+        case O_LAG: lag = parse_ll("--max-lag", optarg, 0, 1 << 20); break;
+        case O_PVER: pver = parse_ll("--policy-version", optarg, 0, INT64_MAX); break;
+        case 'n': pl.r = (int)parse_ll("--samples", optarg, 1, 1 << 16); break;
+        case 'B': pl.B = (int)parse_ll("--batch-prompts", optarg, 1, 1 << 24); break;
+        case O_EPOCHS: pl.epochs = (int)parse_ll("--epochs", optarg, 1, 1 << 20); break;
+        case O_BATCHES: max_batches = parse_ll("--batches", optarg, 0, INT64_MAX); break;
+        case O_SHUF: pl.shuffle = 1; break;
+        case 't': sc.temperature = parse_double("--temperature", optarg); break;
+        case O_TOPP: sc.top_p = parse_double("--top-p", optarg); break;
+        case O_TOPK: sc.top_k = (int)parse_ll("--top-k", optarg, 0, 1 << 24); break;
+        case O_MAXP: max_prompt = (int)parse_ll("--max-prompt", optarg, 1, 1 << 24); break;
+        case O_MAXN: sc.max_new = (int)parse_ll("--max-new", optarg, 1, 1 << 24); break;
+        case O_GENB: gen_batch = (int)parse_ll("--gen-batch", optarg, 1, 1 << 16); break;
+        case 's': pl.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
+        case O_WAIT: wait_timeout = parse_double("--wait-timeout", optarg); break;
+        case O_POLL: poll = parse_double("--poll", optarg); break;
+        case 'o': out_uri = optarg; break;
+        case O_PROG: progress = 1; break;
+        case 'h': cli_help(usage);
+        case 'V': cli_version();
+        default: cli_usage_error("invalid option");
+        }
+    }
+    if (!ckpt == !follow) cli_usage_error("give exactly one of -c DIR and -f DIR");
+    if (!(sc.temperature >= 0)) cli_usage_error("--temperature must be >= 0");
+    if (!(sc.top_p > 0 && sc.top_p <= 1)) cli_usage_error("--top-p must be in (0, 1]");
+    if (!(poll > 0)) cli_usage_error("--poll must be positive");
+    sc.seed = pl.seed;
+
+    policy_t pol = {0};
+    long v0 = pver;
+    if (follow) {
+        v0 = wait_version(follow, 0, wait_timeout, poll);
+        char *p = pv_path(follow, v0);
+        policy_load(&pol, p, v0);
+        free(p);
+    } else {
+        policy_load(&pol, ckpt, pver);
+    }
+    sc.eos_id = pol.m->c.eos_id;
+    if (max_prompt + sc.max_new > pol.m->c.max_pos)
+        die(EX_USAGE, "--max-prompt %d + --max-new %d exceed the model's %d positions", max_prompt, sc.max_new,
+            pol.m->c.max_pos);
+
+    rollout_set set = {0};
+    char **inputs = argv + optind;
+    int ninputs = argc - optind;
+    static char *stdin_only[] = {"-", NULL};
+    if (ninputs == 0) inputs = stdin_only, ninputs = 1;
+    for (int i = 0; i < ninputs; i++) rollout_set_load(&set, inputs[i], pol.tok, max_prompt);
+    if (set.too_long)
+        fprintf(stderr, "%s: skipped %llu of %llu prompts over %d tokens\n", progname,
+                (unsigned long long)set.too_long, (unsigned long long)set.read, max_prompt);
+
+    long total = rollout_nbatches(&pl, set.n);
+    if (max_batches >= 0 && max_batches < total) total = max_batches;
+    rstream *out = rs_open_write(out_uri);
+    progress_t pr;
+    progress_init(&pr, "rollouts", 0, progress);
+    uint64_t ntok = 0, nrec = 0;
+    double t0 = now_seconds();
+    long j = follow ? v0 : 0;
+    for (; j < total; j++) {
+        if (follow) {
+            long v = wait_version(follow, j - lag, wait_timeout, poll);
+            if (v > j) j = v;          /* batches before v were trained already */
+            if (j >= total) break;
+            if (v != pol.version) {
+                char *p = pv_path(follow, v);
+                policy_load(&pol, p, v);
+                free(p);
+            }
+        }
+        rollout_policy rp = {pol.path, pol.version, pol.fp};
+        long n = rollout_write_batch(pol.m, pol.tok, &sc, &pl, &set, j, gen_batch, &rp, out, &ntok);
+        rs_flush(out);
+        nrec += (uint64_t)n;
+        progress_add(&pr, (uint64_t)n);
+    }
+    progress_finish(&pr);
+    rs_close(out);
+    double el = now_seconds() - t0;
+    fprintf(stderr, "%s: %llu rollouts, %llu tokens in %.2fs (%.0f tokens/s)\n", progname, (unsigned long long)nrec,
+            (unsigned long long)ntok, el, el > 0 ? ntok / el : 0.0);
+    rollout_set_free(&set);
+    model_free(pol.m);
+    tok_free(pol.tok);
+    free(pol.path);
+    return 0;
+}
