@@ -290,7 +290,9 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
     recb b;
     recb_init(&b);
     double last_loss = 0;
-    while (step < total && !got_signal) {
+    long this_run = 0;
+    while (step < total && !got_signal && !(o->stop_after > 0 && this_run >= o->stop_after)) {
+        this_run++;
         double ts = now_seconds();
         long epoch = step / spe;
         if (epoch != perm_epoch) { train_shuffle(perm, data->n, o->seed, epoch); perm_epoch = epoch; }
@@ -340,15 +342,21 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
         }
     }
     progress_finish(&pr);
-    if (got_signal) {
+    if (step < total) {   /* a signal or --stop-after */
         int sig = got_signal;
         char *st = state_text(o, step, total, data);
         ckpt_save(o->out_dir, m, tok, opt, st);
         free(st);
         if (w) rs_close(w);
         fprintf(stderr, "%s: %s at step %ld of %ld: checkpoint saved to %s (continue with --resume %s)\n",
-                progname, sig == SIGINT ? "interrupted" : "terminated", step, total, o->out_dir, o->out_dir);
-        exit(128 + sig);
+                progname, !sig ? "stopped (--stop-after)" : sig == SIGINT ? "interrupted" : "terminated",
+                step, total, o->out_dir, o->out_dir);
+        if (sig) exit(128 + sig);
+        recb_free(&b);
+        free(ex);
+        free(perm);
+        optim_free(opt);
+        return;
     }
     if (o->finish) o->finish(o->hook_ctx, m, data);
     char *st = state_text(o, step, total, data);

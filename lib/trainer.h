@@ -28,6 +28,8 @@
  * the optimizer state are functions of (seed, step), so the final weights
  * equal those of an uninterrupted run (same thread count).
  *
+ * --stop-after N ends an invocation after N steps with a checkpoint that
+ * --resume continues (time-sliced training; the resume test uses it).
  * SIGINT/SIGTERM during training: the current step finishes, a checkpoint
  * is saved, and the program exits 128 + signal number.  A non-finite loss
  * or gradient norm stops training before the update with exit 70; the last
@@ -72,6 +74,8 @@ typedef struct {
     adamw_hparams h;
     uint64_t seed;
     long save_every;       /* 0: only at the end */
+    long stop_after;       /* >0: save and return after this many steps of
+                              this invocation (schedule unchanged) */
     const char *out_dir, *resume_dir, *metrics_uri;
     int progress;
     /* Extra members for trainer_state.json ("\"k\": v, ..." malloc'd, or
