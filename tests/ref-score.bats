@@ -1,0 +1,81 @@
+#!/usr/bin/env bats
+# ref-score: reference log-probs for pairs and rollouts; dpo-step with them
+# equals dpo-step --ref.
+load helper
+load fixtures/train/train-helper
+
+@test "ref-score --help and --version exit 0" {
+  run ref-score --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"--per-token"* ]]
+  run ref-score --version
+  [ "$status" -eq 0 ]
+}
+
+@test "ref-score: missing --checkpoint is a usage error" {
+  run ref-score
+  [ "$status" -eq 64 ]
+}
+
+@test "ref-score adds ref_logp_chosen/rejected equal to lm-logprob's sums" {
+  policy pol
+  pairs p.mp 10 1
+  ref-score -c pol p.mp > a.mp 2>/dev/null
+  lm-logprob -c pol -b 3 p.mp > b.mp
+  rec to-json < a.mp > a.json
+  rec to-json < b.mp > b.json
+  [ "$(jq -s length a.json)" = 10 ]
+  jq -n -e --slurpfile a a.json --slurpfile b b.json '[range($a | length)] | all(. as $i |
+      (($a[$i].ref_logp_chosen - $b[$i].ref_logp_chosen) | fabs) < 1e-4 and
+      (($a[$i].ref_logp_rejected - $b[$i].ref_logp_rejected) | fabs) < 1e-4 and $a[$i].ref_logp_chosen < 0)'
+  # every other field is kept
+  jq -s -e 'all(.[]; has("id") and has("prompt") and has("chosen") and has("rejected"))' a.json
+}
+
+@test "ref-score --per-token: bins with one float per response token summing to the totals" {
+  policy pol
+  pairs p.mp 4 1
+  ref-score -c pol --per-token p.mp > a.mp 2>/dev/null
+  rec to-json < a.mp | jq -e '(.ref_logprobs_chosen | length) == 9 and (.ref_logprobs_rejected | length) == 8
+     and ((.ref_logprobs_chosen | add) - .ref_logp_chosen | fabs) < 1e-4
+     and ((.ref_logprobs_rejected | add) - .ref_logp_rejected | fabs) < 1e-4' > /dev/null
+}
+
+@test "ref-score adds ref_logprobs to rollouts, one per response token" {
+  policy pol
+  json_records r.mp '{"id":"r#0","prompt_id":"r","prompt":[{"role":"user","content":"hi"}],"response":"ok","tokens":[111,107,259],"logprobs":[0,0,0]}' \
+    '{"id":"r#1","prompt_id":"r","prompt":[{"role":"user","content":"hi"}],"response":"x","prompt_tokens":[257,10,104,105,10,258,10],"tokens":[120,259]}'
+  ref-score -c pol r.mp > a.mp 2>/dev/null
+  rec to-json < a.mp > a.json
+  jq -s -e '(.[0].ref_logprobs | length) == 3 and (.[1].ref_logprobs | length) == 2
+            and all(.[]; all(.ref_logprobs[]; . < 0))' a.json
+}
+
+@test "dpo-step with ref-score's numbers equals dpo-step --ref, bitwise" {
+  policy pol
+  policy ref 2
+  pairs p.mp 40 1
+  ref-score -c ref p.mp > scored.mp 2>/dev/null
+  dpo-step -m pol --ref ref -o a --epochs 2 --batch 8 --lr 1e-3 p.mp > ma.mp 2>/dev/null
+  dpo-step -m pol -o b --epochs 2 --batch 8 --lr 1e-3 scored.mp > mb.mp 2>/dev/null
+  cmp a/model.safetensors b/model.safetensors
+  cmp <(metrics ma.mp | jq -c 'del(.time, .tokens_per_s)') <(metrics mb.mp | jq -c 'del(.time, .tokens_per_s)')
+}
+
+@test "ref-score passes unscoreable records through unchanged and counts them" {
+  policy pol
+  json_records in.mp '{"id":"x1","prompt":[{"role":"user","content":"q"}],"chosen":"yes"}' \
+    '{"id":"x2","prompt":[{"role":"user","content":"q"}],"chosen":"yes","rejected":"no"}'
+  run ref-score -c pol -o out.mp in.mp
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"2 records, 1 used"* ]]
+  rec to-json < out.mp > out.json
+  jq -s -e '(.[0] | has("ref_logp_chosen") | not) and (.[1].ref_logp_chosen < 0) and .[0].id == "x1"' out.json
+}
+
+@test "ref-score: a reward model (no LM head) is refused with exit 65" {
+  lm-init -o rmk --preset tiny --reward 2>/dev/null
+  pairs p.mp 2 1
+  run ref-score -c rmk p.mp
+  [ "$status" -eq 65 ]
+}
