@@ -22,6 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Below this many elements a loop runs on one thread: waking the team
+ * costs more than the work (decoding runs many tiny operations). */
+#define PAR_MIN ((size_t)1 << 15)
+
 static float *cpu_alloc(size_t n)
 {
     if (n == 0) n = 1;
@@ -54,7 +58,7 @@ static void cpu_matmul_bwd(float *dx, float *dw, const float *dy, const float *x
 
 static void cpu_embed(float *out, const float *table, const int32_t *ids, int n, int d)
 {
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
     for (int i = 0; i < n; i++)
         memcpy(out + (size_t)i * d, table + (size_t)ids[i] * d, d * sizeof(float));
 }
@@ -72,7 +76,7 @@ static void cpu_embed_bwd(float *dt, const float *dout, const int32_t *ids, int 
 static void cpu_rmsnorm(float *y, float *rstd, const float *x, const float *w,
                         int n, int d, float eps)
 {
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         const float *xi = x + (size_t)i * d;
         float *yi = y + (size_t)i * d;
@@ -89,7 +93,7 @@ static void cpu_rmsnorm_bwd(float *dx, float *dw, const float *dy, const float *
 {
     /* y_j = w_j x_j r, r = (mean x^2 + eps)^-1/2
      * dx_j = r (w_j dy_j) - x_j r^3 / d * sum_k (w_k dy_k x_k) */
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         const float *xi = x + (size_t)i * d, *gi = dy + (size_t)i * d;
         float *dxi = dx + (size_t)i * d;
@@ -103,7 +107,7 @@ static void cpu_rmsnorm_bwd(float *dx, float *dw, const float *dy, const float *
         }
     }
     if (dw) {
-        #pragma omp parallel for
+        #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
         for (int j = 0; j < d; j++) {
             double s = 0;
             for (int i = 0; i < n; i++)
@@ -117,7 +121,7 @@ static void cpu_rope(float *x, const int32_t *pos, int n, int heads, int hd,
                      float theta, int inverse)
 {
     int half = hd / 2;
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)n * heads * hd >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         float cs[512], sn[512];   /* hd <= 1024 checked by the model */
         for (int k = 0; k < half; k++) {
@@ -179,7 +183,7 @@ static void cpu_attention(float *out, float *lse, const float *q, const float *k
     int grp = H / KV, qd = H * hd, kd = KV * hd, Tk = q0 + Tq;
     float scale = 1.0f / sqrtf((float)hd);
     int nb = blas_threads_enter();
-    #pragma omp parallel
+    #pragma omp parallel if ((size_t)B * H * Tq * Tk * hd >= PAR_MIN * 16)
     {
         float *S = malloc(sizeof(float) * (size_t)Tq * Tk);
         #pragma omp for collapse(2) schedule(dynamic, 1)
@@ -257,7 +261,7 @@ static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout
 
 static void cpu_swiglu(float *h, const float *g, const float *u, size_t n)
 {
-    #pragma omp parallel for
+    #pragma omp parallel for if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         float s = g[i] / (1.0f + expf(-g[i]));
         h[i] = s * u[i];
@@ -267,7 +271,7 @@ static void cpu_swiglu(float *h, const float *g, const float *u, size_t n)
 static void cpu_swiglu_bwd(float *dg, float *du, const float *dh, const float *g,
                            const float *u, size_t n)
 {
-    #pragma omp parallel for
+    #pragma omp parallel for if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         float sg = 1.0f / (1.0f + expf(-g[i]));
         float silu = g[i] * sg;
@@ -280,14 +284,14 @@ static void cpu_swiglu_bwd(float *dg, float *du, const float *dh, const float *g
 
 static void cpu_add(float *y, const float *x, size_t n)
 {
-    #pragma omp parallel for
+    #pragma omp parallel for if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
 
 static void cpu_logprob(float *logp, float *lse, const float *logits,
                         const int32_t *targets, int n, int V)
 {
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)n * V >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         const float *r = logits + (size_t)i * V;
         float mx = r[0];
@@ -303,7 +307,7 @@ static void cpu_logprob(float *logp, float *lse, const float *logits,
 static void cpu_logprob_bwd(float *logits, const float *lse, const float *dlogp,
                             const int32_t *targets, int n, int V)
 {
-    #pragma omp parallel for
+    #pragma omp parallel for if ((size_t)n * V >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         float *r = logits + (size_t)i * V;
         float g = dlogp[i];
@@ -316,14 +320,14 @@ static void cpu_logprob_bwd(float *logits, const float *lse, const float *dlogp,
 static double cpu_sumsq(const float *x, size_t n)
 {
     double s = 0;
-    #pragma omp parallel for reduction(+:s)
+    #pragma omp parallel for reduction(+:s) if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
     return s;
 }
 
 static void cpu_scale(float *x, float s, size_t n)
 {
-    #pragma omp parallel for
+    #pragma omp parallel for if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) x[i] *= s;
 }
 
@@ -332,7 +336,7 @@ static void cpu_adamw(float *p, const float *g, float *m, float *v, size_t n,
                       float gscale, long t)
 {
     float c1 = 1.0f - powf(b1, (float)t), c2 = 1.0f - powf(b2, (float)t);
-    #pragma omp parallel for
+    #pragma omp parallel for if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) {
         float gi = g[i] * gscale;
         m[i] = b1 * m[i] + (1.0f - b1) * gi;

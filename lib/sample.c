@@ -132,7 +132,6 @@ void sample_batch(model *m, const tokenizer *tok, const sampler_cfg *cfg,
     textbuf *text = xcalloc(B, sizeof *text);
     int *done = xcalloc(B, sizeof(int));
     long *cut = xmalloc(sizeof(long) * B);
-    float *logits = xmalloc(sizeof(float) * V), *scratch = xmalloc(sizeof(float) * 2 * (size_t)V);
     int32_t *next = xcalloc(B, sizeof(int32_t));
     uint8_t *nvalid = xcalloc(B, 1);
     for (int b = 0; b < B; b++) {
@@ -148,28 +147,36 @@ void sample_batch(model *m, const tokenizer *tok, const sampler_cfg *cfg,
     int last_t = P - 1;   /* slot of the logits of the last forward */
     for (int step = 0; step < maxnew; step++) {
         int live = 0;
-        for (int b = 0; b < B; b++) {
-            nvalid[b] = 0;
-            next[b] = 0;
-            if (done[b]) continue;
-            model_logits_row(m, b, last_t, logits);
-            float ls, lm;
-            int32_t t = sample_token(logits, V, cfg, &rng[b], &ls, &lm, scratch);
-            sample_out *o = &out[b];
-            o->tokens[o->n] = t;
-            o->logp_sample[o->n] = ls;
-            o->logp_model[o->n] = lm;
-            o->n++;
-            if (t == cfg->eos_id) { o->finish = FINISH_STOP; done[b] = 1; continue; }
-            size_t pl = 0, from = text[b].n;
-            const char *piece = tok_piece(tok, t, &pl);
-            if (piece) tb_put(&text[b], piece, pl);
-            long at = find_stop(cfg, &text[b], from);
-            if (at >= 0) { o->finish = FINISH_STOP; cut[b] = at; done[b] = 1; continue; }
-            if (o->n >= maxnew) { done[b] = 1; continue; }
-            next[b] = t;
-            nvalid[b] = 1;
-            live++;
+        /* rows are independent (own generator, own text): parallel over rows */
+        #pragma omp parallel reduction(+:live) if ((size_t)B * V >= ((size_t)1 << 16))
+        {
+            float *lg = xmalloc(sizeof(float) * V), *scr = xmalloc(sizeof(float) * 2 * (size_t)V);
+            #pragma omp for schedule(dynamic, 4)
+            for (int b = 0; b < B; b++) {
+                nvalid[b] = 0;
+                next[b] = 0;
+                if (done[b]) continue;
+                model_logits_row(m, b, last_t, lg);
+                float ls, lm;
+                int32_t t = sample_token(lg, V, cfg, &rng[b], &ls, &lm, scr);
+                sample_out *o = &out[b];
+                o->tokens[o->n] = t;
+                o->logp_sample[o->n] = ls;
+                o->logp_model[o->n] = lm;
+                o->n++;
+                if (t == cfg->eos_id) { o->finish = FINISH_STOP; done[b] = 1; continue; }
+                size_t pl = 0, from = text[b].n;
+                const char *piece = tok_piece(tok, t, &pl);
+                if (piece) tb_put(&text[b], piece, pl);
+                long at = find_stop(cfg, &text[b], from);
+                if (at >= 0) { o->finish = FINISH_STOP; cut[b] = at; done[b] = 1; continue; }
+                if (o->n >= maxnew) { done[b] = 1; continue; }
+                next[b] = t;
+                nvalid[b] = 1;
+                live++;
+            }
+            free(lg);
+            free(scr);
         }
         if (!live) break;
         model_forward_cached(m, kc, next, nvalid, 1);
@@ -182,7 +189,7 @@ void sample_batch(model *m, const tokenizer *tok, const sampler_cfg *cfg,
         free(text[b].s);
     }
     kv_cache_free(m, kc);
-    free(rng); free(text); free(done); free(cut); free(logits); free(scratch);
+    free(rng); free(text); free(done); free(cut);
     free(next); free(nvalid);
 }
 

@@ -1,0 +1,115 @@
+/*
+ * model_bench.c — timing driver for tests/bench/model.sh (built by that
+ * script against build/libprefpipe.a; not part of `make`).
+ *
+ *   model_bench train D L H KV F V B T ITERS
+ *       forward + backward (NLL on every token) per iteration, after one
+ *       warm-up; prints tokens/s, peak RSS and the theoretical bytes of
+ *       parameters + gradients + AdamW moments + reserved activations.
+ *   model_bench gen D L H KV F V B P NEW
+ *       batched sampling (temperature 0.7) of NEW tokens after P-token
+ *       prompts; prints new tokens/s and peak RSS.
+ * Output: one line "key=value ..." for the script to format.
+ */
+#include "model.h"
+#include "optim.h"
+#include "sample.h"
+#include "tokenizer.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double peak_mib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024.0;
+}
+
+/* floats reserved by model_reserve(ntok, train=1), following model.c */
+static double act_floats(const model_config *c, double N)
+{
+    double D = c->dim, QD = (double)c->n_heads * c->head_dim, KD = (double)c->n_kv_heads * c->head_dim;
+    double F = c->ffn, V = c->vocab, H = c->n_heads;
+    double layer = 4 * D + 2 * QD + 2 * KD + 3 * F + 2 + H;
+    double fin = D + 1 + D + V + 3;
+    double grad = 3 * D + 2 * QD + 2 * KD + 3 * F + 2;
+    return N * (c->n_layers * layer + D + fin + grad);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 11) {
+        fprintf(stderr, "usage: model_bench train|gen D L H KV F V B T|P ITERS|NEW\n");
+        return 64;
+    }
+    model_config c = {.dim = atoi(argv[2]), .n_layers = atoi(argv[3]), .n_heads = atoi(argv[4]),
+                      .n_kv_heads = atoi(argv[5]), .ffn = atoi(argv[6]), .vocab = atoi(argv[7]),
+                      .max_pos = 4096, .norm_eps = 1e-5, .rope_theta = 10000.0, .tied = 1,
+                      .lm_head = 1, .bos_id = -1, .eos_id = -1, .pad_id = -1};
+    c.head_dim = c.dim / c.n_heads;
+    int B = atoi(argv[8]), T = atoi(argv[9]), K = atoi(argv[10]);
+    model *m = model_new(&c, backend_cpu());
+    model_init_random(m, 1);
+    rng_t r;
+    rng_seed(&r, 7);
+    if (!strcmp(argv[1], "train")) {
+        int iters = K;
+        int32_t *tok = xmalloc(sizeof(int32_t) * B * T);
+        for (int i = 0; i < B * T; i++) tok[i] = (int32_t)rng_below(&r, c.vocab);
+        float *lp = xmalloc(sizeof(float) * B * T), *d = xmalloc(sizeof(float) * B * T);
+        for (int i = 0; i < B * T; i++) d[i] = -1.0f / (B * T);
+        model_enable_grads(m);
+        model_reserve(m, B * T, 1);
+        optim *o = optim_new(m, adamw_defaults());   /* allocated so peak memory includes it */
+        double t0 = 0;
+        for (int it = 0; it <= iters; it++) {
+            if (it == 1) t0 = now();
+            model_zero_grads(m);
+            model_forward(m, tok, NULL, B, T, lp, NULL);
+            model_backward(m, d, NULL);
+        }
+        double dt = now() - t0;
+        double theo = (4.0 * m->nparams + act_floats(&c, (double)B * T)) * 4 / (1 << 20);
+        printf("tok_s=%.1f params=%zu peak_mib=%.1f theory_mib=%.1f\n", iters * (double)B * T / dt,
+               m->nparams, peak_mib(), theo);
+        optim_free(o);
+    } else {
+        int P = T, NEW = K;
+        int32_t **ids = xmalloc(sizeof(int32_t *) * B);
+        int *plen = xmalloc(sizeof(int) * B);
+        char **rid = xmalloc(sizeof(char *) * B);
+        for (int b = 0; b < B; b++) {
+            ids[b] = xmalloc(sizeof(int32_t) * P);
+            for (int t = 0; t < P; t++) ids[b][t] = (int32_t)rng_below(&r, c.vocab);
+            plen[b] = P;
+            rid[b] = xmalloc(16);
+            snprintf(rid[b], 16, "r%d", b);
+        }
+        tokenizer *tok = tok_byte_new();
+        sampler_cfg sc = sampler_defaults();
+        sc.temperature = 0.7;
+        sc.max_new = NEW;
+        sample_out *out = xcalloc(B, sizeof *out);
+        double t0 = now();
+        sample_batch(m, tok, &sc, (const int32_t *const *)ids, plen, (const char *const *)rid, B, out);
+        double dt = now() - t0;
+        long n = 0;
+        for (int b = 0; b < B; b++) { n += out[b].n; sample_out_free(&out[b]); }
+        printf("tok_s=%.1f params=%zu peak_mib=%.1f\n", n / dt, m->nparams, peak_mib());
+        tok_free(tok);
+    }
+    model_free(m);
+    return 0;
+}
