@@ -71,8 +71,8 @@ static seq make_seq(const int32_t *p, long np, const int32_t *r, long nr, int re
 {
     seq s = {.n = (int)(np + nr), .start = (int)np, .rec = rec, .slot = slot};
     s.ids = xmalloc(sizeof(int32_t) * (size_t)(s.n ? s.n : 1));
-    memcpy(s.ids, p, sizeof(int32_t) * (size_t)np);
-    memcpy(s.ids + np, r, sizeof(int32_t) * (size_t)nr);
+    if (np) memcpy(s.ids, p, sizeof(int32_t) * (size_t)np);
+    if (nr) memcpy(s.ids + np, r, sizeof(int32_t) * (size_t)nr);
     return s;
 }
 

@@ -16,7 +16,8 @@
 
 int chat_from_msgpack(const msgpack_object *arr, chat_msg **msgs, char *err, size_t el)
 {
-    if (!arr || arr->type != MSGPACK_OBJECT_ARRAY) { snprintf(err, el, "messages must be an array"); return -1; }
+    if (!arr) { snprintf(err, el, "missing"); return -1; }
+    if (arr->type != MSGPACK_OBJECT_ARRAY) { snprintf(err, el, "messages must be an array"); return -1; }
     int n = (int)arr->via.array.size;
     chat_msg *m = xcalloc(n ? n : 1, sizeof *m);
     for (int i = 0; i < n; i++) {
