@@ -7,7 +7,6 @@
  */
 #include "checkpoint.h"
 #include "cli.h"
-#include "safetensors.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -52,20 +51,10 @@ int main(int argc, char **argv)
     if (tok_vocab_size(tok) > m->c.vocab)
         die(EX_DATAERR, "%s: tokenizer.json has %d tokens but vocab_size is %d", dir, tok_vocab_size(tok), m->c.vocab);
 
-    /* dtypes on disk */
-    char path[4096], err[512];
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    st_file *f = st_open(path, err, sizeof err);
-    if (!f) die(EX_DATAERR, "%s: %s", path, err);
-    int counts[16] = {0};
-    size_t bytes = 0;
-    for (int i = 0; i < f->n; i++) { counts[f->t[i].dtype]++; bytes += f->t[i].end - f->t[i].begin; }
-    char dt[128] = "";
-    for (int d = 0; d < 16; d++)
-        if (counts[d]) {
-            size_t k = strlen(dt);
-            snprintf(dt + k, sizeof dt - k, "%s%s x%d", k ? ", " : "", st_dtype_name((st_dtype)d), counts[d]);
-        }
+    char dt[160];
+    size_t bytes;
+    int ntensors;
+    ckpt_tensor_summary(dir, dt, sizeof dt, &bytes, &ntensors);
     const model_config *cf = &m->c;
     const char *arch = cf->lm_head ? "LlamaForCausalLM" : "LlamaForSequenceClassification";
     if (as_json) {
@@ -92,12 +81,11 @@ int main(int argc, char **argv)
                cf->dim, cf->n_layers, cf->n_heads, cf->n_kv_heads, cf->head_dim, cf->ffn, cf->vocab);
         printf("positions     rope theta %g, max %d, rms eps %g\n", cf->rope_theta, cf->max_pos, cf->norm_eps);
         printf("embeddings    %s\n", cf->tied ? "tied" : "untied");
-        printf("tensors       %d on disk (%s), %zu bytes\n", f->n, dt, bytes);
+        printf("tensors       %d on disk (%s), %zu bytes\n", ntensors, dt, bytes);
         printf("tokenizer     %s, %d tokens, %d merges, %d added, eos %s\n", tok_kind(tok),
                tok_vocab_size(tok), tok_num_merges(tok), tok_num_added(tok), tok_eos(tok) ? tok_eos(tok) : "none");
         if (o) printf("optimizer     AdamW, step %ld\n", o->step);
     }
-    st_close(f);
     optim_free(o);
     tok_free(tok);
     model_free(m);

@@ -215,6 +215,72 @@ static void load_tensor(const char *path, st_file *f, const st_tensor *t, model 
     free(host);
 }
 
+/* The tensor files of a checkpoint: model.safetensors, or the shards named
+ * by model.safetensors.index.json ({"weight_map": {tensor: file}}). */
+typedef struct { char **path; st_file **f; int n; } shard_set;
+
+static void shards_open(shard_set *ss, const char *dir)
+{
+    char err[512];
+    char *single = join(dir, "model.safetensors"), *index = join(dir, "model.safetensors.index.json");
+    memset(ss, 0, sizeof *ss);
+    if (access(single, R_OK) != 0 && access(index, R_OK) == 0) {
+        json_error_t je;
+        json_t *root = json_load_file(index, 0, &je);
+        if (!root) die(EX_DATAERR, "%s: not valid JSON: line %d: %s", index, je.line, je.text);
+        json_t *wm = json_object_get(root, "weight_map");
+        if (!json_is_object(wm)) die(EX_DATAERR, "%s: no weight_map object", index);
+        const char *k;
+        json_t *v;
+        ss->path = xcalloc(json_object_size(wm) + 1, sizeof(char *));
+        ss->f = xcalloc(json_object_size(wm) + 1, sizeof(st_file *));
+        json_object_foreach(wm, k, v) {
+            const char *file = json_string_value(v);
+            if (!file || !*file || strchr(file, '/') || !strcmp(file, ".."))
+                die(EX_DATAERR, "%s: tensor %s: bad shard file name", index, k);
+            char *p = join(dir, file);
+            int seen = 0;
+            for (int i = 0; i < ss->n && !seen; i++) seen = !strcmp(ss->path[i], p);
+            if (seen) { free(p); continue; }
+            ss->path[ss->n++] = p;
+        }
+        json_decref(root);
+        free(single);
+    } else {
+        ss->path = xcalloc(1, sizeof(char *));
+        ss->f = xcalloc(1, sizeof(st_file *));
+        ss->path[ss->n++] = single;
+    }
+    free(index);
+    for (int i = 0; i < ss->n; i++) {
+        if (access(ss->path[i], R_OK) != 0) die(EX_NOINPUT, "%s: %s", ss->path[i], strerror(errno));
+        ss->f[i] = st_open(ss->path[i], err, sizeof err);
+        if (!ss->f[i]) die(EX_DATAERR, "%s: %s", ss->path[i], err);
+        for (int j = 0; j < ss->f[i]->n; j++) {
+            const char *nm = ss->f[i]->t[j].name;
+            size_t nl = strlen(nm);
+            if (nl > 5 && !strcmp(nm + nl - 5, ".bias"))
+                die(EX_DATAERR, "%s: tensor %s: biases are not supported", ss->path[i], nm);
+        }
+    }
+}
+
+static const st_tensor *shards_find(const shard_set *ss, const char *name, int *which)
+{
+    for (int i = 0; i < ss->n; i++) {
+        const st_tensor *t = st_find(ss->f[i], name);
+        if (t) { *which = i; return t; }
+    }
+    return NULL;
+}
+
+static void shards_close(shard_set *ss)
+{
+    for (int i = 0; i < ss->n; i++) { st_close(ss->f[i]); free(ss->path[i]); }
+    free(ss->f);
+    free(ss->path);
+}
+
 model *ckpt_load_model(const char *dir, const backend *be)
 {
     char *cpath = join(dir, "config.json"), err[512];
@@ -225,26 +291,45 @@ model *ckpt_load_model(const char *dir, const backend *be)
     if (ckpt_parse_config(text, len, &c, err, sizeof err)) die(EX_DATAERR, "%s: %s", cpath, err);
     free(text);
     free(cpath);
-    char *path = join(dir, "model.safetensors");
-    if (access(path, R_OK) != 0) die(EX_NOINPUT, "%s: %s", path, strerror(errno));
-    st_file *f = st_open(path, err, sizeof err);
-    if (!f) die(EX_DATAERR, "%s: %s", path, err);
-    for (int i = 0; i < f->n; i++) {
-        size_t nl = strlen(f->t[i].name);
-        if (nl > 5 && !strcmp(f->t[i].name + nl - 5, ".bias"))
-            die(EX_DATAERR, "%s: tensor %s: biases are not supported", path, f->t[i].name);
-    }
-    if (c.score && c.lm_head && !st_find(f, "score.weight")) c.score = 0;
+    shard_set ss;
+    shards_open(&ss, dir);
+    int w;
+    if (c.score && c.lm_head && !shards_find(&ss, "score.weight", &w)) c.score = 0;
     model *m = model_new(&c, be);
     for (int i = 0; i < m->nviews; i++) {
         const param_view *v = &m->views[i];
-        const st_tensor *t = st_find(f, v->name);
-        if (!t) die(EX_DATAERR, "%s: missing tensor %s", path, v->name);
-        load_tensor(path, f, t, m, v);
+        const st_tensor *t = shards_find(&ss, v->name, &w);
+        if (!t) die(EX_DATAERR, "%s: missing tensor %s", ss.path[0], v->name);
+        load_tensor(ss.path[w], ss.f[w], t, m, v);
     }
-    st_close(f);
-    free(path);
+    shards_close(&ss);
     return m;
+}
+
+void ckpt_tensor_summary(const char *dir, char *dtypes, size_t cap, size_t *bytes, int *ntensors)
+{
+    shard_set ss;
+    shards_open(&ss, dir);
+    int counts[16] = {0};
+    *bytes = 0;
+    *ntensors = 0;
+    for (int i = 0; i < ss.n; i++)
+        for (int j = 0; j < ss.f[i]->n; j++) {
+            counts[ss.f[i]->t[j].dtype & 15]++;
+            *bytes += ss.f[i]->t[j].end - ss.f[i]->t[j].begin;
+            (*ntensors)++;
+        }
+    dtypes[0] = 0;
+    for (int d = 0; d < 16; d++)
+        if (counts[d]) {
+            size_t k = strlen(dtypes);
+            snprintf(dtypes + k, cap - k, "%s%s x%d", k ? ", " : "", st_dtype_name((st_dtype)d), counts[d]);
+        }
+    if (ss.n > 1) {
+        size_t k = strlen(dtypes);
+        snprintf(dtypes + k, cap - k, " in %d shards", ss.n);
+    }
+    shards_close(&ss);
 }
 
 tokenizer *ckpt_load_tokenizer(const char *dir)

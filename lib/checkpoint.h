@@ -1,7 +1,9 @@
 /*
  * checkpoint.h — Hugging Face model directories:
  *   config.json           LlamaConfig keys (transformers 4.x and 5.x forms)
- *   model.safetensors     fp32 tensors under Hugging Face names
+ *   model.safetensors     fp32 tensors under Hugging Face names (reading
+ *                         also accepts the shards listed by
+ *                         model.safetensors.index.json)
  *   tokenizer.json        see tokenizer.h
  *   optimizer.safetensors AdamW moments (flat, parameter layout) + step
  *   trainer_state.json    optional text owned by the trainer (data position,
@@ -39,6 +41,9 @@ tokenizer *ckpt_load_tokenizer(const char *dir);
 optim *ckpt_load_optim(const char *dir, const model *m);
 /* trainer_state.json text, or NULL when absent. */
 char *ckpt_load_state(const char *dir);
+
+/* Tensor files on disk: "F32 x20" style dtype counts, bytes, tensors. */
+void ckpt_tensor_summary(const char *dir, char *dtypes, size_t cap, size_t *bytes, int *ntensors);
 
 /* opt and state may be NULL.  Dies (exit 73/74) on failure. */
 void ckpt_save(const char *dir, const model *m, const tokenizer *tok,

@@ -89,3 +89,21 @@ setup_ck() {
   [ "$status" -eq 65 ]
   [[ "$output" == *"tokenizer.json"*"Unigram"* ]]
 }
+
+@test "lm-info: a sharded checkpoint (model.safetensors.index.json) loads" {
+  setup_ck
+  mv ck/model.safetensors ck/model-00001-of-00001.safetensors
+  echo '{"weight_map": {"model.norm.weight": "model-00001-of-00001.safetensors"}}' > ck/model.safetensors.index.json
+  run lm-info ck
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"F32 x11"* ]]
+}
+
+@test "lm-info: a shard name outside the directory is refused" {
+  setup_ck
+  mv ck/model.safetensors x.safetensors
+  echo '{"weight_map": {"model.norm.weight": "../x.safetensors"}}' > ck/model.safetensors.index.json
+  run lm-info ck
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"bad shard file name"* ]]
+}

@@ -8,7 +8,9 @@
  *    the loaded model again gives byte-identical model.safetensors;
  *  - resume: 3 AdamW steps, save with optimizer state, load, 3 more steps
  *    == 6 uninterrupted steps, bit for bit;
- *  - a tied checkpoint is written without lm_head.weight.
+ *  - a tied checkpoint is written without lm_head.weight;
+ *  - sharded checkpoints (model.safetensors.index.json) load, and a shard
+ *    name with a slash is refused.
  */
 #include "checkpoint.h"
 #include "safetensors.h"
@@ -185,12 +187,53 @@ static void test_roundtrip_and_resume(const char *tmp)
     tok_free(tok);
 }
 
+static void test_sharded(const char *tmp)
+{
+    const backend *be = backend_cpu();
+    model_config c = tiny(0);
+    model *m = model_new(&c, be);
+    model_init_random(m, 21);
+    char d[512], p[700], err[256];
+    snprintf(d, sizeof d, "%s/sharded", tmp);
+    ckpt_save(d, m, NULL, NULL, NULL);
+    snprintf(p, sizeof p, "%s/model.safetensors", d);
+    unlink(p);
+    /* first half of the views in shard 1, the rest in shard 2 */
+    int half = m->nviews / 2;
+    st_out *o = xcalloc(m->nviews, sizeof *o);
+    for (int i = 0; i < m->nviews; i++) {
+        o[i].name = m->views[i].name;
+        o[i].data = m->params + m->views[i].off;
+        o[i].ndim = m->views[i].ndim;
+        o[i].shape[0] = m->views[i].shape[0];
+        o[i].shape[1] = m->views[i].shape[1];
+    }
+    snprintf(p, sizeof p, "%s/model-00001-of-00002.safetensors", d);
+    CHECK(!st_write(p, o, half, NULL, 0, err, sizeof err), "shard 1: %s", err);
+    snprintf(p, sizeof p, "%s/model-00002-of-00002.safetensors", d);
+    CHECK(!st_write(p, o + half, m->nviews - half, NULL, 0, err, sizeof err), "shard 2: %s", err);
+    snprintf(p, sizeof p, "%s/model.safetensors.index.json", d);
+    FILE *f = fopen(p, "w");
+    fprintf(f, "{\"metadata\": {\"total_size\": 1}, \"weight_map\": {");
+    for (int i = 0; i < m->nviews; i++)
+        fprintf(f, "%s\"%s\": \"model-0000%d-of-00002.safetensors\"", i ? ", " : "", m->views[i].name, i < half ? 1 : 2);
+    fprintf(f, "}}\n");
+    fclose(f);
+    model *m2 = ckpt_load_model(d, be);
+    CHECK(m2->nparams == m->nparams && !memcmp(m2->params, m->params, sizeof(float) * m->nparams),
+          "sharded checkpoint loads different weights");
+    model_free(m2);
+    free(o);
+    model_free(m);
+}
+
 int main(void)
 {
     test_configs();
     char tmp[] = "/tmp/prefpipe-ckpt-XXXXXX";
     if (!mkdtemp(tmp)) return 2;
     test_roundtrip_and_resume(tmp);
+    test_sharded(tmp);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
     if (system(cmd) != 0) printf("warning: could not remove %s\n", tmp);
