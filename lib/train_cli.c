@@ -46,6 +46,7 @@ int train_cli_handle(train_cli *t, int c, const char *a)
         if (trunc_parse(a, &t->trunc)) cli_usage_error("--truncation: expected keep-start, keep-end or drop, not '%s'", a);
         break;
     case TC_PROGRESS: o->progress = 1; break;
+    case TC_NO_TIMING: o->no_timing = 1; break;
     case TC_STOP_AFTER: o->stop_after = parse_ll("--stop-after", a, 1, (long long)1 << 40); break;
     default: return 0;
     }

@@ -17,7 +17,7 @@
 enum {
     TC_EPOCHS = 2000, TC_MAX_STEPS, TC_BATCH, TC_MICRO, TC_LR, TC_LR_FLOOR, TC_WARMUP, TC_WD, TC_CLIP,
     TC_B1, TC_B2, TC_EPS, TC_SEED, TC_SAVE_EVERY, TC_RESUME, TC_METRICS, TC_EVAL, TC_MAX_LEN,
-    TC_TRUNC, TC_PROGRESS, TC_STOP_AFTER
+    TC_TRUNC, TC_PROGRESS, TC_STOP_AFTER, TC_NO_TIMING
 };
 
 #define TRAIN_CLI_OPTIONS                                                                         \
@@ -32,7 +32,7 @@ enum {
     {"resume", required_argument, 0, TC_RESUME}, {"metrics", required_argument, 0, TC_METRICS},   \
     {"eval", required_argument, 0, TC_EVAL}, {"max-len", required_argument, 0, TC_MAX_LEN},       \
     {"truncation", required_argument, 0, TC_TRUNC}, {"progress", no_argument, 0, TC_PROGRESS},    \
-    {"stop-after", required_argument, 0, TC_STOP_AFTER},                                          \
+    {"stop-after", required_argument, 0, TC_STOP_AFTER}, {"no-timing", no_argument, 0, TC_NO_TIMING}, \
     {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}
 
 #define TRAIN_CLI_USAGE                                                                       \
@@ -53,6 +53,7 @@ enum {
     "      --resume DIR       continue the run checkpointed in DIR exactly\n"                 \
     "      --stop-after N     checkpoint and exit 0 after N steps of this invocation\n"        \
     "      --metrics URI      metrics records (default stdout)\n"                             \
+    "      --no-timing        no time/tokens_per_s in metrics (byte-reproducible)\n"          \
     "      --eval FILE        held-out records: eval_* metrics before and after training\n"   \
     "      --max-len N        tokens per sequence (default: the model's maximum)\n"           \
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"            \

@@ -233,7 +233,7 @@ static void emit_eval(rstream *w, const train_opts *o, model *m, train_spool *ev
     recb_put_f64(&b, "eval_loss", loss);
     put_stats(&b, obj, stats, "eval_");
     recb_put_i64(&b, "eval_examples", (int64_t)eval->n);
-    recb_put_f64(&b, "time", now_seconds() - t0);
+    if (!o->no_timing) recb_put_f64(&b, "time", now_seconds() - t0);
     const char *buf;
     size_t len;
     recb_finish(&b, &buf, &len);
@@ -305,14 +305,18 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
         model_zero_grads(m);
         double loss = run_examples(m, ex, n, o->micro, obj, &nm, 1, stats, &ntok);
         for (int i = 0; i < n; i++) train_example_free(&ex[i]);
-        if (!isfinite(loss))
+        if (!isfinite(loss)) {
+            if (w) rs_close(w);   /* keep the metrics up to the failure */
             die(EX_SOFTWARE, "step %ld: the loss is %g; stopping (the last checkpoint in %s is kept)", step + 1,
                 loss, o->out_dir);
+        }
         double lr = lr_at(&sch, step);
         double gn = optim_step(opt, m, lr, 1);
-        if (!isfinite(gn))
+        if (!isfinite(gn)) {
+            if (w) rs_close(w);
             die(EX_SOFTWARE, "step %ld: the gradient norm is %g; stopping (the last checkpoint in %s is kept)",
                 step + 1, gn, o->out_dir);
+        }
         step++;
         last_loss = loss;
         double dt = now_seconds() - ts;
@@ -327,8 +331,10 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
             recb_put_f64(&b, "grad_norm", gn);
             recb_put_i64(&b, "examples", n);
             recb_put_i64(&b, "tokens", ntok);
-            recb_put_f64(&b, "tokens_per_s", dt > 0 ? (double)ntok / dt : 0);
-            recb_put_f64(&b, "time", now_seconds() - t0);
+            if (!o->no_timing) {
+                recb_put_f64(&b, "tokens_per_s", dt > 0 ? (double)ntok / dt : 0);
+                recb_put_f64(&b, "time", now_seconds() - t0);
+            }
             const char *buf;
             size_t len;
             recb_finish(&b, &buf, &len);

@@ -78,6 +78,8 @@ typedef struct {
                               this invocation (schedule unchanged) */
     const char *out_dir, *resume_dir, *metrics_uri;
     int progress;
+    int no_timing;         /* leave time and tokens_per_s out of metrics
+                              (then metrics are byte-for-byte reproducible) */
     /* Extra members for trainer_state.json ("\"k\": v, ..." malloc'd, or
      * NULL); called at every save. */
     char *(*state_extra)(void *ctx);
