@@ -87,6 +87,13 @@ static int prepare(item *it, const msgpack_object *rec, const char *uri, int idx
         long np = rec_get_i32_array(rec, "prompt_tokens", &ptoks);
         if (np == -1) die_rec(uri, it->num, "prompt_tokens is not an int32 array");
         if (np < 0) np = 0;
+        for (long i = 0; i < np + nt; i++) {
+            int32_t id = i < np ? ptoks[i] : toks[i - np];
+            if (id < 0 || id >= M->c.vocab) {
+                snprintf(err, sizeof err, "token id %d outside the vocabulary (%d)", id, M->c.vocab);
+                die_rec(uri, it->num, err);
+            }
+        }
         it->kind = K_TOKENS;
         out[0] = make_seq(ptoks, np, toks, nt, idx, 0);
         free(toks); free(ptoks);

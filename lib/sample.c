@@ -51,14 +51,32 @@ int32_t sample_token(const float *l, int V, const sampler_cfg *cfg, rng_t *r,
     double inv_t = 1.0 / cfg->temperature;
     for (int i = 0; i < V; i++) p[i] = (float)exp((double)(l[i] - mx) * inv_t);
     int nk = V;
-    for (int i = 0; i < V; i++) idx[i] = i;
     int truncate = (cfg->top_k > 0 && cfg->top_k < V) || cfg->top_p < 1.0;
     if (truncate) {
-        qsort_r(idx, V, sizeof *idx, cmp_desc, p);
-        if (cfg->top_k > 0 && cfg->top_k < V) nk = cfg->top_k;
+        /* Only the most likely tokens can be kept, so sort just the set
+         * {p >= thr}, lowering thr until it surely holds them: at least
+         * top_k entries, or (top-p alone) at least top_p of the mass. */
+        int need_k = cfg->top_k > 0 && cfg->top_k < V ? cfg->top_k : 0;
+        double total = 0;
+        for (int i = 0; i < V; i++) total += p[i];
+        double need_mass = need_k ? 0 : cfg->top_p * total;
+        float thr = 1.0f;   /* the largest p is exactly 1 */
+        int cnt;
+        for (;;) {
+            double mass = 0;
+            cnt = 0;
+            for (int i = 0; i < V; i++)
+                if (p[i] >= thr) { idx[cnt++] = i; mass += p[i]; }
+            if ((cnt >= need_k && mass >= need_mass) || cnt == V) break;
+            thr = thr > 1e-30f ? thr * (1.0f / 16) : 0.0f;
+        }
+        qsort_r(idx, cnt, sizeof *idx, cmp_desc, p);
+        nk = cnt;
+        if (need_k && need_k < nk) nk = need_k;
         if (cfg->top_p < 1.0) {
-            double tot = 0, cum = 0;
-            for (int i = 0; i < nk; i++) tot += p[idx[i]];
+            double tot = need_k ? 0 : total, cum = 0;   /* mass of what top-k kept */
+            if (need_k)
+                for (int i = 0; i < nk; i++) tot += p[idx[i]];
             int keep = 0;
             while (keep < nk) {
                 cum += p[idx[keep++]];
@@ -67,6 +85,8 @@ int32_t sample_token(const float *l, int V, const sampler_cfg *cfg, rng_t *r,
             nk = keep;
         }
     }
+    if (!truncate)
+        for (int i = 0; i < V; i++) idx[i] = i;
     double sum = 0;
     for (int i = 0; i < nk; i++) sum += p[idx[i]];
     double u = rng_uniform(r) * sum, acc = 0;

@@ -70,6 +70,7 @@ setup_ck() {
   json_records in.mp '{"id":"a","tokens":[1,5000]}'
   run lm-logprob -c ck in.mp
   [ "$status" -eq 65 ]
+  [[ "$output" == *"record 1: token id 5000 outside the vocabulary"* ]]
 }
 
 @test "lm-logprob: a reward model checkpoint is refused" {

@@ -3,7 +3,10 @@
  *  - sample_token: greedy = argmax with sampling log-prob 0; top-k 1 is
  *    greedy; top-p 0.8 over softmax([3,2,1,0]) keeps exactly 2 tokens with
  *    frequencies 0.731/0.269 (+-0.03 over 4000 draws); temperature
- *    sharpens; model log-prob is the temperature-1 log-softmax;
+ *    sharpens; model log-prob is the temperature-1 log-softmax; over a
+ *    5000-token vocabulary top-p 0.3 and top-k 7 draws stay in the
+ *    brute-force sets with renormalised log-probs (the threshold search
+ *    that avoids sorting the whole vocabulary);
  *  - sample_batch on a tiny random model: same seed => same tokens; a
  *    record's sample is the same alone and beside other records; the
  *    returned model log-probs equal a full forward's per-token log-probs
@@ -52,6 +55,56 @@ static void test_token(void)
     int hi = 0;
     for (int i = 0; i < 1000; i++) hi += sample_token(l, 4, &c, &r, &ls, &lm, scratch) == 1;
     CHECK(hi > 950, "temperature 0.25 should pick the top token ~98%%: %d/1000", hi);
+}
+
+/* top-k / top-p over a 5000-token vocabulary: every draw lies in the
+ * brute-force nucleus and its sampling log-prob is the renormalised one */
+static void test_nucleus_large(void)
+{
+    enum { V = 5000 };
+    static float l[V], scratch[2 * V];
+    rng_t r;
+    rng_seed(&r, 17);
+    for (int i = 0; i < V; i++) l[i] = (float)(rng_uniform(&r) * 8);
+    double mx = 0;
+    for (int i = 0; i < V; i++) mx = fmax(mx, l[i]);
+    /* brute force: sort probabilities descending */
+    static double p[V];
+    static int order[V];
+    double tot = 0;
+    for (int i = 0; i < V; i++) { p[i] = exp((l[i] - mx) / 0.7); tot += p[i]; order[i] = i; }
+    for (int i = 0; i < V; i++)   /* selection sort of the head is enough */
+        for (int j = i + 1; j < V && i < 400; j++)
+            if (p[order[j]] > p[order[i]]) { int t = order[i]; order[i] = order[j]; order[j] = t; }
+    int keep = 0;
+    double cum = 0;
+    while (cum < 0.3 * tot) cum += p[order[keep++]];
+    printf("nucleus of top-p 0.3: %d of %d tokens\n", keep, V);
+    CHECK(keep < 400, "nucleus larger than the sorted head");
+    sampler_cfg c = sampler_defaults();
+    c.temperature = 0.7;
+    c.top_p = 0.3;
+    for (int it = 0; it < 200; it++) {
+        float ls, lm;
+        int32_t t = sample_token(l, V, &c, &r, &ls, &lm, scratch);
+        int pos = -1;
+        for (int k = 0; k < keep; k++) if (order[k] == t) pos = k;
+        if (pos < 0 || fabs(ls - log(p[t] / cum)) > 1e-4) {
+            CHECK(0, "nucleus draw %d (rank %d of %d kept) logp %g want %g", t, pos, keep, ls, log(p[t] / cum));
+            break;
+        }
+    }
+    c.top_p = 1;
+    c.top_k = 7;
+    double k7 = 0;
+    for (int k = 0; k < 7; k++) k7 += p[order[k]];
+    for (int it = 0; it < 200; it++) {
+        float ls, lm;
+        int32_t t = sample_token(l, V, &c, &r, &ls, &lm, scratch);
+        int pos = -1;
+        for (int k = 0; k < 7; k++) if (order[k] == t) pos = k;
+        if (pos < 0 || fabs(ls - log(p[t] / k7)) > 1e-4) { CHECK(0, "top-k draw %d outside the top 7", t); break; }
+    }
 }
 
 static model *tiny(void)
@@ -160,6 +213,7 @@ static void test_batch(void)
 int main(void)
 {
     test_token();
+    test_nucleus_large();
     test_batch();
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("sampler ok\n");
