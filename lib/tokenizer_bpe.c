@@ -5,8 +5,8 @@
  * byte <-> unicode mapping), merges as "a b" strings or ["a", "b"] pairs,
  * ignore_merges; added_tokens (split out before pre-tokenization);
  * pre_tokenizer null, ByteLevel (add_prefix_space, use_regex -> the GPT-2
- * regex), Split (Regex or String pattern, behavior Isolated, not inverted)
- * and Sequence of those.  Refused with a message: other model types,
+ * regex), Split (Regex or String pattern, behavior Isolated, not inverted),
+ * Digits (individual_digits or not, as SmolLM2 uses) and Sequence of those.  Refused with a message: other model types,
  * byte_fallback, subword prefixes/suffixes, normalizers, other
  * pre-tokenizers (SentencePiece-style Metaspace), non-byte-level vocabularies.
  *
@@ -73,6 +73,10 @@ static int load_pretok(tokenizer *t, json_t *p, int depth, char *err, size_t el)
         if (json_is_true(json_object_get(p, "add_prefix_space"))) t->add_prefix_space = 1;
         if (!ur || json_is_true(ur)) return add_regex(t, gpt2_regex, strlen(gpt2_regex), 0, err, el);
         return 0;
+    }
+    if (!strcmp(type, "Digits")) {   /* SmolLM2-style: numbers apart, one digit each */
+        const char *rx = json_is_true(json_object_get(p, "individual_digits")) ? "\\p{N}" : "\\p{N}+";
+        return add_regex(t, rx, strlen(rx), 0, err, el);
     }
     if (!strcmp(type, "Split")) {
         json_t *pat = json_object_get(p, "pattern");

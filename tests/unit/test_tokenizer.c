@@ -18,6 +18,16 @@
 #include <unistd.h>
 
 static int failures;
+
+/* GPT-2 byte -> code point (as in tokenizer.c; restated for the fixture) */
+static int bl_cp(int b)
+{
+    if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255)) return b;
+    int n = 0;
+    for (int i = 0; i < b; i++)
+        if (!((i >= 33 && i <= 126) || (i >= 161 && i <= 172) || (i >= 174 && i <= 255))) n++;
+    return 256 + n;
+}
 static char fixdir[512];
 
 static void expect(const tokenizer *t, const char *text, const int32_t *want, long nwant)
@@ -124,6 +134,33 @@ static void test_llama3(void)
     tok_free(t);
 }
 
+/* Digits(individual_digits) then ByteLevel: SmolLM2's pre-tokenizer */
+static void test_digits(void)
+{
+    char *j = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&j, &n);
+    fprintf(f, "{\"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\": ["
+               "{\"type\": \"Digits\", \"individual_digits\": true},"
+               "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"use_regex\": true}]},"
+               "\"model\": {\"type\": \"BPE\", \"vocab\": {");
+    for (int b = 0; b < 256; b++) {
+        int cp = bl_cp(b);
+        if (cp < 0x80) fprintf(f, "%s\"%s%c\": %d", b ? "," : "", (cp == '"' || cp == '\\') ? "\\" : "", cp, b);
+        else fprintf(f, "%s\"%c%c\": %d", b ? "," : "", 0xc0 | (cp >> 6), 0x80 | (cp & 0x3f), b);
+    }
+    fprintf(f, ",\"12\": 256, \"ab\": 257}, \"merges\": [\"1 2\", \"a b\"]}}");
+    fclose(f);
+    char err[256];
+    tokenizer *t = tok_parse(j, n, err, sizeof err);
+    free(j);
+    if (!t) { printf("FAIL digits tokenizer: %s\n", err); failures++; return; }
+    /* "12" would merge, but digits are split one by one first; "ab" merges */
+    int32_t want[] = {'1', '2', 257, '3'};
+    expect(t, "12ab3", want, 4);
+    tok_free(t);
+}
+
 static void test_bad(void)
 {
     static const char *bad[] = {
@@ -154,6 +191,7 @@ int main(void)
     test_byte();
     test_gpt2();
     test_llama3();
+    test_digits();
     test_bad();
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("tokenizers ok\n");
