@@ -39,6 +39,7 @@ static const char usage[] =
     "  -c, --checkpoint DIR   causal LM checkpoint (with tokenizer.json)\n"
     "  -f, --field NAME       output field for per-token log-probs (default logprobs)\n"
     "  -b, --batch N          records per forward pass (default 8)\n"
+    "      --device NAME      compute backend: cpu (default; cuda where built)\n"
     "  -o, --output OUT       output (default stdout)\n"
     "  -h, --help             this help\n"
     "  -V, --version          version\n"
@@ -229,8 +230,10 @@ int main(int argc, char **argv)
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"field", required_argument, 0, 'f'},
-        {"batch", required_argument, 0, 'b'}, {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+        {"batch", required_argument, 0, 'b'}, {"output", required_argument, 0, 'o'},
+        {"device", required_argument, 0, 'D'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *out = "-";
+    const backend *be = backend_cpu();
     int batch = 8, c;
     while ((c = getopt_long(argc, argv, "b:c:f:ho:V", lo, NULL)) != -1) {
         switch (c) {
@@ -240,12 +243,16 @@ int main(int argc, char **argv)
         case 'f': FIELD = optarg; break;
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
         case 'o': out = optarg; break;
+        case 'D':
+            be = backend_by_name(optarg);
+            if (!be) cli_usage_error("device '%s' is not available in this build", optarg);
+            break;
         default: cli_usage_error("invalid option");
         }
     }
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");
     if (!*FIELD) cli_usage_error("--field must not be empty");
-    M = ckpt_load_model(ckpt, backend_cpu());
+    M = ckpt_load_model(ckpt, be);
     if (!M->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
     TOK = ckpt_load_tokenizer(ckpt);
     rstream *w = rs_open_write(out);

@@ -79,3 +79,12 @@ setup_ck() {
   [ "$status" -eq 65 ]
   [[ "$output" == *"not a causal LM"* ]]
 }
+
+@test "lm-logprob --device: cpu works, an unknown device is a usage error" {
+  setup_ck
+  json_records in.mp '{"id":"a","text":"hi"}'
+  lm-logprob -c ck --device cpu in.mp > out.mp
+  run lm-logprob -c ck --device tpu in.mp
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"device 'tpu'"* ]]
+}
