@@ -18,8 +18,9 @@
  *
  * The spool is an unlinked temporary file in $TMPDIR (else /tmp) holding
  * the examples back to back; memory holds only an offset per example
- * (8 bytes), so memory is bounded by the batch, not by the dataset.
- * spool_hash() fingerprints the content for --resume checks.
+ * (8 bytes; the trainer adds 8 for the permutation), so memory is bounded
+ * by the batch, not by the dataset.
+ * train_spool.hash fingerprints the content for --resume checks.
  */
 #ifndef PREFPIPE_TRAIN_DATA_H
 #define PREFPIPE_TRAIN_DATA_H

@@ -104,7 +104,7 @@ setup_data() {
   setup_data
   dpo-step -m pol --ref pol -o sig --epochs 5000 --batch 8 --lr 1e-4 --save-every 1 train.mp > m.mp 2> err &
   pid=$!
-  for i in $(seq 200); do [ -f sig/trainer_state.json ] && break; sleep 0.05; done
+  for i in $(seq 600); do [ -f sig/trainer_state.json ] && break; sleep 0.05; done
   kill -INT $pid
   rc=0; wait $pid || rc=$?
   [ "$rc" -eq 130 ]
@@ -120,7 +120,7 @@ setup_data() {
   setup_data
   dpo-step -m pol --ref pol -o sig --epochs 5000 --batch 8 --save-every 1 train.mp > /dev/null 2>&1 &
   pid=$!
-  for i in $(seq 200); do [ -f sig/trainer_state.json ] && break; sleep 0.05; done
+  for i in $(seq 600); do [ -f sig/trainer_state.json ] && break; sleep 0.05; done
   kill -TERM $pid
   rc=0; wait $pid || rc=$?
   [ "$rc" -eq 143 ]

@@ -12,6 +12,8 @@
 # excluded) / wall time of the whole run (model loading, spooling and, for
 # DPO, the reference pass included).  PyTorch's = the same real tokens /
 # time of 8 steps after one warm-up step.  Threads: $BENCH_THREADS (default 2).
+# Presets: $BENCH_PRESETS (default "tiny small"; add smollm2-135m on a
+# machine with the memory and minutes for it).
 set -eu
 dir=${PREFPIPE_BENCH_DIR:-/tmp/prefpipe-bench}/train
 mkdir -p "$dir"
@@ -40,8 +42,9 @@ torch_ref() {   # torch_ref PRESET dpo|rm  -> tokens/s
 import sys, time, math, torch
 preset, mode, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 torch.set_num_threads(threads); torch.manual_seed(0)
-P = {"tiny": (64, 2, 4, 2, 192), "small": (256, 6, 4, 4, 768)}[preset]
-D, L, H, KV, F = P; V = 261; hd = D // H
+P = {"tiny": (64, 2, 4, 2, 192, 261), "small": (256, 6, 4, 4, 768, 261),
+     "smollm2-135m": (576, 30, 9, 3, 1536, 49152)}[preset]
+D, L, H, KV, F, V = P; hd = D // H
 class Block(torch.nn.Module):
     def __init__(s):
         super().__init__()
@@ -113,7 +116,7 @@ PY
 }
 
 printf '%-8s %-9s %14s %14s %8s\n' preset stage prefpipe_tok/s pytorch_tok/s ratio
-for preset in tiny small; do
+for preset in ${BENCH_PRESETS:-tiny small}; do
   lm-init --preset "$preset" -o "$dir/$preset" --seed 1 2>/dev/null
   for stage in dpo rm; do
     t0=$(now)
