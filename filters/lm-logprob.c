@@ -255,6 +255,8 @@ int main(int argc, char **argv)
     M = ckpt_load_model(ckpt, be);
     if (!M->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
     TOK = ckpt_load_tokenizer(ckpt);
+    if (tok_vocab_size(TOK) > M->c.vocab)
+        die(EX_DATAERR, "%s: tokenizer.json has %d tokens but vocab_size is %d", ckpt, tok_vocab_size(TOK), M->c.vocab);
     rstream *w = rs_open_write(out);
     item *items = xcalloc(batch, sizeof *items);
     seq *seqs = xcalloc((size_t)batch * 2, sizeof *seqs);

@@ -343,6 +343,7 @@ void model_forward(model *m, const int32_t *tokens, const uint8_t *valid,
     int N = B * T;
     if (!a || N > a->cap) die(EX_SOFTWARE, "model_forward: %d tokens exceed the reserved %d", N, a ? a->cap : 0);
     a->B = B; a->T = T; a->Tk = T;
+    if (N == 0) return;
     for (int b = 0; b < B; b++) {
         int p = 0;
         for (int t = 0; t < T; t++) {
