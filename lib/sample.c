@@ -39,7 +39,7 @@ int32_t sample_token(const float *l, int V, const sampler_cfg *cfg, rng_t *r,
     for (int i = 1; i < V; i++)
         if (l[i] > mx) { mx = l[i]; arg = i; }
     double s1 = 0;
-    for (int i = 0; i < V; i++) s1 += exp((double)(l[i] - mx));
+    for (int i = 0; i < V; i++) s1 += expf(l[i] - mx);
     double lse1 = mx + log(s1);
     if (cfg->temperature <= 0) {
         *logp_sample = 0;
@@ -49,7 +49,7 @@ int32_t sample_token(const float *l, int V, const sampler_cfg *cfg, rng_t *r,
     float *p = scratch;                       /* unnormalised probabilities */
     int32_t *idx = (int32_t *)(scratch + V);  /* candidate order */
     double inv_t = 1.0 / cfg->temperature;
-    for (int i = 0; i < V; i++) p[i] = (float)exp((double)(l[i] - mx) * inv_t);
+    for (int i = 0; i < V; i++) p[i] = expf((l[i] - mx) * (float)inv_t);
     int nk = V;
     int truncate = (cfg->top_k > 0 && cfg->top_k < V) || cfg->top_p < 1.0;
     if (truncate) {
