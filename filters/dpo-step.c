@@ -90,12 +90,12 @@ int main(int argc, char **argv)
     train_check_output(tc.o.out_dir);
 
     const char *init = tc.o.resume_dir ? tc.o.resume_dir : tc.model_dir;
-    model *m = ckpt_load_model(init, backend_cpu());
+    model *m = ckpt_load_model(init, tc.be);
     if (!m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", init);
     tokenizer *tok = ckpt_load_tokenizer(init);
     model *ref = NULL;
     if (ref_dir && pref_loss_needs_ref(dc.loss.kind)) {
-        ref = ckpt_load_model(ref_dir, backend_cpu());
+        ref = ckpt_load_model(ref_dir, tc.be);
         if (!ref->c.lm_head) die(EX_DATAERR, "%s: the reference is not a causal LM (no lm_head)", ref_dir);
         tokenizer *rt = ckpt_load_tokenizer(ref_dir);
         char why[128];

@@ -47,6 +47,7 @@ static const char usage[] =
     "      --per-token        pairs also get ref_logprobs_chosen/_rejected bins\n"
     "      --max-len N        tokens per sequence (default: the model's maximum)\n"
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"
+    "      --device NAME      compute backend: cpu (default; cuda where built)\n"
     "  -o, --output OUT       output (default stdout)\n"
     "  -h, --help             this help\n"
     "  -V, --version          version\n"
@@ -160,8 +161,9 @@ int main(int argc, char **argv)
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"batch", required_argument, 0, 'b'},
         {"per-token", no_argument, 0, O_PER_TOKEN}, {"max-len", required_argument, 0, O_MAX_LEN},
-        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
+    const backend *be = backend_cpu();
     int batch = 8, max_len = 0, c;
     trunc_mode trunc = TRUNC_KEEP_START;
     while ((c = getopt_long(argc, argv, "b:c:ho:V", lo, NULL)) != -1) {
@@ -171,6 +173,10 @@ int main(int argc, char **argv)
         case 'c': ckpt = optarg; break;
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
         case 'o': outp = optarg; break;
+        case 'D':
+            be = backend_by_name(optarg);
+            if (!be) cli_usage_error("device '%s' is not available in this build", optarg);
+            break;
         case O_PER_TOKEN: PER_TOKEN = 1; break;
         case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
         case O_TRUNC:
@@ -180,7 +186,7 @@ int main(int argc, char **argv)
         }
     }
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");
-    M = ckpt_load_model(ckpt, backend_cpu());
+    M = ckpt_load_model(ckpt, be);
     if (!M->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
     tokenizer *tok = ckpt_load_tokenizer(ckpt);
     if (max_len > M->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, M->c.max_pos);

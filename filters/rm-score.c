@@ -41,6 +41,7 @@ static const char usage[] =
     "      --skip-bad         pass unscoreable records through (counted) instead of exit 65\n"
     "      --max-len N        tokens per sequence (default: the model's maximum)\n"
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"
+    "      --device NAME      compute backend: cpu (default; cuda where built)\n"
     "  -o, --output OUT       output (default stdout)\n"
     "  -h, --help             this help\n"
     "  -V, --version          version\n"
@@ -146,8 +147,9 @@ int main(int argc, char **argv)
         {"checkpoint", required_argument, 0, 'c'}, {"batch", required_argument, 0, 'b'},
         {"name", required_argument, 0, 'n'}, {"normalize", no_argument, 0, O_NORM},
         {"skip-bad", no_argument, 0, O_SKIP}, {"max-len", required_argument, 0, O_MAX_LEN},
-        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
+    const backend *be = backend_cpu();
     int batch = 8, max_len = 0, skip_bad = 0, c;
     trunc_mode trunc = TRUNC_KEEP_START;
     while ((c = getopt_long(argc, argv, "b:c:hn:o:V", lo, NULL)) != -1) {
@@ -158,6 +160,10 @@ int main(int argc, char **argv)
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
         case 'n': NAME = optarg; if (!*NAME) cli_usage_error("--name must not be empty"); break;
         case 'o': outp = optarg; break;
+        case 'D':
+            be = backend_by_name(optarg);
+            if (!be) cli_usage_error("device '%s' is not available in this build", optarg);
+            break;
         case O_NORM: NORMALIZE = 1; break;
         case O_SKIP: skip_bad = 1; break;
         case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
@@ -168,7 +174,7 @@ int main(int argc, char **argv)
         }
     }
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");
-    M = ckpt_load_model(ckpt, backend_cpu());
+    M = ckpt_load_model(ckpt, be);
     if (!M->c.score) die(EX_DATAERR, "%s: not a reward model (no score head)", ckpt);
     if (NORMALIZE) load_stats(ckpt);
     tokenizer *tok = ckpt_load_tokenizer(ckpt);

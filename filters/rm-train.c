@@ -150,7 +150,7 @@ int main(int argc, char **argv)
     train_cli_finish(&tc);
     train_check_output(tc.o.out_dir);
     const char *init = tc.o.resume_dir ? tc.o.resume_dir : tc.model_dir;
-    model *m = reward_from_policy(ckpt_load_model(init, backend_cpu()), tc.o.seed);
+    model *m = reward_from_policy(ckpt_load_model(init, tc.be), tc.o.seed);
     tokenizer *tok = ckpt_load_tokenizer(init);
     train_prep prep = {.tok = tok, .max_len = tc.max_len ? tc.max_len : m->c.max_pos, .trunc = tc.trunc,
                        .want = TD_PAIR};

@@ -56,7 +56,7 @@ int main(int argc, char **argv)
     train_cli_finish(&tc);
     train_check_output(tc.o.out_dir);
     const char *init = tc.o.resume_dir ? tc.o.resume_dir : tc.model_dir;
-    model *m = ckpt_load_model(init, backend_cpu());
+    model *m = ckpt_load_model(init, tc.be);
     if (!m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", init);
     tokenizer *tok = ckpt_load_tokenizer(init);
     train_prep prep = {.tok = tok, .max_len = tc.max_len ? tc.max_len : m->c.max_pos, .trunc = tc.trunc,

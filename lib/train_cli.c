@@ -16,6 +16,7 @@ void train_cli_init(train_cli *t, const char *stage)
     t->o.stage = stage;
     t->o.micro = 4;
     t->trunc = TRUNC_KEEP_START;
+    t->be = backend_cpu();
 }
 
 int train_cli_handle(train_cli *t, int c, const char *a)
@@ -47,6 +48,10 @@ int train_cli_handle(train_cli *t, int c, const char *a)
         break;
     case TC_PROGRESS: o->progress = 1; break;
     case TC_NO_TIMING: o->no_timing = 1; break;
+    case TC_DEVICE:
+        t->be = backend_by_name(a);
+        if (!t->be) cli_usage_error("device '%s' is not available in this build", a);
+        break;
     case TC_STOP_AFTER: o->stop_after = parse_ll("--stop-after", a, 1, (long long)1 << 40); break;
     default: return 0;
     }

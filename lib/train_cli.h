@@ -17,7 +17,7 @@
 enum {
     TC_EPOCHS = 2000, TC_MAX_STEPS, TC_BATCH, TC_MICRO, TC_LR, TC_LR_FLOOR, TC_WARMUP, TC_WD, TC_CLIP,
     TC_B1, TC_B2, TC_EPS, TC_SEED, TC_SAVE_EVERY, TC_RESUME, TC_METRICS, TC_EVAL, TC_MAX_LEN,
-    TC_TRUNC, TC_PROGRESS, TC_STOP_AFTER, TC_NO_TIMING
+    TC_TRUNC, TC_PROGRESS, TC_STOP_AFTER, TC_NO_TIMING, TC_DEVICE
 };
 
 #define TRAIN_CLI_OPTIONS                                                                         \
@@ -33,6 +33,7 @@ enum {
     {"eval", required_argument, 0, TC_EVAL}, {"max-len", required_argument, 0, TC_MAX_LEN},       \
     {"truncation", required_argument, 0, TC_TRUNC}, {"progress", no_argument, 0, TC_PROGRESS},    \
     {"stop-after", required_argument, 0, TC_STOP_AFTER}, {"no-timing", no_argument, 0, TC_NO_TIMING}, \
+    {"device", required_argument, 0, TC_DEVICE},                                                  \
     {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}
 
 #define TRAIN_CLI_USAGE                                                                       \
@@ -58,6 +59,7 @@ enum {
     "      --max-len N        tokens per sequence (default: the model's maximum)\n"           \
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"            \
     "      --progress         progress lines on stderr even when it is not a terminal\n"      \
+    "      --device NAME      compute backend: cpu (default; cuda where built)\n"             \
     "  -h, --help             this help\n"                                                    \
     "  -V, --version          version\n"
 
@@ -67,6 +69,7 @@ typedef struct {
     const char *eval_path;
     int max_len;            /* 0: the model's max_position_embeddings */
     trunc_mode trunc;
+    const backend *be;      /* --device, default the CPU backend */
 } train_cli;
 
 /* Defaults common to every stage (the stage overrides some). */
