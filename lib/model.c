@@ -171,6 +171,32 @@ void model_init_random(model *m, uint64_t seed)
     free(host);
 }
 
+model *model_with_heads(const model *src, int lm_head, int score, uint64_t seed)
+{
+    model_config c = src->c;
+    c.lm_head = lm_head;
+    c.score = score;
+    if (!lm_head) c.tied = 0;
+    model *m = model_new(&c, src->be);
+    for (int i = 0; i < m->nviews; i++) {
+        const param_view *v = &m->views[i];
+        const param_view *sv = model_find_view(src, v->name);
+        if (sv) { m->be->copy(m->params + v->off, src->params + sv->off, v->n); continue; }
+        if (!strcmp(v->name, "lm_head.weight")) {
+            m->be->copy(m->params + v->off, src->embed, v->n);
+            continue;
+        }
+        /* a new score head */
+        float *host = xmalloc(sizeof(float) * v->n);
+        rng_t r;
+        rng_seed(&r, hash64(v->name, strlen(v->name), seed));
+        for (size_t j = 0; j < v->n; j++) host[j] = (float)(0.02 * gauss(&r));
+        m->be->upload(m->params + v->off, host, v->n);
+        free(host);
+    }
+    return m;
+}
+
 /* ---- activations ---- */
 
 static float **buf_set(const backend *be, int count, size_t n)

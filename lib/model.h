@@ -17,7 +17,17 @@
  * for the first real token of a row and for padding.
  *
  * The model does no arithmetic itself: every tensor operation goes through
- * the backend table (backend.h).
+ * the backend table (backend.h).  One forward/backward at a time per model
+ * (activations live in the model).
+ *
+ * A training step (tests/unit/test_optim.c has a complete one):
+ *   model_reserve(m, B * T, 1);  model_zero_grads(m);
+ *   model_forward(m, tokens, valid, B, T, logp, NULL);
+ *   dlogp[i] = d loss / d logp[i]   (0 outside the loss mask)
+ *   model_backward(m, dlogp, NULL);
+ *   optim_step(opt, m, lr_at(&schedule, step), accum);
+ * Reward models use values[] at model_last_valid(); value models use
+ * values[] at every response token (dvalues in the backward).
  */
 #ifndef PREFPIPE_MODEL_H
 #define PREFPIPE_MODEL_H
@@ -60,6 +70,12 @@ typedef struct model {
     float *g_embed, *g_norm, *g_lm, *g_score;
     model_acts *a;
 } model;
+
+/* A copy of src with other heads (e.g. a reward or value model initialised
+ * from an SFT policy: lm_head 0, score 1).  Shared tensors are copied by
+ * name; a new score head is Gaussian(0, 0.02) from seed; a new untied
+ * lm_head starts as a copy of the embeddings. */
+model *model_with_heads(const model *src, int lm_head, int score, uint64_t seed);
 
 /* Check a configuration; returns NULL or a static message. */
 const char *model_config_check(const model_config *c);

@@ -6,7 +6,11 @@
  *  - KV-cache decoding (prefill, then one slot at a time, with left-padded
  *    prompts) gives the same logits as a full forward at every step
  *    (|diff| <= 1e-4 on logits of size ~1);
- *  - a parameter view table that covers the flat buffer exactly once.
+ *  - a parameter view table that covers the flat buffer exactly once;
+ *  - model_with_heads: a reward model made from a policy has the policy's
+ *    hidden states (its values equal score . final hidden, checked against
+ *    the policy's own final hidden state through a score head that copies
+ *    one embedding row), and keeps every shared tensor bit for bit.
  */
 #include "model.h"
 #include "util.h"
@@ -122,6 +126,35 @@ static void test_kv_cache(model *m)
     free(got); free(ref);
 }
 
+static void test_with_heads(model *full)
+{
+    model *m = model_with_heads(full, 1, 0, 0);   /* a plain policy */
+    CHECK(m->c.tied && !m->c.score && !model_find_view(m, "score.weight"), "policy heads");
+    model *r = model_with_heads(m, 0, 1, 5);
+    CHECK(r->c.score && !r->c.lm_head && !r->c.tied, "reward heads");
+    for (int v = 0; v < r->nviews; v++) {
+        const param_view *a = &r->views[v], *b = model_find_view(m, a->name);
+        if (!b) { CHECK(!strcmp(a->name, "score.weight"), "unexpected new tensor %s", a->name); continue; }
+        CHECK(!memcmp(r->params + a->off, m->params + b->off, sizeof(float) * a->n), "%s not copied", a->name);
+    }
+    /* score = embedding row 7: value = logit of token 7 under the tied head */
+    memcpy(r->score, m->embed + 7 * m->c.dim, sizeof(float) * m->c.dim);
+    int32_t seq[5] = {1, 2, 3, 4, 5};
+    float val[5];
+    model_reserve(r, 5, 0);
+    model_forward(r, seq, NULL, 1, 5, NULL, val);
+    model_reserve(m, 5, 0);
+    model_forward(m, seq, NULL, 1, 5, NULL, NULL);
+    float *lg = xmalloc(sizeof(float) * m->c.vocab);
+    for (int t = 0; t < 5; t++) {
+        model_logits_row(m, 0, t, lg);
+        CHECK(fabsf(lg[7] - val[t]) < 1e-4f, "value %d: %g vs logit %g", t, val[t], lg[7]);
+    }
+    free(lg);
+    model_free(r);
+    model_free(m);
+}
+
 int main(void)
 {
     model_config c = tiny();
@@ -132,6 +165,7 @@ int main(void)
     model_reserve(m, 64, 1);
     test_padding(m);
     test_kv_cache(m);
+    test_with_heads(m);
     model_free(m);
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("model ok\n");
