@@ -8,10 +8,14 @@
 #
 # Data: 64 synthetic pairs with ~60-token prompts and ~200-token responses
 # (byte tokenizer), batch 8 pairs, micro-batch 8, 1 epoch (8 updates).
-# prefpipe's tokens/s = all tokens trained (chosen + rejected, padding
-# excluded) / wall time of the whole run (model loading, spooling and, for
-# DPO, the reference pass included).  PyTorch's = the same real tokens /
-# time of 8 steps after one warm-up step.  Threads: $BENCH_THREADS (default 2).
+# prefpipe "e2e" tokens/s = all tokens trained (chosen + rejected, padding
+# excluded) / wall time of the whole run (model loading, spooling, for DPO
+# the reference pass, for rm-train the reward-statistics pass, and the
+# checkpoint write included); "step" = the same tokens / the summed step
+# times of the metrics records (forward + backward + AdamW; for DPO the
+# reference forward is NOT in it: dpo-step does it once while spooling).
+# PyTorch's = the same real tokens / time of 8 steps after one warm-up step
+# (for DPO each step includes the reference forward).  ratio = e2e / PyTorch.  Threads: $BENCH_THREADS (default 2).
 # Presets: $BENCH_PRESETS (default "tiny small"; add smollm2-135m on a
 # machine with the memory and minutes for it).
 set -eu
@@ -115,7 +119,7 @@ print("%.0f" % (8 * int(mask.sum()) / (time.time() - t)))
 PY
 }
 
-printf '%-8s %-9s %14s %14s %8s\n' preset stage prefpipe_tok/s pytorch_tok/s ratio
+printf '%-13s %-6s %12s %12s %12s %7s\n' preset stage e2e_tok/s step_tok/s pytorch_tok/s ratio
 for preset in ${BENCH_PRESETS:-tiny small}; do
   lm-init --preset "$preset" -o "$dir/$preset" --seed 1 2>/dev/null
   for stage in dpo rm; do
@@ -128,6 +132,7 @@ for preset in ${BENCH_PRESETS:-tiny small}; do
     fi
     t1=$(now)
     tok=$(rec to-json < "$dir/m.mp" | jq -s 'map(.tokens // 0) | add')
+    step=$(rec to-json < "$dir/m.mp" | jq -s 'map(select(.tokens_per_s > 0)) | (map(.tokens) | add) / (map(.tokens / .tokens_per_s) | add) | floor')
     ours=$(echo "$tok / ($t1 - $t0)" | bc -l | xargs printf '%.0f')
     if [ $have_torch = 1 ]; then
       theirs=$(torch_ref $preset $stage)
@@ -135,7 +140,7 @@ for preset in ${BENCH_PRESETS:-tiny small}; do
     else
       theirs="skipped"; ratio="-"
     fi
-    printf '%-8s %-9s %14s %14s %8s\n' "$preset" "$stage" "$ours" "$theirs" "$ratio"
+    printf '%-13s %-6s %12s %12s %12s %7s\n' "$preset" "$stage" "$ours" "$step" "$theirs" "$ratio"
   done
 done
 [ $have_torch = 1 ] || echo "train: PyTorch reference skipped (Debian's python3-torch is not installed)"
