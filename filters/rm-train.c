@@ -82,37 +82,12 @@ static char *state_extra(void *ctx)
     return out;
 }
 
-/* A reward model from a policy: same trunk, no LM head, new score head. */
+/* A reward model from a policy: same trunk, no LM head, new score head
+ * (model_with_heads); a reward model is continued as it is. */
 static model *reward_from_policy(model *p, uint64_t seed)
 {
     if (p->c.score && !p->c.lm_head) return p;
-    model_config c = p->c;
-    c.score = 1;
-    c.lm_head = 0;
-    c.tied = 0;
-    model *r = model_new(&c, p->be);
-    float *host = xmalloc(sizeof(float) * p->nparams);
-    p->be->download(host, p->params, p->nparams);
-    for (int i = 0; i < r->nviews; i++) {
-        const param_view *v = &r->views[i];
-        const param_view *s = model_find_view(p, v->name);
-        if (s && s->n == v->n) {
-            r->be->upload(r->params + v->off, host + s->off, v->n);
-        } else if (!strcmp(v->name, "score.weight")) {
-            rng_t g;
-            rng_seed(&g, seed ^ 0x5c0e);
-            float *w = xmalloc(sizeof(float) * v->n);
-            for (size_t j = 0; j < v->n; j++) {   /* Box–Muller */
-                double u1 = rng_uniform(&g), u2 = rng_uniform(&g);
-                w[j] = (float)(0.02 * sqrt(-2.0 * log(1.0 - u1)) * cos(2.0 * M_PI * u2));
-            }
-            r->be->upload(r->params + v->off, w, v->n);
-            free(w);
-        } else {
-            die(EX_SOFTWARE, "tensor %s missing from the policy", v->name);
-        }
-    }
-    free(host);
+    model *r = model_with_heads(p, 0, 1, seed);
     model_free(p);
     return r;
 }
