@@ -352,11 +352,22 @@ static void cpu_logprob_bwd(float *logits, const float *lse, const float *dlogp,
     }
 }
 
+/* Fixed-order sum: 64 fixed chunks summed in parallel, then added in chunk
+ * order, so the result is the same on every run and every thread count
+ * (an OpenMP reduction combines partials in arrival order). */
 static double cpu_sumsq(const float *x, size_t n)
 {
+    enum { CHUNKS = 64 };
+    double part[CHUNKS];
+    #pragma omp parallel for schedule(static, 1) if (n >= PAR_MIN)
+    for (int c = 0; c < CHUNKS; c++) {
+        size_t lo = n * c / CHUNKS, hi = n * (c + 1) / CHUNKS;
+        double s = 0;
+        for (size_t i = lo; i < hi; i++) s += (double)x[i] * x[i];
+        part[c] = s;
+    }
     double s = 0;
-    #pragma omp parallel for reduction(+:s) if (n >= PAR_MIN)
-    for (size_t i = 0; i < n; i++) s += (double)x[i] * x[i];
+    for (int c = 0; c < CHUNKS; c++) s += part[c];
     return s;
 }
 

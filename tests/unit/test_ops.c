@@ -13,6 +13,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,22 @@ static void test_adamw(void)
     printf("adamw                  matches double reference\n");
 }
 
+/* sumsq: fixed chunk order, so 1 and 4 threads give the same bits */
+static void test_sumsq(void)
+{
+    size_t n = 300000;
+    float *x = malloc(sizeof(float) * n);
+    fill(x, n, 1);
+    double ref = 0;
+    for (size_t i = 0; i < n; i++) ref += (double)x[i] * x[i];
+    omp_set_num_threads(1);
+    double a = be->sumsq(x, n);
+    omp_set_num_threads(4);
+    double b = be->sumsq(x, n);
+    if (a != b || fabs(a - ref) > 1e-9 * ref) { printf("FAIL sumsq %.17g %.17g ref %.17g\n", a, b, ref); failures++; }
+    free(x);
+}
+
 int main(void)
 {
     be = backend_cpu();
@@ -239,6 +256,7 @@ int main(void)
     test_logprob();
     test_embed();
     test_adamw();
+    test_sumsq();
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("all ops ok\n");
     return 0;
