@@ -255,6 +255,9 @@ tokenizer *tok_parse(const char *text, size_t len, char *err, size_t el)
     json_decref(root);
     if (rc) { tok_free(t); return NULL; }
     t->json_text = xstrndup(text, len);
+    /* the byte tokenizer as saved by tok_save: bytes at ids 0..255, nothing else */
+    t->is_byte = t->nmerges == 0 && t->npre == 0 && !t->add_prefix_space && t->n >= 256;
+    for (int b = 0; b < 256 && t->is_byte; b++) t->is_byte = t->byte_id[b] == b;
     static const char *eos_names[] = {"</s>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>", "<|end_of_text|>"};
     for (size_t k = 0; k < sizeof eos_names / sizeof *eos_names && !t->eos; k++)
         if (tok_id(t, eos_names[k]) >= 0) t->eos = xstrdup(eos_names[k]);
