@@ -235,7 +235,8 @@ static void acts_free(model *m)
 
 void model_reserve(model *m, int ntok, int train)
 {
-    if (m->a && m->a->cap >= ntok && m->a->train == train) return;
+    /* a training reservation also serves inference (PPO alternates both) */
+    if (m->a && m->a->cap >= ntok && (m->a->train == train || (m->a->train && !train))) return;
     acts_free(m);
     const model_config *c = &m->c;
     const backend *be = m->be;
@@ -490,7 +491,6 @@ void model_forward_cached(model *m, kv_cache *kc, const int32_t *tokens,
     model_acts *a = m->a;
     int B = kc->B, N = B * Tn;
     if (!a || N > a->cap) die(EX_SOFTWARE, "model_forward_cached: %d tokens exceed the reserved %d", N, a ? a->cap : 0);
-    if (a->train) die(EX_SOFTWARE, "model_forward_cached needs an inference reservation");
     if (kc->len + Tn > kc->Tmax) die(EX_SOFTWARE, "KV cache full (%d slots)", kc->Tmax);
     a->B = B; a->T = Tn;
     for (int b = 0; b < B; b++)

@@ -92,7 +92,8 @@ const param_view *model_find_view(const model *m, const char *name);
 size_t model_param_count(const model *m);
 
 /* Reserve activations for up to ntok tokens per forward; train keeps every
- * layer's activations for backward (and allocates gradient scratch). */
+ * layer's activations for backward (and allocates gradient scratch).  A
+ * large enough training reservation is kept for inference requests. */
 void model_reserve(model *m, int ntok, int train);
 
 /* Forward over tokens/valid [B*T].  Outputs (host arrays, may be NULL):

@@ -137,6 +137,15 @@ static void test_batch(void)
     for (int i = 0; i < 3; i++)
         CHECK(a[i].n == b[i].n && !memcmp(a[i].tokens, b[i].tokens, sizeof(int32_t) * a[i].n) &&
               !memcmp(a[i].logp_model, b[i].logp_model, sizeof(float) * a[i].n), "row %d not deterministic", i);
+    /* a training reservation serves sampling too, with the same result */
+    model_reserve(m, 256, 1);
+    sample_out tr[3];
+    sample_batch(m, tok, &c, ids, plen, rid, 3, tr);
+    for (int i = 0; i < 3; i++) {
+        CHECK(tr[i].n == a[i].n && !memcmp(tr[i].tokens, a[i].tokens, sizeof(int32_t) * a[i].n),
+              "row %d differs under a training reservation", i);
+        sample_out_free(&tr[i]);
+    }
     const int32_t *ids1[1] = {p1};
     const char *rid1[1] = {"r1"};
     sample_batch(m, tok, &c, ids1, &plen[1], rid1, 1, &solo);
