@@ -185,6 +185,21 @@ static int blas_threads_enter(void)
 }
 static void blas_threads_leave(int n) { if (n > 1) openblas_set_num_threads(n); }
 
+/* Per-thread scratch that persists across calls (OpenMP keeps its threads),
+ * so the score blocks are not mmap'ed, zeroed and unmapped on every call. */
+static float *scratch(int which, size_t n)
+{
+    static _Thread_local float *buf[2];
+    static _Thread_local size_t cap[2];
+    if (n > cap[which]) {
+        free(buf[which]);
+        buf[which] = malloc(sizeof(float) * n);
+        if (!buf[which]) die(EX_SOFTWARE, "out of memory for attention scratch (%zu floats)", n);
+        cap[which] = n;
+    }
+    return buf[which];
+}
+
 /* P row i of a Tq x Tk block: mask (key j <= q0 + i and valid), softmax,
  * returns the log-sum-exp (0 and a zero row when nothing is visible). */
 static float masked_softmax_row(float *row, const uint8_t *vm, int lim, int Tk)
@@ -215,7 +230,7 @@ static void cpu_attention(float *out, float *lse, const float *q, const float *k
     int nb = blas_threads_enter();
     #pragma omp parallel if ((size_t)B * H * Tq * Tk * hd >= PAR_MIN * 16)
     {
-        float *S = malloc(sizeof(float) * (size_t)Tq * Tk);
+        float *S = scratch(0, (size_t)Tq * Tk);
         #pragma omp for collapse(2) schedule(dynamic, 1)
         for (int b = 0; b < B; b++)
             for (int h = 0; h < H; h++) {
@@ -231,7 +246,6 @@ static void cpu_attention(float *out, float *lse, const float *q, const float *k
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, hd, Tk,
                             1.0f, S, Tk, Vv, kd, 0.0f, out + (size_t)b * Tq * qd + h * hd, qd);
             }
-        free(S);
     }
     blas_threads_leave(nb);
 }
@@ -246,7 +260,7 @@ static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout
     int nb = blas_threads_enter();
     #pragma omp parallel
     {
-        float *P = malloc(sizeof(float) * (size_t)T * T), *dP = malloc(sizeof(float) * (size_t)T * T);
+        float *P = scratch(0, (size_t)T * T), *dP = scratch(1, (size_t)T * T);
         #pragma omp for collapse(2) schedule(dynamic, 1)
         for (int b = 0; b < B; b++)
             for (int kh = 0; kh < KV; kh++) {
@@ -285,8 +299,6 @@ static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout
                                 scale, dP, T, Q, qd, beta, dK, kd);
                 }
             }
-        free(P);
-        free(dP);
     }
     blas_threads_leave(nb);
 }
