@@ -23,6 +23,7 @@
 #include "util.h"
 
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,11 +86,26 @@ static void policy_load(policy_t *p, const char *dir, long version)
     memcpy(p->fp, fp, sizeof fp);
 }
 
-static long wait_version(const char *dir, long need, double timeout, double poll)
+static int watch_stdout;   /* output is stdout: stop when its reader is gone */
+
+/* Wait for latest >= need in one-second slices; between slices, a pipe
+ * on stdout whose reader has exited (POLLERR) ends us quietly, as a
+ * write would with SIGPIPE. */
+static long wait_version(const char *dir, long need, double timeout, double poll_s)
 {
-    long v = pv_wait(dir, need, timeout, poll);
-    if (v < 0) die(EX_TEMPFAIL, "%s: timed out waiting for policy version %ld", dir, need);
-    return v;
+    double t0 = now_seconds();
+    for (;;) {
+        double left = timeout > 0 ? timeout - (now_seconds() - t0) : 1.0;
+        if (timeout > 0 && left <= 0) break;
+        long v = pv_wait(dir, need, left < 1.0 ? left : 1.0, poll_s);
+        if (v >= 0) return v;
+        struct pollfd pf = {1, POLLOUT, 0};
+        if (watch_stdout && poll(&pf, 1, 0) == 1 && (pf.revents & (POLLERR | POLLHUP))) {
+            fprintf(stderr, "%s: the reader of stdout has gone; stopping\n", progname);
+            exit(0);
+        }
+    }
+    die(EX_TEMPFAIL, "%s: timed out waiting for policy version %ld", dir, need);
 }
 
 int main(int argc, char **argv)
@@ -149,6 +165,7 @@ int main(int argc, char **argv)
     if (!(poll > 0)) cli_usage_error("--poll must be positive");
     sc.seed = pl.seed;
 
+    watch_stdout = !strcmp(out_uri, "-");
     policy_t pol = {0};
     long v0 = pver;
     if (follow) {
