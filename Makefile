@@ -44,9 +44,12 @@ HEADERS   = $(wildcard lib/*.h)
 
 all: $(PROGS) $(UNIT)
 
-$(BUILD)/lib/%.o: lib/%.c $(HEADERS)
+# -MMD -MP: each object also depends on exactly the headers it includes
+$(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(LIB_OBJ:.o=.d)
 
 $(BUILD)/gen/schemas_gen.c: $(SCHEMAS) tools/embed-schemas.sh
 	@mkdir -p $(@D)

@@ -192,8 +192,9 @@ void spool_open(train_spool *s)
     memset(s, 0, sizeof *s);
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir) dir = "/tmp";
-    char *path = xmalloc(strlen(dir) + 32);
-    sprintf(path, "%s/prefpipe-spool.XXXXXX", dir);
+    size_t cap = strlen(dir) + 32;
+    char *path = xmalloc(cap);
+    snprintf(path, cap, "%s/prefpipe-spool.XXXXXX", dir);
     int fd = mkstemp(path);
     if (fd < 0) die(EX_CANTCREAT, "%s: cannot create the spool file: %s", path, strerror(errno));
     unlink(path);

@@ -38,7 +38,7 @@ void train_check_output(const char *dir)
 {
     size_t n = strlen(dir);
     char *probe = xmalloc(n + 32);
-    sprintf(probe, "%s.probe.XXXXXX", dir);
+    snprintf(probe, n + 32, "%s.probe.XXXXXX", dir);
     if (!mkdtemp(probe)) die(EX_CANTCREAT, "%s: cannot write a checkpoint here: %s", dir, strerror(errno));
     rmdir(probe);
     free(probe);

@@ -34,11 +34,13 @@ void util_remove_cleanup(int handle);
 void util_run_cleanups(void);
 void util_install_signal_cleanup(void);
 
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t m);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
+/* Allocation that never returns NULL (it dies with exit 71 instead). */
+#define XALLOC_ATTRS __attribute__((returns_nonnull, warn_unused_result))
+void *xmalloc(size_t n) XALLOC_ATTRS __attribute__((malloc));
+void *xcalloc(size_t n, size_t m) XALLOC_ATTRS __attribute__((malloc));
+void *xrealloc(void *p, size_t n) XALLOC_ATTRS;
+char *xstrdup(const char *s) XALLOC_ATTRS __attribute__((malloc));
+char *xstrndup(const char *s, size_t n) XALLOC_ATTRS __attribute__((malloc));
 
 /* Parsing of numeric option values; die(EX_USAGE) with the option's name. */
 long long parse_ll(const char *opt, const char *s, long long lo, long long hi);

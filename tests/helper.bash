@@ -7,6 +7,9 @@ PATH=$PREFPIPE_BIN:$PATH
 FIX=$BATS_TEST_DIRNAME/fixtures
 SHARED_DATA=${PREFPIPE_SHARED_DATA:-$PREFPIPE_ROOT/../shared/data}
 export PATH FIX SHARED_DATA
+# One thread for OpenMP and OpenBLAS: the tests' models are tiny, results are
+# then identical on every machine, and parallel test runs do not oversubscribe.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 
 setup() {
   T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/prefpipe.XXXXXX")
