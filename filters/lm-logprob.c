@@ -20,6 +20,7 @@
  */
 #include "chat_template.h"
 #include "checkpoint.h"
+#include "model_score.h"
 #include "cli.h"
 #include "record.h"
 #include "stream.h"
@@ -144,44 +145,21 @@ static int prepare(item *it, const msgpack_object *rec, const char *uri, int idx
     die_rec(uri, it->num, "nothing to score: needs tokens, prompt + response, prompt + chosen + rejected, or text");
 }
 
-/* Score sequences [0, ns) in groups whose logits fit in about 1 GiB. */
+/* Score the batch's sequences and hand each its log-probs. */
 static void score(seq *s, int ns, item *items, const char *uri)
 {
-    const size_t limit = (size_t)1 << 28;   /* floats of logits per forward */
-    int i = 0;
-    while (i < ns) {
-        int T = 1, j = i;
-        while (j < ns) {
-            int t2 = s[j].n > T ? s[j].n : T;
-            if (j > i && (size_t)(j - i + 1) * t2 * M->c.vocab > limit) break;
-            T = t2;
-            j++;
-        }
-        int B = j - i;
-        for (int k = i; k < j; k++)
-            if (s[k].n > M->c.max_pos)
-                die(EX_DATAERR, "%s: record %llu: %d tokens exceed max_position_embeddings %d", uri,
-                    (unsigned long long)items[s[k].rec].num, s[k].n, M->c.max_pos);
-        int32_t *tok = xcalloc((size_t)B * T, sizeof(int32_t));
-        uint8_t *val = xcalloc((size_t)B * T, 1);
-        float *lp = xmalloc(sizeof(float) * (size_t)B * T);
-        for (int k = 0; k < B; k++) {
-            memcpy(tok + (size_t)k * T, s[i + k].ids, sizeof(int32_t) * s[i + k].n);
-            memset(val + (size_t)k * T, 1, s[i + k].n);
-        }
-        model_reserve(M, B * T, 0);
-        model_forward(M, tok, val, B, T, lp, NULL);
-        for (int k = 0; k < B; k++) {
-            seq *q = &s[i + k];
-            item *it = &items[q->rec];
-            int n = q->n - q->start;
-            it->lp[q->slot] = xmalloc(sizeof(float) * (size_t)(n ? n : 1));
-            memcpy(it->lp[q->slot], lp + (size_t)k * T + q->start, sizeof(float) * n);
-            it->nlp[q->slot] = n;
-        }
-        free(tok); free(val); free(lp);
-        i = j;
+    score_seq *q = xcalloc(ns ? ns : 1, sizeof *q);
+    for (int k = 0; k < ns; k++) q[k] = (score_seq){.ids = s[k].ids, .n = s[k].n, .start = s[k].start};
+    int bad = model_score(M, q, ns, SCORE_LOGITS_LIMIT);
+    if (bad >= 0)
+        die(EX_DATAERR, "%s: record %llu: %d tokens exceed max_position_embeddings %d", uri,
+            (unsigned long long)items[s[bad].rec].num, s[bad].n, M->c.max_pos);
+    for (int k = 0; k < ns; k++) {
+        item *it = &items[s[k].rec];
+        it->lp[s[k].slot] = q[k].logp;
+        it->nlp[s[k].slot] = s[k].n - s[k].start;
     }
+    free(q);
 }
 
 static void flush(item *items, int n, seq *s, int ns, rstream *w, const char *uri)
