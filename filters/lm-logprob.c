@@ -41,6 +41,7 @@ static const char usage[] =
     "  -f, --field NAME       output field for per-token log-probs (default logprobs)\n"
     "  -b, --batch N          records per forward pass (default 8)\n"
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"
+    "      --progress         records/s on stderr even when it is not a terminal\n"
     "  -o, --output OUT       output (default stdout)\n"
     "  -h, --help             this help\n"
     "  -V, --version          version\n"
@@ -209,10 +210,10 @@ int main(int argc, char **argv)
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"field", required_argument, 0, 'f'},
         {"batch", required_argument, 0, 'b'}, {"output", required_argument, 0, 'o'},
-        {"device", required_argument, 0, 'D'}, {0, 0, 0, 0}};
+        {"device", required_argument, 0, 'D'}, {"progress", no_argument, 0, 'P'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *out = "-";
     const backend *be = backend_cpu();
-    int batch = 8, c;
+    int batch = 8, c, progress = 0;
     while ((c = getopt_long(argc, argv, "b:c:f:ho:V", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
@@ -221,6 +222,7 @@ int main(int argc, char **argv)
         case 'f': FIELD = optarg; break;
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
         case 'o': out = optarg; break;
+        case 'P': progress = 1; break;
         case 'D':
             be = backend_by_name(optarg);
             if (!be) cli_usage_error("device '%s' is not available in this build", optarg);
@@ -236,6 +238,8 @@ int main(int argc, char **argv)
     if (tok_vocab_size(TOK) > M->c.vocab)
         die(EX_DATAERR, "%s: tokenizer.json has %d tokens but vocab_size is %d", ckpt, tok_vocab_size(TOK), M->c.vocab);
     rstream *w = rs_open_write(out);
+    progress_t prog;
+    progress_init(&prog, "records", 0, progress);
     item *items = xcalloc(batch, sizeof *items);
     seq *seqs = xcalloc((size_t)batch * 2, sizeof *seqs);
     int nin = argc - optind;
@@ -254,12 +258,13 @@ int main(int argc, char **argv)
             memcpy(it->raw, raw, it->len);
             it->num = rs_count(r);
             ns += prepare(it, &rec, rs_uri(r), n, seqs + ns);
-            if (++n == batch) { flush(items, n, seqs, ns, w, rs_uri(r)); n = ns = 0; }
+            if (++n == batch) { flush(items, n, seqs, ns, w, rs_uri(r)); progress_add(&prog, n); n = ns = 0; }
         }
-        if (n) { flush(items, n, seqs, ns, w, rs_uri(r)); n = ns = 0; }
+        if (n) { flush(items, n, seqs, ns, w, rs_uri(r)); progress_add(&prog, n); n = ns = 0; }
         rs_close(r);
     }
     rs_close(w);
+    progress_finish(&prog);
     free(items); free(seqs);
     tok_free(TOK);
     model_free(M);

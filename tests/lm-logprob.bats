@@ -88,3 +88,11 @@ setup_ck() {
   [ "$status" -eq 64 ]
   [[ "$output" == *"device 'tpu'"* ]]
 }
+
+@test "lm-logprob --progress reports on stderr, records stay on stdout" {
+  setup_ck
+  json_records in.mp '{"id":"a","text":"hi"}' '{"id":"b","text":"yo"}'
+  lm-logprob -c ck --progress in.mp > out.mp 2> err.txt
+  grep -q "records" err.txt
+  [ "$(rec count out.mp)" = 2 ]
+}
