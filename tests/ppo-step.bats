@@ -138,3 +138,16 @@ ppo() { ppo-step -c pol --value-from-policy -o run -b 8 --lr 1e-3 "$@"; }
   run ppo --reward-norm rm scored.mp
   [ "$status" -eq 65 ]
 }
+
+# every "$ " line of the man page's EXAMPLES runs and succeeds
+@test "man page examples run" {
+  lm-init -o pol --seed 1 2>/dev/null
+  lm-init --reward -o rm --seed 4 2>/dev/null
+  rec from-json < "$FIX/ppo/prompts.jsonl" > prompts.mp
+  n=0
+  while IFS= read -r cmd; do
+    n=$((n + 1))
+    bash -o pipefail -c "$cmd" > "ex$n.out" 2> "ex$n.err" || { echo "failed: $cmd"; cat "ex$n.err"; false; }
+  done < <(sed -n '/^\.SH EXAMPLES/,/^\.SH /p' "$BATS_TEST_DIRNAME/../man/man1/ppo-step.1" | sed -n 's/^\$ //p' | sed 's/\\-/-/g')
+  [ "$n" -eq 3 ]
+}

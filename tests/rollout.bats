@@ -109,3 +109,36 @@ setup_pol() {
   [ "$(sort a | uniq -c | awk '{print $1}' | sort -u)" = "2" ]
   [ "$(head -8 a | tr '\n' ' ')" != "p1 p2 p3 p4 p5 p6 p7 p8 " ]
 }
+
+# every "$ " line of the man page's EXAMPLES runs and succeeds
+@test "man page examples run" {
+  lm-init -o pol --seed 1 2>/dev/null
+  lm-init --reward -o rm --seed 4 2>/dev/null
+  rec from-json < "$FIX/ppo/prompts.jsonl" > prompts.mp
+  n=0
+  while IFS= read -r cmd; do
+    n=$((n + 1))
+    bash -o pipefail -c "$cmd" > "ex$n.out" 2> "ex$n.err" || { echo "failed: $cmd"; cat "ex$n.err"; false; }
+  done < <(sed -n '/^\.SH EXAMPLES/,/^\.SH /p' "$BATS_TEST_DIRNAME/../man/man1/rollout.1" | sed -n 's/^\$ //p' | sed 's/\\-/-/g')
+  [ "$n" -eq 3 ]
+}
+
+@test "toy-reward: token lists, characters, man page examples" {
+  lm-init -o pol --seed 1 2>/dev/null
+  rec from-json < "$FIX/ppo/prompts.jsonl" > prompts.mp
+  printf '{"id":"a#0","response":"aab","tokens":[97,97,98,300]}\n' | rec from-json > r.mp
+  toy-reward --token 97 r.mp | rec to-json | jq -e '.reward == 0.5'
+  toy-reward --token 90-100,300 r.mp | rec to-json | jq -e '.reward == 1'
+  toy-reward --char b r.mp | rec to-json | jq -e '.reward == (1 / 3)'
+  run toy-reward --token 1 --char a r.mp
+  [ "$status" -eq 64 ]
+  echo '{"id":"x"}' | rec from-json > bad.mp
+  run toy-reward --token 1 bad.mp
+  [ "$status" -eq 65 ]
+  n=0
+  while IFS= read -r cmd; do
+    n=$((n + 1))
+    bash -o pipefail -c "$cmd" > "ex$n.out" 2> "ex$n.err" || { echo "failed: $cmd"; cat "ex$n.err"; false; }
+  done < <(sed -n '/^\.SH EXAMPLES/,/^\.SH /p' "$BATS_TEST_DIRNAME/../man/man1/toy-reward.1" | sed -n 's/^\$ //p' | sed 's/\\-/-/g')
+  [ "$n" -eq 2 ]
+}
