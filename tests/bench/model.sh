@@ -10,6 +10,10 @@
 # since the machine may be shared.  Peak RSS is shown with the theoretical
 # size of parameters + gradients + AdamW moments + reserved activations.
 #
+# Both sides get OMP_NUM_THREADS and OPENBLAS_NUM_THREADS (Debian's torch
+# calls the system OpenBLAS, whose threads torch.set_num_threads does not
+# limit).
+#
 # Env: BENCH_THREADS (default 2), BENCH_REPS (2), BENCH_QUICK=1 skips the
 # 135M rows.
 set -eu
@@ -40,7 +44,8 @@ row() {
     c_out=$(OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads "$exe" "$@")
     c_best=$(best "$c_best" "$(field "$c_out" tok_s)")
     if [ -n "$py" ]; then
-      p_out=$($py "$here/model_bench.py" "$threads" "$@")
+      p_out=$(OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads \
+        $py "$here/model_bench.py" "$threads" "$@")
       p_best=$(best "$p_best" "$(field "$p_out" tok_s)")
     fi
     i=$((i + 1))
