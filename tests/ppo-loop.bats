@@ -104,3 +104,13 @@ toy_loop() {
   rec to-json < m.mp > m.jsonl
   jq -s 'map(.step) == [1,2,3,4,5,6] and all(.rollouts == 32)' m.jsonl | grep -qx true
 }
+
+@test "--max-lag 1: rollout runs one version ahead, ppo-step accepts the lag and nothing more" {
+  setup_models
+  rollout -f lag -B 8 -n 4 --epochs 8 --max-new 8 --temperature 1 --seed 3 --max-lag 1 --wait-timeout 60 prompts.mp 2>/dev/null \
+    | tee lag.rollouts.mp | toy-reward --token 0-63 \
+    | ppo-step -c pol --value-from-policy -o lag -b 32 --lr 1e-2 --warmup-steps 0 --max-lag 1 --seed 1 2>lag.err > lag.metrics.mp
+  rec to-json < lag.rollouts.mp | jq -s -e 'all(.batch - .policy.version | . >= 0 and . <= 1)'
+  rec to-json < lag.metrics.mp | jq -s -e 'map(.step) == [1,2,3,4,5,6,7,8] and all(.rollouts == 32)'
+  grep -q "rejected: none" lag.err
+}
