@@ -221,6 +221,10 @@ static float masked_softmax_row(float *row, const uint8_t *vm, int lim, int Tk)
     return mx + logf(sum);
 }
 
+/* Queries are processed in blocks of ATT_BQ rows; block [i0, i1) needs
+ * keys 0 .. q0+i1-1 only, which skips most of the causal upper triangle. */
+#define ATT_BQ 64
+
 static void cpu_attention(float *out, float *lse, const float *q, const float *k,
                           const float *v, const uint8_t *valid, int B, int Tq,
                           int q0, int kstride, int H, int KV, int hd)
@@ -230,21 +234,25 @@ static void cpu_attention(float *out, float *lse, const float *q, const float *k
     int nb = blas_threads_enter();
     #pragma omp parallel if ((size_t)B * H * Tq * Tk * hd >= PAR_MIN * 16)
     {
-        float *S = scratch(0, (size_t)Tq * Tk);
+        float *S = scratch(0, (size_t)ATT_BQ * Tk);
         #pragma omp for collapse(2) schedule(dynamic, 1)
         for (int b = 0; b < B; b++)
             for (int h = 0; h < H; h++) {
                 int kh = h / grp;
                 const uint8_t *vm = valid + (size_t)b * kstride;
-                const float *Q = q + (size_t)b * Tq * qd + h * hd;
                 const float *K = k + (size_t)b * kstride * kd + kh * hd;
                 const float *Vv = v + (size_t)b * kstride * kd + kh * hd;
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Tq, Tk, hd,
-                            scale, Q, qd, K, kd, 0.0f, S, Tk);
-                for (int i = 0; i < Tq; i++)
-                    lse[((size_t)b * H + h) * Tq + i] = masked_softmax_row(S + (size_t)i * Tk, vm, q0 + i, Tk);
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Tq, hd, Tk,
-                            1.0f, S, Tk, Vv, kd, 0.0f, out + (size_t)b * Tq * qd + h * hd, qd);
+                for (int i0 = 0; i0 < Tq; i0 += ATT_BQ) {
+                    int m = Tq - i0 < ATT_BQ ? Tq - i0 : ATT_BQ, kmax = q0 + i0 + m;
+                    const float *Q = q + ((size_t)b * Tq + i0) * qd + h * hd;
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
+                                scale, Q, qd, K, kd, 0.0f, S, kmax);
+                    for (int i = 0; i < m; i++)
+                        lse[((size_t)b * H + h) * Tq + i0 + i] =
+                            masked_softmax_row(S + (size_t)i * kmax, vm, q0 + i0 + i, kmax);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, kmax,
+                                1.0f, S, kmax, Vv, kd, 0.0f, out + ((size_t)b * Tq + i0) * qd + h * hd, qd);
+                }
             }
     }
     blas_threads_leave(nb);
@@ -260,44 +268,52 @@ static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout
     int nb = blas_threads_enter();
     #pragma omp parallel
     {
-        float *P = scratch(0, (size_t)T * T), *dP = scratch(1, (size_t)T * T);
+        float *P = scratch(0, (size_t)ATT_BQ * T), *dP = scratch(1, (size_t)ATT_BQ * T);
         #pragma omp for collapse(2) schedule(dynamic, 1)
         for (int b = 0; b < B; b++)
             for (int kh = 0; kh < KV; kh++) {
                 const uint8_t *vm = valid + (size_t)b * T;
                 const float *K = k + (size_t)b * T * kd + kh * hd, *Vv = v + (size_t)b * T * kd + kh * hd;
                 float *dK = dk + (size_t)b * T * kd + kh * hd, *dV = dv + (size_t)b * T * kd + kh * hd;
-                for (int h = kh * grp; h < (kh + 1) * grp; h++) {
-                    float beta = h == kh * grp ? 0.0f : 1.0f;   /* first head of the group overwrites */
-                    const float *Q = q + (size_t)b * T * qd + h * hd, *O = out + (size_t)b * T * qd + h * hd;
-                    const float *dO = dout + (size_t)b * T * qd + h * hd;
-                    float *dQ = dq + (size_t)b * T * qd + h * hd;
-                    const float *L = lse + ((size_t)b * H + h) * T;
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd,
-                                scale, Q, qd, K, kd, 0.0f, P, T);
-                    for (int i = 0; i < T; i++) {
-                        float *row = P + (size_t)i * T;
-                        float li = L[i];
-                        #pragma omp simd
-                        for (int j = 0; j < T; j++)
-                            row[j] = fexp(row[j] - li) * (float)((j <= i) & (vm[j] != 0));
-                    }
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T,
-                                1.0f, P, T, dO, qd, beta, dV, kd);
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd,
-                                1.0f, dO, qd, Vv, kd, 0.0f, dP, T);
-                    for (int i = 0; i < T; i++) {
-                        const float *oi = O + (size_t)i * qd, *gi = dO + (size_t)i * qd;
-                        float Di = 0;
-                        for (int c = 0; c < hd; c++) Di += gi[c] * oi[c];
-                        float *pr = P + (size_t)i * T, *dr = dP + (size_t)i * T;
-                        for (int j = 0; j < T; j++) dr[j] = pr[j] * (dr[j] - Di);
-                    }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T,
-                                scale, dP, T, K, kd, 0.0f, dQ, qd);
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T,
-                                scale, dP, T, Q, qd, beta, dK, kd);
+                for (int j = 0; j < T; j++) {
+                    memset(dK + (size_t)j * kd, 0, sizeof(float) * hd);
+                    memset(dV + (size_t)j * kd, 0, sizeof(float) * hd);
                 }
+                for (int h = kh * grp; h < (kh + 1) * grp; h++)
+                    for (int i0 = 0; i0 < T; i0 += ATT_BQ) {
+                        int m = T - i0 < ATT_BQ ? T - i0 : ATT_BQ, kmax = i0 + m;
+                        size_t row0 = ((size_t)b * T + i0) * qd + h * hd;
+                        const float *Q = q + row0, *O = out + row0, *dO = dout + row0;
+                        float *dQ = dq + row0;
+                        const float *L = lse + ((size_t)b * H + h) * T + i0;
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
+                                    scale, Q, qd, K, kd, 0.0f, P, kmax);
+                        for (int i = 0; i < m; i++) {
+                            float *row = P + (size_t)i * kmax;
+                            float li = L[i];
+                            int lim = i0 + i;
+                            #pragma omp simd
+                            for (int j = 0; j < kmax; j++)
+                                row[j] = fexp(row[j] - li) * (float)((j <= lim) & (vm[j] != 0));
+                        }
+                        /* dV += P^T dO; dP = dO V^T; dS = P (dP - rowsum(dO O)) */
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kmax, hd, m,
+                                    1.0f, P, kmax, dO, qd, 1.0f, dV, kd);
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
+                                    1.0f, dO, qd, Vv, kd, 0.0f, dP, kmax);
+                        for (int i = 0; i < m; i++) {
+                            const float *oi = O + (size_t)i * qd, *gi = dO + (size_t)i * qd;
+                            float Di = 0;
+                            for (int c = 0; c < hd; c++) Di += gi[c] * oi[c];
+                            float *pr = P + (size_t)i * kmax, *dr = dP + (size_t)i * kmax;
+                            for (int j = 0; j < kmax; j++) dr[j] = pr[j] * (dr[j] - Di);
+                        }
+                        /* dQ = scale dS K; dK += scale dS^T Q */
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, kmax,
+                                    scale, dP, kmax, K, kd, 0.0f, dQ, qd);
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kmax, hd, m,
+                                    scale, dP, kmax, Q, qd, 1.0f, dK, kd);
+                    }
             }
     }
     blas_threads_leave(nb);

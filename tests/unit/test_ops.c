@@ -153,6 +153,68 @@ static void test_attention(void)
             }
 }
 
+/* ---- attention over several query blocks against a double reference ---- */
+static void test_attention_long(void)
+{
+    enum { B = 2, T = 150, H = 4, KV = 2, D = 8 };
+    size_t nq = (size_t)B * T * H * D, nk = (size_t)B * T * KV * D;
+    float *q = malloc(4 * nq), *k = malloc(4 * nk), *v = malloc(4 * nk), *o = malloc(4 * nq);
+    float *g = malloc(4 * nq), *dq = malloc(4 * nq), *dk = malloc(4 * nk), *dv = malloc(4 * nk);
+    float *lse = malloc(4 * (size_t)B * H * T);
+    double *rdq = calloc(nq, 8), *rdk = calloc(nk, 8), *rdv = calloc(nk, 8), *p = malloc(8 * T);
+    uint8_t val[B * T];
+    for (int i = 0; i < B * T; i++) val[i] = !(i % 17 == 3 || (i >= T + 140));   /* holes + right pad */
+    fill(q, nq, 1.5f); fill(k, nk, 1.5f); fill(v, nk, 1); fill(g, nq, 1);
+    be->attention(o, lse, q, k, v, val, B, T, 0, T, H, KV, D);
+    be->attention_bwd(dq, dk, dv, g, q, k, v, o, lse, val, B, T, H, KV, D);
+    double eo = 0, eg = 0, sc = 1 / sqrt((double)D);
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < H; h++)
+            for (int i = 0; i < T; i++) {
+                const float *qi = q + ((size_t)(b * T + i) * H + h) * D, *gi = g + ((size_t)(b * T + i) * H + h) * D;
+                int kh = h / (H / KV);
+                double mx = -1e300, sum = 0, out[D] = {0}, dp[T], Di = 0;
+                for (int j = 0; j <= i; j++) {
+                    if (!val[b * T + j]) continue;
+                    const float *kj = k + ((size_t)(b * T + j) * KV + kh) * D;
+                    double d = 0;
+                    for (int c = 0; c < D; c++) d += (double)qi[c] * kj[c];
+                    p[j] = d * sc;
+                    if (p[j] > mx) mx = p[j];
+                }
+                if (mx == -1e300) continue;
+                for (int j = 0; j <= i; j++) if (val[b * T + j]) { p[j] = exp(p[j] - mx); sum += p[j]; }
+                for (int j = 0; j <= i; j++) {
+                    if (!val[b * T + j]) continue;
+                    p[j] /= sum;
+                    const float *vj = v + ((size_t)(b * T + j) * KV + kh) * D;
+                    for (int c = 0; c < D; c++) out[c] += p[j] * vj[c];
+                }
+                for (int c = 0; c < D; c++) {
+                    eo = fmax(eo, fabs(out[c] - o[((size_t)(b * T + i) * H + h) * D + c]));
+                    Di += gi[c] * out[c];
+                }
+                for (int j = 0; j <= i; j++) {
+                    if (!val[b * T + j]) continue;
+                    const float *kj = k + ((size_t)(b * T + j) * KV + kh) * D, *vj = v + ((size_t)(b * T + j) * KV + kh) * D;
+                    dp[j] = 0;
+                    for (int c = 0; c < D; c++) dp[j] += (double)gi[c] * vj[c];
+                    double ds = p[j] * (dp[j] - Di) * sc;
+                    for (int c = 0; c < D; c++) {
+                        rdq[((size_t)(b * T + i) * H + h) * D + c] += ds * kj[c];
+                        rdk[((size_t)(b * T + j) * KV + kh) * D + c] += ds * qi[c];
+                        rdv[((size_t)(b * T + j) * KV + kh) * D + c] += p[j] * gi[c];
+                    }
+                }
+            }
+    for (size_t i = 0; i < nq; i++) eg = fmax(eg, fabs(rdq[i] - dq[i]));
+    for (size_t i = 0; i < nk; i++) eg = fmax(eg, fmax(fabs(rdk[i] - dk[i]), fabs(rdv[i] - dv[i])));
+    printf("attention T=%d        max |out err| %.2e, max |grad err| %.2e\n", T, eo, eg);
+    if (eo > 1e-5 || eg > 1e-4) { printf("FAIL long attention differs from the double reference\n"); failures++; }
+    free(q); free(k); free(v); free(o); free(g); free(dq); free(dk); free(dv); free(lse);
+    free(rdq); free(rdk); free(rdv); free(p);
+}
+
 /* ---- swiglu ---- */
 enum { SN = 12 };
 static float sg[SN], su[SN], sh[SN], sr[SN];
@@ -252,6 +314,7 @@ int main(void)
     test_rmsnorm();
     test_rope();
     test_attention();
+    test_attention_long();
     test_swiglu();
     test_logprob();
     test_embed();
