@@ -289,6 +289,7 @@ int main(int argc, char **argv)
         ref_path = refdir ? xstrdup(refdir) : info.ref;
         if (refdir) free(info.ref);
         if (pv_read_latest(run) != version) pv_publish(run, version, tr.policy, tok, (int)keep);
+        else pv_write_latest(run, version);   /* clears a "stopped" mark */
         fprintf(stderr, "%s: resumed %s at version %ld (%ld updates)\n", progname, run, version, tr.updates);
     } else {
         if (pv_read_latest(run) >= 0)
@@ -373,6 +374,7 @@ int main(int argc, char **argv)
         }
         rs_close(rin);
     }
+    if (stop) pv_mark_stopped(run, version);   /* followers waiting for more can end */
     if (!stop && in.nseen > 0)
         fprintf(stderr, "%s: input ended inside batch %ld (%ld of %ld records): not trained\n", progname, in.cur,
                 in.nseen, in.expect);

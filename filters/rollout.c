@@ -87,6 +87,8 @@ static void policy_load(policy_t *p, const char *dir, long version)
 }
 
 static int watch_stdout;   /* output is stdout: stop when its reader is gone */
+static int start_stopped;  /* latest was marked stopped when we started (stale) */
+static long start_version;
 
 /* Wait for latest >= need in one-second slices; between slices, a pipe
  * on stdout whose reader has exited (POLLERR) ends us quietly, as a
@@ -99,6 +101,12 @@ static long wait_version(const char *dir, long need, double timeout, double poll
         if (timeout > 0 && left <= 0) break;
         long v = pv_wait(dir, need, left < 1.0 ? left : 1.0, poll_s);
         if (v >= 0) return v;
+        int stopped = 0;
+        long cur = pv_read_latest2(dir, &stopped);
+        if (stopped && (!start_stopped || cur > start_version)) {
+            fprintf(stderr, "%s: %s: the trainer stopped at version %ld; stopping\n", progname, dir, cur);
+            exit(0);
+        }
         struct pollfd pf = {1, POLLOUT, 0};
         if (watch_stdout && poll(&pf, 1, 0) == 1 && (pf.revents & (POLLERR | POLLHUP))) {
             fprintf(stderr, "%s: the reader of stdout has gone; stopping\n", progname);
@@ -169,6 +177,7 @@ int main(int argc, char **argv)
     policy_t pol = {0};
     long v0 = pver;
     if (follow) {
+        start_version = pv_read_latest2(follow, &start_stopped);
         v0 = wait_version(follow, 0, wait_timeout, poll);
         char *p = pv_path(follow, v0);
         policy_load(&pol, p, v0);

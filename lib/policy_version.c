@@ -28,6 +28,11 @@ char *pv_path(const char *dir, long version)
 
 long pv_read_latest(const char *dir)
 {
+    return pv_read_latest2(dir, NULL);
+}
+
+long pv_read_latest2(const char *dir, int *stopped)
+{
     char path[4096], buf[64];
     snprintf(path, sizeof path, "%s/latest", dir);
     int fd = open(path, O_RDONLY);
@@ -39,6 +44,7 @@ long pv_read_latest(const char *dir)
     char *end;
     long v = strtol(buf, &end, 10);
     if (end == buf || v < 0) return -1;
+    if (stopped) *stopped = strstr(end, " stopped") != NULL;
     return v;
 }
 
@@ -58,12 +64,17 @@ long pv_wait(const char *dir, long min_version, double timeout, double poll)
     }
 }
 
-void pv_write_latest(const char *dir, long version)
+static void write_latest(const char *dir, long version, int stopped);
+
+void pv_write_latest(const char *dir, long version) { write_latest(dir, version, 0); }
+void pv_mark_stopped(const char *dir, long version) { write_latest(dir, version, 1); }
+
+static void write_latest(const char *dir, long version, int stopped)
 {
     char tmp[4096], path[4096], line[64];
     snprintf(tmp, sizeof tmp, "%s/.latest.%ld.tmp", dir, (long)getpid());
     snprintf(path, sizeof path, "%s/latest", dir);
-    int n = snprintf(line, sizeof line, "%ld policy-v%ld\n", version, version);
+    int n = snprintf(line, sizeof line, "%ld policy-v%ld%s\n", version, version, stopped ? " stopped" : "");
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) die(EX_CANTCREAT, "%s: %s", tmp, strerror(errno));
     if (write(fd, line, n) != n || fsync(fd) != 0) {

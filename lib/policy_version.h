@@ -41,6 +41,15 @@ long pv_wait(const char *dir, long min_version, double timeout, double poll);
 void pv_publish(const char *dir, long version, const model *m, const tokenizer *tok, int keep);
 /* Write DIR/latest only (policy-vN must exist). */
 void pv_write_latest(const char *dir, long version);
+/* Mark the run as stopped at its latest version ("N policy-vN stopped"):
+ * the trainer will publish nothing more (ppo-step --batches reached).
+ * A follower that saw an unmarked latest (or a smaller version) earlier
+ * and now waits for more ends instead of waiting forever; a marked
+ * latest present when the follower starts is stale (a resume is coming)
+ * and ignored.  --resume rewrites latest unmarked. */
+void pv_mark_stopped(const char *dir, long version);
+/* As pv_read_latest, also telling whether the line is marked stopped. */
+long pv_read_latest2(const char *dir, int *stopped);
 
 /* Fingerprint of a tokenizer (vocabulary bytes + special flags). */
 uint64_t pv_tok_fingerprint(const tokenizer *tok);

@@ -18,7 +18,7 @@ PPO_SH=$BATS_TEST_DIRNAME/../pipelines/ppo.sh
   "$PPO_SH" -p pol -i prompts.mp -o run -r rm -B 4 -n 2 -e 2 --max-new 8 -- --lr 1e-4 -b 8 --batches 4 > m.mp 2> err
   rec validate metrics < m.mp
   rec to-json < m.mp | jq -s -e 'map(.step) == [1,2,3,4] and all(.rollouts == 8)'
-  [ "$(cat run/latest)" = "4 policy-v4" ]
+  [ "$(cat run/latest)" = "4 policy-v4 stopped" ]
   grep -q "rm-score: scored: 32 records" err
 }
 

@@ -72,7 +72,8 @@ toy_loop() {
   toy_loop full 0.05
   # the same run, stopped after 3 versions, then resumed (rollout restarts too)
   toy_loop part 0.05 --batches 3
-  [ "$(cat part/latest)" = "3 policy-v3" ]
+  # ppo-step marks the stop, so the rollout waiting for version 4 ends too
+  [ "$(cat part/latest)" = "3 policy-v3 stopped" ]
   rollout -f part -B 8 -n 4 --epochs 8 --max-new 8 --temperature 1 --seed 3 --wait-timeout 60 prompts.mp 2>/dev/null \
     | toy-reward --token 0-63 \
     | ppo-step --resume -o part -b 32 --lr 1e-2 --warmup-steps 0 --no-eos-trick --beta 0.05 --seed 1 2>err > m2.mp
