@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage[] =
     "usage: ppo-step -c POLICY (--value RM | --value-from-policy) -o RUN [OPTIONS] [INPUT...]\n"
@@ -278,6 +279,10 @@ int main(int argc, char **argv)
     if (keep < lag + 2) cli_usage_error("--keep must be at least --max-lag + 2");
 
     if (mkdir(run, 0755) != 0 && errno != EEXIST) die(EX_CANTCREAT, "%s: %s", run, strerror(errno));
+    {   /* a fresh trainer id for the version protocol (see policy_version.h) */
+        struct { double t; long pid; } seed = {now_seconds(), (long)getpid()};
+        pv_set_trainer(hash64(&seed, sizeof seed, 0x7472) | 1);
+    }
     ppo_trainer tr = {0};
     tokenizer *tok = NULL;
     long version = 0;

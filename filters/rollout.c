@@ -89,6 +89,8 @@ static void policy_load(policy_t *p, const char *dir, long version)
 static int watch_stdout;   /* output is stdout: stop when its reader is gone */
 static int start_stopped;  /* latest was marked stopped when we started (stale) */
 static long start_version;
+static uint64_t known_trainer; /* trainer id of the latest we last acted on */
+static long restart_at = -1;   /* set when the trainer restarted: regenerate from here */
 
 /* Wait for latest >= need in one-second slices; between slices, a pipe
  * on stdout whose reader has exited (POLLERR) ends us quietly, as a
@@ -100,9 +102,22 @@ static long wait_version(const char *dir, long need, double timeout, double poll
         double left = timeout > 0 ? timeout - (now_seconds() - t0) : 1.0;
         if (timeout > 0 && left <= 0) break;
         long v = pv_wait(dir, need, left < 1.0 ? left : 1.0, poll_s);
-        if (v >= 0) return v;
         int stopped = 0;
-        long cur = pv_read_latest2(dir, &stopped);
+        uint64_t tid = 0;
+        long cur = pv_read_latest2(dir, &stopped, &tid);
+        if (v >= 0) {
+            known_trainer = tid;
+            return v;
+        }
+        if (cur >= 0 && known_trainer && tid && tid != known_trainer) {
+            /* the trainer restarted from its state at version cur: the
+             * batch we sent it may be lost, so go back to batch cur */
+            fprintf(stderr, "%s: %s: the trainer restarted at version %ld; resampling from batch %ld\n", progname,
+                    dir, cur, cur);
+            known_trainer = tid;
+            restart_at = cur;
+            return cur;
+        }
         if (stopped && (!start_stopped || cur > start_version)) {
             fprintf(stderr, "%s: %s: the trainer stopped at version %ld; stopping\n", progname, dir, cur);
             exit(0);
@@ -177,7 +192,7 @@ int main(int argc, char **argv)
     policy_t pol = {0};
     long v0 = pver;
     if (follow) {
-        start_version = pv_read_latest2(follow, &start_stopped);
+        start_version = pv_read_latest2(follow, &start_stopped, NULL);
         v0 = wait_version(follow, 0, wait_timeout, poll);
         char *p = pv_path(follow, v0);
         policy_load(&pol, p, v0);
@@ -211,6 +226,7 @@ int main(int argc, char **argv)
     for (; j < total; j++) {
         if (follow) {
             long v = wait_version(follow, j - lag, wait_timeout, poll);
+            if (restart_at >= 0) j = restart_at, restart_at = -1;
             if (v > j) j = v;          /* batches before v were trained already */
             if (j >= total) break;
             if (v != pol.version) {

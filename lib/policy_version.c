@@ -28,10 +28,13 @@ char *pv_path(const char *dir, long version)
 
 long pv_read_latest(const char *dir)
 {
-    return pv_read_latest2(dir, NULL);
+    return pv_read_latest2(dir, NULL, NULL);
 }
 
-long pv_read_latest2(const char *dir, int *stopped)
+static uint64_t g_trainer;
+void pv_set_trainer(uint64_t id) { g_trainer = id; }
+
+long pv_read_latest2(const char *dir, int *stopped, uint64_t *trainer)
 {
     char path[4096], buf[64];
     snprintf(path, sizeof path, "%s/latest", dir);
@@ -45,6 +48,10 @@ long pv_read_latest2(const char *dir, int *stopped)
     long v = strtol(buf, &end, 10);
     if (end == buf || v < 0) return -1;
     if (stopped) *stopped = strstr(end, " stopped") != NULL;
+    if (trainer) {
+        const char *t = strstr(end, " trainer=");
+        *trainer = t ? strtoull(t + 9, NULL, 16) : 0;
+    }
     return v;
 }
 
@@ -71,10 +78,11 @@ void pv_mark_stopped(const char *dir, long version) { write_latest(dir, version,
 
 static void write_latest(const char *dir, long version, int stopped)
 {
-    char tmp[4096], path[4096], line[64];
+    char tmp[4096], path[4096], line[96];
     snprintf(tmp, sizeof tmp, "%s/.latest.%ld.tmp", dir, (long)getpid());
     snprintf(path, sizeof path, "%s/latest", dir);
-    int n = snprintf(line, sizeof line, "%ld policy-v%ld%s\n", version, version, stopped ? " stopped" : "");
+    int n = snprintf(line, sizeof line, "%ld policy-v%ld trainer=%016llx%s\n", version, version,
+                     (unsigned long long)g_trainer, stopped ? " stopped" : "");
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) die(EX_CANTCREAT, "%s: %s", tmp, strerror(errno));
     if (write(fd, line, n) != n || fsync(fd) != 0) {

@@ -6,7 +6,8 @@
  * In a directory DIR shared by both ends:
  *   DIR/policy-vN/   a complete checkpoint (ckpt_save: written to a
  *                    temporary directory and renamed, so never half)
- *   DIR/latest       one line "N policy-vN\n", replaced by rename(2)
+ *   DIR/latest       one line "N policy-vN trainer=ID[ stopped]\n",
+ *                    replaced by rename(2)
  *                    AFTER policy-vN is complete
  * Version N is the policy after N training batches; version 0 is the
  * initial policy.  A reader that sees "latest = N" can therefore always
@@ -48,8 +49,15 @@ void pv_write_latest(const char *dir, long version);
  * latest present when the follower starts is stale (a resume is coming)
  * and ignored.  --resume rewrites latest unmarked. */
 void pv_mark_stopped(const char *dir, long version);
-/* As pv_read_latest, also telling whether the line is marked stopped. */
-long pv_read_latest2(const char *dir, int *stopped);
+/* As pv_read_latest, also telling whether the line is marked stopped
+ * and which trainer process wrote it (0 when the line has no id); either
+ * pointer may be NULL. */
+long pv_read_latest2(const char *dir, int *stopped, uint64_t *trainer);
+/* The id this process writes into latest ("trainer=HEX"): ppo-step sets a
+ * fresh one at every start, so a follower that sees the id change while
+ * it waits knows the trainer restarted (from its saved state) and may
+ * have lost the batch in flight: it regenerates from latest. */
+void pv_set_trainer(uint64_t id);
 
 /* Fingerprint of a tokenizer (vocabulary bytes + special flags). */
 uint64_t pv_tok_fingerprint(const tokenizer *tok);

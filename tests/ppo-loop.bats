@@ -31,7 +31,7 @@ toy_loop() {
   echo "reward $first -> $last"
   jq -n --argjson a "$first" --argjson b "$last" '$b > $a + 0.08' | grep -qx true
   jq -s 'map(.kl) | max < 10' m.jsonl | grep -qx true
-  [ "$(cat run/latest)" = "8 policy-v8" ]
+  [ "$(cut -d" " -f1,2 run/latest)" = "8 policy-v8" ]
 }
 
 @test "toy task: with a large beta the policy stays near the reference" {
@@ -73,7 +73,8 @@ toy_loop() {
   # the same run, stopped after 3 versions, then resumed (rollout restarts too)
   toy_loop part 0.05 --batches 3
   # ppo-step marks the stop, so the rollout waiting for version 4 ends too
-  [ "$(cat part/latest)" = "3 policy-v3 stopped" ]
+  [ "$(cut -d" " -f1,2 part/latest)" = "3 policy-v3" ]
+  grep -q " stopped$" part/latest
   rollout -f part -B 8 -n 4 --epochs 8 --max-new 8 --temperature 1 --seed 3 --wait-timeout 60 prompts.mp 2>/dev/null \
     | toy-reward --token 0-63 \
     | ppo-step --resume -o part -b 32 --lr 1e-2 --warmup-steps 0 --no-eos-trick --beta 0.05 --seed 1 2>err > m2.mp
@@ -101,7 +102,7 @@ toy_loop() {
     -o ">tcp://127.0.0.1:$p0" prompts.mp 2>r2.err
   wait "$scorer"
   wait "$ppo"
-  [ "$(cat run/latest)" = "6 policy-v6" ]
+  [ "$(cut -d" " -f1,2 run/latest)" = "6 policy-v6" ]
   rec to-json < m.mp > m.jsonl
   jq -s 'map(.step) == [1,2,3,4,5,6] and all(.rollouts == 32)' m.jsonl | grep -qx true
 }
@@ -114,4 +115,26 @@ toy_loop() {
   rec to-json < lag.rollouts.mp | jq -s -e 'all(.batch - .policy.version | . >= 0 and . <= 1)'
   rec to-json < lag.metrics.mp | jq -s -e 'map(.step) == [1,2,3,4,5,6,7,8] and all(.rollouts == 32)'
   grep -q "rejected: none" lag.err
+}
+
+@test "killing ppo-step and resuming it (ZeroMQ): rollout resamples the lost batch, nothing is lost" {
+  setup_models
+  p0=$(free_port); p1=$(free_port)
+  opts="-o run -b 32 --lr 1e-2 --warmup-steps 0 --no-eos-trick --seed 1"
+  ppo-step -c pol --value-from-policy $opts "@tcp://127.0.0.1:$p1?producers=1" 2>ppo1.err > m1.mp &
+  first=$!
+  timeout 120 toy-reward --token 0-63 -o ">tcp://127.0.0.1:$p1" "@tcp://127.0.0.1:$p0?producers=1" 2>tr.err &
+  scorer=$!
+  timeout 120 rollout -f run -B 8 -n 4 --epochs 6 --max-new 8 --temperature 1 --seed 3 --wait-timeout 60 \
+    -o ">tcp://127.0.0.1:$p0" prompts.mp 2>roll.err &
+  roller=$!
+  for i in $(seq 1200); do v=$(cut -d' ' -f1 run/latest 2>/dev/null || true); [ "${v:-0}" -ge 2 ] && break; sleep 0.05; done
+  kill -9 "$first"
+  wait "$first" || true
+  timeout 120 ppo-step --resume $opts "@tcp://127.0.0.1:$p1?producers=1" 2>ppo2.err > m2.mp
+  wait "$roller"
+  wait "$scorer"
+  [ "$(cut -d' ' -f1,2 run/latest)" = "6 policy-v6" ]
+  s=$(sed -n 's/.*resumed run at version \([0-9]*\).*/\1/p' ppo2.err)
+  rec to-json < m2.mp | jq -s -e --argjson s "$s" 'map(.step) == [range($s + 1; 7)] and all(.rollouts == 32)'
 }

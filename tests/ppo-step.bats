@@ -52,7 +52,7 @@ ppo() { ppo-step -c pol --value-from-policy -o run -b 8 --lr 1e-3 "$@"; }
            response_length truncated explained_variance lr tokens_per_s; do
     jq -e "has(\"$k\")" m.jsonl > /dev/null
   done
-  [ "$(cat run/latest)" = "2 policy-v2" ]
+  [ "$(cut -d" " -f1,2 run/latest)" = "2 policy-v2" ]
   [ -f run/policy-v2/model.safetensors ]
   [ -f run/state/value/optimizer.safetensors ]
 }
@@ -111,7 +111,7 @@ ppo() { ppo-step -c pol --value-from-policy -o run -b 8 --lr 1e-3 "$@"; }
   cat first4.mp scored.mp first4.mp > replayed.mp
   ppo --max-lag 1 replayed.mp > m.mp 2> err
   grep -q "rejected: 4 trained, 4 duplicate" err
-  [ "$(cat run/latest)" = "2 policy-v2" ]
+  [ "$(cut -d" " -f1,2 run/latest)" = "2 policy-v2" ]
   rec to-json < m.mp | jq -s -e 'map(.rollouts) == [8, 8]'
 }
 
