@@ -169,7 +169,7 @@ static void put_diagnostics(rstream *d, const ppo_item *it, int n, long batch)
         recb_reset(&b);
         recb_put_str(&b, "stage", "ppo-step");
         recb_put_i64(&b, "step", batch + 1);
-        recb_put_i64(&b, "index", i);
+        recb_put_str(&b, "id", it[i].id ? it[i].id : "");
         double a = 0;
         for (int t = 0; t < it[i].rlen; t++) a += it[i].adv[t];
         recb_put_f64(&b, "reward", it[i].reward);

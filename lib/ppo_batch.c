@@ -26,6 +26,7 @@ void ppo_item_free(ppo_item *it)
     free(it->old_values);
     free(it->adv);
     free(it->ret);
+    free(it->id);
     memset(it, 0, sizeof *it);
 }
 

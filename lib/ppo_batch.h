@@ -38,6 +38,7 @@ typedef struct {
     double *adv, *ret;      /* [rlen] */
     double score;           /* sequence reward after EOS trick/norm/clip */
     double kl;              /* sum_t (old_logp - ref) */
+    char *id;               /* the record id (malloc'd; may be NULL) */
 } ppo_item;
 
 void ppo_item_alloc(ppo_item *it);   /* the per-token arrays except ref */

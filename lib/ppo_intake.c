@@ -122,6 +122,7 @@ static int to_item(ppo_intake *in, const msgpack_object *rec, const char *id, si
     it->ref = nr == nt ? ref : (free(ref), NULL);
     const msgpack_object *fin = rec_get(rec, "finish");
     it->truncated = fin && obj_str_eq(fin, "length");
+    it->id = xstrndup(id, idn);
     return 1;
 }
 

@@ -151,3 +151,14 @@ ppo() { ppo-step -c pol --value-from-policy -o run -b 8 --lr 1e-3 "$@"; }
   done < <(sed -n '/^\.SH EXAMPLES/,/^\.SH /p' "$BATS_TEST_DIRNAME/../man/man1/ppo-step.1" | sed -n 's/^\$ //p' | sed 's/\\-/-/g')
   [ "$n" -eq 3 ]
 }
+
+@test "--diagnostics writes one record per trained rollout" {
+  setup_rollouts
+  ppo --max-lag 1 --diagnostics d.mp scored.mp > /dev/null 2>&1
+  rec to-json < d.mp > d.jsonl
+  [ "$(wc -l < d.jsonl)" -eq 16 ]
+  jq -s -e '(map(.id) | unique | length) == 16' d.jsonl
+  jq -s -e 'all(has("reward") and has("score") and has("kl") and has("advantage") and (.finish == "length" or .finish == "stop"))' d.jsonl
+  # the EOS trick: truncated responses score -10
+  jq -s -e 'all(if .finish == "length" then .score == -10 else .score == .reward end)' d.jsonl
+}
