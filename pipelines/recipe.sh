@@ -1,0 +1,154 @@
+#!/bin/sh
+# recipe.sh [RUN_DIR] — the paper's comparison on the built-in synthetic
+# world, from nothing to a results table, on the CPU:
+#
+#   world    pref-synth: SFT demos (a middling responder), rated data, a PPO
+#            prompt pool and held-out evaluation prompts; gold-labelled pairs
+#   init     lm-init: a small byte-level Llama policy
+#   sft      sft-step on the demonstrations
+#   dpo      pref-binarize (mean of aspects) -> dpo-step, reference = SFT
+#   rm       rm-train (Bradley-Terry) from the SFT model; accuracy on the
+#            held-out gold-labelled pairs (rm-score | rm-eval)
+#   ppo      rollout -f | rm-score | ppo-step (pipelines/ppo.sh), from SFT
+#   bon      best-of-N from the SFT policy, chosen by the reward model
+#   eval     greedy responses of SFT, DPO, PPO (and best-of-N) to the held-out
+#            prompts, scored by the gold judge (never used for training)
+#   report   the table (per category, average, bootstrap 95% intervals),
+#            results.json, and PNG plots of the training curves
+#
+# Every stage writes into RUN_DIR and is skipped when it has finished
+# (delete RUN_DIR/.done-STAGE to redo one).  Progress goes to stderr; the
+# table to stdout.  Same SEED and THREADS => the same table.
+#
+# Sizes: SCALE=full (default) or SCALE=quick (a couple of minutes, for the
+# test suite); every number below can be overridden from the environment.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+PATH=$root/bin:$PATH
+RUN=${1:-$root/runs/recipe}
+SEED=${SEED:-1}
+THREADS=${THREADS:-2}
+export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=1
+
+if [ "${SCALE:-full}" = quick ]; then
+  : "${N_SFT:=300}" "${N_PREF:=300}" "${N_POOL:=64}" "${N_EVAL:=40}" "${N_RMEVAL:=100}"
+  : "${MODEL_ARGS:=--dim 32 --layers 1 --heads 2 --kv-heads 1 --ffn 64}"
+  : "${SFT_EPOCHS:=1}" "${DPO_EPOCHS:=1}" "${RM_EPOCHS:=1}" "${PPO_BATCHES:=2}" "${PPO_B:=16}" "${BON:=4}"
+else
+  : "${N_SFT:=4000}" "${N_PREF:=3000}" "${N_POOL:=640}" "${N_EVAL:=200}" "${N_RMEVAL:=500}"
+  : "${MODEL_ARGS:=--dim 128 --layers 4 --heads 4 --kv-heads 2 --ffn 384}"
+  : "${SFT_EPOCHS:=3}" "${DPO_EPOCHS:=2}" "${RM_EPOCHS:=2}" "${PPO_BATCHES:=10}" "${PPO_B:=64}" "${BON:=16}"
+fi
+: "${SFT_LR:=3e-3}" "${DPO_LR:=2e-4}" "${DPO_BETA:=0.1}" "${RM_LR:=1e-3}" "${PPO_LR:=3e-5}" "${PPO_BETA:=0.05}"
+: "${MAX_NEW:=64}" "${TEMP:=0.7}"
+
+mkdir -p "$RUN"
+log() { echo "recipe: $*" >&2; }
+stage() { # stage NAME: true when NAME must run
+  if [ -e "$RUN/.done-$1" ]; then log "$1: done already (rm $RUN/.done-$1 to redo)"; return 1; fi
+  log "$1: ..."; STAGE_T0=$(date +%s); return 0
+}
+done_() { touch "$RUN/.done-$1"; log "$1: finished in $(( $(date +%s) - STAGE_T0 )) s"; }
+T0=$(date +%s)
+
+if stage world; then
+  pref-synth -e sft    -s train -n "$N_SFT"  --seed "$SEED" -o "$RUN/sft.mp"
+  pref-synth -e rated  -s train -n "$N_PREF" --seed "$SEED" -o "$RUN/rated.mp"
+  pref-synth -e prompt -s pool  -n "$N_POOL" --seed "$SEED" -o "$RUN/pool.mp"
+  pref-synth -e prompt -s eval  -n "$N_EVAL" --seed "$SEED" -o "$RUN/eval.mp"
+  # gold-labelled held-out pairs for the reward model's accuracy: eval-split
+  # rated data, chosen by gold rank, gold ties removed
+  pref-synth -e rated -s eval -n "$N_RMEVAL" --seed "$SEED" | pref-binarize --score rank --seed "$SEED" |
+    gold-judge --pairs --no-summary | rec to-json |
+    jq -c 'select(.gold_chosen.total > .gold_rejected.total) | del(.gold_chosen, .gold_rejected) | .source = "synth-gold"' |
+    rec from-json -o "$RUN/rm-eval.mp"
+  pref-binarize --score mean-aspects --seed "$SEED" "$RUN/rated.mp" -o "$RUN/pairs.mp"
+  done_ world
+fi 2>>"$RUN/log.txt"
+
+if stage init; then
+  lm-init $MODEL_ARGS --seed "$SEED" -o "$RUN/init"
+  done_ init
+fi 2>>"$RUN/log.txt"
+
+if stage sft; then
+  sft-step -m "$RUN/init" -o "$RUN/sft" --epochs "$SFT_EPOCHS" --lr "$SFT_LR" --lr-floor 1e-4 \
+    --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/sft.mp" > "$RUN/sft-metrics.mp"
+  done_ sft
+fi 2>>"$RUN/log.txt"
+
+if stage dpo; then
+  dpo-step -m "$RUN/sft" --ref "$RUN/sft" -o "$RUN/dpo" --epochs "$DPO_EPOCHS" --lr "$DPO_LR" \
+    --beta "$DPO_BETA" --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/pairs.mp" > "$RUN/dpo-metrics.mp"
+  done_ dpo
+fi 2>>"$RUN/log.txt"
+
+if stage rm; then
+  rm-train -m "$RUN/sft" -o "$RUN/rm" --epochs "$RM_EPOCHS" --lr "$RM_LR" --lr-floor 1e-5 \
+    --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/pairs.mp" > "$RUN/rm-metrics.mp"
+  rm-score -c "$RUN/rm" "$RUN/rm-eval.mp" | rm-eval -o "$RUN/rm-accuracy.mp"
+  done_ rm
+fi 2>>"$RUN/log.txt"
+
+if stage ppo; then
+  rm -rf "$RUN/ppo"
+  "$root/pipelines/ppo.sh" -p "$RUN/sft" -i "$RUN/pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" \
+    --max-new "$MAX_NEW" --seed "$SEED" -- --batches "$PPO_BATCHES" --lr "$PPO_LR" --beta "$PPO_BETA" \
+    --minibatch 16 --accum $((PPO_B / 16 > 0 ? PPO_B / 16 : 1)) > "$RUN/ppo-metrics.mp"
+  latest=$(ls -d "$RUN"/ppo/policy-v* | sort -t v -k2 -n | tail -n 1)
+  rm -rf "$RUN/ppo-final" && cp -r "$latest" "$RUN/ppo-final"
+  done_ ppo
+fi 2>>"$RUN/log.txt"
+
+if stage eval; then
+  for m in sft dpo ppo-final; do
+    rollout -c "$RUN/$m" -t 0 --max-new "$MAX_NEW" --seed "$SEED" "$RUN/eval.mp" -o "$RUN/eval-$m.mp"
+  done
+  rollout -c "$RUN/sft" -n "$BON" -t "$TEMP" --max-new "$MAX_NEW" --seed "$SEED" "$RUN/eval.mp" |
+    rm-score -c "$RUN/rm" | best-of-n -n "$BON" -o "$RUN/eval-bon.mp"
+  : > "$RUN/summaries.mp"
+  for m in sft dpo ppo-final bon; do
+    gold-judge --summary-only --model "$m" --seed "$SEED" "$RUN/eval-$m.mp" >> "$RUN/summaries.mp"
+  done
+  done_ eval
+fi 2>>"$RUN/log.txt"
+
+# ---- report ----
+rec to-json "$RUN/summaries.mp" > "$RUN/summaries.jsonl"
+rec to-json "$RUN/rm-accuracy.mp" > "$RUN/rm-accuracy.jsonl"
+jq -s --slurpfile rm "$RUN/rm-accuracy.jsonl" '{
+    models: map({model, n, average: .average, categories: .categories}),
+    reward_model: ($rm | map(select(.kind == "summary")) | .[0])
+  }' "$RUN/summaries.jsonl" > "$RUN/results.json"
+{
+  printf '%-10s' model
+  for c in math instruction safety truthfulness factuality; do printf '%14s' "$c"; done
+  printf '   %s\n' "average [95% CI]"
+  jq -r '[.model] + ([.categories.math, .categories.instruction, .categories.safety,
+          .categories.truthfulness, .categories.factuality] | map(if . then (.score * 100 | . * 10 | round / 10 | tostring) else "-" end))
+        + [(.average.score * 1000 | round / 10 | tostring) + " [" + (.average.lo * 1000 | round / 10 | tostring)
+           + ", " + (.average.hi * 1000 | round / 10 | tostring) + "]"] | @tsv' "$RUN/summaries.jsonl" |
+    sed 's/^ppo-final/ppo/; s/^bon\t/best-of-'"$BON"'\t/' |
+    awk -F'\t' '{ printf "%-10s", $1; for (i = 2; i <= 6; i++) printf "%14s", $i; printf "   %s\n", $7 }'
+  jq -r 'select(.kind == "summary") | "reward model: held-out gold-pair accuracy \(.accuracy * 1000 | round / 10)% on \(.n) pairs"' \
+    "$RUN/rm-accuracy.jsonl"
+  echo "(gold-judge scores x 100 on $N_EVAL held-out prompts, greedy responses; seed $SEED)"
+} | tee "$RUN/table.txt"
+log "this run took $(( $(date +%s) - T0 )) s"
+
+if command -v gnuplot > /dev/null; then
+  for s in sft dpo rm ppo; do
+    rec to-json "$RUN/$s-metrics.mp" | jq -r 'select(.step != null and (.loss // .policy_loss) != null) |
+      [.step, (.loss // .policy_loss), (.reward_mean // .reward_margin // 0), (.kl // 0)] | @tsv' > "$RUN/$s-curve.tsv" || true
+  done
+  gnuplot -e "set terminal pngcairo size 1200,800 noenhanced; set output '$RUN/training.png';
+    set multiplot layout 2,2;
+    set title 'SFT loss'; plot '$RUN/sft-curve.tsv' using 1:2 with lines notitle;
+    set title 'DPO loss and reward margin'; plot '$RUN/dpo-curve.tsv' using 1:2 with lines title 'loss', '' using 1:3 with lines title 'margin';
+    set title 'reward model loss'; plot '$RUN/rm-curve.tsv' using 1:2 with lines notitle;
+    set title 'PPO reward and KL'; plot '$RUN/ppo-curve.tsv' using 1:3 with lines title 'reward', '' using 1:4 with lines title 'KL';
+    unset multiplot" 2>>"$RUN/log.txt" && log "plots: $RUN/training.png" || log "plots: gnuplot failed (see $RUN/log.txt)"
+else
+  log "plots: skipped (gnuplot not installed)"
+fi
+log "results: $RUN/results.json, $RUN/table.txt"
