@@ -320,7 +320,9 @@ int main(int argc, char **argv)
         tr.popt = optim_new(tr.policy, tc.h);
         tr.vopt = optim_new(tr.value, tc.h);
         tr.beta = tc.pc.beta;
-        ref_path = xstrdup(refdir ? refdir : pdir);
+        /* absolute, so that --resume works from another directory */
+        ref_path = realpath(refdir ? refdir : pdir, NULL);
+        if (!ref_path) die(EX_NOINPUT, "%s: %s", refdir ? refdir : pdir, strerror(errno));
         ppo_state_save(run, &tr, tok, 0, ref_path);
         pv_publish(run, 0, tr.policy, tok, (int)keep);
     }
