@@ -213,6 +213,76 @@ static void push(idvec *o, int32_t id)
     o->v[o->n++] = id;
 }
 
+/* Pieces longer than this merge with a heap instead of rescanning. */
+int tok_heap_min = 48;
+
+/* Min-heap of candidate merges ordered by (rank, left position): the
+ * order the simple loop below would pick them in, in O(n log n). */
+typedef struct { int32_t rank, left, right; } cand;
+
+static void heap_push(cand *h, size_t *n, cand c)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (h[p].rank < c.rank || (h[p].rank == c.rank && h[p].left <= c.left)) break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = c;
+}
+
+static cand heap_pop(cand *h, size_t *n)
+{
+    cand top = h[0], last = h[--(*n)];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        const cand *best = &last;
+        if (l < *n && (h[l].rank < best->rank || (h[l].rank == best->rank && h[l].left < best->left))) { m = l; best = &h[l]; }
+        if (r < *n && (h[r].rank < best->rank || (h[r].rank == best->rank && h[r].left < best->left))) { m = r; best = &h[r]; }
+        if (m == i) break;
+        h[i] = h[m];
+        i = m;
+    }
+    if (*n) h[i] = last;
+    return top;
+}
+
+/* Merge w[0..n) in place with a heap; returns the new length. */
+static size_t bpe_merge_heap(const tokenizer *t, int32_t *w, size_t n)
+{
+    int32_t *nx = xmalloc(sizeof(int32_t) * n), *pv = xmalloc(sizeof(int32_t) * n);
+    uint8_t *dead = xcalloc(n, 1);
+    cand *h = xmalloc(sizeof(cand) * (3 * n + 1));   /* n-1 initial + 2 per merge */
+    size_t hn = 0;
+    for (size_t i = 0; i < n; i++) { nx[i] = (int32_t)i + 1; pv[i] = (int32_t)i - 1; }
+    for (size_t i = 0; i + 1 < n; i++) {
+        const merge_ent *m = merge_find(t, w[i], w[i + 1]);
+        if (m) heap_push(h, &hn, (cand){m->rank, (int32_t)i, (int32_t)i + 1});
+    }
+    while (hn) {
+        cand c = heap_pop(h, &hn);
+        if (dead[c.left] || nx[c.left] != c.right) continue;   /* stale */
+        const merge_ent *m = merge_find(t, w[c.left], w[c.right]);
+        if (!m || m->rank != c.rank) continue;
+        w[c.left] = m->id;
+        dead[c.right] = 1;
+        nx[c.left] = nx[c.right];
+        if (nx[c.right] < (int32_t)n) pv[nx[c.right]] = c.left;
+        int32_t p = pv[c.left], q = nx[c.left];
+        const merge_ent *a = p >= 0 ? merge_find(t, w[p], w[c.left]) : NULL;
+        const merge_ent *b = q < (int32_t)n ? merge_find(t, w[c.left], w[q]) : NULL;
+        if (a) heap_push(h, &hn, (cand){a->rank, p, c.left});
+        if (b) heap_push(h, &hn, (cand){b->rank, c.left, q});
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!dead[i]) w[k++] = w[i];
+    free(nx); free(pv); free(dead); free(h);
+    return k;
+}
+
 static int bpe_piece(const tokenizer *t, const char *s, size_t n, idvec *out, char *err, size_t el)
 {
     if (n == 0) return 0;
@@ -230,18 +300,20 @@ static int bpe_piece(const tokenizer *t, const char *s, size_t n, idvec *out, ch
             return -1;
         }
     }
-    while (k > 1) {
-        int best = -1;
-        int32_t best_rank = INT32_MAX, best_id = -1;
-        for (size_t i = 0; i + 1 < k; i++) {
-            const merge_ent *m = merge_find(t, w[i], w[i + 1]);
-            if (m && m->rank < best_rank) { best_rank = m->rank; best = (int)i; best_id = m->id; }
+    if (t->nmerges && n > (size_t)tok_heap_min) k = bpe_merge_heap(t, w, n);
+    else
+        while (k > 1) {   /* lowest rank first, leftmost among equals */
+            int best = -1;
+            int32_t best_rank = INT32_MAX, best_id = -1;
+            for (size_t i = 0; i + 1 < k; i++) {
+                const merge_ent *m = merge_find(t, w[i], w[i + 1]);
+                if (m && m->rank < best_rank) { best_rank = m->rank; best = (int)i; best_id = m->id; }
+            }
+            if (best < 0) break;
+            w[best] = best_id;
+            memmove(w + best + 1, w + best + 2, (k - best - 2) * sizeof(int32_t));
+            k--;
         }
-        if (best < 0) break;
-        w[best] = best_id;
-        memmove(w + best + 1, w + best + 2, (k - best - 2) * sizeof(int32_t));
-        k--;
-    }
     for (size_t i = 0; i < k; i++) push(out, w[i]);
     if (w != stackbuf) free(w);
     return 0;

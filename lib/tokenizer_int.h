@@ -40,5 +40,7 @@ int bl_byte(int cp);
 void tok_index_build(tokenizer *t);
 int32_t tok_lookup(const tokenizer *t, const char *s, size_t n);
 void tok_merge_add(tokenizer *t, int32_t a, int32_t b, int32_t out);
+/* Pieces longer than this use the heap merge (tests lower or raise it). */
+extern int tok_heap_min;
 
 #endif

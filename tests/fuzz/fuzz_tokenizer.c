@@ -3,7 +3,8 @@
  * the BPE encoder.  The input is split at the first NUL byte: the part
  * before is parsed as tokenizer.json; if it loads, the part after is
  * encoded (with and without special-token splitting) and decoded again,
- * and byte-level round trip is checked when every byte has a token.
+ * and the byte-level round trip is checked (decode(encode(x)) == x, or
+ * " " + x when the tokenizer adds a prefix space).
  *
  *   clang -fsanitize=fuzzer,address -Ilib -D_GNU_SOURCE \
  *     tests/fuzz/fuzz_tokenizer.c lib/tokenizer.c lib/tokenizer_bpe.c \
@@ -30,7 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n < 0) continue;
         size_t len;
         char *back = tok_decode(t, ids, (size_t)n, 0, &len);
-        if (!special && (len != tl || memcmp(back, text, tl))) abort();   /* lossless */
+        /* lossless, up to the space a ByteLevel add_prefix_space prepends */
+        int same = len == tl && !memcmp(back, text, tl);
+        int prefixed = len == tl + 1 && back[0] == ' ' && !memcmp(back + 1, text, tl);
+        if (!special && !same && !prefixed) abort();
         free(back);
         free(ids);
     }

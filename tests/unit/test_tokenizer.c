@@ -7,9 +7,12 @@
  *    runs (the \s+(?!\S) rule);
  *  - Llama-3-style fixture: Split regex (digits in groups of 3) then
  *    ByteLevel without regex, ignore_merges;
+ *  - the heap merge used for long pieces equals the simple merge loop on
+ *    random strings, and a 200 000-letter piece encodes (in linear-log time);
  *  - bad tokenizer.json files are refused with a message.
  */
 #include "tokenizer.h"
+#include "tokenizer_int.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -123,6 +126,45 @@ static void test_gpt2(void)
     tok_free(t);
 }
 
+/* the heap merge (long pieces) agrees with the simple loop on random
+ * strings, and a 200 000-letter piece encodes quickly (it was quadratic) */
+static void test_heap_merge(void)
+{
+    tokenizer *t = load_fix("bpe-gpt2.json");
+    rng_t r;
+    rng_seed(&r, 9);
+    static const char alpha[] = "thel";
+    char buf[400];
+    for (int rep = 0; rep < 300; rep++) {
+        size_t n = 1 + rng_below(&r, sizeof buf - 1);
+        for (size_t i = 0; i < n; i++) buf[i] = alpha[rng_below(&r, 4)];
+        int32_t *a, *b;
+        char err[128];
+        tok_heap_min = 1 << 30;
+        long na = tok_encode(t, buf, n, 0, &a, err, sizeof err);
+        tok_heap_min = 0;
+        long nb = tok_encode(t, buf, n, 0, &b, err, sizeof err);
+        if (na != nb || memcmp(a, b, sizeof(int32_t) * (size_t)na)) {
+            printf("FAIL heap merge differs on \"%.*s\" (%ld vs %ld tokens)\n", (int)n, buf, na, nb);
+            failures++;
+            free(a); free(b);
+            break;
+        }
+        free(a); free(b);
+    }
+    tok_heap_min = 48;
+    size_t n = 200000;
+    char *big = malloc(n);
+    memset(big, 'l', n);
+    int32_t *ids;
+    char err[128];
+    long k = tok_encode(t, big, n, 0, &ids, err, sizeof err);
+    if (k != (long)n / 2 || ids[0] != 259) { printf("FAIL long piece: %ld tokens\n", k); failures++; }
+    free(ids);
+    free(big);
+    tok_free(t);
+}
+
 static void test_llama3(void)
 {
     tokenizer *t = load_fix("bpe-llama3.json");
@@ -191,6 +233,7 @@ int main(void)
     test_byte();
     test_gpt2();
     test_llama3();
+    test_heap_merge();
     test_digits();
     test_bad();
     if (failures) { printf("%d failures\n", failures); return 1; }
