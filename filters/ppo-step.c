@@ -79,6 +79,7 @@ static const char usage[] =
     "  -m, --metrics URI         metrics output (default stdout)\n"
     "      --diagnostics URI     per-record diagnostics (id, reward, score, kl,\n"
     "                            advantage, finish)\n"
+    "      --device NAME         compute backend: cpu (default; cuda where built)\n"
     "  -h, --help / -V, --version\n"
     "\n"
     "Exit status: 0 ok, 64 usage, 65 bad checkpoint or unusable input,\n"
@@ -87,7 +88,7 @@ static const char usage[] =
 enum {
     O_VALUE = 1000, O_VFP, O_REF, O_RESUME, O_BATCHES, O_LAG, O_KEEP, O_BREC, O_FWD, O_LR, O_WFRAC, O_WSTEPS,
     O_BETAS, O_AEPS, O_WD, O_CLIPN, O_BETA, O_KLEST, O_KLCLAMP, O_AKL, O_NOEOS, O_EOSR, O_RNORM, O_RCLIP,
-    O_WREW, O_NOWADV, O_GAMMA, O_LAMBDA, O_CLIP, O_CLIPV, O_VFC, O_VWARM, O_DIAG
+    O_WREW, O_NOWADV, O_GAMMA, O_LAMBDA, O_CLIP, O_CLIPV, O_VFC, O_VWARM, O_DIAG, O_DEVICE
 };
 
 static void two_numbers(const char *opt, const char *s, double *a, double *b)
@@ -211,6 +212,7 @@ int main(int argc, char **argv)
         {"cliprange-value", required_argument, 0, O_CLIPV}, {"vf-coef", required_argument, 0, O_VFC},
         {"value-warmup", required_argument, 0, O_VWARM}, {"seed", required_argument, 0, 's'},
         {"metrics", required_argument, 0, 'm'}, {"diagnostics", required_argument, 0, O_DIAG},
+        {"device", required_argument, 0, O_DEVICE},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     const char *pdir = NULL, *vdir = NULL, *refdir = NULL, *run = NULL, *murl = "-", *diag = NULL;
     int vfp = 0, resume = 0, c;
@@ -218,6 +220,7 @@ int main(int argc, char **argv)
     double wfrac = 0.1, a, bb;
     ppo_train_cfg tc;
     ppo_train_cfg_defaults(&tc);
+    const backend *be = backend_cpu();
     while ((c = getopt_long(argc, argv, "c:o:b:g:e:s:m:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'c': pdir = optarg; break;
@@ -266,6 +269,9 @@ int main(int argc, char **argv)
         case 's': tc.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
         case 'm': murl = optarg; break;
         case O_DIAG: diag = optarg; break;
+        case O_DEVICE:
+            if (!(be = backend_by_name(optarg))) cli_usage_error("device '%s' is not available in this build", optarg);
+            break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_usage_error("invalid option");
@@ -289,7 +295,7 @@ int main(int argc, char **argv)
     char *ref_path = NULL;
     if (resume) {
         ppo_state_info info;
-        if (ppo_state_load(run, &tr, &tok, &info) != 0) die(EX_NOINPUT, "%s/state: no state to resume from", run);
+        if (ppo_state_load(run, be, &tr, &tok, &info) != 0) die(EX_NOINPUT, "%s/state: no state to resume from", run);
         version = info.version;
         ref_path = refdir ? xstrdup(refdir) : info.ref;
         if (refdir) free(info.ref);
@@ -299,11 +305,11 @@ int main(int argc, char **argv)
     } else {
         if (pv_read_latest(run) >= 0)
             die(EX_USAGE, "%s already holds a run (RUN/latest): use --resume, or a new directory", run);
-        tr.policy = ckpt_load_model(pdir, backend_cpu());
+        tr.policy = ckpt_load_model(pdir, be);
         if (!tr.policy->c.lm_head) die(EX_DATAERR, "%s: the policy has no LM head", pdir);
         tok = ckpt_load_tokenizer(pdir);
         if (vdir) {
-            tr.value = ckpt_load_model(vdir, backend_cpu());
+            tr.value = ckpt_load_model(vdir, be);
             if (!tr.value->c.score)
                 die(EX_DATAERR, "%s: no scalar head (score.weight): the value model needs a reward-model checkpoint, "
                     "or use --value-from-policy", vdir);
@@ -330,7 +336,7 @@ int main(int argc, char **argv)
     tr.popt->h = tc.h, tr.vopt->h = tc.h;
     tr.c = tc;
     if (ref_path[0]) {
-        tr.ref = ckpt_load_model(ref_path, backend_cpu());
+        tr.ref = ckpt_load_model(ref_path, be);
         if (!tr.ref->c.lm_head) die(EX_DATAERR, "%s: the reference model has no LM head", ref_path);
     }
     if (wsteps >= 0) tr.c.warmup = wsteps;

@@ -57,12 +57,13 @@ static const char usage[] =
     "      --poll S             version poll interval (default 0.05)\n"
     "  -o, --output URI         output (default stdout; ZeroMQ endpoints work)\n"
     "      --progress           progress on stderr\n"
+    "      --device NAME        compute backend: cpu (default; cuda where built)\n"
     "  -h, --help / -V, --version\n"
     "\n"
     "Exit status: 0 ok, 64 usage, 65 bad prompt record, 66 cannot open,\n"
     "74 I/O error, 75 timed out waiting for a policy version.\n";
 
-enum { O_LAG = 1000, O_PVER, O_EPOCHS, O_BATCHES, O_SHUF, O_TOPP, O_TOPK, O_MAXP, O_MAXN, O_GENB, O_WAIT, O_POLL, O_PROG };
+enum { O_LAG = 1000, O_PVER, O_EPOCHS, O_BATCHES, O_SHUF, O_TOPP, O_TOPK, O_MAXP, O_MAXN, O_GENB, O_WAIT, O_POLL, O_PROG, O_DEVICE };
 
 typedef struct {
     model *m;
@@ -72,9 +73,11 @@ typedef struct {
     char fp[17];
 } policy_t;
 
+static const backend *BE;
+
 static void policy_load(policy_t *p, const char *dir, long version)
 {
-    model *m = ckpt_load_model(dir, backend_cpu());
+    model *m = ckpt_load_model(dir, BE);
     if (!m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", dir);
     tokenizer *t = ckpt_load_tokenizer(dir);
     char fp[17];
@@ -146,8 +149,10 @@ int main(int argc, char **argv)
         {"gen-batch", required_argument, 0, O_GENB}, {"seed", required_argument, 0, 's'},
         {"wait-timeout", required_argument, 0, O_WAIT}, {"poll", required_argument, 0, O_POLL},
         {"output", required_argument, 0, 'o'}, {"progress", no_argument, 0, O_PROG},
+        {"device", required_argument, 0, O_DEVICE},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *follow = NULL, *out_uri = "-";
+    BE = backend_cpu();
     long lag = 0, pver = 0, max_batches = -1;
     int max_prompt = 1024, gen_batch = 32, progress = 0, c;
     double wait_timeout = 0, poll = 0.05;
@@ -177,6 +182,9 @@ int main(int argc, char **argv)
         case O_POLL: poll = parse_double("--poll", optarg); break;
         case 'o': out_uri = optarg; break;
         case O_PROG: progress = 1; break;
+        case O_DEVICE:
+            if (!(BE = backend_by_name(optarg))) cli_usage_error("device '%s' is not available in this build", optarg);
+            break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_usage_error("invalid option");

@@ -48,20 +48,20 @@ void ppo_state_save(const char *run, const ppo_trainer *t, const tokenizer *tok,
     if (had) rm_tree(old);
 }
 
-int ppo_state_load(const char *run, ppo_trainer *t, tokenizer **tok, ppo_state_info *info)
+int ppo_state_load(const char *run, const backend *be, ppo_trainer *t, tokenizer **tok, ppo_state_info *info)
 {
     char dir[4096], sub[4200];
     snprintf(dir, sizeof dir, "%s/state", run);
     struct stat st;
     if (stat(dir, &st) != 0) return -1;
     snprintf(sub, sizeof sub, "%s/policy", dir);
-    t->policy = ckpt_load_model(sub, backend_cpu());
+    t->policy = ckpt_load_model(sub, be);
     *tok = ckpt_load_tokenizer(sub);
     model_enable_grads(t->policy);
     t->popt = ckpt_load_optim(sub, t->policy);
     char *text = ckpt_load_state(sub);
     snprintf(sub, sizeof sub, "%s/value", dir);
-    t->value = ckpt_load_model(sub, backend_cpu());
+    t->value = ckpt_load_model(sub, be);
     model_enable_grads(t->value);
     t->vopt = ckpt_load_optim(sub, t->value);
     if (!t->popt || !t->vopt || !text) die(EX_DATAERR, "%s: incomplete state (optimizer or trainer_state.json missing)", dir);

@@ -23,8 +23,8 @@ typedef struct {
 } ppo_state_info;
 
 void ppo_state_save(const char *run, const ppo_trainer *t, const tokenizer *tok, long version, const char *ref);
-/* Loads models and optimizers into t (policy, value, popt, vopt, updates,
+/* Loads models (on backend be) and optimizers into t (policy, value, popt, vopt, updates,
  * beta, rn); returns 0, or -1 when RUN/state does not exist. */
-int ppo_state_load(const char *run, ppo_trainer *t, tokenizer **tok, ppo_state_info *info);
+int ppo_state_load(const char *run, const backend *be, ppo_trainer *t, tokenizer **tok, ppo_state_info *info);
 
 #endif
