@@ -162,3 +162,14 @@ ppo() { ppo-step -c pol --value-from-policy -o run -b 8 --lr 1e-3 "$@"; }
   # the EOS trick: truncated responses score -10
   jq -s -e 'all(if .finish == "length" then .score == -10 else .score == .reward end)' d.jsonl
 }
+
+@test "records without batch fields are grouped by --batch-records (else rejected with a reason)" {
+  setup_rollouts
+  rec to-json < scored.mp | jq -c 'del(.batch, .batch_size)' | rec from-json > nobatch.mp
+  ppo --max-lag 1 --batch-records 8 nobatch.mp > m.mp 2> err
+  rec to-json < m.mp | jq -s -e 'map(.rollouts) == [8, 8]'
+  rm -rf run
+  ppo --max-lag 1 nobatch.mp > /dev/null 2> err
+  grep -q "rejected: 16 bad" err
+  grep -q "no batch_size (give ppo-step --batch-records)" err
+}
