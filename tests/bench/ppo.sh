@@ -5,7 +5,7 @@
 # one minibatch of 64, one inner epoch; split into generation (rollout),
 # scoring (rm-score) and training (ppo-step: reference, policy and value
 # forward/backward, two AdamW updates, state save and version publish).
-# Presets: ${PPO_BENCH_PRESETS:-tiny small}.
+# Presets: ${PPO_BENCH_PRESETS-tiny small} (empty: none).
 #
 # Reference: the same iteration in PyTorch (eager, fp32, the same shapes:
 # KV-cache sampling, a reward forward, then reference forward, policy and
@@ -28,7 +28,7 @@ jq -c '. as $p | range(8) | $p + {id: ($p.id + "-" + tostring)}' "$fix" | rec fr
 
 printf '%-6s %8s %8s %8s %8s %7s | %8s %8s %8s %8s %7s\n' preset gen score train total gen% \
   torch:gen score train total ratio
-for preset in ${PPO_BENCH_PRESETS:-tiny small}; do
+for preset in ${PPO_BENCH_PRESETS-tiny small}; do
   rm -rf "$dir/pol" "$dir/rm" "$dir/run"
   lm-init -p "$preset" -o "$dir/pol" --seed 1 2>/dev/null
   lm-init -p "$preset" --reward -o "$dir/rm" --seed 2 2>/dev/null
@@ -166,3 +166,25 @@ PY
   fi
 done
 echo "seconds per phase, $threads threads; ratio = PyTorch total / prefpipe total (> 1: prefpipe faster)"
+
+# The heavier toy run (the test's task at a larger budget): reward = the
+# fraction of response tokens with ids 0-63; 16 prompts x 4 samples per
+# batch, 16-token responses, 20 batches, beta 0.05 and beta 1.
+# PPO_BENCH_TOY=0 skips it.
+if [ "${PPO_BENCH_TOY:-1}" = 1 ]; then
+  rm -rf "$dir/pol" "$dir/toy"*
+  lm-init -o "$dir/pol" --seed 1 2>/dev/null
+  jq -c '. as $p | range(2) | $p + {id: ($p.id + "-" + tostring)}' "$fix" | rec from-json > "$dir/toy-prompts.mp"
+  for beta in 0.05 1; do
+    t=$(now)
+    rollout -f "$dir/toy$beta" -B 16 -n 4 --epochs 20 --max-new 16 --temperature 1 --seed 3 "$dir/toy-prompts.mp" 2>/dev/null |
+      toy-reward --token 0-63 |
+      ppo-step -c "$dir/pol" --value-from-policy -o "$dir/toy$beta" -b 64 --lr 1e-2 --warmup-steps 0 --no-eos-trick \
+        --beta "$beta" 2>/dev/null | rec to-json > "$dir/toy$beta.jsonl"
+    el=$(since "$t")
+    jq -s -r --arg beta "$beta" --arg el "$el" '"toy beta " + $beta + ": reward " +
+      (((.[0].reward_mean + .[1].reward_mean) / 2 * 1000 | round / 1000) | tostring) + " -> " +
+      (((.[-1].reward_mean + .[-2].reward_mean) / 2 * 1000 | round / 1000) | tostring) + ", final KL " +
+      ((.[-1].kl * 1000 | round / 1000) | tostring) + " (" + (length | tostring) + " batches, " + $el + " s)"' "$dir/toy$beta.jsonl"
+  done
+fi
