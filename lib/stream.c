@@ -214,7 +214,8 @@ static rstream *open_write(const char *uri, int text)
             die(EX_USAGE, "refusing to write binary msgpack to a terminal "
                           "(redirect it, or pipe it through 'rec to-json')");
         s->fd = 1;
-        if (!text) g_stdout_w = s;
+        if (!text)
+            g_stdout_w = s;
         return s;
     }
     const char *slash = strrchr(uri, '/');
@@ -368,7 +369,10 @@ int rs_read(rstream *s, msgpack_object *rec)
             return RS_ERR;
         }
         make_room(s);
-        if (g_stdout_w) flush_buf(g_stdout_w);   /* a filter in a feedback loop (PPO) must not sit on output while it waits */
+        /* a filter in a feedback loop (rollout | rm-score | ppo-step) must
+         * not sit on buffered output while it waits for input */
+        if (g_stdout_w)
+            flush_buf(g_stdout_w);
         long n = bsrc_read(s->src, s->buf + s->len, s->cap - s->len);
         if (n < 0) {
             s->nrec++;
@@ -420,7 +424,11 @@ static void flush_buf(rstream *s)
     }
 }
 
-void rs_flush(rstream *s) { if (s->kind != K_ZMQ && s->writer) flush_buf(s); }
+void rs_flush(rstream *s)
+{
+    if (s->kind != K_ZMQ && s->writer)
+        flush_buf(s);
+}
 
 void rs_write(rstream *s, const char *buf, size_t len)
 {
@@ -463,7 +471,8 @@ void rs_close(rstream *s)
     }
     if (s->writer) {
         flush_buf(s);
-        if (s == g_stdout_w) g_stdout_w = NULL;
+        if (s == g_stdout_w)
+            g_stdout_w = NULL;
         if (s->gz) {
             if (gzclose(s->gz) != Z_OK)
                 die(EX_IOERR, "%s: error finishing gzip output", s->uri);
@@ -485,6 +494,8 @@ void rs_abort(rstream *s)
 {
     if (!s)
         return;
+    if (s == g_stdout_w)
+        g_stdout_w = NULL;
     if (s->kind == K_ZMQ) {
         zs_close(s->z, s->err, sizeof s->err);
     } else if (s->writer) {
