@@ -185,8 +185,9 @@ static char *read_text(const char *path, size_t *len)
 
 static char *join(const char *dir, const char *name)
 {
-    char *p = xmalloc(strlen(dir) + strlen(name) + 2);
-    sprintf(p, "%s/%s", dir, name);
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
     return p;
 }
 
@@ -436,7 +437,7 @@ void ckpt_save(const char *dir, const model *m, const tokenizer *tok,
     while (dl > 1 && dir[dl - 1] == '/') dl--;
     char *base = xstrndup(dir, dl);
     char *tmp = xmalloc(dl + 32);
-    sprintf(tmp, "%s.tmp.XXXXXX", base);
+    snprintf(tmp, dl + 32, "%s.tmp.XXXXXX", base);
     if (!mkdtemp(tmp)) die(EX_CANTCREAT, "%s: cannot create a temporary directory: %s", tmp, strerror(errno));
     chmod(tmp, 0755);
     tmpdir_path = tmp;
@@ -479,7 +480,7 @@ void ckpt_save(const char *dir, const model *m, const tokenizer *tok,
     char *old = NULL;
     if (stat(base, &sb) == 0) {
         old = xmalloc(dl + 32);
-        sprintf(old, "%s.old.XXXXXX", base);
+        snprintf(old, dl + 32, "%s.old.XXXXXX", base);
         if (!mkdtemp(old) || rmdir(old) || rename(base, old))
             die(EX_IOERR, "%s: cannot move the old checkpoint aside: %s", base, strerror(errno));
     }

@@ -301,8 +301,9 @@ int st_write(const char *path, const st_out *t, int n, const char *const *meta_k
     char *hdr = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(root);
     size_t hl = strlen(hdr), padded = (hl + 7) & ~(size_t)7;
-    char *tmp = xmalloc(strlen(path) + 16);
-    sprintf(tmp, "%s.tmp.XXXXXX", path);
+    size_t tmpcap = strlen(path) + 16;
+    char *tmp = xmalloc(tmpcap);
+    snprintf(tmp, tmpcap, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         seterr(err, el, "cannot create %s: %s", tmp, strerror(errno));

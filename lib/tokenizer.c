@@ -438,8 +438,9 @@ int tok_save(const tokenizer *t, const char *path, char *err, size_t el)
         text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
         json_decref(j);
     }
-    char *tmp = xmalloc(strlen(path) + 16);
-    sprintf(tmp, "%s.tmp.XXXXXX", path);
+    size_t tmpcap = strlen(path) + 16;
+    char *tmp = xmalloc(tmpcap);
+    snprintf(tmp, tmpcap, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
     int ok = fd >= 0;
     if (ok) {
