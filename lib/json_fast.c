@@ -245,6 +245,52 @@ static double literal_value(const unsigned char *p, size_t n, int *is_int, int64
     return strtod(buf, NULL);
 }
 
+/* The elements of an array, s->p at its '[': calls elem for each, leaves
+ * s->p after the ']', returns the element count or -1. */
+static long scan_elements(scan_t *s, int (*elem)(scan_t *, const void *), const void *ctx)
+{
+    s->p++; /* '[' */
+    skip_ws(s);
+    long n = 0;
+    if (s->p < s->end && *s->p == ']') {
+        s->p++;
+        return 0;
+    }
+    for (;;) {
+        if (elem(s, ctx) < 0)
+            return -1;
+        n++;
+        skip_ws(s);
+        if (s->p >= s->end)
+            return -1;
+        if (*s->p == ',') {
+            s->p++;
+            skip_ws(s);
+            continue;
+        }
+        if (*s->p == ']') {
+            s->p++;
+            return n > (long)COUNT_MASK ? -1 : n;
+        }
+        return -1;
+    }
+}
+
+/* One element of a typed array: a number that converts losslessly. */
+static int typed_element(scan_t *s, const void *ctx)
+{
+    char dtype = *(const char *)ctx;
+    const unsigned char *start = s->p;
+    if (s->p >= s->end || !(*s->p == '-' || (*s->p >= '0' && *s->p <= '9')))
+        return -1;
+    if (scan_number(s) < 0 || s->p - start >= 64)
+        return -1;
+    int is_int;
+    int64_t iv;
+    double d = literal_value(start, (size_t)(s->p - start), &is_int, &iv);
+    return (dtype == 'i' ? (!is_int || iv < INT32_MIN || iv > INT32_MAX) : !float32_lossless(d)) ? -1 : 0;
+}
+
 /* A typed field's array ('i' int32 / 'f' float32): succeed only when every
  * element is a number that converts losslessly, as jsonconv.c decides. */
 static int scan_typed_array(scan_t *s, char dtype)
@@ -254,42 +300,10 @@ static int scan_typed_array(scan_t *s, char dtype)
     size_t slot = s->ncounts;
     if (push_u32(&s->counts, &s->ncounts, &s->capcounts, 0) < 0)
         return -1;
-    s->p++; /* '[' */
-    skip_ws(s);
-    uint32_t n = 0;
-    if (s->p < s->end && *s->p == ']') {
-        s->p++;
-    } else {
-        for (;;) {
-            const unsigned char *start = s->p;
-            if (s->p >= s->end || !(*s->p == '-' || (*s->p >= '0' && *s->p <= '9')))
-                return -1;
-            if (scan_number(s) < 0 || s->p - start >= 64)
-                return -1;
-            int is_int;
-            int64_t iv;
-            double d = literal_value(start, (size_t)(s->p - start), &is_int, &iv);
-            if (dtype == 'i' ? (!is_int || iv < INT32_MIN || iv > INT32_MAX) : !float32_lossless(d))
-                return -1;
-            n++;
-            skip_ws(s);
-            if (s->p >= s->end)
-                return -1;
-            if (*s->p == ',') {
-                s->p++;
-                skip_ws(s);
-                continue;
-            }
-            if (*s->p == ']') {
-                s->p++;
-                break;
-            }
-            return -1;
-        }
-    }
-    if (n > 0x0fffffff)
+    long n = scan_elements(s, typed_element, &dtype);
+    if (n < 0)
         return -1;
-    s->counts[slot] = n | (dtype == 'i' ? TYPED_I : TYPED_F);
+    s->counts[slot] = (uint32_t)n | (dtype == 'i' ? TYPED_I : TYPED_F);
     return 0;
 }
 
@@ -364,6 +378,8 @@ static int scan_object(scan_t *s)
     return 0;
 }
 
+static int any_element(scan_t *s, const void *ctx) { return scan_value(s); }
+
 static int scan_array(scan_t *s)
 {
     if (++s->depth > s->max_depth)
@@ -371,32 +387,10 @@ static int scan_array(scan_t *s)
     size_t slot = s->ncounts;
     if (push_u32(&s->counts, &s->ncounts, &s->capcounts, 0) < 0)
         return -1;
-    s->p++; /* '[' */
-    skip_ws(s);
-    uint32_t n = 0;
-    if (s->p < s->end && *s->p == ']') {
-        s->p++;
-    } else {
-        for (;;) {
-            if (scan_value(s) < 0)
-                return -1;
-            n++;
-            skip_ws(s);
-            if (s->p >= s->end)
-                return -1;
-            if (*s->p == ',') {
-                s->p++;
-                skip_ws(s);
-                continue;
-            }
-            if (*s->p == ']') {
-                s->p++;
-                break;
-            }
-            return -1;
-        }
-    }
-    s->counts[slot] = n;
+    long n = scan_elements(s, any_element, NULL);
+    if (n < 0)
+        return -1;
+    s->counts[slot] = (uint32_t)n;
     s->depth--;
     return 0;
 }
