@@ -36,10 +36,10 @@ if [ "${SCALE:-full}" = quick ]; then
   : "${SFT_EPOCHS:=1}" "${DPO_EPOCHS:=1}" "${RM_EPOCHS:=1}" "${PPO_BATCHES:=2}" "${PPO_B:=16}" "${BON:=4}"
 else
   : "${N_SFT:=4000}" "${N_PREF:=3000}" "${N_POOL:=640}" "${N_EVAL:=200}" "${N_RMEVAL:=500}"
-  : "${MODEL_ARGS:=--dim 128 --layers 4 --heads 4 --kv-heads 2 --ffn 384}"
-  : "${SFT_EPOCHS:=3}" "${DPO_EPOCHS:=2}" "${RM_EPOCHS:=2}" "${PPO_BATCHES:=20}" "${PPO_B:=64}" "${BON:=16}"
+  : "${MODEL_ARGS:=--preset tiny}"
+  : "${SFT_EPOCHS:=8}" "${DPO_EPOCHS:=2}" "${RM_EPOCHS:=2}" "${PPO_BATCHES:=40}" "${PPO_B:=64}" "${BON:=16}"
 fi
-: "${SFT_LR:=3e-3}" "${DPO_LR:=3e-5}" "${DPO_BETA:=0.1}" "${RM_LR:=1e-3}" "${PPO_LR:=2e-4}" "${PPO_BETA:=0.05}"
+: "${SFT_LR:=5e-3}" "${DPO_LR:=2e-5}" "${DPO_BETA:=0.1}" "${RM_LR:=1e-3}" "${PPO_LR:=1e-4}" "${PPO_BETA:=0.05}"
 : "${MAX_NEW:=64}" "${TEMP:=0.7}"
 
 mkdir -p "$RUN"
