@@ -39,7 +39,7 @@ else
   : "${MODEL_ARGS:=--preset tiny}"
   : "${SFT_EPOCHS:=8}" "${DPO_EPOCHS:=2}" "${RM_EPOCHS:=2}" "${PPO_BATCHES:=40}" "${PPO_B:=64}" "${BON:=16}"
 fi
-: "${SFT_LR:=5e-3}" "${DPO_LR:=2e-5}" "${DPO_BETA:=0.1}" "${RM_LR:=1e-3}" "${PPO_LR:=1e-4}" "${PPO_BETA:=0.05}"
+: "${SFT_LR:=5e-3}" "${DPO_LR:=3e-5}" "${DPO_BETA:=0.5}" "${DPO_LOSS:=dpo}" "${RM_LR:=1e-3}" "${PPO_LR:=1e-4}" "${PPO_BETA:=0.05}"
 : "${MAX_NEW:=64}" "${TEMP:=0.7}"
 
 mkdir -p "$RUN"
@@ -79,7 +79,7 @@ fi 2>>"$RUN/log.txt"
 
 if stage dpo; then
   dpo-step -m "$RUN/sft" --ref "$RUN/sft" -o "$RUN/dpo" --epochs "$DPO_EPOCHS" --lr "$DPO_LR" \
-    --beta "$DPO_BETA" --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/pairs.mp" > "$RUN/dpo-metrics.mp"
+    --loss "$DPO_LOSS" --beta "$DPO_BETA" --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/pairs.mp" > "$RUN/dpo-metrics.mp"
   done_ dpo
 fi 2>>"$RUN/log.txt"
 
@@ -92,7 +92,9 @@ fi 2>>"$RUN/log.txt"
 
 if stage ppo; then
   rm -rf "$RUN/ppo"
-  "$root/pipelines/ppo.sh" -p "$RUN/sft" -i "$RUN/pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" \
+  # enough passes over the prompt pool for PPO_BATCHES batches of PPO_B
+  ppo_epochs=$(( (PPO_BATCHES * PPO_B + N_POOL - 1) / N_POOL ))
+  "$root/pipelines/ppo.sh" -p "$RUN/sft" -i "$RUN/pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" -e "$ppo_epochs" \
     --max-new "$MAX_NEW" --seed "$SEED" -- --batches "$PPO_BATCHES" --lr "$PPO_LR" --beta "$PPO_BETA" \
     --minibatch 16 --accum $((PPO_B / 16 > 0 ? PPO_B / 16 : 1)) > "$RUN/ppo-metrics.mp"
   latest=$(ls -d "$RUN"/ppo/policy-v* | sort -t v -k2 -n | tail -n 1)
