@@ -4,9 +4,11 @@
 #
 #   world    pref-synth: SFT demos (a middling responder), rated data, a PPO
 #            prompt pool and held-out evaluation prompts; gold-labelled pairs
+#   pairs    pref-binarize (mean of aspects by default); the RM's pairs and
+#            the PPO prompts (the whole pool, or one category)
 #   init     lm-init: a small byte-level Llama policy
 #   sft      sft-step on the demonstrations
-#   dpo      pref-binarize (mean of aspects) -> dpo-step, reference = SFT
+#   dpo      dpo-step on the pairs, reference = SFT
 #   rm       rm-train (Bradley-Terry) from the SFT model; accuracy on the
 #            held-out gold-labelled pairs (rm-score | rm-eval)
 #   ppo      rollout -f | rm-score | ppo-step (pipelines/ppo.sh), from SFT
@@ -22,6 +24,8 @@
 #
 # Sizes: SCALE=full (default) or SCALE=quick (a couple of minutes, for the
 # test suite); every number below can be overridden from the environment.
+# The ablation knobs (pipelines/ablate.sh sets them): PAIRS_SCORE,
+# PAIRS_MODELS, RM_PAIRS, RM_MODEL_ARGS, PPO_CATEGORIES, PPO_BETA, DPO_BETA.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$root/bin:$PATH
@@ -40,12 +44,13 @@ else
   : "${SFT_EPOCHS:=8}" "${DPO_EPOCHS:=2}" "${RM_EPOCHS:=2}" "${PPO_BATCHES:=40}" "${PPO_B:=64}" "${BON:=16}"
 fi
 : "${SFT_LR:=5e-3}" "${DPO_LR:=3e-5}" "${DPO_BETA:=0.5}" "${DPO_LOSS:=dpo}" "${RM_LR:=1e-3}" "${PPO_LR:=1e-4}" "${PPO_BETA:=0.05}"
-: "${MAX_NEW:=64}" "${TEMP:=0.7}"
+: "${MAX_NEW:=64}" "${TEMP:=0.7}" "${PAIRS_SCORE:=mean-aspects}"
 
 mkdir -p "$RUN"
 log() { echo "recipe: $*" >&2; }
 stage() { # stage NAME: true when NAME must run
   if [ -e "$RUN/.done-$1" ]; then log "$1: done already (rm $RUN/.done-$1 to redo)"; return 1; fi
+  case " ${ONLY_STAGES:-$1} " in *" $1 "*) ;; *) log "$1: not in ONLY_STAGES, skipped"; return 1 ;; esac
   log "$1: ..."; STAGE_T0=$(date +%s); return 0
 }
 done_() { touch "$RUN/.done-$1"; log "$1: finished in $(( $(date +%s) - STAGE_T0 )) s"; }
@@ -62,8 +67,20 @@ if stage world; then
     gold-judge --pairs --no-summary | rec to-json |
     jq -c 'select(.gold_chosen.total > .gold_rejected.total) | del(.gold_chosen, .gold_rejected) | .source = "synth-gold"' |
     rec from-json -o "$RUN/rm-eval.mp"
-  pref-binarize --score mean-aspects --seed "$SEED" "$RUN/rated.mp" -o "$RUN/pairs.mp"
   done_ world
+fi 2>>"$RUN/log.txt"
+
+if stage pairs; then
+  # PAIRS_SCORE: mean-aspects (fine-grained) or overall; PAIRS_MODELS: only
+  # completions of these responders (the App. E quality subsets)
+  pref-binarize --score "$PAIRS_SCORE" ${PAIRS_MODELS:+--models "$PAIRS_MODELS"} --seed "$SEED" \
+    "$RUN/rated.mp" -o "$RUN/pairs.mp"
+  if [ -n "${RM_PAIRS:-}" ]; then rec sample -n "$RM_PAIRS" --seed "$SEED" "$RUN/pairs.mp" -o "$RUN/rm-pairs.mp"
+  else cp "$RUN/pairs.mp" "$RUN/rm-pairs.mp"; fi
+  if [ -n "${PPO_CATEGORIES:-}" ]; then
+    pref-synth -e prompt -s pool -n "$N_POOL" --seed "$SEED" --categories "$PPO_CATEGORIES" -o "$RUN/ppo-pool.mp"
+  else cp "$RUN/pool.mp" "$RUN/ppo-pool.mp"; fi
+  done_ pairs
 fi 2>>"$RUN/log.txt"
 
 if stage init; then
@@ -84,8 +101,15 @@ if stage dpo; then
 fi 2>>"$RUN/log.txt"
 
 if stage rm; then
-  rm-train -m "$RUN/sft" -o "$RUN/rm" --epochs "$RM_EPOCHS" --lr "$RM_LR" --lr-floor 1e-5 \
-    --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/pairs.mp" > "$RUN/rm-metrics.mp"
+  # RM_MODEL_ARGS: a reward model of another size, from a fresh
+  # initialisation instead of the SFT policy (the paper's RM-size axis)
+  rm_init="$RUN/sft"
+  if [ -n "${RM_MODEL_ARGS:-}" ]; then
+    lm-init $RM_MODEL_ARGS --seed "$SEED" -o "$RUN/rm-init"
+    rm_init="$RUN/rm-init"
+  fi
+  rm-train -m "$rm_init" -o "$RUN/rm" --epochs "$RM_EPOCHS" --lr "$RM_LR" --lr-floor 1e-5 \
+    --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/rm-pairs.mp" > "$RUN/rm-metrics.mp"
   rm-score -c "$RUN/rm" "$RUN/rm-eval.mp" | rm-eval -o "$RUN/rm-accuracy.mp"
   done_ rm
 fi 2>>"$RUN/log.txt"
@@ -94,7 +118,7 @@ if stage ppo; then
   rm -rf "$RUN/ppo"
   # enough passes over the prompt pool for PPO_BATCHES batches of PPO_B
   ppo_epochs=$(( (PPO_BATCHES * PPO_B + N_POOL - 1) / N_POOL ))
-  "$root/pipelines/ppo.sh" -p "$RUN/sft" -i "$RUN/pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" -e "$ppo_epochs" \
+  "$root/pipelines/ppo.sh" -p "$RUN/sft" -i "$RUN/ppo-pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" -e "$ppo_epochs" \
     --max-new "$MAX_NEW" --seed "$SEED" -- --batches "$PPO_BATCHES" --lr "$PPO_LR" --beta "$PPO_BETA" \
     --minibatch 16 --accum $((PPO_B / 16 > 0 ? PPO_B / 16 : 1)) > "$RUN/ppo-metrics.mp"
   latest=$(ls -d "$RUN"/ppo/policy-v* | sort -t v -k2 -n | tail -n 1)
@@ -104,18 +128,24 @@ fi 2>>"$RUN/log.txt"
 
 if stage eval; then
   for m in sft dpo ppo-final; do
+    [ -d "$RUN/$m" ] || continue
     rollout -c "$RUN/$m" -t 0 --max-new "$MAX_NEW" --seed "$SEED" "$RUN/eval.mp" -o "$RUN/eval-$m.mp"
   done
-  rollout -c "$RUN/sft" -n "$BON" -t "$TEMP" --max-new "$MAX_NEW" --seed "$SEED" "$RUN/eval.mp" |
-    rm-score -c "$RUN/rm" | best-of-n -n "$BON" -o "$RUN/eval-bon.mp"
+  if [ -d "$RUN/rm" ]; then
+    rollout -c "$RUN/sft" -n "$BON" -t "$TEMP" --max-new "$MAX_NEW" --seed "$SEED" "$RUN/eval.mp" |
+      rm-score -c "$RUN/rm" | best-of-n -n "$BON" -o "$RUN/eval-bon.mp"
+  fi
   : > "$RUN/summaries.mp"
   for m in sft dpo ppo-final bon; do
+    [ -e "$RUN/eval-$m.mp" ] || continue
     gold-judge --summary-only --model "$m" --seed "$SEED" "$RUN/eval-$m.mp" >> "$RUN/summaries.mp"
   done
   done_ eval
 fi 2>>"$RUN/log.txt"
 
 # ---- report ----
+[ -s "$RUN/summaries.mp" ] || { log "no evaluation yet (ONLY_STAGES?)"; exit 0; }
+[ -e "$RUN/rm-accuracy.mp" ] || : > "$RUN/rm-accuracy.mp"
 rec to-json "$RUN/summaries.mp" > "$RUN/summaries.jsonl"
 rec to-json "$RUN/rm-accuracy.mp" > "$RUN/rm-accuracy.jsonl"
 jq -s --slurpfile rm "$RUN/rm-accuracy.jsonl" '{

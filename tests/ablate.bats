@@ -1,0 +1,49 @@
+#!/usr/bin/env bats
+# pipelines/ablate.sh and the experiment scripts, at SCALE=quick: variants
+# share the base run's SFT model, redo only their stages, and print a row
+# each; a finished variant is not run again.
+load helper
+
+setup_file() {
+  export BASE="$BATS_FILE_TMPDIR/base"
+  export SCALE=quick THREADS=1
+  "$PREFPIPE_ROOT/pipelines/ablate.sh" data "$BASE" dpo "pairs dpo eval" \
+    "fine:PAIRS_SCORE=mean-aspects" "overall:PAIRS_SCORE=overall" > "$BATS_FILE_TMPDIR/data.txt" 2>/dev/null
+}
+
+@test "the base run stops after SFT and the variants reuse its SFT model" {
+  [ -e "$BASE/.done-sft" ]
+  [ ! -e "$BASE/.done-dpo" ]
+  cmp "$BASE/sft/model.safetensors" "$BASE-data-overall/sft/model.safetensors"
+}
+
+@test "one row per variant, with categories and an interval" {
+  [ "$(wc -l < "$BATS_FILE_TMPDIR/data.txt")" -eq 3 ]
+  grep -Eq '^fine .*[0-9.]+ \[[0-9.]+, [0-9.]+\]' "$BATS_FILE_TMPDIR/data.txt"
+  grep -q '^overall ' "$BATS_FILE_TMPDIR/data.txt"
+  cmp "$BATS_FILE_TMPDIR/data.txt" "$BASE/ablation-data.txt"
+}
+
+@test "the variants really differ: overall and mean-aspects pairs are not the same data" {
+  ! cmp -s "$BASE-data-fine/pairs.mp" "$BASE-data-overall/pairs.mp"
+  ! cmp -s "$BASE-data-fine/dpo/model.safetensors" "$BASE-data-overall/dpo/model.safetensors"
+}
+
+@test "a finished variant is not run again" {
+  touch -d '2000-01-01' "$BASE-data-overall/dpo/model.safetensors"
+  "$PREFPIPE_ROOT/pipelines/ablate.sh" data "$BASE" dpo "pairs dpo eval" "overall:PAIRS_SCORE=overall" > again.txt 2>/dev/null
+  [ "$(stat -c %Y "$BASE-data-overall/dpo/model.safetensors")" -lt 1000000000 ]
+}
+
+@test "the KL sweep runs PPO per beta" {
+  "$PREFPIPE_ROOT/pipelines/ablate.sh" kl "$BASE" ppo-final "pairs rm ppo eval" \
+    "b0.01:PPO_BETA=0.01" "b1:PPO_BETA=1" > kl.txt 2>/dev/null
+  grep -q '^b0.01 ' kl.txt
+  grep -Eq '^b1 .*%$' kl.txt   # the reward model was trained: its accuracy is shown
+  [ "$(rec to-json "$BASE-kl-b1/ppo-metrics.mp" | jq -s 'map(.kl_coef) | max')" = "1" ]
+}
+
+@test "usage errors" {
+  run "$PREFPIPE_ROOT/pipelines/ablate.sh" x
+  [ "$status" -eq 64 ]
+}
