@@ -47,7 +47,10 @@ fi
 : "${MAX_NEW:=64}" "${TEMP:=0.7}" "${PAIRS_SCORE:=mean-aspects}"
 
 mkdir -p "$RUN"
-log() { echo "recipe: $*" >&2; }
+# Stage progress goes to the caller's stderr (fd 3); the tools' own
+# messages and progress lines go to RUN/log.txt.
+exec 3>&2
+log() { echo "recipe: $*" >&3; echo "recipe: $*" >> "$RUN/log.txt"; }
 stage() { # stage NAME: true when NAME must run
   if [ -e "$RUN/.done-$1" ]; then log "$1: done already (rm $RUN/.done-$1 to redo)"; return 1; fi
   case " ${ONLY_STAGES:-$1} " in *" $1 "*) ;; *) log "$1: not in ONLY_STAGES, skipped"; return 1 ;; esac
