@@ -23,7 +23,9 @@
  * Writing to a path goes to a temporary file in the same directory that is
  * renamed over PATH by rs_close(); if the program dies first, the temporary
  * file is removed (util cleanup hook), so no half-written output remains.
- * Writing msgpack to a terminal is refused (exit 64).
+ * Writing msgpack to a terminal is refused (exit 64).  Before a read that
+ * may block, the msgpack writer on stdout is flushed, so filters in a
+ * feedback loop (rollout | rm-score | ppo-step) never sit on output.
  */
 #ifndef PREFPIPE_STREAM_H
 #define PREFPIPE_STREAM_H
@@ -72,7 +74,7 @@ void rs_write(rstream *s, const char *buf, size_t len);
  * Reading a stream also flushes the stdout writer before it blocks. */
 void rs_flush(rstream *s);
 /* Flush and finish: the atomic rename for files, the end-of-stream
- * handshake for ZeroMQ.  Returns 0, or dies with exit 74. */
+ * handshake for ZeroMQ.  Dies with exit 74 when that fails. */
 void rs_close(rstream *s);
 
 /* Abandon an output: remove its temporary file.  Used on error paths. */
