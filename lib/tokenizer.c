@@ -1,15 +1,22 @@
 /*
  * tokenizer.c — the tokenizer core shared by the byte tokenizer and
  * tokenizer.json BPE (loaded by tokenizer_bpe.c): the token table (id ->
- * raw bytes), a bytes -> id hash, the merge table ((left, right) ->
- * (rank, merged id)), added-token splitting, regex pre-tokenization, BPE
- * merging, decoding, and writing tokenizer.json.
+ * model string), a string -> id hash, the merge table ((left, right) ->
+ * (rank, merged id)), the encoding pipeline (added-token splitting in two
+ * passes as the Hugging Face library does — raw content first, then the
+ * "normalized" added tokens inside normalized text —, pre-tokenization,
+ * initial symbols with byte fallback / unknown token, BPE merging, the
+ * post-processor's ids) and writing tokenizer.json.  Normalizers live in
+ * tokenizer_norm.c, decoders and post-processor loading in tokenizer_sp.c.
  *
- * Invariants: every id below n has its raw bytes in `bytes` (holes have
+ * Invariants: every id below n has its model string in `bytes` (holes have
  * bytes == NULL); byte_id[b] is the token of the single byte b or -1; the
- * merge table holds only merges whose three tokens exist.
+ * merge table holds only merges whose three tokens exist; encoding never
+ * fails (a character with no token becomes byte-fallback tokens, the
+ * unknown token, or nothing).
  */
 #include "tokenizer_int.h"
+#include "unicode_norm.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -58,7 +65,7 @@ void tok_index_build(tokenizer *t)
     t->idx = xmalloc(sizeof(int32_t) * t->idx_cap);
     for (size_t i = 0; i < t->idx_cap; i++) t->idx[i] = -1;
     for (int id = 0; id < t->n; id++) {
-        if (!t->bytes[id] || tok_is_special(t, id)) continue;
+        if (!t->bytes[id] || tok_is_special(t, id) || (t->nonmodel && t->nonmodel[id])) continue;
         size_t h = hash64(t->bytes[id], t->blen[id], 0) & (t->idx_cap - 1);
         while (t->idx[h] >= 0) {
             int o = t->idx[h];
@@ -133,7 +140,9 @@ static const char *byte_specials[] = {"<|system|>", "<|user|>", "<|assistant|>",
 tokenizer *tok_byte_new(void)
 {
     tokenizer *t = xcalloc(1, sizeof *t);
-    t->is_byte = 1;
+    t->is_byte = t->byte_level = 1;
+    t->unk_id = -1;
+    for (int b = 0; b < 256; b++) t->fallback[b] = -1;
     t->n = 256 + 5;
     t->bytes = xcalloc(t->n, sizeof(char *));
     t->blen = xcalloc(t->n, sizeof(uint32_t));
@@ -153,6 +162,9 @@ tokenizer *tok_byte_new(void)
         t->blen[a->id] = (uint32_t)a->len;
     }
     t->eos = xstrdup("</s>");
+    t->has_decoder = t->ndec = 1;   /* as saved: a ByteLevel decoder */
+    t->dec = xcalloc(1, sizeof *t->dec);
+    t->dec[0].kind = DEC_BYTELEVEL;
     tok_index_build(t);
     return t;
 }
@@ -162,13 +174,14 @@ void tok_free(tokenizer *t)
     if (!t) return;
     for (int i = 0; i < t->n; i++) free(t->bytes[i]);
     free(t->bytes); free(t->blen); free(t->idx); free(t->merges);
-    for (int i = 0; i < t->nadded; i++) free(t->added[i].text);
+    for (int i = 0; i < t->nadded; i++) { free(t->added[i].text); free(t->added[i].ntext); }
     free(t->added);
-    for (int i = 0; i < t->npre; i++) {
-        pcre2_code_free(t->pre[i].re);
-        pcre2_match_data_free(t->pre[i].md);
-    }
+    for (int i = 0; i < t->npre; i++)
+        if (t->pre[i].re) pcre2_code_free(t->pre[i].re);
     free(t->pre);
+    free(t->nonmodel);
+    tok_norm_free(t);
+    tok_sp_free(t);
     free(t->json_text);
     free(t->eos);
     free(t);
@@ -199,8 +212,16 @@ int tok_id(const tokenizer *t, const char *text)
 const char *tok_piece(const tokenizer *t, int32_t id, size_t *len)
 {
     if (id < 0 || id >= t->n || !t->bytes[id]) return NULL;
+    if (t->piece && t->piece[id]) { *len = t->plen[id]; return t->piece[id]; }
     *len = t->blen[id];
     return t->bytes[id];
+}
+
+int tok_post_ids(const tokenizer *t, const int32_t **before, int *nbefore, const int32_t **after, int *nafter)
+{
+    *before = t->post_pre; *nbefore = t->npost_pre;
+    *after = t->post_suf; *nafter = t->npost_suf;
+    return t->npost_pre + t->npost_suf;
 }
 
 /* ---- encoding ---- */
@@ -283,24 +304,62 @@ static size_t bpe_merge_heap(const tokenizer *t, int32_t *w, size_t n)
     return k;
 }
 
-static int bpe_piece(const tokenizer *t, const char *s, size_t n, idvec *out, char *err, size_t el)
+/* A character (or an invalid byte) with no token: SentencePiece's byte
+ * fallback to <0xNN> tokens, else the unknown token (one for a run when
+ * fuse_unk; a pending one is written when a known character follows), else
+ * dropped, as the library does. */
+static void unknown_char(const tokenizer *t, const unsigned char *c, size_t k, idvec *w, int *pending_unk)
 {
-    if (n == 0) return 0;
-    if (t->ignore_merges) {
-        int32_t whole = tok_lookup(t, s, n);
-        if (whole >= 0) { push(out, whole); return 0; }
-    }
-    int32_t stackbuf[64], *w = n <= 64 ? stackbuf : xmalloc(n * sizeof(int32_t));
-    size_t k = n;
-    for (size_t i = 0; i < n; i++) {
-        w[i] = t->byte_id[(unsigned char)s[i]];
-        if (w[i] < 0) {
-            snprintf(err, el, "byte 0x%02x has no token in the vocabulary", (unsigned char)s[i]);
-            if (w != stackbuf) free(w);
-            return -1;
+    if (t->byte_fallback) {
+        size_t j = 0;
+        while (j < k && t->fallback[c[j]] >= 0) j++;
+        if (j == k) {
+            for (j = 0; j < k; j++) push(w, t->fallback[c[j]]);
+            return;
         }
     }
-    if (t->nmerges && n > (size_t)tok_heap_min) k = bpe_merge_heap(t, w, n);
+    if (t->unk_id < 0) return;
+    if (*pending_unk && !t->fuse_unk) push(w, t->unk_id);
+    *pending_unk = 1;
+}
+
+/* The piece's initial symbols: bytes (byte-level) or characters. */
+static void init_symbols(const tokenizer *t, const char *s, size_t n, idvec *w)
+{
+    int pending = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = 1;
+        int32_t id;
+        if (t->byte_level) id = t->byte_id[(unsigned char)s[i]];
+        else {
+            un_utf8_next(s + i, n - i, &k);
+            id = tok_lookup(t, s + i, k);
+        }
+        if (id >= 0) {
+            if (pending) { push(w, t->unk_id); pending = 0; }
+            push(w, id);
+        } else if (t->byte_level) {   /* the byte's character, as the library sees it */
+            unsigned char u[4];
+            size_t ul = un_utf8_put((uint32_t)bl_codepoint((unsigned char)s[i]), (char *)u);
+            unknown_char(t, u, ul, w, &pending);
+        } else unknown_char(t, (const unsigned char *)s + i, k, w, &pending);
+        i += k;
+    }
+    if (pending) push(w, t->unk_id);
+}
+
+static void bpe_piece(const tokenizer *t, const char *s, size_t n, idvec *out)
+{
+    if (n == 0) return;
+    if (t->ignore_merges) {
+        int32_t whole = tok_lookup(t, s, n);
+        if (whole >= 0) { push(out, whole); return; }
+    }
+    idvec sym = {0};
+    init_symbols(t, s, n, &sym);
+    int32_t *w = sym.v;
+    size_t k = sym.n;
+    if (t->nmerges && k > (size_t)tok_heap_min) k = bpe_merge_heap(t, w, k);
     else
         while (k > 1) {   /* lowest rank first, leftmost among equals */
             int best = -1;
@@ -315,90 +374,160 @@ static int bpe_piece(const tokenizer *t, const char *s, size_t n, idvec *out, ch
             k--;
         }
     for (size_t i = 0; i < k; i++) push(out, w[i]);
-    if (w != stackbuf) free(w);
-    return 0;
+    free(sym.v);
 }
 
-/* Apply pre-tokenizer step `step` (regex split, matches and gaps both
- * kept as pieces), then the next steps, then BPE. */
-static int pretok(const tokenizer *t, int step, const char *s, size_t n, idvec *out, char *err, size_t el)
+static void pretok(const tokenizer *t, int step, const char *s, size_t n, int at0, idvec *out);
+
+/* Metaspace: spaces -> the replacement, the replacement prepended as the
+ * scheme says, then (split) cut before each replacement character. */
+static void metaspace(const tokenizer *t, int step, const char *s, size_t n, int at0, idvec *out)
 {
-    if (step >= t->npre) return bpe_piece(t, s, n, out, err, el);
     const pre_step *p = &t->pre[step];
+    char *buf = xmalloc(n * p->replen + p->replen + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ' ') { memcpy(buf + k, p->rep, p->replen); k += p->replen; }
+        else buf[k++] = s[i];
+    int starts = k >= p->replen && !memcmp(buf, p->rep, p->replen);
+    if (!starts && (p->scheme == SCHEME_ALWAYS || (p->scheme == SCHEME_FIRST && at0))) {
+        memmove(buf + p->replen, buf, k);
+        memcpy(buf, p->rep, p->replen);
+        k += p->replen;
+    }
+    size_t last = 0;
+    if (p->split)
+        for (size_t i = 1; i + p->replen <= k; i++)
+            if (!memcmp(buf + i, p->rep, p->replen)) {
+                if (i > last) pretok(t, step + 1, buf + last, i - last, at0 && last == 0, out);
+                last = i;
+            }
+    pretok(t, step + 1, buf + last, k - last, at0 && last == 0, out);
+    free(buf);
+}
+
+/* Apply pre-tokenizer step `step` then the next steps, then BPE.  at0:
+ * this text starts at offset 0 of the input (Metaspace "first"). */
+static void pretok(const tokenizer *t, int step, const char *s, size_t n, int at0, idvec *out)
+{
+    if (n == 0) return;   /* the library drops empty pieces */
+    if (step >= t->npre) { bpe_piece(t, s, n, out); return; }
+    const pre_step *p = &t->pre[step];
+    if (p->kind == PRE_METASPACE) { metaspace(t, step, s, n, at0, out); return; }
+    if (p->kind == PRE_PREFIX_SPACE) {   /* ByteLevel add_prefix_space */
+        if (s[0] == ' ') { pretok(t, step + 1, s, n, at0, out); return; }
+        char *tmp = xmalloc(n + 1);
+        tmp[0] = ' ';
+        memcpy(tmp + 1, s, n);
+        pretok(t, step + 1, tmp, n + 1, at0, out);
+        free(tmp);
+        return;
+    }
+    /* regex split, Isolated: matches and the gaps between them are pieces */
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(p->re, NULL);
     size_t at = 0, last = 0;
     while (at <= n) {
-        int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, at, 0, p->md, NULL);
+        int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, at, 0, md, NULL);
         if (rc < 0) break;
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         size_t b = ov[0], e = ov[1];
         if (e == b) {   /* empty match: step over one character */
             at = b + 1;
             while (at < n && ((unsigned char)s[at] & 0xc0) == 0x80) at++;
             continue;
         }
-        if (b > last && pretok(t, step + 1, s + last, b - last, out, err, el)) return -1;
-        if (pretok(t, step + 1, s + b, e - b, out, err, el)) return -1;
+        if (b > last) pretok(t, step + 1, s + last, b - last, at0 && last == 0, out);
+        pretok(t, step + 1, s + b, e - b, at0 && b == 0, out);
         last = at = e;
     }
-    if (last < n && pretok(t, step + 1, s + last, n - last, out, err, el)) return -1;
-    return 0;
+    pcre2_match_data_free(md);
+    if (last < n) pretok(t, step + 1, s + last, n - last, at0 && last == 0, out);
 }
 
-static int encode_segment(const tokenizer *t, const char *s, size_t n, idvec *out, char *err, size_t el)
+/* The longest added token of the given kind (normalized or not) at s[i],
+ * matched against its content (raw) or normalized content; -1 if none. */
+static int added_at(const tokenizer *t, const char *s, size_t n, size_t i, int normalized)
 {
-    if (n == 0) return 0;
-    if (t->add_prefix_space && s[0] != ' ') {
-        char *tmp = xmalloc(n + 1);
-        tmp[0] = ' ';
-        memcpy(tmp + 1, s, n);
-        int rc = pretok(t, 0, tmp, n + 1, out, err, el);
-        free(tmp);
-        return rc;
+    int best = -1;
+    size_t best_len = 0;
+    for (int a = 0; a < t->nadded; a++) {
+        const added_tok *at = &t->added[a];
+        if (at->normalized != normalized) continue;
+        const char *txt = normalized ? at->ntext : at->text;
+        size_t len = normalized ? at->nlen : at->len;
+        if (len > best_len && len <= n - i && txt[0] == s[i] && !memcmp(txt, s + i, len)) { best = a; best_len = len; }
     }
-    return pretok(t, 0, s, n, out, err, el);
+    return best;
 }
 
-long tok_encode(const tokenizer *t, const char *s, size_t n, int special,
+static size_t ws_back(const char *s, size_t from, size_t floor)
+{
+    while (from > floor) {
+        size_t p = from - 1, k;
+        while (p > floor && ((unsigned char)s[p] & 0xc0) == 0x80) p--;
+        int32_t c = un_utf8_next(s + p, from - p, &k);
+        if (c < 0 || p + k != from || !tok_is_ws((uint32_t)c)) break;
+        from = p;
+    }
+    return from;
+}
+
+static size_t ws_fwd(const char *s, size_t from, size_t n)
+{
+    size_t k;
+    while (from < n) {
+        int32_t c = un_utf8_next(s + from, n - from, &k);
+        if (c < 0 || !tok_is_ws((uint32_t)c)) break;
+        from += k;
+    }
+    return from;
+}
+
+/* Split s on added tokens of one kind; the text between goes to
+ * pretok (normalized pass) or to normalize_segment (raw pass). */
+static void normalize_segment(const tokenizer *t, const char *s, size_t n, int at0, int special, idvec *out);
+
+static void split_added(const tokenizer *t, const char *s, size_t n, int at0, int normalized, int special, idvec *out)
+{
+    size_t seg = 0, i = 0;
+    while (i < n) {
+        int a = special ? added_at(t, s, n, i, normalized) : -1;
+        if (a < 0) { i++; continue; }
+        const added_tok *at = &t->added[a];
+        size_t b = at->lstrip ? ws_back(s, i, seg) : i;
+        size_t e = i + (normalized ? at->nlen : at->len);
+        if (at->rstrip) e = ws_fwd(s, e, n);
+        if (normalized) pretok(t, 0, s + seg, b - seg, at0 && seg == 0, out);
+        else normalize_segment(t, s + seg, b - seg, at0 && seg == 0, special, out);
+        push(out, at->id);
+        i = seg = e;
+    }
+    if (normalized) pretok(t, 0, s + seg, n - seg, at0 && seg == 0, out);
+    else normalize_segment(t, s + seg, n - seg, at0 && seg == 0, special, out);
+}
+
+static void normalize_segment(const tokenizer *t, const char *s, size_t n, int at0, int special, idvec *out)
+{
+    if (n == 0) return;
+    size_t nl;
+    char *norm = tok_normalize(t, s, n, &nl);
+    split_added(t, norm ? norm : s, norm ? nl : n, at0, 1, special && t->nadded_norm, out);
+    free(norm);
+}
+
+long tok_encode(const tokenizer *t, const char *s, size_t n, int flags,
                 int32_t **ids, char *err, size_t el)
 {
     idvec out = {0};
-    size_t seg = 0, i = 0;
-    while (i < n) {
-        int best = -1;
-        size_t best_len = 0;
-        if (special)
-            for (int a = 0; a < t->nadded; a++) {
-                const added_tok *at = &t->added[a];
-                if (at->len > best_len && at->len <= n - i && at->text[0] == s[i] &&
-                    !memcmp(at->text, s + i, at->len)) { best = a; best_len = at->len; }
-            }
-        if (best < 0) { i++; continue; }
-        if (encode_segment(t, s + seg, i - seg, &out, err, el)) { free(out.v); return -1; }
-        push(&out, t->added[best].id);
-        i += best_len;
-        seg = i;
-    }
-    if (encode_segment(t, s + seg, n - seg, &out, err, el)) { free(out.v); return -1; }
+    int special = flags & TOK_SPLIT_SPECIAL;
+    if (flags & TOK_ADD_SPECIAL)
+        for (int i = 0; i < t->npost_pre; i++) push(&out, t->post_pre[i]);
+    split_added(t, s, n, 1, 0, special, &out);
+    if (flags & TOK_ADD_SPECIAL)
+        for (int i = 0; i < t->npost_suf; i++) push(&out, t->post_suf[i]);
     *ids = out.v ? out.v : xmalloc(sizeof(int32_t));
+    (void)err; (void)el;
     return (long)out.n;
-}
-
-char *tok_decode(const tokenizer *t, const int32_t *ids, size_t n, int skip_special, size_t *len)
-{
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        if (ids[i] >= 0 && ids[i] < t->n && t->bytes[ids[i]]) total += t->blen[ids[i]];
-    char *o = xmalloc(total + 1), *p = o;
-    for (size_t i = 0; i < n; i++) {
-        int32_t id = ids[i];
-        if (id < 0 || id >= t->n || !t->bytes[id]) continue;
-        if (skip_special && tok_is_special(t, id)) continue;
-        memcpy(p, t->bytes[id], t->blen[id]);
-        p += t->blen[id];
-    }
-    *p = 0;
-    *len = (size_t)(p - o);
-    return o;
 }
 
 /* ---- writing tokenizer.json ---- */

@@ -1,15 +1,29 @@
 /*
- * tokenizer.h — byte-level BPE tokenizers (Hugging Face tokenizer.json) and
- * the built-in byte tokenizer, which is the same machinery with no merges.
+ * tokenizer.h — Hugging Face tokenizer.json BPE tokenizers and the built-in
+ * byte tokenizer, which is the same machinery with no merges.
  *
- * Encoding: (1) added tokens (specials such as <|user|>, </s>) are split
- * out first by longest match; (2) each remaining segment is pre-tokenized
- * (ByteLevel with the GPT-2 regex, or Split patterns as in Llama 3 / Qwen,
- * compiled with PCRE2 UTF + UCP + JIT); (3) each piece's bytes map to their
- * byte tokens and adjacent pairs merge by rank until no merge applies.
- * Decoding concatenates the bytes of each token.  The post-processor of a
- * tokenizer.json (e.g. a BOS token) is NOT applied: callers and the chat
- * template add the tokens they need.
+ * Encoding follows the Hugging Face library: (1) added tokens (specials
+ * such as <|user|>, </s>, <s>) are split out first by leftmost-longest
+ * match (lstrip/rstrip honoured); (2) each remaining segment is normalized
+ * (NFC, Prepend, Replace, Strip; tokenizer_norm.c), then split on the
+ * added tokens marked "normalized"; (3) pre-tokenized (ByteLevel with the
+ * GPT-2 regex, Split patterns as in Llama 3 / Qwen, Digits, Metaspace,
+ * compiled with PCRE2 UTF + UCP + JIT); (4) each piece is split into
+ * symbols — bytes in byte-level vocabularies, characters otherwise, with
+ * SentencePiece's byte fallback to <0xNN> tokens, then the unknown token
+ * (fused when fuse_unk), then nothing, as the library drops characters it
+ * cannot encode — and adjacent symbols merge by rank until no merge
+ * applies; (5) with TOK_ADD_SPECIAL the post-processor's tokens (e.g.
+ * Llama's BOS) are added around the result, as the library's
+ * encode(text, add_special_tokens=True) does.
+ *
+ * The chat template (chat_template.c) encodes without TOK_ADD_SPECIAL:
+ * Hugging Face chat templates write BOS into the template text, so adding
+ * the post-processor's BOS as well would double it.
+ *
+ * Decoding (tokenizer_sp.c) applies the tokenizer.json decoder exactly as
+ * the library does (ByteLevel, Replace, ByteFallback, Fuse, Strip,
+ * Metaspace, Sequence).
  *
  * Built-in byte tokenizer: ids 0..255 are the bytes, then <|system|>,
  * <|user|>, <|assistant|>, </s>, <pad> (ids 256..260).  It is saved as a
@@ -33,15 +47,22 @@ tokenizer *tok_parse(const char *json, size_t len, char *err, size_t errlen);
 int tok_save(const tokenizer *t, const char *path, char *err, size_t errlen);
 void tok_free(tokenizer *t);
 
-/* Encode n bytes; *ids is malloc'd.  special: split out added tokens (else
- * their text is encoded as ordinary bytes).  Returns the count, or -1 with
- * a message (a byte with no token). */
-long tok_encode(const tokenizer *t, const char *s, size_t n, int special,
+/* tok_encode flags */
+#define TOK_SPLIT_SPECIAL 1   /* split out added tokens (else their text is ordinary text) */
+#define TOK_ADD_SPECIAL   2   /* apply the post-processor (HF add_special_tokens=True) */
+/* Encode n bytes; *ids is malloc'd.  Returns the count, or -1 with a
+ * message.  flags 1 (TOK_SPLIT_SPECIAL alone) is what the trainers use. */
+long tok_encode(const tokenizer *t, const char *s, size_t n, int flags,
                 int32_t **ids, char *err, size_t errlen);
+/* tok_decode flags */
+#define TOK_SKIP_SPECIAL  1   /* drop special tokens (HF skip_special_tokens=True) */
+#define TOK_DECODE_UTF8   2   /* invalid UTF-8 -> U+FFFD, as HF's String result; else bytes kept */
 /* Decode to malloc'd bytes (NUL-terminated, length in *len); ids outside
- * the vocabulary are skipped; skip_special drops special tokens. */
-char *tok_decode(const tokenizer *t, const int32_t *ids, size_t n, int skip_special, size_t *len);
-/* The bytes of one token (NULL if unknown id). */
+ * the vocabulary are skipped. */
+char *tok_decode(const tokenizer *t, const int32_t *ids, size_t n, int flags, size_t *len);
+/* What one token stands for in text: its bytes (byte-level), or its
+ * SentencePiece string with the decoder's per-token rewriting ("▁" -> " ",
+ * <0x0A> -> "\n"); added tokens give their content.  NULL if unknown id. */
 const char *tok_piece(const tokenizer *t, int32_t id, size_t *len);
 
 int tok_vocab_size(const tokenizer *t);       /* max id + 1 */
@@ -49,6 +70,8 @@ int tok_id(const tokenizer *t, const char *token_text);  /* added or vocab token
 int tok_is_special(const tokenizer *t, int32_t id);
 int tok_num_merges(const tokenizer *t);
 int tok_num_added(const tokenizer *t);
+/* ids the post-processor puts before and after a sequence (TOK_ADD_SPECIAL) */
+int tok_post_ids(const tokenizer *t, const int32_t **before, int *nbefore, const int32_t **after, int *nafter);
 const char *tok_kind(const tokenizer *t);    /* "byte" or "bpe" */
 const char *tok_eos(const tokenizer *t);     /* "</s>" or the tokenizer's own, may be NULL */
 

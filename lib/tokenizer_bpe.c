@@ -1,14 +1,21 @@
 /*
- * tokenizer_bpe.c — loading a Hugging Face tokenizer.json (byte-level BPE).
+ * tokenizer_bpe.c — loading a Hugging Face tokenizer.json (BPE model).
  *
- * Supported: model.type "BPE" with a byte-level vocabulary (GPT-2's
- * byte <-> unicode mapping), merges as "a b" strings or ["a", "b"] pairs,
- * ignore_merges; added_tokens (split out before pre-tokenization);
- * pre_tokenizer null, ByteLevel (add_prefix_space, use_regex -> the GPT-2
- * regex), Split (Regex or String pattern, behavior Isolated, not inverted),
- * Digits (individual_digits or not, as SmolLM2 uses) and Sequence of those.  Refused with a message: other model types,
- * byte_fallback, subword prefixes/suffixes, normalizers, other
- * pre-tokenizers (SentencePiece-style Metaspace), non-byte-level vocabularies.
+ * Supported: model.type "BPE" with merges as "a b" strings or ["a", "b"]
+ * pairs, ignore_merges, byte_fallback, unk_token, fuse_unk; added_tokens
+ * (content, special, normalized, lstrip, rstrip); pre_tokenizer null,
+ * ByteLevel (add_prefix_space, use_regex -> the GPT-2 regex), Split (Regex
+ * or String pattern, behavior Isolated, not inverted), Digits, Metaspace
+ * (replacement, prepend_scheme always/first/never or the legacy
+ * add_prefix_space, split) and Sequence of those; the normalizer
+ * (tokenizer_norm.c), decoder and post_processor (tokenizer_sp.c).
+ *
+ * A ByteLevel pre-tokenizer makes the vocabulary byte-level: its strings
+ * are GPT-2's byte characters, stored as the raw bytes they stand for.
+ * Otherwise vocabulary strings are kept as they are (SentencePiece style,
+ * "▁the", "<0x0A>").  Refused with a message naming the key: other model
+ * types, BPE dropout, subword prefixes/suffixes, single_word added tokens,
+ * other pre-tokenizers, normalizers, decoders and post-processors.
  *
  * Every failure is reported through the error buffer; nothing here exits,
  * so the fuzz target can drive it.
@@ -27,14 +34,8 @@ static const char gpt2_regex[] =
 
 #define MAX_VOCAB (1 << 24)
 
-static int fail(char *err, size_t el, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, el, fmt, ap);
-    va_end(ap);
-    return -1;
-}
+#define fail tok_fail
+int tok_metaspace_scheme(void *json, char *err, size_t el);   /* tokenizer_sp.c */
 
 static int add_regex(tokenizer *t, const char *pat, size_t len, int literal, char *err, size_t el)
 {
@@ -49,9 +50,32 @@ static int add_regex(tokenizer *t, const char *pat, size_t len, int literal, cha
     }
     pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);   /* falls back to the interpreter */
     t->pre = xrealloc(t->pre, sizeof *t->pre * (t->npre + 1));
+    memset(&t->pre[t->npre], 0, sizeof *t->pre);
+    t->pre[t->npre].kind = PRE_REGEX;
     t->pre[t->npre].re = re;
-    t->pre[t->npre].md = pcre2_match_data_create_from_pattern(re, NULL);
     t->npre++;
+    return 0;
+}
+
+static pre_step *add_step(tokenizer *t, int kind)
+{
+    t->pre = xrealloc(t->pre, sizeof *t->pre * (t->npre + 1));
+    pre_step *p = &t->pre[t->npre++];
+    memset(p, 0, sizeof *p);
+    p->kind = kind;
+    return p;
+}
+
+/* does this pre_tokenizer (or one in its Sequence) do ByteLevel? */
+static int has_bytelevel(json_t *p, int depth)
+{
+    const char *type = json_string_value(json_object_get(p, "type"));
+    if (!type || depth > 8) return 0;
+    if (!strcmp(type, "ByteLevel")) return 1;
+    json_t *arr = json_object_get(p, "pretokenizers"), *x;
+    size_t i;
+    if (!strcmp(type, "Sequence") && json_is_array(arr))
+        json_array_foreach(arr, i, x) if (has_bytelevel(x, depth + 1)) return 1;
     return 0;
 }
 
@@ -70,8 +94,24 @@ static int load_pretok(tokenizer *t, json_t *p, int depth, char *err, size_t el)
     }
     if (!strcmp(type, "ByteLevel")) {
         json_t *ur = json_object_get(p, "use_regex");
-        if (json_is_true(json_object_get(p, "add_prefix_space"))) t->add_prefix_space = 1;
+        if (json_is_true(json_object_get(p, "add_prefix_space"))) {
+            t->add_prefix_space = 1;
+            add_step(t, PRE_PREFIX_SPACE);
+        }
         if (!ur || json_is_true(ur)) return add_regex(t, gpt2_regex, strlen(gpt2_regex), 0, err, el);
+        return 0;
+    }
+    if (!strcmp(type, "Metaspace")) {
+        json_t *r = json_object_get(p, "replacement"), *sp = json_object_get(p, "split");
+        if (!json_is_string(r) || json_string_length(r) == 0 || json_string_length(r) > 4)
+            return fail(err, el, "Metaspace pre_tokenizer needs a one-character \"replacement\"");
+        int sc = tok_metaspace_scheme(p, err, el);
+        if (sc < 0) return -1;
+        pre_step *m = add_step(t, PRE_METASPACE);
+        memcpy(m->rep, json_string_value(r), json_string_length(r));
+        m->replen = json_string_length(r);
+        m->scheme = sc;
+        m->split = !json_is_false(sp);
         return 0;
     }
     if (!strcmp(type, "Digits")) {   /* SmolLM2-style: numbers apart, one digit each */
@@ -88,7 +128,8 @@ static int load_pretok(tokenizer *t, json_t *p, int depth, char *err, size_t el)
         if (json_is_string(st)) return add_regex(t, json_string_value(st), json_string_length(st), 1, err, el);
         return fail(err, el, "Split pre_tokenizer without a Regex or String pattern");
     }
-    return fail(err, el, "unsupported pre_tokenizer type %s", type);
+    return fail(err, el, "unsupported pre_tokenizer type %s (supported: ByteLevel, Split, Digits, Metaspace, "
+                "Sequence)", type);
 }
 
 /* A byte-level token string -> raw bytes; -1 if a character is not one of
@@ -177,14 +218,25 @@ static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
     if (!json_is_object(model)) return fail(err, el, "no \"model\" object");
     if (!type && json_object_get(model, "merges")) type = "BPE";   /* older files omit the type */
     if (!type || strcmp(type, "BPE"))
-        return fail(err, el, "unsupported tokenizer model type %s (only byte-level BPE)", type ? type : "(none)");
-    if (json_is_true(json_object_get(model, "byte_fallback")))
-        return fail(err, el, "unsupported: model.byte_fallback (SentencePiece-style BPE)");
+        return fail(err, el, "unsupported model.type %s (only BPE)", type ? type : "(none)");
     const char *pre = json_string_value(json_object_get(model, "continuing_subword_prefix"));
     const char *suf = json_string_value(json_object_get(model, "end_of_word_suffix"));
-    if ((pre && *pre) || (suf && *suf)) return fail(err, el, "unsupported: subword prefix/suffix in BPE model");
+    if ((pre && *pre) || (suf && *suf))
+        return fail(err, el, "unsupported: model.continuing_subword_prefix / end_of_word_suffix");
+    json_t *drop = json_object_get(model, "dropout");
+    if (json_is_number(drop) && json_number_value(drop) > 0)
+        return fail(err, el, "unsupported: model.dropout (random BPE)");
     if (!json_is_object(vocab)) return fail(err, el, "model.vocab is not an object");
     t->ignore_merges = json_is_true(json_object_get(model, "ignore_merges"));
+    t->byte_fallback = json_is_true(json_object_get(model, "byte_fallback"));
+    t->fuse_unk = json_is_true(json_object_get(model, "fuse_unk"));
+    t->byte_level = has_bytelevel(json_object_get(root, "pre_tokenizer"), 0);
+    t->unk_id = -1;
+    json_t *unk = json_object_get(model, "unk_token");
+    if (json_is_string(unk)) {
+        t->unk_id = vocab_id(vocab, json_string_value(unk));
+        if (t->unk_id < 0) return fail(err, el, "model.unk_token \"%.40s\" is not in model.vocab", json_string_value(unk));
+    }
 
     json_t *added = json_object_get(root, "added_tokens");
     if (added && !json_is_array(added)) return fail(err, el, "added_tokens is not an array");
@@ -212,23 +264,36 @@ static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
     json_object_foreach(vocab, key, v) {
         size_t kl = strlen(key), bl;
         if (kl + 1 > tcap) { tcap = kl * 2 + 16; tmp = xrealloc(tmp, tcap); }
-        if (bytelevel_decode(key, kl, tmp, &bl)) {
+        if (!t->byte_level) { memcpy(tmp, key, kl); bl = kl; }
+        else if (bytelevel_decode(key, kl, tmp, &bl)) {
             free(tmp);
-            return fail(err, el, "vocab token \"%.40s\" is not byte-level (unsupported vocabulary)", key);
+            return fail(err, el, "model.vocab token \"%.40s\" is not byte-level, but the pre_tokenizer is ByteLevel", key);
         }
         int id = (int)json_integer_value(v);
         if (t->bytes[id]) { free(tmp); return fail(err, el, "vocab id %d is given to two tokens", id); }
         set_token(t, id, tmp, bl);
     }
     free(tmp);
+    for (int b = 0; b < 256; b++) {   /* SentencePiece byte tokens, spelt as the library looks them up */
+        char name[8];
+        snprintf(name, sizeof name, "<0x%02X>", b);
+        t->fallback[b] = vocab_id(vocab, name);
+    }
+    t->nonmodel = xcalloc(t->n ? t->n : 1, 1);
+    for (int id = 0; id < t->n; id++) t->nonmodel[id] = !t->bytes[id];
     t->added = xcalloc(json_array_size(added) + 1, sizeof *t->added);
     json_array_foreach(added, i, v) {
         added_tok *a = &t->added[t->nadded++];
-        json_t *c = json_object_get(v, "content");
+        json_t *c = json_object_get(v, "content"), *nz = json_object_get(v, "normalized");
         a->text = xstrndup(json_string_value(c), json_string_length(c));
         a->len = json_string_length(c);
         a->id = (int32_t)json_integer_value(json_object_get(v, "id"));
         a->special = json_is_true(json_object_get(v, "special"));
+        a->normalized = nz ? json_is_true(nz) : !a->special;
+        a->lstrip = json_is_true(json_object_get(v, "lstrip"));
+        a->rstrip = json_is_true(json_object_get(v, "rstrip"));
+        if (json_is_true(json_object_get(v, "single_word")))
+            return fail(err, el, "unsupported: added_tokens[%zu] (\"%.40s\") has single_word", i, a->text);
         if (t->bytes[a->id] && (t->blen[a->id] != a->len || memcmp(t->bytes[a->id], a->text, a->len)))
             return fail(err, el, "added token \"%.40s\" has id %d, which the vocabulary gives to another token",
                         a->text, a->id);
@@ -245,18 +310,26 @@ tokenizer *tok_parse(const char *text, size_t len, char *err, size_t el)
     if (!root) { fail(err, el, "not valid JSON: line %d: %s", je.line, je.text); return NULL; }
     tokenizer *t = xcalloc(1, sizeof *t);
     int rc = -1;
-    json_t *norm = json_object_get(root, "normalizer");
     if (!json_is_object(root)) fail(err, el, "not a JSON object");
-    else if (norm && !json_is_null(norm))
-        fail(err, el, "unsupported normalizer %s",
-             json_string_value(json_object_get(norm, "type")) ? json_string_value(json_object_get(norm, "type")) : "");
-    else if (!load_model(t, root, err, el) && !load_pretok(t, json_object_get(root, "pre_tokenizer"), 0, err, el))
+    else if (!load_model(t, root, err, el) && !load_pretok(t, json_object_get(root, "pre_tokenizer"), 0, err, el) &&
+             !tok_load_normalizer(t, json_object_get(root, "normalizer"), err, el) &&
+             !tok_load_decoder(t, json_object_get(root, "decoder"), err, el) &&
+             !tok_load_post(t, json_object_get(root, "post_processor"), err, el))
         rc = 0;
     json_decref(root);
     if (rc) { tok_free(t); return NULL; }
     t->json_text = xstrndup(text, len);
+    for (int i = 0; i < t->nadded; i++) {   /* normalized added tokens match normalized text */
+        added_tok *a = &t->added[i];
+        if (!a->normalized) continue;
+        t->nadded_norm++;
+        a->ntext = tok_normalize(t, a->text, a->len, &a->nlen);
+        if (!a->ntext) { a->ntext = xstrndup(a->text, a->len); a->nlen = a->len; }
+    }
+    tok_make_pieces(t);
     /* the byte tokenizer as saved by tok_save: bytes at ids 0..255, nothing else */
-    t->is_byte = t->nmerges == 0 && t->npre == 0 && !t->add_prefix_space && t->n >= 256;
+    t->is_byte = t->byte_level && t->nmerges == 0 && t->npre == 0 && !t->add_prefix_space && t->n >= 256 &&
+                 !t->nnorm && !t->npost_pre && !t->npost_suf;
     for (int b = 0; b < 256 && t->is_byte; b++) t->is_byte = t->byte_id[b] == b;
     static const char *eos_names[] = {"</s>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>", "<|end_of_text|>"};
     for (size_t k = 0; k < sizeof eos_names / sizeof *eos_names && !t->eos; k++)

@@ -1,7 +1,17 @@
 /*
  * tokenizer_int.h — the tokenizer's internal representation, shared by
- * tokenizer.c (core, byte tokenizer, encode/decode, save) and
- * tokenizer_bpe.c (tokenizer.json loader).  Not for other modules.
+ * tokenizer.c (core, byte tokenizer, encoding, save), tokenizer_bpe.c
+ * (tokenizer.json model, added tokens, pre-tokenizers), tokenizer_norm.c
+ * (normalizers) and tokenizer_sp.c (decoders, post-processors).  Not for
+ * other modules.
+ *
+ * Two vocabulary spaces.  In byte-level mode (a ByteLevel pre-tokenizer)
+ * bytes[id] holds the token's raw bytes (GPT-2's byte <-> character mapping
+ * undone at load) and BPE runs on raw bytes.  Otherwise (SentencePiece-style
+ * files: Llama 2, Mistral, Tülu 2) bytes[id] is the vocabulary string itself
+ * ("▁the", "<0x0A>") and BPE runs on characters of the normalized text;
+ * piece[id] then holds what the token stands for in text (" the", "\n"),
+ * which tok_piece returns.  Added tokens hold their content in both.
  */
 #ifndef PREFPIPE_TOKENIZER_INT_H
 #define PREFPIPE_TOKENIZER_INT_H
@@ -11,25 +21,65 @@
 
 #include "tokenizer.h"
 
-typedef struct { char *text; size_t len; int32_t id; int special; } added_tok;
+typedef struct {
+    char *text; size_t len; int32_t id; int special;
+    int normalized, lstrip, rstrip;   /* normalized: matched in normalized text */
+    char *ntext; size_t nlen;         /* the content normalized (normalized tokens) */
+} added_tok;
 typedef struct { uint64_t key; int32_t rank, id; } merge_ent;
-typedef struct { pcre2_code *re; pcre2_match_data *md; } pre_step;
+
+enum { PRE_REGEX, PRE_PREFIX_SPACE, PRE_METASPACE };
+enum { SCHEME_ALWAYS, SCHEME_FIRST, SCHEME_NEVER };
+typedef struct {
+    int kind;
+    pcre2_code *re; pcre2_match_data *md;   /* PRE_REGEX: Isolated split */
+    char rep[8]; size_t replen;             /* PRE_METASPACE: the replacement character */
+    int scheme, split;
+} pre_step;
+
+enum { NORM_NFC, NORM_PREPEND, NORM_REPLACE, NORM_REPLACE_RE, NORM_STRIP };
+typedef struct {
+    int kind;
+    char *a, *b; size_t al, bl;             /* Prepend a; Replace a -> b */
+    pcre2_code *re; pcre2_match_data *md;   /* Replace with a Regex */
+    int left, right;                        /* Strip */
+} norm_step;
+
+enum { DEC_BYTELEVEL, DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE };
+typedef struct {
+    int kind;
+    char *a, *b; size_t al, bl;   /* Replace a -> b; Strip/Metaspace: a = the character */
+    int start, stop, scheme;
+} dec_step;
 
 struct tokenizer {
     int is_byte;
+    int byte_level;          /* BPE on raw bytes (ByteLevel pre-tokenizer) */
     int n;                   /* ids 0 .. n-1 */
-    char **bytes;            /* raw bytes of each id (NULL: hole) */
+    char **bytes;            /* model string of each id (NULL: hole) */
     uint32_t *blen;
+    char **piece;            /* text of each id where it differs from bytes (or NULL array) */
+    uint32_t *plen;
+    uint8_t *nonmodel;       /* 1: an added token the model vocabulary lacks */
     int32_t *idx;            /* open-addressing bytes -> id (ordinary tokens) */
     size_t idx_cap;
-    int32_t byte_id[256];
+    int32_t byte_id[256];    /* byte-level: the token of each byte */
+    int32_t fallback[256];   /* byte_fallback: the <0xNN> tokens, -1 if absent */
+    int byte_fallback, fuse_unk;
+    int32_t unk_id;          /* -1: none (unknown characters are dropped, as HF does) */
     merge_ent *merges;       /* open addressing, rank -1 = empty */
     size_t mcap;
     int nmerges;
     added_tok *added;
-    int nadded;
-    pre_step *pre;           /* regex split steps, applied in order */
+    int nadded, nadded_norm; /* nadded_norm: how many have normalized = 1 */
+    pre_step *pre;           /* pre-tokenizer steps, applied in order */
     int npre;
+    norm_step *norm;         /* normalizer steps, applied in order */
+    int nnorm;
+    dec_step *dec;           /* decoder steps; has_decoder 0: tokens joined by spaces */
+    int ndec, has_decoder;
+    int32_t *post_pre, *post_suf;   /* post-processor: ids before and after the sequence */
+    int npost_pre, npost_suf;
     int add_prefix_space, ignore_merges;
     char *json_text;         /* loaded tokenizer.json, saved back verbatim */
     char *eos;
@@ -42,5 +92,25 @@ int32_t tok_lookup(const tokenizer *t, const char *s, size_t n);
 void tok_merge_add(tokenizer *t, int32_t a, int32_t b, int32_t out);
 /* Pieces longer than this use the heap merge (tests lower or raise it). */
 extern int tok_heap_min;
+
+/* tokenizer_norm.c */
+int tok_load_normalizer(tokenizer *t, void *json, char *err, size_t el);   /* json_t * */
+/* Apply the normalizer steps: malloc'd result, or NULL when there are none. */
+char *tok_normalize(const tokenizer *t, const char *s, size_t n, size_t *olen);
+void tok_norm_free(tokenizer *t);
+
+/* tokenizer_sp.c */
+int tok_load_decoder(tokenizer *t, void *json, char *err, size_t el);
+int tok_load_post(tokenizer *t, void *json, char *err, size_t el);
+/* Fill piece[] (SentencePiece mode): what each token stands for in text. */
+void tok_make_pieces(tokenizer *t);
+void tok_sp_free(tokenizer *t);
+/* The token's string as Hugging Face sees it (byte-level characters in
+ * byte-level mode); malloc'd. */
+char *tok_hf_string(const tokenizer *t, int32_t id, size_t *len);
+
+/* shared helpers */
+int tok_fail(char *err, size_t el, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int tok_is_ws(uint32_t cp);   /* Unicode White_Space (Rust char::is_whitespace) */
 
 #endif

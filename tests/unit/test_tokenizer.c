@@ -191,7 +191,7 @@ static void test_digits(void)
         if (cp < 0x80) fprintf(f, "%s\"%s%c\": %d", b ? "," : "", (cp == '"' || cp == '\\') ? "\\" : "", cp, b);
         else fprintf(f, "%s\"%c%c\": %d", b ? "," : "", 0xc0 | (cp >> 6), 0x80 | (cp & 0x3f), b);
     }
-    fprintf(f, ",\"12\": 256, \"ab\": 257}, \"merges\": [\"1 2\", \"a b\"]}}");
+    fprintf(f, ",\"12\": 256, \"ab\": 257}, \"merges\": [\"1 2\", \"a b\"]}, \"decoder\": {\"type\": \"ByteLevel\"}}");
     fclose(f);
     char err[256];
     tokenizer *t = tok_parse(j, n, err, sizeof err);
@@ -210,10 +210,16 @@ static void test_bad(void)
         "[]",
         "{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}",
         "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": [\"a b\"]}}",
-        "{\"model\": {\"type\": \"BPE\", \"byte_fallback\": true, \"vocab\": {}}}",
-        "{\"normalizer\": {\"type\": \"NFC\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+        "{\"model\": {\"type\": \"BPE\", \"byte_fallback\": true, \"unk_token\": \"<unk>\", \"vocab\": {}}}",
+        "{\"normalizer\": {\"type\": \"NFKC\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
         "{\"pre_tokenizer\": {\"type\": \"Metaspace\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
-        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"\\u2581a\": 0}}}",
+        "{\"pre_tokenizer\": {\"type\": \"ByteLevel\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {\"\\u2581a\": 0}}}",
+        "{\"added_tokens\": [{\"id\": 0, \"content\": \"x\", \"single_word\": true}], \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+        "{\"decoder\": {\"type\": \"WordPiece\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+        "{\"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"<s>\"}}, {\"Sequence\": {\"id\": \"A\"}}], \"special_tokens\": {}}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+        "{\"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": [], \"special_tokens\": {}}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+        "{\"model\": {\"type\": \"BPE\", \"dropout\": 0.1, \"vocab\": {}}}",
+        "{\"normalizer\": {\"type\": \"Replace\", \"pattern\": {\"Regex\": \"[\"}, \"content\": \"\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
         "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -3}}}",
         "{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"(\"}, \"behavior\": \"Isolated\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
     };

@@ -1,0 +1,210 @@
+/*
+ * tokenizer_norm.c — tokenizer.json normalizers: loading and applying.
+ *
+ * Supported (the forms Llama 2 / Mistral / Tülu 2 and Qwen2 use): NFC
+ * (unicode_norm.c), Prepend (only to non-empty text), Replace with a String
+ * pattern (every non-overlapping occurrence, left to right) or a Regex
+ * pattern (PCRE2, UTF + UCP; empty matches replace nothing), Strip
+ * (Unicode White_Space at either end) and Sequence of those.  NFD, NFKC,
+ * NFKD, Lowercase, BertNormalizer, Precompiled and the rest are refused with
+ * a message that names the type, so a file is never half understood.
+ *
+ * The normalizer runs on each piece of text between added tokens, as the
+ * Hugging Face library does; normalizing never fails.
+ */
+#include "tokenizer_int.h"
+#include "unicode_norm.h"
+#include "util.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int tok_fail(char *err, size_t el, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, el, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int tok_is_ws(uint32_t c)
+{
+    return (c >= 9 && c <= 13) || c == 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
+           c == 0x205f || c == 0x3000;
+}
+
+static norm_step *new_step(tokenizer *t, int kind)
+{
+    t->norm = xrealloc(t->norm, sizeof *t->norm * (size_t)(t->nnorm + 1));
+    norm_step *s = &t->norm[t->nnorm++];
+    memset(s, 0, sizeof *s);
+    s->kind = kind;
+    return s;
+}
+
+static int load_norm(tokenizer *t, json_t *n, int depth, char *err, size_t el)
+{
+    if (!n || json_is_null(n)) return 0;
+    const char *type = json_string_value(json_object_get(n, "type"));
+    if (!type || depth > 8) return tok_fail(err, el, "normalizer without a type");
+    if (!strcmp(type, "Sequence")) {
+        json_t *arr = json_object_get(n, "normalizers"), *x;
+        if (!json_is_array(arr)) return tok_fail(err, el, "Sequence normalizer without \"normalizers\"");
+        size_t i;
+        json_array_foreach(arr, i, x) if (load_norm(t, x, depth + 1, err, el)) return -1;
+        return 0;
+    }
+    if (!strcmp(type, "NFC")) { new_step(t, NORM_NFC); return 0; }
+    if (!strcmp(type, "Prepend")) {
+        json_t *p = json_object_get(n, "prepend");
+        if (!json_is_string(p)) return tok_fail(err, el, "Prepend normalizer without a \"prepend\" string");
+        norm_step *s = new_step(t, NORM_PREPEND);
+        s->a = xstrndup(json_string_value(p), json_string_length(p));
+        s->al = json_string_length(p);
+        return 0;
+    }
+    if (!strcmp(type, "Replace")) {
+        json_t *pat = json_object_get(n, "pattern"), *c = json_object_get(n, "content");
+        json_t *st = json_object_get(pat, "String"), *rx = json_object_get(pat, "Regex");
+        if (!json_is_string(c) || (!json_is_string(st) && !json_is_string(rx)))
+            return tok_fail(err, el, "Replace normalizer needs \"pattern\" {String or Regex} and \"content\"");
+        if (json_is_string(st) && json_string_length(st) == 0)
+            return tok_fail(err, el, "Replace normalizer with an empty \"pattern\"");
+        norm_step *s = new_step(t, json_is_string(st) ? NORM_REPLACE : NORM_REPLACE_RE);
+        json_t *p = json_is_string(st) ? st : rx;
+        s->a = xstrndup(json_string_value(p), json_string_length(p));
+        s->al = json_string_length(p);
+        s->b = xstrndup(json_string_value(c), json_string_length(c));
+        s->bl = json_string_length(c);
+        if (s->kind == NORM_REPLACE_RE) {
+            int ec;
+            PCRE2_SIZE eo;
+            s->re = pcre2_compile((PCRE2_SPTR)s->a, s->al, PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF,
+                                  &ec, &eo, NULL);
+            if (!s->re) {
+                PCRE2_UCHAR msg[256];
+                pcre2_get_error_message(ec, msg, sizeof msg);
+                return tok_fail(err, el, "normalizer Replace pattern.Regex does not compile at offset %zu: %s",
+                                (size_t)eo, (char *)msg);
+            }
+            s->md = pcre2_match_data_create_from_pattern(s->re, NULL);
+        }
+        return 0;
+    }
+    if (!strcmp(type, "Strip")) {
+        norm_step *s = new_step(t, NORM_STRIP);
+        s->left = json_is_true(json_object_get(n, "strip_left"));
+        s->right = json_is_true(json_object_get(n, "strip_right"));
+        return 0;
+    }
+    return tok_fail(err, el, "unsupported normalizer type %s (supported: NFC, Prepend, Replace, Strip, Sequence)",
+                    type);
+}
+
+int tok_load_normalizer(tokenizer *t, void *json, char *err, size_t el)
+{
+    return load_norm(t, (json_t *)json, 0, err, el);
+}
+
+void tok_norm_free(tokenizer *t)
+{
+    for (int i = 0; i < t->nnorm; i++) {
+        free(t->norm[i].a);
+        free(t->norm[i].b);
+        if (t->norm[i].md) pcre2_match_data_free(t->norm[i].md);
+        if (t->norm[i].re) pcre2_code_free(t->norm[i].re);
+    }
+    free(t->norm);
+}
+
+typedef struct { char *s; size_t n, cap; } sbuf;
+
+static void put(sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        b->cap = (b->n + n + 1) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+}
+
+static char *apply(const norm_step *st, const char *s, size_t n, size_t *olen)
+{
+    sbuf o = {0};
+    put(&o, "", 0);
+    switch (st->kind) {
+    case NORM_NFC:
+        free(o.s);
+        return un_nfc(s, n, olen);
+    case NORM_PREPEND:
+        if (n) put(&o, st->a, st->al);
+        put(&o, s, n);
+        break;
+    case NORM_REPLACE:
+        for (size_t i = 0; i < n;) {
+            if (n - i >= st->al && !memcmp(s + i, st->a, st->al)) { put(&o, st->b, st->bl); i += st->al; }
+            else put(&o, s + i++, 1);
+        }
+        break;
+    case NORM_REPLACE_RE: {
+        size_t at = 0, last = 0;
+        while (at <= n) {
+            int rc = pcre2_match(st->re, (PCRE2_SPTR)s, n, at, 0, st->md, NULL);
+            if (rc < 0) break;
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
+            if (ov[1] == ov[0]) {   /* empty match: nothing to replace, step one character */
+                at = ov[0] + 1;
+                while (at < n && ((unsigned char)s[at] & 0xc0) == 0x80) at++;
+                continue;
+            }
+            put(&o, s + last, ov[0] - last);
+            put(&o, st->b, st->bl);
+            last = at = ov[1];
+        }
+        put(&o, s + last, n - last);
+        break;
+    }
+    case NORM_STRIP: {
+        size_t b = 0, e = n, k;
+        while (st->left && b < e) {
+            int32_t c = un_utf8_next(s + b, e - b, &k);
+            if (c < 0 || !tok_is_ws((uint32_t)c)) break;
+            b += k;
+        }
+        while (st->right && e > b) {
+            size_t p = e - 1;
+            while (p > b && ((unsigned char)s[p] & 0xc0) == 0x80) p--;
+            int32_t c = un_utf8_next(s + p, e - p, &k);
+            if (c < 0 || p + k != e || !tok_is_ws((uint32_t)c)) break;
+            e = p;
+        }
+        put(&o, s + b, e - b);
+        break;
+    }
+    }
+    *olen = o.n;
+    return o.s;
+}
+
+char *tok_normalize(const tokenizer *t, const char *s, size_t n, size_t *olen)
+{
+    if (!t->nnorm) return NULL;
+    char *cur = NULL;
+    size_t cl = n;
+    for (int i = 0; i < t->nnorm; i++) {
+        size_t nl;
+        char *next = apply(&t->norm[i], cur ? cur : s, cur ? cl : n, &nl);
+        free(cur);
+        cur = next;
+        cl = nl;
+    }
+    *olen = cl;
+    return cur;
+}

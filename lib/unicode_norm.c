@@ -1,0 +1,185 @@
+/*
+ * unicode_norm.c — NFC: canonical decomposition (recursive, Hangul
+ * algorithmic), canonical ordering of combining marks (stable by class),
+ * then canonical composition (primary composites only, a mark composes
+ * with the last starter unless blocked by a mark of the same or higher
+ * class or by a starter in between).
+ *
+ * Invalid UTF-8 bytes are carried as pseudo code points 0x110000 + byte:
+ * starters with no decomposition and no composition, written back as the
+ * same byte.  Tables: unicode_norm_table.h (generated, see tools/).
+ */
+#include "unicode_norm.h"
+#include "unicode_norm_table.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RAW_BASE 0x110000u
+enum { SBASE = 0xAC00, LBASE = 0x1100, VBASE = 0x1161, TBASE = 0x11A7, LCOUNT = 19, VCOUNT = 21,
+       TCOUNT = 28, NCOUNT = VCOUNT * TCOUNT, SCOUNT = LCOUNT * NCOUNT };
+
+int32_t un_utf8_next(const char *s, size_t n, size_t *len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    *len = 1;
+    if (u[0] < 0x80) return u[0];
+    int k;
+    uint32_t cp, min;
+    if ((u[0] & 0xe0) == 0xc0) { k = 2; cp = u[0] & 0x1f; min = 0x80; }
+    else if ((u[0] & 0xf0) == 0xe0) { k = 3; cp = u[0] & 0x0f; min = 0x800; }
+    else if ((u[0] & 0xf8) == 0xf0) { k = 4; cp = u[0] & 0x07; min = 0x10000; }
+    else return -1;
+    if ((size_t)k > n) return -1;
+    for (int i = 1; i < k; i++) {
+        if ((u[i] & 0xc0) != 0x80) return -1;
+        cp = (cp << 6) | (u[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return -1;
+    *len = (size_t)k;
+    return (int32_t)cp;
+}
+
+size_t un_utf8_put(uint32_t cp, char *o)
+{
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xc0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+int un_ccc(uint32_t cp)
+{
+    size_t lo = 0, hi = sizeof un_ccc_runs / sizeof *un_ccc_runs;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (cp < un_ccc_runs[m].first) hi = m;
+        else if (cp > un_ccc_runs[m].last) lo = m + 1;
+        else return (int)un_ccc_runs[m].ccc;
+    }
+    return 0;
+}
+
+static const un_decomp_ent *decomp_find(uint32_t cp)
+{
+    size_t lo = 0, hi = sizeof un_decomp / sizeof *un_decomp;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (cp < un_decomp[m].cp) hi = m;
+        else if (cp > un_decomp[m].cp) lo = m + 1;
+        else return &un_decomp[m];
+    }
+    return NULL;
+}
+
+static uint32_t compose(uint32_t a, uint32_t b)
+{
+    if (a >= LBASE && a < LBASE + LCOUNT && b >= VBASE && b < VBASE + VCOUNT)
+        return SBASE + ((a - LBASE) * VCOUNT + (b - VBASE)) * TCOUNT;
+    if (a >= SBASE && a < SBASE + SCOUNT && (a - SBASE) % TCOUNT == 0 && b > TBASE && b < TBASE + TCOUNT)
+        return a + (b - TBASE);
+    size_t lo = 0, hi = sizeof un_comp / sizeof *un_comp;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (a < un_comp[m].a || (a == un_comp[m].a && b < un_comp[m].b)) hi = m;
+        else if (a > un_comp[m].a || b > un_comp[m].b) lo = m + 1;
+        else return un_comp[m].c;
+    }
+    return 0;
+}
+
+typedef struct { uint32_t *v; size_t n, cap; } cpvec;
+
+static void cp_push(cpvec *o, uint32_t c)
+{
+    if (o->n == o->cap) { o->cap = o->cap ? o->cap * 2 : 64; o->v = xrealloc(o->v, o->cap * sizeof *o->v); }
+    o->v[o->n++] = c;
+}
+
+static void decompose(cpvec *o, uint32_t cp, int depth)
+{
+    if (cp >= SBASE && cp < SBASE + SCOUNT) {
+        uint32_t s = cp - SBASE;
+        cp_push(o, LBASE + s / NCOUNT);
+        cp_push(o, VBASE + (s % NCOUNT) / TCOUNT);
+        if (s % TCOUNT) cp_push(o, TBASE + s % TCOUNT);
+        return;
+    }
+    const un_decomp_ent *d = cp < RAW_BASE && depth < 8 ? decomp_find(cp) : NULL;
+    if (!d) { cp_push(o, cp); return; }
+    decompose(o, d->a, depth + 1);
+    if (d->b) decompose(o, d->b, depth + 1);
+}
+
+static int cls(uint32_t cp) { return cp >= RAW_BASE ? 0 : un_ccc(cp); }
+
+int un_nfc_quick(const char *s, size_t n)
+{
+    /* every code point below U+0300 is a starter that no mark below U+0300
+     * composes with, and its decomposition recomposes to itself */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0xcc) return 0;   /* lead bytes of U+0300 and above */
+    }
+    return 1;
+}
+
+char *un_nfc(const char *s, size_t n, size_t *olen)
+{
+    if (un_nfc_quick(s, n)) {
+        char *o = xmalloc(n + 1);
+        memcpy(o, s, n);
+        o[n] = 0;
+        *olen = n;
+        return o;
+    }
+    cpvec d = {0};
+    for (size_t i = 0; i < n;) {
+        size_t k;
+        int32_t cp = un_utf8_next(s + i, n - i, &k);
+        if (cp < 0) cp_push(&d, RAW_BASE + (unsigned char)s[i]);
+        else decompose(&d, (uint32_t)cp, 0);
+        i += k;
+    }
+    /* canonical ordering: stable insertion sort inside each run of marks */
+    for (size_t i = 1; i < d.n; i++) {
+        int c = cls(d.v[i]);
+        if (!c) continue;
+        size_t j = i;
+        uint32_t x = d.v[i];
+        while (j > 0 && cls(d.v[j - 1]) > c) { d.v[j] = d.v[j - 1]; j--; }
+        d.v[j] = x;
+    }
+    /* composition, in place: o is the output length, st the last starter */
+    size_t o = 0;
+    long st = -1;
+    for (size_t i = 0; i < d.n; i++) {
+        uint32_t c = d.v[i];
+        int cc = cls(c);
+        if (st >= 0) {
+            int prev = (size_t)st == o - 1 ? -1 : cls(d.v[o - 1]);
+            int blocked = prev != -1 && (prev == 0 || prev >= cc);
+            uint32_t k = blocked || c >= RAW_BASE || d.v[st] >= RAW_BASE ? 0 : compose(d.v[st], c);
+            if (k) { d.v[st] = k; continue; }
+        }
+        if (cc == 0) st = (long)o;
+        d.v[o++] = c;
+    }
+    char *out = xmalloc(o * 4 + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < o; i++) {
+        if (d.v[i] >= RAW_BASE) out[k++] = (char)(d.v[i] - RAW_BASE);
+        else k += un_utf8_put(d.v[i], out + k);
+    }
+    out[k] = 0;
+    *olen = k;
+    free(d.v);
+    return out;
+}
