@@ -12,6 +12,14 @@
  * The tokenizer comes from --checkpoint DIR, --tokenizer FILE, or the
  * built-in byte tokenizer (--byte, the default).  Special tokens in text
  * are split out unless --no-special.
+ *
+ * Text mode is Hugging Face's tokenizer.encode(text).ids: the
+ * post-processor's tokens (Llama's BOS) are added unless --no-add-special
+ * (add_special_tokens=False).  --decode is tokenizer.decode(ids) with
+ * skip_special_tokens as --skip-special says; the result is UTF-8 with
+ * U+FFFD for invalid bytes as the library's String is, except with the
+ * built-in byte tokenizer, which gives back the exact bytes.  --chat
+ * encodes without the post-processor: chat templates write their own BOS.
  */
 #include "chat_template.h"
 #include "checkpoint.h"
@@ -40,7 +48,9 @@ static const char usage[] =
     "  -d, --decode           input lines are ids; print the text\n"
     "      --chat             records in (prompt [+ response]), records out\n"
     "                         with prompt_tokens [+ tokens]\n"
-    "      --no-special       encode special-token text as ordinary bytes\n"
+    "      --no-special       encode special-token text as ordinary text\n"
+    "      --no-add-special   do not add the post-processor's tokens (BOS ...)\n"
+    "      --skip-special     --decode: leave special tokens out\n"
     "  -o, --output OUT       output (default stdout)\n"
     "  -h, --help             this help\n"
     "  -V, --version          version\n"
@@ -104,15 +114,16 @@ int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
     util_install_signal_cleanup();
-    enum { O_BYTE = 1000, O_CHAT, O_NOSPECIAL };
+    enum { O_BYTE = 1000, O_CHAT, O_NOSPECIAL, O_NOADD, O_SKIP };
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"tokenizer", required_argument, 0, 't'},
         {"byte", no_argument, 0, O_BYTE}, {"show", no_argument, 0, 's'}, {"decode", no_argument, 0, 'd'},
         {"chat", no_argument, 0, O_CHAT}, {"no-special", no_argument, 0, O_NOSPECIAL},
+        {"no-add-special", no_argument, 0, O_NOADD}, {"skip-special", no_argument, 0, O_SKIP},
         {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *tokpath = NULL, *out = "-";
-    int show = 0, decode = 0, chat = 0, special = 1, c;
+    int show = 0, decode = 0, chat = 0, special = 1, add = 1, skip = 0, c;
     while ((c = getopt_long(argc, argv, "c:dho:st:V", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
@@ -124,6 +135,8 @@ int main(int argc, char **argv)
         case 'd': decode = 1; break;
         case O_CHAT: chat = 1; break;
         case O_NOSPECIAL: special = 0; break;
+        case O_NOADD: add = 0; break;
+        case O_SKIP: skip = 1; break;
         case 'o': out = optarg; break;
         default: cli_usage_error("invalid option");
         }
@@ -139,6 +152,8 @@ int main(int argc, char **argv)
         if (!tok) die(strstr(err, "cannot open") ? EX_NOINPUT : EX_DATAERR, "%s: %s", tokpath, err);
     } else tok = tok_byte_new();
     if (chat) { chat_mode(tok, in, out); tok_free(tok); return 0; }
+    int eflags = (special ? TOK_SPLIT_SPECIAL : 0) | (add ? TOK_ADD_SPECIAL : 0);
+    int dflags = (skip ? TOK_SKIP_SPECIAL : 0) | (strcmp(tok_kind(tok), "byte") ? TOK_DECODE_UTF8 : 0);
 
     bsrc *src = bsrc_open(in);
     if (!src) die(EX_NOINPUT, "%s: cannot open: %s", in, strerror(errno));
@@ -168,7 +183,7 @@ int main(int argc, char **argv)
                 p = q;
             }
             size_t dl;
-            char *text = tok_decode(tok, ids, n, 0, &dl);
+            char *text = tok_decode(tok, ids, n, dflags, &dl);
             rs_write_bytes(o, text, dl);
             rs_write_bytes(o, "\n", 1);
             free(text);
@@ -176,7 +191,7 @@ int main(int argc, char **argv)
             continue;
         }
         int32_t *ids;
-        long n = tok_encode(tok, line, len, special, &ids, err, sizeof err);
+        long n = tok_encode(tok, line, len, eflags, &ids, err, sizeof err);
         if (n < 0) die(EX_DATAERR, "%s: line %lu: %s", in, lineno, err);
         char num[32];
         for (long i = 0; i < n; i++) {

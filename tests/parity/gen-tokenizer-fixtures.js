@@ -1,0 +1,277 @@
+#!/usr/bin/env node
+/*
+ * gen-tokenizer-fixtures.js — build tokenizer.json fixtures and record what
+ * the real Hugging Face tokenizers library (its Node binding, npm package
+ * "tokenizers") does with them, for the parity tests that run without Node
+ * (tests/unit/test_tokenizer_parity.c, tests/tokenizer-parity.bats).
+ *
+ *   node gen-tokenizer-fixtures.js build  DIR       write DIR/NAME.json
+ *   node gen-tokenizer-fixtures.js record DIR OUT   for each DIR/NAME.json write
+ *                                                   OUT/NAME.expected.jsonl and
+ *                                                   OUT/NAME.decode.jsonl
+ *   node gen-tokenizer-fixtures.js all    DIR       both, OUT = DIR
+ *
+ * The module is found as require("tokenizers"), else $TOKENIZERS_MODULE
+ * (e.g. /tmp/tk/node_modules/tokenizers).
+ *
+ * Fixtures (small vocabularies; merges from a tiny deterministic trainer
+ * below, except "trained", which the library trains itself):
+ *   llama2-sp        Llama 2 / Mistral / Tülu 2: normalizer Prepend("▁") +
+ *                    Replace(" " -> "▁"), no pre-tokenizer, BPE with
+ *                    byte_fallback (<0xNN>), unk_token, fuse_unk, decoder
+ *                    Replace + ByteFallback + Fuse + Strip, TemplateProcessing BOS
+ *   metaspace-first  newer Llama conversions: Metaspace pre-tokenizer with
+ *                    prepend_scheme "first", split false; Metaspace decoder
+ *   metaspace-legacy Metaspace in the legacy form (add_prefix_space, no
+ *                    prepend_scheme: "always", split), legacy decoder form
+ *   qwen2            NFC, Split(Qwen2 regex) + ByteLevel(no regex), added
+ *                    tokens (special and not), ByteLevel decoder/post-processor
+ *   llama3           Split(Llama 3 regex) + ByteLevel, ignore_merges,
+ *                    TemplateProcessing <|begin_of_text|>, an lstrip/rstrip
+ *                    added token
+ *   trained          byte-level BPE trained by the library (tokenizer.train)
+ *                    on train.txt: its vocabulary lacks most bytes, so the
+ *                    library drops characters it cannot encode
+ * Records (one JSON object per line): for each corpus text, the ids with
+ * and without the post-processor (addSpecialTokens) and decode(ids, false /
+ * true); and decodes of pseudo-random id lists (fixed seed).
+ */
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+let tk;
+try { tk = require("tokenizers"); } catch (e) {
+  if (!process.env.TOKENIZERS_MODULE) throw new Error("tokenizers module not found; set TOKENIZERS_MODULE");
+  tk = require(process.env.TOKENIZERS_MODULE);
+}
+
+const here = __dirname;
+const trainText = fs.readFileSync(path.join(here, "train.txt"), "utf8");
+const SP = "\u2581";
+
+/* GPT-2's byte -> character map */
+function byteChars() {
+  const keep = (b) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+  const out = [];
+  let n = 0;
+  for (let b = 0; b < 256; b++) out.push(keep(b) ? String.fromCodePoint(b) : String.fromCodePoint(256 + n++));
+  return out;
+}
+
+/* Tiny BPE trainer: words (arrays of symbols, with counts); the most
+ * frequent adjacent pair merges first, ties by the pair's text; stops at
+ * nMerges or when no pair occurs twice.  Deterministic. */
+function trainBpe(wordCounts, nMerges) {
+  const words = [...wordCounts.entries()].map(([w, c]) => ({ sym: Array.from(w), c }));
+  const merges = [];
+  for (let m = 0; m < nMerges; m++) {
+    const counts = new Map();
+    for (const w of words)
+      for (let i = 0; i + 1 < w.sym.length; i++) {
+        const k = w.sym[i] + "\u0000" + w.sym[i + 1];
+        counts.set(k, (counts.get(k) || 0) + w.c);
+      }
+    let best = null, bc = 1;
+    for (const [k, c] of counts) if (c > bc || (c === bc && best !== null && k < best)) { best = k; bc = c; }
+    if (best === null) break;
+    const [a, b] = best.split("\u0000");
+    merges.push([a, b]);
+    for (const w of words) {
+      const s = [];
+      for (let i = 0; i < w.sym.length; i++)
+        if (i + 1 < w.sym.length && w.sym[i] === a && w.sym[i + 1] === b) { s.push(a + b); i++; }
+        else s.push(w.sym[i]);
+      w.sym = s;
+    }
+  }
+  return merges;
+}
+
+function addTok(id, content, special, extra) {
+  return Object.assign({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: !special, special }, extra || {});
+}
+
+function tokenizerJson(o) {
+  return {
+    version: "1.0", truncation: null, padding: null, added_tokens: o.added, normalizer: o.normalizer || null,
+    pre_tokenizer: o.pre || null, post_processor: o.post || null, decoder: o.decoder || null,
+    model: {
+      type: "BPE", dropout: null, unk_token: o.unk || null, continuing_subword_prefix: null, end_of_word_suffix: null,
+      fuse_unk: !!o.fuseUnk, byte_fallback: !!o.byteFallback, ignore_merges: !!o.ignoreMerges,
+      vocab: o.vocab, merges: o.merges.map(([a, b]) => [a, b]),
+    },
+  };
+}
+
+function template(name, id) {
+  return {
+    type: "TemplateProcessing",
+    single: [{ SpecialToken: { id: name, type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }],
+    pair: [{ SpecialToken: { id: name, type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } },
+           { SpecialToken: { id: name, type_id: 1 } }, { Sequence: { id: "B", type_id: 1 } }],
+    special_tokens: { [name]: { id: name, ids: [id], tokens: [name] } },
+  };
+}
+
+/* SentencePiece-style vocabulary: <unk> <s> </s>, 256 byte tokens, the
+ * training text's characters, then merges of "▁word" pieces. */
+function spVocab() {
+  const wc = new Map();
+  for (const w of trainText.split(/\s+/).filter(Boolean)) wc.set(SP + w, (wc.get(SP + w) || 0) + 1);
+  const merges = trainBpe(wc, 220);
+  const vocab = { "<unk>": 0, "<s>": 1, "</s>": 2 };
+  let id = 3;
+  for (let b = 0; b < 256; b++) vocab["<0x" + b.toString(16).toUpperCase().padStart(2, "0") + ">"] = id++;
+  const chars = [...new Set(Array.from(trainText.replace(/\s+/g, SP)))].sort();
+  for (const c of chars) if (!(c in vocab)) vocab[c] = id++;
+  for (const [a, b] of merges) if (!(a + b in vocab)) vocab[a + b] = id++;
+  return { vocab, merges };
+}
+
+function spBase(extra) {
+  const { vocab, merges } = spVocab();
+  return tokenizerJson(Object.assign({
+    added: [addTok(0, "<unk>", true), addTok(1, "<s>", true), addTok(2, "</s>", true)],
+    unk: "<unk>", fuseUnk: true, byteFallback: true, vocab, merges, post: template("<s>", 1),
+  }, extra));
+}
+
+function byteLevelVocab(preTok, normalize, nMerges) {
+  const wc = new Map();
+  for (const line of trainText.split("\n")) {
+    const text = normalize ? normalize(line + "\n") : line + "\n";
+    for (const [w] of preTok.preTokenizeString(text)) wc.set(w, (wc.get(w) || 0) + 1);
+  }
+  const merges = trainBpe(wc, nMerges);
+  const vocab = {};
+  const bc = byteChars();
+  for (let b = 0; b < 256; b++) vocab[bc[b]] = b;
+  let id = 256;
+  for (const [a, b] of merges) if (!(a + b in vocab)) vocab[a + b] = id++;
+  return { vocab, merges, next: id };
+}
+
+const QWEN2_RE = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const LLAMA3_RE = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+function splitBytelevel(re) {
+  return {
+    type: "Sequence",
+    pretokenizers: [
+      { type: "Split", pattern: { Regex: re }, behavior: "Isolated", invert: false },
+      { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+    ],
+  };
+}
+
+function build(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const out = {};
+  const spDecoder = { type: "Sequence", decoders: [
+    { type: "Replace", pattern: { String: SP }, content: " " }, { type: "ByteFallback" }, { type: "Fuse" },
+    { type: "Strip", content: " ", start: 1, stop: 0 } ] };
+  out["llama2-sp"] = spBase({
+    normalizer: { type: "Sequence", normalizers: [
+      { type: "Prepend", prepend: SP }, { type: "Replace", pattern: { String: " " }, content: SP } ] },
+    decoder: spDecoder,
+  });
+  out["metaspace-first"] = spBase({
+    pre: { type: "Metaspace", replacement: SP, prepend_scheme: "first", split: false },
+    decoder: { type: "Sequence", decoders: [
+      { type: "Metaspace", replacement: SP, prepend_scheme: "first", split: false }, { type: "ByteFallback" }, { type: "Fuse" } ] },
+  });
+  out["metaspace-legacy"] = spBase({
+    pre: { type: "Metaspace", replacement: SP, str_rep: SP, add_prefix_space: true },
+    decoder: { type: "Metaspace", replacement: SP, str_rep: SP, add_prefix_space: true },
+    post: { type: "Sequence", processors: [template("<s>", 1)] },
+  });
+
+  const qpre = splitBytelevel(QWEN2_RE);
+  const nfc = tk.nfcNormalizer();
+  const q = byteLevelVocab(tk.Tokenizer.fromString(JSON.stringify(tokenizerJson({
+    added: [], pre: qpre, vocab: {}, merges: [] }))).getPreTokenizer(), (s) => nfc.normalizeString(s), 260);
+  out["qwen2"] = tokenizerJson({
+    added: [addTok(q.next, "<|endoftext|>", true), addTok(q.next + 1, "<|im_start|>", true),
+            addTok(q.next + 2, "<|im_end|>", true), addTok(q.next + 3, "<think>", false, { normalized: false }),
+            addTok(q.next + 4, "</think>", false, { normalized: true })],
+    normalizer: { type: "NFC" }, pre: qpre, vocab: q.vocab, merges: q.merges,
+    post: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+    decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+  });
+
+  const lpre = splitBytelevel(LLAMA3_RE);
+  const l = byteLevelVocab(tk.Tokenizer.fromString(JSON.stringify(tokenizerJson({
+    added: [], pre: lpre, vocab: {}, merges: [] }))).getPreTokenizer(), null, 260);
+  out["llama3"] = tokenizerJson({
+    added: [addTok(l.next, "<|begin_of_text|>", true), addTok(l.next + 1, "<|end_of_text|>", true),
+            addTok(l.next + 2, "<|eot_id|>", true), addTok(l.next + 3, "<mask>", true, { lstrip: true, rstrip: true })],
+    pre: lpre, vocab: l.vocab, merges: l.merges, ignoreMerges: true,
+    post: { type: "Sequence", processors: [
+      { type: "ByteLevel", add_prefix_space: true, trim_offsets: false, use_regex: true }, template("<|begin_of_text|>", l.next) ] },
+    decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+  });
+
+  /* trained by the library itself */
+  const tmp = fs.mkdtempSync(path.join(require("os").tmpdir(), "tokfix-"));
+  const t = new tk.Tokenizer(tk.BPE.empty());
+  t.setPreTokenizer(tk.byteLevelPreTokenizer(false, true));
+  t.train([path.join(here, "train.txt")]);
+  t.addSpecialTokens(["<|endoftext|>"]);
+  t.save(path.join(tmp, "t.json"));
+  const trained = JSON.parse(fs.readFileSync(path.join(tmp, "t.json"), "utf8"));
+  fs.rmSync(tmp, { recursive: true });
+  /* the binding has no ByteLevel decoder constructor: write the JSON one */
+  trained.decoder = { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true };
+  out["trained"] = trained;
+
+  for (const [name, j] of Object.entries(out)) {
+    tk.Tokenizer.fromString(JSON.stringify(j));   /* the library must accept it */
+    fs.writeFileSync(path.join(dir, name + ".json"), JSON.stringify(j) + "\n");
+  }
+  return Object.keys(out);
+}
+
+/* deterministic pseudo-random ids (LCG) */
+function idLists(vocabSize, specials, n) {
+  let x = 12345;
+  const rnd = (k) => { x = (x * 1103515245 + 12345) % 2147483648; return x % k; };
+  const lists = [];
+  for (let i = 0; i < n; i++) {
+    const len = 1 + rnd(8), ids = [];
+    for (let j = 0; j < len; j++) ids.push(specials.length && rnd(5) === 0 ? specials[rnd(specials.length)] : rnd(vocabSize));
+    lists.push(ids);
+  }
+  return lists;
+}
+
+async function record(dir, outDir) {
+  fs.mkdirSync(outDir, { recursive: true });
+  const corpus = fs.readFileSync(path.join(dir, "corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const names = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
+  for (const name of names) {
+    const json = JSON.parse(fs.readFileSync(path.join(dir, name + ".json"), "utf8"));
+    const t = tk.Tokenizer.fromString(JSON.stringify(json));
+    const lines = [];
+    for (const text of corpus) {
+      const ids = (await t.encode(text, null, { addSpecialTokens: true })).getIds();
+      const raw = (await t.encode(text, null, { addSpecialTokens: false })).getIds();
+      lines.push(JSON.stringify({ text, ids, ids_no_add: raw, decoded: await t.decode(ids, false),
+                                  decoded_skip: await t.decode(ids, true) }));
+    }
+    fs.writeFileSync(path.join(outDir, name + ".expected.jsonl"), lines.join("\n") + "\n");
+    const specials = json.added_tokens.filter((a) => a.special).map((a) => a.id);
+    const dl = [];
+    for (const ids of idLists(t.getVocabSize(true), specials, 60))
+      dl.push(JSON.stringify({ ids, decoded: await t.decode(ids, false), decoded_skip: await t.decode(ids, true) }));
+    fs.writeFileSync(path.join(outDir, name + ".decode.jsonl"), dl.join("\n") + "\n");
+    console.error(`${name}: ${corpus.length} texts, ${dl.length} id lists`);
+  }
+}
+
+(async () => {
+  const [mode, dir, out] = process.argv.slice(2);
+  if (!mode || !dir) { console.error("usage: gen-tokenizer-fixtures.js build|record|all DIR [OUT]"); process.exit(64); }
+  if (mode === "build" || mode === "all") build(dir);
+  if (mode === "record" || mode === "all") await record(dir, out || dir);
+})().catch((e) => { console.error(e); process.exit(1); });
