@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# tokenizer-parity: lm-tokenize against the Hugging Face tokenizers library.
+# The expected ids and decodes in tests/fixtures/tokenizer/NAME.*.jsonl were
+# recorded from the real library (tests/parity/gen-tokenizer-fixtures.js;
+# tests/parity/run-tokenizer-parity.sh re-records them where Node and the
+# library are installed).  These tests need neither: they run lm-tokenize
+# over every corpus text without a newline (lm-tokenize reads lines; texts
+# with newlines are compared by unit/test_tokenizer_parity) and compare
+# ids with and without the post-processor, and both decodes, exactly.
+load helper
+
+TOKFIX=$FIX/tokenizer
+
+# parity NAME: all four comparisons for one fixture
+parity() {
+  local exp=$TOKFIX/$1.expected.jsonl sel='select(.text | test("\n") | not)'
+  jq -r "$sel | .text" "$exp" > in.txt
+  [ "$(wc -l < in.txt)" -ge 40 ]
+  jq -r "$sel | .ids | map(tostring) | join(\" \")" "$exp" > want-ids.txt
+  jq -r "$sel | .ids_no_add | map(tostring) | join(\" \")" "$exp" > want-raw.txt
+  jq -r "$sel | .decoded" "$exp" > want-dec.txt
+  jq -r "$sel | .decoded_skip" "$exp" > want-skip.txt
+  lm-tokenize -t "$TOKFIX/$1.json" in.txt > got-ids.txt
+  diff want-ids.txt got-ids.txt
+  lm-tokenize -t "$TOKFIX/$1.json" --no-add-special in.txt > got-raw.txt
+  diff want-raw.txt got-raw.txt
+  lm-tokenize -t "$TOKFIX/$1.json" --decode want-ids.txt > got-dec.txt
+  diff want-dec.txt got-dec.txt
+  lm-tokenize -t "$TOKFIX/$1.json" --decode --skip-special want-ids.txt > got-skip.txt
+  diff want-skip.txt got-skip.txt
+}
+
+@test "parity llama2-sp (Prepend/Replace normalizer, byte fallback, BOS template)" { parity llama2-sp; }
+@test "parity metaspace-first (Metaspace prepend_scheme first, Metaspace decoder)" { parity metaspace-first; }
+@test "parity metaspace-legacy (legacy Metaspace add_prefix_space form)" { parity metaspace-legacy; }
+@test "parity qwen2 (NFC, Split + ByteLevel, added tokens)" { parity qwen2; }
+@test "parity llama3 (ignore_merges, lstrip/rstrip token, BOS template)" { parity llama3; }
+@test "parity trained (byte-level BPE trained by the library, missing bytes dropped)" { parity trained; }
+
+@test "parity: the fixtures really exercise BOS, byte fallback and NFC" {
+  # guards against recordings that would pass trivially
+  jq -e -s 'map(select(.text == "hello world")) | .[0].ids[0] == 1 and .[0].ids_no_add[0] != 1' "$TOKFIX/llama2-sp.expected.jsonl"
+  jq -e -s 'map(select(.text | startswith("\u16a0"))) | .[0].ids_no_add | map(select(. >= 3 and . < 259)) | length >= 9' "$TOKFIX/llama2-sp.expected.jsonl"
+  a=$(jq -c -s 'map(select(.text == "caf\u00e9 (composed)")) | .[0].ids[0:4]' "$TOKFIX/qwen2.expected.jsonl")
+  b=$(jq -c -s 'map(select(.text == "cafe\u0301 (decomposed)")) | .[0].ids[0:4]' "$TOKFIX/qwen2.expected.jsonl")
+  [ "$a" = "$b" ]
+}
+
+@test "parity: an unsupported tokenizer.json exits 65 naming the key" {
+  jq '.normalizer = {"type": "NFKC"}' "$TOKFIX/qwen2.json" > bad.json
+  run lm-tokenize -t bad.json <<< 'x'
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"bad.json"*"normalizer"*"NFKC"* ]]
+}
