@@ -6,8 +6,9 @@
  *
  * Parallel loops split work so that every output element is written by
  * exactly one thread (attention backward splits by key/value head so the
- * dk/dv sums of a head group stay in one thread), hence results do not
- * depend on the thread count apart from BLAS internals.
+ * dk/dv sums of a head group stay in one thread); results are identical
+ * run to run for a given thread count (see the projections below for why
+ * not across thread counts).
  *
  * Attention never materialises the [B, H, T, T] probability tensor: the
  * forward keeps the per-row log-sum-exp and the backward recomputes one
@@ -24,6 +25,9 @@
 #endif
 
 #include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,21 +72,62 @@ static void cpu_free(float *p) { free(p); }
 static void cpu_copy(float *d, const float *s, size_t n) { if (d != s) memcpy(d, s, n * sizeof(float)); }
 static void cpu_zero(float *p, size_t n) { memset(p, 0, n * sizeof(float)); }
 
+/* Projections run over the OpenMP team, each thread calling a
+ * single-threaded sgemm on its slice (OpenBLAS is pinned to one thread in
+ * backend_cpu()): one thread pool for the whole backend, no
+ * oversubscription.  y and dw are split by output features, dx by input
+ * features, so every element is written by one thread.  OpenBLAS's
+ * blocking, and so its rounding, depends on the slice width: results are
+ * reproducible for a given thread count, not across thread counts
+ * (splitting by tokens instead measured 1.6x slower on the small preset).
+ * Slices are whole multiples of 16 so the kernel keeps its full tiles. */
+#define GEMM_PAR_MIN ((size_t)1 << 21)   /* multiply-adds worth a team wake-up */
+
+static void slice16(int len, int *lo, int *hi)
+{
+#ifdef _OPENMP
+    int t = omp_get_thread_num(), nt = omp_get_num_threads();
+#else
+    int t = 0, nt = 1;
+#endif
+    long chunks = (len + 15) / 16;
+    *lo = (int)(chunks * t / nt) * 16;
+    *hi = (int)(chunks * (t + 1) / nt) * 16;
+    if (*lo > len) *lo = len;
+    if (*hi > len) *hi = len;
+}
+
 static void cpu_matmul(float *y, const float *x, const float *w, int n, int in, int out, int acc)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in,
-                1.0f, x, in, w, in, acc ? 1.0f : 0.0f, y, out);
+    #pragma omp parallel if ((size_t)n * in * out >= GEMM_PAR_MIN)
+    {
+        int o0, o1;                 /* y[:, o0:o1] = x . w[o0:o1, :]^T */
+        slice16(out, &o0, &o1);
+        if (o1 > o0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, o1 - o0, in,
+                        1.0f, x, in, w + (size_t)o0 * in, in, acc ? 1.0f : 0.0f, y + o0, out);
+    }
 }
 
 static void cpu_matmul_bwd(float *dx, float *dw, const float *dy, const float *x,
                            const float *w, int n, int in, int out, int acc_dx)
 {
-    if (dx)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out,
-                    1.0f, dy, out, w, in, acc_dx ? 1.0f : 0.0f, dx, in);
-    if (dw)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, n,
-                    1.0f, dy, out, x, in, 1.0f, dw, in);
+    #pragma omp parallel if ((size_t)n * in * out >= GEMM_PAR_MIN)
+    {
+        int lo, hi;
+        if (dx) {                   /* dx[:, i0:i1] = dy . w[:, i0:i1] */
+            slice16(in, &lo, &hi);
+            if (hi > lo)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hi - lo, out,
+                            1.0f, dy, out, w + lo, in, acc_dx ? 1.0f : 0.0f, dx + lo, in);
+        }
+        if (dw) {                   /* dw[o0:o1, :] += dy[:, o0:o1]^T . x */
+            slice16(out, &lo, &hi);
+            if (hi > lo)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, in, n,
+                            1.0f, dy + lo, out, x, in, 1.0f, dw + (size_t)lo * in, in);
+        }
+    }
 }
 
 static void cpu_embed(float *out, const float *table, const int32_t *ids, int n, int d)
@@ -175,16 +220,8 @@ static void cpu_rope(float *x, const int32_t *pos, int n, int heads, int hd,
  * S = scale Q K^T, P = softmax(mask(S)), O = P V.  The full Tq x Tk score
  * block is computed (the causal upper triangle is wasted work, still far
  * cheaper than scalar loops); the probabilities P are kept only in a
- * per-thread scratch.  OpenBLAS runs single-threaded inside these parallel
- * regions (the parallelism is over rows x heads). */
-static int blas_threads_enter(void)
-{
-    int n = openblas_get_num_threads();
-    if (n > 1) openblas_set_num_threads(1);
-    return n;
-}
-static void blas_threads_leave(int n) { if (n > 1) openblas_set_num_threads(n); }
-
+ * per-thread scratch.  The parallelism is over rows x heads, each sgemm
+ * single-threaded (see backend_cpu()). */
 /* Per-thread scratch that persists across calls (OpenMP keeps its threads),
  * so the score blocks are not mmap'ed, zeroed and unmapped on every call. */
 static float *scratch(int which, size_t n)
@@ -231,7 +268,6 @@ static void cpu_attention(float *out, float *lse, const float *q, const float *k
 {
     int grp = H / KV, qd = H * hd, kd = KV * hd, Tk = q0 + Tq;
     float scale = 1.0f / sqrtf((float)hd);
-    int nb = blas_threads_enter();
     #pragma omp parallel if ((size_t)B * H * Tq * Tk * hd >= PAR_MIN * 16)
     {
         float *S = scratch(0, (size_t)ATT_BQ * Tk);
@@ -255,7 +291,6 @@ static void cpu_attention(float *out, float *lse, const float *q, const float *k
                 }
             }
     }
-    blas_threads_leave(nb);
 }
 
 static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout,
@@ -265,7 +300,6 @@ static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout
 {
     int grp = H / KV, qd = H * hd, kd = KV * hd;
     float scale = 1.0f / sqrtf((float)hd);
-    int nb = blas_threads_enter();
     #pragma omp parallel
     {
         float *P = scratch(0, (size_t)ATT_BQ * T), *dP = scratch(1, (size_t)ATT_BQ * T);
@@ -316,7 +350,6 @@ static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout
                     }
             }
     }
-    blas_threads_leave(nb);
 }
 
 static void cpu_swiglu(float *h, const float *g, const float *u, size_t n)
@@ -435,7 +468,18 @@ static const backend cpu_backend = {
     .sumsq = cpu_sumsq, .scale = cpu_scale, .adamw = cpu_adamw,
 };
 
-const backend *backend_cpu(void) { return &cpu_backend; }
+/* All parallelism is the OpenMP team's: OpenBLAS's own threads would
+ * compete with it for the same cores (and serialise concurrent calls from
+ * the attention loops), so it is pinned to one thread here, once. */
+const backend *backend_cpu(void)
+{
+    static int pinned;
+    if (!pinned) {
+        openblas_set_num_threads(1);
+        pinned = 1;
+    }
+    return &cpu_backend;
+}
 
 const backend *backend_by_name(const char *name)
 {

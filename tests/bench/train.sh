@@ -14,8 +14,14 @@
 # checkpoint write included); "step" = the same tokens / the summed step
 # times of the metrics records (forward + backward + AdamW; for DPO the
 # reference forward is NOT in it: dpo-step does it once while spooling).
-# PyTorch's = the same real tokens / time of 8 steps after one warm-up step
-# (for DPO each step includes the reference forward).  ratio = e2e / PyTorch.  Threads: $BENCH_THREADS (default 2).
+# PyTorch's "step" = the same real tokens / time of 8 steps after one
+# warm-up step (for DPO each step includes the reference forward); its
+# "job" adds the work rm-train does after training that the steps do not
+# contain: the reward-statistics forward over all 64 pairs (8 batches of 16
+# rows under no_grad), so both sides do the same work (DPO: job = step).
+# ratio = our e2e / PyTorch's job (our e2e also pays loading, spooling and
+# the checkpoint write, PyTorch's does not); step_ratio = step / step.
+# Threads: $BENCH_THREADS (default 2).
 # Presets: $BENCH_PRESETS (default "tiny small"; add smollm2-135m on a
 # machine with the memory and minutes for it).
 set -eu
@@ -115,11 +121,19 @@ def step():
 step()
 t = time.time()
 for _ in range(8): step()
-print("%.0f" % (8 * int(mask.sum()) / (time.time() - t)))
+t_step = time.time() - t
+t_stats = 0.0
+if mode == "rm":
+    with torch.no_grad():
+        t = time.time()
+        for _ in range(8): pol(ids, mask)
+        t_stats = time.time() - t
+tok = 8 * int(mask.sum())
+print("%.0f %.0f" % (tok / t_step, tok / (t_step + t_stats)))
 PY
 }
 
-printf '%-13s %-6s %12s %12s %12s %7s\n' preset stage e2e_tok/s step_tok/s pytorch_tok/s ratio
+printf '%-13s %-6s %10s %10s %10s %10s %6s %6s\n' preset stage e2e_tok/s step_tok/s pt_step pt_job ratio step_r
 for preset in ${BENCH_PRESETS:-tiny small}; do
   lm-init --preset "$preset" -o "$dir/$preset" --seed 1 2>/dev/null
   for stage in dpo rm; do
@@ -135,12 +149,13 @@ for preset in ${BENCH_PRESETS:-tiny small}; do
     step=$(rec to-json < "$dir/m.mp" | jq -s 'map(select(.tokens_per_s > 0)) | (map(.tokens) | add) / (map(.tokens / .tokens_per_s) | add) | floor')
     ours=$(echo "$tok / ($t1 - $t0)" | bc -l | xargs printf '%.0f')
     if [ $have_torch = 1 ]; then
-      theirs=$(torch_ref $preset $stage)
-      ratio=$(echo "$ours / $theirs" | bc -l | xargs printf '%.2f')
+      set -- $(torch_ref $preset $stage); pt_step=$1 pt_job=$2
+      ratio=$(echo "$ours / $pt_job" | bc -l | xargs printf '%.2f')
+      step_r=$(echo "$step / $pt_step" | bc -l | xargs printf '%.2f')
     else
-      theirs="skipped"; ratio="-"
+      pt_step=skipped pt_job=skipped ratio=- step_r=-
     fi
-    printf '%-13s %-6s %12s %12s %12s %7s\n' "$preset" "$stage" "$ours" "$step" "$theirs" "$ratio"
+    printf '%-13s %-6s %10s %10s %10s %10s %6s %6s\n' "$preset" "$stage" "$ours" "$step" "$pt_step" "$pt_job" "$ratio" "$step_r"
   done
 done
 [ $have_torch = 1 ] || echo "train: PyTorch reference skipped (Debian's python3-torch is not installed)"
