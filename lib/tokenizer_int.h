@@ -110,6 +110,8 @@ void tok_sp_free(tokenizer *t);
 char *tok_hf_string(const tokenizer *t, int32_t id, size_t *len);
 
 /* shared helpers */
+typedef struct { char *s; size_t n, cap; } tok_sbuf;   /* growing string, always NUL-terminated */
+void tok_put(tok_sbuf *b, const char *s, size_t n);
 int tok_fail(char *err, size_t el, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int tok_is_ws(uint32_t cp);   /* Unicode White_Space (Rust char::is_whitespace) */
 

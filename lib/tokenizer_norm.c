@@ -38,6 +38,14 @@ int tok_is_ws(uint32_t c)
            c == 0x205f || c == 0x3000;
 }
 
+void tok_put(tok_sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) { b->cap = (b->n + n + 1) * 2; b->s = xrealloc(b->s, b->cap); }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = 0;
+}
+
 static norm_step *new_step(tokenizer *t, int kind)
 {
     t->norm = xrealloc(t->norm, sizeof *t->norm * (size_t)(t->nnorm + 1));
@@ -122,35 +130,22 @@ void tok_norm_free(tokenizer *t)
     free(t->norm);
 }
 
-typedef struct { char *s; size_t n, cap; } sbuf;
-
-static void put(sbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        b->cap = (b->n + n + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = 0;
-}
-
 static char *apply(const norm_step *st, const char *s, size_t n, size_t *olen)
 {
-    sbuf o = {0};
-    put(&o, "", 0);
+    tok_sbuf o = {0};
+    tok_put(&o, "", 0);
     switch (st->kind) {
     case NORM_NFC:
         free(o.s);
         return un_nfc(s, n, olen);
     case NORM_PREPEND:
-        if (n) put(&o, st->a, st->al);
-        put(&o, s, n);
+        if (n) tok_put(&o, st->a, st->al);
+        tok_put(&o, s, n);
         break;
     case NORM_REPLACE:
         for (size_t i = 0; i < n;) {
-            if (n - i >= st->al && !memcmp(s + i, st->a, st->al)) { put(&o, st->b, st->bl); i += st->al; }
-            else put(&o, s + i++, 1);
+            if (n - i >= st->al && !memcmp(s + i, st->a, st->al)) { tok_put(&o, st->b, st->bl); i += st->al; }
+            else tok_put(&o, s + i++, 1);
         }
         break;
     case NORM_REPLACE_RE: {
@@ -164,11 +159,11 @@ static char *apply(const norm_step *st, const char *s, size_t n, size_t *olen)
                 while (at < n && ((unsigned char)s[at] & 0xc0) == 0x80) at++;
                 continue;
             }
-            put(&o, s + last, ov[0] - last);
-            put(&o, st->b, st->bl);
+            tok_put(&o, s + last, ov[0] - last);
+            tok_put(&o, st->b, st->bl);
             last = at = ov[1];
         }
-        put(&o, s + last, n - last);
+        tok_put(&o, s + last, n - last);
         break;
     }
     case NORM_STRIP: {
@@ -185,7 +180,7 @@ static char *apply(const norm_step *st, const char *s, size_t n, size_t *olen)
             if (c < 0 || p + k != e || !tok_is_ws((uint32_t)c)) break;
             e = p;
         }
-        put(&o, s + b, e - b);
+        tok_put(&o, s + b, e - b);
         break;
     }
     }

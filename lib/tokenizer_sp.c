@@ -217,16 +217,6 @@ void tok_sp_free(tokenizer *t)
 
 /* ---- token strings ---- */
 
-typedef struct { char *s; size_t n, cap; } sbuf;
-
-static void put(sbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) { b->cap = (b->n + n + 1) * 2; b->s = xrealloc(b->s, b->cap); }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = 0;
-}
-
 static int is_added(const tokenizer *t, int32_t id)
 {
     for (int i = 0; i < t->nadded; i++)
@@ -236,13 +226,13 @@ static int is_added(const tokenizer *t, int32_t id)
 
 char *tok_hf_string(const tokenizer *t, int32_t id, size_t *len)
 {
-    sbuf o = {0};
-    put(&o, "", 0);
-    if (!t->byte_level || is_added(t, id)) put(&o, t->bytes[id], t->blen[id]);
+    tok_sbuf o = {0};
+    tok_put(&o, "", 0);
+    if (!t->byte_level || is_added(t, id)) tok_put(&o, t->bytes[id], t->blen[id]);
     else
         for (uint32_t i = 0; i < t->blen[id]; i++) {
             char u[4];
-            put(&o, u, un_utf8_put((uint32_t)bl_codepoint((unsigned char)t->bytes[id][i]), u));
+            tok_put(&o, u, un_utf8_put((uint32_t)bl_codepoint((unsigned char)t->bytes[id][i]), u));
         }
     *len = o.n;
     return o.s;
@@ -263,33 +253,33 @@ static int fallback_byte(const char *s, size_t n)
     return (int)v;
 }
 
-typedef struct { sbuf *v; size_t n; } toklist;
+typedef struct { tok_sbuf *v; size_t n; } toklist;
 
-static void replace_into(sbuf *o, const char *s, size_t n, const char *a, size_t al, const char *b, size_t bl, int drop)
+static void replace_into(tok_sbuf *o, const char *s, size_t n, const char *a, size_t al, const char *b, size_t bl, int drop)
 {
     for (size_t i = 0; i < n;) {
-        if (n - i >= al && !memcmp(s + i, a, al)) { if (!drop) put(o, b, bl); i += al; }
-        else put(o, s + i++, 1);
+        if (n - i >= al && !memcmp(s + i, a, al)) { if (!drop) tok_put(o, b, bl); i += al; }
+        else tok_put(o, s + i++, 1);
     }
 }
 
 static void apply_dec(const tokenizer *t, const dec_step *d, toklist *L, int lossy)
 {
     if (d->kind == DEC_BYTELEVEL || d->kind == DEC_FUSE) {
-        sbuf o = {0};
-        put(&o, "", 0);
+        tok_sbuf o = {0};
+        tok_put(&o, "", 0);
         for (size_t i = 0; i < L->n; i++) {
-            const sbuf *s = &L->v[i];
-            if (d->kind == DEC_FUSE) { put(&o, s->s, s->n); continue; }
+            const tok_sbuf *s = &L->v[i];
+            if (d->kind == DEC_FUSE) { tok_put(&o, s->s, s->n); continue; }
             size_t start = o.n, k;
             int ok = 1;
             for (size_t j = 0; j < s->n && ok; j += k) {
                 int32_t cp = un_utf8_next(s->s + j, s->n - j, &k);
                 int b = cp < 0 ? -1 : bl_byte(cp);
                 if (b < 0) ok = 0;
-                else { char c = (char)b; put(&o, &c, 1); }
+                else { char c = (char)b; tok_put(&o, &c, 1); }
             }
-            if (!ok) { o.n = start; put(&o, s->s, s->n); }   /* the token as it is */
+            if (!ok) { o.n = start; tok_put(&o, s->s, s->n); }   /* the token as it is */
         }
         for (size_t i = 0; i < L->n; i++) free(L->v[i].s);
         L->v[0] = o;
@@ -298,18 +288,18 @@ static void apply_dec(const tokenizer *t, const dec_step *d, toklist *L, int los
         return;
     }
     if (d->kind == DEC_BYTEFALLBACK) {
-        sbuf *nv = xcalloc(L->n + 1, sizeof *nv), run = {0};
+        tok_sbuf *nv = xcalloc(L->n + 1, sizeof *nv), run = {0};
         size_t nn = 0;
-        put(&run, "", 0);
+        tok_put(&run, "", 0);
         for (size_t i = 0; i <= L->n; i++) {
             int b = i < L->n ? fallback_byte(L->v[i].s, L->v[i].n) : -1;
-            if (b >= 0) { char c = (char)b; put(&run, &c, 1); continue; }
+            if (b >= 0) { char c = (char)b; tok_put(&run, &c, 1); continue; }
             if (run.n) {
                 /* several tokens may become one; the list only shrinks */
-                sbuf r = {0};
-                put(&r, "", 0);
-                if (utf8_valid(run.s, run.n)) put(&r, run.s, run.n);
-                else for (size_t k = 0; k < run.n; k++) put(&r, "\xef\xbf\xbd", 3);
+                tok_sbuf r = {0};
+                tok_put(&r, "", 0);
+                if (utf8_valid(run.s, run.n)) tok_put(&r, run.s, run.n);
+                else for (size_t k = 0; k < run.n; k++) tok_put(&r, "\xef\xbf\xbd", 3);
                 nv[nn++] = r;
                 run.n = 0;
             }
@@ -323,8 +313,8 @@ static void apply_dec(const tokenizer *t, const dec_step *d, toklist *L, int los
         return;
     }
     for (size_t i = 0; i < L->n; i++) {
-        sbuf *s = &L->v[i], o = {0};
-        put(&o, "", 0);
+        tok_sbuf *s = &L->v[i], o = {0};
+        tok_put(&o, "", 0);
         if (d->kind == DEC_REPLACE) replace_into(&o, s->s, s->n, d->a, d->al, d->b, d->bl, 0);
         else if (d->kind == DEC_METASPACE)
             replace_into(&o, s->s, s->n, d->a, d->al, " ", 1, i == 0 && d->scheme != SCHEME_NEVER);
@@ -333,7 +323,7 @@ static void apply_dec(const tokenizer *t, const dec_step *d, toklist *L, int los
             for (int k = 0; k < d->start && b < e && e - b >= d->al && !memcmp(s->s + b, d->a, d->al); k++) b += d->al;
             for (int k = 0; k < d->stop && e > b && e - b >= d->al && !memcmp(s->s + e - d->al, d->a, d->al); k++)
                 e -= d->al;
-            put(&o, s->s + b, e - b);
+            tok_put(&o, s->s + b, e - b);
         }
         free(s->s);
         *s = o;
@@ -342,12 +332,12 @@ static void apply_dec(const tokenizer *t, const dec_step *d, toklist *L, int los
 }
 
 /* Rust's String::from_utf8_lossy: one U+FFFD per maximal invalid subpart */
-static void lossy_utf8(sbuf *o, const char *s, size_t n)
+static void lossy_utf8(tok_sbuf *o, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
         size_t k;
-        if (un_utf8_next(s + i, n - i, &k) >= 0) { put(o, s + i, k); i += k; continue; }
+        if (un_utf8_next(s + i, n - i, &k) >= 0) { tok_put(o, s + i, k); i += k; continue; }
         unsigned char c = u[i];
         int need = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
         size_t j = i + 1;
@@ -359,34 +349,34 @@ static void lossy_utf8(sbuf *o, const char *s, size_t n)
             if (m == 0 && c == 0xf4) hi = 0x8f;
             if (u[j] < lo || u[j] > hi) break;
         }
-        put(o, "\xef\xbf\xbd", 3);
+        tok_put(o, "\xef\xbf\xbd", 3);
         i = j;
     }
 }
 
 char *tok_decode(const tokenizer *t, const int32_t *ids, size_t n, int flags, size_t *len)
 {
-    toklist L = {xcalloc(n + 1, sizeof(sbuf)), 0};
+    toklist L = {xcalloc(n + 1, sizeof(tok_sbuf)), 0};
     for (size_t i = 0; i < n; i++) {
         int32_t id = ids[i];
         if (id < 0 || id >= t->n || !t->bytes[id]) continue;
         if ((flags & TOK_SKIP_SPECIAL) && tok_is_special(t, id)) continue;
-        sbuf *s = &L.v[L.n++];
+        tok_sbuf *s = &L.v[L.n++];
         s->s = tok_hf_string(t, id, &s->n);
         s->cap = s->n + 1;
     }
     for (int k = 0; k < t->ndec; k++) apply_dec(t, &t->dec[k], &L, flags & TOK_DECODE_UTF8);
-    sbuf o = {0};
-    put(&o, "", 0);
+    tok_sbuf o = {0};
+    tok_put(&o, "", 0);
     for (size_t i = 0; i < L.n; i++) {
-        if (i && !t->has_decoder) put(&o, " ", 1);
-        put(&o, L.v[i].s, L.v[i].n);
+        if (i && !t->has_decoder) tok_put(&o, " ", 1);
+        tok_put(&o, L.v[i].s, L.v[i].n);
         free(L.v[i].s);
     }
     free(L.v);
     if ((flags & TOK_DECODE_UTF8) && !utf8_valid(o.s, o.n)) {
-        sbuf f = {0};
-        put(&f, "", 0);
+        tok_sbuf f = {0};
+        tok_put(&f, "", 0);
         lossy_utf8(&f, o.s, o.n);
         free(o.s);
         o = f;
@@ -404,17 +394,17 @@ void tok_make_pieces(tokenizer *t)
     t->plen = xcalloc((size_t)t->n + 1, sizeof(uint32_t));
     for (int id = 0; id < t->n; id++) {
         if (!t->bytes[id]) continue;
-        sbuf cur = {0};
-        put(&cur, t->bytes[id], t->blen[id]);
+        tok_sbuf cur = {0};
+        tok_put(&cur, t->bytes[id], t->blen[id]);
         for (int k = 0; k < t->ndec; k++) {
             const dec_step *d = &t->dec[k];
-            sbuf o = {0};
-            put(&o, "", 0);
+            tok_sbuf o = {0};
+            tok_put(&o, "", 0);
             int b = d->kind == DEC_BYTEFALLBACK ? fallback_byte(cur.s, cur.n) : -1;
             if (d->kind == DEC_REPLACE) replace_into(&o, cur.s, cur.n, d->a, d->al, d->b, d->bl, 0);
             else if (d->kind == DEC_METASPACE) replace_into(&o, cur.s, cur.n, d->a, d->al, " ", 1, 0);
-            else if (b >= 0) { char c = (char)b; put(&o, &c, 1); }
-            else put(&o, cur.s, cur.n);
+            else if (b >= 0) { char c = (char)b; tok_put(&o, &c, 1); }
+            else tok_put(&o, cur.s, cur.n);
             free(cur.s);
             cur = o;
         }

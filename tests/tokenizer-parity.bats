@@ -35,6 +35,10 @@ parity() {
 @test "parity metaspace-legacy (legacy Metaspace add_prefix_space form)" { parity metaspace-legacy; }
 @test "parity qwen2 (NFC, Split + ByteLevel, added tokens)" { parity qwen2; }
 @test "parity llama3 (ignore_merges, lstrip/rstrip token, BOS template)" { parity llama3; }
+@test "parity sp-unk (no byte fallback: fused <unk>)" { parity sp-unk; }
+@test "parity sp-unk-nofuse (one <unk> per character, Metaspace always + split)" { parity sp-unk-nofuse; }
+@test "parity sp-misc (Strip, Replace Regex, RobertaProcessing)" { parity sp-misc; }
+@test "parity gpt2-prefix (ByteLevel add_prefix_space, lstrip/rstrip/normalized added tokens)" { parity gpt2-prefix; }
 @test "parity trained (byte-level BPE trained by the library, missing bytes dropped)" { parity trained; }
 
 @test "parity: the fixtures really exercise BOS, byte fallback and NFC" {
@@ -44,6 +48,10 @@ parity() {
   a=$(jq -c -s 'map(select(.text == "caf\u00e9 (composed)")) | .[0].ids[0:4]' "$TOKFIX/qwen2.expected.jsonl")
   b=$(jq -c -s 'map(select(.text == "cafe\u0301 (decomposed)")) | .[0].ids[0:4]' "$TOKFIX/qwen2.expected.jsonl")
   [ "$a" = "$b" ]
+  # fuse_unk: the runes line is one <unk> per run with fusing, more without
+  f=$(jq -s 'map(select(.text | startswith("\u16a0"))) | .[0].ids_no_add | map(select(. == 0)) | length' "$TOKFIX/sp-unk.expected.jsonl")
+  u=$(jq -s 'map(select(.text | startswith("\u16a0"))) | .[0].ids_no_add | map(select(. == 0)) | length' "$TOKFIX/sp-unk-nofuse.expected.jsonl")
+  [ "$f" -ge 1 ] && [ "$u" -gt "$f" ]
 }
 
 @test "parity: an unsupported tokenizer.json exits 65 naming the key" {

@@ -29,6 +29,13 @@
  *   llama3           Split(Llama 3 regex) + ByteLevel, ignore_merges,
  *                    TemplateProcessing <|begin_of_text|>, an lstrip/rstrip
  *                    added token
+ *   sp-unk           no byte fallback: unk_token with fuse_unk (runs of
+ *                    unknown characters become one <unk>)
+ *   sp-unk-nofuse    the same without fuse_unk, Metaspace "always" + split
+ *   sp-misc          normalizer Strip + Replace(Regex "\s+") + Prepend +
+ *                    Replace, RobertaProcessing
+ *   gpt2-prefix      ByteLevel pre-tokenizer with add_prefix_space (GPT-2 /
+ *                    RoBERTa), normalized and lstrip/rstrip added tokens
  *   trained          byte-level BPE trained by the library (tokenizer.train)
  *                    on train.txt: its vocabulary lacks most bytes, so the
  *                    library drops characters it cannot encode
@@ -185,6 +192,37 @@ function build(dir) {
     pre: { type: "Metaspace", replacement: SP, str_rep: SP, add_prefix_space: true },
     decoder: { type: "Metaspace", replacement: SP, str_rep: SP, add_prefix_space: true },
     post: { type: "Sequence", processors: [template("<s>", 1)] },
+  });
+
+  out["sp-unk"] = spBase({
+    byteFallback: false,
+    normalizer: out["llama2-sp"].normalizer, decoder: spDecoder,
+  });
+  out["sp-unk-nofuse"] = spBase({
+    byteFallback: false, fuseUnk: false,
+    pre: { type: "Metaspace", replacement: SP, prepend_scheme: "always", split: true },
+    decoder: { type: "Metaspace", replacement: SP, prepend_scheme: "always", split: true },
+  });
+  out["sp-misc"] = spBase({
+    normalizer: { type: "Sequence", normalizers: [
+      { type: "Strip", strip_left: true, strip_right: true },
+      { type: "Replace", pattern: { Regex: "\\s+" }, content: " " },
+      { type: "Prepend", prepend: SP }, { type: "Replace", pattern: { String: " " }, content: SP } ] },
+    post: { type: "RobertaProcessing", sep: ["</s>", 2], cls: ["<s>", 1], trim_offsets: true, add_prefix_space: false },
+    decoder: { type: "Sequence", decoders: [
+      { type: "Replace", pattern: { String: SP }, content: " " }, { type: "ByteFallback" }, { type: "Fuse" },
+      { type: "Strip", content: " ", start: 1, stop: 0 } ] },   /* stop > 0 panics in the library on an empty string */
+  });
+
+  const gpre = { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true };
+  const g = byteLevelVocab(tk.Tokenizer.fromString(JSON.stringify(tokenizerJson({
+    added: [], pre: gpre, vocab: {}, merges: [] }))).getPreTokenizer(), null, 200);
+  out["gpt2-prefix"] = tokenizerJson({
+    added: [addTok(g.next, "<|endoftext|>", true), addTok(g.next + 1, "<mask>", true, { lstrip: true }),
+            addTok(g.next + 2, "</s>", false, { rstrip: true }), addTok(g.next + 3, "hello world", false)],
+    pre: gpre, vocab: g.vocab, merges: g.merges,
+    post: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
+    decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
   });
 
   const qpre = splitBytelevel(QWEN2_RE);
