@@ -9,10 +9,16 @@
  *    ByteLevel without regex, ignore_merges;
  *  - the heap merge used for long pieces equals the simple merge loop on
  *    random strings, and a 200 000-letter piece encodes (in linear-log time);
+ *  - NFC on hand-picked cases (composition, reordering of marks, Hangul,
+ *    singletons and exclusions, invalid bytes passed through);
+ *  - SentencePiece pieces: tok_piece gives " " for "▁" and the byte of
+ *    <0xNN>; the post-processor's BOS comes only with TOK_ADD_SPECIAL;
  *  - bad tokenizer.json files are refused with a message.
+ * Exact agreement with the Hugging Face library is test_tokenizer_parity's.
  */
 #include "tokenizer.h"
 #include "tokenizer_int.h"
+#include "unicode_norm.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -203,6 +209,53 @@ static void test_digits(void)
     tok_free(t);
 }
 
+static void test_nfc(void)
+{
+    static const char *cases[][2] = {
+        {"plain ascii", "plain ascii"},
+        {"cafe\xcc\x81", "caf\xc3\xa9"},                         /* e + U+0301 -> U+00E9 */
+        {"a\xcc\xa7\xcc\x81", "\xc3\xa1\xcc\xa7"},            /* acute (230) composes past cedilla (202) */
+        {"e\xcc\x81\xcc\xa7", "\xc8\xa9\xcc\x81"},            /* marks reordered (327 < 301), e+cedilla composes */
+        {"\xe2\x84\xab", "\xc3\x85"},                            /* ANGSTROM SIGN -> U+00C5 (singleton) */
+        {"\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab", "\xed\x95\x9c"},  /* jamo -> Hangul syllable */
+        {"\xe0\xa5\x98", "\xe0\xa4\x95\xe0\xa4\xbc"},        /* U+0958 is excluded from composition */
+        {"x\xff\xcc\x81y", "x\xff\xcc\x81y"},                   /* an invalid byte blocks, passes through */
+        {"\xcc\x81e", "\xcc\x81e"},                               /* a leading mark stays */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t n;
+        char *o = un_nfc(cases[i][0], strlen(cases[i][0]), &n);
+        if (n != strlen(cases[i][1]) || memcmp(o, cases[i][1], n)) { printf("FAIL nfc case %zu\n", i); failures++; }
+        free(o);
+    }
+}
+
+static void test_sentencepiece(void)
+{
+    char path[600], err[256];
+    snprintf(path, sizeof path, "%s/../tokenizer/llama2-sp.json", fixdir);
+    tokenizer *t = tok_load(path, err, sizeof err);
+    if (!t) { printf("FAIL load %s: %s\n", path, err); failures++; return; }
+    size_t l;
+    const char *p = tok_piece(t, tok_id(t, "<0x0A>"), &l);
+    if (!p || l != 1 || p[0] != '\n') { printf("FAIL <0x0A> piece\n"); failures++; }
+    p = tok_piece(t, tok_id(t, "\xe2\x96\x81"), &l);
+    if (!p || l != 1 || p[0] != ' ') { printf("FAIL \u2581 piece\n"); failures++; }
+    int32_t *a, *b;
+    long na = tok_encode(t, "x", 1, TOK_SPLIT_SPECIAL | TOK_ADD_SPECIAL, &a, err, sizeof err);
+    long nb = tok_encode(t, "x", 1, TOK_SPLIT_SPECIAL, &b, err, sizeof err);
+    /* "x" -> "▁x": ▁ and x are separate tokens here; BOS (1) only when asked */
+    if (na != nb + 1 || a[0] != 1 || memcmp(a + 1, b, sizeof *b * (size_t)nb) || nb != 2) {
+        printf("FAIL BOS: %ld vs %ld tokens\n", na, nb);
+        failures++;
+    }
+    size_t dl;
+    char *d = tok_decode(t, a, (size_t)na, TOK_SKIP_SPECIAL, &dl);
+    if (strcmp(d, "x")) { printf("FAIL decode \"%s\"\n", d); failures++; }
+    free(d); free(a); free(b);
+    tok_free(t);
+}
+
 static void test_bad(void)
 {
     static const char *bad[] = {
@@ -241,6 +294,8 @@ int main(void)
     test_llama3();
     test_heap_merge();
     test_digits();
+    test_nfc();
+    test_sentencepiece();
     test_bad();
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("tokenizers ok\n");
