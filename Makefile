@@ -125,6 +125,10 @@ fuzz-run: fuzz
 bench: all
 	@PREFPIPE_BIN=$(abspath $(BIN)) sh tests/bench/run.sh $(BENCH)
 
+# ---- parity with other implementations (needs Node and npm; not in test) ----
+parity: all
+	@sh tests/parity/run.sh $(abspath $(BIN)) $(abspath $(BUILD))
+
 # ---- install ----
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -140,5 +144,5 @@ install: all
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all deps test asan fuzz fuzz-targets fuzz-run bench install clean
+.PHONY: all deps test asan fuzz fuzz-targets fuzz-run bench parity install clean
 .SECONDARY:

@@ -1,0 +1,41 @@
+#!/bin/sh
+# run.sh — every parity check against other implementations, in one go
+# (`make parity`).  Not part of `make test`: it needs Node and the npm
+# registry, which a user's machine or CI may lack; the tokenizer results
+# it re-records are also committed, and `make test` checks those offline.
+#
+#   tests/parity/run.sh BIN BUILD
+#
+# 1. Tokenizers: the Hugging Face tokenizers library (Rust, through its
+#    official Node binding, npm "tokenizers" 0.23.2) re-records every
+#    fixture in tests/fixtures/tokenizer; the recordings must equal the
+#    committed ones and our tokenizer must equal them
+#    (run-tokenizer-parity.sh).
+# 2. Model math: per-token log-probs of lm-logprob against llama.cpp
+#    (npm "node-llama-cpp" 3.22.1, prebuilt CPU build) on small checkpoints
+#    covering MHA/GQA, tied/untied heads, rope_theta and rms_norm_eps, with
+#    two broken conversions that must fail (llamacpp/run.sh).
+#
+# npm packages go to $PREFPIPE_NPM_DIR (default /tmp/prefpipe-npm) once.
+# Exit status: 0 when both pass, 1 when a check fails, 2 on setup errors.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${1:?usage: run.sh BIN BUILD}
+build=${2:?usage: run.sh BIN BUILD}
+npm_dir=${PREFPIPE_NPM_DIR:-/tmp/prefpipe-npm}
+command -v node >/dev/null && command -v npm >/dev/null ||
+  { echo "parity: needs node and npm (apt-get install nodejs npm)" >&2; exit 2; }
+if [ ! -d "$npm_dir/node_modules/tokenizers" ] || [ ! -d "$npm_dir/node_modules/node-llama-cpp" ]; then
+  echo "parity: installing tokenizers@0.23.2 and node-llama-cpp@3.22.1 into $npm_dir" >&2
+  mkdir -p "$npm_dir"
+  (cd "$npm_dir" && npm install --no-audit --no-fund --silent tokenizers@0.23.2 node-llama-cpp@3.22.1) ||
+    { echo "parity: npm install failed" >&2; exit 2; }
+fi
+status=0
+echo "== tokenizers (Hugging Face tokenizers 0.23.2)"
+TOKENIZERS_MODULE=$npm_dir/node_modules/tokenizers PREFPIPE_BUILD=$build \
+  sh "$here/run-tokenizer-parity.sh" "$bin" || status=1
+echo "== model log-probs (llama.cpp via node-llama-cpp 3.22.1)"
+BIN=$bin NODE_LLAMA_CPP_DIR=$npm_dir bash "$here/llamacpp/run.sh" || status=1
+[ $status = 0 ] && echo "parity: all checks passed" || echo "parity: FAILED" >&2
+exit $status
