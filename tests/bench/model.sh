@@ -10,9 +10,10 @@
 # since the machine may be shared.  Peak RSS is shown with the theoretical
 # size of parameters + gradients + AdamW moments + reserved activations.
 #
-# Both sides get OMP_NUM_THREADS and OPENBLAS_NUM_THREADS (Debian's torch
-# calls the system OpenBLAS, whose threads torch.set_num_threads does not
-# limit).
+# Both sides get OMP_NUM_THREADS.  prefpipe pins OpenBLAS to one thread and
+# splits its GEMMs over the OpenMP team; Debian's torch calls the same
+# OpenBLAS, whose threads torch.set_num_threads does not reach, so PyTorch
+# runs with OPENBLAS_NUM_THREADS=1 and =threads and keeps its best rate.
 #
 # Env: BENCH_THREADS (default 2), BENCH_REPS (2), BENCH_QUICK=1 skips the
 # 135M rows.
@@ -44,9 +45,11 @@ row() {
     c_out=$(OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads "$exe" "$@")
     c_best=$(best "$c_best" "$(field "$c_out" tok_s)")
     if [ -n "$py" ]; then
-      p_out=$(OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads \
-        $py "$here/model_bench.py" "$threads" "$@")
-      p_best=$(best "$p_best" "$(field "$p_out" tok_s)")
+      for ob in 1 $threads; do
+        p_out=$(OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$ob MKL_NUM_THREADS=$threads \
+          $py "$here/model_bench.py" "$threads" "$@")
+        p_best=$(best "$p_best" "$(field "$p_out" tok_s)")
+      done
     fi
     i=$((i + 1))
   done
