@@ -1,10 +1,19 @@
 /*
  * chat_template.c — the Tülu chat template (see chat_template.h).
  *
- * Rendering records the byte spans of assistant content + EOS; after
- * encoding, each token's start offset (the running sum of token byte
- * lengths, valid because decode(encode(s)) == s for byte-level tokenizers)
- * decides its mask bit.
+ * Rendering records the byte spans of assistant content + EOS; the text is
+ * encoded once with offsets (tok_encode_offsets: each token's span in the
+ * rendered text, as the Hugging Face library's Encoding offsets), and a
+ * token is an assistant token iff its start offset lies inside one of
+ * those spans — the tokens whose first character comes from assistant
+ * content or its EOS.  Offsets come through the normalizer, so a
+ * SentencePiece "▁" prepended after an added token, NFC, byte fallback and
+ * unknown tokens cannot shift the mask (a running sum of token lengths
+ * did).  A token that starts in the template and runs into the content
+ * (BPE merging across the boundary, e.g. "\n\n" when the content starts
+ * with a newline) stays unmarked: its start is in the template; for the
+ * byte-level tokenizers this is the rule the running sum gave, so their
+ * masks are unchanged.
  */
 #include "chat_template.h"
 #include "record.h"
@@ -102,22 +111,19 @@ long chat_encode(const tokenizer *t, const chat_msg *msgs, int n, int gen,
     size_t len, *spans;
     int ns;
     char *text = render(t, msgs, n, gen, &len, &spans, &ns);
-    long k = tok_encode(t, text, len, 1, ids, err, el);
+    tok_offset *offs;
+    long k = tok_encode_offsets(t, text, len, TOK_SPLIT_SPECIAL, ids, &offs, err, el);
     free(text);
     if (k < 0) { free(spans); return -1; }
     if (mask) {
         uint8_t *mk = xcalloc(k ? (size_t)k : 1, 1);
-        size_t off = 0;
-        int s = 0;
         for (long i = 0; i < k; i++) {
-            size_t pl = 0;
-            tok_piece(t, (*ids)[i], &pl);
-            while (s < ns && off >= spans[2 * s + 1]) s++;
-            mk[i] = s < ns && off >= spans[2 * s] && off < spans[2 * s + 1];
-            off += pl;
+            size_t at = offs[i].start;
+            for (int s = 0; s < ns && !mk[i]; s++) mk[i] = at >= spans[2 * s] && at < spans[2 * s + 1];
         }
         *mask = mk;
     }
+    free(offs);
     free(spans);
     return k;
 }

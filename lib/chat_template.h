@@ -10,9 +10,11 @@
  * EOS is the tokenizer's end token ("</s>" for the byte tokenizer).
  *
  * The whole conversation is rendered to one string and encoded once (so
- * BPE sees the same text as the Hugging Face template would give it); the
- * mask marks tokens that start inside an assistant message's content or
- * its EOS — exactly the tokens an SFT/DPO loss or a policy gradient uses.
+ * BPE sees the same text as the Hugging Face template would give it),
+ * with offsets into the rendered text; the mask marks the tokens whose
+ * start offset lies inside an assistant message's content or its EOS —
+ * exactly the tokens an SFT/DPO loss or a policy gradient uses (see
+ * chat_template.c for the rule at the boundaries).
  */
 #ifndef PREFPIPE_CHAT_TEMPLATE_H
 #define PREFPIPE_CHAT_TEMPLATE_H

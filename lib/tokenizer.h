@@ -54,6 +54,22 @@ void tok_free(tokenizer *t);
  * message.  flags 1 (TOK_SPLIT_SPECIAL alone) is what the trainers use. */
 long tok_encode(const tokenizer *t, const char *s, size_t n, int flags,
                 int32_t **ids, char *err, size_t errlen);
+/* Offsets: the byte span [start, end) of the input each token comes from,
+ * as the library's Encoding offsets (converted to bytes): a token covers
+ * the original bytes its normalized characters came from (a normalizer's
+ * prepended "▁" and Replace output map to the characters they stand at or
+ * replace, a composed NFC character to its first source character, every
+ * byte-fallback or byte-level token of a character to the whole
+ * character); added tokens cover their own match (with the whitespace
+ * lstrip / rstrip took); the post-processor's tokens are [0, 0); a ByteLevel
+ * post-processor with trim_offsets moves spans past leading and before
+ * trailing spaces.  Quirk kept from the library: characters it drops (no
+ * token, no byte fallback, no unk) shift the offsets of the rest of their
+ * pre-token to the left. */
+typedef struct { size_t start, end; } tok_offset;
+/* tok_encode plus offsets: *offs (may be NULL) is malloc'd, one per id. */
+long tok_encode_offsets(const tokenizer *t, const char *s, size_t n, int flags,
+                        int32_t **ids, tok_offset **offs, char *err, size_t errlen);
 /* tok_decode flags */
 #define TOK_SKIP_SPECIAL  1   /* drop special tokens (HF skip_special_tokens=True) */
 #define TOK_DECODE_UTF8   2   /* invalid UTF-8 -> U+FFFD, as HF's String result; else bytes kept */

@@ -323,7 +323,7 @@ tokenizer *tok_parse(const char *text, size_t len, char *err, size_t el)
         added_tok *a = &t->added[i];
         if (!a->normalized) continue;
         t->nadded_norm++;
-        a->ntext = tok_normalize(t, a->text, a->len, &a->nlen);
+        a->ntext = tok_normalize(t, a->text, a->len, NULL, &a->nlen, NULL);
         if (!a->ntext) { a->ntext = xstrndup(a->text, a->len); a->nlen = a->len; }
     }
     tok_make_pieces(t);

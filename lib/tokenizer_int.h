@@ -1,6 +1,7 @@
 /*
  * tokenizer_int.h — the tokenizer's internal representation, shared by
- * tokenizer.c (core, byte tokenizer, encoding, save), tokenizer_bpe.c
+ * tokenizer.c (core, byte tokenizer, save), tokenizer_encode.c (encoding
+ * with offsets), tokenizer_bpe.c
  * (tokenizer.json model, added tokens, pre-tokenizers), tokenizer_norm.c
  * (normalizers) and tokenizer_sp.c (decoders, post-processors).  Not for
  * other modules.
@@ -80,6 +81,7 @@ struct tokenizer {
     int ndec, has_decoder;
     int32_t *post_pre, *post_suf;   /* post-processor: ids before and after the sequence */
     int npost_pre, npost_suf;
+    int post_trim, post_trim_prefix; /* a ByteLevel post-processor's trim_offsets, add_prefix_space */
     int add_prefix_space, ignore_merges;
     char *json_text;         /* loaded tokenizer.json, saved back verbatim */
     char *eos;
@@ -90,13 +92,21 @@ int bl_byte(int cp);
 void tok_index_build(tokenizer *t);
 int32_t tok_lookup(const tokenizer *t, const char *s, size_t n);
 void tok_merge_add(tokenizer *t, int32_t a, int32_t b, int32_t out);
+const merge_ent *tok_merge_find(const tokenizer *t, int32_t a, int32_t b);
 /* Pieces longer than this use the heap merge (tests lower or raise it). */
 extern int tok_heap_min;
 
 /* tokenizer_norm.c */
 int tok_load_normalizer(tokenizer *t, void *json, char *err, size_t el);   /* json_t * */
-/* Apply the normalizer steps: malloc'd result, or NULL when there are none. */
-char *tok_normalize(const tokenizer *t, const char *s, size_t n, size_t *olen);
+/* Apply the normalizer steps: malloc'd result, or NULL when there are none.
+ * Alignment (as the library's NormalizedString keeps it): al[i] is the span
+ * of the original text that byte i of s comes from; when al is given,
+ * *oal receives the same for each byte of the result (malloc'd).  Rules:
+ * a byte keeps its alignment when copied; text a Replace inserts takes the
+ * alignment of the last byte of what it replaces; prepended text takes that
+ * of the first character; NFC: see tokenizer_norm.c. */
+char *tok_normalize(const tokenizer *t, const char *s, size_t n, const tok_offset *al,
+                    size_t *olen, tok_offset **oal);
 void tok_norm_free(tokenizer *t);
 
 /* tokenizer_sp.c */

@@ -10,7 +10,11 @@
  * a message that names the type, so a file is never half understood.
  *
  * The normalizer runs on each piece of text between added tokens, as the
- * Hugging Face library does; normalizing never fails.
+ * Hugging Face library does; normalizing never fails.  With an alignment
+ * (tok_normalize's al) each result byte records the span of the original
+ * text it comes from, following the library's NormalizedString rules (see
+ * tokenizer_int.h and nfc_aligned below), so tok_encode_offsets can give
+ * offsets into the caller's text.
  */
 #include "tokenizer_int.h"
 #include "unicode_norm.h"
@@ -130,22 +134,104 @@ void tok_norm_free(tokenizer *t)
     free(t->norm);
 }
 
-static char *apply(const norm_step *st, const char *s, size_t n, size_t *olen)
+/* A string with an alignment per byte (al may be NULL: not tracked). */
+typedef struct { tok_sbuf s; tok_offset *a; size_t acap; int track; } abuf;
+
+/* Append n bytes; their alignment is al[0..n) or, when al is NULL, `one`. */
+static void aput(abuf *o, const char *s, size_t n, const tok_offset *al, tok_offset one)
 {
-    tok_sbuf o = {0};
-    tok_put(&o, "", 0);
+    if (o->track) {
+        if (o->s.n + n + 1 > o->acap) { o->acap = (o->s.n + n + 1) * 2; o->a = xrealloc(o->a, sizeof *o->a * o->acap); }
+        for (size_t i = 0; i < n; i++) o->a[o->s.n + i] = al ? al[i] : one;
+    }
+    tok_put(&o->s, s, n);
+}
+
+static const tok_offset none = {0, 0};
+
+/* NFC with alignment.  The text is cut before each starter (and invalid
+ * byte); neighbouring chunks are joined while NFC of the pair differs from
+ * the NFC of each (compositions across starters: Hangul, some Indic
+ * vowels).  Inside a chunk of m source and k result characters the
+ * library's positional rule applies: the first result character takes the
+ * first source character's alignment (and absorbs m - k of them when k <
+ * m), the next ones the following source characters in order; characters
+ * beyond m take the last source character's. */
+static void nfc_chunk(abuf *o, const char *s, size_t n, const tok_offset *al)
+{
+    size_t k, nl;
+    char *r = un_nfc(s, n, &nl);
+    if (nl == n && !memcmp(r, s, n)) { aput(o, s, n, al, none); free(r); return; }
+    size_t src[64], m = 0;   /* byte starts of the source characters (a chunk is short) */
+    for (size_t i = 0; i < n; i += k) { un_utf8_next(s + i, n - i, &k); if (m < 64) src[m++] = i; }
+    size_t nout = 0;
+    for (size_t i = 0; i < nl; i += k) { un_utf8_next(r + i, nl - i, &k); nout++; }
+    size_t j = 0;
+    for (size_t i = 0; i < nl; i += k, j++) {
+        un_utf8_next(r + i, nl - i, &k);
+        size_t from = j == 0 ? 0 : nout < m ? j + (m - nout) : j;
+        if (from >= m) from = m - 1;
+        aput(o, r + i, k, NULL, al[src[from]]);
+    }
+    free(r);
+}
+
+static int nfc_splits(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t l1, l2, l3;
+    char *ab = xmalloc(an + bn + 1);
+    memcpy(ab, a, an);
+    memcpy(ab + an, b, bn);
+    if (un_nfc_quick(ab, an + bn)) { free(ab); return 1; }
+    char *x = un_nfc(ab, an + bn, &l1), *y = un_nfc(a, an, &l2), *z = un_nfc(b, bn, &l3);
+    int ok = l1 == l2 + l3 && !memcmp(x, y, l2) && !memcmp(x + l2, z, l3);
+    free(ab); free(x); free(y); free(z);
+    return ok;
+}
+
+static void nfc_aligned(abuf *o, const char *s, size_t n, const tok_offset *al)
+{
+    size_t k, cur = 0, next;
+    for (size_t i = 0; i < n;) {
+        /* the chunk [i, next): a starter and the non-starters after it */
+        next = i;
+        un_utf8_next(s + next, n - next, &k);
+        next += k;
+        while (next < n) {
+            int32_t c = un_utf8_next(s + next, n - next, &k);
+            if (c < 0 || un_ccc((uint32_t)c) == 0) break;
+            next += k;
+        }
+        if (i > cur && (next - cur > 48 || nfc_splits(s + cur, i - cur, s + i, next - i))) {
+            nfc_chunk(o, s + cur, i - cur, al + cur);
+            cur = i;
+        }
+        i = next;
+    }
+    if (n > cur) nfc_chunk(o, s + cur, n - cur, al + cur);
+}
+
+static void apply(const norm_step *st, const char *s, size_t n, const tok_offset *al, abuf *o)
+{
     switch (st->kind) {
     case NORM_NFC:
-        free(o.s);
-        return un_nfc(s, n, olen);
+        if (un_nfc_quick(s, n) || !o->track) {
+            size_t nl;
+            char *r = un_nfc(s, n, &nl);
+            aput(o, r, nl, al, none);   /* quick: r == s */
+            free(r);
+        } else nfc_aligned(o, s, n, al);
+        break;
     case NORM_PREPEND:
-        if (n) tok_put(&o, st->a, st->al);
-        tok_put(&o, s, n);
+        if (n) aput(o, st->a, st->al, NULL, o->track ? al[0] : none);
+        aput(o, s, n, al, none);
         break;
     case NORM_REPLACE:
         for (size_t i = 0; i < n;) {
-            if (n - i >= st->al && !memcmp(s + i, st->a, st->al)) { tok_put(&o, st->b, st->bl); i += st->al; }
-            else tok_put(&o, s + i++, 1);
+            if (n - i >= st->al && !memcmp(s + i, st->a, st->al)) {
+                aput(o, st->b, st->bl, NULL, o->track ? al[i + st->al - 1] : none);
+                i += st->al;
+            } else { aput(o, s + i, 1, o->track ? al + i : NULL, none); i++; }
         }
         break;
     case NORM_REPLACE_RE: {
@@ -159,11 +245,11 @@ static char *apply(const norm_step *st, const char *s, size_t n, size_t *olen)
                 while (at < n && ((unsigned char)s[at] & 0xc0) == 0x80) at++;
                 continue;
             }
-            tok_put(&o, s + last, ov[0] - last);
-            tok_put(&o, st->b, st->bl);
+            aput(o, s + last, ov[0] - last, o->track ? al + last : NULL, none);
+            aput(o, st->b, st->bl, NULL, o->track ? al[ov[1] - 1] : none);
             last = at = ov[1];
         }
-        tok_put(&o, s + last, n - last);
+        aput(o, s + last, n - last, o->track ? al + last : NULL, none);
         break;
     }
     case NORM_STRIP: {
@@ -180,26 +266,28 @@ static char *apply(const norm_step *st, const char *s, size_t n, size_t *olen)
             if (c < 0 || p + k != e || !tok_is_ws((uint32_t)c)) break;
             e = p;
         }
-        tok_put(&o, s + b, e - b);
+        aput(o, s + b, e - b, o->track ? al + b : NULL, none);
         break;
     }
     }
-    *olen = o.n;
-    return o.s;
 }
 
-char *tok_normalize(const tokenizer *t, const char *s, size_t n, size_t *olen)
+char *tok_normalize(const tokenizer *t, const char *s, size_t n, const tok_offset *al,
+                    size_t *olen, tok_offset **oal)
 {
     if (!t->nnorm) return NULL;
-    char *cur = NULL;
-    size_t cl = n;
+    abuf cur = {{0}, NULL, 0, al != NULL};
     for (int i = 0; i < t->nnorm; i++) {
-        size_t nl;
-        char *next = apply(&t->norm[i], cur ? cur : s, cur ? cl : n, &nl);
-        free(cur);
+        abuf next = {{0}, NULL, 0, al != NULL};
+        tok_put(&next.s, "", 0);
+        if (i == 0) apply(&t->norm[i], s, n, al, &next);
+        else apply(&t->norm[i], cur.s.s, cur.s.n, cur.a, &next);
+        free(cur.s.s);
+        free(cur.a);
         cur = next;
-        cl = nl;
     }
-    *olen = cl;
-    return cur;
+    *olen = cur.s.n;
+    if (oal) *oal = cur.a ? cur.a : xmalloc(sizeof(tok_offset));
+    else free(cur.a);
+    return cur.s.s;
 }

@@ -145,7 +145,11 @@ static int load_post(tokenizer *t, json_t *p, int depth, char *err, size_t el)
         json_array_foreach(arr, i, x) if (load_post(t, x, depth + 1, err, el)) return -1;
         return 0;
     }
-    if (!strcmp(type, "ByteLevel")) return 0;   /* offsets only */
+    if (!strcmp(type, "ByteLevel")) {   /* offsets only */
+        t->post_trim = json_is_true(json_object_get(p, "trim_offsets"));
+        t->post_trim_prefix = json_is_true(json_object_get(p, "add_prefix_space"));
+        return 0;
+    }
     if (!strcmp(type, "BertProcessing") || !strcmp(type, "RobertaProcessing")) {
         int32_t cls, sep;
         if (post_id(t, json_object_get(p, "cls"), "cls", &cls, err, el) ||

@@ -7,8 +7,9 @@
  *
  *   node gen-tokenizer-fixtures.js build  DIR       write DIR/NAME.json
  *   node gen-tokenizer-fixtures.js record DIR OUT   for each DIR/NAME.json write
- *                                                   OUT/NAME.expected.jsonl and
- *                                                   OUT/NAME.decode.jsonl
+ *                                                   OUT/NAME.expected.jsonl,
+ *                                                   OUT/NAME.decode.jsonl and
+ *                                                   OUT/NAME.chat.jsonl
  *   node gen-tokenizer-fixtures.js all    DIR       both, OUT = DIR
  *
  * The module is found as require("tokenizers"), else $TOKENIZERS_MODULE
@@ -40,8 +41,16 @@
  *                    on train.txt: its vocabulary lacks most bytes, so the
  *                    library drops characters it cannot encode
  * Records (one JSON object per line): for each corpus text, the ids with
- * and without the post-processor (addSpecialTokens) and decode(ids, false /
- * true); and decodes of pseudo-random id lists (fixed seed).
+ * and without the post-processor (addSpecialTokens), the offsets of the
+ * first as byte offsets into the UTF-8 text (the binding gives character
+ * offsets: converted here), and decode(ids, false / true); decodes of
+ * pseudo-random id lists (fixed seed); and for each conversation of
+ * DIR/chat.jsonl the Tülu rendering (as lib/chat_template.c writes it, EOS
+ * the tokenizer's first of </s> <|im_end|> <|eot_id|> <|endoftext|>
+ * <|end_of_text|>), its ids and byte offsets without the post-processor,
+ * the assistant mask those offsets give (a token is marked iff its start
+ * lies in an assistant content + EOS span) and the decode of each
+ * assistant turn's marked ids.
  */
 "use strict";
 const fs = require("fs");
@@ -283,6 +292,55 @@ function idLists(vocabSize, specials, n) {
   return lists;
 }
 
+/* character offsets (code points) -> byte offsets into the UTF-8 text */
+function byteOffsets(text, offs) {
+  const pre = [0];
+  for (const c of Array.from(text)) pre.push(pre[pre.length - 1] + Buffer.byteLength(c));
+  return offs.map(([a, b]) => [pre[a], pre[b]]);
+}
+
+const EOS_NAMES = ["</s>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>", "<|end_of_text|>"];
+
+/* the Tülu template of lib/chat_template.c; spans: byte [begin, end) of
+ * each assistant content + EOS */
+function renderTulu(msgs, eos, gen) {
+  let s = "";
+  const spans = [];
+  msgs.forEach((m, i) => {
+    if (m.role === "assistant") {
+      s += "<|assistant|>\n";
+      const b = Buffer.byteLength(s);
+      s += m.content + eos;
+      spans.push([b, Buffer.byteLength(s)]);
+      if (i + 1 < msgs.length) s += "\n";
+    } else s += (m.role === "user" ? "<|user|>\n" : "<|system|>\n") + m.content + "\n";
+  });
+  if (gen) s += "<|assistant|>\n";
+  return { text: s, spans };
+}
+
+async function recordChat(t, dir) {
+  const f = path.join(dir, "chat.jsonl");
+  if (!fs.existsSync(f)) return [];
+  const eos = EOS_NAMES.find((n) => t.tokenToId(n) !== undefined && t.tokenToId(n) !== null);
+  if (!eos) return [];
+  const lines = [];
+  for (const conv of fs.readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))) {
+    const { text, spans } = renderTulu(conv.messages, eos, !!conv.gen);
+    const e = await t.encode(text, null, { addSpecialTokens: false });
+    const ids = e.getIds(), offsets = byteOffsets(text, e.getOffsets());
+    const mask = offsets.map(([a]) => (spans.some(([b, en]) => a >= b && a < en) ? 1 : 0));
+    const turns = [];
+    for (const [b, en] of spans) {
+      const sel = ids.filter((_, i) => offsets[i][0] >= b && offsets[i][0] < en);
+      turns.push(await t.decode(sel, false));
+    }
+    lines.push(JSON.stringify({ messages: conv.messages, gen: !!conv.gen, eos, text, ids, offsets, mask,
+                                assistant_decoded: turns }));
+  }
+  return lines;
+}
+
 async function record(dir, outDir) {
   fs.mkdirSync(outDir, { recursive: true });
   const corpus = fs.readFileSync(path.join(dir, "corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
@@ -292,9 +350,10 @@ async function record(dir, outDir) {
     const t = tk.Tokenizer.fromString(JSON.stringify(json));
     const lines = [];
     for (const text of corpus) {
-      const ids = (await t.encode(text, null, { addSpecialTokens: true })).getIds();
+      const enc = await t.encode(text, null, { addSpecialTokens: true });
+      const ids = enc.getIds(), offsets = byteOffsets(text, enc.getOffsets());
       const raw = (await t.encode(text, null, { addSpecialTokens: false })).getIds();
-      lines.push(JSON.stringify({ text, ids, ids_no_add: raw, decoded: await t.decode(ids, false),
+      lines.push(JSON.stringify({ text, ids, ids_no_add: raw, offsets, decoded: await t.decode(ids, false),
                                   decoded_skip: await t.decode(ids, true) }));
     }
     fs.writeFileSync(path.join(outDir, name + ".expected.jsonl"), lines.join("\n") + "\n");
@@ -303,7 +362,9 @@ async function record(dir, outDir) {
     for (const ids of idLists(t.getVocabSize(true), specials, 60))
       dl.push(JSON.stringify({ ids, decoded: await t.decode(ids, false), decoded_skip: await t.decode(ids, true) }));
     fs.writeFileSync(path.join(outDir, name + ".decode.jsonl"), dl.join("\n") + "\n");
-    console.error(`${name}: ${corpus.length} texts, ${dl.length} id lists`);
+    const chat = await recordChat(t, dir);
+    if (chat.length) fs.writeFileSync(path.join(outDir, name + ".chat.jsonl"), chat.join("\n") + "\n");
+    console.error(`${name}: ${corpus.length} texts, ${dl.length} id lists, ${chat.length} conversations`);
   }
 }
 

@@ -6,6 +6,10 @@
  *    assistant content bytes and their </s> are marked;
  *  - with the BPE fixture, merged tokens inside the response are marked
  *    and the prompt's are not;
+ *  - with the SentencePiece fixture (Llama 2 style normalizer: Prepend "▁"
+ *    to each piece between added tokens, spaces -> "▁"), the marked tokens
+ *    decode to exactly the assistant content and </s> (the running-sum
+ *    mask marked the newline after <|assistant|> and missed </s>);
  *  - unknown roles are refused.
  */
 #include "chat_template.h"
@@ -66,6 +70,30 @@ int main(void)
               "BPE mask: %d marked, prompt 'the' mask %d", marked, the_in_prompt);
         free(ids); free(mask);
         tok_free(b);
+    }
+    if (p) strcpy(p, "fixtures/tokenizer/llama2-sp.json");
+    tokenizer *sp = tok_load(path, err, sizeof err);
+    CHECK(sp != NULL, "load %s: %s", path, err);
+    if (sp) {
+        chat_msg c3[] = {{"user", "hi", 2}, {"assistant", "hello there", 11}, {"user", "and?", 4},
+                         {"assistant", "the end", 7}};
+        n = chat_encode(sp, c3, 4, 0, &ids, &mask, err, sizeof err);
+        const char *want_turn[] = {"hello there</s>", "the end</s>"};
+        long i = 0;
+        for (int turn = 0; turn < 2; turn++) {
+            while (i < n && !mask[i]) i++;
+            long j = i;
+            while (j < n && mask[j]) j++;
+            size_t dl;
+            char *d = tok_decode(sp, ids + i, (size_t)(j - i), 0, &dl);
+            CHECK(!strcmp(d, want_turn[turn]), "SentencePiece turn %d marked text \"%s\"", turn, d);
+            free(d);
+            i = j;
+        }
+        while (i < n && !mask[i]) i++;
+        CHECK(i == n, "SentencePiece: more than two marked runs");
+        free(ids); free(mask);
+        tok_free(sp);
     }
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("chat template ok\n");
