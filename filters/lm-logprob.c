@@ -11,8 +11,13 @@
  *                                (sums over response tokens incl. EOS)
  *   prompt + response            the templated response; writes FIELD and,
  *                                when absent, prompt_tokens and tokens
- *   text                         the whole text (special tokens split); writes
+ *   text                         the whole text (special tokens split), with
+ *                                the post-processor's tokens (Llama's BOS)
+ *                                as Hugging Face's tokenizer(text) adds
+ *                                them, unless --no-add-special; writes
  *                                tokens and FIELD (the first token gets 0)
+ * The templated modes never add the post-processor's tokens: the chat
+ * template writes its own (see chat_template.h).
  * FIELD is --field (default logprobs).  Records are scored --batch at a
  * time, right-padded (padding is masked, so batch composition changes
  * nothing but float summation order), and written in input order with all
@@ -40,6 +45,7 @@ static const char usage[] =
     "  -c, --checkpoint DIR   causal LM checkpoint (with tokenizer.json)\n"
     "  -f, --field NAME       output field for per-token log-probs (default logprobs)\n"
     "  -b, --batch N          records per forward pass (default 8)\n"
+    "      --no-add-special   text records: do not add the post-processor's tokens (BOS ...)\n"
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"
     "      --progress         records/s on stderr even when it is not a terminal\n"
     "  -o, --output OUT       output (default stdout)\n"
@@ -64,6 +70,7 @@ typedef struct {
 static model *M;
 static tokenizer *TOK;
 static const char *FIELD = "logprobs";
+static int ADD_SPECIAL = 1;   /* text records: the post-processor's tokens */
 
 static noreturn void die_rec(const char *uri, uint64_t n, const char *what)
 {
@@ -136,7 +143,8 @@ static int prepare(item *it, const msgpack_object *rec, const char *uri, int idx
     if (rec_get_str(rec, "text", &text, &lt) == 1) {
         it->kind = K_TEXT;
         int32_t *ids;
-        long n = tok_encode(TOK, text, lt, 1, &ids, err, sizeof err);
+        long n = tok_encode(TOK, text, lt, TOK_SPLIT_SPECIAL | (ADD_SPECIAL ? TOK_ADD_SPECIAL : 0), &ids, err,
+                            sizeof err);
         if (n < 0) die_rec(uri, it->num, err);
         it->rids = ids;
         it->nr = n;
@@ -210,7 +218,8 @@ int main(int argc, char **argv)
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"field", required_argument, 0, 'f'},
         {"batch", required_argument, 0, 'b'}, {"output", required_argument, 0, 'o'},
-        {"device", required_argument, 0, 'D'}, {"progress", no_argument, 0, 'P'}, {0, 0, 0, 0}};
+        {"device", required_argument, 0, 'D'}, {"progress", no_argument, 0, 'P'},
+        {"no-add-special", no_argument, 0, 'N'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *out = "-";
     const backend *be = backend_cpu();
     int batch = 8, c, progress = 0;
@@ -223,6 +232,7 @@ int main(int argc, char **argv)
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
         case 'o': out = optarg; break;
         case 'P': progress = 1; break;
+        case 'N': ADD_SPECIAL = 0; break;
         case 'D':
             be = backend_by_name(optarg);
             if (!be) cli_usage_error("device '%s' is not available in this build", optarg);

@@ -6,6 +6,19 @@
  * distribution with the row's own generator.  Rows that finished keep
  * their slot in the batch but feed a masked padding token, so they cost
  * compute but never influence other rows.
+ *
+ * Response text: after each token the row's text is tok_decode of the
+ * tokens so far (the EOS that ends a row is not part of it; other special
+ * tokens are, as their content — what the sampler always wrote), so with
+ * SentencePiece-style tokenizers it is what the Hugging Face library's
+ * decode gives ("▁" -> space, the first token's leading space stripped,
+ * <0xNN> runs fused into UTF-8) rather than the tokens' pieces glued
+ * together.  For byte-level tokenizers decoding is concatenation of the
+ * tokens' bytes, so the text is byte for byte what it was.  Decoding can
+ * rewrite the end of the text (an unfinished <0xNN> run reads U+FFFD until
+ * its last byte comes), so stop strings are searched from the first byte
+ * that changed.  Re-decoding costs O(n) per step, O(n^2) per row — small
+ * next to the forward passes.
  */
 #include "sample.h"
 #include "util.h"
@@ -185,9 +198,12 @@ void sample_batch(model *m, const tokenizer *tok, const sampler_cfg *cfg,
                 o->logp_model[o->n] = lm;
                 o->n++;
                 if (t == cfg->eos_id) { o->finish = FINISH_STOP; done[b] = 1; continue; }
-                size_t pl = 0, from = text[b].n;
-                const char *piece = tok_piece(tok, t, &pl);
-                if (piece) tb_put(&text[b], piece, pl);
+                size_t dl, from = 0;
+                char *d = tok_decode(tok, o->tokens, (size_t)o->n, 0, &dl);
+                while (from < dl && from < text[b].n && d[from] == text[b].s[from]) from++;
+                text[b].n = 0;
+                tb_put(&text[b], d, dl);
+                free(d);
                 long at = find_stop(cfg, &text[b], from);
                 if (at >= 0) { o->finish = FINISH_STOP; cut[b] = at; done[b] = 1; continue; }
                 if (o->n >= maxnew) { done[b] = 1; continue; }

@@ -96,3 +96,16 @@ setup_ck() {
   grep -q "records" err.txt
   [ "$(rec count out.mp)" = 2 ]
 }
+
+@test "lm-logprob: text records get the post-processor's BOS unless --no-add-special; templated records do not" {
+  lm-init -o sp --dim 16 --layers 1 --heads 2 --ffn 32 --tokenizer "$FIX/tokenizer/llama2-sp.json" 2>/dev/null
+  json_records in.mp '{"id":"a","text":"hello world"}'
+  lm-logprob -c sp in.mp | rec to-json > add.json
+  lm-logprob -c sp --no-add-special in.mp | rec to-json > raw.json
+  want="[$(lm-tokenize -c sp <<< "hello world" | tr ' ' ',')]"
+  jq -e --argjson w "$want" '.tokens == $w and .tokens[0] == 1 and (.logprobs | length) == (.tokens | length) and .logprobs[0] == 0' add.json
+  jq -e --slurpfile a add.json '.tokens == $a[0].tokens[1:] and .logprobs[0] == 0' raw.json
+  json_records r.mp '{"id":"r","prompt":[{"role":"user","content":"hi"}],"response":"yo"}'
+  lm-logprob -c sp r.mp | rec to-json > r.json
+  jq -e '.prompt_tokens[0] != 1' r.json
+}
