@@ -14,6 +14,12 @@
  *  - SentencePiece pieces: tok_piece gives " " for "▁" and the byte of
  *    <0xNN>; the post-processor's BOS comes only with TOK_ADD_SPECIAL;
  *  - bad tokenizer.json files are refused with a message.
+ *  - offsets on random byte strings (ASCII, multi-byte, invalid UTF-8,
+ *    added-token text) with every parity fixture and the byte tokenizer:
+ *    the same ids as tok_encode, 0 <= start <= end <= n, and for the byte
+ *    tokenizer the token's bytes (at the running sum of token lengths) lie
+ *    in its span — exactly for ASCII, the whole character for the bytes of
+ *    a multi-byte one, as the library gives.
  * Exact agreement with the Hugging Face library is test_tokenizer_parity's.
  */
 #include "tokenizer.h"
@@ -284,6 +290,64 @@ static void test_bad(void)
     }
 }
 
+static void offsets_random(const tokenizer *t, const char *name, int byte_tok)
+{
+    static const char *frag[] = {"a", "the ", " ", "  ", "\n", "\xc3\xa9", "e\xcc\x81", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                 "\xff", "\x80", "\xe2\x82", "</s>", "<s>", "<|user|>", "\xe2\x96\x81", "\t", "x y"};
+    uint64_t x = 88172645463325252ull;
+    for (int r = 0; r < 300; r++) {
+        char buf[256];
+        size_t n = 0;
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        int k = (int)(x % 12);
+        for (int i = 0; i < k; i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            const char *f = frag[x % (sizeof frag / sizeof *frag)];
+            memcpy(buf + n, f, strlen(f));
+            n += strlen(f);
+        }
+        for (int flags = 0; flags < 4; flags++) {
+            int32_t *a, *b;
+            tok_offset *o;
+            char err[64];
+            long na = tok_encode(t, buf, n, flags, &a, err, sizeof err);
+            long nb = tok_encode_offsets(t, buf, n, flags, &b, &o, err, sizeof err);
+            int ok = na == nb && !memcmp(a, b, sizeof *a * (size_t)na);
+            size_t run = 0;
+            for (long i = 0; ok && i < nb; i++) {
+                ok = o[i].start <= o[i].end && o[i].end <= n;
+                if (byte_tok && ok) {
+                    size_t pl;
+                    tok_piece(t, b[i], &pl);
+                    ok = o[i].start <= run && run + pl <= o[i].end && (pl != 1 || (unsigned char)buf[run] >= 0x80 ||
+                                                             (o[i].start == run && o[i].end == run + 1));
+                    run += pl;
+                }
+            }
+            if (!ok) { printf("FAIL offsets %s flags %d, input %d\n", name, flags, r); failures++; r = 300; }
+            free(a); free(b); free(o);
+            if (!ok) break;
+        }
+    }
+}
+
+static void test_offsets(void)
+{
+    static const char *names[] = {"llama2-sp", "metaspace-first", "metaspace-legacy", "qwen2", "llama3", "sp-unk",
+                                  "sp-unk-nofuse", "sp-misc", "gpt2-prefix", "trained"};
+    tokenizer *bt = tok_byte_new();
+    offsets_random(bt, "byte", 1);
+    tok_free(bt);
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[600], err[256];
+        snprintf(path, sizeof path, "%s/../tokenizer/%s.json", fixdir, names[i]);
+        tokenizer *t = tok_load(path, err, sizeof err);
+        if (!t) { printf("FAIL load %s: %s\n", path, err); failures++; continue; }
+        offsets_random(t, names[i], 0);
+        tok_free(t);
+    }
+}
+
 int main(void)
 {
     snprintf(fixdir, sizeof fixdir, "%s", __FILE__);
@@ -297,6 +361,7 @@ int main(void)
     test_nfc();
     test_sentencepiece();
     test_bad();
+    test_offsets();
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("tokenizers ok\n");
     return 0;
