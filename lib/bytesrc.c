@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 struct bsrc {
     int fd;
     int sniffed, gzip, gz_done, in_eof;
+    int failed;             /* a read error met by bsrc_ready, reported by the next read */
     unsigned char *in;
     size_t in_pos, in_len;
     z_stream zs;
@@ -145,6 +147,8 @@ static long read_gzip(bsrc *s, unsigned char *buf, size_t cap)
 
 long bsrc_read(bsrc *s, void *buf, size_t cap)
 {
+    if (s->failed)
+        return -1;
     if (!s->sniffed && sniff(s) < 0)
         return -1;
     if (s->gzip)
@@ -158,6 +162,59 @@ long bsrc_read(bsrc *s, void *buf, size_t cap)
     memcpy(buf, s->in + s->in_pos, n);
     s->in_pos += n;
     return (long)n;
+}
+
+/* Can the fd be read without blocking?  1 readable (or at its end, or in
+ * error: read returns at once), 0 nothing there yet.  Regular files always
+ * poll readable. */
+static int fd_readable(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int r;
+    do
+        r = poll(&p, 1, 0);
+    while (r < 0 && errno == EINTR);
+    return r != 0; /* a poll error: let the read report it */
+}
+
+int bsrc_ready(bsrc *s)
+{
+    if (s->failed || s->gzip)
+        return 1;
+    if (!s->sniffed) {
+        /* the sniff wants two bytes: take in what is there now, one read
+         * per readable poll, so that bsrc_read's sniff will not wait */
+        while (!s->in_eof && s->in_len - s->in_pos < 2) {
+            if (!fd_readable(s->fd))
+                return 0;
+            if (s->in_pos > 0) {
+                memmove(s->in, s->in + s->in_pos, s->in_len - s->in_pos);
+                s->in_len -= s->in_pos;
+                s->in_pos = 0;
+            }
+            ssize_t n;
+            do
+                n = read(s->fd, s->in + s->in_len, IN_CAP - s->in_len);
+            while (n < 0 && errno == EINTR);
+            if (n < 0) {
+                snprintf(s->err, sizeof s->err, "read error: %s", strerror(errno));
+                s->failed = 1;
+                return 1;
+            }
+            if (n == 0)
+                s->in_eof = 1;
+            s->in_len += (size_t)n;
+            s->bytes_in += (uint64_t)n;
+        }
+        /* the sniff has its bytes (or the end): do it now, so that
+         * bsrc_is_gzip answers before the first read */
+        if (sniff(s) < 0)
+            s->failed = 1;
+        return 1;
+    }
+    if (s->in_pos < s->in_len || s->in_eof)
+        return 1;
+    return fd_readable(s->fd);
 }
 
 const char *bsrc_error(const bsrc *s) { return s->err; }

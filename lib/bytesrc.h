@@ -24,6 +24,14 @@ bsrc *bsrc_open(const char *path);
 /* Read up to cap bytes: >0 bytes, 0 end of input, -1 error (bsrc_error). */
 long bsrc_read(bsrc *s, void *buf, size_t cap);
 const char *bsrc_error(const bsrc *s);
+/* Would bsrc_read return now, without waiting for the writer?  1: yes
+ * (bytes buffered, end of input or an error to report, or a file), 0: it
+ * would block (a pipe, socket or terminal with nothing to read yet).
+ * Never blocks itself; the first call may take in the bytes the gzip sniff
+ * needs and sniffs, so bsrc_is_gzip is known once it has answered 1.  Gzip
+ * input always answers 1 (inflating may need bytes that are not there
+ * yet; a gzip stream on a pipe is read as if it were a file). */
+int bsrc_ready(bsrc *s);
 int bsrc_is_gzip(const bsrc *s);
 uint64_t bsrc_bytes_in(const bsrc *s);   /* compressed bytes consumed */
 void bsrc_close(bsrc *s);

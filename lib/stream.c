@@ -46,6 +46,7 @@ struct rstream {
     const char *raw;
     size_t rawlen;
     int src_eof;
+    int src_failed;         /* rs_ready met a read error: the next read reports it */
     /* zmq */
     zstream *z;
     /* writing */
@@ -265,6 +266,9 @@ static int read_zmq(rstream *s, msgpack_object *rec)
 {
     const char *d;
     size_t n;
+    /* as for pipes below: do not sit on output while waiting for input */
+    if (g_stdout_w && g_stdout_w->wlen && !zs_ready(s->z))
+        flush_buf(g_stdout_w);
     int r = zs_recv(s->z, &d, &n, s->err, sizeof s->err);
     if (r < 0) {
         s->recoverable = 0;
@@ -373,12 +377,46 @@ int rs_read(rstream *s, msgpack_object *rec)
          * not sit on buffered output while it waits for input */
         if (g_stdout_w)
             flush_buf(g_stdout_w);
-        long n = bsrc_read(s->src, s->buf + s->len, s->cap - s->len);
+        long n = s->src_failed ? -1 : bsrc_read(s->src, s->buf + s->len, s->cap - s->len);
         if (n < 0) {
             s->nrec++;
             snprintf(s->err, sizeof s->err, "%s", bsrc_error(s->src));
             s->recoverable = 0;
             return RS_ERR;
+        }
+        if (n == 0)
+            s->src_eof = 1;
+        s->len += (size_t)n;
+    }
+}
+
+int rs_ready(rstream *s)
+{
+    if (s->writer)
+        return 1;
+    if (s->kind == K_ZMQ)
+        return zs_ready(s->z);
+    for (;;) {
+        /* a whole record buffered, or bytes that can never become one
+         * (rs_read reports the error at once) */
+        size_t end = 0;
+        if (s->len > s->pos &&
+            mpscan((const unsigned char *)s->buf + s->pos, s->len - s->pos, rs_max_record(), rs_max_depth(),
+                   &end) != MPSCAN_MORE)
+            return 1;
+        if (s->src_eof || s->src_failed)
+            return 1;
+        if (!bsrc_ready(s->src))
+            return 0;
+        if (bsrc_is_gzip(s->src))
+            return 1; /* read as a file: inflating could wait for bytes */
+        /* bytes are there: take them in (this read cannot block) and look
+         * again, so a record split across writes is not taken for whole */
+        make_room(s);
+        long n = bsrc_read(s->src, s->buf + s->len, s->cap - s->len);
+        if (n < 0) {
+            s->src_failed = 1;
+            return 1;
         }
         if (n == 0)
             s->src_eof = 1;

@@ -62,6 +62,18 @@ int rs_next(rstream *s, msgpack_object *rec);
 /* The raw bytes of the last record read (for relaying without re-packing). */
 void rs_last_raw(const rstream *s, const char **buf, size_t *len);
 
+/* Can the next rs_read answer without waiting for a writer?  1: a whole
+ * record (or the end of the stream, or an error) is there, or the input is
+ * a file; 0: rs_read would block — a pipe, terminal or ZeroMQ PULL socket
+ * whose producer has not sent the rest yet.  Never blocks.  Bytes and
+ * messages already buffered inside the reader count, so a record that has
+ * arrived is never taken for "would block"; a record half-arrived on a pipe
+ * is.  Files never block, and neither does gzip input (even on a pipe: it
+ * is read as a file).  Filters that hold records back (batching) call it to
+ * finish what they hold before they wait.  Like rs_read it may move the
+ * reader's buffer: the last record and rs_last_raw are invalid after it. */
+int rs_ready(rstream *s);
+
 /* Number of records read / written so far. */
 uint64_t rs_count(const rstream *s);
 const char *rs_uri(const rstream *s);

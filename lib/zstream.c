@@ -39,6 +39,10 @@ struct zstream {
     /* reader state */
     zmq_msg_t msg;
     int have_msg;
+    zmq_msg_t next;         /* a record zs_ready took off the socket */
+    int have_next;
+    int failed;             /* zs_ready met an error: err holds it for zs_recv */
+    char err[256];
     char **eos_ids;
     int neos;
     int ended;
@@ -266,31 +270,33 @@ static int is_eos(const char *d, size_t n, const char **id, size_t *idlen)
     return ok ? 1 : -1;
 }
 
-int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap)
+/* Receive one data message into *m, handling EOS messages on the way:
+ * 1 a record, 0 the stream has ended, -1 error, -2 nothing waiting (only
+ * with ZMQ_DONTWAIT). */
+static int recv_msg(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, size_t errcap)
 {
     if (z->ended)
         return 0;
     for (;;) {
-        if (z->have_msg)
-            zmq_msg_close(&z->msg);
-        zmq_msg_init(&z->msg);
-        z->have_msg = 1;
-        if (zmq_msg_recv(&z->msg, z->sock, 0) < 0) {
+        if (*have)
+            zmq_msg_close(m);
+        zmq_msg_init(m);
+        *have = 1;
+        if (zmq_msg_recv(m, z->sock, flags) < 0) {
             if (errno == EINTR)
                 continue;
+            if (errno == EAGAIN && (flags & ZMQ_DONTWAIT))
+                return -2;
             snprintf(err, errcap, "receive: %s", zmq_strerror(errno));
             return -1;
         }
-        const char *d = zmq_msg_data(&z->msg);
-        size_t n = zmq_msg_size(&z->msg);
+        const char *d = zmq_msg_data(m);
+        size_t n = zmq_msg_size(m);
         const char *id;
         size_t idlen;
         int e = is_eos(d, n, &id, &idlen);
-        if (e == 0) {
-            *data = d;
-            *len = n;
+        if (e == 0)
             return 1;
-        }
         if (e < 0) {
             snprintf(err, errcap, "unknown control message on the socket");
             return -1;
@@ -305,12 +311,58 @@ int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap
         }
         if (z->neos >= z->expected) {
             z->ended = 1;
-            zmq_msg_close(&z->msg);
-            z->have_msg = 0;
+            zmq_msg_close(m);
+            *have = 0;
             close_sockets(z); /* releases the producers */
             return 0;
         }
     }
+}
+
+int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap)
+{
+    if (z->have_next) { /* the record zs_ready took: it becomes the current one */
+        if (z->have_msg)
+            zmq_msg_close(&z->msg);
+        zmq_msg_init(&z->msg);
+        zmq_msg_move(&z->msg, &z->next);
+        zmq_msg_close(&z->next);
+        z->have_next = 0;
+        z->have_msg = 1;
+        *data = zmq_msg_data(&z->msg);
+        *len = zmq_msg_size(&z->msg);
+        return 1;
+    }
+    if (z->failed) {
+        snprintf(err, errcap, "%s", z->err);
+        return -1;
+    }
+    int r = recv_msg(z, &z->msg, &z->have_msg, 0, err, errcap);
+    if (r == 1) {
+        *data = zmq_msg_data(&z->msg);
+        *len = zmq_msg_size(&z->msg);
+    }
+    return r;
+}
+
+int zs_ready(zstream *z)
+{
+    if (z->have_next || z->ended || z->failed)
+        return 1;
+    int r = recv_msg(z, &z->next, &z->have_next, ZMQ_DONTWAIT, z->err, sizeof z->err);
+    if (r == -2 || r == 0) {
+        if (z->have_next)
+            zmq_msg_close(&z->next);
+        z->have_next = 0;
+        return r == 0; /* ended: zs_recv answers 0 at once */
+    }
+    if (r < 0) {
+        if (z->have_next)
+            zmq_msg_close(&z->next);
+        z->have_next = 0;
+        z->failed = 1;
+    }
+    return 1;
 }
 
 int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap)
@@ -379,6 +431,8 @@ int zs_close(zstream *z, char *err, size_t errcap)
     }
     if (z->have_msg)
         zmq_msg_close(&z->msg);
+    if (z->have_next)
+        zmq_msg_close(&z->next);
     close_sockets(z);
     for (int i = 0; i < z->neos; i++)
         free(z->eos_ids[i]);

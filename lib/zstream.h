@@ -39,6 +39,12 @@ typedef struct zstream zstream;
 zstream *zs_open(const char *uri, int writer, char *err, size_t errcap);
 /* Receive: 1 = record in *data, *len (valid until next call), 0 = end. -1 error */
 int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap);
+/* Readers: would zs_recv answer now?  1: a record is waiting (taken off
+ * the socket and held for zs_recv), the stream has ended, or there is an
+ * error to report; 0: nothing yet.  Never blocks; end-of-stream messages
+ * that are waiting are handled here, so a producer's EOS that does not end
+ * the stream is not taken for a record. */
+int zs_ready(zstream *z);
 int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap);
 /* Writers: run the EOS handshake.  Then close everything. 0 ok, -1 err */
 int zs_close(zstream *z, char *err, size_t errcap);
