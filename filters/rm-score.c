@@ -11,8 +11,22 @@
  * --skip-bad, which passes them through unchanged and counts them.
  *
  * Records are scored --batch at a time and written in input order; memory
- * is bounded by the batch.
- */
+ * is bounded by the batch.  Which records share a forward pass matters to
+ * the last bit (OpenBLAS's sgemm rounds a row differently depending on the
+ * number of rows in the call, ~1 float32 ulp), so batches are a function
+ * of the record sequence wherever the data allows:
+ *   - at most --batch records;
+ *   - a rollout batch (records with `batch` and `batch_size`, as rollout
+ *     writes and ppo-step groups them) ends a forward batch: at its last
+ *     record (batch_size records with that `batch` seen in a row) or where
+ *     `batch` changes.  In rollout | rm-score | ppo-step the rollout batch's
+ *     last records are scored as soon as they arrive, whatever --batch is,
+ *     with the same bytes over files, pipes and ZeroMQ;
+ *   - records without those fields, held while the next read would block
+ *     (rs_ready: a pipe or ZeroMQ producer that paused), are scored and
+ *     written before rm-score waits.  Only then do batches follow the
+ *     records' arrival; files never block, so their batches stay full.
+  */
 #include "checkpoint.h"
 #include "cli.h"
 #include "record.h"
@@ -35,7 +49,8 @@ static const char usage[] =
     "(or rewards.NAME) to rollouts and other prompt + response records.\n"
     "\n"
     "  -c, --checkpoint DIR   reward model (score head, with tokenizer.json)\n"
-    "  -b, --batch N          records per forward pass (default 8)\n"
+    "  -b, --batch N          at most N records per forward pass (default 8; a rollout\n"
+    "                         batch, or a pause in a live input, ends one sooner)\n"
     "  -n, --name NAME        write rollout rewards to rewards.NAME instead of reward\n"
     "      --normalize        (r - reward_mean) / reward_std from DIR/trainer_state.json\n"
     "      --skip-bad         pass unscoreable records through (counted) instead of exit 65\n"
@@ -188,11 +203,32 @@ int main(int argc, char **argv)
     train_example *ex = xcalloc((size_t)batch, sizeof *ex);
     train_counts cnt = {0};
     int nw = 0, nex = 0, nin, warned = 0;
+    int gin = 0;                      /* the last record belongs to a rollout batch: */
+    int64_t gb = 0, gsize = 0, gseen = 0; /* its number, size and records seen so far */
     char **ins = train_cli_inputs(argc, argv, &nin);
     for (int f = 0; f < nin; f++) {
         rstream *r = rs_open_read(ins[f]);
         msgpack_object rec;
-        while (rs_next(r, &rec) == RS_OK) {
+        for (;;) {
+            /* about to wait for a live producer (pipe, ZeroMQ) that has
+             * paused, holding records that no rollout batch promises to
+             * complete: score and send them first, or a feedback loop
+             * (rollout | rm-score | ppo-step) could wait on us forever */
+            if (nw > 0 && !gin && !rs_ready(r)) {
+                flush(w, nw, ex, nex, out);
+                nw = nex = 0;
+                rs_flush(out);
+            }
+            if (rs_next(r, &rec) != RS_OK) break;
+            int64_t b = 0, bs = 0;
+            int has = rec_get_i64(&rec, "batch", &b) == 1 && rec_get_i64(&rec, "batch_size", &bs) == 1 && bs > 0;
+            if (has && gin && b == gb) {
+                gseen++;
+            } else {
+                /* a rollout batch ends here: it shares no forward pass */
+                if (nw > 0 && (has || gin)) { flush(w, nw, ex, nex, out); nw = nex = 0; }
+                gin = has, gb = b, gsize = bs, gseen = 1;
+            }
             const char *raw, *why;
             slot *s = &w[nw++];
             rs_last_raw(r, &raw, &s->len);
@@ -209,7 +245,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "%s: %s: record %llu not scored: %s\n", progname, rs_uri(r),
                         (unsigned long long)rs_count(r), why);
             }
-            if (nw == batch) { flush(w, nw, ex, nex, out); nw = nex = 0; }
+            int gend = gin && gseen == gsize;   /* the rollout batch is complete */
+            if (nw == batch || gend) { flush(w, nw, ex, nex, out); nw = nex = 0; }
+            if (gend) rs_flush(out);
         }
         rs_close(r);
     }

@@ -74,3 +74,116 @@ setup_rm() {
   run rm-score -c rmk --normalize p.mp
   [ "$status" -eq 65 ]
 }
+
+# A writer that keeps its end open after sending a few records, as rollout
+# does while it waits for ppo-step's next policy: rm-score must score and
+# send what it holds (a partial batch) instead of waiting for a full one.
+# The writer's end is fd 7 of the test; background jobs close bats's fd 3.
+
+# wait_records FILE N: poll (5 s at most) until FILE holds N records.
+wait_records() {
+  local i n=0
+  for i in $(seq 50); do
+    n=$(rec count "$1" 2>/dev/null || echo 0)
+    [ "$n" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  echo "only $n of $2 records in $1" >&2
+  return 1
+}
+
+# paused_feed FIFO: 2 records of all.mp, then (after the 2 scored ones are
+# in $OUT, or 5 s) the other records, then the writer closes.  Sets $early
+# to the number of records that were out before the writer went on.
+paused_feed() {
+  exec 7> "$1"
+  rec head -n 2 all.mp >&7
+  wait_records "$OUT" 2 || true
+  early=$(rec count "$OUT")
+  rec to-json < all.mp | tail -n +3 | rec from-json >&7
+  exec 7>&-
+}
+
+@test "rm-score: a partial batch is written when the pipe pauses (writer still open)" {
+  setup_rm
+  pairs all.mp 12 3 sft
+  rm-score -c rm -b 1 all.mp > want.mp 2>/dev/null
+  for b in 8 1; do
+    mkfifo in$b
+    timeout 30 rm-score -c rm -b $b in$b > out$b.mp 2>/dev/null 3>&- & pid=$!
+    OUT=out$b.mp paused_feed in$b
+    wait "$pid"
+    [ "$early" -eq 2 ]
+    [ "$(rec count out$b.mp)" -eq 12 ]
+  done
+  # scored one at a time, the bytes do not depend on how records arrive
+  cmp want.mp out1.mp
+  rec to-json < want.mp > w.json
+  rec to-json < out8.mp | jq -s -e --slurpfile w w.json \
+    'length == 12 and ([range(12)] as $r | . as $g
+       | all($r[]; $g[.].id == $w[.].id and (($g[.].reward - $w[.].reward) | fabs) < 1e-5))'
+}
+
+@test "rm-score: file input keeps full batches (same bytes as scoring each batch of 8 alone)" {
+  setup_rm
+  pairs p.mp 20 4
+  pairs s.mp 20 5 sft
+  for f in p s; do
+    rec to-json < $f.mp | split -l 8 - $f-chunk.
+    for c in $f-chunk.*; do rec from-json < "$c" | rm-score -c rm -b 8 2>/dev/null; done > $f-want.mp
+    rm-score -c rm -b 8 $f.mp > $f-got.mp 2>/dev/null
+    cmp $f-want.mp $f-got.mp
+    gzip -c $f.mp > $f.mp.gz
+    rm-score -c rm -b 8 $f.mp.gz 2>/dev/null | cmp $f-want.mp -
+    # a pipe that holds everything at once, and gzip on a pipe (read as a file)
+    cat $f.mp | rm-score -c rm -b 8 2>/dev/null | cmp $f-want.mp -
+    cat $f.mp.gz | rm-score -c rm -b 8 2>/dev/null | cmp $f-want.mp -
+  done
+}
+
+@test "rm-score: a partial batch is written when a ZeroMQ producer pauses" {
+  setup_rm
+  pairs all.mp 12 3 sft
+  rm-score -c rm -b 1 all.mp > want.mp 2>/dev/null
+  for b in 8 1; do
+    mkfifo in$b
+    timeout 30 rec cat in$b -o "@ipc://$T/z$b" 2>/dev/null 3>&- & prod=$!
+    timeout 30 rm-score -c rm -b $b ">ipc://$T/z$b" > out$b.mp 2>/dev/null 3>&- & pid=$!
+    OUT=out$b.mp paused_feed in$b
+    wait "$prod"
+    wait "$pid"
+    [ "$early" -eq 2 ]
+    [ "$(rec count out$b.mp)" -eq 12 ]
+  done
+  cmp want.mp out1.mp
+}
+
+@test "rm-score: a rollout batch ends a forward batch; its bytes do not depend on how records arrive" {
+  setup_rm
+  # two rollout batches of 6 (batch, batch_size as rollout writes them), -b 8
+  pairs s.mp 12 6 sft
+  rec to-json < s.mp | jq -c '. + {batch: ((.id | split("-")[1] | tonumber) / 6 | floor), batch_size: 6}' \
+    | rec from-json > all.mp
+  rm-score -c rm -b 8 all.mp > want.mp 2>/dev/null
+  # the same as scoring each rollout batch alone
+  rec head -n 6 all.mp | rm-score -c rm -b 8 > a.mp 2>/dev/null
+  rec to-json < all.mp | tail -n +7 | rec from-json | rm-score -c rm -b 8 > b.mp 2>/dev/null
+  cat a.mp b.mp | cmp want.mp -
+  # trickled over a pipe: 3 records, a pause (no partial forward pass: the
+  # rollout batch is incomplete), 3 more (the batch is complete: written
+  # while the writer is still open), then the rest
+  mkfifo in
+  timeout 30 rm-score -c rm -b 8 in > out.mp 2>/dev/null 3>&- & pid=$!
+  exec 7> in
+  rec head -n 3 all.mp >&7
+  sleep 0.3
+  n3=$(rec count out.mp)
+  rec to-json < all.mp | sed -n 4,6p | rec from-json >&7
+  ok=0; wait_records out.mp 6 || ok=$?
+  rec to-json < all.mp | tail -n +7 | rec from-json >&7
+  exec 7>&-
+  wait "$pid"
+  [ "$n3" -eq 0 ]
+  [ "$ok" -eq 0 ]
+  cmp want.mp out.mp
+}
