@@ -126,19 +126,7 @@ void pv_publish(const char *dir, long version, const model *m, const tokenizer *
     closedir(d);
 }
 
-uint64_t pv_tok_fingerprint(const tokenizer *tok)
-{
-    uint64_t h = hash64(tok_kind(tok), strlen(tok_kind(tok)), 0x70706f);
-    int V = tok_vocab_size(tok);
-    for (int32_t i = 0; i < V; i++) {
-        size_t n = 0;
-        const char *s = tok_piece(tok, i, &n);
-        unsigned char sp = (unsigned char)(s ? 1 + (tok_is_special(tok, i) != 0) : 0);
-        h = hash64(&sp, 1, h);
-        if (s) h = hash64(s, n, h);
-    }
-    return h;
-}
+uint64_t pv_tok_fingerprint(const tokenizer *tok) { return tok_fingerprint(tok); }
 
 void pv_fingerprint_hex(uint64_t fp, char out[17])
 {

@@ -18,9 +18,9 @@
  * latest again.  Readers poll (a stat + a 32-byte read per poll).
  *
  * Policy identity in records: policy {path, version, tokenizer} where
- * tokenizer is pv_tok_fingerprint() in hex — a hash of every token's
- * bytes and special flag, so two tokenizers that encode differently
- * never share a fingerprint, while a re-saved tokenizer.json keeps it.
+ * tokenizer is pv_tok_fingerprint() in hex — tok_fingerprint(): two
+ * tokenizers that encode differently never share a fingerprint, while a
+ * re-saved tokenizer.json keeps it.
  */
 #ifndef PREFPIPE_POLICY_VERSION_H
 #define PREFPIPE_POLICY_VERSION_H

@@ -190,6 +190,34 @@ int tok_vocab_size(const tokenizer *t) { return t->n; }
 int tok_num_merges(const tokenizer *t) { return t->nmerges; }
 int tok_num_added(const tokenizer *t) { return t->nadded; }
 const char *tok_kind(const tokenizer *t) { return t->is_byte ? "byte" : "bpe"; }
+
+/* The byte tokenizer hashes its pieces (a saved copy's JSON text may differ
+ * in form); a tokenizer.json hashes its canonical JSON: keys sorted, no
+ * whitespace, less the keys that never change ids here. */
+uint64_t tok_fingerprint(const tokenizer *t)
+{
+    uint64_t h = hash64(tok_kind(t), strlen(tok_kind(t)), 0x70706f);
+    if (t->is_byte || !t->json_text) {
+        for (int32_t i = 0; i < t->n; i++) {
+            size_t n = 0;
+            const char *s = tok_piece(t, i, &n);
+            unsigned char sp = (unsigned char)(s ? 1 + (tok_is_special(t, i) != 0) : 0);
+            h = hash64(&sp, 1, h);
+            if (s) h = hash64(s, n, h);
+        }
+        return h;
+    }
+    json_t *root = json_loads(t->json_text, 0, NULL);   /* parsed once before: cannot fail */
+    if (!root) die(EX_SOFTWARE, "tokenizer JSON no longer parses");
+    json_object_del(root, "truncation");
+    json_object_del(root, "padding");
+    char *canon = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(root);
+    if (!canon) die(EX_SOFTWARE, "out of memory hashing a tokenizer");
+    h = hash64(canon, strlen(canon), h);
+    free(canon);
+    return h;
+}
 const char *tok_eos(const tokenizer *t) { return t->eos; }
 
 int tok_is_special(const tokenizer *t, int32_t id)

@@ -90,5 +90,11 @@ int tok_num_added(const tokenizer *t);
 int tok_post_ids(const tokenizer *t, const int32_t **before, int *nbefore, const int32_t **after, int *nafter);
 const char *tok_kind(const tokenizer *t);    /* "byte" or "bpe" */
 const char *tok_eos(const tokenizer *t);     /* "</s>" or the tokenizer's own, may be NULL */
+/* Identity of what the tokenizer does: equal for two tokenizers that encode
+ * and decode alike (the byte tokenizer however saved; a tokenizer.json
+ * however formatted), different when the vocabulary, merge order, added
+ * tokens or their flags, normalizer, pre-tokenizer, post-processor or
+ * decoder differ ("truncation" and "padding" are ignored). */
+uint64_t tok_fingerprint(const tokenizer *t);
 
 #endif

@@ -163,6 +163,13 @@ int train_same_tokenizer(const tokenizer *a, const tokenizer *b, char *why, size
             return 0;
         }
     }
+    /* same pieces can still encode differently (SentencePiece "\u2581x" vs
+     * " x", merge order, normalizer, post-processor, added-token flags) */
+    if (tok_fingerprint(a) != tok_fingerprint(b)) {
+        snprintf(why, wl, "same vocabulary, but the merge order, normalizer, pre-tokenizer, post-processor, "
+                          "decoder or added-token flags differ");
+        return 0;
+    }
     return 1;
 }
 

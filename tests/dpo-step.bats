@@ -191,6 +191,21 @@ setup_data() {
   [[ "$output" == *"reference tokenizer differs"* ]]
 }
 
+@test "dpo-step: same vocabulary, different post-processor: the reference is refused" {
+  pairs train.mp 16 1
+  sp=$PREFPIPE_ROOT/tests/fixtures/tokenizer/llama2-sp.json
+  jq 'del(.post_processor)' "$sp" > nobos.json
+  jq . "$sp" > reformatted.json     # same tokenizer, other whitespace
+  for t in sp:$sp nobos:nobos.json same:reformatted.json; do
+    lm-init -o "${t%%:*}" --dim 16 --layers 1 --heads 2 --ffn 32 --seed 1 --tokenizer "${t#*:}" 2>/dev/null
+  done
+  run dpo-step -m sp --ref nobos -o out --epochs 1 --batch 8 train.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"reference tokenizer differs"*"post-processor"* ]]
+  run dpo-step -m sp --ref same -o out --epochs 1 --batch 8 train.mp
+  [ "$status" -eq 0 ]
+}
+
 @test "dpo-step: an unwritable output directory exits 73 before training" {
   setup_data
   touch file
