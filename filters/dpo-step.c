@@ -104,8 +104,10 @@ int main(int argc, char **argv)
                 "would be of other tokens", ref_dir, why);
         tok_free(rt);
     }
+    char tok_fp[17];
+    snprintf(tok_fp, sizeof tok_fp, "%016llx", (unsigned long long)tok_fingerprint(tok));
     train_prep prep = {.tok = tok, .max_len = tc.max_len ? tc.max_len : m->c.max_pos, .trunc = tc.trunc,
-                       .want = TD_PAIR, .read_ref = 1};
+                       .want = TD_PAIR, .read_ref = 1, .tok_fp = tok_fp};
     if (prep.max_len > m->c.max_pos)
         die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", prep.max_len, m->c.max_pos);
     int nin;

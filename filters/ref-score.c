@@ -68,6 +68,7 @@ typedef struct {
 
 static model *M;
 static int PER_TOKEN;
+static char TOK_FP[17];   /* tok_fingerprint of the reference's tokenizer, as ref_tokenizer */
 static train_counts CNT;
 static uint64_t NROLL;
 
@@ -92,6 +93,7 @@ static void flush(slot *w, int nw, train_example *ex, int nex, rstream *out)
         recb_copy_fields(&b, &up.data);
         train_example *e = &ex[w[i].ex];
         int j = w[i].ex;
+        recb_put_str(&b, "ref_tokenizer", TOK_FP);
         if (w[i].rollout) {
             recb_put_f32_array(&b, "ref_logprobs", pt[2 * j], (size_t)(e->len[0] - e->start[0]));
         } else {
@@ -189,6 +191,7 @@ int main(int argc, char **argv)
     M = ckpt_load_model(ckpt, be);
     if (!M->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
     tokenizer *tok = ckpt_load_tokenizer(ckpt);
+    snprintf(TOK_FP, sizeof TOK_FP, "%016llx", (unsigned long long)tok_fingerprint(tok));
     if (max_len > M->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, M->c.max_pos);
     train_prep prep = {.tok = tok, .max_len = max_len ? max_len : M->c.max_pos, .trunc = trunc, .want = TD_PAIR};
     rstream *out = rs_open_write(outp);

@@ -245,7 +245,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "%s: %s: record %llu not scored: %s\n", progname, rs_uri(r),
                         (unsigned long long)rs_count(r), why);
             }
-            int gend = gin && gseen == gsize;   /* the rollout batch is complete */
+            int gend = gin && gseen >= gsize;   /* the rollout batch is complete (or overfull) */
             if (nw == batch || gend) { flush(w, nw, ex, nex, out); nw = nex = 0; }
             if (gend) rs_flush(out);
         }

@@ -107,6 +107,10 @@ static int to_item(ppo_intake *in, const msgpack_object *rec, const char *id, si
         free(tok), free(pt);
         return reject(in, PI_TOO_LONG, id, idn, "prompt + response exceed the model's positions");
     }
+    if (rec_get_str(rec, "ref_tokenizer", &fp, &fpn) == 1 && (fpn != 16 || memcmp(fp, in->tok_fp, 16))) {
+        free(tok), free(pt);
+        return reject(in, PI_TOKENIZER, id, idn, "ref_logprobs computed with a different tokenizer");
+    }
     float *ref = NULL;
     long nr = rec_get_f32_array(rec, "ref_logprobs", &ref);
     if (nr != -2 && nr != nt) {

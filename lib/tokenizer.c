@@ -173,8 +173,10 @@ void tok_free(tokenizer *t)
     free(t->bytes); free(t->blen); free(t->idx); free(t->merges);
     for (int i = 0; i < t->nadded; i++) { free(t->added[i].text); free(t->added[i].ntext); }
     free(t->added);
-    for (int i = 0; i < t->npre; i++)
+    for (int i = 0; i < t->npre; i++) {
         if (t->pre[i].re) pcre2_code_free(t->pre[i].re);
+        free(t->pre[i].pat);
+    }
     free(t->pre);
     free(t->nonmodel);
     tok_norm_free(t);
@@ -191,13 +193,36 @@ int tok_num_merges(const tokenizer *t) { return t->nmerges; }
 int tok_num_added(const tokenizer *t) { return t->nadded; }
 const char *tok_kind(const tokenizer *t) { return t->is_byte ? "byte" : "bpe"; }
 
-/* The byte tokenizer hashes its pieces (a saved copy's JSON text may differ
- * in form); a tokenizer.json hashes its canonical JSON: keys sorted, no
- * whitespace, less the keys that never change ids here. */
+/* ---- fingerprint ---- */
+
+static uint64_t h_bytes(uint64_t h, const void *p, size_t n)
+{
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++) len[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    h = hash64(len, 8, h);               /* length first: "ab"+"c" != "a"+"bc" */
+    return n ? hash64(p, n, h) : h;
+}
+static uint64_t h_int(uint64_t h, long v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++) b[i] = (unsigned char)((uint64_t)v >> (8 * i));   /* little-endian on any host */
+    return hash64(b, 8, h);
+}
+static int by_id(const void *a, const void *b)
+{
+    const added_tok *x = *(const added_tok *const *)a, *y = *(const added_tok *const *)b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* What the tokenizer does, from its loaded state rather than its file, so
+ * the forms one behaviour can be written in (merges as "a b" or [a, b],
+ * keys left at their defaults or written out, added tokens in any order,
+ * whitespace) hash alike.  The byte tokenizer keeps the hash of its pieces
+ * and special flags that policy fingerprints have always used. */
 uint64_t tok_fingerprint(const tokenizer *t)
 {
     uint64_t h = hash64(tok_kind(t), strlen(tok_kind(t)), 0x70706f);
-    if (t->is_byte || !t->json_text) {
+    if (t->is_byte) {
         for (int32_t i = 0; i < t->n; i++) {
             size_t n = 0;
             const char *s = tok_piece(t, i, &n);
@@ -207,17 +232,49 @@ uint64_t tok_fingerprint(const tokenizer *t)
         }
         return h;
     }
-    json_t *root = json_loads(t->json_text, 0, NULL);   /* parsed once before: cannot fail */
-    if (!root) die(EX_SOFTWARE, "tokenizer JSON no longer parses");
-    json_object_del(root, "truncation");
-    json_object_del(root, "padding");
-    char *canon = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT);
-    json_decref(root);
-    if (!canon) die(EX_SOFTWARE, "out of memory hashing a tokenizer");
-    h = hash64(canon, strlen(canon), h);
-    free(canon);
+    const long flags[] = {t->byte_level, t->n, t->byte_fallback, t->fuse_unk, t->unk_id, t->add_prefix_space,
+                          t->ignore_merges, t->post_trim, t->post_trim_prefix, t->has_decoder};
+    for (size_t i = 0; i < sizeof flags / sizeof *flags; i++) h = h_int(h, flags[i]);
+    for (int32_t i = 0; i < t->n; i++) {
+        h = h_int(h, t->bytes[i] ? (long)t->blen[i] : -1);
+        if (t->bytes[i]) h = hash64(t->bytes[i], t->blen[i], h);
+        h = h_int(h, t->nonmodel ? t->nonmodel[i] : 0);
+    }
+    const added_tok **ad = xcalloc((size_t)t->nadded + 1, sizeof *ad);
+    for (int i = 0; i < t->nadded; i++) ad[i] = &t->added[i];
+    qsort(ad, (size_t)t->nadded, sizeof *ad, by_id);
+    for (int i = 0; i < t->nadded; i++) {
+        h = h_bytes(h_int(h, ad[i]->id), ad[i]->text, ad[i]->len);
+        h = h_int(h_int(h_int(h_int(h, ad[i]->special), ad[i]->normalized), ad[i]->lstrip), ad[i]->rstrip);
+    }
+    free(ad);
+    uint64_t *byrank = xcalloc((size_t)t->nmerges + 1, sizeof *byrank);
+    for (size_t i = 0; i < t->mcap; i++)
+        if (t->merges[i].rank >= 0) byrank[t->merges[i].rank] = t->merges[i].key;
+    for (int r = 0; r < t->nmerges; r++) h = h_int(h, (long)byrank[r]);
+    free(byrank);
+    for (int i = 0; i < t->npre; i++) {
+        const pre_step *p = &t->pre[i];
+        h = h_int(h_int(h_int(h_int(h, p->kind), p->literal), p->scheme), p->split);
+        h = h_bytes(h_bytes(h, p->pat, p->patlen), p->rep, p->replen);
+    }
+    for (int i = 0; i < t->nnorm; i++) {
+        const norm_step *s = &t->norm[i];
+        h = h_int(h_int(h_int(h, s->kind), s->left), s->right);
+        h = h_bytes(h_bytes(h, s->a, s->al), s->b, s->bl);
+    }
+    for (int i = 0; i < t->ndec; i++) {
+        const dec_step *d = &t->dec[i];
+        h = h_int(h_int(h_int(h_int(h, d->kind), d->start), d->stop), d->scheme);
+        h = h_bytes(h_bytes(h, d->a, d->al), d->b, d->bl);
+    }
+    h = h_int(h, t->npost_pre);
+    for (int i = 0; i < t->npost_pre; i++) h = h_int(h, t->post_pre[i]);
+    h = h_int(h, t->npost_suf);
+    for (int i = 0; i < t->npost_suf; i++) h = h_int(h, t->post_suf[i]);
     return h;
 }
+
 const char *tok_eos(const tokenizer *t) { return t->eos; }
 
 int tok_is_special(const tokenizer *t, int32_t id)

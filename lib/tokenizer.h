@@ -90,11 +90,12 @@ int tok_num_added(const tokenizer *t);
 int tok_post_ids(const tokenizer *t, const int32_t **before, int *nbefore, const int32_t **after, int *nafter);
 const char *tok_kind(const tokenizer *t);    /* "byte" or "bpe" */
 const char *tok_eos(const tokenizer *t);     /* "</s>" or the tokenizer's own, may be NULL */
-/* Identity of what the tokenizer does: equal for two tokenizers that encode
- * and decode alike (the byte tokenizer however saved; a tokenizer.json
- * however formatted), different when the vocabulary, merge order, added
- * tokens or their flags, normalizer, pre-tokenizer, post-processor or
- * decoder differ ("truncation" and "padding" are ignored). */
+/* Identity of what the tokenizer does, hashed from its loaded state: equal
+ * however its tokenizer.json is written (merges as "a b" or ["a", "b"],
+ * defaults omitted or spelled out, added tokens in any order, whitespace,
+ * "truncation"/"padding"), different when the vocabulary, merge order,
+ * added tokens or their flags, unk/byte-fallback settings, normalizer,
+ * pre-tokenizer, post-processor or decoder differ. */
 uint64_t tok_fingerprint(const tokenizer *t);
 
 #endif

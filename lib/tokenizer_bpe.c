@@ -53,6 +53,9 @@ static int add_regex(tokenizer *t, const char *pat, size_t len, int literal, cha
     memset(&t->pre[t->npre], 0, sizeof *t->pre);
     t->pre[t->npre].kind = PRE_REGEX;
     t->pre[t->npre].re = re;
+    t->pre[t->npre].pat = xstrndup(pat, len);
+    t->pre[t->npre].patlen = len;
+    t->pre[t->npre].literal = literal;
     t->npre++;
     return 0;
 }

@@ -34,6 +34,7 @@ enum { SCHEME_ALWAYS, SCHEME_FIRST, SCHEME_NEVER };
 typedef struct {
     int kind;
     pcre2_code *re; pcre2_match_data *md;   /* PRE_REGEX: Isolated split */
+    char *pat; size_t patlen; int literal;  /* PRE_REGEX: its source (tok_fingerprint) */
     char rep[8]; size_t replen;             /* PRE_METASPACE: the replacement character */
     int scheme, split;
 } pre_step;

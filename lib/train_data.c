@@ -111,6 +111,14 @@ int train_example_from_record(const train_prep *p, const msgpack_object *rec, ui
         int a = rec_get_f64(rec, "ref_logp_chosen", &ex->ref[0]);
         int b = rec_get_f64(rec, "ref_logp_rejected", &ex->ref[1]);
         if (a == 1 && b == 1) {
+            const char *fp;
+            size_t fpn;
+            if (p->tok_fp && rec_get_str(rec, "ref_tokenizer", &fp, &fpn) == 1 &&
+                (fpn != 16 || memcmp(fp, p->tok_fp, 16)))
+                die(EX_DATAERR, "record %llu: ref_logp_chosen/ref_logp_rejected were computed with another "
+                    "tokenizer (ref_tokenizer %.*s, the policy's is %s): rerun ref-score with a reference "
+                    "that shares the policy's tokenizer", (unsigned long long)recno, (int)(fpn > 16 ? 16 : fpn),
+                    fp, p->tok_fp);
             if (!isfinite(ex->ref[0]) || !isfinite(ex->ref[1])) {
                 c->bad++; *why = "non-finite ref_logp_chosen/ref_logp_rejected"; return 0;
             }

@@ -54,6 +54,8 @@ typedef struct {
     trunc_mode trunc;
     td_want want;
     int read_ref;          /* take ref_logp_chosen/rejected from records */
+    const char *tok_fp;    /* read_ref: tok_fingerprint of tok in 16 hex digits; records whose
+                            * ref_tokenizer differs are an error (NULL: not checked) */
     int allow_empty;       /* score empty responses (just EOS) instead of skipping */
 } train_prep;
 

@@ -195,7 +195,11 @@ setup_data() {
   pairs train.mp 16 1
   sp=$PREFPIPE_ROOT/tests/fixtures/tokenizer/llama2-sp.json
   jq 'del(.post_processor)' "$sp" > nobos.json
-  jq . "$sp" > reformatted.json     # same tokenizer, other whitespace
+  # the same tokenizer written as another tokenizers release or a hand
+  # would: merges as "a b" strings, default keys left out, added tokens
+  # in reverse order, other whitespace
+  jq '.model.merges |= map(join(" ")) | del(.model.dropout, .model.ignore_merges)
+      | .added_tokens |= reverse' "$sp" > reformatted.json
   for t in sp:$sp nobos:nobos.json same:reformatted.json; do
     lm-init -o "${t%%:*}" --dim 16 --layers 1 --heads 2 --ffn 32 --seed 1 --tokenizer "${t#*:}" 2>/dev/null
   done

@@ -94,6 +94,14 @@ ppo() { ppo-step -c pol --value-from-policy -o run -b 8 --lr 1e-3 "$@"; }
   [[ "$output" == *"rejected: 16 tokenizer"* ]]
 }
 
+@test "rollouts whose ref_logprobs came from a different tokenizer are rejected" {
+  setup_rollouts
+  rec to-json < scored.mp | jq -c '.ref_tokenizer = "0123456789abcdef"' | rec from-json > other.mp
+  run ppo --max-lag 1 other.mp
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"rejected: 16 tokenizer"* ]]
+}
+
 @test "stale versions beyond --max-lag are rejected; within it they are trained" {
   setup_rollouts
   # both batches were sampled by version 0: batch 1 is one version stale

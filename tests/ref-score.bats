@@ -62,6 +62,26 @@ load fixtures/train/train-helper
   cmp <(metrics ma.mp | jq -c 'del(.time, .tokens_per_s)') <(metrics mb.mp | jq -c 'del(.time, .tokens_per_s)')
 }
 
+@test "ref-score: ref_tokenizer is the tokenizer's fingerprint; dpo-step refuses another tokenizer's numbers" {
+  policy pol
+  lm-init -o other --dim 16 --layers 1 --heads 2 --ffn 32 --tokenizer "$FIX/model/bpe-gpt2.json" 2>/dev/null
+  pairs p.mp 8 1
+  ref-score -c pol p.mp > mine.mp 2>/dev/null
+  ref-score -c other p.mp > theirs.mp 2>/dev/null
+  a=$(rec to-json < mine.mp | jq -r -s 'map(.ref_tokenizer) | unique | .[]')
+  b=$(rec to-json < theirs.mp | jq -r -s 'map(.ref_tokenizer) | unique | .[]')
+  [[ "$a" =~ ^[0-9a-f]{16}$ && "$b" =~ ^[0-9a-f]{16}$ && "$a" != "$b" ]]
+  # the same fingerprint rollout gives the policy
+  printf '{"id":"q","prompt":[{"role":"user","content":"hi"}]}\n' | rec from-json > q.mp
+  rollout -c pol --max-new 2 q.mp > r.mp 2>/dev/null
+  [ "$(rec to-json < r.mp | jq -r .policy.tokenizer)" = "$a" ]
+  run dpo-step -m pol -o out --epochs 1 --batch 4 theirs.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"record 1: ref_logp_chosen/ref_logp_rejected were computed with another tokenizer"* ]]
+  [ ! -e out ]
+  dpo-step -m pol -o out --epochs 1 --batch 4 mine.mp > /dev/null 2>&1
+}
+
 @test "ref-score passes unscoreable records through unchanged and counts them" {
   policy pol
   json_records in.mp '{"id":"x1","prompt":[{"role":"user","content":"q"}],"chosen":"yes"}' \
