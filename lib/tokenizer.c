@@ -25,25 +25,22 @@
 
 /* ---- GPT-2 byte <-> unicode mapping ---- */
 
+/* Bytes that are printable stay themselves; the other 68 (0..32, 127..160,
+ * 173) become U+0100.. in byte order: 0..32 -> 256..288, 127..160 ->
+ * 289..322, 173 -> 323. */
 int bl_codepoint(int b)
 {
-    if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255)) return b;
-    int n = 0;
-    for (int i = 0; i < b; i++)
-        if (!((i >= 33 && i <= 126) || (i >= 161 && i <= 172) || (i >= 174 && i <= 255))) n++;
-    return 256 + n;
+    if (b <= 32) return 256 + b;
+    if (b >= 127 && b <= 160) return b + 162;
+    if (b == 173) return 323;
+    return b;
 }
 
 int bl_byte(int cp)
 {
-    static int inv[324];
-    static int ready;
-    if (!ready) {
-        for (int i = 0; i < 324; i++) inv[i] = -1;
-        for (int b = 0; b < 256; b++) inv[bl_codepoint(b)] = b;
-        ready = 1;
-    }
-    return cp >= 0 && cp < 324 ? inv[cp] : -1;
+    if (cp < 0 || cp > 323) return -1;
+    if (cp >= 256) return cp <= 288 ? cp - 256 : cp <= 322 ? cp - 162 : 173;
+    return bl_codepoint(cp) == cp ? cp : -1;
 }
 
 /* ---- hashing ---- */
@@ -55,8 +52,23 @@ static size_t hash_cap_for(size_t n)
     return c;
 }
 
+void tok_added_index(tokenizer *t)
+{
+    free(t->idflags);
+    t->idflags = xcalloc((size_t)t->n + 1, 1);
+    memset(t->added_first, 0, sizeof t->added_first);
+    for (int i = 0; i < t->nadded; i++) {
+        const added_tok *a = &t->added[i];
+        if (!a->normalized && a->len) t->added_first[(unsigned char)a->text[0]] |= 1;
+        if (a->normalized && a->ntext && a->nlen) t->added_first[(unsigned char)a->ntext[0]] |= 2;
+        if (a->id < 0 || a->id >= t->n || (t->idflags[a->id] & TOKF_ADDED)) continue;
+        t->idflags[a->id] = TOKF_ADDED | (a->special ? TOKF_SPECIAL : 0);
+    }
+}
+
 void tok_index_build(tokenizer *t)
 {
+    tok_added_index(t);
     free(t->idx);
     t->idx_cap = hash_cap_for((size_t)t->n);
     t->idx = xmalloc(sizeof(int32_t) * t->idx_cap);
@@ -179,6 +191,7 @@ void tok_free(tokenizer *t)
     }
     free(t->pre);
     free(t->nonmodel);
+    free(t->idflags);
     tok_norm_free(t);
     tok_sp_free(t);
     free(t->json_text);
@@ -279,7 +292,8 @@ const char *tok_eos(const tokenizer *t) { return t->eos; }
 
 int tok_is_special(const tokenizer *t, int32_t id)
 {
-    for (int i = 0; i < t->nadded; i++)
+    if (t->idflags) return id >= 0 && id < t->n && (t->idflags[id] & TOKF_SPECIAL);
+    for (int i = 0; i < t->nadded; i++)   /* before tok_index_build */
         if (t->added[i].id == id) return t->added[i].special;
     return 0;
 }

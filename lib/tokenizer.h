@@ -50,8 +50,13 @@ void tok_free(tokenizer *t);
 /* tok_encode flags */
 #define TOK_SPLIT_SPECIAL 1   /* split out added tokens (else their text is ordinary text) */
 #define TOK_ADD_SPECIAL   2   /* apply the post-processor (HF add_special_tokens=True) */
-/* Encode n bytes; *ids is malloc'd.  Returns the count, or -1 with a
- * message.  flags 1 (TOK_SPLIT_SPECIAL alone) is what the trainers use. */
+/* Encode n bytes; *ids is malloc'd.  Returns the count; encoding never
+ * fails (err is untouched: a character with no token becomes byte-fallback
+ * tokens, the unknown token or nothing).  A pre-tokenizer or normalizer
+ * regex that fails to run (PCRE2 match limits) ends the program with
+ * EX_DATAERR.  No offsets are tracked here: the cheaper path.  flags 1
+ * (TOK_SPLIT_SPECIAL alone) is what the trainers use.  Thread-safe: a
+ * loaded tokenizer may encode and decode from many threads at once. */
 long tok_encode(const tokenizer *t, const char *s, size_t n, int flags,
                 int32_t **ids, char *err, size_t errlen);
 /* Offsets: the byte span [start, end) of the input each token comes from,
@@ -76,6 +81,24 @@ long tok_encode_offsets(const tokenizer *t, const char *s, size_t n, int flags,
 /* Decode to malloc'd bytes (NUL-terminated, length in *len); ids outside
  * the vocabulary are skipped. */
 char *tok_decode(const tokenizer *t, const int32_t *ids, size_t n, int flags, size_t *len);
+/* How a growing sequence may be decoded (tok_decode, flags 0):
+ * TOK_DECODE_APPEND: decoding is the concatenation of the tokens decoded
+ *   one at a time (the byte tokenizer; a ByteLevel and/or Fuse decoder);
+ * TOK_DECODE_WINDOW: the decoder's rules reach across tokens only through
+ *   the first token of what is decoded (Metaspace, Strip of at most one
+ *   leading character, no trailing Strip) and <0xNN> runs (ByteFallback);
+ *   one-character Replace patterns; so decode(ids[p:m]) minus
+ *   decode(ids[p:r]) is what tokens r..m add, when the former extends the
+ *   latter and p is 0 or ids[p] does not join (tok_decode_joins)
+ *   (incremental detokenization);
+ * TOK_DECODE_WHOLE: anything else: decode the whole sequence. */
+enum { TOK_DECODE_WHOLE, TOK_DECODE_WINDOW, TOK_DECODE_APPEND };
+int tok_decode_mode(const tokenizer *t);
+/* 1 if the token's text may depend on its neighbours when decoded: an
+ * <0xNN> token of a ByteFallback decoder (runs of them decode together).
+ * A TOK_DECODE_WINDOW decode must start at a token for which this is 0, or
+ * at the start of the sequence. */
+int tok_decode_joins(const tokenizer *t, int32_t id);
 /* What one token stands for in text: its bytes (byte-level), or its
  * SentencePiece string with the decoder's per-token rewriting ("▁" -> " ",
  * <0x0A> -> "\n"); added tokens give their content.  NULL if unknown id. */

@@ -21,6 +21,7 @@
  * so the fuzz target can drive it.
  */
 #include "tokenizer_int.h"
+#include "unicode_norm.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -106,8 +107,10 @@ static int load_pretok(tokenizer *t, json_t *p, int depth, char *err, size_t el)
     }
     if (!strcmp(type, "Metaspace")) {
         json_t *r = json_object_get(p, "replacement"), *sp = json_object_get(p, "split");
-        if (!json_is_string(r) || json_string_length(r) == 0 || json_string_length(r) > 4)
-            return fail(err, el, "Metaspace pre_tokenizer needs a one-character \"replacement\"");
+        size_t rk;
+        if (!json_is_string(r) || json_string_length(r) == 0 ||
+            un_utf8_next(json_string_value(r), json_string_length(r), &rk) < 0 || rk != json_string_length(r))
+            return fail(err, el, "Metaspace pre_tokenizer \"replacement\" must be exactly one character");
         int sc = tok_metaspace_scheme(p, err, el);
         if (sc < 0) return -1;
         pre_step *m = add_step(t, PRE_METASPACE);
@@ -329,6 +332,7 @@ tokenizer *tok_parse(const char *text, size_t len, char *err, size_t el)
         a->ntext = tok_normalize(t, a->text, a->len, NULL, &a->nlen, NULL);
         if (!a->ntext) { a->ntext = xstrndup(a->text, a->len); a->nlen = a->len; }
     }
+    tok_added_index(t);   /* again, now that the normalized added tokens' text is known */
     tok_make_pieces(t);
     /* the byte tokenizer as saved by tok_save: bytes at ids 0..255, nothing else */
     t->is_byte = t->byte_level && t->nmerges == 0 && t->npre == 0 && !t->add_prefix_space && t->n >= 256 &&

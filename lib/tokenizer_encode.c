@@ -21,7 +21,14 @@
  * library.  A token [p, q) of its piece covers the original span from the
  * start of byte p's alignment to the end of byte q-1's.
  *
- * Invariants: encoding never fails; ids and offsets have the same count;
+ * Without offsets (tok_encode: offs NULL) none of this is built: every
+ * alignment pointer is NULL all the way down (split_added, tok_normalize,
+ * pre-tokenizers, BPE) and the post-processor's offset trimming, which
+ * moves offsets only, is skipped; the ids are the same (test_tokenizer and
+ * the parity test compare both paths).
+ *
+ * Invariants: encoding never fails (a regex that cannot run dies, see
+ * tokenizer.h); ids and offsets have the same count;
  * the offsets of the tokens between post-processor tokens never decrease
  * in start except where the library's own rules make them (a prepended
  * "▁" shares the first character's span).
@@ -33,18 +40,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct { int32_t *v; tok_offset *o; size_t n, cap; } enc_out;
+typedef struct { int32_t *v; tok_offset *o; size_t n, cap; int track; } enc_out;
 
 static void push(enc_out *o, int32_t id, tok_offset off)
 {
     if (o->n == o->cap) {
         o->cap = o->cap ? o->cap * 2 : 64;
         o->v = xrealloc(o->v, o->cap * sizeof(int32_t));
-        o->o = xrealloc(o->o, o->cap * sizeof(tok_offset));
+        if (o->track) o->o = xrealloc(o->o, o->cap * sizeof(tok_offset));
     }
-    o->v[o->n] = id;
-    o->o[o->n++] = off;
+    if (o->track) o->o[o->n] = off;
+    o->v[o->n++] = id;
 }
+
+/* al + i, where al may be NULL (offsets not tracked) */
+static const tok_offset *at_al(const tok_offset *al, size_t i) { return al ? al + i : NULL; }
+static const tok_offset no_off = {0, 0};
 
 /* symbols of a piece: ids and their lengths in the library's coordinates */
 typedef struct { int32_t *v; uint32_t *len; size_t n, cap; } symvec;
@@ -217,7 +228,9 @@ static void bpe_piece(const tokenizer *t, const char *s, size_t n, const tok_off
             k--;
         }
     size_t pos = 0, ci = 0, cpos = 0;
-    for (size_t i = 0; i < k; i++) {
+    if (!al)
+        for (size_t i = 0; i < k; i++) push(out, w[i], no_off);
+    for (size_t i = 0; al && i < k; i++) {
         size_t p = pos, q = pos + len[i] - 1;   /* first and last position */
         pos += len[i];
         if (t->byte_level) { p = bl_byte_at(s, n, p, &ci, &cpos); q = bl_byte_at(s, n, q, &ci, &cpos); }
@@ -239,31 +252,33 @@ static void metaspace(const tokenizer *t, int step, const char *s, size_t n, con
     const pre_step *p = &t->pre[step];
     size_t cap = n * p->replen + p->replen + 1;
     char *buf = xmalloc(cap);
-    tok_offset *ba = xmalloc(sizeof *ba * cap);
+    tok_offset *ba = al ? xmalloc(sizeof *ba * cap) : NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         size_t w = s[i] == ' ' ? p->replen : 1;
         if (s[i] == ' ') memcpy(buf + k, p->rep, p->replen);
         else buf[k] = s[i];
-        for (size_t j = 0; j < w; j++) ba[k + j] = al[i];
+        for (size_t j = 0; ba && j < w; j++) ba[k + j] = al[i];
         k += w;
     }
     int starts = k >= p->replen && !memcmp(buf, p->rep, p->replen);
     if (!starts && (p->scheme == SCHEME_ALWAYS || (p->scheme == SCHEME_FIRST && at0))) {
         memmove(buf + p->replen, buf, k);
-        memmove(ba + p->replen, ba, k * sizeof *ba);
         memcpy(buf, p->rep, p->replen);
-        for (size_t j = 0; j < p->replen; j++) ba[j] = ba[p->replen];
+        if (ba) {
+            memmove(ba + p->replen, ba, k * sizeof *ba);
+            for (size_t j = 0; j < p->replen; j++) ba[j] = ba[p->replen];
+        }
         k += p->replen;
     }
     size_t last = 0;
     if (p->split)
         for (size_t i = 1; i + p->replen <= k; i++)
             if (!memcmp(buf + i, p->rep, p->replen)) {
-                if (i > last) pretok(t, step + 1, buf + last, i - last, ba + last, at0 && last == 0, out);
+                if (i > last) pretok(t, step + 1, buf + last, i - last, at_al(ba, last), at0 && last == 0, out);
                 last = i;
             }
-    pretok(t, step + 1, buf + last, k - last, ba + last, at0 && last == 0, out);
+    pretok(t, step + 1, buf + last, k - last, at_al(ba, last), at0 && last == 0, out);
     free(buf);
     free(ba);
 }
@@ -279,11 +294,10 @@ static void pretok(const tokenizer *t, int step, const char *s, size_t n, const 
     if (p->kind == PRE_PREFIX_SPACE) {   /* ByteLevel add_prefix_space */
         if (s[0] == ' ') { pretok(t, step + 1, s, n, al, at0, out); return; }
         char *tmp = xmalloc(n + 1);
-        tok_offset *ta = xmalloc(sizeof *ta * (n + 1));
+        tok_offset *ta = al ? xmalloc(sizeof *ta * (n + 1)) : NULL;
         tmp[0] = ' ';
-        ta[0] = al[0];
         memcpy(tmp + 1, s, n);
-        memcpy(ta + 1, al, sizeof *ta * n);
+        if (ta) { ta[0] = al[0]; memcpy(ta + 1, al, sizeof *ta * n); }
         pretok(t, step + 1, tmp, n + 1, ta, at0, out);
         free(tmp);
         free(ta);
@@ -294,7 +308,8 @@ static void pretok(const tokenizer *t, int step, const char *s, size_t n, const 
     size_t at = 0, last = 0;
     while (at <= n) {
         int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, at, 0, md, NULL);
-        if (rc < 0) break;
+        if (rc == PCRE2_ERROR_NOMATCH) break;
+        if (rc < 0) tok_regex_die("pre-tokenizer", rc);
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         size_t b = ov[0], e = ov[1];
         if (e == b) {   /* empty match: step over one character */
@@ -302,12 +317,12 @@ static void pretok(const tokenizer *t, int step, const char *s, size_t n, const 
             while (at < n && ((unsigned char)s[at] & 0xc0) == 0x80) at++;
             continue;
         }
-        if (b > last) pretok(t, step + 1, s + last, b - last, al + last, at0 && last == 0, out);
-        pretok(t, step + 1, s + b, e - b, al + b, at0 && b == 0, out);
+        if (b > last) pretok(t, step + 1, s + last, b - last, at_al(al, last), at0 && last == 0, out);
+        pretok(t, step + 1, s + b, e - b, at_al(al, b), at0 && b == 0, out);
         last = at = e;
     }
     pcre2_match_data_free(md);
-    if (last < n) pretok(t, step + 1, s + last, n - last, al + last, at0 && last == 0, out);
+    if (last < n) pretok(t, step + 1, s + last, n - last, at_al(al, last), at0 && last == 0, out);
 }
 
 /* The longest added token of the given kind (normalized or not) at s[i],
@@ -315,6 +330,7 @@ static void pretok(const tokenizer *t, int step, const char *s, size_t n, const 
 static int added_at(const tokenizer *t, const char *s, size_t n, size_t i, int normalized)
 {
     int best = -1;
+    if (!(t->added_first[(unsigned char)s[i]] & (normalized ? 2 : 1))) return -1;
     size_t best_len = 0;
     for (int a = 0; a < t->nadded; a++) {
         const added_tok *at = &t->added[a];
@@ -366,13 +382,13 @@ static void split_added(const tokenizer *t, const char *s, size_t n, const tok_o
         size_t b = at->lstrip ? ws_back(s, i, seg) : i;
         size_t e = i + (normalized ? at->nlen : at->len);
         if (at->rstrip) e = ws_fwd(s, e, n);
-        if (normalized) pretok(t, 0, s + seg, b - seg, al + seg, at0 && seg == 0, out);
-        else normalize_segment(t, s + seg, b - seg, al + seg, at0 && seg == 0, special, out);
-        push(out, at->id, (tok_offset){al[b].start, al[e - 1].end});
+        if (normalized) pretok(t, 0, s + seg, b - seg, at_al(al, seg), at0 && seg == 0, out);
+        else normalize_segment(t, s + seg, b - seg, at_al(al, seg), at0 && seg == 0, special, out);
+        push(out, at->id, al ? (tok_offset){al[b].start, al[e - 1].end} : no_off);
         i = seg = e;
     }
-    if (normalized) pretok(t, 0, s + seg, n - seg, al + seg, at0 && seg == 0, out);
-    else normalize_segment(t, s + seg, n - seg, al + seg, at0 && seg == 0, special, out);
+    if (normalized) pretok(t, 0, s + seg, n - seg, at_al(al, seg), at0 && seg == 0, out);
+    else normalize_segment(t, s + seg, n - seg, at_al(al, seg), at0 && seg == 0, special, out);
 }
 
 static void normalize_segment(const tokenizer *t, const char *s, size_t n, const tok_offset *al, int at0,
@@ -381,7 +397,7 @@ static void normalize_segment(const tokenizer *t, const char *s, size_t n, const
     if (n == 0) return;
     size_t nl;
     tok_offset *nal = NULL;
-    char *norm = tok_normalize(t, s, n, al, &nl, &nal);
+    char *norm = tok_normalize(t, s, n, al, &nl, al ? &nal : NULL);
     if (norm) split_added(t, norm, nl, nal, at0, 1, special && t->nadded_norm, out);
     else split_added(t, s, n, al, at0, 1, special && t->nadded_norm, out);
     free(norm);
@@ -419,13 +435,6 @@ static size_t count_spaces(const char *s, size_t n, int raw_space_bytes, int fro
     return c;
 }
 
-static int is_added(const tokenizer *t, int32_t id)
-{
-    for (int i = 0; i < t->nadded; i++)
-        if (t->added[i].id == id) return 1;
-    return 0;
-}
-
 /* p moved back to the start of the UTF-8 character holding it */
 static size_t char_floor(const char *s, size_t n, size_t p)
 {
@@ -444,7 +453,7 @@ static void trim_offsets(const tokenizer *t, const char *s, size_t n, enc_out *o
     for (size_t i = 0; i < o->n; i++) {
         tok_offset *f = &o->o[i];
         int32_t id = o->v[i];
-        int added = is_added(t, id);
+        int added = tok_is_added(t, id);
         const char *str = added ? s + f->start : t->bytes[id];
         size_t len = added ? f->end - f->start : t->blen[id];
         int raw = !added && t->byte_level;
@@ -463,27 +472,30 @@ static void trim_offsets(const tokenizer *t, const char *s, size_t n, enc_out *o
 long tok_encode_offsets(const tokenizer *t, const char *s, size_t n, int flags,
                         int32_t **ids, tok_offset **offs, char *err, size_t el)
 {
-    enc_out core = {0}, out = {0};
+    int track = offs != NULL;
+    enc_out core = {.track = track}, out = {.track = track};
     int special = flags & TOK_SPLIT_SPECIAL;
-    tok_offset *al = xmalloc(sizeof *al * (n + 1));
-    for (size_t i = 0, k; i < n; i += k) {   /* each byte: its character's span */
-        un_utf8_next(s + i, n - i, &k);
-        for (size_t j = 0; j < k; j++) al[i + j] = (tok_offset){i, i + k};
+    tok_offset *al = NULL;
+    if (track) {
+        al = xmalloc(sizeof *al * (n + 1));
+        for (size_t i = 0, k; i < n; i += k) {   /* each byte: its character's span */
+            un_utf8_next(s + i, n - i, &k);
+            for (size_t j = 0; j < k; j++) al[i + j] = (tok_offset){i, i + k};
+        }
     }
     split_added(t, s, n, al, 1, 0, special, &core);
     free(al);
-    if (t->post_trim) trim_offsets(t, s, n, &core);
+    if (track && t->post_trim) trim_offsets(t, s, n, &core);
     const tok_offset zero = {0, 0};
     if (flags & TOK_ADD_SPECIAL)
         for (int i = 0; i < t->npost_pre; i++) push(&out, t->post_pre[i], zero);
-    for (size_t i = 0; i < core.n; i++) push(&out, core.v[i], core.o[i]);
+    for (size_t i = 0; i < core.n; i++) push(&out, core.v[i], track ? core.o[i] : zero);
     if (flags & TOK_ADD_SPECIAL)
         for (int i = 0; i < t->npost_suf; i++) push(&out, t->post_suf[i], zero);
     free(core.v);
     free(core.o);
     *ids = out.v ? out.v : xmalloc(sizeof(int32_t));
     if (offs) *offs = out.o ? out.o : xmalloc(sizeof(tok_offset));
-    else free(out.o);
     (void)err; (void)el;
     return (long)out.n;
 }

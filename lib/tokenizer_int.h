@@ -13,6 +13,13 @@
  * ("▁the", "<0x0A>") and BPE runs on characters of the normalized text;
  * piece[id] then holds what the token stands for in text (" the", "\n"),
  * which tok_piece returns.  Added tokens hold their content in both.
+ *
+ * Threads: a loaded tokenizer is read-only; encoding and decoding keep all
+ * scratch state (regex match data included) per call, so one tokenizer may
+ * serve many threads at once.  idflags[id] (TOKF_*) and added_first are
+ * built at load (tok_added_index), so per-token questions (added?
+ * special?) are O(1) and added-token matching skips bytes no added token
+ * starts with.
  */
 #ifndef PREFPIPE_TOKENIZER_INT_H
 #define PREFPIPE_TOKENIZER_INT_H
@@ -33,7 +40,7 @@ enum { PRE_REGEX, PRE_PREFIX_SPACE, PRE_METASPACE };
 enum { SCHEME_ALWAYS, SCHEME_FIRST, SCHEME_NEVER };
 typedef struct {
     int kind;
-    pcre2_code *re; pcre2_match_data *md;   /* PRE_REGEX: Isolated split */
+    pcre2_code *re;                         /* PRE_REGEX: Isolated split */
     char *pat; size_t patlen; int literal;  /* PRE_REGEX: its source (tok_fingerprint) */
     char rep[8]; size_t replen;             /* PRE_METASPACE: the replacement character */
     int scheme, split;
@@ -43,7 +50,7 @@ enum { NORM_NFC, NORM_PREPEND, NORM_REPLACE, NORM_REPLACE_RE, NORM_STRIP };
 typedef struct {
     int kind;
     char *a, *b; size_t al, bl;             /* Prepend a; Replace a -> b */
-    pcre2_code *re; pcre2_match_data *md;   /* Replace with a Regex */
+    pcre2_code *re;                         /* Replace with a Regex */
     int left, right;                        /* Strip */
 } norm_step;
 
@@ -63,6 +70,8 @@ struct tokenizer {
     char **piece;            /* text of each id where it differs from bytes (or NULL array) */
     uint32_t *plen;
     uint8_t *nonmodel;       /* 1: an added token the model vocabulary lacks */
+    uint8_t *idflags;        /* TOKF_* of each id (tok_index_build) */
+    uint8_t added_first[256]; /* bit 1: a raw added token starts with this byte; bit 2: a normalized one */
     int32_t *idx;            /* open-addressing bytes -> id (ordinary tokens) */
     size_t idx_cap;
     int32_t byte_id[256];    /* byte-level: the token of each byte */
@@ -88,8 +97,18 @@ struct tokenizer {
     char *eos;
 };
 
+#define TOKF_ADDED   1       /* an added token (the first entry for the id decides special) */
+#define TOKF_SPECIAL 2
+static inline int tok_is_added(const tokenizer *t, int32_t id)
+{
+    return id >= 0 && id < t->n && (t->idflags[id] & TOKF_ADDED);
+}
+
+/* GPT-2's byte <-> character map, computed (no table, no lazy state) */
 int bl_codepoint(int b);
 int bl_byte(int cp);
+/* idflags and added_first from the added tokens (tok_index_build does it too) */
+void tok_added_index(tokenizer *t);
 void tok_index_build(tokenizer *t);
 int32_t tok_lookup(const tokenizer *t, const char *s, size_t n);
 void tok_merge_add(tokenizer *t, int32_t a, int32_t b, int32_t out);
@@ -125,5 +144,7 @@ typedef struct { char *s; size_t n, cap; } tok_sbuf;   /* growing string, always
 void tok_put(tok_sbuf *b, const char *s, size_t n);
 int tok_fail(char *err, size_t el, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int tok_is_ws(uint32_t cp);   /* Unicode White_Space (Rust char::is_whitespace) */
+/* A PCRE2 match error other than no-match: die(EX_DATAERR) naming the role */
+_Noreturn void tok_regex_die(const char *role, int rc);
 
 #endif

@@ -14,7 +14,13 @@
  * (tok_normalize's al) each result byte records the span of the original
  * text it comes from, following the library's NormalizedString rules (see
  * tokenizer_int.h and nfc_aligned below), so tok_encode_offsets can give
- * offsets into the caller's text.
+ * offsets into the caller's text.  Without an alignment (tok_encode) no
+ * alignment is built or carried: NFC is un_nfc, Replace copies runs.
+ *
+ * A regex that fails to match for any reason other than "no match" (match
+ * or depth limit, JIT stack) ends the program (EX_DATAERR, naming the
+ * step): leaving text unreplaced would change ids silently.  Match data is
+ * made per call, so one tokenizer serves many threads.
  */
 #include "tokenizer_int.h"
 #include "unicode_norm.h"
@@ -33,6 +39,13 @@ int tok_fail(char *err, size_t el, const char *fmt, ...)
     vsnprintf(err, el, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+noreturn void tok_regex_die(const char *role, int rc)
+{
+    PCRE2_UCHAR msg[256];
+    if (pcre2_get_error_message(rc, msg, sizeof msg) < 0) snprintf((char *)msg, sizeof msg, "error %d", rc);
+    die(EX_DATAERR, "tokenizer: %s regex failed: %s", role, (char *)msg);
 }
 
 int tok_is_ws(uint32_t c)
@@ -104,7 +117,6 @@ static int load_norm(tokenizer *t, json_t *n, int depth, char *err, size_t el)
                 return tok_fail(err, el, "normalizer Replace pattern.Regex does not compile at offset %zu: %s",
                                 (size_t)eo, (char *)msg);
             }
-            s->md = pcre2_match_data_create_from_pattern(s->re, NULL);
         }
         return 0;
     }
@@ -128,7 +140,6 @@ void tok_norm_free(tokenizer *t)
     for (int i = 0; i < t->nnorm; i++) {
         free(t->norm[i].a);
         free(t->norm[i].b);
-        if (t->norm[i].md) pcre2_match_data_free(t->norm[i].md);
         if (t->norm[i].re) pcre2_code_free(t->norm[i].re);
     }
     free(t->norm);
@@ -149,29 +160,37 @@ static void aput(abuf *o, const char *s, size_t n, const tok_offset *al, tok_off
 
 static const tok_offset none = {0, 0};
 
-/* NFC with alignment.  The text is cut before each starter (and invalid
- * byte); neighbouring chunks are joined while NFC of the pair differs from
- * the NFC of each (compositions across starters: Hangul, some Indic
- * vowels).  Inside a chunk of m source and k result characters the
- * library's positional rule applies: the first result character takes the
- * first source character's alignment (and absorbs m - k of them when k <
- * m), the next ones the following source characters in order; characters
- * beyond m take the last source character's. */
+/* NFC with alignment.  Runs of stable characters (unicode_norm.c) are
+ * copied with their alignment.  The rest comes in regions that start at a
+ * boundary, where NFC splits for sure; inside a region the text is cut
+ * before each starter (and invalid byte) and neighbouring chunks are joined
+ * while NFC of the pair differs from the NFC of each (compositions across
+ * starters: Hangul, some Indic vowels).  Inside a chunk of m source and k
+ * result characters the library's positional rule applies: the first
+ * result character takes the first source character's alignment (and
+ * absorbs m - k of them when k < m), the next ones the following source
+ * characters in order; characters beyond m take the last source
+ * character's.  A chunk that has grown past JOIN_MAX bytes is joined with
+ * whatever follows in its region without the pairwise test (bounded work
+ * on adversarial text; joining never changes the text, only how alignment
+ * is spread inside the chunk). */
+#define JOIN_MAX 256
+
 static void nfc_chunk(abuf *o, const char *s, size_t n, const tok_offset *al)
 {
     size_t k, nl;
     char *r = un_nfc(s, n, &nl);
     if (nl == n && !memcmp(r, s, n)) { aput(o, s, n, al, none); free(r); return; }
-    size_t src[64], m = 0;   /* byte starts of the source characters (a chunk is short) */
-    for (size_t i = 0; i < n; i += k) { un_utf8_next(s + i, n - i, &k); if (m < 64) src[m++] = i; }
-    size_t nout = 0;
+    size_t m = 0, nout = 0;
+    for (size_t i = 0; i < n; i += k) { un_utf8_next(s + i, n - i, &k); m++; }
     for (size_t i = 0; i < nl; i += k) { un_utf8_next(r + i, nl - i, &k); nout++; }
-    size_t j = 0;
+    size_t j = 0, at = 0, atj = 0;   /* at: byte start of source character atj */
     for (size_t i = 0; i < nl; i += k, j++) {
         un_utf8_next(r + i, nl - i, &k);
-        size_t from = j == 0 ? 0 : nout < m ? j + (m - nout) : j;
+        size_t from = j == 0 ? 0 : nout < m ? j + (m - nout) : j, sk;
         if (from >= m) from = m - 1;
-        aput(o, r + i, k, NULL, al[src[from]]);
+        while (atj < from) { un_utf8_next(s + at, n - at, &sk); at += sk; atj++; }   /* from never decreases */
+        aput(o, r + i, k, NULL, al[at]);
     }
     free(r);
 }
@@ -189,7 +208,8 @@ static int nfc_splits(const char *a, size_t an, const char *b, size_t bn)
     return ok;
 }
 
-static void nfc_aligned(abuf *o, const char *s, size_t n, const tok_offset *al)
+/* one region: chunks joined as long as NFC does not split between them */
+static void nfc_region_aligned(abuf *o, const char *s, size_t n, const tok_offset *al)
 {
     size_t k, cur = 0, next;
     for (size_t i = 0; i < n;) {
@@ -202,13 +222,25 @@ static void nfc_aligned(abuf *o, const char *s, size_t n, const tok_offset *al)
             if (c < 0 || un_ccc((uint32_t)c) == 0) break;
             next += k;
         }
-        if (i > cur && (next - cur > 48 || nfc_splits(s + cur, i - cur, s + i, next - i))) {
+        if (i > cur && i - cur <= JOIN_MAX && nfc_splits(s + cur, i - cur, s + i, next - i)) {
             nfc_chunk(o, s + cur, i - cur, al + cur);
             cur = i;
         }
         i = next;
     }
     if (n > cur) nfc_chunk(o, s + cur, n - cur, al + cur);
+}
+
+static void nfc_aligned(abuf *o, const char *s, size_t n, const tok_offset *al)
+{
+    for (size_t i = 0; i < n;) {
+        size_t q = i + un_nfc_stable_prefix(s + i, n - i);
+        aput(o, s + i, q - i, al + i, none);
+        if (q == n) break;
+        size_t e = q + un_nfc_region_end(s + q, n - q);
+        nfc_region_aligned(o, s + q, e - q, al + q);
+        i = e;
+    }
 }
 
 static void apply(const norm_step *st, const char *s, size_t n, const tok_offset *al, abuf *o)
@@ -226,20 +258,24 @@ static void apply(const norm_step *st, const char *s, size_t n, const tok_offset
         if (n) aput(o, st->a, st->al, NULL, o->track ? al[0] : none);
         aput(o, s, n, al, none);
         break;
-    case NORM_REPLACE:
+    case NORM_REPLACE:   /* copy the text between occurrences as runs */
         for (size_t i = 0; i < n;) {
-            if (n - i >= st->al && !memcmp(s + i, st->a, st->al)) {
-                aput(o, st->b, st->bl, NULL, o->track ? al[i + st->al - 1] : none);
-                i += st->al;
-            } else { aput(o, s + i, 1, o->track ? al + i : NULL, none); i++; }
+            const char *hit = memmem(s + i, n - i, st->a, st->al);
+            size_t h = hit ? (size_t)(hit - s) : n;
+            aput(o, s + i, h - i, o->track ? al + i : NULL, none);
+            if (!hit) break;
+            aput(o, st->b, st->bl, NULL, o->track ? al[h + st->al - 1] : none);
+            i = h + st->al;
         }
         break;
     case NORM_REPLACE_RE: {
         size_t at = 0, last = 0;
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern(st->re, NULL);
         while (at <= n) {
-            int rc = pcre2_match(st->re, (PCRE2_SPTR)s, n, at, 0, st->md, NULL);
-            if (rc < 0) break;
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
+            int rc = pcre2_match(st->re, (PCRE2_SPTR)s, n, at, 0, md, NULL);
+            if (rc == PCRE2_ERROR_NOMATCH) break;
+            if (rc < 0) tok_regex_die("normalizer Replace", rc);
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
             if (ov[1] == ov[0]) {   /* empty match: nothing to replace, step one character */
                 at = ov[0] + 1;
                 while (at < n && ((unsigned char)s[at] & 0xc0) == 0x80) at++;
@@ -249,6 +285,7 @@ static void apply(const norm_step *st, const char *s, size_t n, const tok_offset
             aput(o, st->b, st->bl, NULL, o->track ? al[ov[1] - 1] : none);
             last = at = ov[1];
         }
+        pcre2_match_data_free(md);
         aput(o, s + last, n - last, o->track ? al + last : NULL, none);
         break;
     }

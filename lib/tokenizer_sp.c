@@ -97,7 +97,7 @@ static int load_dec(tokenizer *t, json_t *d, int depth, char *err, size_t el)
     }
     if (!strcmp(type, "Metaspace")) {
         json_t *r = json_object_get(d, "replacement");
-        if (!one_char(r)) return tok_fail(err, el, "Metaspace decoder needs a one-character \"replacement\"");
+        if (!one_char(r)) return tok_fail(err, el, "Metaspace decoder \"replacement\" must be exactly one character");
         int sc = tok_metaspace_scheme(d, err, el);
         if (sc < 0) return -1;
         dec_step *s = new_dec(t, DEC_METASPACE);
@@ -221,18 +221,11 @@ void tok_sp_free(tokenizer *t)
 
 /* ---- token strings ---- */
 
-static int is_added(const tokenizer *t, int32_t id)
-{
-    for (int i = 0; i < t->nadded; i++)
-        if (t->added[i].id == id) return 1;
-    return 0;
-}
-
 char *tok_hf_string(const tokenizer *t, int32_t id, size_t *len)
 {
     tok_sbuf o = {0};
     tok_put(&o, "", 0);
-    if (!t->byte_level || is_added(t, id)) tok_put(&o, t->bytes[id], t->blen[id]);
+    if (!t->byte_level || tok_is_added(t, id)) tok_put(&o, t->bytes[id], t->blen[id]);
     else
         for (uint32_t i = 0; i < t->blen[id]; i++) {
             char u[4];
@@ -387,6 +380,30 @@ char *tok_decode(const tokenizer *t, const int32_t *ids, size_t n, int flags, si
     }
     *len = o.n;
     return o.s;
+}
+
+int tok_decode_mode(const tokenizer *t)
+{
+    if (!t->has_decoder || !t->ndec) return TOK_DECODE_WHOLE;   /* tokens joined by spaces */
+    int append = 1;
+    for (int k = 0; k < t->ndec; k++) {
+        const dec_step *d = &t->dec[k];
+        size_t cl;
+        /* ByteLevel works per token; after it, or alone, Fuse only joins */
+        if (d->kind != DEC_FUSE && !(k == 0 && d->kind == DEC_BYTELEVEL)) append = 0;
+        if (d->kind == DEC_STRIP && (d->start > 1 || d->stop > 0)) return TOK_DECODE_WHOLE;
+        if (d->kind == DEC_REPLACE && (un_utf8_next(d->a, d->al, &cl) < 0 || cl != d->al)) return TOK_DECODE_WHOLE;
+        if (d->kind == DEC_BYTELEVEL && k > 0) return TOK_DECODE_WHOLE;   /* on joined text: all or nothing */
+    }
+    return append ? TOK_DECODE_APPEND : TOK_DECODE_WINDOW;
+}
+
+int tok_decode_joins(const tokenizer *t, int32_t id)
+{
+    if (id < 0 || id >= t->n || !t->bytes[id] || t->byte_level) return 0;
+    for (int k = 0; k < t->ndec; k++)
+        if (t->dec[k].kind == DEC_BYTEFALLBACK) return fallback_byte(t->bytes[id], t->blen[id]) >= 0;
+    return 0;
 }
 
 /* ---- pieces (SentencePiece mode) ---- */

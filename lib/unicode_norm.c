@@ -8,11 +8,26 @@
  * Invalid UTF-8 bytes are carried as pseudo code points 0x110000 + byte:
  * starters with no decomposition and no composition, written back as the
  * same byte.  Tables: unicode_norm_table.h (generated, see tools/).
+ *
+ * Speed.  Text is cut at boundaries: before a character whose full
+ * decomposition starts with a class-0 character that is never the second
+ * half of a composition (and before invalid bytes).  Nothing reorders or
+ * composes across such a point, so NFC(x y) = NFC(x) NFC(y) when y starts
+ * at one.  A "stable" character is a boundary that NFC leaves as it is
+ * alone (below U+0300, or class 0 with no decomposition, or a Hangul
+ * syllable); runs of stable characters are copied, and only the regions
+ * from a boundary to the next one that hold something else (a mark, a
+ * composition's second half, a decomposable character) are decomposed and
+ * recomposed.  Both properties come from bitmaps over U+0000..U+2FFFF built
+ * once (pthread_once, so any thread may call first; a few milliseconds);
+ * above that the tables are asked directly (in Unicode 15 nothing there
+ * decomposes, combines or composes, so that is one comparison).
  */
 #include "unicode_norm.h"
 #include "unicode_norm_table.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,55 +146,167 @@ int un_nfc_quick(const char *s, size_t n)
     return 1;
 }
 
-char *un_nfc(const char *s, size_t n, size_t *olen)
+/* ---- boundary and stable bitmaps ---- */
+
+#define PROP_LIMIT 0x30000u
+static uint32_t bound_bits[PROP_LIMIT / 32], stable_bits[PROP_LIMIT / 32];
+static uint32_t prop_max;   /* no table entry above this: everything is stable */
+static pthread_once_t prop_once = PTHREAD_ONCE_INIT;
+
+static int bit(const uint32_t *b, uint32_t cp) { return (int)((b[cp >> 5] >> (cp & 31)) & 1); }
+static void set_bit(uint32_t *b, uint32_t cp) { b[cp >> 5] |= 1u << (cp & 31); }
+
+static uint32_t second_bits[PROP_LIMIT / 32];   /* the second half of some composition */
+
+static int is_second(uint32_t cp)
 {
-    if (un_nfc_quick(s, n)) {
-        char *o = xmalloc(n + 1);
-        memcpy(o, s, n);
-        o[n] = 0;
-        *olen = n;
-        return o;
+    if (cp < PROP_LIMIT) return bit(second_bits, cp);
+    for (size_t i = 0; i < sizeof un_comp / sizeof *un_comp; i++)
+        if (un_comp[i].b == cp) return 1;
+    return 0;
+}
+
+/* bit 1: boundary, bit 2: stable (see the top of the file) */
+static int props_of(uint32_t cp)
+{
+    int hangul = cp >= SBASE && cp < SBASE + SCOUNT;
+    uint32_t f = hangul ? LBASE + (cp - SBASE) / NCOUNT : cp;   /* first of the full decomposition */
+    int decomposes = 0;
+    for (const un_decomp_ent *d; !hangul && (d = decomp_find(f)) != NULL; f = d->a) decomposes = 1;
+    if (un_ccc(f) != 0 || is_second(f)) return 0;
+    return 1 | (cp < 0x300 || hangul || (!decomposes && un_ccc(cp) == 0) ? 2 : 0);
+}
+
+static void build_props(void)
+{
+    uint32_t mx = 0;
+    for (size_t i = 0; i < sizeof un_comp / sizeof *un_comp; i++) {
+        if (un_comp[i].b < PROP_LIMIT) set_bit(second_bits, un_comp[i].b);
+        if (un_comp[i].b > mx) mx = un_comp[i].b;
     }
-    cpvec d = {0};
+    for (uint32_t c = VBASE; c < VBASE + VCOUNT; c++) set_bit(second_bits, c);
+    for (uint32_t c = TBASE + 1; c < TBASE + TCOUNT; c++) set_bit(second_bits, c);
+    for (size_t i = 0; i < sizeof un_decomp / sizeof *un_decomp; i++)
+        if (un_decomp[i].cp > mx) mx = un_decomp[i].cp;
+    for (size_t i = 0; i < sizeof un_ccc_runs / sizeof *un_ccc_runs; i++)
+        if (un_ccc_runs[i].last > mx) mx = un_ccc_runs[i].last;
+    for (uint32_t cp = 0; cp < PROP_LIMIT; cp++) {
+        int p = props_of(cp);
+        if (p & 1) set_bit(bound_bits, cp);
+        if (p & 2) set_bit(stable_bits, cp);
+    }
+    prop_max = mx;
+}
+
+static int is_boundary(int32_t cp)
+{
+    if (cp < 0) return 1;   /* an invalid byte */
+    if ((uint32_t)cp < 0x300) return 1;
+    pthread_once(&prop_once, build_props);
+    if ((uint32_t)cp >= PROP_LIMIT) return (uint32_t)cp > prop_max || (props_of((uint32_t)cp) & 1);
+    return bit(bound_bits, (uint32_t)cp);
+}
+
+static int is_stable(int32_t cp)
+{
+    if (cp < 0x300) return 1;   /* also an invalid byte (-1) */
+    pthread_once(&prop_once, build_props);
+    if ((uint32_t)cp >= PROP_LIMIT) return (uint32_t)cp > prop_max || (props_of((uint32_t)cp) & 2);
+    return bit(stable_bits, (uint32_t)cp);
+}
+
+size_t un_nfc_stable_prefix(const char *s, size_t n)
+{
+    size_t i = 0, last = 0, k;   /* last: start of the last (stable) character */
+    while (i < n) {
+        if ((unsigned char)s[i] < 0x80) { last = i++; continue; }
+        int32_t cp = un_utf8_next(s + i, n - i, &k);
+        if (!is_stable(cp)) return is_boundary(cp) ? i : last;
+        last = i;
+        i += k;
+    }
+    return n;
+}
+
+size_t un_nfc_region_end(const char *s, size_t n)
+{
+    size_t k, e;
+    if (!n) return 0;
+    un_utf8_next(s, n, &k);
+    for (e = k; e < n; e += k) {
+        if ((unsigned char)s[e] < 0xcc) break;   /* below U+0300 or a stray byte: a boundary */
+        if (is_boundary(un_utf8_next(s + e, n - e, &k))) break;
+    }
+    return e;
+}
+
+/* ---- NFC ---- */
+
+typedef struct { char *s; size_t n, cap; } obuf;
+
+static void oput(obuf *o, const char *s, size_t n)
+{
+    if (o->n + n + 1 > o->cap) { o->cap = (o->n + n + 1) * 2; o->s = xrealloc(o->s, o->cap); }
+    memcpy(o->s + o->n, s, n);
+    o->n += n;
+}
+
+/* NFC of one region, appended to o (d: scratch kept between regions) */
+static void nfc_region(obuf *o, const char *s, size_t n, cpvec *d)
+{
+    d->n = 0;
     for (size_t i = 0; i < n;) {
         size_t k;
         int32_t cp = un_utf8_next(s + i, n - i, &k);
-        if (cp < 0) cp_push(&d, RAW_BASE + (unsigned char)s[i]);
-        else decompose(&d, (uint32_t)cp, 0);
+        if (cp < 0) cp_push(d, RAW_BASE + (unsigned char)s[i]);
+        else decompose(d, (uint32_t)cp, 0);
         i += k;
     }
     /* canonical ordering: stable insertion sort inside each run of marks */
-    for (size_t i = 1; i < d.n; i++) {
-        int c = cls(d.v[i]);
+    for (size_t i = 1; i < d->n; i++) {
+        int c = cls(d->v[i]);
         if (!c) continue;
         size_t j = i;
-        uint32_t x = d.v[i];
-        while (j > 0 && cls(d.v[j - 1]) > c) { d.v[j] = d.v[j - 1]; j--; }
-        d.v[j] = x;
+        uint32_t x = d->v[i];
+        while (j > 0 && cls(d->v[j - 1]) > c) { d->v[j] = d->v[j - 1]; j--; }
+        d->v[j] = x;
     }
-    /* composition, in place: o is the output length, st the last starter */
-    size_t o = 0;
+    /* composition, in place: w is the output length, st the last starter */
+    size_t w = 0;
     long st = -1;
-    for (size_t i = 0; i < d.n; i++) {
-        uint32_t c = d.v[i];
+    for (size_t i = 0; i < d->n; i++) {
+        uint32_t c = d->v[i];
         int cc = cls(c);
         if (st >= 0) {
-            int prev = (size_t)st == o - 1 ? -1 : cls(d.v[o - 1]);
+            int prev = (size_t)st == w - 1 ? -1 : cls(d->v[w - 1]);
             int blocked = prev != -1 && (prev == 0 || prev >= cc);
-            uint32_t k = blocked || c >= RAW_BASE || d.v[st] >= RAW_BASE ? 0 : compose(d.v[st], c);
-            if (k) { d.v[st] = k; continue; }
+            uint32_t k = blocked || c >= RAW_BASE || d->v[st] >= RAW_BASE ? 0 : compose(d->v[st], c);
+            if (k) { d->v[st] = k; continue; }
         }
-        if (cc == 0) st = (long)o;
-        d.v[o++] = c;
+        if (cc == 0) st = (long)w;
+        d->v[w++] = c;
     }
-    char *out = xmalloc(o * 4 + 1);
-    size_t k = 0;
-    for (size_t i = 0; i < o; i++) {
-        if (d.v[i] >= RAW_BASE) out[k++] = (char)(d.v[i] - RAW_BASE);
-        else k += un_utf8_put(d.v[i], out + k);
+    for (size_t i = 0; i < w; i++) {
+        char u[4];
+        if (d->v[i] >= RAW_BASE) { u[0] = (char)(d->v[i] - RAW_BASE); oput(o, u, 1); }
+        else oput(o, u, un_utf8_put(d->v[i], u));
     }
-    out[k] = 0;
-    *olen = k;
+}
+
+char *un_nfc(const char *s, size_t n, size_t *olen)
+{
+    obuf o = {xmalloc(n + 1), 0, n + 1};
+    cpvec d = {0};
+    for (size_t i = 0; i < n;) {
+        size_t q = i + un_nfc_stable_prefix(s + i, n - i);
+        oput(&o, s + i, q - i);
+        if (q == n) break;
+        size_t e = q + un_nfc_region_end(s + q, n - q);
+        nfc_region(&o, s + q, e - q, &d);
+        i = e;
+    }
+    o.s[o.n] = 0;
+    *olen = o.n;
     free(d.v);
-    return out;
+    return o.s;
 }

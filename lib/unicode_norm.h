@@ -18,6 +18,14 @@ char *un_nfc(const char *s, size_t n, size_t *olen);
 /* 1 if s[0..n) is certainly already NFC (the cheap check: nothing at or
  * above U+0300); 0 means "maybe not". */
 int un_nfc_quick(const char *s, size_t n);
+/* Length of the longest prefix of s[0..n) that NFC leaves as it is and
+ * that nothing after it can change (a run of stable characters, ending at
+ * a boundary; see unicode_norm.c): NFC(s) = prefix + NFC(rest). */
+size_t un_nfc_stable_prefix(const char *s, size_t n);
+/* Where the region starting at s ends: the start of the next boundary
+ * character after the first one (or n); NFC of s is NFC of the region
+ * followed by NFC of the rest.  n > 0 gives at least one character. */
+size_t un_nfc_region_end(const char *s, size_t n);
 /* Canonical combining class of a code point (0 for starters). */
 int un_ccc(uint32_t cp);
 /* Decode one UTF-8 character at s (n bytes left): code point, or -1 for an

@@ -13,7 +13,12 @@
  *    singletons and exclusions, invalid bytes passed through);
  *  - SentencePiece pieces: tok_piece gives " " for "▁" and the byte of
  *    <0xNN>; the post-processor's BOS comes only with TOK_ADD_SPECIAL;
- *  - bad tokenizer.json files are refused with a message.
+ *  - bad tokenizer.json files are refused with a message (Metaspace
+ *    replacements of more than one character too);
+ *  - a regex that fails to run (match limit) ends the program with
+ *    EX_DATAERR naming the pre-tokenizer or normalizer (forked child);
+ *  - GPT-2's byte map (closed form) against its definition;
+ *  - threads sharing one tokenizer get the same ids and text as one;
  *  - offsets on random byte strings (ASCII, multi-byte, invalid UTF-8,
  *    added-token text) with every parity fixture and the byte tokenizer:
  *    the same ids as tok_encode, 0 <= start <= end <= n, and for the byte
@@ -27,9 +32,11 @@
 #include "unicode_norm.h"
 #include "util.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int failures;
@@ -281,13 +288,135 @@ static void test_bad(void)
         "{\"normalizer\": {\"type\": \"Replace\", \"pattern\": {\"Regex\": \"[\"}, \"content\": \"\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
         "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": -3}}}",
         "{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"(\"}, \"behavior\": \"Isolated\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+        /* Metaspace replacements of two characters (4 bytes or less: once accepted by the pre-tokenizer) */
+        "{\"pre_tokenizer\": {\"type\": \"Metaspace\", \"replacement\": \"ab\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+        "{\"pre_tokenizer\": {\"type\": \"Metaspace\", \"replacement\": \"\\u00e9x\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
+        "{\"decoder\": {\"type\": \"Metaspace\", \"replacement\": \"ab\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char err[256] = "";
         tokenizer *t = tok_parse(bad[i], strlen(bad[i]), err, sizeof err);
         if (t || !err[0]) { printf("FAIL bad tokenizer %zu accepted\n", i); failures++; tok_free(t); }
         else printf("refused %zu: %s\n", i, err);
+        if (!t && strstr(bad[i], "\"Metaspace\"") && strstr(bad[i], "replacement") &&
+            !strstr(err, "must be exactly one character")) {
+            printf("FAIL Metaspace refusal %zu: \"%s\"\n", i, err);
+            failures++;
+        }
     }
+}
+
+/* A regex that cannot run (its match limit) ends the program with
+ * EX_DATAERR and a message naming its role, instead of leaving the text
+ * unsplit / unreplaced. */
+static void regex_dies(const char *json, const char *role)
+{
+    char err[256] = "";
+    tokenizer *t = tok_parse(json, strlen(json), err, sizeof err);
+    if (!t) { printf("FAIL regex_dies: %s\n", err); failures++; return; }
+    int pfd[2];
+    if (pipe(pfd)) { perror("pipe"); failures++; tok_free(t); return; }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pfd[1], 2);
+        close(pfd[0]);
+        int32_t *ids;
+        const char *text = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab";
+        long n = tok_encode(t, text, strlen(text), 0, &ids, err, sizeof err);
+        _exit(n >= 0 ? 0 : 1);
+    }
+    close(pfd[1]);
+    char msg[512] = "";
+    size_t got = 0;
+    ssize_t r;
+    while (got + 1 < sizeof msg && (r = read(pfd[0], msg + got, sizeof msg - 1 - got)) > 0) got += (size_t)r;
+    msg[got] = 0;
+    close(pfd[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    char want[128];
+    snprintf(want, sizeof want, "tokenizer: %s regex failed", role);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != EX_DATAERR || !strstr(msg, want)) {
+        printf("FAIL %s regex error: exit %d, stderr \"%s\"\n", role, WIFEXITED(st) ? WEXITSTATUS(st) : -1, msg);
+        failures++;
+    }
+    tok_free(t);
+}
+
+static void test_regex_errors(void)
+{
+    regex_dies("{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"(*LIMIT_MATCH=20)(a|aa)+$\"}, "
+               "\"behavior\": \"Isolated\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}}}",
+               "pre-tokenizer");
+    regex_dies("{\"normalizer\": {\"type\": \"Replace\", \"pattern\": {\"Regex\": \"(*LIMIT_MATCH=20)(a|aa)+$\"}, "
+               "\"content\": \"x\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}}}",
+               "normalizer Replace");
+}
+
+/* GPT-2's byte map, computed in closed form, against its definition */
+static void test_byte_map(void)
+{
+    for (int b = 0; b < 256; b++)
+        if (bl_codepoint(b) != bl_cp(b) || bl_byte(bl_cp(b)) != b) {
+            printf("FAIL byte map at %d\n", b);
+            failures++;
+        }
+    int mapped = 0;
+    for (int cp = -1; cp < 400; cp++) mapped += bl_byte(cp) >= 0;
+    if (mapped != 256) { printf("FAIL byte map: %d code points map to bytes\n", mapped); failures++; }
+}
+
+/* One tokenizer shared by threads (a Replace regex normalizer, whose match
+ * data once lived in the tokenizer; decoding through the byte-level map,
+ * once a lazily filled table): the same ids and text as one thread gets. */
+static void test_threads(void)
+{
+    json_t *vocab = json_object();
+    for (int b = 0; b < 256; b++) {
+        char u[5] = {0};
+        un_utf8_put((uint32_t)bl_cp(b), u);
+        json_object_set_new(vocab, u, json_integer(b));
+    }
+    json_t *j = json_pack("{s:{s:s,s:o,s:[]},s:{s:s,s:b,s:b},s:{s:s,s:{s:s},s:s},s:{s:s}}",
+                          "model", "type", "BPE", "vocab", vocab, "merges",
+                          "pre_tokenizer", "type", "ByteLevel", "add_prefix_space", 0, "use_regex", 1,
+                          "normalizer", "type", "Replace", "pattern", "Regex", "[0-9]+", "content", "#",
+                          "decoder", "type", "ByteLevel");
+    char *json = json_dumps(j, 0), err[256];
+    json_decref(j);
+    tokenizer *t = tok_parse(json, strlen(json), err, sizeof err);
+    free(json);
+    if (!t) { printf("FAIL threads tokenizer: %s\n", err); failures++; return; }
+    enum { N = 64 };
+    char texts[N][96];
+    for (int i = 0; i < N; i++)
+        snprintf(texts[i], sizeof texts[i], "row %d: 12 apples, %d pears and 345678 plums \xe2\x80\x94 %d", i, i * 7919, i);
+    int32_t *ref[N];
+    long nref[N];
+    char *dref[N];
+    for (int i = 0; i < N; i++) {   /* reference, one thread */
+        nref[i] = tok_encode(t, texts[i], strlen(texts[i]), 0, &ref[i], err, sizeof err);
+        size_t dl;
+        dref[i] = tok_decode(t, ref[i], (size_t)nref[i], 0, &dl);
+    }
+    if (!strstr(dref[5], "row #: # apples") || strstr(dref[5], "12")) { printf("FAIL threads: decode \"%s\"\n", dref[5]); failures++; }
+    int bad = 0;
+    #pragma omp parallel for reduction(+:bad) schedule(dynamic, 1)
+    for (int r = 0; r < 200 * N; r++) {
+        int i = r % N;
+        int32_t *ids;
+        char e[64];
+        long n = tok_encode(t, texts[i], strlen(texts[i]), 0, &ids, e, sizeof e);
+        size_t dl;
+        char *d = tok_decode(t, ids, (size_t)n, 0, &dl);
+        bad += n != nref[i] || memcmp(ids, ref[i], sizeof *ids * (size_t)n) || strcmp(d, dref[i]);
+        free(ids);
+        free(d);
+    }
+    if (bad) { printf("FAIL threads: %d results differ\n", bad); failures++; }
+    for (int i = 0; i < N; i++) { free(ref[i]); free(dref[i]); }
+    tok_free(t);
 }
 
 static void offsets_random(const tokenizer *t, const char *name, int byte_tok)
@@ -361,6 +490,9 @@ int main(void)
     test_nfc();
     test_sentencepiece();
     test_bad();
+    test_regex_errors();
+    test_byte_map();
+    test_threads();
     test_offsets();
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("tokenizers ok\n");
