@@ -7,18 +7,37 @@
  * their slot in the batch but feed a masked padding token, so they cost
  * compute but never influence other rows.
  *
- * Response text: after each token the row's text is tok_decode of the
- * tokens so far (the EOS that ends a row is not part of it; other special
- * tokens are, as their content — what the sampler always wrote), so with
- * SentencePiece-style tokenizers it is what the Hugging Face library's
- * decode gives ("▁" -> space, the first token's leading space stripped,
- * <0xNN> runs fused into UTF-8) rather than the tokens' pieces glued
- * together.  For byte-level tokenizers decoding is concatenation of the
- * tokens' bytes, so the text is byte for byte what it was.  Decoding can
- * rewrite the end of the text (an unfinished <0xNN> run reads U+FFFD until
- * its last byte comes), so stop strings are searched from the first byte
- * that changed.  Re-decoding costs O(n) per step, O(n^2) per row — small
- * next to the forward passes.
+ * Response text: the row's text is tok_decode of its tokens (the EOS that
+ * ends a row is not part of it; other special tokens are, as their content
+ * — what the sampler always wrote), so with SentencePiece-style tokenizers
+ * it is what the Hugging Face library's decode gives ("▁" -> space, the
+ * first token's leading space stripped, <0xNN> runs fused into UTF-8)
+ * rather than the tokens' pieces glued together.  Stop strings are
+ * searched in it as it grows, from the first byte that may be new.
+ *
+ * Growing the text costs O(1) tokens of decoding per step, not a decode of
+ * the whole response:
+ *  - when decoding is concatenation (TOK_DECODE_APPEND: the byte
+ *    tokenizer, ByteLevel-only decoders) the new token's bytes are
+ *    appended — the same bytes as decoding everything;
+ *  - when the decoder's rules reach back no further than the first token
+ *    of what is decoded and <0xNN> runs (TOK_DECODE_WINDOW: the
+ *    SentencePiece decoders) incremental detokenization: the row keeps a
+ *    prefix and a read position (tokens); decode(tokens[prefix:n]) minus
+ *    decode(tokens[prefix:read]) is the new text, appended unless it ends
+ *    in U+FFFD or an unfinished UTF-8 sequence (an <0xNN> run still
+ *    arriving; then it waits, for at most 3 tokens).  Both decodes start
+ *    at the same token, so first-token rules (Strip, Metaspace) cancel; the
+ *    prefix is moved back to a token that no later byte can rewrite (not an
+ *    <0xNN> token, tok_decode_joins), so a byte run lies wholly inside the
+ *    window.  When the longer decode does not extend the shorter (a run
+ *    turning valid or invalid UTF-8), the whole response is decoded as
+ *    before and the stop search starts at the first byte that changed.  Text still waiting is
+ *    appended when the row ends (EOS or its last token);
+ *  - any other decoder: the whole response is decoded every step, O(n^2).
+ * Either way the text is tok_decode of the tokens (test_tokenizer_sample
+ * checks the window path, test_sample and the rollout tests the append
+ * path's bytes).
  */
 #include "sample.h"
 #include "util.h"
@@ -123,6 +142,60 @@ static void tb_put(textbuf *b, const char *s, size_t n)
     b->s[b->n] = 0;
 }
 
+/* ends in U+FFFD or in a UTF-8 sequence that more bytes could complete */
+static int ends_unfinished(const char *s, size_t n)
+{
+    if (n >= 3 && !memcmp(s + n - 3, "\xef\xbf\xbd", 3)) return 1;
+    for (size_t k = 1; k <= 3 && k <= n; k++) {
+        unsigned char c = (unsigned char)s[n - k];
+        if ((c & 0xc0) == 0x80) continue;   /* a continuation byte: look further back */
+        size_t need = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 1;
+        return need > k;
+    }
+    return 0;
+}
+
+/* Where a window may start, at or before p: a token that decodes the same
+ * whatever follows (not an <0xNN> token, which a later byte can turn into
+ * U+FFFD), or the start.  Starting inside a byte run would let the first
+ * token's rules (Strip) hide the run's rewrite. */
+static size_t window_start(const tokenizer *tok, const int32_t *ids, size_t p)
+{
+    while (p > 0 && tok_decode_joins(tok, ids[p])) p--;
+    return p;
+}
+
+/* One step of incremental detokenization for a row with tokens ids[0..n):
+ * appends the new text to tx (or rewrites it, setting *from lower). */
+static void detok_step(const tokenizer *tok, const int32_t *ids, size_t n, size_t *pre, size_t *rd,
+                       textbuf *tx, size_t *from, int final)
+{
+    size_t pl, dl;
+    char *p = tok_decode(tok, ids + *pre, *rd - *pre, 0, &pl);
+    char *d = tok_decode(tok, ids + *pre, n - *pre, 0, &dl);
+    if (dl >= pl && !memcmp(d, p, pl)) {
+        /* a UTF-8 character is at most 4 <0xNN> tokens: wait no longer (a
+         * rewrite later takes the branch below) */
+        if (final || n - *rd >= 4 || (dl > pl && !ends_unfinished(d + pl, dl - pl))) {
+            tb_put(tx, d + pl, dl - pl);
+            *pre = window_start(tok, ids, *rd);
+            *rd = n;
+        }
+    } else {   /* decode everything, as the text was always defined */
+        size_t fl, f = 0;
+        char *full = tok_decode(tok, ids, n, 0, &fl);
+        while (f < fl && f < tx->n && full[f] == tx->s[f]) f++;
+        *from = f;
+        tx->n = 0;
+        tb_put(tx, full, fl);
+        free(full);
+        *pre = window_start(tok, ids, n - 1);
+        *rd = n;
+    }
+    free(p);
+    free(d);
+}
+
 /* Earliest stop string occurrence that may involve bytes from `from` on. */
 static long find_stop(const sampler_cfg *cfg, const textbuf *t, size_t from)
 {
@@ -166,6 +239,8 @@ void sample_batch(model *m, const tokenizer *tok, const sampler_cfg *cfg,
     int *done = xcalloc(B, sizeof(int));
     long *cut = xmalloc(sizeof(long) * B);
     int32_t *next = xcalloc(B, sizeof(int32_t));
+    size_t *pre = xcalloc(B, sizeof(size_t)), *rd = xcalloc(B, sizeof(size_t));
+    int mode = tok_decode_mode(tok);
     uint8_t *nvalid = xcalloc(B, 1);
     for (int b = 0; b < B; b++) {
         rng_seed(&rng[b], hash64(rid[b], strlen(rid[b]), cfg->seed));
@@ -197,13 +272,27 @@ void sample_batch(model *m, const tokenizer *tok, const sampler_cfg *cfg,
                 o->logp_sample[o->n] = ls;
                 o->logp_model[o->n] = lm;
                 o->n++;
-                if (t == cfg->eos_id) { o->finish = FINISH_STOP; done[b] = 1; continue; }
-                size_t dl, from = 0;
-                char *d = tok_decode(tok, o->tokens, (size_t)o->n, 0, &dl);
-                while (from < dl && from < text[b].n && d[from] == text[b].s[from]) from++;
-                text[b].n = 0;
-                tb_put(&text[b], d, dl);
-                free(d);
+                size_t dl, from = text[b].n;
+                if (t == cfg->eos_id) {   /* the text waiting (if any) without the EOS */
+                    if (mode == TOK_DECODE_WINDOW && rd[b] + 1 < (size_t)o->n)
+                        detok_step(tok, o->tokens, (size_t)o->n - 1, &pre[b], &rd[b], &text[b], &from, 1);
+                    o->finish = FINISH_STOP;
+                    done[b] = 1;
+                    continue;
+                }
+                if (mode == TOK_DECODE_APPEND) {
+                    char *d = tok_decode(tok, &t, 1, 0, &dl);
+                    tb_put(&text[b], d, dl);
+                    free(d);
+                } else if (mode == TOK_DECODE_WINDOW)
+                    detok_step(tok, o->tokens, (size_t)o->n, &pre[b], &rd[b], &text[b], &from, o->n >= maxnew);
+                else {
+                    char *d = tok_decode(tok, o->tokens, (size_t)o->n, 0, &dl);
+                    for (from = 0; from < dl && from < text[b].n && d[from] == text[b].s[from]; from++) {}
+                    text[b].n = 0;
+                    tb_put(&text[b], d, dl);
+                    free(d);
+                }
                 long at = find_stop(cfg, &text[b], from);
                 if (at >= 0) { o->finish = FINISH_STOP; cut[b] = at; done[b] = 1; continue; }
                 if (o->n >= maxnew) { done[b] = 1; continue; }
@@ -226,7 +315,7 @@ void sample_batch(model *m, const tokenizer *tok, const sampler_cfg *cfg,
     }
     kv_cache_free(m, kc);
     free(rng); free(text); free(done); free(cut);
-    free(next); free(nvalid);
+    free(next); free(nvalid); free(pre); free(rd);
 }
 
 void sample_out_free(sample_out *o)

@@ -9,6 +9,11 @@
  *  - a stop string taken from a sampled text ends the row at its first
  *    occurrence and the text is cut before it, the tokens keeping the one
  *    that completed it.
+ *  - the same (text = decode) for longer, hotter samples with every
+ *    decoder kind among the fixtures: SentencePiece decoders (decoded
+ *    incrementally, a window of tokens per step, with <0xNN> runs that
+ *    arrive byte by byte, valid or not), Metaspace-only ones, ByteLevel
+ *    ones (appended token by token), and tok_decode_mode's answer for each.
  * The byte tokenizer's texts (decoding = concatenation) are covered by
  * test_sample.c.
  */
@@ -21,6 +26,46 @@
 
 static int failures;
 #define CHECK(c, ...) do { if (!(c)) { printf("FAIL: " __VA_ARGS__); printf("\n"); failures++; } } while (0)
+
+/* text = decode for B rows of `steps` tokens, temperature 1.5 */
+static void text_is_decode(const char *dir, const char *name, int want_mode)
+{
+    char path[600], err[256];
+    snprintf(path, sizeof path, "%s/%s.json", dir, name);
+    tokenizer *tok = tok_load(path, err, sizeof err);
+    if (!tok) { printf("FAIL load %s: %s\n", path, err); failures++; return; }
+    CHECK(tok_decode_mode(tok) == want_mode, "%s: decode mode %d, want %d", name, tok_decode_mode(tok), want_mode);
+    model_config c = {.vocab = tok_vocab_size(tok), .dim = 32, .n_layers = 1, .n_heads = 4, .n_kv_heads = 2,
+                      .head_dim = 8, .ffn = 64, .max_pos = 128, .norm_eps = 1e-5, .rope_theta = 10000.0,
+                      .tied = 1, .lm_head = 1, .score = 0, .bos_id = 1, .eos_id = 2, .pad_id = 0};
+    model *m = model_new(&c, backend_cpu());
+    model_init_random(m, 11);
+    enum { B = 16 };
+    int32_t prompt[] = {1, 100, 120};
+    const int32_t *ids[B];
+    int plen[B];
+    char names[B][8];
+    const char *rid[B];
+    for (int b = 0; b < B; b++) { ids[b] = prompt; plen[b] = 3; snprintf(names[b], 8, "r%d", b); rid[b] = names[b]; }
+    sampler_cfg cfg = sampler_defaults();
+    cfg.max_new = 80;
+    cfg.seed = 3;
+    cfg.temperature = 1.5;
+    cfg.eos_id = 2;
+    sample_out o[B];
+    sample_batch(m, tok, &cfg, ids, plen, rid, B, o);
+    for (int b = 0; b < B; b++) {
+        int n = o[b].n - (o[b].finish == FINISH_STOP && o[b].n && o[b].tokens[o[b].n - 1] == 2);
+        size_t dl;
+        char *d = tok_decode(tok, o[b].tokens, (size_t)n, 0, &dl);
+        CHECK(dl == o[b].text_len && !memcmp(d, o[b].text, dl), "%s row %d (%d tokens): text \"%s\", decode \"%s\"",
+              name, b, n, o[b].text, d);
+        free(d);
+        sample_out_free(&o[b]);
+    }
+    model_free(m);
+    tok_free(tok);
+}
 
 int main(void)
 {
@@ -94,6 +139,16 @@ int main(void)
     for (int b = 0; b < B; b++) sample_out_free(&o[b]);
     model_free(m);
     tok_free(tok);
+    if (p) {
+        *p = 0;
+        strcat(path, "fixtures/tokenizer");
+        text_is_decode(path, "llama2-sp", TOK_DECODE_WINDOW);
+        text_is_decode(path, "sp-unk", TOK_DECODE_WINDOW);
+        text_is_decode(path, "metaspace-first", TOK_DECODE_WINDOW);
+        text_is_decode(path, "metaspace-legacy", TOK_DECODE_WINDOW);
+        text_is_decode(path, "qwen2", TOK_DECODE_APPEND);
+        text_is_decode(path, "gpt2-prefix", TOK_DECODE_APPEND);
+    }
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("sampler text = decode ok\n");
     return 0;
