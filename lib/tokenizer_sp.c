@@ -120,6 +120,7 @@ int tok_load_decoder(tokenizer *t, void *json, char *err, size_t el)
 static void ids_append(int32_t **v, int *n, const int32_t *add, int k, int front)
 {
     *v = xrealloc(*v, sizeof(int32_t) * (size_t)(*n + k + 1));
+    if (!k) return;   /* add may be NULL */
     if (front) { memmove(*v + k, *v, sizeof(int32_t) * (size_t)*n); memcpy(*v, add, sizeof(int32_t) * (size_t)k); }
     else memcpy(*v + *n, add, sizeof(int32_t) * (size_t)k);
     *n += k;

@@ -44,9 +44,9 @@ static void text_is_decode(const char *dir, const char *name, int want_mode)
     int32_t prompt[] = {1, 100, 120};
     const int32_t *ids[B];
     int plen[B];
-    char names[B][8];
+    char names[B][16];
     const char *rid[B];
-    for (int b = 0; b < B; b++) { ids[b] = prompt; plen[b] = 3; snprintf(names[b], 8, "r%d", b); rid[b] = names[b]; }
+    for (int b = 0; b < B; b++) { ids[b] = prompt; plen[b] = 3; snprintf(names[b], sizeof names[b], "r%d", b); rid[b] = names[b]; }
     sampler_cfg cfg = sampler_defaults();
     cfg.max_new = 80;
     cfg.seed = 3;
