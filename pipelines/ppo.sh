@@ -49,10 +49,9 @@ done
 here=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "$here/bin/rollout" ] && PATH=$here/bin:$PATH
 
-# rm-score's forward batch must divide a rollout batch (B * N records), so
-# that it never waits for records of a batch that is not sampled yet
-per=$((B * N)); sb=8
-[ $((per % sb)) -eq 0 ] || sb=1
+# rm-score ends a forward batch at the last record of each rollout batch
+# (batch/batch_size), so it never waits for records not sampled yet
+sb=8
 
 if [ -n "$RM" ]; then
   score() { rm-score -c "$RM" -b "$sb" "$@"; }
