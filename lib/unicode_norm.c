@@ -251,6 +251,30 @@ static void oput(obuf *o, const char *s, size_t n)
     o->n += n;
 }
 
+/* Stable sort of a run of marks by combining class: insertion sort for
+ * short runs, a counting sort for long ones (linear however the classes
+ * alternate, so a long run of marks costs no more than its length). */
+static void sort_marks(uint32_t *v, size_t n)
+{
+    if (n <= 16) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t x = v[i];
+            int c = cls(x);
+            size_t j = i;
+            while (j > 0 && cls(v[j - 1]) > c) { v[j] = v[j - 1]; j--; }
+            v[j] = x;
+        }
+        return;
+    }
+    size_t count[257] = {0};
+    uint32_t *tmp = xmalloc(n * sizeof *tmp);
+    for (size_t i = 0; i < n; i++) count[cls(v[i]) + 1]++;
+    for (int c = 1; c < 257; c++) count[c] += count[c - 1];
+    for (size_t i = 0; i < n; i++) tmp[count[cls(v[i])]++] = v[i];
+    memcpy(v, tmp, n * sizeof *tmp);
+    free(tmp);
+}
+
 /* NFC of one region, appended to o (d: scratch kept between regions) */
 static void nfc_region(obuf *o, const char *s, size_t n, cpvec *d)
 {
@@ -262,14 +286,12 @@ static void nfc_region(obuf *o, const char *s, size_t n, cpvec *d)
         else decompose(d, (uint32_t)cp, 0);
         i += k;
     }
-    /* canonical ordering: stable insertion sort inside each run of marks */
-    for (size_t i = 1; i < d->n; i++) {
-        int c = cls(d->v[i]);
-        if (!c) continue;
-        size_t j = i;
-        uint32_t x = d->v[i];
-        while (j > 0 && cls(d->v[j - 1]) > c) { d->v[j] = d->v[j - 1]; j--; }
-        d->v[j] = x;
+    /* canonical ordering: each run of marks sorted stably by class */
+    for (size_t i = 0; i < d->n;) {
+        size_t e = i;
+        while (e < d->n && cls(d->v[e])) e++;
+        if (e - i > 1) sort_marks(d->v + i, e - i);
+        i = e + (e == i);
     }
     /* composition, in place: w is the output length, st the last starter */
     size_t w = 0;

@@ -10,6 +10,8 @@
  *    must come out of un_nfc, of tok_encode and of tok_encode_offsets (the
  *    aligned NFC path) of a byte-level tokenizer whose only normalizer is
  *    NFC and whose ids are the bytes (no merges);
+ *  - a run of 100 000 marks of alternating classes is put in canonical
+ *    order in linear time;
  *  - regressions: a composition across a starter whose chunk is long (jamo
  *    L + V with 22 marks; Oriya U+0B47 + U+0B3E with 20 marks), once cut
  *    wrongly at 48 bytes; offsets inside a chunk of more than 64 characters, once
@@ -265,6 +267,23 @@ static void test_regressions(const tokenizer *t)
                   1 + 2 * j, 3 + 2 * j);
         }
     free3(&r);
+    /* a + 50 000 x (U+0301 U+0316): canonical order puts the 220s first, in
+     * linear time (an insertion sort took minutes for runs this long) */
+    enum { NM = 50000 };
+    char *big = xmalloc(1 + 4 * NM), *bw = xmalloc(2 + 4 * NM);
+    n = wn = 0;
+    big[n++] = 'a';
+    for (int i = 0; i < NM; i++) { n += put(big + n, 0x301); n += put(big + n, 0x316); }
+    wn += put(bw + wn, 0xE1);
+    for (int i = 0; i < NM; i++) wn += put(bw + wn, 0x316);
+    for (int i = 1; i < NM; i++) wn += put(bw + wn, 0x301);
+    r = nfc3(t, big, n);
+    CHECK(r.na == wn && !memcmp(r.a, bw, wn), "long alternating marks: un_nfc");
+    CHECK(r.nb == wn && !memcmp(r.b, bw, wn), "long alternating marks: tok_encode");
+    CHECK(r.nc == wn && !memcmp(r.c, bw, wn), "long alternating marks: tok_encode_offsets");
+    free3(&r);
+    free(big);
+    free(bw);
     /* long mixed text: stable runs copied, offsets of plain text exact */
     const char *mix = "caf\xc3\xa9 \xe4\xb8\xad\xe6\x96\x87 \xe2\x80\x9cq\xe2\x80\x9d e\xcc\x81 x";
     r = nfc3(t, mix, strlen(mix));
