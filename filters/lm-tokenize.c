@@ -19,7 +19,8 @@
  * skip_special_tokens as --skip-special says; the result is UTF-8 with
  * U+FFFD for invalid bytes as the library's String is, except with the
  * built-in byte tokenizer, which gives back the exact bytes.  --chat
- * encodes without the post-processor: chat templates write their own BOS.
+ * encodes through chat_encode: the post-processor's leading tokens (BOS),
+ * then the templated conversation.
  */
 #include "chat_template.h"
 #include "checkpoint.h"

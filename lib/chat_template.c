@@ -112,14 +112,27 @@ long chat_encode(const tokenizer *t, const chat_msg *msgs, int n, int gen,
     int ns;
     char *text = render(t, msgs, n, gen, &len, &spans, &ns);
     tok_offset *offs;
-    long k = tok_encode_offsets(t, text, len, TOK_SPLIT_SPECIAL, ids, &offs, err, el);
+    int32_t *body;
+    long nb = tok_encode_offsets(t, text, len, TOK_SPLIT_SPECIAL, &body, &offs, err, el);
     free(text);
-    if (k < 0) { free(spans); return -1; }
+    if (nb < 0) { free(spans); return -1; }
+    /* the post-processor's leading tokens (Llama's <s>) first, as the Tülu
+     * training code's tokenizer(text) gives them; its trailing ones never
+     * (each assistant turn already ends with EOS in the text) */
+    const int32_t *pre, *suf;
+    int npre, nsuf;
+    tok_post_ids(t, &pre, &npre, &suf, &nsuf);
+    long k = npre + nb;
+    *ids = xmalloc(sizeof(int32_t) * (size_t)(k ? k : 1));
+    memcpy(*ids, pre, sizeof(int32_t) * (size_t)npre);
+    memcpy(*ids + npre, body, sizeof(int32_t) * (size_t)nb);
+    free(body);
     if (mask) {
         uint8_t *mk = xcalloc(k ? (size_t)k : 1, 1);
-        for (long i = 0; i < k; i++) {
+        for (long i = 0; i < nb; i++) {
             size_t at = offs[i].start;
-            for (int s = 0; s < ns && !mk[i]; s++) mk[i] = at >= spans[2 * s] && at < spans[2 * s + 1];
+            uint8_t *m = &mk[npre + i];
+            for (int s = 0; s < ns && !*m; s++) *m = at >= spans[2 * s] && at < spans[2 * s + 1];
         }
         *mask = mk;
     }

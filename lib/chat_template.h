@@ -11,6 +11,9 @@
  *
  * The whole conversation is rendered to one string and encoded once (so
  * BPE sees the same text as the Hugging Face template would give it),
+ * after the post-processor's leading tokens (Llama 2's "<s>"; none for the
+ * byte tokenizer) — what the Tülu training code's tokenizer(text) gives;
+ * trailing post-processor tokens are not added (turns end with EOS),
  * with offsets into the rendered text; the mask marks the tokens whose
  * start offset lies inside an assistant message's content or its EOS —
  * exactly the tokens an SFT/DPO loss or a policy gradient uses (see

@@ -17,9 +17,10 @@
  * Llama's BOS) are added around the result, as the library's
  * encode(text, add_special_tokens=True) does.
  *
- * The chat template (chat_template.c) encodes without TOK_ADD_SPECIAL:
- * Hugging Face chat templates write BOS into the template text, so adding
- * the post-processor's BOS as well would double it.
+ * The chat template (chat_template.c) puts the post-processor's leading
+ * tokens (BOS) before the conversation, as the Tülu training code's
+ * tokenizer(text) does, and never its trailing ones (each assistant turn
+ * already ends with EOS).
  *
  * Decoding (tokenizer_sp.c) applies the tokenizer.json decoder exactly as
  * the library does (ByteLevel, Replace, ByteFallback, Fuse, Strip,

@@ -203,9 +203,19 @@ static void check_chat(const char *fix, long line, const tokenizer *t, json_t *r
         show_ids("got ", ids, n);
     }
     if (!offsets_equal(json_object_get(rec, "offsets"), o, n)) { fail_chat(fix, line, "offsets"); show_offs("got", o, n); }
-    if (n2 != n || memcmp(ids2, ids, sizeof *ids * (size_t)(n < 0 ? 0 : n))) fail_chat(fix, line, "chat_encode ids");
-    int mask_ok = (long)json_array_size(wmask) == n2;
-    for (long i = 0; mask_ok && i < n2; i++) mask_ok = mask[i] == json_integer_value(json_array_get(wmask, (size_t)i));
+    /* chat_encode = the post-processor's leading tokens (BOS), then the
+     * library's encoding of the rendered text without special tokens */
+    const int32_t *pre, *suf;
+    int npre, nsuf;
+    tok_post_ids(t, &pre, &npre, &suf, &nsuf);
+    if (n2 != npre + n || memcmp(ids2, pre, sizeof *pre * (size_t)npre) ||
+        memcmp(ids2 + npre, ids, sizeof *ids * (size_t)(n < 0 ? 0 : n)))
+        fail_chat(fix, line, "chat_encode ids");
+    for (int i = 0; i < npre && i < n2; i++)
+        if (mask[i]) fail_chat(fix, line, "BOS marked as assistant");
+    int mask_ok = (long)json_array_size(wmask) == n2 - npre;
+    for (long i = 0; mask_ok && i < n2 - npre; i++)
+        mask_ok = mask[npre + i] == json_integer_value(json_array_get(wmask, (size_t)i));
     if (!mask_ok) fail_chat(fix, line, "mask");
     /* per assistant turn: the marked run starts inside the content (at it,
      * or later where a normalizer's Strip / Replace or the ByteLevel
@@ -214,7 +224,7 @@ static void check_chat(const char *fix, long line, const tokenizer *t, json_t *r
      * decodes it */
     size_t at = 0, turn = 0;
     const char *eos = tok_eos(t);
-    for (size_t i = 0; i < nm && n2 == n; i++) {
+    for (size_t i = 0; i < nm && n2 == npre + n; i++) {
         const char *head = !strcmp(m[i].role, "assistant") ? "<|assistant|>\n" :
                            !strcmp(m[i].role, "user") ? "<|user|>\n" : "<|system|>\n";
         at += strlen(head);
@@ -224,7 +234,11 @@ static void check_chat(const char *fix, long line, const tokenizer *t, json_t *r
         int32_t *sel = malloc(sizeof(int32_t) * (size_t)(n + 1));
         long k = 0, first = -1, last = -1;
         for (long j = 0; j < n; j++)
-            if (mask[j] && o[j].start >= b && o[j].start < e) { sel[k++] = ids[j]; if (first < 0) first = j; last = j; }
+            if (mask[npre + j] && o[j].start >= b && o[j].start < e) {
+                sel[k++] = ids[j];
+                if (first < 0) first = j;
+                last = j;
+            }
         chat_exact += first >= 0 && o[first].start == b;
         chat_spans++;
         checks += 2;
