@@ -74,29 +74,37 @@ static int fill_in(bsrc *s)
     return 1;
 }
 
+/* Move the unread input to the front and read once more into it (the
+ * end sets in_eof).  Returns -1 with err set on a read error. */
+static int read_in_once(bsrc *s)
+{
+    if (s->in_pos > 0) {
+        memmove(s->in, s->in + s->in_pos, s->in_len - s->in_pos);
+        s->in_len -= s->in_pos;
+        s->in_pos = 0;
+    }
+    ssize_t n;
+    do
+        n = read(s->fd, s->in + s->in_len, IN_CAP - s->in_len);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        snprintf(s->err, sizeof s->err, "read error: %s", strerror(errno));
+        return -1;
+    }
+    if (n == 0)
+        s->in_eof = 1;
+    s->in_len += (size_t)n;
+    s->bytes_in += (uint64_t)n;
+    return 0;
+}
+
 static int sniff(bsrc *s)
 {
     s->sniffed = 1;
     /* need two bytes; a pipe may deliver one at a time */
-    while (s->in_len - s->in_pos < 2 && !s->in_eof) {
-        if (s->in_pos > 0) {
-            memmove(s->in, s->in + s->in_pos, s->in_len - s->in_pos);
-            s->in_len -= s->in_pos;
-            s->in_pos = 0;
-        }
-        ssize_t n;
-        do
-            n = read(s->fd, s->in + s->in_len, IN_CAP - s->in_len);
-        while (n < 0 && errno == EINTR);
-        if (n < 0) {
-            snprintf(s->err, sizeof s->err, "read error: %s", strerror(errno));
+    while (s->in_len - s->in_pos < 2 && !s->in_eof)
+        if (read_in_once(s) < 0)
             return -1;
-        }
-        if (n == 0)
-            s->in_eof = 1;
-        s->in_len += (size_t)n;
-        s->bytes_in += (uint64_t)n;
-    }
     if (s->in_len - s->in_pos >= 2 && s->in[s->in_pos] == 0x1f && s->in[s->in_pos + 1] == 0x8b) {
         s->gzip = 1;
         if (inflateInit2(&s->zs, 15 + 16) != Z_OK) {
@@ -187,24 +195,10 @@ int bsrc_ready(bsrc *s)
         while (!s->in_eof && s->in_len - s->in_pos < 2) {
             if (!fd_readable(s->fd))
                 return 0;
-            if (s->in_pos > 0) {
-                memmove(s->in, s->in + s->in_pos, s->in_len - s->in_pos);
-                s->in_len -= s->in_pos;
-                s->in_pos = 0;
-            }
-            ssize_t n;
-            do
-                n = read(s->fd, s->in + s->in_len, IN_CAP - s->in_len);
-            while (n < 0 && errno == EINTR);
-            if (n < 0) {
-                snprintf(s->err, sizeof s->err, "read error: %s", strerror(errno));
+            if (read_in_once(s) < 0) {
                 s->failed = 1;
                 return 1;
             }
-            if (n == 0)
-                s->in_eof = 1;
-            s->in_len += (size_t)n;
-            s->bytes_in += (uint64_t)n;
         }
         /* the sniff has its bytes (or the end): do it now, so that
          * bsrc_is_gzip answers before the first read */
