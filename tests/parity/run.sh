@@ -15,6 +15,11 @@
 #    (npm "node-llama-cpp" 3.22.1, prebuilt CPU build) on small checkpoints
 #    covering MHA/GQA, tied/untied heads, rope_theta and rms_norm_eps, with
 #    two broken conversions that must fail (llamacpp/run.sh).
+# 3. Hugging Face transformers itself, where the python3 on PATH (or
+#    $PARITY_PYTHON) imports it: its Llama causal LM and reward model
+#    against lm-logprob / rm-score, and prefpipe checkpoints loaded by
+#    from_pretrained (transformers/check.py); skipped (not failed) where
+#    transformers is not importable, as on the CPU machines here.
 #
 # npm packages go to $PREFPIPE_NPM_DIR (default /tmp/prefpipe-npm) once.
 # Exit status: 0 when both pass, 1 when a check fails, 2 on setup errors.
@@ -37,5 +42,9 @@ TOKENIZERS_MODULE=$npm_dir/node_modules/tokenizers PREFPIPE_BUILD=$build \
   sh "$here/run-tokenizer-parity.sh" "$bin" || status=1
 echo "== model log-probs (llama.cpp via node-llama-cpp 3.22.1)"
 BIN=$bin NODE_LLAMA_CPP_DIR=$npm_dir bash "$here/llamacpp/run.sh" || status=1
+echo "== Hugging Face transformers (where importable)"
+rc=0
+"${PARITY_PYTHON:-python3}" "$here/transformers/check.py" "$bin" || rc=$?
+case $rc in 0) ;; 77) echo "(skipped: transformers is not importable here)" ;; *) status=1 ;; esac
 [ $status = 0 ] && echo "parity: all checks passed" || echo "parity: FAILED" >&2
 exit $status
