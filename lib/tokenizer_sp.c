@@ -206,7 +206,15 @@ int tok_load_post(tokenizer *t, void *json, char *err, size_t el)
 {
     json_t *p = json;
     if (!p || json_is_null(p)) return 0;
-    return load_post(t, p, 0, err, el);
+    if (load_post(t, p, 0, err, el)) return -1;
+    /* the ids it adds must be tokens (HF would emit them; we would have
+     * nothing to decode or embed for a hole in the vocabulary) */
+    for (int k = 0; k < t->npost_pre + t->npost_suf; k++) {
+        int32_t id = k < t->npost_pre ? t->post_pre[k] : t->post_suf[k - t->npost_pre];
+        if (id < 0 || id >= t->n || !t->bytes[id])
+            return tok_fail(err, el, "post_processor adds id %d, which is not a token of the vocabulary", (int)id);
+    }
+    return 0;
 }
 
 void tok_sp_free(tokenizer *t)
