@@ -292,9 +292,10 @@ static void test_bad(void)
         "{\"pre_tokenizer\": {\"type\": \"Metaspace\", \"replacement\": \"ab\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
         "{\"pre_tokenizer\": {\"type\": \"Metaspace\", \"replacement\": \"\\u00e9x\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
         "{\"decoder\": {\"type\": \"Metaspace\", \"replacement\": \"ab\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}}}",
-        /* a post-processor adding an id the vocabulary lacks (found by fuzz_tokenizer) */
+        /* a post-processor adding an id that is a hole in the vocabulary
+         * (found by fuzz_tokenizer: tok_piece of it was NULL) */
         "{\"post_processor\": {\"type\": \"RobertaProcessing\", \"sep\": [\"</s>\", 3], \"cls\": [\"<s>\", 1]}, "
-        "\"model\": {\"type\": \"BPE\", \"vocab\": {\"<unk>\": 0, \"<s>\": 1, \"</s>\": 2}}}",
+        "\"model\": {\"type\": \"BPE\", \"vocab\": {\"<unk>\": 0, \"<s>\": 1, \"</s>\": 2, \"a\": 4}}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char err[256] = "";
