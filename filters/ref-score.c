@@ -26,6 +26,7 @@
 #include "checkpoint.h"
 #include "cli.h"
 #include "record.h"
+#include "held.h"
 #include "stream.h"
 #include "train_batch.h"
 #include "train_cli.h"
@@ -59,62 +60,42 @@ static const char usage[] =
 
 enum { MAX_WINDOW = 4096 };
 
-typedef struct {
-    char *raw;
-    size_t len;
-    int ex;                 /* index into the example array, -1 = pass through */
-    int rollout;
-} slot;
-
 static model *M;
 static int PER_TOKEN;
 static char TOK_FP[17];   /* tok_fingerprint of the reference's tokenizer, as ref_tokenizer */
 static train_counts CNT;
 static uint64_t NROLL;
 
-static void flush(slot *w, int nw, train_example *ex, int nex, rstream *out)
+typedef struct { const train_example *ex; float *const *pt; } scored;
+
+static void add_ref(recb *b, const msgpack_object *rec, const held_rec *h, void *ctx)
+{
+    (void)rec;
+    const scored *sc = ctx;
+    int j = h->ex;
+    const train_example *e = &sc->ex[j];
+    recb_put_str(b, "ref_tokenizer", TOK_FP);
+    if (h->tag) {   /* a rollout */
+        recb_put_f32_array(b, "ref_logprobs", sc->pt[2 * j], (size_t)(e->len[0] - e->start[0]));
+    } else {
+        recb_put_f64(b, "ref_logp_chosen", e->ref[0]);
+        recb_put_f64(b, "ref_logp_rejected", e->ref[1]);
+        if (PER_TOKEN) {
+            recb_put_f32_array(b, "ref_logprobs_chosen", sc->pt[2 * j], (size_t)(e->len[0] - e->start[0]));
+            recb_put_f32_array(b, "ref_logprobs_rejected", sc->pt[2 * j + 1], (size_t)(e->len[1] - e->start[1]));
+        }
+    }
+}
+
+static void flush(held_rec *w, int nw, train_example *ex, int nex, rstream *out)
 {
     float **pt = xcalloc((size_t)(2 * (nex ? nex : 1)), sizeof *pt);
     train_score_ref(M, ex, nex, pt);
-    recb b;
-    recb_init(&b);
-    for (int i = 0; i < nw; i++) {
-        if (w[i].ex < 0) {
-            rs_write(out, w[i].raw, w[i].len);
-            free(w[i].raw);
-            continue;
-        }
-        msgpack_unpacked up;
-        msgpack_unpacked_init(&up);
-        size_t off = 0;
-        if (msgpack_unpack_next(&up, w[i].raw, w[i].len, &off) != MSGPACK_UNPACK_SUCCESS)
-            die(EX_SOFTWARE, "record copy does not unpack");
-        recb_reset(&b);
-        recb_copy_fields(&b, &up.data);
-        train_example *e = &ex[w[i].ex];
-        int j = w[i].ex;
-        recb_put_str(&b, "ref_tokenizer", TOK_FP);
-        if (w[i].rollout) {
-            recb_put_f32_array(&b, "ref_logprobs", pt[2 * j], (size_t)(e->len[0] - e->start[0]));
-        } else {
-            recb_put_f64(&b, "ref_logp_chosen", e->ref[0]);
-            recb_put_f64(&b, "ref_logp_rejected", e->ref[1]);
-            if (PER_TOKEN) {
-                recb_put_f32_array(&b, "ref_logprobs_chosen", pt[2 * j], (size_t)(e->len[0] - e->start[0]));
-                recb_put_f32_array(&b, "ref_logprobs_rejected", pt[2 * j + 1], (size_t)(e->len[1] - e->start[1]));
-            }
-        }
-        const char *buf;
-        size_t len;
-        recb_finish(&b, &buf, &len);
-        rs_write(out, buf, len);
-        msgpack_unpacked_destroy(&up);
-        free(w[i].raw);
-    }
+    scored sc = {ex, pt};
+    held_write(w, nw, out, add_ref, &sc);
     for (int j = 0; j < 2 * nex; j++) free(pt[j]);
     for (int j = 0; j < nex; j++) train_example_free(&ex[j]);
     free(pt);
-    recb_free(&b);
 }
 
 /* A rollout: tokens (response) after prompt_tokens or the templated prompt. */
@@ -195,7 +176,7 @@ int main(int argc, char **argv)
     if (max_len > M->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, M->c.max_pos);
     train_prep prep = {.tok = tok, .max_len = max_len ? max_len : M->c.max_pos, .trunc = trunc, .want = TD_PAIR};
     rstream *out = rs_open_write(outp);
-    slot *w = xcalloc(MAX_WINDOW, sizeof *w);
+    held_rec *w = xcalloc(MAX_WINDOW, sizeof *w);
     train_example *ex = xcalloc((size_t)batch, sizeof *ex);
     int nw = 0, nex = 0, nin, warned = 0;
     char **ins = train_cli_inputs(argc, argv, &nin);
@@ -203,17 +184,12 @@ int main(int argc, char **argv)
         rstream *r = rs_open_read(ins[f]);
         msgpack_object rec;
         while (rs_next(r, &rec) == RS_OK) {
-            const char *raw;
-            slot *s = &w[nw++];
-            rs_last_raw(r, &raw, &s->len);
-            s->raw = xmalloc(s->len);
-            memcpy(s->raw, raw, s->len);
-            s->ex = -1;
-            s->rollout = 0;
+            held_rec *s = &w[nw++];
+            held_keep(s, r);
             const char *why = NULL;
             if (!rec_get(&rec, "chosen") && rec_get(&rec, "tokens")) {
                 if (rollout_example(tok, &rec, rs_count(r), prep.max_len, &ex[nex], rs_uri(r))) {
-                    s->rollout = 1;
+                    s->tag = 1;   /* a rollout */
                     s->ex = nex++;
                     NROLL++;
                 }

@@ -31,6 +31,7 @@
 #include "cli.h"
 #include "record.h"
 #include "stream.h"
+#include "held.h"
 #include "train_batch.h"
 #include "train_cli.h"
 #include "util.h"
@@ -64,8 +65,6 @@ static const char usage[] =
     "Exit status: 0 ok, 64 usage, 65 bad record or checkpoint, 66 cannot\n"
     "open, 74 I/O error.\n";
 
-typedef struct { char *raw; size_t len; int ex; } slot;
-
 static model *M;
 static const char *NAME;
 static int NORMALIZE;
@@ -97,44 +96,30 @@ static void put_named(recb *b, const msgpack_object *rec, double r)
     recb_end(b);
 }
 
-static void flush(slot *w, int nw, train_example *ex, int nex, rstream *out)
+typedef struct { const train_example *ex; const double *r; } scored;
+
+static void add_reward(recb *b, const msgpack_object *rec, const held_rec *h, void *ctx)
+{
+    const scored *sc = ctx;
+    int j = h->ex;
+    if (sc->ex[j].nseq == 2) {
+        recb_put_f64(b, "reward_chosen", norm(sc->r[2 * j]));
+        recb_put_f64(b, "reward_rejected", norm(sc->r[2 * j + 1]));
+    } else if (NAME) {
+        put_named(b, rec, norm(sc->r[2 * j]));
+    } else {
+        recb_put_f64(b, "reward", norm(sc->r[2 * j]));
+    }
+}
+
+static void flush(held_rec *w, int nw, train_example *ex, int nex, rstream *out)
 {
     double *r = xcalloc((size_t)(2 * (nex ? nex : 1)), sizeof *r);
     train_score_reward(M, ex, nex, r);
-    recb b;
-    recb_init(&b);
-    for (int i = 0; i < nw; i++) {
-        if (w[i].ex < 0) {
-            rs_write(out, w[i].raw, w[i].len);
-            free(w[i].raw);
-            continue;
-        }
-        msgpack_unpacked up;
-        msgpack_unpacked_init(&up);
-        size_t off = 0;
-        if (msgpack_unpack_next(&up, w[i].raw, w[i].len, &off) != MSGPACK_UNPACK_SUCCESS)
-            die(EX_SOFTWARE, "record copy does not unpack");
-        recb_reset(&b);
-        recb_copy_fields(&b, &up.data);
-        int j = w[i].ex;
-        if (ex[j].nseq == 2) {
-            recb_put_f64(&b, "reward_chosen", norm(r[2 * j]));
-            recb_put_f64(&b, "reward_rejected", norm(r[2 * j + 1]));
-        } else if (NAME) {
-            put_named(&b, &up.data, norm(r[2 * j]));
-        } else {
-            recb_put_f64(&b, "reward", norm(r[2 * j]));
-        }
-        const char *buf;
-        size_t len;
-        recb_finish(&b, &buf, &len);
-        rs_write(out, buf, len);
-        msgpack_unpacked_destroy(&up);
-        free(w[i].raw);
-    }
+    scored sc = {ex, r};
+    held_write(w, nw, out, add_reward, &sc);
     for (int j = 0; j < nex; j++) train_example_free(&ex[j]);
     free(r);
-    recb_free(&b);
 }
 
 static void load_stats(const char *dir)
@@ -199,7 +184,7 @@ int main(int argc, char **argv)
     train_prep ps = pp;
     ps.want = TD_SFT;
     rstream *out = rs_open_write(outp);
-    slot *w = xcalloc((size_t)batch, sizeof *w);
+    held_rec *w = xcalloc((size_t)batch, sizeof *w);
     train_example *ex = xcalloc((size_t)batch, sizeof *ex);
     train_counts cnt = {0};
     int nw = 0, nex = 0, nin, warned = 0;
@@ -229,12 +214,9 @@ int main(int argc, char **argv)
                 if (nw > 0 && (has || gin)) { flush(w, nw, ex, nex, out); nw = nex = 0; }
                 gin = has, gb = b, gsize = bs, gseen = 1;
             }
-            const char *raw, *why;
-            slot *s = &w[nw++];
-            rs_last_raw(r, &raw, &s->len);
-            s->raw = xmalloc(s->len);
-            memcpy(s->raw, raw, s->len);
-            s->ex = -1;
+            const char *why;
+            held_rec *s = &w[nw++];
+            held_keep(s, r);
             const train_prep *p = rec_get(&rec, "chosen") || rec_get(&rec, "rejected") ? &pp : &ps;
             if (train_example_from_record(p, &rec, rs_count(r), &ex[nex], &cnt, &why)) {
                 s->ex = nex++;
