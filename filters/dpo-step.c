@@ -106,23 +106,12 @@ int main(int argc, char **argv)
     }
     char tok_fp[17];
     snprintf(tok_fp, sizeof tok_fp, "%016llx", (unsigned long long)tok_fingerprint(tok));
-    train_prep prep = {.tok = tok, .max_len = tc.max_len ? tc.max_len : m->c.max_pos, .trunc = tc.trunc,
-                       .want = TD_PAIR, .read_ref = 1, .tok_fp = tok_fp};
-    if (prep.max_len > m->c.max_pos)
-        die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", prep.max_len, m->c.max_pos);
-    int nin;
-    char **ins = train_cli_inputs(argc, argv, &nin);
-    train_spool data, eval;
-    train_counts cnt;
-    train_spool_inputs(&data, ins, nin, &prep, ref, ref_batch, &cnt, "training data");
-    if (tc.eval_path) train_spool_inputs(&eval, (char **)&tc.eval_path, 1, &prep, ref, ref_batch, &cnt, "eval data");
+    train_prep prep = {.tok = tok, .want = TD_PAIR, .read_ref = 1, .tok_fp = tok_fp};
+    train_spool data, eval_store;
+    train_spool *eval = train_cli_spool(&tc, &prep, m, argc, argv, ref, ref_batch, &data, &eval_store);
     model_free(ref);
 
     train_objective obj = dpo_objective(&dc);
-    train_run(&tc.o, m, tok, &data, tc.eval_path ? &eval : NULL, &obj);
-    spool_close(&data);
-    if (tc.eval_path) spool_close(&eval);
-    tok_free(tok);
-    model_free(m);
+    train_cli_run(&tc, m, tok, &data, eval, &obj);
     return 0;
 }

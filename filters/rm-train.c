@@ -127,23 +127,12 @@ int main(int argc, char **argv)
     const char *init = tc.o.resume_dir ? tc.o.resume_dir : tc.model_dir;
     model *m = reward_from_policy(ckpt_load_model(init, tc.be), tc.o.seed);
     tokenizer *tok = ckpt_load_tokenizer(init);
-    train_prep prep = {.tok = tok, .max_len = tc.max_len ? tc.max_len : m->c.max_pos, .trunc = tc.trunc,
-                       .want = TD_PAIR};
-    if (prep.max_len > m->c.max_pos)
-        die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", prep.max_len, m->c.max_pos);
-    int nin;
-    char **ins = train_cli_inputs(argc, argv, &nin);
-    train_spool data, eval;
-    train_counts cnt;
-    train_spool_inputs(&data, ins, nin, &prep, NULL, 1, &cnt, "training data");
-    if (tc.eval_path) train_spool_inputs(&eval, (char **)&tc.eval_path, 1, &prep, NULL, 1, &cnt, "eval data");
+    train_prep prep = {.tok = tok, .want = TD_PAIR};
+    train_spool data, eval_store;
+    train_spool *eval = train_cli_spool(&tc, &prep, m, argc, argv, NULL, 1, &data, &eval_store);
     OBJ = bt_objective(&BT);
     tc.o.finish = finish;
     tc.o.state_extra = state_extra;
-    train_run(&tc.o, m, tok, &data, tc.eval_path ? &eval : NULL, &OBJ);
-    spool_close(&data);
-    if (tc.eval_path) spool_close(&eval);
-    tok_free(tok);
-    model_free(m);
+    train_cli_run(&tc, m, tok, &data, eval, &OBJ);
     return 0;
 }

@@ -59,21 +59,10 @@ int main(int argc, char **argv)
     model *m = ckpt_load_model(init, tc.be);
     if (!m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", init);
     tokenizer *tok = ckpt_load_tokenizer(init);
-    train_prep prep = {.tok = tok, .max_len = tc.max_len ? tc.max_len : m->c.max_pos, .trunc = tc.trunc,
-                       .want = TD_SFT};
-    if (prep.max_len > m->c.max_pos)
-        die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", prep.max_len, m->c.max_pos);
-    int nin;
-    char **ins = train_cli_inputs(argc, argv, &nin);
-    train_spool data, eval;
-    train_counts cnt;
-    train_spool_inputs(&data, ins, nin, &prep, NULL, 1, &cnt, "training data");
-    if (tc.eval_path) train_spool_inputs(&eval, (char **)&tc.eval_path, 1, &prep, NULL, 1, &cnt, "eval data");
+    train_prep prep = {.tok = tok, .want = TD_SFT};
+    train_spool data, eval_store;
+    train_spool *eval = train_cli_spool(&tc, &prep, m, argc, argv, NULL, 1, &data, &eval_store);
     train_objective obj = sft_objective();
-    train_run(&tc.o, m, tok, &data, tc.eval_path ? &eval : NULL, &obj);
-    spool_close(&data);
-    if (tc.eval_path) spool_close(&eval);
-    tok_free(tok);
-    model_free(m);
+    train_cli_run(&tc, m, tok, &data, eval, &obj);
     return 0;
 }

@@ -77,3 +77,29 @@ char **train_cli_inputs(int argc, char **argv, int *n)
     *n = 1;
     return stdin_only;
 }
+
+train_spool *train_cli_spool(const train_cli *t, train_prep *prep, const model *m, int argc, char **argv,
+                             model *ref, int ref_batch, train_spool *data, train_spool *eval)
+{
+    prep->max_len = t->max_len ? t->max_len : m->c.max_pos;
+    prep->trunc = t->trunc;
+    if (prep->max_len > m->c.max_pos)
+        die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", prep->max_len, m->c.max_pos);
+    int nin;
+    char **ins = train_cli_inputs(argc, argv, &nin);
+    train_counts cnt;
+    train_spool_inputs(data, ins, nin, prep, ref, ref_batch, &cnt, "training data");
+    if (!t->eval_path) return NULL;
+    train_spool_inputs(eval, (char **)&t->eval_path, 1, prep, ref, ref_batch, &cnt, "eval data");
+    return eval;
+}
+
+void train_cli_run(train_cli *t, model *m, tokenizer *tok, train_spool *data, train_spool *eval,
+                   train_objective *obj)
+{
+    train_run(&t->o, m, tok, data, eval, obj);
+    spool_close(data);
+    if (eval) spool_close(eval);
+    tok_free(tok);
+    model_free(m);
+}

@@ -82,4 +82,15 @@ void train_cli_finish(train_cli *t);
 /* Inputs from argv[optind..]: "-" when none. */
 char **train_cli_inputs(int argc, char **argv, int *n);
 
+/* Spool the inputs and --eval with prep, whose max_len and trunc come from
+ * --max-len (default: the model's positions; beyond them exits 64) and
+ * --truncation; ref / ref_batch as train_spool_inputs takes them.
+ * Returns eval, or NULL without --eval. */
+train_spool *train_cli_spool(const train_cli *t, train_prep *prep, const model *m, int argc, char **argv,
+                             model *ref, int ref_batch, train_spool *data, train_spool *eval);
+
+/* Train, then close the spools and free tok and m. */
+void train_cli_run(train_cli *t, model *m, tokenizer *tok, train_spool *data, train_spool *eval,
+                   train_objective *obj);
+
 #endif
