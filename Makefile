@@ -8,8 +8,10 @@
 #   make install    PREFIX=/usr/local: binaries, man pages, schemas
 #
 # Every filters/NAME.c becomes bin/NAME linked with build/libprefpipe.a
-# (all of lib/*.c plus the schemas compiled in); tests/unit/NAME.c becomes
-# build/tests/NAME.  New files are picked up by the wildcards below.
+# (every lib/FOLDER/*.c plus the schemas compiled in, see lib/README.md);
+# tests/unit/FOLDER/NAME.c becomes build/tests/NAME.  New files are picked
+# up by the per-folder wildcards below; every object, filter and test
+# depends on exactly the headers it includes (-MMD -MP).
 
 CC       ?= cc
 BUILD    ?= build
@@ -24,23 +26,27 @@ LDLIBS    = -lmsgpackc -lzmq -ljansson -lpcre2-8 -lopenblas -lz -lm -fopenmp $(X
 
 NVCC     ?= /usr/local/cuda/bin/nvcc
 CUDA     ?= $(if $(wildcard $(NVCC)),1,0)
-CUDA_SRC  = $(wildcard lib/cuda/*.cu)
+CUDA_SRC  = $(wildcard lib/backend/cuda/*.cu)
 ifeq ($(CUDA),1)
 ifneq ($(CUDA_SRC),)
 CPPFLAGS += -DPREFPIPE_CUDA
 NVFLAGS  ?= -O2 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
-CUDA_OBJ  = $(CUDA_SRC:lib/cuda/%.cu=$(BUILD)/cuda/%.o)
+CUDA_OBJ  = $(CUDA_SRC:lib/%.cu=$(BUILD)/lib/%.o)
 LDLIBS   += -L/usr/local/cuda/lib64 -lcublas -lcudart -Wl,-rpath,/usr/local/cuda/lib64
 endif
 endif
 
-LIB_SRC   = $(wildcard lib/*.c)
+# lib/ is one folder per floor (lib/README.md); tests/unit mirrors it.
+LIB_DIRS  = base io text data model backend backend/cpu train rl eval dist
+LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c))
 LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/gen/schemas_gen.o
 LIB_A     = $(BUILD)/libprefpipe.a
 PROGS     = $(patsubst filters/%.c,$(BIN)/%,$(wildcard filters/*.c))
-UNIT      = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c))
+UNIT_SRC  = $(foreach d,$(LIB_DIRS),$(wildcard tests/unit/$(d)/*.c))
+UNIT      = $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(UNIT_SRC)))
 SCHEMAS   = $(wildcard schemas/*.json)
-HEADERS   = $(wildcard lib/*.h)
+HEADERS   = $(foreach d,$(LIB_DIRS) backend/cuda,$(wildcard lib/$(d)/*.h))
+vpath test_%.c $(addprefix tests/unit/,$(LIB_DIRS))
 
 all: $(PROGS) $(UNIT)
 
@@ -49,7 +55,7 @@ $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(LIB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(PROGS:$(BIN)/%=$(BUILD)/filters/%.d) $(UNIT:%=%.d)
 
 $(BUILD)/gen/schemas_gen.c: $(SCHEMAS) tools/embed-schemas.sh
 	@mkdir -p $(@D)
@@ -58,7 +64,7 @@ $(BUILD)/gen/schemas_gen.c: $(SCHEMAS) tools/embed-schemas.sh
 $(BUILD)/gen/schemas_gen.o: $(BUILD)/gen/schemas_gen.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/cuda/%.o: lib/cuda/%.cu $(HEADERS)
+$(BUILD)/lib/%.o: lib/%.cu $(HEADERS)
 	@mkdir -p $(@D)
 	$(NVCC) $(NVFLAGS) -Ilib -c -o $@ $<
 
@@ -66,13 +72,13 @@ $(LIB_A): $(LIB_OBJ) $(CUDA_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/%: filters/%.c $(LIB_A) $(HEADERS)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+$(BIN)/%: filters/%.c $(LIB_A)
+	@mkdir -p $(@D) $(BUILD)/filters
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -MF $(BUILD)/filters/$*.d -o $@ $< $(LIB_A) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(HEADERS)
+$(BUILD)/tests/test_%: test_%.c $(LIB_A)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -MMD -MP -MF $@.d -o $@ $< $(LIB_A) $(LDLIBS)
 
 # ---- dependencies ----
 # `make deps` installs the Debian packages (as root) or prints the apt-get
@@ -92,7 +98,11 @@ endif
 BATS      ?= bats
 BATS_FILES = $(wildcard tests/*.bats)
 
-test: all
+# check-layers: the include rules between lib/ folders (lib/README.md)
+check-layers:
+	@sh tools/check-layers.sh lib
+
+test: all check-layers
 	@PREFPIPE_BIN=$(abspath $(BIN)) PREFPIPE_BUILD=$(abspath $(BUILD)) sh tests/run-tests.sh $(TESTS)
 
 asan:
@@ -144,5 +154,5 @@ install: all
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all deps test asan fuzz fuzz-targets fuzz-run bench parity install clean
+.PHONY: all deps check-layers test asan fuzz fuzz-targets fuzz-run bench parity install clean
 .SECONDARY:

@@ -1,12 +1,12 @@
 /*
  * bench-load — benchmark files -> `prompt` records with gold fields and
  * the paper's prompt formats (man 1 bench-load).  The loaders live in
- * lib/eval_load.c; this file parses options only.
+ * lib/eval/load.c; this file parses options only.
  */
-#include "cli.h"
-#include "eval_load.h"
-#include "stream.h"
-#include "util.h"
+#include "base/cli.h"
+#include "eval/load.h"
+#include "io/stream.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <stdlib.h>

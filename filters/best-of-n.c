@@ -11,11 +11,11 @@
  * prompt, in order of each prompt's first sample, with "best_of" set to
  * the group size.
  */
-#include "cli.h"
-#include "eval_common.h"
-#include "record.h"
-#include "stream.h"
-#include "util.h"
+#include "base/cli.h"
+#include "eval/common.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -10,15 +10,15 @@
  * ref-score, so both give bitwise-equal numbers (same thread count).  The
  * reference model is freed before training starts.
  *
- * The loop, checkpoints, resume and signals are lib/trainer.c's; the loss
- * is lib/losses.c's.  Defaults are the paper's (App. F.1): beta 0.1,
+ * The loop, checkpoints, resume and signals are lib/train/trainer.c's; the loss
+ * is lib/train/losses.c's.  Defaults are the paper's (App. F.1): beta 0.1,
  * lr 5e-7, 3 epochs, 10 % warm-up then linear decay to 0; batch 32.
  */
-#include "checkpoint.h"
-#include "cli.h"
-#include "train_cli.h"
-#include "train_objectives.h"
-#include "util.h"
+#include "train/checkpoint.h"
+#include "base/cli.h"
+#include "train/stage_cli.h"
+#include "train/objectives.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,13 +1,13 @@
 /*
  * eval-report — summary records (eval-score, rm-eval) -> the paper's
  * tables as aligned text, JSON, and a PNG plot over training steps
- * (man 1 eval-report).  Logic in lib/eval_report.c.
+ * (man 1 eval-report).  Logic in lib/eval/report.c.
  */
-#include "cli.h"
-#include "eval_report.h"
-#include "record.h"
-#include "stream.h"
-#include "util.h"
+#include "base/cli.h"
+#include "eval/report.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -16,11 +16,11 @@
  * write records (the same ones, with its verdicts in scores.KEY), which are
  * then scored.  A judge that exits non-zero is an error.
  */
-#include "cli.h"
-#include "eval_common.h"
-#include "record.h"
-#include "stream.h"
-#include "util.h"
+#include "base/cli.h"
+#include "eval/common.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <getopt.h>

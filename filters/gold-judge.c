@@ -10,11 +10,11 @@
  * the summary (kind "summary") is computed from per-record totals kept in
  * memory (a double and a category per record).
  */
-#include "cli.h"
-#include "record.h"
-#include "stream.h"
-#include "synth.h"
-#include "util.h"
+#include "base/cli.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "data/synth.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -5,9 +5,9 @@
  * missing tensors are reported exactly as a trainer would report them)
  * and prints text, or one JSON object with --json.
  */
-#include "checkpoint.h"
-#include "cli.h"
-#include "util.h"
+#include "train/checkpoint.h"
+#include "base/cli.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <jansson.h>

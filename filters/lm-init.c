@@ -9,9 +9,9 @@
  *   medium  d 512, 8 layers, 8 heads / 4 KV, FFN 1536       (~25 M)
  *   smollm2-135m  d 576, 30 layers, 9 heads / 3 KV, FFN 1536, vocab 49152
  */
-#include "checkpoint.h"
-#include "cli.h"
-#include "util.h"
+#include "train/checkpoint.h"
+#include "base/cli.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -23,13 +23,13 @@
  * nothing but float summation order), and written in input order with all
  * their fields kept.
  */
-#include "chat_template.h"
-#include "checkpoint.h"
-#include "model_score.h"
-#include "cli.h"
-#include "record.h"
-#include "stream.h"
-#include "util.h"
+#include "text/chat_template.h"
+#include "train/checkpoint.h"
+#include "model/score.h"
+#include "base/cli.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -22,13 +22,13 @@
  * encodes through chat_encode: the post-processor's leading tokens (BOS),
  * then the templated conversation.
  */
-#include "chat_template.h"
-#include "checkpoint.h"
-#include "bytesrc.h"
-#include "cli.h"
-#include "record.h"
-#include "stream.h"
-#include "util.h"
+#include "text/chat_template.h"
+#include "train/checkpoint.h"
+#include "io/bytesrc.h"
+#include "base/cli.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <getopt.h>

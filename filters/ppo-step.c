@@ -1,22 +1,22 @@
 /*
  * ppo-step — train a policy with PPO on scored rollouts (man 1 ppo-step).
  *
- * The loop: read records (lib/ppo_intake.c checks them and assembles
- * batch j = the current version), train on the batch (lib/ppo_train.c),
- * save the resumable state (lib/ppo_state.c), publish version j + 1
- * (lib/policy_version.c: RUN/policy-vN + RUN/latest, which rollout -f
+ * The loop: read records (lib/rl/ppo_intake.c checks them and assembles
+ * batch j = the current version), train on the batch (lib/rl/ppo_train.c),
+ * save the resumable state (lib/rl/ppo_state.c), publish version j + 1
+ * (lib/rl/policy_version.c: RUN/policy-vN + RUN/latest, which rollout -f
  * follows), write one metrics record.  A fresh run publishes version 0
  * (the initial policy) first; --resume reloads RUN/state and republishes
  * its version.  stdout carries metrics records only.
  */
-#include "checkpoint.h"
-#include "cli.h"
-#include "policy_version.h"
-#include "ppo_intake.h"
-#include "ppo_state.h"
-#include "record.h"
-#include "stream.h"
-#include "util.h"
+#include "train/checkpoint.h"
+#include "base/cli.h"
+#include "rl/policy_version.h"
+#include "rl/ppo_intake.h"
+#include "rl/ppo_state.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <getopt.h>

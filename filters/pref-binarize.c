@@ -1,14 +1,14 @@
 /*
  * pref-binarize — rated records -> pair records.  Parses each rated record
- * into a rated_t that borrows the record's strings, lets lib/binarize.c
+ * into a rated_t that borrows the record's strings, lets lib/data/binarize.c
  * choose the pairs, and writes each pair with the rated record's prompt,
  * source, tags and meta copied unchanged (pref-binarize(1)).
  */
-#include "binarize.h"
-#include "cli.h"
-#include "record.h"
-#include "stream.h"
-#include "util.h"
+#include "data/binarize.h"
+#include "base/cli.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -3,10 +3,10 @@
  * pair, rated or prompt records.  Option parsing only; the formats and
  * the cleaning rules live in lib/dataset*.c (see dataset.h, pref-load(1)).
  */
-#include "cli.h"
-#include "dataset.h"
-#include "stream.h"
-#include "util.h"
+#include "base/cli.h"
+#include "data/dataset.h"
+#include "io/stream.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <stdio.h>

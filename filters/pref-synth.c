@@ -8,11 +8,11 @@
  * output is balanced; its prompt is drawn from rng(hash(seed, split, i))
  * until one falls in the requested split and is new to this output.
  */
-#include "cli.h"
-#include "record.h"
-#include "stream.h"
-#include "synth.h"
-#include "util.h"
+#include "base/cli.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "data/synth.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <math.h>

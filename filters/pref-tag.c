@@ -1,14 +1,14 @@
 /*
  * pref-tag — add task-category `tags` (App. J) to records that carry a
  * `prompt` conversation (prompt, pair, rated), and select or drop records
- * by tag for prompt mining.  The tagger is a kind from lib/tagger.h; this
+ * by tag for prompt mining.  The tagger is a kind from lib/data/tagger.h; this
  * file only parses options and streams records.
  */
-#include "cli.h"
-#include "record.h"
-#include "stream.h"
-#include "tagger.h"
-#include "util.h"
+#include "base/cli.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "data/tagger.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <stdio.h>

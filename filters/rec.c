@@ -6,14 +6,14 @@
  * Relaying subcommands copy each record's raw bytes (rs_last_raw) rather
  * than re-packing, so a relay never changes a record.
  */
-#include "cli.h"
-#include "json_fast.h"
-#include "jsonconv.h"
-#include "record.h"
-#include "schema.h"
-#include "stream.h"
-#include "bytesrc.h"
-#include "util.h"
+#include "base/cli.h"
+#include "io/json_fast.h"
+#include "io/jsonconv.h"
+#include "io/record.h"
+#include "io/schema.h"
+#include "io/stream.h"
+#include "io/bytesrc.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -22,15 +22,15 @@
  * unscoreable ones between them, at most 4096) is held; output order is
  * input order.
  */
-#include "chat_template.h"
-#include "checkpoint.h"
-#include "cli.h"
-#include "record.h"
-#include "held.h"
-#include "stream.h"
-#include "train_batch.h"
-#include "train_cli.h"
-#include "util.h"
+#include "text/chat_template.h"
+#include "train/checkpoint.h"
+#include "base/cli.h"
+#include "io/record.h"
+#include "io/held.h"
+#include "io/stream.h"
+#include "train/batch.h"
+#include "train/stage_cli.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <stdio.h>

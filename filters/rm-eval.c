@@ -4,12 +4,12 @@
  * reward_chosen / reward_rejected (rm-score writes them), writes one
  * summary record, and prints a table on stderr.
  */
-#include "cli.h"
-#include "eval_common.h"
-#include "eval_rm.h"
-#include "record.h"
-#include "stream.h"
-#include "util.h"
+#include "base/cli.h"
+#include "eval/common.h"
+#include "eval/rm.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <math.h>

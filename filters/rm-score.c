@@ -27,14 +27,14 @@
  *     written before rm-score waits.  Only then do batches follow the
  *     records' arrival; files never block, so their batches stay full.
   */
-#include "checkpoint.h"
-#include "cli.h"
-#include "record.h"
-#include "stream.h"
-#include "held.h"
-#include "train_batch.h"
-#include "train_cli.h"
-#include "util.h"
+#include "train/checkpoint.h"
+#include "base/cli.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "io/held.h"
+#include "train/batch.h"
+#include "train/stage_cli.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <jansson.h>

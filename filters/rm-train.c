@@ -20,11 +20,11 @@
  * Defaults are the paper's (App. F.2): 1 epoch, lr 1e-5, 3 % warm-up,
  * linear decay to 1e-6, batch 512 (accumulated over --micro-batch).
  */
-#include "checkpoint.h"
-#include "cli.h"
-#include "train_cli.h"
-#include "train_objectives.h"
-#include "util.h"
+#include "train/checkpoint.h"
+#include "base/cli.h"
+#include "train/stage_cli.h"
+#include "train/objectives.h"
+#include "base/util.h"
 
 #include <math.h>
 #include <stdio.h>

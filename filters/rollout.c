@@ -1,7 +1,7 @@
 /*
  * rollout — sample responses from a policy: prompt records in, rollout
- * records out (man 1 rollout).  The logic lives in lib/rollout.c (batch
- * plan, sampling, records) and lib/policy_version.c (the version
+ * records out (man 1 rollout).  The logic lives in lib/rl/rollout.c (batch
+ * plan, sampling, records) and lib/rl/policy_version.c (the version
  * protocol); this file parses options and runs the loop:
  *
  *   static (-c DIR):   every batch from DIR, version --policy-version.
@@ -16,11 +16,11 @@
  * With K = 0 (the default) batch j is sampled by version j exactly:
  * strictly on-policy.
  */
-#include "checkpoint.h"
-#include "cli.h"
-#include "policy_version.h"
-#include "rollout.h"
-#include "util.h"
+#include "train/checkpoint.h"
+#include "base/cli.h"
+#include "rl/policy_version.h"
+#include "rl/rollout.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <poll.h>

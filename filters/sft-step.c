@@ -7,13 +7,13 @@
  * (the response and its EOS, per the Tülu chat template's assistant
  * mask), averaged over the response tokens of each step (so long and
  * short examples weigh by their tokens, as in Tülu's SFT).  The loop,
- * checkpoints, resume and signals are lib/trainer.c's.
+ * checkpoints, resume and signals are lib/train/trainer.c's.
  */
-#include "checkpoint.h"
-#include "cli.h"
-#include "train_cli.h"
-#include "train_objectives.h"
-#include "util.h"
+#include "train/checkpoint.h"
+#include "base/cli.h"
+#include "train/stage_cli.h"
+#include "train/objectives.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

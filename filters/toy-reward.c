@@ -5,12 +5,12 @@
  * bytes equal to a target character (--char C).  Records pass through with `reward` added (replaced); a
  * record without `tokens` (token mode) or `response` (char mode) stops
  * with exit 65.  The stdout writer is flushed whenever the input would
- * block (lib/stream.c), so it can sit in a feedback loop.
+ * block (lib/io/stream.c), so it can sit in a feedback loop.
  */
-#include "cli.h"
-#include "record.h"
-#include "stream.h"
-#include "util.h"
+#include "base/cli.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "base/util.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""gen-unicode-norm.py — write lib/unicode_norm_table.h from the Unicode
+"""gen-unicode-norm.py — write lib/text/unicode_norm_table.h from the Unicode
 Character Database (Debian package unicode-data: /usr/share/unicode).
 
-    python3 tools/gen-unicode-norm.py [UCD_DIR] > lib/unicode_norm_table.h
+    python3 tools/gen-unicode-norm.py [UCD_DIR] > lib/text/unicode_norm_table.h
 
-The header holds three sorted tables that lib/unicode_norm.c searches with
+The header holds three sorted tables that lib/text/unicode_norm.c searches with
 bisection:
   un_ccc[]    {first, last, class}: runs of code points with the same
               non-zero canonical combining class (field 3);

@@ -11,11 +11,11 @@
  *       prompts; prints new tokens/s and peak RSS.
  * Output: one line "key=value ..." for the script to format.
  */
-#include "model.h"
-#include "optim.h"
-#include "sample.h"
-#include "tokenizer.h"
-#include "util.h"
+#include "model/model.h"
+#include "train/optim.h"
+#include "model/sample.h"
+#include "text/tokenizer.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

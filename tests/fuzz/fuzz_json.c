@@ -4,8 +4,8 @@
  * exactly the bytes of the jansson path; it must never accept a line that
  * jansson rejects.  A disagreement aborts, which libFuzzer reports.
  */
-#include "json_fast.h"
-#include "jsonconv.h"
+#include "io/json_fast.h"
+#include "io/jsonconv.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,9 +10,9 @@
  *      a listed key's string value may have become "".
  * A broken property aborts, which libFuzzer reports.
  */
-#include "csv.h"
-#include "hh_split.h"
-#include "json_elide.h"
+#include "io/csv.h"
+#include "data/hh_split.h"
+#include "io/json_elide.h"
 
 #include <jansson.h>
 #include <stdlib.h>

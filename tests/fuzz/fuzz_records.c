@@ -5,9 +5,9 @@
  * to JSON and validated against every schema.  Nothing may crash, leak or
  * read out of bounds.  Build and run: make fuzz; make fuzz-run.
  */
-#include "jsonconv.h"
-#include "schema.h"
-#include "stream.h"
+#include "io/jsonconv.h"
+#include "io/schema.h"
+#include "io/stream.h"
 
 #include <stdio.h>
 #include <sys/mman.h>

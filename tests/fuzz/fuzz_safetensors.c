@@ -5,10 +5,10 @@
  * a crash, a leak or an out-of-bounds read.
  *
  *   clang -fsanitize=fuzzer,address -Ilib -D_GNU_SOURCE \
- *     tests/fuzz/fuzz_safetensors.c lib/safetensors.c lib/util.c \
+ *     tests/fuzz/fuzz_safetensors.c lib/model/safetensors.c lib/base/util.c \
  *     -ljansson -o build/fuzz_safetensors
  */
-#include "safetensors.h"
+#include "model/safetensors.h"
 
 #include <stdint.h>
 #include <stdlib.h>

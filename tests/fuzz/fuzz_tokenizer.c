@@ -10,12 +10,12 @@
  * ByteLevel adds a prefix space.  Every id's piece must be readable.
  *
  *   make fuzz   (or: clang -fsanitize=fuzzer,address -Ilib -D_GNU_SOURCE
- *     tests/fuzz/fuzz_tokenizer.c lib/tokenizer*.c lib/unicode_norm.c
- *     lib/util.c -ljansson -lpcre2-8 -o build/fuzz_tokenizer)
+ *     tests/fuzz/fuzz_tokenizer.c lib/tokenizer*.c lib/text/unicode_norm.c
+ *     lib/base/util.c -ljansson -lpcre2-8 -o build/fuzz_tokenizer)
  */
-#include "tokenizer.h"
-#include "tokenizer_int.h"
-#include "util.h"
+#include "text/tokenizer.h"
+#include "text/tokenizer_int.h"
+#include "base/util.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -45,7 +45,7 @@
  * first as byte offsets into the UTF-8 text (the binding gives character
  * offsets: converted here), and decode(ids, false / true); decodes of
  * pseudo-random id lists (fixed seed); and for each conversation of
- * DIR/chat.jsonl the Tülu rendering (as lib/chat_template.c writes it, EOS
+ * DIR/chat.jsonl the Tülu rendering (as lib/text/chat_template.c writes it, EOS
  * the tokenizer's first of </s> <|im_end|> <|eot_id|> <|endoftext|>
  * <|end_of_text|>), its ids and byte offsets without the post-processor,
  * the assistant mask those offsets give (a token is marked iff its start
@@ -301,7 +301,7 @@ function byteOffsets(text, offs) {
 
 const EOS_NAMES = ["</s>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>", "<|end_of_text|>"];
 
-/* the Tülu template of lib/chat_template.c; spans: byte [begin, end) of
+/* the Tülu template of lib/text/chat_template.c; spans: byte [begin, end) of
  * each assistant content + EOS */
 function renderTulu(msgs, eos, gen) {
   let s = "";

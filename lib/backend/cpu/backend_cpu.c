@@ -1,0 +1,488 @@
+/*
+ * backend_cpu.c — the CPU implementation of the backend table (backend.h):
+ * OpenBLAS cblas_sgemm for the projections, small OpenMP loops for the
+ * rest, everything fp32 with double accumulators where a long sum decides
+ * accuracy (norms, softmax denominators).
+ *
+ * Parallel loops split work so that every output element is written by
+ * exactly one thread (attention backward splits by key/value head so the
+ * dk/dv sums of a head group stay in one thread); results are identical
+ * run to run for a given thread count (see the projections below for why
+ * not across thread counts).
+ *
+ * Attention never materialises the [B, H, T, T] probability tensor: the
+ * forward keeps the per-row log-sum-exp and the backward recomputes one
+ * (row, head) block of probabilities at a time from it (the FlashAttention
+ * idea, done with sgemm on whole blocks).
+ */
+#include "backend/backend.h"
+#include "base/util.h"
+
+/* We never use floating-point exception flags; telling GCC so lets it
+ * if-convert and vectorise the masked exponential loops below. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+
+#include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Below this many elements a loop runs on one thread: waking the team
+ * costs more than the work (decoding runs many tiny operations). */
+#define PAR_MIN ((size_t)1 << 15)
+
+/* exp(x) in fp32 that the compiler can vectorise (glibc's expf is a call):
+ * Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, and the Cephes
+ * degree-6 polynomial; relative error ~1e-7 (within 2 ulp of expf).
+ * Exactly 0 below -87.3 (so masked -inf scores vanish), clamped above. */
+static inline float fexp(float x)
+{
+    float xc = x < 88.3f ? x : 88.3f;
+    xc = xc > -87.3f ? xc : -87.3f;
+    /* round to nearest by the 1.5 * 2^23 trick (no libm call, vectorises) */
+    float n = (xc * 1.44269504089f + 12582912.0f) - 12582912.0f;
+    float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
+    float z = r * r;
+    float y = 1.9875691500e-4f;
+    y = y * r + 1.3981999507e-3f;
+    y = y * r + 8.3334519073e-3f;
+    y = y * r + 4.1665795894e-2f;
+    y = y * r + 1.6666665459e-1f;
+    y = y * r + 5.0000001201e-1f;
+    y = y * z + r + 1.0f;
+    union { int32_t i; float f; } scale = {.i = ((int32_t)n + 127) << 23};
+    return y * scale.f * (float)(x >= -87.3f);
+}
+
+static float *cpu_alloc(size_t n)
+{
+    if (n == 0) n = 1;
+    void *p = NULL;
+    if (posix_memalign(&p, 64, n * sizeof(float)) != 0)
+        die(EX_SOFTWARE, "out of memory allocating %zu floats", n);
+    memset(p, 0, n * sizeof(float));
+    return p;
+}
+static void cpu_free(float *p) { free(p); }
+static void cpu_copy(float *d, const float *s, size_t n) { if (d != s) memcpy(d, s, n * sizeof(float)); }
+static void cpu_zero(float *p, size_t n) { memset(p, 0, n * sizeof(float)); }
+
+/* Projections run over the OpenMP team, each thread calling a
+ * single-threaded sgemm on its slice (OpenBLAS is pinned to one thread in
+ * backend_cpu()): one thread pool for the whole backend, no
+ * oversubscription.  y and dw are split by output features, dx by input
+ * features, so every element is written by one thread.  OpenBLAS's
+ * blocking, and so its rounding, depends on the slice width: results are
+ * reproducible for a given thread count, not across thread counts
+ * (splitting by tokens instead measured 1.6x slower on the small preset).
+ * Slices are whole multiples of 16 so the kernel keeps its full tiles. */
+#define GEMM_PAR_MIN ((size_t)1 << 21)   /* multiply-adds worth a team wake-up */
+
+static void slice16(int len, int *lo, int *hi)
+{
+#ifdef _OPENMP
+    int t = omp_get_thread_num(), nt = omp_get_num_threads();
+#else
+    int t = 0, nt = 1;
+#endif
+    long chunks = (len + 15) / 16;
+    *lo = (int)(chunks * t / nt) * 16;
+    *hi = (int)(chunks * (t + 1) / nt) * 16;
+    if (*lo > len) *lo = len;
+    if (*hi > len) *hi = len;
+}
+
+static void cpu_matmul(float *y, const float *x, const float *w, int n, int in, int out, int acc)
+{
+    #pragma omp parallel if ((size_t)n * in * out >= GEMM_PAR_MIN)
+    {
+        int o0, o1;                 /* y[:, o0:o1] = x . w[o0:o1, :]^T */
+        slice16(out, &o0, &o1);
+        if (o1 > o0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, o1 - o0, in,
+                        1.0f, x, in, w + (size_t)o0 * in, in, acc ? 1.0f : 0.0f, y + o0, out);
+    }
+}
+
+static void cpu_matmul_bwd(float *dx, float *dw, const float *dy, const float *x,
+                           const float *w, int n, int in, int out, int acc_dx)
+{
+    #pragma omp parallel if ((size_t)n * in * out >= GEMM_PAR_MIN)
+    {
+        int lo, hi;
+        if (dx) {                   /* dx[:, i0:i1] = dy . w[:, i0:i1] */
+            slice16(in, &lo, &hi);
+            if (hi > lo)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, hi - lo, out,
+                            1.0f, dy, out, w + lo, in, acc_dx ? 1.0f : 0.0f, dx + lo, in);
+        }
+        if (dw) {                   /* dw[o0:o1, :] += dy[:, o0:o1]^T . x */
+            slice16(out, &lo, &hi);
+            if (hi > lo)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, hi - lo, in, n,
+                            1.0f, dy + lo, out, x, in, 1.0f, dw + (size_t)lo * in, in);
+        }
+    }
+}
+
+static void cpu_embed(float *out, const float *table, const int32_t *ids, int n, int d)
+{
+    #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
+    for (int i = 0; i < n; i++)
+        memcpy(out + (size_t)i * d, table + (size_t)ids[i] * d, d * sizeof(float));
+}
+
+static void cpu_embed_bwd(float *dt, const float *dout, const int32_t *ids, int n, int d)
+{
+    /* serial: rows can repeat, and a fixed order keeps sums deterministic */
+    for (int i = 0; i < n; i++) {
+        float *row = dt + (size_t)ids[i] * d;
+        const float *g = dout + (size_t)i * d;
+        for (int j = 0; j < d; j++) row[j] += g[j];
+    }
+}
+
+static void cpu_rmsnorm(float *y, float *rstd, const float *x, const float *w,
+                        int n, int d, float eps)
+{
+    #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
+    for (int i = 0; i < n; i++) {
+        const float *xi = x + (size_t)i * d;
+        float *yi = y + (size_t)i * d;
+        double ss = 0;
+        for (int j = 0; j < d; j++) ss += (double)xi[j] * xi[j];
+        float r = (float)(1.0 / sqrt(ss / d + eps));
+        rstd[i] = r;
+        for (int j = 0; j < d; j++) yi[j] = w[j] * (xi[j] * r);
+    }
+}
+
+static void cpu_rmsnorm_bwd(float *dx, float *dw, const float *dy, const float *x,
+                            const float *w, const float *rstd, int n, int d, int acc_dx)
+{
+    /* y_j = w_j x_j r, r = (mean x^2 + eps)^-1/2
+     * dx_j = r (w_j dy_j) - x_j r^3 / d * sum_k (w_k dy_k x_k) */
+    #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
+    for (int i = 0; i < n; i++) {
+        const float *xi = x + (size_t)i * d, *gi = dy + (size_t)i * d;
+        float *dxi = dx + (size_t)i * d;
+        float r = rstd[i];
+        double dot = 0;
+        for (int j = 0; j < d; j++) dot += (double)w[j] * gi[j] * xi[j];
+        float c = (float)(dot * r * r * r / d);
+        for (int j = 0; j < d; j++) {
+            float v = r * w[j] * gi[j] - xi[j] * c;
+            dxi[j] = acc_dx ? dxi[j] + v : v;
+        }
+    }
+    if (dw) {
+        #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
+        for (int j = 0; j < d; j++) {
+            double s = 0;
+            for (int i = 0; i < n; i++)
+                s += (double)dy[(size_t)i * d + j] * x[(size_t)i * d + j] * rstd[i];
+            dw[j] += (float)s;
+        }
+    }
+}
+
+static void cpu_rope(float *x, const int32_t *pos, int n, int heads, int hd,
+                     float theta, int inverse)
+{
+    int half = hd / 2;
+    #pragma omp parallel for if ((size_t)n * heads * hd >= PAR_MIN)
+    for (int i = 0; i < n; i++) {
+        float cs[512], sn[512];   /* hd <= 1024 checked by the model */
+        for (int k = 0; k < half; k++) {
+            double inv = pow((double)theta, -2.0 * k / hd);
+            /* fp32 angle like the reference implementations */
+            float ang = (float)pos[i] * (float)inv;
+            cs[k] = cosf(ang);
+            sn[k] = inverse ? -sinf(ang) : sinf(ang);
+        }
+        for (int h = 0; h < heads; h++) {
+            float *v = x + ((size_t)i * heads + h) * hd;
+            for (int k = 0; k < half; k++) {
+                float a = v[k], b = v[k + half];
+                v[k] = a * cs[k] - b * sn[k];
+                v[k + half] = b * cs[k] + a * sn[k];
+            }
+        }
+    }
+}
+
+/* Attention per (row, head) as two sgemm calls around a masked softmax:
+ * S = scale Q K^T, P = softmax(mask(S)), O = P V.  The full Tq x Tk score
+ * block is computed (the causal upper triangle is wasted work, still far
+ * cheaper than scalar loops); the probabilities P are kept only in a
+ * per-thread scratch.  The parallelism is over rows x heads, each sgemm
+ * single-threaded (see backend_cpu()). */
+/* Per-thread scratch that persists across calls (OpenMP keeps its threads),
+ * so the score blocks are not mmap'ed, zeroed and unmapped on every call. */
+static float *scratch(int which, size_t n)
+{
+    static _Thread_local float *buf[2];
+    static _Thread_local size_t cap[2];
+    if (n > cap[which]) {
+        free(buf[which]);
+        buf[which] = malloc(sizeof(float) * n);
+        if (!buf[which]) die(EX_SOFTWARE, "out of memory for attention scratch (%zu floats)", n);
+        cap[which] = n;
+    }
+    return buf[which];
+}
+
+/* P row i of a Tq x Tk block: mask (key j <= q0 + i and valid), softmax,
+ * returns the log-sum-exp (0 and a zero row when nothing is visible). */
+static float masked_softmax_row(float *row, const uint8_t *vm, int lim, int Tk)
+{
+    float mx = -INFINITY;
+    for (int j = 0; j <= lim; j++)
+        if (vm[j] && row[j] > mx) mx = row[j];
+    if (mx == -INFINITY) { memset(row, 0, sizeof(float) * Tk); return 0; }
+    float sum = 0;
+    #pragma omp simd reduction(+:sum)
+    for (int j = 0; j <= lim; j++) {
+        float p = fexp(row[j] - mx) * (float)(vm[j] != 0);   /* branch-free: vectorises */
+        row[j] = p;
+        sum += p;
+    }
+    for (int j = lim + 1; j < Tk; j++) row[j] = 0;
+    float inv = 1.0f / sum;
+    for (int j = 0; j <= lim; j++) row[j] *= inv;
+    return mx + logf(sum);
+}
+
+/* Queries are processed in blocks of ATT_BQ rows; block [i0, i1) needs
+ * keys 0 .. q0+i1-1 only, which skips most of the causal upper triangle. */
+#define ATT_BQ 64
+
+static void cpu_attention(float *out, float *lse, const float *q, const float *k,
+                          const float *v, const uint8_t *valid, int B, int Tq,
+                          int q0, int kstride, int H, int KV, int hd)
+{
+    int grp = H / KV, qd = H * hd, kd = KV * hd, Tk = q0 + Tq;
+    float scale = 1.0f / sqrtf((float)hd);
+    #pragma omp parallel if ((size_t)B * H * Tq * Tk * hd >= PAR_MIN * 16)
+    {
+        float *S = scratch(0, (size_t)ATT_BQ * Tk);
+        #pragma omp for collapse(2) schedule(dynamic, 1)
+        for (int b = 0; b < B; b++)
+            for (int h = 0; h < H; h++) {
+                int kh = h / grp;
+                const uint8_t *vm = valid + (size_t)b * kstride;
+                const float *K = k + (size_t)b * kstride * kd + kh * hd;
+                const float *Vv = v + (size_t)b * kstride * kd + kh * hd;
+                for (int i0 = 0; i0 < Tq; i0 += ATT_BQ) {
+                    int m = Tq - i0 < ATT_BQ ? Tq - i0 : ATT_BQ, kmax = q0 + i0 + m;
+                    const float *Q = q + ((size_t)b * Tq + i0) * qd + h * hd;
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
+                                scale, Q, qd, K, kd, 0.0f, S, kmax);
+                    for (int i = 0; i < m; i++)
+                        lse[((size_t)b * H + h) * Tq + i0 + i] =
+                            masked_softmax_row(S + (size_t)i * kmax, vm, q0 + i0 + i, kmax);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, kmax,
+                                1.0f, S, kmax, Vv, kd, 0.0f, out + ((size_t)b * Tq + i0) * qd + h * hd, qd);
+                }
+            }
+    }
+}
+
+static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout,
+                              const float *q, const float *k, const float *v,
+                              const float *out, const float *lse,
+                              const uint8_t *valid, int B, int T, int H, int KV, int hd)
+{
+    int grp = H / KV, qd = H * hd, kd = KV * hd;
+    float scale = 1.0f / sqrtf((float)hd);
+    #pragma omp parallel
+    {
+        float *P = scratch(0, (size_t)ATT_BQ * T), *dP = scratch(1, (size_t)ATT_BQ * T);
+        #pragma omp for collapse(2) schedule(dynamic, 1)
+        for (int b = 0; b < B; b++)
+            for (int kh = 0; kh < KV; kh++) {
+                const uint8_t *vm = valid + (size_t)b * T;
+                const float *K = k + (size_t)b * T * kd + kh * hd, *Vv = v + (size_t)b * T * kd + kh * hd;
+                float *dK = dk + (size_t)b * T * kd + kh * hd, *dV = dv + (size_t)b * T * kd + kh * hd;
+                for (int j = 0; j < T; j++) {
+                    memset(dK + (size_t)j * kd, 0, sizeof(float) * hd);
+                    memset(dV + (size_t)j * kd, 0, sizeof(float) * hd);
+                }
+                for (int h = kh * grp; h < (kh + 1) * grp; h++)
+                    for (int i0 = 0; i0 < T; i0 += ATT_BQ) {
+                        int m = T - i0 < ATT_BQ ? T - i0 : ATT_BQ, kmax = i0 + m;
+                        size_t row0 = ((size_t)b * T + i0) * qd + h * hd;
+                        const float *Q = q + row0, *O = out + row0, *dO = dout + row0;
+                        float *dQ = dq + row0;
+                        const float *L = lse + ((size_t)b * H + h) * T + i0;
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
+                                    scale, Q, qd, K, kd, 0.0f, P, kmax);
+                        for (int i = 0; i < m; i++) {
+                            float *row = P + (size_t)i * kmax;
+                            float li = L[i];
+                            int lim = i0 + i;
+                            #pragma omp simd
+                            for (int j = 0; j < kmax; j++)
+                                row[j] = fexp(row[j] - li) * (float)((j <= lim) & (vm[j] != 0));
+                        }
+                        /* dV += P^T dO; dP = dO V^T; dS = P (dP - rowsum(dO O)) */
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kmax, hd, m,
+                                    1.0f, P, kmax, dO, qd, 1.0f, dV, kd);
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
+                                    1.0f, dO, qd, Vv, kd, 0.0f, dP, kmax);
+                        for (int i = 0; i < m; i++) {
+                            const float *oi = O + (size_t)i * qd, *gi = dO + (size_t)i * qd;
+                            float Di = 0;
+                            for (int c = 0; c < hd; c++) Di += gi[c] * oi[c];
+                            float *pr = P + (size_t)i * kmax, *dr = dP + (size_t)i * kmax;
+                            for (int j = 0; j < kmax; j++) dr[j] = pr[j] * (dr[j] - Di);
+                        }
+                        /* dQ = scale dS K; dK += scale dS^T Q */
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, kmax,
+                                    scale, dP, kmax, K, kd, 0.0f, dQ, qd);
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kmax, hd, m,
+                                    scale, dP, kmax, Q, qd, 1.0f, dK, kd);
+                    }
+            }
+    }
+}
+
+static void cpu_swiglu(float *h, const float *g, const float *u, size_t n)
+{
+    #pragma omp parallel for simd if (n >= PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        float s = g[i] / (1.0f + fexp(-g[i]));
+        h[i] = s * u[i];
+    }
+}
+
+static void cpu_swiglu_bwd(float *dg, float *du, const float *dh, const float *g,
+                           const float *u, size_t n)
+{
+    #pragma omp parallel for simd if (n >= PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        float sg = 1.0f / (1.0f + fexp(-g[i]));
+        float silu = g[i] * sg;
+        float dsilu = sg * (1.0f + g[i] * (1.0f - sg));
+        float d = dh[i];
+        du[i] = d * silu;
+        dg[i] = d * u[i] * dsilu;
+    }
+}
+
+static void cpu_add(float *y, const float *x, size_t n)
+{
+    #pragma omp parallel for if (n >= PAR_MIN)
+    for (size_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+static void cpu_logprob(float *logp, float *lse, const float *logits,
+                        const int32_t *targets, int n, int V)
+{
+    #pragma omp parallel for if ((size_t)n * V >= PAR_MIN)
+    for (int i = 0; i < n; i++) {
+        const float *r = logits + (size_t)i * V;
+        float mx = r[0];
+        for (int j = 1; j < V; j++) if (r[j] > mx) mx = r[j];
+        float s = 0;
+        #pragma omp simd reduction(+:s)
+        for (int j = 0; j < V; j++) s += fexp(r[j] - mx);
+        float l = mx + logf(s);
+        lse[i] = l;
+        logp[i] = targets[i] >= 0 ? r[targets[i]] - l : 0.0f;
+    }
+}
+
+static void cpu_logprob_bwd(float *logits, const float *lse, const float *dlogp,
+                            const int32_t *targets, int n, int V)
+{
+    #pragma omp parallel for if ((size_t)n * V >= PAR_MIN)
+    for (int i = 0; i < n; i++) {
+        float *r = logits + (size_t)i * V;
+        float g = dlogp[i];
+        if (targets[i] < 0 || g == 0.0f) { memset(r, 0, sizeof(float) * V); continue; }
+        float li = lse[i];
+        #pragma omp simd
+        for (int j = 0; j < V; j++) r[j] = -g * fexp(r[j] - li);
+        r[targets[i]] += g;
+    }
+}
+
+/* Fixed-order sum: 64 fixed chunks summed in parallel, then added in chunk
+ * order, so the result is the same on every run and every thread count
+ * (an OpenMP reduction combines partials in arrival order). */
+static double cpu_sumsq(const float *x, size_t n)
+{
+    enum { CHUNKS = 64 };
+    double part[CHUNKS];
+    #pragma omp parallel for schedule(static, 1) if (n >= PAR_MIN)
+    for (int c = 0; c < CHUNKS; c++) {
+        size_t lo = n * c / CHUNKS, hi = n * (c + 1) / CHUNKS;
+        double s = 0;
+        for (size_t i = lo; i < hi; i++) s += (double)x[i] * x[i];
+        part[c] = s;
+    }
+    double s = 0;
+    for (int c = 0; c < CHUNKS; c++) s += part[c];
+    return s;
+}
+
+static void cpu_scale(float *x, float s, size_t n)
+{
+    #pragma omp parallel for if (n >= PAR_MIN)
+    for (size_t i = 0; i < n; i++) x[i] *= s;
+}
+
+static void cpu_adamw(float *p, const float *g, float *m, float *v, size_t n,
+                      float lr, float b1, float b2, float eps, float wd,
+                      float gscale, long t)
+{
+    float c1 = 1.0f - powf(b1, (float)t), c2 = 1.0f - powf(b2, (float)t);
+    #pragma omp parallel for if (n >= PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i] * gscale;
+        m[i] = b1 * m[i] + (1.0f - b1) * gi;
+        v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+        float mh = m[i] / c1, vh = v[i] / c2;
+        p[i] -= lr * (mh / (sqrtf(vh) + eps) + wd * p[i]);
+    }
+}
+
+static const backend cpu_backend = {
+    .name = "cpu",
+    .alloc = cpu_alloc, .free = cpu_free,
+    .upload = cpu_copy, .download = cpu_copy, .zero = cpu_zero, .copy = cpu_copy,
+    .matmul = cpu_matmul, .matmul_bwd = cpu_matmul_bwd,
+    .embed = cpu_embed, .embed_bwd = cpu_embed_bwd,
+    .rmsnorm = cpu_rmsnorm, .rmsnorm_bwd = cpu_rmsnorm_bwd,
+    .rope = cpu_rope,
+    .attention = cpu_attention, .attention_bwd = cpu_attention_bwd,
+    .swiglu = cpu_swiglu, .swiglu_bwd = cpu_swiglu_bwd,
+    .add = cpu_add,
+    .logprob = cpu_logprob, .logprob_bwd = cpu_logprob_bwd,
+    .sumsq = cpu_sumsq, .scale = cpu_scale, .adamw = cpu_adamw,
+};
+
+/* All parallelism is the OpenMP team's: OpenBLAS's own threads would
+ * compete with it for the same cores (and serialise concurrent calls from
+ * the attention loops), so it is pinned to one thread here, once. */
+const backend *backend_cpu(void)
+{
+    static int pinned;
+    if (!pinned) {
+        openblas_set_num_threads(1);
+        pinned = 1;
+    }
+    return &cpu_backend;
+}
+
+const backend *backend_by_name(const char *name)
+{
+    if (!strcmp(name, "cpu")) return &cpu_backend;
+    return NULL;
+}

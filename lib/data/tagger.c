@@ -1,0 +1,160 @@
+/*
+ * tagger.c — tag names, the tagger table, and the pieces of the
+ * model-based tagger that do not need a model: the Figure 5 prompt and
+ * the parser of its JSON answer (tagger.h).
+ */
+#include "data/tagger.h"
+#include "base/util.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const tag_names[TAG_COUNT] = {
+    "Coding",          "Math",       "Asking for Advice",         "Brainstorming",
+    "Classification",  "Closed Question Answering", "Creative Writing", "Extraction",
+    "Inhabiting a Character/Persona", "Open Question Answering", "Rewriting", "Summarization",
+    "Multilingual",    "Unclear"};
+
+static const struct {
+    const char *alias;
+    int tag;
+} aliases[] = {{"Closed QA", TAG_CLOSED_QA}, {"Open QA", TAG_OPEN_QA},   {"Persona", TAG_PERSONA},
+               {"Advice", TAG_ADVICE},       {"Code", TAG_CODING},       {"Closed Question-Answering", TAG_CLOSED_QA},
+               {"Open Question-Answering", TAG_OPEN_QA}};
+
+int tag_parse(const char *s, size_t n)
+{
+    for (int i = 0; i < TAG_COUNT; i++)
+        if (strlen(tag_names[i]) == n && strncasecmp(tag_names[i], s, n) == 0)
+            return i;
+    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
+        if (strlen(aliases[i].alias) == n && strncasecmp(aliases[i].alias, s, n) == 0)
+            return aliases[i].tag;
+    return -1;
+}
+
+int tag_parse_list(const char *s, uint32_t *mask, const char **bad, size_t *badlen)
+{
+    *mask = 0;
+    while (*s) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n > 0) {
+            int t = tag_parse(s, n);
+            if (t < 0) {
+                *bad = s;
+                *badlen = n;
+                return -1;
+            }
+            *mask |= 1u << t;
+        }
+        s += n + (e ? 1 : 0);
+    }
+    return 0;
+}
+
+/* ---- the model kind: waits for the model core ---- */
+
+static tagger *model_open(const char *arg, char *err, size_t cap)
+{
+    (void)arg;
+    snprintf(err, cap, "the model tagger needs the model core (generation with a chat model), "
+                       "which this build does not have yet; use --tagger rules");
+    return NULL;
+}
+
+static int model_tag(tagger *t, const char *text, size_t n, uint32_t *mask, char *err, size_t cap)
+{
+    (void)t, (void)text, (void)n, (void)mask;
+    snprintf(err, cap, "model tagger not available");
+    return -1;
+}
+
+static void model_close(tagger *t) { (void)t; }
+
+static const tagger_kind tagger_model = {"model", "a chat model answers the Figure 5 prompt (needs the model core)",
+                                         model_open, model_tag, model_close};
+
+static const tagger_kind *const kinds[] = {&tagger_rules, &tagger_model, NULL};
+
+const tagger_kind *const *tagger_kinds(void) { return kinds; }
+
+const tagger_kind *tagger_find(const char *name)
+{
+    for (size_t i = 0; kinds[i]; i++)
+        if (strcmp(kinds[i]->name, name) == 0)
+            return kinds[i];
+    return NULL;
+}
+
+/* ---- Figure 5 ---- */
+
+static const char fig5_head[] =
+    "# Instruction\n\nPlease label the task tags for the user query.\n\n## User Query\n```\n";
+static const char fig5_tail[] =
+    "\n```\n\n\n## Tagging the user input\n\n### Task Tags\n\nall_task_tags = [\n"
+    "    \"Coding\",  # Users seek help with writing, reviewing, or fixing code in programming.\n"
+    "    \"Math\",  # Queries related to mathematical concepts, problems, and calculations.\n"
+    "    \"Asking for Advice\",  # Users seek recommendations, suggestions, or advice on various topics.\n"
+    "    \"Brainstorming\",  # Involves generating ideas, creative thinking, or exploring possibilities.\n"
+    "    \"Classification\",  # Queries require categorizing or organizing information into groups or classes.\n"
+    "    \"Closed Question Answering\",  # Users ask questions that require a specific answer or a short response.\n"
+    "    \"Creative Writing\",  # Users seek assistance with crafting stories, poems, or other creative texts.\n"
+    "    \"Extraction\",  # Involves extracting specific information or details from a larger body of text.\n"
+    "    \"Inhabiting a Character/Persona\",  # Users engage in scenarios requiring the model to adopt a character or persona.\n"
+    "    \"Open Question Answering\",  # Users ask questions that require detailed or elaborate responses.\n"
+    "    \"Rewriting\",  # Users ask for help in rephrasing, summarizing, or rewriting text.\n"
+    "    \"Summarization\",  # Involves condensing information, text, or content into a shorter form.\n"
+    "    \"Multilingual\",  # Queries involving non-English natural languages.\n"
+    "    \"Unclear\",  # Queries that are ambiguous, vague, or unclear.\n"
+    "]\n\n\n\n\n## Output Format\n\nNote that you can only select the most relevant task types.\n"
+    "Please use the multilingual tag if the query is in a language other than English.\n"
+    "Add the unclear tag if there is no obvious question to answer in the prompt.\n"
+    "Now, please output your tags below in a json format by filling in the placeholders in []:\n"
+    "```\n{\n    \"tags\": [\"[tag 1]\", \"[tag 2]\", ... ]\n}\n```\nDo not add any additional characters.\n";
+
+char *tagger_fig5_prompt(const char *query, size_t n)
+{
+    size_t h = sizeof fig5_head - 1, t = sizeof fig5_tail - 1;
+    char *p = xmalloc(h + n + t + 1);
+    memcpy(p, fig5_head, h);
+    memcpy(p + h, query, n);
+    memcpy(p + h + n, fig5_tail, t + 1);
+    return p;
+}
+
+int tagger_parse_answer(const char *text, size_t n, uint32_t *mask)
+{
+    *mask = 0;
+    const char *open = memchr(text, '{', n);
+    if (!open)
+        return -1;
+    const char *close = NULL;
+    for (const char *p = text + n; p > open; p--)
+        if (p[-1] == '}') {
+            close = p;
+            break;
+        }
+    if (!close)
+        return -1;
+    json_error_t je;
+    json_t *v = json_loadb(open, (size_t)(close - open), 0, &je);
+    json_t *tags = json_object_get(v, "tags");
+    if (!json_is_array(tags)) {
+        json_decref(v);
+        return -1;
+    }
+    size_t i;
+    json_t *x;
+    json_array_foreach(tags, i, x) {
+        if (!json_is_string(x))
+            continue;
+        int t = tag_parse(json_string_value(x), json_string_length(x));
+        if (t >= 0)
+            *mask |= 1u << t;
+    }
+    json_decref(v);
+    return 0;
+}

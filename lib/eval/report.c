@@ -1,0 +1,421 @@
+/*
+ * report.c — summary records -> tables, JSON, plot (report.h).
+ *
+ * Rows are keyed by (model, step); a second summary for the same row and
+ * benchmark replaces the first (the later run wins) with a warning.  The
+ * plot is drawn by running gnuplot on a script and data file written to a
+ * private temporary directory; the PNG goes to a temporary name beside the
+ * target and is renamed, so a failed plot leaves nothing behind.
+ */
+#include "eval/report.h"
+#include "io/record.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static const char *const categories[] = {"factuality", "reasoning", "coding", "truthfulness", "safety",
+                                         "instruction following", NULL};
+#define NCAT 6
+
+static const struct { const char *bench, *cat; } known[] = {
+    {"MMLU", "factuality"}, {"GSM8K", "reasoning"}, {"BBH", "reasoning"}, {"HumanEval+", "coding"},
+    {"HumanEval", "coding"}, {"MBPP+", "coding"}, {"MBPP", "coding"}, {"TruthfulQA", "truthfulness"},
+    {"ToxiGen", "safety"}, {"XSTest", "safety"}, {"AlpacaEval", "instruction following"},
+    {"AlpacaEval 1", "instruction following"}, {"AlpacaEval 2", "instruction following"},
+    {"IFEval", "instruction following"}, {NULL, NULL}};
+
+static int cat_index(const char *c)
+{
+    for (int i = 0; categories[i]; i++)
+        if (strcmp(categories[i], c) == 0)
+            return i;
+    return NCAT;
+}
+
+void report_init(report *r, char **metric_overrides)
+{
+    memset(r, 0, sizeof *r);
+    r->metric_for = metric_overrides;
+}
+
+void report_free(report *r)
+{
+    for (size_t i = 0; i < r->nb; i++)
+        free(r->bench[i]), free(r->cat[i]);
+    for (size_t i = 0; i < r->nr; i++)
+        free(r->rows[i].model), free(r->rows[i].vals);
+    free(r->bench);
+    free(r->cat);
+    free(r->rows);
+}
+
+static const char *metric_key(const report *r, const char *bench)
+{
+    size_t bl = strlen(bench);
+    for (char **p = r->metric_for; p && *p; p++)
+        if (strncmp(*p, bench, bl) == 0 && (*p)[bl] == '=')
+            return *p + bl + 1;
+    return "score";
+}
+
+static size_t column(report *r, const char *bench, const char *cat)
+{
+    for (size_t i = 0; i < r->nb; i++)
+        if (strcmp(r->bench[i], bench) == 0)
+            return i;
+    r->bench = xrealloc(r->bench, (r->nb + 1) * sizeof *r->bench);
+    r->cat = xrealloc(r->cat, (r->nb + 1) * sizeof *r->cat);
+    r->bench[r->nb] = xstrdup(bench);
+    if (!cat) {
+        cat = "other";
+        for (int k = 0; known[k].bench; k++)
+            if (strcasecmp(known[k].bench, bench) == 0)
+                cat = known[k].cat;
+    }
+    r->cat[r->nb] = xstrdup(cat);
+    for (size_t i = 0; i < r->nr; i++) {
+        r->rows[i].vals = xrealloc(r->rows[i].vals, (r->nb + 1) * sizeof(double));
+        r->rows[i].vals[r->nb] = NAN;
+    }
+    return r->nb++;
+}
+
+static size_t row(report *r, const char *model, long long step)
+{
+    for (size_t i = 0; i < r->nr; i++)
+        if (r->rows[i].step == step && strcmp(r->rows[i].model, model) == 0)
+            return i;
+    r->rows = xrealloc(r->rows, (r->nr + 1) * sizeof *r->rows);
+    report_row *w = &r->rows[r->nr];
+    w->model = xstrdup(model);
+    w->step = step;
+    w->vals = xmalloc((r->nb + 1) * sizeof(double));
+    for (size_t i = 0; i < r->nb; i++)
+        w->vals[i] = NAN;
+    return r->nr++;
+}
+
+int report_add(report *r, const msgpack_object *rec, char *err, size_t errcap)
+{
+    const msgpack_object *kind = rec_get(rec, "kind");
+    if (!kind || !obj_str_eq(kind, "summary"))
+        return 0;
+    char *bench = rec_dup_str(rec, "benchmark");
+    if (!bench)
+        bench = rec_dup_str(rec, "task");
+    if (!bench) {
+        snprintf(err, errcap, "summary without 'benchmark' or 'task'");
+        return -1;
+    }
+    char *model = rec_dup_str(rec, "model"), *cat = rec_dup_str(rec, "category");
+    int64_t step = -1;
+    rec_get_i64(rec, "step", &step);
+    const char *key = metric_key(r, bench);
+    double v;
+    int ok = rec_get_f64(rec, key, &v) == 1;
+    if (!ok)
+        snprintf(err, errcap, "summary for %s has no number '%s'", bench, key);
+    else {
+        size_t c = column(r, bench, cat), w = row(r, model ? model : "", step);
+        if (!isnan(r->rows[w].vals[c]))
+            warnx_("%s, step %lld: a second summary for %s replaces the first", model ? model : "run",
+                   (long long)step, bench);
+        r->rows[w].vals[c] = 100.0 * v;
+    }
+    free(bench);
+    free(model);
+    free(cat);
+    return ok ? 1 : -1;
+}
+
+/* ---- ordering ---- */
+
+static const report *ctx;
+static int col_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    int cx = cat_index(ctx->cat[x]), cy = cat_index(ctx->cat[y]);
+    if (cx != cy)
+        return cx - cy;
+    if (cx == NCAT && strcmp(ctx->cat[x], ctx->cat[y]))
+        return strcmp(ctx->cat[x], ctx->cat[y]);
+    int kx = 100, ky = 100;
+    for (int k = 0; known[k].bench; k++) {
+        if (strcasecmp(known[k].bench, ctx->bench[x]) == 0) kx = k;
+        if (strcasecmp(known[k].bench, ctx->bench[y]) == 0) ky = k;
+    }
+    return kx != ky ? kx - ky : strcmp(ctx->bench[x], ctx->bench[y]);
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+    const report_row *x = a, *y = b;
+    int c = strcmp(x->model, y->model);
+    return c ? c : (x->step > y->step) - (x->step < y->step);
+}
+
+void report_sort(report *r)
+{
+    size_t *ord = xmalloc((r->nb + 1) * sizeof *ord);
+    for (size_t i = 0; i < r->nb; i++)
+        ord[i] = i;
+    ctx = r;
+    qsort(ord, r->nb, sizeof *ord, col_cmp);
+    char **b = xmalloc((r->nb + 1) * sizeof *b), **c = xmalloc((r->nb + 1) * sizeof *c);
+    for (size_t i = 0; i < r->nb; i++)
+        b[i] = r->bench[ord[i]], c[i] = r->cat[ord[i]];
+    for (size_t w = 0; w < r->nr; w++) {
+        double *v = xmalloc((r->nb + 1) * sizeof *v);
+        for (size_t i = 0; i < r->nb; i++)
+            v[i] = r->rows[w].vals[ord[i]];
+        free(r->rows[w].vals);
+        r->rows[w].vals = v;
+    }
+    free(r->bench), free(r->cat);
+    r->bench = b, r->cat = c;
+    free(ord);
+    qsort(r->rows, r->nr, sizeof *r->rows, row_cmp);
+}
+
+/* Category means of one row (NAN when none); returns the average over
+ * the six categories that have a value. */
+static double row_categories(const report *r, const report_row *w, double *cat)
+{
+    double avg = 0;
+    int navg = 0;
+    for (int k = 0; k < NCAT; k++) {
+        double s = 0;
+        int n = 0;
+        for (size_t i = 0; i < r->nb; i++)
+            if (cat_index(r->cat[i]) == k && !isnan(w->vals[i]))
+                s += w->vals[i], n++;
+        cat[k] = n ? s / n : NAN;
+        if (n)
+            avg += cat[k], navg++;
+    }
+    return navg ? avg / navg : NAN;
+}
+
+static void row_label(const report_row *w, char *buf, size_t cap)
+{
+    if (w->step >= 0)
+        snprintf(buf, cap, "%s%sstep %lld", w->model, *w->model ? " " : "", w->step);
+    else
+        snprintf(buf, cap, "%s", *w->model ? w->model : "run");
+}
+
+static void putf(obuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(obuf *o, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    obuf_put(o, buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+static void cell(obuf *o, double v, int width)
+{
+    if (isnan(v))
+        putf(o, "  %*s", width, "-");
+    else
+        putf(o, "  %*.1f", width, v);
+}
+
+static int label_width(const report *r)
+{
+    int lw = 3;
+    char lab[512];
+    for (size_t w = 0; w < r->nr; w++) {
+        row_label(&r->rows[w], lab, sizeof lab);
+        if ((int)strlen(lab) > lw)
+            lw = (int)strlen(lab);
+    }
+    return lw;
+}
+
+void report_text(const report *r, int layout, obuf *o)
+{
+    int lw = label_width(r);
+    char lab[512];
+    double cat[NCAT];
+    if (layout & 1) {
+        putf(o, "%-*s", lw, "run");
+        for (size_t i = 0; i < r->nb; i++)
+            putf(o, "  %*s", (int)(strlen(r->bench[i]) > 5 ? strlen(r->bench[i]) : 5), r->bench[i]);
+        putf(o, "  %7s\n", "average");
+        for (size_t w = 0; w < r->nr; w++) {
+            row_label(&r->rows[w], lab, sizeof lab);
+            putf(o, "%-*s", lw, lab);
+            for (size_t i = 0; i < r->nb; i++)
+                cell(o, r->rows[w].vals[i], (int)(strlen(r->bench[i]) > 5 ? strlen(r->bench[i]) : 5));
+            cell(o, row_categories(r, &r->rows[w], cat), 7);
+            obuf_putc(o, '\n');
+        }
+    }
+    if (layout == 3)
+        obuf_putc(o, '\n');
+    if (layout & 2) {
+        putf(o, "%-*s", lw, "run");
+        for (int k = 0; k < NCAT; k++)
+            putf(o, "  %s", categories[k]);
+        putf(o, "  %7s\n", "average");
+        for (size_t w = 0; w < r->nr; w++) {
+            row_label(&r->rows[w], lab, sizeof lab);
+            putf(o, "%-*s", lw, lab);
+            double avg = row_categories(r, &r->rows[w], cat);
+            for (int k = 0; k < NCAT; k++)
+                cell(o, cat[k], (int)strlen(categories[k]));
+            cell(o, avg, 7);
+            obuf_putc(o, '\n');
+        }
+    }
+}
+
+static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
+
+void report_json(const report *r, obuf *o)
+{
+    json_t *root = json_object(), *rows = json_array(), *cats = json_array(), *cols = json_array();
+    for (int k = 0; k < NCAT; k++)
+        json_array_append_new(cats, json_string(categories[k]));
+    for (size_t i = 0; i < r->nb; i++) {
+        json_t *c = json_object();
+        json_object_set_new(c, "benchmark", json_string(r->bench[i]));
+        json_object_set_new(c, "category", json_string(r->cat[i]));
+        json_array_append_new(cols, c);
+    }
+    double cat[NCAT];
+    for (size_t w = 0; w < r->nr; w++) {
+        const report_row *rw = &r->rows[w];
+        json_t *jr = json_object(), *b = json_object(), *c = json_object();
+        if (*rw->model)
+            json_object_set_new(jr, "model", json_string(rw->model));
+        if (rw->step >= 0)
+            json_object_set_new(jr, "step", json_integer(rw->step));
+        for (size_t i = 0; i < r->nb; i++)
+            if (!isnan(rw->vals[i]))
+                json_object_set_new(b, r->bench[i], json_real(rw->vals[i]));
+        double avg = row_categories(r, rw, cat);
+        for (int k = 0; k < NCAT; k++)
+            if (!isnan(cat[k]))
+                json_object_set_new(c, categories[k], json_real(cat[k]));
+        json_object_set_new(jr, "benchmarks", b);
+        json_object_set_new(jr, "categories", c);
+        json_object_set_new(jr, "average", num_or_null(avg));
+        json_array_append_new(rows, jr);
+    }
+    json_object_set_new(root, "categories", cats);
+    json_object_set_new(root, "columns", cols);
+    json_object_set_new(root, "rows", rows);
+    char *s = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(1));
+    obuf_put(o, s, strlen(s));
+    obuf_putc(o, '\n');
+    free(s);
+    json_decref(root);
+}
+
+/* ---- plot ---- */
+
+static int have_gnuplot(void)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    char *dup = xstrdup(path), *save = NULL, buf[4096];
+    int found = 0;
+    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        snprintf(buf, sizeof buf, "%s/gnuplot", *d ? d : ".");
+        found = access(buf, X_OK) == 0;
+    }
+    free(dup);
+    return found;
+}
+
+int report_plot(const report *r, const char *png, char *msg, size_t cap)
+{
+    if (strpbrk(png, "\"\\\n'")) {
+        snprintf(msg, cap, "%s: the plot path may not contain quotes, backslashes or newlines", png);
+        return -1;
+    }
+    size_t withstep = 0;
+    for (size_t w = 0; w < r->nr; w++)
+        withstep += r->rows[w].step >= 0;
+    if (!withstep) {
+        snprintf(msg, cap, "no summary has a step (eval-score --step N); skipping the plot");
+        return 1;
+    }
+    if (!have_gnuplot()) {
+        snprintf(msg, cap, "gnuplot not found on PATH; skipping the plot %s", png);
+        return 1;
+    }
+    char dir[] = "/tmp/eval-report.XXXXXX";
+    if (!mkdtemp(dir)) {
+        snprintf(msg, cap, "cannot create a temporary directory: %s", strerror(errno));
+        return -1;
+    }
+    char data[64], script[64], tmp_png[4200];
+    snprintf(data, sizeof data, "%s/data", dir);
+    snprintf(script, sizeof script, "%s/plot.gp", dir);
+    snprintf(tmp_png, sizeof tmp_png, "%s.tmp%ld", png, (long)getpid());
+    FILE *d = fopen(data, "w"), *s = fopen(script, "w");
+    double cat[NCAT];
+    /* one block per model: step, average, then each benchmark */
+    size_t nmodels = 0;
+    const char *models[256];
+    for (size_t w = 0; w < r->nr; w++) {
+        const report_row *rw = &r->rows[w];
+        if (rw->step < 0)
+            continue;
+        if (!nmodels || strcmp(models[nmodels - 1], rw->model) != 0) {
+            if (nmodels == 256)
+                break;
+            if (nmodels)
+                fputs("\n\n", d);
+            models[nmodels++] = rw->model;
+        }
+        fprintf(d, "%lld", rw->step);
+        double avg = row_categories(r, rw, cat);
+        isnan(avg) ? fputs(" -", d) : fprintf(d, " %.6g", avg);
+        for (size_t i = 0; i < r->nb; i++)
+            isnan(rw->vals[i]) ? fputs(" -", d) : fprintf(d, " %.6g", rw->vals[i]);
+        fputc('\n', d);
+    }
+    fprintf(s, "set terminal png size 1000,600\nset output \"%s\"\nset datafile missing \"-\"\n"
+               "set xlabel \"training step\"\nset ylabel \"score\"\nset key outside right\nset grid\nset offsets 0,0,2,2\nplot ",
+            tmp_png);
+    int first = 1;
+    for (size_t m = 0; m < nmodels; m++)
+        for (size_t i = 0; i <= r->nb; i++) {
+            const char *name = i == 0 ? "average" : r->bench[i - 1];
+            fprintf(s, "%s\"%s\" index %zu using 1:%zu with linespoints title \"%s%s%s\"", first ? "" : ", \\\n  ",
+                    data, m, i + 2, *models[m] ? models[m] : "", *models[m] ? " " : "", name);
+            first = 0;
+        }
+    fputc('\n', s);
+    int bad = ferror(d) | ferror(s);
+    bad |= fclose(d) != 0;
+    bad |= fclose(s) != 0;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "gnuplot %s 2>&1", script);
+    int rc = bad ? -1 : system(cmd);
+    unlink(data);
+    unlink(script);
+    rmdir(dir);
+    if (rc != 0 || rename(tmp_png, png) != 0) {
+        unlink(tmp_png);
+        snprintf(msg, cap, "gnuplot failed to write %s", png);
+        return -1;
+    }
+    snprintf(msg, cap, "wrote %s", png);
+    return 0;
+}

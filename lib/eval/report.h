@@ -1,0 +1,51 @@
+/*
+ * report.h — combine summary records into the paper's tables: one
+ * row per run (model and/or training step), one column per benchmark,
+ * category averages, and the average over categories (Table 1 / Table 5
+ * layout); JSON; and a gnuplot PNG of scores over training steps (App. L).
+ *
+ * Values are the summaries' "score" (or another metric chosen per
+ * benchmark) times 100.  A benchmark's category comes from the summary's
+ * "category" field, else from the paper's grouping (evaluation.md):
+ *   factuality: MMLU   reasoning: GSM8K, BBH
+ *   coding: HumanEval+, MBPP+ (and the names without +)
+ *   truthfulness: TruthfulQA   safety: ToxiGen, XSTest
+ *   instruction following: AlpacaEval (1, 2), IFEval
+ * Other benchmarks (e.g. RewardBench) are shown under "other" and left out
+ * of the average, which is taken over the six categories present.
+ */
+#ifndef PREFPIPE_EVAL_REPORT_H
+#define PREFPIPE_EVAL_REPORT_H
+
+#include "io/jsonconv.h"
+
+#include <msgpack.h>
+#include <stddef.h>
+
+typedef struct {
+    char *model;
+    long long step;   /* -1: none */
+    double *vals;     /* per benchmark, NAN when absent */
+} report_row;
+
+typedef struct {
+    char **bench, **cat;
+    size_t nb;
+    report_row *rows;
+    size_t nr;
+    char **metric_for;   /* "BENCH=KEY" overrides, NULL-terminated */
+} report;
+
+void report_init(report *r, char **metric_overrides);
+void report_free(report *r);
+/* 1 added, 0 not a summary record, -1 error (message in err). */
+int report_add(report *r, const msgpack_object *rec, char *err, size_t errcap);
+/* Order columns by category, rows by model then step. */
+void report_sort(report *r);
+/* layout: 1 benchmarks, 2 categories, 3 both. */
+void report_text(const report *r, int layout, obuf *out);
+void report_json(const report *r, obuf *out);
+/* 0 written, 1 skipped with a message (no gnuplot, no steps), -1 error. */
+int report_plot(const report *r, const char *png, char *msg, size_t cap);
+
+#endif

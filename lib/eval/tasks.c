@@ -1,0 +1,72 @@
+/*
+ * tasks.c — the table of scorers eval-score knows, plus the generic
+ * "mean of a judge's score" scorer used by --task judge and alpaca-eval.
+ *
+ * The mean scorer reads scores.KEY (a boolean, or a number) that an
+ * external judge wrote (eval-score --judge CMD) or that an earlier stage
+ * left in the record; the summary is its mean ("score"), e.g. the
+ * AlpacaEval win rate when the judge writes scores.win.
+ */
+#include "eval/common.h"
+#include "base/util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const eval_task eval_task_gsm8k, eval_task_bbh, eval_task_ifeval, eval_task_xstest, eval_task_passk;
+
+typedef struct {
+    const eval_cfg *cfg;
+    double sum;
+    uint64_t n;
+} mean_state;
+
+static void *mean_create(const eval_cfg *cfg)
+{
+    mean_state *st = xcalloc(1, sizeof *st);
+    st->cfg = cfg;
+    return st;
+}
+
+static int mean_score(void *vst, const msgpack_object *rec, kvbuf *sc, char *err, size_t errcap)
+{
+    mean_state *st = vst;
+    const msgpack_object *s = rec_get(rec, "scores");
+    const msgpack_object *v = s && s->type == MSGPACK_OBJECT_MAP ? rec_get(s, st->cfg->judge_key) : NULL;
+    double d;
+    if (v && v->type == MSGPACK_OBJECT_BOOLEAN)
+        d = v->via.boolean;
+    else if (!v || !obj_to_f64(v, &d) || d != d) {
+        snprintf(err, errcap, "no boolean or number scores.%s (written by the judge)", st->cfg->judge_key);
+        return -1;
+    }
+    st->sum += d;
+    st->n++;
+    return 0;
+}
+
+static void mean_finish(void *vst, kvbuf *s)
+{
+    mean_state *st = vst;
+    double m = st->n ? st->sum / (double)st->n : 0;
+    kv_f64(s, "score", m);
+    kv_f64(s, "mean", m);
+    kv_str(s, "key", st->cfg->judge_key, strlen(st->cfg->judge_key));
+}
+
+static const eval_task eval_task_judge = {"judge", "judge", mean_create, mean_score, mean_finish, free};
+static const eval_task eval_task_alpaca = {"alpaca-eval", "AlpacaEval", mean_create, mean_score, mean_finish,
+                                           free};
+
+static const eval_task *const tasks[] = {&eval_task_gsm8k, &eval_task_bbh,   &eval_task_ifeval, &eval_task_xstest,
+                                         &eval_task_passk, &eval_task_alpaca, &eval_task_judge,  NULL};
+
+const eval_task *eval_task_find(const char *name)
+{
+    for (const eval_task *const *t = tasks; *t; t++)
+        if (strcmp((*t)->name, name) == 0)
+            return *t;
+    return NULL;
+}
+
+const char *eval_task_names(void) { return "gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, judge"; }

@@ -1,0 +1,548 @@
+/*
+ * stream.c — record streams over files, pipes and ZeroMQ (see stream.h).
+ *
+ * Reading files/pipes: bytes come from a bytesrc (plain or gzip) into our
+ * own buffer; mpscan finds where the next record ends (checking framing,
+ * depth and size claims without allocating), then msgpack_unpack_next
+ * unpacks exactly those bytes.
+ * (msgpack_unpacker is not used: when it refills mid-record it keeps only
+ * the unparsed tail, so a record's bytes would not stay contiguous.)  The
+ * unparsed bytes are bounded by the record size limit, so a stream of
+ * garbage cannot make us buffer without end.  Raw bytes of the last record
+ * stay contiguous in the buffer, which lets relays (rec cat/head/sample)
+ * copy records without re-packing.
+ *
+ * Writing files: a 256 KiB buffer over write(2), or gzwrite for *.gz;
+ * both into "DIR/.NAME.tmp.XXXXXX", renamed on close.
+ */
+#include "io/stream.h"
+#include "io/bytesrc.h"
+#include "io/mpscan.h"
+#include "base/util.h"
+#include "io/zstream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+enum { K_FILE, K_ZMQ };
+
+struct rstream {
+    char *uri;
+    int writer, kind;
+    uint64_t nrec;
+    char err[512];
+    int recoverable;
+    /* reading */
+    bsrc *src;
+    char *buf;              /* unparsed input: [pos, len) of cap */
+    size_t pos, len, cap;
+    msgpack_unpacked res;
+    const char *raw;
+    size_t rawlen;
+    int src_eof;
+    int src_failed;         /* rs_ready met a read error: the next read reports it */
+    /* zmq */
+    zstream *z;
+    /* writing */
+    int fd;
+    gzFile gz;
+    char *wbuf;
+    size_t wlen;
+    char *tmp_path;
+    int cleanup;
+};
+
+#define WBUF_CAP (256 * 1024)
+#define READ_CHUNK (256 * 1024)
+
+size_t rs_max_record(void)
+{
+    static size_t v;
+    if (!v) {
+        const char *e = getenv("PREFPIPE_MAX_RECORD");
+        v = e && atoll(e) > 0 ? (size_t)atoll(e) : RS_DEFAULT_MAX_RECORD;
+    }
+    return v;
+}
+
+int rs_max_depth(void)
+{
+    static int v;
+    if (!v) {
+        const char *e = getenv("PREFPIPE_MAX_DEPTH");
+        v = e && atoi(e) > 0 ? atoi(e) : RS_DEFAULT_MAX_DEPTH;
+    }
+    return v;
+}
+
+int rs_is_zmq_uri(const char *uri)
+{
+    return (uri[0] == '@' || uri[0] == '>') && strstr(uri, "://") != NULL;
+}
+
+const char *rs_uri(const rstream *s) { return s->uri; }
+uint64_t rs_count(const rstream *s) { return s->nrec; }
+const char *rs_error(const rstream *s) { return s->err; }
+int rs_recoverable(const rstream *s) { return s->recoverable; }
+
+void rs_last_raw(const rstream *s, const char **buf, size_t *len)
+{
+    *buf = s->raw;
+    *len = s->rawlen;
+}
+
+/* ---- structural checks ---- */
+
+static const char *check_obj(const msgpack_object *o, int depth, int max_depth)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_STR:
+        return utf8_valid(o->via.str.ptr, o->via.str.size) ? NULL : "invalid UTF-8 in a string";
+    case MSGPACK_OBJECT_ARRAY:
+        if (depth > max_depth)
+            return "nesting too deep";
+        for (uint32_t i = 0; i < o->via.array.size; i++) {
+            const char *e = check_obj(&o->via.array.ptr[i], depth + 1, max_depth);
+            if (e)
+                return e;
+        }
+        return NULL;
+    case MSGPACK_OBJECT_MAP:
+        if (depth > max_depth)
+            return "nesting too deep";
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            const msgpack_object_kv *kv = &o->via.map.ptr[i];
+            if (kv->key.type != MSGPACK_OBJECT_STR)
+                return "a map key is not a string";
+            const char *e = check_obj(&kv->key, depth + 1, max_depth);
+            if (!e)
+                e = check_obj(&kv->val, depth + 1, max_depth);
+            if (e)
+                return e;
+        }
+        return NULL;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+    case MSGPACK_OBJECT_NIL:
+    case MSGPACK_OBJECT_BOOLEAN:
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+    case MSGPACK_OBJECT_BIN:
+        return NULL;
+    case MSGPACK_OBJECT_EXT:
+        return "msgpack ext values are not allowed in records";
+    }
+    return "unknown msgpack type";
+}
+
+const char *rs_check_record(const msgpack_object *o, int max_depth)
+{
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return "not a map (a record must be a msgpack map with string keys)";
+    return check_obj(o, 1, max_depth);
+}
+
+/* ---- opening ---- */
+
+static rstream *g_stdout_w;   /* the msgpack writer on stdout, flushed before blocking reads */
+static void flush_buf(rstream *s);
+
+static rstream *new_stream(const char *uri, int writer)
+{
+    rstream *s = xcalloc(1, sizeof *s);
+    s->uri = xstrdup(uri);
+    s->writer = writer;
+    s->fd = -1;
+    s->cleanup = -1;
+    return s;
+}
+
+rstream *rs_open_read(const char *uri)
+{
+    rstream *s = new_stream(uri, 0);
+    if (rs_is_zmq_uri(uri)) {
+        s->kind = K_ZMQ;
+        s->z = zs_open(uri, 0, s->err, sizeof s->err);
+        if (!s->z)
+            die(EX_NOINPUT, "%s: %s", uri, s->err);
+        msgpack_unpacked_init(&s->res);
+        return s;
+    }
+    s->kind = K_FILE;
+    s->src = bsrc_open(uri);
+    if (!s->src)
+        die(EX_NOINPUT, "%s: cannot open: %s", uri, strerror(errno));
+    msgpack_unpacked_init(&s->res);
+    return s;
+}
+
+static void remove_tmp(void *arg)
+{
+    rstream *s = arg;
+    if (s->tmp_path) {
+        unlink(s->tmp_path);
+        free(s->tmp_path);
+        s->tmp_path = NULL;
+    }
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+static rstream *open_write(const char *uri, int text)
+{
+    rstream *s = new_stream(uri, 1);
+    if (!text && rs_is_zmq_uri(uri)) {
+        s->kind = K_ZMQ;
+        s->z = zs_open(uri, 1, s->err, sizeof s->err);
+        if (!s->z)
+            die(EX_IOERR, "%s: %s", uri, s->err);
+        return s;
+    }
+    s->kind = K_FILE;
+    s->wbuf = xmalloc(WBUF_CAP);
+    if (strcmp(uri, "-") == 0) {
+        if (!text && isatty(1))
+            die(EX_USAGE, "refusing to write binary msgpack to a terminal "
+                          "(redirect it, or pipe it through 'rec to-json')");
+        s->fd = 1;
+        if (!text)
+            g_stdout_w = s;
+        return s;
+    }
+    const char *slash = strrchr(uri, '/');
+    size_t dirlen = slash ? (size_t)(slash - uri + 1) : 0;
+    size_t n = strlen(uri) + 32;
+    s->tmp_path = xmalloc(n);
+    snprintf(s->tmp_path, n, "%.*s.%s.tmp.XXXXXX", (int)dirlen, uri, uri + dirlen);
+    s->fd = mkstemp(s->tmp_path);
+    if (s->fd < 0) {
+        int e = errno;
+        free(s->tmp_path);
+        s->tmp_path = NULL;
+        die(EX_CANTCREAT, "%s: cannot create: %s", uri, strerror(e));
+    }
+    mode_t mask = umask(0); /* mkstemp makes 0600; give the usual 0666 & ~umask */
+    umask(mask);
+    fchmod(s->fd, 0666 & ~mask);
+    s->cleanup = util_add_cleanup(remove_tmp, s);
+    if (ends_with(uri, ".gz")) {
+        s->gz = gzdopen(s->fd, "wb6");
+        if (!s->gz)
+            die(EX_OSERR, "%s: gzdopen failed", uri);
+    }
+    return s;
+}
+
+rstream *rs_open_write(const char *uri) { return open_write(uri, 0); }
+rstream *rs_open_text_out(const char *uri) { return open_write(uri, 1); }
+
+void rs_write_bytes(rstream *s, const char *buf, size_t len)
+{
+    rs_write(s, buf, len);
+}
+
+/* ---- reading ---- */
+
+static int fail(rstream *s, int recoverable, const char *fmt, const char *detail)
+{
+    snprintf(s->err, sizeof s->err, fmt, detail);
+    s->recoverable = recoverable;
+    return RS_ERR;
+}
+
+static int parse_one(rstream *s, const char *buf, size_t n, size_t *used);
+
+static int read_zmq(rstream *s, msgpack_object *rec)
+{
+    const char *d;
+    size_t n;
+    /* as for pipes below: do not sit on output while waiting for input */
+    if (g_stdout_w && g_stdout_w->wlen && !zs_ready(s->z))
+        flush_buf(g_stdout_w);
+    int r = zs_recv(s->z, &d, &n, s->err, sizeof s->err);
+    if (r < 0) {
+        s->recoverable = 0;
+        return RS_ERR;
+    }
+    if (r == 0)
+        return RS_EOF;
+    s->nrec++;
+    s->raw = d;
+    s->rawlen = n;
+    size_t used = 0;
+    r = parse_one(s, d, n, &used);
+    if (r == RS_EOF || (r == RS_OK && used != n)) {
+        snprintf(s->err, sizeof s->err, "%s", r == RS_EOF ? "truncated message" : "trailing bytes after the record");
+        r = RS_ERR;
+    }
+    /* every message is framed by ZeroMQ, so the next one can always be read */
+    if (r == RS_ERR) {
+        s->recoverable = 1;
+        return RS_ERR;
+    }
+    *rec = s->res.data;
+    return RS_OK;
+}
+
+/* Ensure room for another chunk after the unparsed tail [pos, len). */
+static void make_room(rstream *s)
+{
+    if (s->pos > 0 && (s->pos == s->len || s->cap - s->len < READ_CHUNK)) {
+        memmove(s->buf, s->buf + s->pos, s->len - s->pos);
+        s->len -= s->pos;
+        s->pos = 0;
+    }
+    if (s->cap - s->len < READ_CHUNK) {
+        s->cap = s->cap ? 2 * s->cap : 4 * READ_CHUNK;
+        while (s->cap - s->len < READ_CHUNK)
+            s->cap *= 2;
+        s->buf = xrealloc(s->buf, s->cap);
+    }
+}
+
+/* Scan-then-unpack one record from buf[0..n): RS_OK with *used set,
+ * RS_EOF meaning "need more bytes", or RS_ERR. */
+static int parse_one(rstream *s, const char *buf, size_t n, size_t *used)
+{
+    size_t end = 0;
+    switch (mpscan((const unsigned char *)buf, n, rs_max_record(), rs_max_depth(), &end)) {
+    case MPSCAN_MORE:
+        return RS_EOF;
+    case MPSCAN_BAD:
+        return fail(s, 0, "%s", "not valid msgpack");
+    case MPSCAN_DEEP:
+        return fail(s, 0, "%s", "nesting too deep (PREFPIPE_MAX_DEPTH)");
+    case MPSCAN_BIG:
+        snprintf(s->err, sizeof s->err, "record is over the limit of %zu bytes (PREFPIPE_MAX_RECORD)",
+                 rs_max_record());
+        s->recoverable = 0;
+        return RS_ERR;
+    }
+    size_t off = 0;
+    msgpack_unpack_return r = msgpack_unpack_next(&s->res, buf, end, &off);
+    if (r != MSGPACK_UNPACK_SUCCESS || off != end)
+        return fail(s, 0, "%s", "not valid msgpack");
+    *used = end;
+    const char *e = rs_check_record(&s->res.data, rs_max_depth());
+    if (e) {
+        s->recoverable = 1;
+        snprintf(s->err, sizeof s->err, "%s", e);
+        return RS_ERR;
+    }
+    return RS_OK;
+}
+
+int rs_read(rstream *s, msgpack_object *rec)
+{
+    if (s->kind == K_ZMQ)
+        return read_zmq(s, rec);
+    for (;;) {
+        size_t used = 0;
+        int r = parse_one(s, s->buf + s->pos, s->len - s->pos, &used);
+        if (r != RS_EOF) {
+            s->nrec++;
+            if (r == RS_ERR && !s->recoverable)
+                return RS_ERR;
+            /* a content error still consumed a well-framed record */
+            s->raw = s->buf + s->pos;
+            s->rawlen = used;
+            s->pos += used;
+            if (r == RS_OK)
+                *rec = s->res.data;
+            return r;
+        }
+        /* the record is incomplete: read more (the scan bounds how much) */
+        size_t pending = s->len - s->pos;
+        if (s->src_eof) {
+            if (pending == 0)
+                return RS_EOF;
+            s->nrec++;
+            snprintf(s->err, sizeof s->err, "truncated: the stream ends inside a record (%zu bytes)",
+                     pending);
+            s->recoverable = 0;
+            return RS_ERR;
+        }
+        make_room(s);
+        /* a filter in a feedback loop (rollout | rm-score | ppo-step) must
+         * not sit on buffered output while it waits for input */
+        if (g_stdout_w)
+            flush_buf(g_stdout_w);
+        long n = s->src_failed ? -1 : bsrc_read(s->src, s->buf + s->len, s->cap - s->len);
+        if (n < 0) {
+            s->nrec++;
+            snprintf(s->err, sizeof s->err, "%s", bsrc_error(s->src));
+            s->recoverable = 0;
+            return RS_ERR;
+        }
+        if (n == 0)
+            s->src_eof = 1;
+        s->len += (size_t)n;
+    }
+}
+
+int rs_ready(rstream *s)
+{
+    if (s->writer)
+        return 1;
+    if (s->kind == K_ZMQ)
+        return zs_ready(s->z);
+    for (;;) {
+        /* a whole record buffered, or bytes that can never become one
+         * (rs_read reports the error at once) */
+        size_t end = 0;
+        if (s->len > s->pos &&
+            mpscan((const unsigned char *)s->buf + s->pos, s->len - s->pos, rs_max_record(), rs_max_depth(),
+                   &end) != MPSCAN_MORE)
+            return 1;
+        if (s->src_eof || s->src_failed)
+            return 1;
+        if (!bsrc_ready(s->src))
+            return 0;
+        if (bsrc_is_gzip(s->src))
+            return 1; /* read as a file: inflating could wait for bytes */
+        /* bytes are there: take them in (this read cannot block) and look
+         * again, so a record split across writes is not taken for whole */
+        make_room(s);
+        long n = bsrc_read(s->src, s->buf + s->len, s->cap - s->len);
+        if (n < 0) {
+            s->src_failed = 1;
+            return 1;
+        }
+        if (n == 0)
+            s->src_eof = 1;
+        s->len += (size_t)n;
+    }
+}
+
+int rs_next(rstream *s, msgpack_object *rec)
+{
+    int r = rs_read(s, rec);
+    if (r == RS_ERR)
+        die(EX_DATAERR, "%s: record %llu: %s", strcmp(s->uri, "-") ? s->uri : "stdin",
+            (unsigned long long)s->nrec, s->err);
+    return r;
+}
+
+/* ---- writing ---- */
+
+static void write_all(rstream *s, const char *buf, size_t len)
+{
+    if (s->gz) {
+        if (gzwrite(s->gz, buf, (unsigned)len) != (int)len)
+            die(EX_IOERR, "%s: write error (gzip)", s->uri);
+        return;
+    }
+    while (len > 0) {
+        ssize_t n = write(s->fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            die(EX_IOERR, "%s: write error: %s", s->uri, strerror(errno));
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+static void flush_buf(rstream *s)
+{
+    if (s->wlen) {
+        write_all(s, s->wbuf, s->wlen);
+        s->wlen = 0;
+    }
+}
+
+void rs_flush(rstream *s)
+{
+    if (s->kind != K_ZMQ && s->writer)
+        flush_buf(s);
+}
+
+void rs_write(rstream *s, const char *buf, size_t len)
+{
+    s->nrec++;
+    if (s->kind == K_ZMQ) {
+        if (zs_send(s->z, buf, len, s->err, sizeof s->err) < 0)
+            die(EX_IOERR, "%s: %s", s->uri, s->err);
+        return;
+    }
+    if (len >= WBUF_CAP) {
+        flush_buf(s);
+        write_all(s, buf, len);
+        return;
+    }
+    if (s->wlen + len > WBUF_CAP)
+        flush_buf(s);
+    memcpy(s->wbuf + s->wlen, buf, len);
+    s->wlen += len;
+}
+
+static void free_stream(rstream *s)
+{
+    free(s->buf);
+    msgpack_unpacked_destroy(&s->res);
+    bsrc_close(s->src);
+    free(s->wbuf);
+    free(s->uri);
+    free(s);
+}
+
+void rs_close(rstream *s)
+{
+    if (!s)
+        return;
+    if (s->kind == K_ZMQ) {
+        if (zs_close(s->z, s->err, sizeof s->err) < 0)
+            die(EX_IOERR, "%s: %s", s->uri, s->err);
+        free_stream(s);
+        return;
+    }
+    if (s->writer) {
+        flush_buf(s);
+        if (s == g_stdout_w)
+            g_stdout_w = NULL;
+        if (s->gz) {
+            if (gzclose(s->gz) != Z_OK)
+                die(EX_IOERR, "%s: error finishing gzip output", s->uri);
+        } else if (s->fd > 1 && close(s->fd) != 0) {
+            die(EX_IOERR, "%s: close: %s", s->uri, strerror(errno));
+        }
+        if (s->tmp_path) {
+            if (rename(s->tmp_path, s->uri) != 0)
+                die(EX_IOERR, "%s: cannot rename into place: %s", s->uri, strerror(errno));
+            free(s->tmp_path);
+            s->tmp_path = NULL;
+        }
+        util_remove_cleanup(s->cleanup);
+    }
+    free_stream(s);
+}
+
+void rs_abort(rstream *s)
+{
+    if (!s)
+        return;
+    if (s == g_stdout_w)
+        g_stdout_w = NULL;
+    if (s->kind == K_ZMQ) {
+        zs_close(s->z, s->err, sizeof s->err);
+    } else if (s->writer) {
+        if (s->gz)
+            gzclose(s->gz);
+        else if (s->fd > 1)
+            close(s->fd);
+        remove_tmp(s);
+        util_remove_cleanup(s->cleanup);
+    }
+    free_stream(s);
+}

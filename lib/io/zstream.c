@@ -1,0 +1,442 @@
+/*
+ * zstream.c — the ZeroMQ side of record streams (protocol in zstream.h).
+ *
+ * One process-wide context, created on first use and terminated when the
+ * last stream closes.  Each socket has a monitor (inproc PAIR) from which
+ * we keep the set of connected peer fds; monitor events are drained often
+ * so none are dropped at the monitor's high-water mark.
+ */
+#include "io/zstream.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define MAX_PEERS 1024
+#define EOS_TAG "prefpipe-eos"
+
+static void *g_ctx;
+static int g_nsock;
+
+struct zstream {
+    void *sock, *mon;
+    int writer, bound;
+    int nendpoints;
+    int expected;           /* readers: producers to wait for */
+    double timeout;         /* seconds for connecting */
+    int peers[MAX_PEERS];
+    int npeers;
+    int ever_connected;     /* peers that ever connected */
+    int consumers;          /* writers: peers to serve before ending */
+    char id[96];            /* producer id */
+    uint64_t sent;
+    /* reader state */
+    zmq_msg_t msg;
+    int have_msg;
+    zmq_msg_t next;         /* a record zs_ready took off the socket */
+    int have_next;
+    int failed;             /* zs_ready met an error: err holds it for zs_recv */
+    char err[256];
+    char **eos_ids;
+    int neos;
+    int ended;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void peer_add(zstream *z, int fd)
+{
+    for (int i = 0; i < z->npeers; i++)
+        if (z->peers[i] == fd)
+            return;
+    if (z->npeers < MAX_PEERS)
+        z->peers[z->npeers++] = fd;
+    z->ever_connected++;
+}
+
+static void peer_del(zstream *z, int fd)
+{
+    for (int i = 0; i < z->npeers; i++)
+        if (z->peers[i] == fd) {
+            z->peers[i] = z->peers[--z->npeers];
+            return;
+        }
+}
+
+/* Drain monitor events, waiting up to timeout_ms for the first one. */
+static void pump_events(zstream *z, long timeout_ms)
+{
+    if (!z->mon)
+        return;
+    for (;;) {
+        zmq_pollitem_t it = {z->mon, 0, ZMQ_POLLIN, 0};
+        int r = zmq_poll(&it, 1, timeout_ms);
+        if (r <= 0)
+            return;
+        timeout_ms = 0;
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, z->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            return;
+        }
+        uint16_t ev = 0;
+        uint32_t val = 0;
+        if (zmq_msg_size(&m) >= 6) {
+            const unsigned char *d = zmq_msg_data(&m);
+            memcpy(&ev, d, 2);
+            memcpy(&val, d + 2, 4);
+        }
+        int more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+        while (more) { /* the endpoint frame */
+            zmq_msg_init(&m);
+            zmq_msg_recv(&m, z->mon, 0);
+            more = zmq_msg_more(&m);
+            zmq_msg_close(&m);
+        }
+        if (ev == ZMQ_EVENT_ACCEPTED || ev == ZMQ_EVENT_CONNECTED)
+            peer_add(z, (int)val);
+        else if (ev == ZMQ_EVENT_DISCONNECTED || ev == ZMQ_EVENT_CLOSED)
+            peer_del(z, (int)val);
+    }
+}
+
+/* Split "?producers=N&timeout=S" off the endpoint list. */
+static int parse_options(zstream *z, char *spec, char *err, size_t errcap)
+{
+    char *q = strchr(spec, '?');
+    if (!q)
+        return 0;
+    *q++ = 0;
+    for (char *tok = strtok(q, "&"); tok; tok = strtok(NULL, "&")) {
+        char *end;
+        if (strncmp(tok, "producers=", 10) == 0) {
+            long v = strtol(tok + 10, &end, 10);
+            if (*end || v < 1 || v > 100000) {
+                snprintf(err, errcap, "bad producers= value '%s'", tok + 10);
+                return -1;
+            }
+            z->expected = (int)v;
+        } else if (strncmp(tok, "consumers=", 10) == 0) {
+            long v = strtol(tok + 10, &end, 10);
+            if (*end || v < 1 || v > 100000) {
+                snprintf(err, errcap, "bad consumers= value '%s'", tok + 10);
+                return -1;
+            }
+            z->consumers = (int)v;
+        } else if (strncmp(tok, "timeout=", 8) == 0) {
+            double v = strtod(tok + 8, &end);
+            if (*end || !(v > 0)) {
+                snprintf(err, errcap, "bad timeout= value '%s'", tok + 8);
+                return -1;
+            }
+            z->timeout = v;
+        } else {
+            snprintf(err, errcap, "unknown endpoint option '%s' (known: producers=N, consumers=N, timeout=S)", tok);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void close_sockets(zstream *z)
+{
+    if (z->mon) {
+        zmq_socket_monitor(z->sock, NULL, 0);
+        zmq_close(z->mon);
+        z->mon = NULL;
+    }
+    if (z->sock) {
+        zmq_close(z->sock);
+        z->sock = NULL;
+        if (--g_nsock == 0) {
+            zmq_ctx_term(g_ctx);
+            g_ctx = NULL;
+        }
+    }
+}
+
+zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
+{
+    zstream *z = xcalloc(1, sizeof *z);
+    z->writer = writer;
+    z->bound = uri[0] == '@';
+    z->expected = 0;
+    z->consumers = 1;
+    z->timeout = 60;
+    const char *env = getenv("PREFPIPE_ZMQ_TIMEOUT");
+    if (env && atof(env) > 0)
+        z->timeout = atof(env);
+    char *spec = xstrdup(uri + 1);
+    if (parse_options(z, spec, err, errcap) < 0)
+        goto fail;
+    if (!g_ctx && !(g_ctx = zmq_ctx_new())) {
+        snprintf(err, errcap, "zmq_ctx_new: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    z->sock = zmq_socket(g_ctx, writer ? ZMQ_PUSH : ZMQ_PULL);
+    if (!z->sock) {
+        snprintf(err, errcap, "zmq_socket: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    g_nsock++;
+    int one = 1, hwm = 1000, linger = 0, ivl = 10;
+    zmq_setsockopt(z->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl); /* peers that start late join fast */
+    zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(z->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(z->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (!z->bound) /* queue only on live connections, never on a dead pipe */
+        zmq_setsockopt(z->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    char monaddr[64];
+    snprintf(monaddr, sizeof monaddr, "inproc://prefpipe-mon-%p", (void *)z);
+    if (zmq_socket_monitor(z->sock, monaddr,
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_CLOSED) == 0) {
+        z->mon = zmq_socket(g_ctx, ZMQ_PAIR);
+        zmq_connect(z->mon, monaddr);
+    }
+    for (char *ep = strtok(spec, ","); ep; ep = strtok(NULL, ",")) {
+        int r = z->bound ? zmq_bind(z->sock, ep) : zmq_connect(z->sock, ep);
+        if (r != 0) {
+            snprintf(err, errcap, "cannot %s %s: %s", z->bound ? "bind" : "connect to", ep,
+                     zmq_strerror(errno));
+            goto fail;
+        }
+        z->nendpoints++;
+    }
+    if (z->nendpoints == 0) {
+        snprintf(err, errcap, "no endpoint given");
+        goto fail;
+    }
+    if (!z->expected)
+        z->expected = z->bound ? 1 : z->nendpoints;
+    if (!z->bound) {
+        double deadline = now_s() + z->timeout;
+        while (z->npeers < z->nendpoints && now_s() < deadline)
+            pump_events(z, 50);
+        if (z->npeers < z->nendpoints) {
+            snprintf(err, errcap, "cannot connect: no peer answered within %g s (is the other side running?)",
+                     z->timeout);
+            goto fail;
+        }
+    }
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(z->id, sizeof z->id, "%s:%d:%llx", host, (int)getpid(),
+             (unsigned long long)mix64((uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)z));
+    free(spec);
+    return z;
+fail:
+    free(spec);
+    close_sockets(z);
+    free(z);
+    return NULL;
+}
+
+static int is_eos(const char *d, size_t n, const char **id, size_t *idlen)
+{
+    if (n == 0 || (unsigned char)d[0] < 0x90 || (unsigned char)d[0] > 0x9f)
+        return 0; /* data records are maps; control messages are fixarrays */
+    msgpack_zone zone;
+    msgpack_zone_init(&zone, 256);
+    msgpack_object o;
+    size_t off = 0;
+    int ok = msgpack_unpack(d, n, &off, &zone, &o) == MSGPACK_UNPACK_SUCCESS &&
+             o.type == MSGPACK_OBJECT_ARRAY && o.via.array.size >= 2 &&
+             o.via.array.ptr[0].type == MSGPACK_OBJECT_STR &&
+             o.via.array.ptr[0].via.str.size == strlen(EOS_TAG) &&
+             memcmp(o.via.array.ptr[0].via.str.ptr, EOS_TAG, strlen(EOS_TAG)) == 0 &&
+             o.via.array.ptr[1].type == MSGPACK_OBJECT_STR;
+    if (ok) {
+        /* the id points into d, which outlives the zone */
+        *id = o.via.array.ptr[1].via.str.ptr;
+        *idlen = o.via.array.ptr[1].via.str.size;
+    }
+    msgpack_zone_destroy(&zone);
+    return ok ? 1 : -1;
+}
+
+/* Receive one data message into *m, handling EOS messages on the way:
+ * 1 a record, 0 the stream has ended, -1 error, -2 nothing waiting (only
+ * with ZMQ_DONTWAIT). */
+static int recv_msg(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, size_t errcap)
+{
+    if (z->ended)
+        return 0;
+    for (;;) {
+        if (*have)
+            zmq_msg_close(m);
+        zmq_msg_init(m);
+        *have = 1;
+        if (zmq_msg_recv(m, z->sock, flags) < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN && (flags & ZMQ_DONTWAIT))
+                return -2;
+            snprintf(err, errcap, "receive: %s", zmq_strerror(errno));
+            return -1;
+        }
+        const char *d = zmq_msg_data(m);
+        size_t n = zmq_msg_size(m);
+        const char *id;
+        size_t idlen;
+        int e = is_eos(d, n, &id, &idlen);
+        if (e == 0)
+            return 1;
+        if (e < 0) {
+            snprintf(err, errcap, "unknown control message on the socket");
+            return -1;
+        }
+        int seen = 0;
+        for (int i = 0; i < z->neos; i++)
+            if (strlen(z->eos_ids[i]) == idlen && memcmp(z->eos_ids[i], id, idlen) == 0)
+                seen = 1;
+        if (!seen) {
+            z->eos_ids = xrealloc(z->eos_ids, (size_t)(z->neos + 1) * sizeof *z->eos_ids);
+            z->eos_ids[z->neos++] = xstrndup(id, idlen);
+        }
+        if (z->neos >= z->expected) {
+            z->ended = 1;
+            zmq_msg_close(m);
+            *have = 0;
+            close_sockets(z); /* releases the producers */
+            return 0;
+        }
+    }
+}
+
+int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap)
+{
+    if (z->have_next) { /* the record zs_ready took: it becomes the current one */
+        if (z->have_msg)
+            zmq_msg_close(&z->msg);
+        zmq_msg_init(&z->msg);
+        zmq_msg_move(&z->msg, &z->next);
+        zmq_msg_close(&z->next);
+        z->have_next = 0;
+        z->have_msg = 1;
+        *data = zmq_msg_data(&z->msg);
+        *len = zmq_msg_size(&z->msg);
+        return 1;
+    }
+    if (z->failed) {
+        snprintf(err, errcap, "%s", z->err);
+        return -1;
+    }
+    int r = recv_msg(z, &z->msg, &z->have_msg, 0, err, errcap);
+    if (r == 1) {
+        *data = zmq_msg_data(&z->msg);
+        *len = zmq_msg_size(&z->msg);
+    }
+    return r;
+}
+
+int zs_ready(zstream *z)
+{
+    if (z->have_next || z->ended || z->failed)
+        return 1;
+    int r = recv_msg(z, &z->next, &z->have_next, ZMQ_DONTWAIT, z->err, sizeof z->err);
+    if (r == -2 || r == 0) {
+        if (z->have_next)
+            zmq_msg_close(&z->next);
+        z->have_next = 0;
+        return r == 0; /* ended: zs_recv answers 0 at once */
+    }
+    if (r < 0) {
+        if (z->have_next)
+            zmq_msg_close(&z->next);
+        z->have_next = 0;
+        z->failed = 1;
+    }
+    return 1;
+}
+
+int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap)
+{
+    for (;;) {
+        int r = zmq_send(z->sock, data, len, 0);
+        if (r >= 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        snprintf(err, errcap, "send: %s", zmq_strerror(errno));
+        return -1;
+    }
+    if ((++z->sent & 255) == 0)
+        pump_events(z, 0);
+    return 0;
+}
+
+static int send_eos_round(zstream *z, int n)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 3);
+    msgpack_pack_str(&pk, strlen(EOS_TAG));
+    msgpack_pack_str_body(&pk, EOS_TAG, strlen(EOS_TAG));
+    msgpack_pack_str(&pk, strlen(z->id));
+    msgpack_pack_str_body(&pk, z->id, strlen(z->id));
+    msgpack_pack_uint64(&pk, z->sent);
+    int sent = 0;
+    for (int i = 0; i < n; i++)
+        if (zmq_send(z->sock, sb.data, sb.size, ZMQ_DONTWAIT) >= 0)
+            sent++;
+    msgpack_sbuffer_destroy(&sb);
+    return sent;
+}
+
+int zs_close(zstream *z, char *err, size_t errcap)
+{
+    int rc = 0;
+    if (z->writer && z->sock) {
+        /* Wait for a first peer if none ever came (an empty stream still
+         * needs its EOS delivered); bound writers wait like sends do. */
+        double deadline = now_s() + z->timeout;
+        pump_events(z, 0);
+        while (!z->ever_connected) {
+            pump_events(z, 100);
+            if (!z->bound && now_s() > deadline) {
+                snprintf(err, errcap, "no consumer connected within %g s", z->timeout);
+                rc = -1;
+                break;
+            }
+        }
+        while (rc == 0) {
+            pump_events(z, 0);
+            if (z->npeers == 0 && z->ever_connected >= z->consumers)
+                break;
+            if (z->npeers == 0) { /* more consumers announced: wait for them */
+                pump_events(z, 50);
+                continue;
+            }
+            send_eos_round(z, z->npeers);
+            pump_events(z, 50);
+        }
+    }
+    if (z->have_msg)
+        zmq_msg_close(&z->msg);
+    if (z->have_next)
+        zmq_msg_close(&z->next);
+    close_sockets(z);
+    for (int i = 0; i < z->neos; i++)
+        free(z->eos_ids[i]);
+    free(z->eos_ids);
+    free(z);
+    return rc;
+}

@@ -1,0 +1,130 @@
+/*
+ * model.h — a Llama-architecture transformer (Tülu 2 / Llama 2 / SmolLM2):
+ * token embedding, RMSNorm, rotary positions, grouped-query causal
+ * attention, SwiGLU MLP, final norm, an LM head (tied or untied) and/or a
+ * scalar `score` head for reward and value models.
+ *
+ * Memory (the llm.c pattern): all parameters live in ONE flat fp32 buffer
+ * described by a table of named views that carry the Hugging Face tensor
+ * names; gradients use the same layout in a second buffer.  Activations
+ * are allocated once for a capacity of N tokens (batch x length) by
+ * model_reserve(); forward/backward never allocate.
+ *
+ * Batches are [B, T] token ids with a validity mask (1 real, 0 padding).
+ * Position ids count only real tokens (so left and right padding give the
+ * same result), padding keys are masked in attention, and the per-token
+ * log-prob of token t is log p(tokens[t] | real tokens before t); it is 0
+ * for the first real token of a row and for padding.
+ *
+ * The model does no arithmetic itself: every tensor operation goes through
+ * the backend table (backend.h).  One forward/backward at a time per model
+ * (activations live in the model).
+ *
+ * A training step (tests/unit/test_optim.c has a complete one):
+ *   model_reserve(m, B * T, 1);  model_zero_grads(m);
+ *   model_forward(m, tokens, valid, B, T, logp, NULL);
+ *   dlogp[i] = d loss / d logp[i]   (0 outside the loss mask)
+ *   model_backward(m, dlogp, NULL);
+ *   optim_step(opt, m, lr_at(&schedule, step), accum);
+ * Reward models use values[] at model_last_valid(); value models use
+ * values[] at every response token (dvalues in the backward).
+ */
+#ifndef PREFPIPE_MODEL_H
+#define PREFPIPE_MODEL_H
+
+#include "backend/backend.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    int vocab, dim, n_layers, n_heads, n_kv_heads, head_dim, ffn, max_pos;
+    double norm_eps, rope_theta;
+    int tied;       /* lm_head.weight is model.embed_tokens.weight */
+    int lm_head;    /* causal LM head present (LlamaForCausalLM) */
+    int score;      /* scalar head score.weight [1, dim] present */
+    int bos_id, eos_id, pad_id;   /* -1 when unknown */
+} model_config;
+
+typedef struct {
+    char name[80];       /* Hugging Face tensor name */
+    size_t off, n;       /* offset and size in floats */
+    int ndim, shape[2];
+} param_view;
+
+typedef struct {
+    float *in_norm, *q, *k, *v, *o, *post_norm, *gate, *up, *down;
+} layer_ptrs;
+
+typedef struct model_acts model_acts;
+
+typedef struct model {
+    model_config c;
+    const backend *be;
+    float *params, *grads;     /* grads NULL until model_enable_grads */
+    size_t nparams;
+    param_view *views;
+    int nviews;
+    layer_ptrs *lw, *lg;       /* per-layer pointers into params / grads */
+    float *embed, *norm, *lm, *score;      /* lm == embed when tied */
+    float *g_embed, *g_norm, *g_lm, *g_score;
+    model_acts *a;
+} model;
+
+/* A copy of src with other heads (e.g. a reward or value model initialised
+ * from an SFT policy: lm_head 0, score 1).  Shared tensors are copied by
+ * name; a new score head is Gaussian(0, 0.02) from seed; a new untied
+ * lm_head starts as a copy of the embeddings. */
+model *model_with_heads(const model *src, int lm_head, int score, uint64_t seed);
+
+/* Check a configuration; returns NULL or a static message. */
+const char *model_config_check(const model_config *c);
+
+/* Allocate parameters (zeroed) for a checked config. */
+model *model_new(const model_config *c, const backend *be);
+void model_free(model *m);
+/* Gaussian(0, 0.02) matrices, unit norms; deterministic in seed. */
+void model_init_random(model *m, uint64_t seed);
+void model_enable_grads(model *m);
+void model_zero_grads(model *m);
+const param_view *model_find_view(const model *m, const char *name);
+/* Number of scalar parameters (tied weights counted once). */
+size_t model_param_count(const model *m);
+
+/* Reserve activations for up to ntok tokens per forward; train keeps every
+ * layer's activations for backward (and allocates gradient scratch).  A
+ * large enough training reservation is kept for inference requests. */
+void model_reserve(model *m, int ntok, int train);
+
+/* Forward over tokens/valid [B*T].  Outputs (host arrays, may be NULL):
+ * logp [B*T] per-token log-probs as described above (needs lm_head),
+ * values [B*T] the scalar head at every token (needs score). */
+void model_forward(model *m, const int32_t *tokens, const uint8_t *valid,
+                   int B, int T, float *logp, float *values);
+/* Backward of the last forward (which must have been a training forward):
+ * dlogp, dvalues [B*T] are d loss / d (logp, values); either may be NULL.
+ * Gradients accumulate into m->grads. */
+void model_backward(model *m, const float *dlogp, const float *dvalues);
+
+/* Index of the last real token of row b, or -1 when the row is empty. */
+int model_last_valid(const uint8_t *valid, int b, int T);
+
+/* ---- incremental decoding with a KV cache (sample.c) ---- */
+typedef struct {
+    int B, Tmax, len;          /* len = slots filled so far */
+    float **k, **v;            /* per layer [B, Tmax, KV*hd] */
+    uint8_t *valid;            /* [B, Tmax] */
+    int32_t *npos;             /* [B] real tokens so far (next position) */
+} kv_cache;
+
+kv_cache *kv_cache_new(const model *m, int B, int Tmax);
+void kv_cache_free(const model *m, kv_cache *kc);
+/* Run Tn new slots for every row (tokens/valid [B*Tn]) against the cache,
+ * appending them.  Logits are computed for each row's last slot only
+ * (t = Tn-1); model_logits_row() reads them. */
+void model_forward_cached(model *m, kv_cache *kc, const int32_t *tokens,
+                          const uint8_t *valid, int Tn);
+/* Copy the logits of row (b, t) of the last forward to host memory. */
+void model_logits_row(const model *m, int b, int t, float *out);
+
+#endif

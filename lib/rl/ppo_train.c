@@ -1,0 +1,209 @@
+/*
+ * ppo_train.c — the PPO update loop over one batch (contracts in
+ * ppo_train.h).  Buffers for a minibatch are allocated per minibatch and
+ * freed at once; the models' activations are reserved for the largest
+ * minibatch seen (model_reserve is a no-op when they already fit).
+ */
+#include "rl/ppo_train.h"
+#include "base/cli.h"
+#include "base/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ppo_train_cfg_defaults(ppo_train_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    c->pc = ppo_defaults();
+    c->minibatch = 64, c->accum = 1, c->inner_epochs = 1, c->per_minibatch = 1;
+    c->lr = 1e-6;
+    c->h = adamw_defaults();
+    c->h.b1 = 0.9f, c->h.b2 = 0.95f, c->h.eps = 1e-5f, c->h.wd = 0, c->h.clip = 1.0f;
+    c->kl_target = 6.0, c->kl_horizon = 10000;
+}
+
+model *ppo_value_from_policy(const model *policy, uint64_t seed)
+{
+    model_config c = policy->c;
+    c.lm_head = 0, c.tied = 0, c.score = 1;
+    model *v = model_new(&c, policy->be);
+    model_init_random(v, seed);
+    float *tmp = NULL;
+    for (int i = 0; i < v->nviews; i++) {
+        const param_view *pv = &v->views[i];
+        if (!strcmp(pv->name, "score.weight")) continue;
+        const param_view *src = model_find_view(policy, pv->name);
+        if (!src || src->n != pv->n) die(EX_SOFTWARE, "value from policy: no tensor %s", pv->name);
+        tmp = xrealloc(tmp, pv->n * sizeof(float));
+        policy->be->download(tmp, policy->params + src->off, pv->n);
+        v->be->upload(v->params + pv->off, tmp, pv->n);
+    }
+    free(tmp);
+    return v;
+}
+
+static void reserve(model *m, int ntok, int train)
+{
+    if (m) model_reserve(m, ntok, train);
+}
+
+/* Reference log-probs for items that lack them. */
+static void fill_ref(ppo_trainer *t, ppo_item *items, int n)
+{
+    int *need = xmalloc((size_t)(n ? n : 1) * sizeof(int)), k = 0;
+    for (int i = 0; i < n; i++)
+        if (!items[i].ref) need[k++] = i;
+    if (k && !t->ref) die(EX_DATAERR, "rollouts without ref_logprobs and no reference model");
+    int b = t->c.minibatch;
+    for (int s = 0; s < k; s += b) {
+        int m = k - s < b ? k - s : b;
+        ppo_mb mb;
+        ppo_mb_build(&mb, items, need + s, m);
+        reserve(t->ref, mb.n * mb.T, 0);
+        float *lp = xmalloc((size_t)mb.n * mb.T * sizeof(float));
+        model_forward(t->ref, mb.tokens, mb.valid, mb.n, mb.T, lp, NULL);
+        for (int i = 0; i < m; i++) {
+            ppo_item *it = &items[need[s + i]];
+            it->ref = xmalloc((size_t)(it->rlen ? it->rlen : 1) * sizeof(float));
+            ppo_mb_gather(&mb, items, i, lp, NULL, it->ref, NULL);
+        }
+        free(lp);
+        ppo_mb_free(&mb);
+    }
+    free(need);
+}
+
+/* Forward both models over a packed minibatch (training mode). */
+static void forward(ppo_trainer *t, const ppo_mb *mb, float *lp, float *v)
+{
+    reserve(t->policy, mb->n * mb->T, 1);
+    reserve(t->value, mb->n * mb->T, 1);
+    model_forward(t->policy, mb->tokens, mb->valid, mb->n, mb->T, lp, NULL);
+    model_forward(t->value, mb->tokens, mb->valid, mb->n, mb->T, NULL, v);
+}
+
+static void take_old(ppo_item *items, const ppo_mb *mb, const float *lp, const float *v)
+{
+    for (int i = 0; i < mb->n; i++) {
+        ppo_item *it = &items[mb->idx[i]];
+        ppo_mb_gather(mb, items, i, lp, v, it->old_logp, it->old_values);
+    }
+}
+
+void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_metrics *m)
+{
+    const ppo_train_cfg *c = &t->c;
+    double t0 = now_seconds();
+    memset(m, 0, sizeof *m);
+    if (n == 0) return;
+    for (int i = 0; i < n; i++) ppo_item_alloc(&items[i]);
+    fill_ref(t, items, n);
+    ppo_cfg pc = c->pc;
+    /* raw reward statistics, and the running normaliser */
+    double rs = 0, rq = 0, len = 0, toks = 0;
+    for (int i = 0; i < n; i++) {
+        rs += items[i].reward, rq += items[i].reward * items[i].reward;
+        len += items[i].rlen, toks += items[i].plen + items[i].rlen;
+        if (c->running_norm) ppo_running_add(&t->rn, items[i].reward);
+    }
+    if (c->running_norm) pc.reward_norm = 1, pc.norm_mean = t->rn.mean, pc.norm_std = ppo_running_std(&t->rn);
+    m->reward_mean = rs / n;
+    m->reward_std = n > 1 ? sqrt(fmax(0, (rq - rs * rs / n) / (n - 1))) : 0;
+    m->response_length = len / n;
+    m->items = n;
+    m->kl_coef = t->beta;
+
+    int *all = xmalloc((size_t)n * sizeof(int));
+    for (int i = 0; i < n; i++) all[i] = i;
+    ppo_prep_stats ps = {0};
+    if (!c->per_minibatch) {   /* old log-probs and values for the whole batch first */
+        for (int s = 0; s < n; s += c->minibatch) {
+            ppo_mb mb;
+            ppo_mb_build(&mb, items, all + s, n - s < c->minibatch ? n - s : c->minibatch);
+            size_t N = (size_t)mb.n * mb.T;
+            float *lp = xmalloc(N * sizeof(float)), *v = xmalloc(N * sizeof(float));
+            forward(t, &mb, lp, v);
+            take_old(items, &mb, lp, v);
+            free(lp), free(v);
+            ppo_mb_free(&mb);
+        }
+        ppo_prepare(&pc, t->beta, items, all, n, &ps);
+    }
+    double ev_n = 0, pg = 0, vf = 0, nmb = 0, gnp = 0, gnv = 0, nupd = 0;
+    ppo_loss_stats ls = {0};
+    int *perm = xmalloc((size_t)n * sizeof(int));
+    int acc = 0;
+    for (int e = 0; e < c->inner_epochs; e++) {
+        memcpy(perm, all, (size_t)n * sizeof(int));
+        rng_t r;
+        rng_seed(&r, mix64(c->seed ^ mix64((uint64_t)batch * 1000003u + (uint64_t)e)));
+        for (int i = n; i > 1; i--) {
+            int q = (int)rng_below(&r, (uint64_t)i), tmp = perm[i - 1];
+            perm[i - 1] = perm[q], perm[q] = tmp;
+        }
+        for (int s = 0; s < n; s += c->minibatch) {
+            ppo_mb mb;
+            ppo_mb_build(&mb, items, perm + s, n - s < c->minibatch ? n - s : c->minibatch);
+            size_t N = (size_t)mb.n * mb.T;
+            float *lp = xmalloc(N * sizeof(float)), *v = xmalloc(N * sizeof(float));
+            float *dl = xmalloc(N * sizeof(float)), *dv = xmalloc(N * sizeof(float));
+            forward(t, &mb, lp, v);
+            if (c->per_minibatch && e == 0) {
+                take_old(items, &mb, lp, v);
+                ppo_prepare(&pc, t->beta, items, mb.idx, mb.n, &ps);
+            }
+            int train_policy = t->updates >= c->value_warmup;
+            ppo_loss_stats st = {0};
+            ppo_mb_loss(&pc, &mb, items, lp, v, dl, dv, train_policy, &st);
+            if (acc == 0) {
+                model_zero_grads(t->policy);
+                model_zero_grads(t->value);
+            }
+            if (train_policy) model_backward(t->policy, dl, NULL);
+            model_backward(t->value, NULL, dv);
+            pg += st.pg_loss, vf += st.vf_loss, nmb++;
+            ls.pg_clipped += st.pg_clipped, ls.vf_clipped += st.vf_clipped;
+            ls.approx_kl += st.approx_kl, ls.entropy += st.entropy, ls.tokens += st.tokens;
+            free(lp), free(v), free(dl), free(dv);
+            ppo_mb_free(&mb);
+            if (++acc == c->accum || (e == c->inner_epochs - 1 && s + c->minibatch >= n)) {
+                lr_schedule sch = {c->lr, 0, c->warmup, 0};
+                double lr = lr_at(&sch, t->updates);
+                if (train_policy) gnp += optim_step(t->popt, t->policy, lr, acc);
+                gnv += optim_step(t->vopt, t->value, lr, acc);
+                m->lr = lr;
+                t->updates++, nupd++, acc = 0;
+            }
+        }
+    }
+    /* explained variance of the old values against the returns */
+    double *ret = xmalloc((size_t)(ps.tokens > 0 ? ps.tokens : 1) * sizeof(double));
+    double *val = xmalloc((size_t)(ps.tokens > 0 ? ps.tokens : 1) * sizeof(double));
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < items[i].rlen; k++) ret[(size_t)ev_n] = items[i].ret[k], val[(size_t)ev_n++] = items[i].old_values[k];
+    m->explained_variance = ppo_explained_variance(ret, val, (size_t)ev_n);
+    free(ret), free(val);
+    m->score_mean = ps.items ? ps.score_sum / ps.items : 0;
+    m->kl = ps.items ? ps.kl_sum / ps.items : 0;
+    m->truncated = ps.items ? ps.truncated / ps.items : 0;
+    m->policy_loss = nmb ? pg / nmb : 0;
+    m->value_loss = nmb ? vf / nmb : 0;
+    m->pg_clipfrac = ls.tokens ? ls.pg_clipped / ls.tokens : 0;
+    m->vf_clipfrac = ls.tokens ? ls.vf_clipped / ls.tokens : 0;
+    m->approx_kl = nmb ? ls.approx_kl / nmb : 0;
+    m->entropy = nmb ? ls.entropy / nmb : 0;
+    m->grad_norm_policy = nupd ? gnp / nupd : 0;
+    m->grad_norm_value = nupd ? gnv / nupd : 0;
+    m->updates = t->updates;
+    m->tokens = (long)toks;
+    double el = now_seconds() - t0;
+    m->tokens_per_s = el > 0 ? toks * c->inner_epochs / el : 0;
+    if (c->adaptive_kl) {
+        ppo_kl_ctl k = {t->beta, c->kl_target, c->kl_horizon};
+        ppo_kl_ctl_update(&k, m->kl, n);
+        t->beta = k.beta;
+    }
+    free(perm);
+    free(all);
+}

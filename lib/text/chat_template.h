@@ -1,0 +1,58 @@
+/*
+ * chat_template.h — conversations -> token ids + assistant mask.
+ *
+ * The default (and only) template is Tülu 2's:
+ *   system:    "<|system|>\n" content "\n"
+ *   user:      "<|user|>\n" content "\n"
+ *   assistant: "<|assistant|>\n" content EOS, then "\n" unless it is the
+ *              last message
+ *   generation prompt: "<|assistant|>\n" after the last message.
+ * EOS is the tokenizer's end token ("</s>" for the byte tokenizer).
+ *
+ * The whole conversation is rendered to one string and encoded once (so
+ * BPE sees the same text as the Hugging Face template would give it),
+ * after the post-processor's leading tokens (Llama 2's "<s>"; none for the
+ * byte tokenizer) — what the Tülu training code's tokenizer(text) gives;
+ * trailing post-processor tokens are not added (turns end with EOS),
+ * with offsets into the rendered text; the mask marks the tokens whose
+ * start offset lies inside an assistant message's content or its EOS —
+ * exactly the tokens an SFT/DPO loss or a policy gradient uses (see
+ * chat_template.c for the rule at the boundaries).
+ */
+#ifndef PREFPIPE_CHAT_TEMPLATE_H
+#define PREFPIPE_CHAT_TEMPLATE_H
+
+#include "text/tokenizer.h"
+
+#include <msgpack.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *role;        /* "system", "user", "assistant" */
+    const char *content;
+    size_t len;
+} chat_msg;
+
+/* Read a msgpack array of {role, content} maps.  *msgs is malloc'd and
+ * points into the object.  Returns the count, or -1 + message. */
+int chat_from_msgpack(const msgpack_object *arr, chat_msg **msgs, char *err, size_t errlen);
+
+/* Render to a malloc'd string (length in *len). */
+char *chat_render(const tokenizer *t, const chat_msg *msgs, int n, int add_generation_prompt, size_t *len);
+
+/* Render and encode.  *ids and *mask (may be NULL) are malloc'd.
+ * Returns the token count, or -1 + message (unknown role, no EOS). */
+long chat_encode(const tokenizer *t, const chat_msg *msgs, int n, int add_generation_prompt,
+                 int32_t **ids, uint8_t **mask, char *err, size_t errlen);
+
+/* Encode prompt messages followed by an assistant response and split the
+ * ids at the start of that response: concatenating *prompt_ids and
+ * *resp_ids gives exactly the conversation's encoding (so BPE merges
+ * across the boundary cannot shift tokens), and the response part ends
+ * with EOS.  Returns the response length (*nprompt set), or -1 + message. */
+long chat_encode_response(const tokenizer *t, const chat_msg *prompt, int n, const char *resp,
+                          size_t rlen, int32_t **prompt_ids, long *nprompt, int32_t **resp_ids,
+                          char *err, size_t errlen);
+
+#endif

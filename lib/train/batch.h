@@ -1,0 +1,45 @@
+/*
+ * batch.h — examples -> one right-padded [rows, T] token batch for
+ * the model, and the forward-only scorers shared by the stages:
+ * reference log-probs (ref-score and dpo-step --ref use the SAME function
+ * on the SAME groups of examples, so their numbers are bitwise equal for
+ * the same thread count) and reward-model scores (rm-score, rm-train's
+ * statistics).
+ *
+ * Row layout: example i, sequence k (0 chosen / sft, 1 rejected) is row
+ * row0[i] + k.  T is the longest sequence in the batch.  Padding is
+ * masked by the model, so a row's numbers do not depend on the others
+ * except through BLAS summation order.  A sequence's log-prob is the sum,
+ * in double and in token order, of the per-token log-probs of its
+ * response span [start, len).  A reward is the score head's value at the
+ * last real token (the EOS unless truncated).
+ */
+#ifndef PREFPIPE_TRAIN_BATCH_H
+#define PREFPIPE_TRAIN_BATCH_H
+
+#include "model/model.h"
+#include "train/examples.h"
+
+typedef struct {
+    int n, rows, T;
+    const train_example *ex;   /* borrowed */
+    int *row0;                 /* [n] */
+    int32_t *tokens;           /* [rows * T] */
+    uint8_t *valid;            /* [rows * T] */
+} train_batch;
+
+void train_batch_build(train_batch *b, const train_example *ex, int n);
+void train_batch_free(train_batch *b);
+/* Sum of the response log-probs of (example i, sequence k). */
+double train_seq_logp(const train_batch *b, const float *logp, int i, int k);
+/* The value at the last real token of (i, k). */
+double train_seq_value(const train_batch *b, const float *values, int i, int k);
+
+/* Forward-only: set ex[i].ref[k] and has_ref.  per_token (may be NULL):
+ * per_token[2 i + k] gets a malloc'd copy of the response's per-token
+ * log-probs (len - start floats). */
+void train_score_ref(model *m, train_example *ex, int n, float **per_token);
+/* Forward-only: rewards[2 i + k] = the score head at the last token. */
+void train_score_reward(model *m, const train_example *ex, int n, double *rewards);
+
+#endif

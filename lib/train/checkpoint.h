@@ -1,0 +1,52 @@
+/*
+ * checkpoint.h — Hugging Face model directories:
+ *   config.json           LlamaConfig keys (transformers 4.x and 5.x forms)
+ *   model.safetensors     fp32 tensors under Hugging Face names (reading
+ *                         also accepts the shards listed by
+ *                         model.safetensors.index.json)
+ *   tokenizer.json        see tokenizer.h
+ *   optimizer.safetensors AdamW moments (flat, parameter layout) + step
+ *   trainer_state.json    optional text owned by the trainer (data position,
+ *                         schedule, ...) for exact resume
+ *
+ * Loading accepts LlamaForCausalLM (tied checkpoints may omit
+ * lm_head.weight) and LlamaForSequenceClassification with one label
+ * (score.weight); fp32/bf16/fp16 weights become fp32.  Unknown config keys
+ * and unknown non-bias tensors are ignored; rope scaling, attention/MLP
+ * biases, other activations or architectures are refused.  Every problem
+ * is reported as "DIR/FILE: ... tensor NAME ..." with exit 65 (66 when a
+ * file cannot be opened).
+ *
+ * Saving writes everything into DIR.tmp.XXXXXX next to DIR, then renames
+ * it over DIR (an old DIR is moved aside first and removed after), so a
+ * crash leaves either the old checkpoint or the new one, never half.
+ */
+#ifndef PREFPIPE_CHECKPOINT_H
+#define PREFPIPE_CHECKPOINT_H
+
+#include "model/model.h"
+#include "train/optim.h"
+#include "text/tokenizer.h"
+
+#include <stddef.h>
+
+/* Parse config.json text.  Returns 0, or -1 with a message. */
+int ckpt_parse_config(const char *text, size_t len, model_config *c, char *err, size_t errlen);
+/* config.json text for a config (malloc'd). */
+char *ckpt_config_text(const model_config *c);
+
+model *ckpt_load_model(const char *dir, const backend *be);
+tokenizer *ckpt_load_tokenizer(const char *dir);
+/* Optimizer state: NULL when DIR has none. */
+optim *ckpt_load_optim(const char *dir, const model *m);
+/* trainer_state.json text, or NULL when absent. */
+char *ckpt_load_state(const char *dir);
+
+/* Tensor files on disk: "F32 x20" style dtype counts, bytes, tensors. */
+void ckpt_tensor_summary(const char *dir, char *dtypes, size_t cap, size_t *bytes, int *ntensors);
+
+/* opt and state may be NULL.  Dies (exit 73/74) on failure. */
+void ckpt_save(const char *dir, const model *m, const tokenizer *tok,
+               const optim *opt, const char *state_json);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * examples.c — records -> examples, the spool file and the shuffle (see
+ * examples.h).  The spool format is private to one process: per example
+ * a fixed header (counts, spans, reference numbers, record number) then
+ * the int32 ids; it is never read by another program.
+ */
+#include "train/examples.h"
+
+#include "text/chat_template.h"
+#include "io/record.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int trunc_parse(const char *s, trunc_mode *m)
+{
+    if (!strcmp(s, "keep-start")) *m = TRUNC_KEEP_START;
+    else if (!strcmp(s, "keep-end")) *m = TRUNC_KEEP_END;
+    else if (!strcmp(s, "drop")) *m = TRUNC_DROP;
+    else return -1;
+    return 0;
+}
+
+void train_example_free(train_example *ex)
+{
+    for (int k = 0; k < 2; k++) free(ex->ids[k]);
+    memset(ex, 0, sizeof *ex);
+}
+
+long train_example_tokens(const train_example *ex)
+{
+    long n = 0;
+    for (int k = 0; k < ex->nseq; k++) n += ex->len[k];
+    return n;
+}
+
+/* Encode prompt + response into sequence k, truncating.  0 ok, 1 too long
+ * (drop), 2 nothing of the response left, -1 encoding error. */
+static int encode_side(const train_prep *p, const chat_msg *msgs, int nm, const char *r, size_t rl,
+                       train_example *ex, int k, int *truncated, char *err, size_t el)
+{
+    int32_t *pi, *ri;
+    long np, nr = chat_encode_response(p->tok, msgs, nm, r, rl, &pi, &np, &ri, err, el);
+    if (nr < 0) return -1;
+    long n = np + nr, cut = 0, keep = n;
+    int rc = 0;
+    if (p->max_len > 0 && n > p->max_len) {
+        if (p->trunc == TRUNC_DROP) rc = 1;
+        else if (p->trunc == TRUNC_KEEP_START && np >= p->max_len) rc = 2;
+        else {
+            keep = p->max_len;
+            if (p->trunc == TRUNC_KEEP_END) cut = n - keep;
+            *truncated = 1;
+        }
+    }
+    if (rc == 0) {
+        int32_t *ids = xmalloc(sizeof(int32_t) * (size_t)n);
+        memcpy(ids, pi, sizeof(int32_t) * (size_t)np);
+        memcpy(ids + np, ri, sizeof(int32_t) * (size_t)nr);
+        if (cut) memmove(ids, ids + cut, sizeof(int32_t) * (size_t)keep);
+        ex->ids[k] = ids;
+        ex->len[k] = (int)keep;
+        ex->start[k] = np > cut ? (int)(np - cut) : 0;
+    }
+    free(pi);
+    free(ri);
+    return rc;
+}
+
+int train_example_from_record(const train_prep *p, const msgpack_object *rec, uint64_t recno,
+                              train_example *ex, train_counts *c, const char **why)
+{
+    static char msg[320];
+    char err[256];
+    memset(ex, 0, sizeof *ex);
+    ex->recno = recno;
+    c->read++;
+    const char *side[2];
+    size_t sl[2];
+    const char *keys[2];
+    int ns;
+    const msgpack_object *prompt = rec_get(rec, "prompt");
+    if (p->want == TD_SFT && rec_get(rec, "response")) {
+        keys[0] = "response";
+        ns = 1;
+    } else if (p->want == TD_SFT) {
+        keys[0] = "chosen";
+        ns = 1;
+    } else {
+        keys[0] = "chosen";
+        keys[1] = "rejected";
+        ns = 2;
+    }
+    if (!prompt) { c->missing++; *why = "missing field prompt"; return 0; }
+    for (int k = 0; k < ns; k++) {
+        int r = rec_get_str(rec, keys[k], &side[k], &sl[k]);
+        if (r == 0) {
+            c->missing++;
+            snprintf(msg, sizeof msg, "missing field %s", p->want == TD_SFT ? "response (or chosen)" : keys[k]);
+            *why = msg;
+            return 0;
+        }
+        if (r < 0) { c->bad++; snprintf(msg, sizeof msg, "%s is not a string", keys[k]); *why = msg; return 0; }
+        if (sl[k] == 0 && !p->allow_empty) { c->empty++; snprintf(msg, sizeof msg, "empty %s", keys[k]); *why = msg; return 0; }
+    }
+    if (p->read_ref && ns == 2) {
+        int a = rec_get_f64(rec, "ref_logp_chosen", &ex->ref[0]);
+        int b = rec_get_f64(rec, "ref_logp_rejected", &ex->ref[1]);
+        if (a == 1 && b == 1) {
+            const char *fp;
+            size_t fpn;
+            if (p->tok_fp && rec_get_str(rec, "ref_tokenizer", &fp, &fpn) == 1 &&
+                (fpn != 16 || memcmp(fp, p->tok_fp, 16)))
+                die(EX_DATAERR, "record %llu: ref_logp_chosen/ref_logp_rejected were computed with another "
+                    "tokenizer (ref_tokenizer %.*s, the policy's is %s): rerun ref-score with a reference "
+                    "that shares the policy's tokenizer", (unsigned long long)recno, (int)(fpn > 16 ? 16 : fpn),
+                    fp, p->tok_fp);
+            if (!isfinite(ex->ref[0]) || !isfinite(ex->ref[1])) {
+                c->bad++; *why = "non-finite ref_logp_chosen/ref_logp_rejected"; return 0;
+            }
+            ex->has_ref = 1;
+        } else if (a || b) {
+            c->bad++; *why = "ref_logp_chosen and ref_logp_rejected must both be numbers"; return 0;
+        }
+    }
+    double mg;
+    if (rec_get_f64(rec, "margin", &mg) == 1 && isfinite(mg)) ex->margin = mg;
+    chat_msg *msgs;
+    int nm = chat_from_msgpack(prompt, &msgs, err, sizeof err);
+    if (nm < 0) { c->bad++; snprintf(msg, sizeof msg, "prompt: %s", err); *why = msg; return 0; }
+    int truncated = 0;
+    ex->nseq = ns;
+    for (int k = 0; k < ns; k++) {
+        int r = encode_side(p, msgs, nm, side[k], sl[k], ex, k, &truncated, err, sizeof err);
+        if (r) {
+            free(msgs);
+            train_example_free(ex);
+            if (r < 0) { c->bad++; snprintf(msg, sizeof msg, "%s: %s", keys[k], err); }
+            else if (r == 1) { c->too_long++; snprintf(msg, sizeof msg, "longer than %d tokens (--truncation drop)", p->max_len); }
+            else { c->too_long++; snprintf(msg, sizeof msg, "prompt alone fills the %d-token limit", p->max_len); }
+            *why = msg;
+            return 0;
+        }
+    }
+    free(msgs);
+    c->truncated += truncated;
+    c->used++;
+    return 1;
+}
+
+int train_same_tokenizer(const tokenizer *a, const tokenizer *b, char *why, size_t wl)
+{
+    if (strcmp(tok_kind(a), tok_kind(b)) || tok_num_merges(a) != tok_num_merges(b)) {
+        snprintf(why, wl, "%s tokenizer with %d merges vs %s with %d", tok_kind(a), tok_num_merges(a), tok_kind(b),
+                 tok_num_merges(b));
+        return 0;
+    }
+    if (tok_vocab_size(a) != tok_vocab_size(b)) {
+        snprintf(why, wl, "vocabulary sizes %d and %d", tok_vocab_size(a), tok_vocab_size(b));
+        return 0;
+    }
+    for (int32_t id = 0; id < tok_vocab_size(a); id++) {
+        size_t la = 0, lb = 0;
+        const char *pa = tok_piece(a, id, &la), *pb = tok_piece(b, id, &lb);
+        if (!pa != !pb || la != lb || (pa && memcmp(pa, pb, la)) || tok_is_special(a, id) != tok_is_special(b, id)) {
+            snprintf(why, wl, "token %d differs", (int)id);
+            return 0;
+        }
+    }
+    /* same pieces can still encode differently (SentencePiece "\u2581x" vs
+     * " x", merge order, normalizer, post-processor, added-token flags) */
+    if (tok_fingerprint(a) != tok_fingerprint(b)) {
+        snprintf(why, wl, "same vocabulary, but the merge order, normalizer, pre-tokenizer, post-processor, "
+                          "decoder or added-token flags differ");
+        return 0;
+    }
+    return 1;
+}
+
+void train_counts_report(const char *label, const train_counts *c)
+{
+    fprintf(stderr, "%s: %s: %llu records, %llu used", progname, label, (unsigned long long)c->read,
+            (unsigned long long)c->used);
+    if (c->truncated) fprintf(stderr, ", %llu truncated", (unsigned long long)c->truncated);
+    uint64_t sk = c->missing + c->empty + c->too_long + c->bad;
+    if (sk)
+        fprintf(stderr, "; skipped %llu (missing fields %llu, empty responses %llu, too long %llu, bad fields %llu)",
+                (unsigned long long)sk, (unsigned long long)c->missing, (unsigned long long)c->empty,
+                (unsigned long long)c->too_long, (unsigned long long)c->bad);
+    fputc('\n', stderr);
+}
+
+/* ---- spool ---- */
+
+typedef struct {
+    int32_t nseq, len[2], start[2], has_ref;
+    double ref[2], margin;
+    uint64_t recno;
+} spool_hdr;
+
+void spool_open(train_spool *s)
+{
+    memset(s, 0, sizeof *s);
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    size_t cap = strlen(dir) + 32;
+    char *path = xmalloc(cap);
+    snprintf(path, cap, "%s/prefpipe-spool.XXXXXX", dir);
+    int fd = mkstemp(path);
+    if (fd < 0) die(EX_CANTCREAT, "%s: cannot create the spool file: %s", path, strerror(errno));
+    unlink(path);
+    free(path);
+    s->f = fdopen(fd, "w+b");
+    if (!s->f) die(EX_IOERR, "spool: %s", strerror(errno));
+    s->cap = 1024;
+    s->off = xmalloc(sizeof(uint64_t) * s->cap);
+    s->off[0] = 0;
+    s->hash = 0x5eed;
+}
+
+void spool_add(train_spool *s, const train_example *ex)
+{
+    spool_hdr h;
+    memset(&h, 0, sizeof h);
+    h.nseq = ex->nseq;
+    for (int k = 0; k < 2; k++) { h.len[k] = ex->len[k]; h.start[k] = ex->start[k]; h.ref[k] = ex->ref[k]; }
+    h.has_ref = ex->has_ref;
+    h.margin = ex->margin;
+    h.recno = ex->recno;
+    if (fseeko(s->f, (off_t)s->off[s->n], SEEK_SET) || fwrite(&h, sizeof h, 1, s->f) != 1)
+        die(EX_IOERR, "spool: cannot write: %s", strerror(errno));
+    s->hash = hash64(&h, sizeof h, s->hash);
+    uint64_t end = s->off[s->n] + sizeof h;
+    for (int k = 0; k < ex->nseq; k++) {
+        if (fwrite(ex->ids[k], sizeof(int32_t), (size_t)ex->len[k], s->f) != (size_t)ex->len[k])
+            die(EX_IOERR, "spool: cannot write: %s", strerror(errno));
+        s->hash = hash64(ex->ids[k], sizeof(int32_t) * (size_t)ex->len[k], s->hash);
+        end += sizeof(int32_t) * (uint64_t)ex->len[k];
+    }
+    if (s->n + 2 > s->cap) {
+        s->cap *= 2;
+        s->off = xrealloc(s->off, sizeof(uint64_t) * s->cap);
+    }
+    s->off[++s->n] = end;
+}
+
+void spool_get(train_spool *s, size_t i, train_example *ex)
+{
+    spool_hdr h;
+    memset(ex, 0, sizeof *ex);
+    if (fseeko(s->f, (off_t)s->off[i], SEEK_SET) || fread(&h, sizeof h, 1, s->f) != 1)
+        die(EX_IOERR, "spool: cannot read back example %zu", i);
+    ex->nseq = h.nseq;
+    ex->has_ref = h.has_ref;
+    ex->margin = h.margin;
+    ex->recno = h.recno;
+    for (int k = 0; k < h.nseq; k++) {
+        ex->len[k] = h.len[k];
+        ex->start[k] = h.start[k];
+        ex->ref[k] = h.ref[k];
+        ex->ids[k] = xmalloc(sizeof(int32_t) * (size_t)(h.len[k] ? h.len[k] : 1));
+        if (fread(ex->ids[k], sizeof(int32_t), (size_t)h.len[k], s->f) != (size_t)h.len[k])
+            die(EX_IOERR, "spool: cannot read back example %zu", i);
+    }
+}
+
+void spool_close(train_spool *s)
+{
+    if (s->f) fclose(s->f);
+    free(s->off);
+    memset(s, 0, sizeof *s);
+}
+
+void train_shuffle(size_t *perm, size_t n, uint64_t seed, long epoch)
+{
+    rng_t r;
+    rng_seed(&r, mix64(seed ^ mix64((uint64_t)epoch + 0x9e3779b97f4a7c15ull)));
+    for (size_t i = 0; i < n; i++) perm[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)rng_below(&r, i);
+        size_t t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+}

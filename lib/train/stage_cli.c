@@ -1,0 +1,105 @@
+/*
+ * stage_cli.c — shared option handling for the training stages
+ * (stage_cli.h).
+ */
+#include "train/stage_cli.h"
+
+#include "base/cli.h"
+#include "base/util.h"
+
+#include <string.h>
+
+void train_cli_init(train_cli *t, const char *stage)
+{
+    memset(t, 0, sizeof *t);
+    train_opts_defaults(&t->o);
+    t->o.stage = stage;
+    t->o.micro = 4;
+    t->trunc = TRUNC_KEEP_START;
+    t->be = backend_cpu();
+}
+
+int train_cli_handle(train_cli *t, int c, const char *a)
+{
+    train_opts *o = &t->o;
+    switch (c) {
+    case 'm': t->model_dir = a; break;
+    case 'o': o->out_dir = a; break;
+    case TC_EPOCHS: o->epochs = (int)parse_ll("--epochs", a, 1, 1000000); break;
+    case TC_MAX_STEPS: o->max_steps = parse_ll("--max-steps", a, 0, (long long)1 << 40); break;
+    case TC_BATCH: o->batch = (int)parse_ll("--batch", a, 1, 1 << 20); break;
+    case TC_MICRO: o->micro = (int)parse_ll("--micro-batch", a, 1, 1 << 16); break;
+    case TC_LR: o->lr = parse_double("--lr", a); break;
+    case TC_LR_FLOOR: o->lr_floor = parse_double("--lr-floor", a); break;
+    case TC_WARMUP: o->warmup_frac = parse_double("--warmup", a); break;
+    case TC_WD: o->h.wd = (float)parse_double("--weight-decay", a); break;
+    case TC_CLIP: o->h.clip = (float)parse_double("--clip", a); break;
+    case TC_B1: o->h.b1 = (float)parse_double("--adam-beta1", a); break;
+    case TC_B2: o->h.b2 = (float)parse_double("--adam-beta2", a); break;
+    case TC_EPS: o->h.eps = (float)parse_double("--adam-eps", a); break;
+    case TC_SEED: o->seed = (uint64_t)parse_ll("--seed", a, 0, (long long)9e18); break;
+    case TC_SAVE_EVERY: o->save_every = parse_ll("--save-every", a, 0, (long long)1 << 40); break;
+    case TC_RESUME: o->resume_dir = a; break;
+    case TC_METRICS: o->metrics_uri = a; break;
+    case TC_EVAL: t->eval_path = a; break;
+    case TC_MAX_LEN: t->max_len = (int)parse_ll("--max-len", a, 2, 1 << 24); break;
+    case TC_TRUNC:
+        if (trunc_parse(a, &t->trunc)) cli_usage_error("--truncation: expected keep-start, keep-end or drop, not '%s'", a);
+        break;
+    case TC_PROGRESS: o->progress = 1; break;
+    case TC_NO_TIMING: o->no_timing = 1; break;
+    case TC_DEVICE:
+        t->be = backend_by_name(a);
+        if (!t->be) cli_usage_error("device '%s' is not available in this build", a);
+        break;
+    case TC_STOP_AFTER: o->stop_after = parse_ll("--stop-after", a, 1, (long long)1 << 40); break;
+    default: return 0;
+    }
+    return 1;
+}
+
+void train_cli_finish(train_cli *t)
+{
+    if (!t->model_dir && !t->o.resume_dir) cli_usage_error("missing --model DIR");
+    if (!t->o.out_dir) cli_usage_error("missing --output DIR");
+    if (!(t->o.lr > 0)) cli_usage_error("--lr must be positive");
+    if (t->o.lr_floor < 0 || t->o.lr_floor > t->o.lr) cli_usage_error("--lr-floor must be in [0, --lr]");
+    if (!(t->o.warmup_frac >= 0 && t->o.warmup_frac <= 1)) cli_usage_error("--warmup must be a fraction in [0, 1]");
+    if (t->o.h.clip < 0) cli_usage_error("--clip must be >= 0");
+    if (t->o.micro > t->o.batch) t->o.micro = t->o.batch;
+}
+
+char **train_cli_inputs(int argc, char **argv, int *n)
+{
+    static char *stdin_only[] = {"-"};
+    *n = argc - optind;
+    if (*n > 0) return argv + optind;
+    *n = 1;
+    return stdin_only;
+}
+
+train_spool *train_cli_spool(const train_cli *t, train_prep *prep, const model *m, int argc, char **argv,
+                             model *ref, int ref_batch, train_spool *data, train_spool *eval)
+{
+    prep->max_len = t->max_len ? t->max_len : m->c.max_pos;
+    prep->trunc = t->trunc;
+    if (prep->max_len > m->c.max_pos)
+        die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", prep->max_len, m->c.max_pos);
+    int nin;
+    char **ins = train_cli_inputs(argc, argv, &nin);
+    train_counts cnt;
+    train_spool_inputs(data, ins, nin, prep, ref, ref_batch, &cnt, "training data");
+    if (!t->eval_path) return NULL;
+    train_spool_inputs(eval, (char **)&t->eval_path, 1, prep, ref, ref_batch, &cnt, "eval data");
+    return eval;
+}
+
+void train_cli_run(train_cli *t, model *m, tokenizer *tok, train_spool *data, train_spool *eval,
+                   train_objective *obj)
+{
+    train_run(&t->o, m, tok, data, eval, obj);
+    spool_close(data);
+    if (eval) spool_close(eval);
+    tok_free(tok);
+    model_free(m);
+}

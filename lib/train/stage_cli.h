@@ -1,0 +1,96 @@
+/*
+ * stage_cli.h — the command-line options shared by the training stages
+ * (sft-step, rm-train, dpo-step): model in, checkpoint out, schedule,
+ * optimizer, batching, truncation, checkpoints, resume, metrics, eval.
+ * Each stage puts TRAIN_CLI_OPTIONS in its getopt_long table, passes
+ * unknown codes to train_cli_handle(), and prints TRAIN_CLI_USAGE in its
+ * --help.  Stage defaults are set before parsing.
+ */
+#ifndef PREFPIPE_TRAIN_CLI_H
+#define PREFPIPE_TRAIN_CLI_H
+
+#include "train/examples.h"
+#include "train/trainer.h"
+
+#include <getopt.h>
+
+enum {
+    TC_EPOCHS = 2000, TC_MAX_STEPS, TC_BATCH, TC_MICRO, TC_LR, TC_LR_FLOOR, TC_WARMUP, TC_WD, TC_CLIP,
+    TC_B1, TC_B2, TC_EPS, TC_SEED, TC_SAVE_EVERY, TC_RESUME, TC_METRICS, TC_EVAL, TC_MAX_LEN,
+    TC_TRUNC, TC_PROGRESS, TC_STOP_AFTER, TC_NO_TIMING, TC_DEVICE
+};
+
+#define TRAIN_CLI_OPTIONS                                                                         \
+    {"model", required_argument, 0, 'm'}, {"output", required_argument, 0, 'o'},                  \
+    {"epochs", required_argument, 0, TC_EPOCHS}, {"max-steps", required_argument, 0, TC_MAX_STEPS}, \
+    {"batch", required_argument, 0, TC_BATCH}, {"micro-batch", required_argument, 0, TC_MICRO},   \
+    {"lr", required_argument, 0, TC_LR}, {"lr-floor", required_argument, 0, TC_LR_FLOOR},         \
+    {"warmup", required_argument, 0, TC_WARMUP}, {"weight-decay", required_argument, 0, TC_WD},   \
+    {"clip", required_argument, 0, TC_CLIP}, {"adam-beta1", required_argument, 0, TC_B1},         \
+    {"adam-beta2", required_argument, 0, TC_B2}, {"adam-eps", required_argument, 0, TC_EPS},      \
+    {"seed", required_argument, 0, TC_SEED}, {"save-every", required_argument, 0, TC_SAVE_EVERY}, \
+    {"resume", required_argument, 0, TC_RESUME}, {"metrics", required_argument, 0, TC_METRICS},   \
+    {"eval", required_argument, 0, TC_EVAL}, {"max-len", required_argument, 0, TC_MAX_LEN},       \
+    {"truncation", required_argument, 0, TC_TRUNC}, {"progress", no_argument, 0, TC_PROGRESS},    \
+    {"stop-after", required_argument, 0, TC_STOP_AFTER}, {"no-timing", no_argument, 0, TC_NO_TIMING}, \
+    {"device", required_argument, 0, TC_DEVICE},                                                  \
+    {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}
+
+#define TRAIN_CLI_USAGE                                                                       \
+    "  -m, --model DIR        checkpoint to start from (required)\n"                         \
+    "  -o, --output DIR       checkpoint to write (required; replaced atomically)\n"         \
+    "      --epochs N         passes over the data\n"                                         \
+    "      --max-steps N      stop after N updates (0 = all epochs)\n"                        \
+    "      --batch N          examples per update (accumulated over micro-batches)\n"         \
+    "      --micro-batch N    examples per forward/backward pass (default 4)\n"               \
+    "      --lr X             peak learning rate\n"                                           \
+    "      --lr-floor X       learning rate at the last step (linear decay)\n"                \
+    "      --warmup FRAC      fraction of the steps with linear warm-up\n"                    \
+    "      --weight-decay X   AdamW weight decay on matrices (default 0)\n"                   \
+    "      --clip X           global gradient-norm clip, 0 = off (default 1)\n"               \
+    "      --adam-beta1 X, --adam-beta2 X, --adam-eps X   (default 0.9, 0.999, 1e-8)\n"       \
+    "      --seed N           shuffle seed (default 0)\n"                                     \
+    "      --save-every N     also checkpoint every N steps (default: only at the end)\n"     \
+    "      --resume DIR       continue the run checkpointed in DIR exactly\n"                 \
+    "      --stop-after N     checkpoint and exit 0 after N steps of this invocation\n"        \
+    "      --metrics URI      metrics records (default stdout)\n"                             \
+    "      --no-timing        no time/tokens_per_s in metrics (byte-reproducible)\n"          \
+    "      --eval FILE        held-out records: eval_* metrics before and after training\n"   \
+    "      --max-len N        tokens per sequence (default: the model's maximum)\n"           \
+    "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"            \
+    "      --progress         progress lines on stderr even when it is not a terminal\n"      \
+    "      --device NAME      compute backend: cpu (default; cuda where built)\n"             \
+    "  -h, --help             this help\n"                                                    \
+    "  -V, --version          version\n"
+
+typedef struct {
+    train_opts o;
+    const char *model_dir;
+    const char *eval_path;
+    int max_len;            /* 0: the model's max_position_embeddings */
+    trunc_mode trunc;
+    const backend *be;      /* --device, default the CPU backend */
+} train_cli;
+
+/* Defaults common to every stage (the stage overrides some). */
+void train_cli_init(train_cli *t, const char *stage);
+/* Handle one option; returns 1 when handled, 0 when c is not ours. */
+int train_cli_handle(train_cli *t, int c, const char *arg);
+/* Check required options and combinations (exit 64 on error). */
+void train_cli_finish(train_cli *t);
+
+/* Inputs from argv[optind..]: "-" when none. */
+char **train_cli_inputs(int argc, char **argv, int *n);
+
+/* Spool the inputs and --eval with prep, whose max_len and trunc come from
+ * --max-len (default: the model's positions; beyond them exits 64) and
+ * --truncation; ref / ref_batch as train_spool_inputs takes them.
+ * Returns eval, or NULL without --eval. */
+train_spool *train_cli_spool(const train_cli *t, train_prep *prep, const model *m, int argc, char **argv,
+                             model *ref, int ref_batch, train_spool *data, train_spool *eval);
+
+/* Train, then close the spools and free tok and m. */
+void train_cli_run(train_cli *t, model *m, tokenizer *tok, train_spool *data, train_spool *eval,
+                   train_objective *obj);
+
+#endif

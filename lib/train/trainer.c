@@ -1,0 +1,379 @@
+/*
+ * trainer.c — the step loop (see trainer.h for the contract: data order,
+ * normalisation, schedule, checkpoints, resume, signals, non-finite loss).
+ *
+ * Ownership: the stage owns the model, tokenizer and spools; train_run
+ * owns the optimizer, the metrics stream and the per-step example buffers.
+ */
+#include "train/trainer.h"
+
+#include "train/checkpoint.h"
+#include "base/cli.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void train_opts_defaults(train_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->epochs = 1;
+    o->batch = 8;
+    o->micro = 8;
+    o->lr = 1e-5;
+    o->warmup_frac = 0.1;
+    o->h = adamw_defaults();
+    o->metrics_uri = "-";
+}
+
+void train_check_output(const char *dir)
+{
+    size_t n = strlen(dir);
+    char *probe = xmalloc(n + 32);
+    snprintf(probe, n + 32, "%s.probe.XXXXXX", dir);
+    if (!mkdtemp(probe)) die(EX_CANTCREAT, "%s: cannot write a checkpoint here: %s", dir, strerror(errno));
+    rmdir(probe);
+    free(probe);
+}
+
+/* ---- spooling ---- */
+
+static void flush_ref(train_spool *s, model *ref, train_example *pend, int np)
+{
+    train_score_ref(ref, pend, np, NULL);
+    for (int i = 0; i < np; i++) {
+        spool_add(s, &pend[i]);
+        train_example_free(&pend[i]);
+    }
+}
+
+void train_spool_inputs(train_spool *s, char **inputs, int ninputs, const train_prep *p,
+                        model *ref, int ref_batch, train_counts *c, const char *label)
+{
+    spool_open(s);
+    memset(c, 0, sizeof *c);
+    train_example *pend = xcalloc((size_t)ref_batch, sizeof *pend);
+    int np = 0, warned = 0;
+    for (int f = 0; f < ninputs; f++) {
+        rstream *r = rs_open_read(inputs[f]);
+        msgpack_object rec;
+        while (rs_next(r, &rec) == RS_OK) {
+            train_example ex;
+            const char *why;
+            if (!train_example_from_record(p, &rec, rs_count(r), &ex, c, &why)) {
+                if (warned++ < 5) fprintf(stderr, "%s: %s: record %llu skipped: %s\n", progname, rs_uri(r),
+                                          (unsigned long long)rs_count(r), why);
+                continue;
+            }
+            if (ref && !ex.has_ref) {
+                pend[np++] = ex;
+                if (np == ref_batch) { flush_ref(s, ref, pend, np); np = 0; }
+            } else {
+                if (np) { flush_ref(s, ref, pend, np); np = 0; }
+                spool_add(s, &ex);
+                train_example_free(&ex);
+            }
+        }
+        rs_close(r);
+    }
+    if (np) flush_ref(s, ref, pend, np);
+    free(pend);
+    fflush(s->f);
+    train_counts_report(label, c);
+}
+
+/* ---- running batches ---- */
+
+static train_norm norm_of(const train_example *ex, int n)
+{
+    train_norm nm = {n, 0};
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < ex[i].nseq; k++) nm.tokens += ex[i].len[k] - ex[i].start[k];
+    return nm;
+}
+
+/* Forward (and backward when train) over ex[0..n) in chunks of micro.
+ * Returns the normalised loss; *ntok gets the tokens processed. */
+static double run_examples(model *m, train_example *ex, int n, int micro, train_objective *obj,
+                           const train_norm *nm, int train, double *stats, long *ntok)
+{
+    double loss = 0;
+    for (int i = 0; i < n; i += micro) {
+        int k = n - i < micro ? n - i : micro;
+        train_batch b;
+        train_batch_build(&b, ex + i, k);
+        size_t N = (size_t)b.rows * b.T;
+        float *lp = obj->want_logp ? xmalloc(sizeof(float) * N) : NULL;
+        float *v = obj->want_values ? xmalloc(sizeof(float) * N) : NULL;
+        float *dlp = train && lp ? xcalloc(N, sizeof(float)) : NULL;
+        float *dv = train && v ? xcalloc(N, sizeof(float)) : NULL;
+        model_reserve(m, (int)N, train);
+        model_forward(m, b.tokens, b.valid, b.rows, b.T, lp, v);
+        loss += obj->micro(obj->ctx, &b, lp, v, dlp, dv, nm, stats);
+        if (train) model_backward(m, dlp, dv);
+        if (ntok)
+            for (int j = 0; j < k; j++) *ntok += train_example_tokens(&ex[i + j]);
+        free(lp); free(v); free(dlp); free(dv);
+        train_batch_free(&b);
+    }
+    return loss;
+}
+
+double train_evaluate(model *m, train_spool *s, int micro, train_objective *obj, double *stats)
+{
+    /* two passes: normaliser, then the loss, reading micro examples at a time */
+    train_norm nm = {0, 0};
+    for (size_t i = 0; i < s->n; i++) {
+        train_example e;
+        spool_get(s, i, &e);
+        train_norm one = norm_of(&e, 1);
+        nm.examples++;
+        nm.tokens += one.tokens;
+        train_example_free(&e);
+    }
+    memset(stats, 0, sizeof(double) * TRAIN_MAX_STATS);
+    double loss = 0;
+    train_example *ex = xcalloc((size_t)micro, sizeof *ex);
+    for (size_t i = 0; i < s->n; i += (size_t)micro) {
+        int k = (int)(s->n - i < (size_t)micro ? s->n - i : (size_t)micro);
+        for (int j = 0; j < k; j++) spool_get(s, i + (size_t)j, &ex[j]);
+        loss += run_examples(m, ex, k, micro, obj, &nm, 0, stats, NULL);
+        for (int j = 0; j < k; j++) train_example_free(&ex[j]);
+    }
+    free(ex);
+    return loss;
+}
+
+/* ---- state ---- */
+
+static volatile sig_atomic_t got_signal;
+static void on_signal(int sig) { got_signal = sig; }
+
+static char *state_text(const train_opts *o, long step, long total, const train_spool *d)
+{
+    char *extra = o->state_extra ? o->state_extra(o->hook_ctx) : NULL;
+    char lr[40];
+    format_double(lr, sizeof lr, o->lr);
+    size_t cap = 1024 + (extra ? strlen(extra) : 0);
+    char *s = xmalloc(cap);
+    snprintf(s, cap,
+             "{\"stage\": \"%s\", \"step\": %ld, \"total_steps\": %ld, \"epochs\": %d, \"batch\": %d, "
+             "\"seed\": %llu, \"examples\": %zu, \"data_hash\": \"%016llx\", \"lr\": %s%s%s}\n",
+             o->stage, step, total, o->epochs, o->batch, (unsigned long long)o->seed, d->n,
+             (unsigned long long)d->hash, lr, extra ? ", " : "", extra ? extra : "");
+    free(extra);
+    return s;
+}
+
+static long resume_step(const train_opts *o, long total, const train_spool *d)
+{
+    char *text = ckpt_load_state(o->resume_dir);
+    if (!text) die(EX_NOINPUT, "%s: no trainer_state.json: not a checkpoint of a training run", o->resume_dir);
+    json_error_t je;
+    json_t *j = json_loads(text, 0, &je);
+    if (!j) die(EX_DATAERR, "%s/trainer_state.json: %s", o->resume_dir, je.text);
+    const char *stage = json_string_value(json_object_get(j, "stage"));
+    const char *hash = json_string_value(json_object_get(j, "data_hash"));
+    char want[32];
+    snprintf(want, sizeof want, "%016llx", (unsigned long long)d->hash);
+    struct { const char *key; long long want; } nums[] = {
+        {"total_steps", total}, {"epochs", o->epochs}, {"batch", o->batch},
+        {"seed", (long long)o->seed}, {"examples", (long long)d->n}};
+    if (!stage || strcmp(stage, o->stage))
+        die(EX_DATAERR, "%s: cannot resume: written by %s, not %s", o->resume_dir, stage ? stage : "?", o->stage);
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        json_t *v = json_object_get(j, nums[i].key);
+        if (!json_is_integer(v) || json_integer_value(v) != nums[i].want)
+            die(EX_DATAERR, "%s: cannot resume: %s was %lld, this run has %lld", o->resume_dir, nums[i].key,
+                json_is_integer(v) ? (long long)json_integer_value(v) : -1LL, nums[i].want);
+    }
+    if (!hash || strcmp(hash, want))
+        die(EX_DATAERR, "%s: cannot resume: the training data differ from the run's (hash %s, now %s)",
+            o->resume_dir, hash ? hash : "?", want);
+    json_t *st = json_object_get(j, "step");
+    long step = json_is_integer(st) ? (long)json_integer_value(st) : -1;
+    if (step < 0 || step > total) die(EX_DATAERR, "%s: trainer_state.json: bad step", o->resume_dir);
+    json_decref(j);
+    free(text);
+    return step;
+}
+
+/* ---- metrics ---- */
+
+static void put_stats(recb *b, const train_objective *obj, const double *stats, const char *prefix)
+{
+    for (int j = 0; j < obj->nstats; j++) {
+        char key[96];
+        snprintf(key, sizeof key, "%s%s", prefix, obj->stat[j]);
+        recb_put_f64(b, key, stats[j]);
+    }
+}
+
+static void emit_eval(rstream *w, const train_opts *o, model *m, train_spool *eval, train_objective *obj,
+                      long step, double t0)
+{
+    double stats[TRAIN_MAX_STATS];
+    double loss = train_evaluate(m, eval, o->micro, obj, stats);
+    fprintf(stderr, "%s: step %ld: eval loss %.6g", progname, step, loss);
+    for (int j = 0; j < obj->nstats; j++) fprintf(stderr, ", %s %.6g", obj->stat[j], stats[j]);
+    fputc('\n', stderr);
+    if (!w) return;
+    recb b;
+    recb_init(&b);
+    recb_put_str(&b, "stage", o->stage);
+    recb_put_i64(&b, "step", step);
+    recb_put_f64(&b, "eval_loss", loss);
+    put_stats(&b, obj, stats, "eval_");
+    recb_put_i64(&b, "eval_examples", (int64_t)eval->n);
+    if (!o->no_timing) recb_put_f64(&b, "time", now_seconds() - t0);
+    const char *buf;
+    size_t len;
+    recb_finish(&b, &buf, &len);
+    rs_write(w, buf, len);
+    recb_free(&b);
+}
+
+/* ---- the loop ---- */
+
+void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool *data,
+               train_spool *eval, train_objective *obj)
+{
+    if (data->n == 0) die(EX_DATAERR, "no usable training examples");
+    double t0 = now_seconds();
+    long spe = (long)((data->n + (size_t)o->batch - 1) / (size_t)o->batch);
+    long total = spe * o->epochs;
+    if (o->max_steps > 0 && o->max_steps < total) total = o->max_steps;
+    lr_schedule sch = {.peak = o->lr, .floor = o->lr_floor, .warmup = lround(o->warmup_frac * (double)total),
+                       .total = total};
+    long step = 0;
+    optim *opt = NULL;
+    if (o->resume_dir) {
+        step = resume_step(o, total, data);
+        opt = ckpt_load_optim(o->resume_dir, m);
+        if (!opt) die(EX_DATAERR, "%s: no optimizer.safetensors: cannot resume exactly", o->resume_dir);
+        if (opt->step != step)
+            die(EX_DATAERR, "%s: optimizer step %ld differs from trainer step %ld", o->resume_dir, opt->step, step);
+        opt->h = o->h;
+        fprintf(stderr, "%s: resuming %s at step %ld of %ld\n", progname, o->resume_dir, step, total);
+    } else {
+        opt = optim_new(m, o->h);
+    }
+    model_enable_grads(m);
+
+    rstream *w = NULL;
+    if (strcmp(o->metrics_uri, "-") || !isatty(1)) w = rs_open_write(o->metrics_uri);
+    else fprintf(stderr, "%s: stdout is a terminal: metrics records not written (use --metrics FILE or a pipe)\n", progname);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    if (eval && step == 0) emit_eval(w, o, m, eval, obj, 0, t0);
+
+    progress_t pr;
+    progress_init(&pr, "steps", (uint64_t)total, o->progress);
+    pr.done = (uint64_t)step;
+    size_t *perm = xmalloc(sizeof(size_t) * data->n);
+    long perm_epoch = -1;
+    train_example *ex = xcalloc((size_t)o->batch, sizeof *ex);
+    recb b;
+    recb_init(&b);
+    double last_loss = 0;
+    long this_run = 0;
+    while (step < total && !got_signal && !(o->stop_after > 0 && this_run >= o->stop_after)) {
+        this_run++;
+        double ts = now_seconds();
+        long epoch = step / spe;
+        if (epoch != perm_epoch) { train_shuffle(perm, data->n, o->seed, epoch); perm_epoch = epoch; }
+        size_t pos = (size_t)(step % spe) * (size_t)o->batch;
+        int n = (int)(data->n - pos < (size_t)o->batch ? data->n - pos : (size_t)o->batch);
+        for (int i = 0; i < n; i++) spool_get(data, perm[pos + (size_t)i], &ex[i]);
+        train_norm nm = norm_of(ex, n);
+        double stats[TRAIN_MAX_STATS] = {0};
+        long ntok = 0;
+        model_zero_grads(m);
+        double loss = run_examples(m, ex, n, o->micro, obj, &nm, 1, stats, &ntok);
+        for (int i = 0; i < n; i++) train_example_free(&ex[i]);
+        if (!isfinite(loss)) {
+            if (w) rs_close(w);   /* keep the metrics up to the failure */
+            die(EX_SOFTWARE, "step %ld: the loss is %g; stopping (the last checkpoint in %s is kept)", step + 1,
+                loss, o->out_dir);
+        }
+        double lr = lr_at(&sch, step);
+        double gn = optim_step(opt, m, lr, 1);
+        if (!isfinite(gn)) {
+            if (w) rs_close(w);
+            die(EX_SOFTWARE, "step %ld: the gradient norm is %g; stopping (the last checkpoint in %s is kept)",
+                step + 1, gn, o->out_dir);
+        }
+        step++;
+        last_loss = loss;
+        double dt = now_seconds() - ts;
+        if (w) {
+            recb_reset(&b);
+            recb_put_str(&b, "stage", o->stage);
+            recb_put_i64(&b, "step", step);
+            recb_put_f64(&b, "epoch", (double)epoch + (double)(pos + (size_t)n) / (double)data->n);
+            recb_put_f64(&b, "loss", loss);
+            put_stats(&b, obj, stats, "");
+            recb_put_f64(&b, "lr", lr);
+            recb_put_f64(&b, "grad_norm", gn);
+            recb_put_i64(&b, "examples", n);
+            recb_put_i64(&b, "tokens", ntok);
+            if (!o->no_timing) {
+                recb_put_f64(&b, "tokens_per_s", dt > 0 ? (double)ntok / dt : 0);
+                recb_put_f64(&b, "time", now_seconds() - t0);
+            }
+            const char *buf;
+            size_t len;
+            recb_finish(&b, &buf, &len);
+            rs_write(w, buf, len);
+        }
+        progress_add(&pr, 1);
+        if (o->save_every > 0 && step % o->save_every == 0 && step < total) {
+            char *st = state_text(o, step, total, data);
+            ckpt_save(o->out_dir, m, tok, opt, st);
+            free(st);
+        }
+    }
+    progress_finish(&pr);
+    if (step < total) {   /* a signal or --stop-after */
+        int sig = got_signal;
+        char *st = state_text(o, step, total, data);
+        ckpt_save(o->out_dir, m, tok, opt, st);
+        free(st);
+        if (w) rs_close(w);
+        fprintf(stderr, "%s: %s at step %ld of %ld: checkpoint saved to %s (continue with --resume %s)\n",
+                progname, !sig ? "stopped (--stop-after)" : sig == SIGINT ? "interrupted" : "terminated",
+                step, total, o->out_dir, o->out_dir);
+        if (sig) exit(128 + sig);
+        recb_free(&b);
+        free(ex);
+        free(perm);
+        optim_free(opt);
+        return;
+    }
+    if (o->finish) o->finish(o->hook_ctx, m, data);
+    char *st = state_text(o, step, total, data);
+    ckpt_save(o->out_dir, m, tok, opt, st);
+    free(st);
+    if (eval) emit_eval(w, o, m, eval, obj, step, t0);
+    if (w) rs_close(w);
+    fprintf(stderr, "%s: %ld steps, last loss %.6g, %.1f s; checkpoint %s\n", progname, step, last_loss,
+            now_seconds() - t0, o->out_dir);
+    recb_free(&b);
+    free(ex);
+    free(perm);
+    optim_free(opt);
+}
