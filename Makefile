@@ -37,7 +37,7 @@ endif
 endif
 
 # lib/ is one folder per floor (lib/README.md); tests/unit mirrors it.
-LIB_DIRS  = base io text data model backend backend/cpu train rl eval dist
+LIB_DIRS  = base io text data model backend backend/cpu backend/ref train rl eval dist
 LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c))
 LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/gen/schemas_gen.o
 LIB_A     = $(BUILD)/libprefpipe.a

@@ -161,7 +161,7 @@ int main(int argc, char **argv)
         case 'n': NAME = optarg; if (!*NAME) cli_usage_error("--name must not be empty"); break;
         case 'o': outp = optarg; break;
         case 'D':
-            be = backend_by_name(optarg);
+            be = backend_by_name(optarg, NULL);
             if (!be) cli_usage_error("device '%s' is not available in this build", optarg);
             break;
         case O_NORM: NORMALIZE = 1; break;

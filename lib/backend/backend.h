@@ -3,10 +3,45 @@
  *
  * The model (model.c), the optimizer (optim.c) and the sampler never do
  * tensor arithmetic themselves: they call these operations on buffers
- * obtained from the backend's allocator.  backend_cpu.c implements them
- * with OpenBLAS cblas_sgemm + OpenMP in fp32; a CUDA backend provides the
- * same table over device memory (each CUDA op is checked against its CPU
- * twin).
+ * obtained from the backend's allocator.  cpu/backend_cpu.c implements
+ * them with OpenBLAS cblas_sgemm + OpenMP in fp32; ref/backend_ref.c is a
+ * plain-C reference (no BLAS, no threads) that test_backend_parity checks
+ * every other backend against; a CUDA backend provides the same table over
+ * device memory.
+ *
+ * Getting a backend: backend_by_name("cpu" | "ref" | "cuda" | "cuda:N")
+ * (backend.c, the registry) returns an instance with its setup applied
+ * once (OpenBLAS pinned to one thread for "cpu"; a device, cuBLAS handle
+ * and stream for "cuda"), or NULL and a message plus exit code when the
+ * name is unknown (EX_USAGE) or the backend cannot run here (not compiled
+ * in, no device: EX_UNAVAILABLE).  Instances live until the process ends.
+ *
+ * The context: `ctx` holds an instance's private state (handles, streams,
+ * the device); NULL for cpu and ref.  Every operation takes the instance
+ * as its first argument (`be->matmul(be, ...)`), so two instances of one
+ * implementation (two devices) can coexist in one process.
+ *
+ * Sync semantics: operations on one instance run in the order they are
+ * issued, and a device backend may return before the work is done (one
+ * stream).  What the host can observe is always ordered:
+ * - download, download_bytes and sumsq return only when their result is
+ *   in host memory, after every operation issued before them;
+ * - upload and upload_bytes return when the host source may be reused;
+ * - free waits for any queued operation still using the buffer;
+ * - sync(be) waits for everything issued so far (benchmarks time between
+ *   syncs; nothing else needs it).  On cpu and ref it does nothing.
+ *
+ * Memory and ownership: alloc gives zeroed float buffers, alloc_bytes
+ * zeroed raw buffers for integer data (token ids, positions and targets
+ * as int32_t, masks as uint8_t); both are backend memory (host memory on
+ * cpu/ref, device memory on a GPU), released with free by the same
+ * instance.  The host never dereferences backend memory: it moves data
+ * with upload/download.  The caller owns every buffer; operations never
+ * keep a pointer after they return (device backends: after the queued
+ * work ends).  Integer inputs are uploaded ONCE per batch (model.c keeps
+ * host staging arrays and one backend copy of ids/positions/targets/mask)
+ * — every `const int32_t *` and `const uint8_t *` argument below is
+ * backend memory, never a host array.
  *
  * Conventions shared by all operations:
  * - Tensors are dense, row-major fp32.  A "token-major" activation has one
@@ -15,10 +50,14 @@
  * - Backward operations ACCUMULATE into weight gradients (dw += ...), so
  *   gradient accumulation over micro-batches is free; gradients with respect
  *   to activations are OVERWRITTEN unless the name says `acc`.
- * - Integer inputs (token ids, positions, masks) are host arrays; on a
- *   device backend the op uploads them.
+ * - No host loop launches one operation per row: row-wise work is one
+ *   operation (copy_rows, zero_rows).
  * - Results must not depend on the thread count except through the
  *   order of floating-point sums inside BLAS.
+ *
+ * Adding an operation: declare it here, implement it in every backend
+ * (cpu, ref, cuda) and add it to tests/unit/backend/test_backend_parity.c,
+ * which fails when the table has an entry it does not test.
  */
 #ifndef PREFPIPE_BACKEND_H
 #define PREFPIPE_BACKEND_H
@@ -26,41 +65,65 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct backend {
-    const char *name;
+#ifdef __cplusplus
+extern "C" {
+#endif
 
-    /* memory (host memory on the CPU backend) */
-    float *(*alloc)(size_t nfloats);              /* zeroed */
-    void (*free)(float *p);
-    void (*upload)(float *dst, const float *host, size_t n);
-    void (*download)(float *host, const float *src, size_t n);
-    void (*zero)(float *p, size_t n);
-    void (*copy)(float *dst, const float *src, size_t n);
+typedef struct backend backend;
+
+struct backend {
+    const char *name;       /* "cpu", "ref", "cuda:0" */
+    void *ctx;              /* the implementation's state; NULL on cpu/ref */
+
+    /* ---- ordering ---- (first function pointer: the parity test counts
+     * the entries from here to the end of the struct) */
+    void (*sync)(const backend *be);
+
+    /* ---- memory ---- */
+    float *(*alloc)(const backend *be, size_t nfloats);          /* zeroed */
+    void *(*alloc_bytes)(const backend *be, size_t nbytes);      /* zeroed */
+    void (*free)(const backend *be, void *p);                    /* either kind; NULL ok */
+    void (*upload)(const backend *be, float *dst, const float *host, size_t n);
+    void (*download)(const backend *be, float *host, const float *src, size_t n);
+    void (*upload_bytes)(const backend *be, void *dst, const void *host, size_t nbytes);
+    void (*download_bytes)(const backend *be, void *host, const void *src, size_t nbytes);
+    void (*zero)(const backend *be, float *p, size_t n);
+    void (*copy)(const backend *be, float *dst, const float *src, size_t n);
+    /* rows x cols block: dst[r * dst_ld + c] = src[r * src_ld + c]; the
+     * two blocks must not overlap (KV-cache appends, last-slot gathers) */
+    void (*copy_rows)(const backend *be, float *dst, size_t dst_ld,
+                      const float *src, size_t src_ld, size_t rows, size_t cols);
+    /* x[i, :] = 0 for every row i of x[n, d] with mask[i] == 0 */
+    void (*zero_rows)(const backend *be, float *x, const uint8_t *mask, int n, int d);
 
     /* y[n,out] (+)= x[n,in] W[out,in]^T; accumulate: y += instead of = */
-    void (*matmul)(float *y, const float *x, const float *w,
+    void (*matmul)(const backend *be, float *y, const float *x, const float *w,
                    int n, int in, int out, int accumulate);
     /* dx[n,in] (+)= dy W (acc_dx), dw[out,in] += dy^T x.  dx or dw may be
      * NULL to skip that half. */
-    void (*matmul_bwd)(float *dx, float *dw, const float *dy, const float *x,
-                       const float *w, int n, int in, int out, int acc_dx);
+    void (*matmul_bwd)(const backend *be, float *dx, float *dw, const float *dy,
+                       const float *x, const float *w, int n, int in, int out, int acc_dx);
 
     /* rows of the embedding table: out[i] = table[ids[i]] */
-    void (*embed)(float *out, const float *table, const int32_t *ids, int n, int d);
-    void (*embed_bwd)(float *dtable, const float *dout, const int32_t *ids, int n, int d);
+    void (*embed)(const backend *be, float *out, const float *table,
+                  const int32_t *ids, int n, int d);
+    /* dtable[ids[i]] += dout[i] (rows may repeat) */
+    void (*embed_bwd)(const backend *be, float *dtable, const float *dout,
+                      const int32_t *ids, int n, int d);
 
     /* y = w * x / sqrt(mean(x^2) + eps), per row; rstd[n] saved */
-    void (*rmsnorm)(float *y, float *rstd, const float *x, const float *w,
-                    int n, int d, float eps);
-    /* dx (+)= ..., dw += ... */
-    void (*rmsnorm_bwd)(float *dx, float *dw, const float *dy, const float *x,
-                        const float *w, const float *rstd, int n, int d, int acc_dx);
+    void (*rmsnorm)(const backend *be, float *y, float *rstd, const float *x,
+                    const float *w, int n, int d, float eps);
+    /* dx (+)= ..., dw += ... (dw may be NULL) */
+    void (*rmsnorm_bwd)(const backend *be, float *dx, float *dw, const float *dy,
+                        const float *x, const float *w, const float *rstd,
+                        int n, int d, int acc_dx);
 
     /* Rotary embedding in place, Hugging Face "rotate_half" pairing
      * (i, i + hd/2), angle pos * theta^(-2i/hd).  x is [n, heads*hd].
      * inverse = 1 rotates by the negative angle (the backward pass). */
-    void (*rope)(float *x, const int32_t *pos, int n, int heads, int hd,
-                 float theta, int inverse);
+    void (*rope)(const backend *be, float *x, const int32_t *pos, int n, int heads,
+                 int hd, float theta, int inverse);
 
     /* Causal grouped-query attention with a key mask.
      * q:   [B, Tq, H*hd]          queries for slots q0 .. q0+Tq-1
@@ -69,49 +132,67 @@ typedef struct backend {
      * Query at slot s attends keys j <= s with valid[j]; a query with no
      * such key outputs zeros.  out: [B, Tq, H*hd]; lse: [B, H, Tq]
      * (log-sum-exp of the scaled scores, saved for the backward pass). */
-    void (*attention)(float *out, float *lse, const float *q, const float *k,
-                      const float *v, const uint8_t *valid, int B, int Tq,
-                      int q0, int kstride, int H, int KV, int hd);
+    void (*attention)(const backend *be, float *out, float *lse, const float *q,
+                      const float *k, const float *v, const uint8_t *valid,
+                      int B, int Tq, int q0, int kstride, int H, int KV, int hd);
     /* Backward of attention with q0 = 0 and kstride = Tq (training):
      * recomputes the probabilities from lse; dq, dk, dv overwritten. */
-    void (*attention_bwd)(float *dq, float *dk, float *dv, const float *dout,
-                          const float *q, const float *k, const float *v,
-                          const float *out, const float *lse,
+    void (*attention_bwd)(const backend *be, float *dq, float *dk, float *dv,
+                          const float *dout, const float *q, const float *k,
+                          const float *v, const float *out, const float *lse,
                           const uint8_t *valid, int B, int T, int H, int KV, int hd);
 
     /* h = silu(g) * u, elementwise over n */
-    void (*swiglu)(float *h, const float *g, const float *u, size_t n);
-    void (*swiglu_bwd)(float *dg, float *du, const float *dh, const float *g,
-                       const float *u, size_t n);
+    void (*swiglu)(const backend *be, float *h, const float *g, const float *u, size_t n);
+    void (*swiglu_bwd)(const backend *be, float *dg, float *du, const float *dh,
+                       const float *g, const float *u, size_t n);
 
     /* y += x (residual) */
-    void (*add)(float *y, const float *x, size_t n);
+    void (*add)(const backend *be, float *y, const float *x, size_t n);
 
     /* Log-softmax gather: for each row i of logits[n, V] with target
      * t = targets[i] >= 0, logp[i] = log softmax(logits[i])[t] and
      * lse[i] = logsumexp(logits[i]); rows with t < 0 give logp 0. */
-    void (*logprob)(float *logp, float *lse, const float *logits,
+    void (*logprob)(const backend *be, float *logp, float *lse, const float *logits,
                     const int32_t *targets, int n, int V);
     /* In place: logits[i] becomes d loss / d logits[i] given dlogp[i]:
      * dlogp * (onehot(t) - softmax).  Rows with t < 0 or dlogp 0 become 0. */
-    void (*logprob_bwd)(float *logits, const float *lse, const float *dlogp,
-                        const int32_t *targets, int n, int V);
+    void (*logprob_bwd)(const backend *be, float *logits, const float *lse,
+                        const float *dlogp, const int32_t *targets, int n, int V);
 
-    /* sum of squares of x (double accumulation) */
-    double (*sumsq)(const float *x, size_t n);
+    /* sum of squares of x (double accumulation), returned to the host */
+    double (*sumsq)(const backend *be, const float *x, size_t n);
     /* x *= s */
-    void (*scale)(float *x, float s, size_t n);
+    void (*scale)(const backend *be, float *x, float s, size_t n);
     /* One AdamW update with bias correction at step t (1-based):
      * g' = g * gscale; m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2;
      * p -= lr * (mhat / (sqrt(vhat) + eps) + wd * p). */
-    void (*adamw)(float *p, const float *g, float *m, float *v, size_t n,
-                  float lr, float b1, float b2, float eps, float wd,
+    void (*adamw)(const backend *be, float *p, const float *g, float *m, float *v,
+                  size_t n, float lr, float b1, float b2, float eps, float wd,
                   float gscale, long t);
-} backend;
+};
 
-/* The CPU backend (always available). */
+/* Why backend_by_name returned NULL: code is EX_USAGE (64) for a name
+ * this build does not know or a malformed one, EX_UNAVAILABLE (69) for a
+ * backend that cannot run here (not compiled in, no device); msg is one
+ * sentence naming the backend, for the user.  Callers exit with code. */
+typedef struct {
+    int code;
+    char msg[256];
+} backend_error;
+
+/* Look a backend up by name ("cpu", "ref", "cuda", "cuda:N") and apply its
+ * setup (once per instance).  NULL on failure, with *err filled when err
+ * is not NULL. */
+const backend *backend_by_name(const char *name, backend_error *err);
+/* backend_by_name("cpu") (always available). */
 const backend *backend_cpu(void);
-/* Look a backend up by name ("cpu", "cuda"); NULL when not built in. */
-const backend *backend_by_name(const char *name);
+/* The names backend_by_name knows in this build, comma-separated (for
+ * --help and error messages). */
+const char *backend_names(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -25,11 +25,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* bytes of integer input per token: token id, position, target, mask */
+#define INT_BYTES (3 * sizeof(int32_t) + 1)
+
 struct model_acts {
     int cap, train, B, T, Tk;       /* capacity in tokens; last shapes */
     int last_only;                  /* logits only for each row's last slot */
-    int32_t *tokens, *pos, *targets;
-    uint8_t *valid;
+    /* integer inputs of the last forward, [N] each, packed as
+     * tokens | pos | targets (int32) | valid (uint8): built on the host in
+     * `ints`, uploaded in ONE upload_bytes to `dints` (stage_ints) */
+    int32_t *ints, *dints;
+    int32_t *tokens, *pos, *targets, *d_tokens, *d_pos, *d_targets;
+    uint8_t *valid, *d_valid;
     float **x;                      /* L+1 (train) or 2 buffers [N*D] */
     float **xmid, **xn1, **xn2, **q, **k, **v, **att, **g, **u, **h;
     float **rstd1, **rstd2, **lse;
@@ -122,7 +129,7 @@ model *model_new(const model_config *c, const backend *be)
     if (c->lm_head && !c->tied) add_view(m, "lm_head.weight", &off, c->vocab, D);
     if (c->score) add_view(m, "score.weight", &off, 1, D);
     m->nparams = off;
-    m->params = be->alloc(off);
+    m->params = be->alloc(be, off);
     m->lw = xcalloc(c->n_layers, sizeof *m->lw);
     m->lg = xcalloc(c->n_layers, sizeof *m->lg);
     bind_pointers(m, m->params, m->lw, &m->embed, &m->norm, &m->lm, &m->score);
@@ -132,13 +139,13 @@ model *model_new(const model_config *c, const backend *be)
 void model_enable_grads(model *m)
 {
     if (m->grads) return;
-    m->grads = m->be->alloc(m->nparams);
+    m->grads = m->be->alloc(m->be, m->nparams);
     bind_pointers(m, m->grads, m->lg, &m->g_embed, &m->g_norm, &m->g_lm, &m->g_score);
 }
 
 void model_zero_grads(model *m)
 {
-    if (m->grads) m->be->zero(m->grads, m->nparams);
+    if (m->grads) m->be->zero(m->be, m->grads, m->nparams);
 }
 
 const param_view *model_find_view(const model *m, const char *name)
@@ -167,7 +174,7 @@ void model_init_random(model *m, uint64_t seed)
         for (size_t j = 0; j < v->n; j++)
             host[v->off + j] = v->ndim == 1 ? 1.0f : (float)(0.02 * gauss(&r));
     }
-    m->be->upload(m->params, host, m->nparams);
+    m->be->upload(m->be, m->params, host, m->nparams);
     free(host);
 }
 
@@ -181,9 +188,9 @@ model *model_with_heads(const model *src, int lm_head, int score, uint64_t seed)
     for (int i = 0; i < m->nviews; i++) {
         const param_view *v = &m->views[i];
         const param_view *sv = model_find_view(src, v->name);
-        if (sv) { m->be->copy(m->params + v->off, src->params + sv->off, v->n); continue; }
+        if (sv) { m->be->copy(m->be, m->params + v->off, src->params + sv->off, v->n); continue; }
         if (!strcmp(v->name, "lm_head.weight")) {
-            m->be->copy(m->params + v->off, src->embed, v->n);
+            m->be->copy(m->be, m->params + v->off, src->embed, v->n);
             continue;
         }
         /* a new score head */
@@ -191,7 +198,7 @@ model *model_with_heads(const model *src, int lm_head, int score, uint64_t seed)
         rng_t r;
         rng_seed(&r, hash64(v->name, strlen(v->name), seed));
         for (size_t j = 0; j < v->n; j++) host[j] = (float)(0.02 * gauss(&r));
-        m->be->upload(m->params + v->off, host, v->n);
+        m->be->upload(m->be, m->params + v->off, host, v->n);
         free(host);
     }
     return m;
@@ -202,14 +209,14 @@ model *model_with_heads(const model *src, int lm_head, int score, uint64_t seed)
 static float **buf_set(const backend *be, int count, size_t n)
 {
     float **b = xcalloc(count, sizeof *b);
-    for (int i = 0; i < count; i++) b[i] = be->alloc(n);
+    for (int i = 0; i < count; i++) b[i] = be->alloc(be, n);
     return b;
 }
 
 static void buf_set_free(const backend *be, float **b, int count)
 {
     if (!b) return;
-    for (int i = 0; i < count; i++) be->free(b[i]);
+    for (int i = 0; i < count; i++) be->free(be, b[i]);
     free(b);
 }
 
@@ -227,8 +234,9 @@ static void acts_free(model *m)
                         a->dx, a->dxmid, a->dxn, a->dq, a->dk, a->dv, a->datt,
                         a->dg, a->du, a->dh, a->dvals, a->drow};
     for (size_t i = 0; i < sizeof singles / sizeof *singles; i++)
-        if (singles[i]) be->free(singles[i]);
-    free(a->tokens); free(a->pos); free(a->targets); free(a->valid);
+        if (singles[i]) be->free(be, singles[i]);
+    free(a->ints);
+    be->free(be, a->dints);
     free(a);
     m->a = NULL;
 }
@@ -246,10 +254,8 @@ void model_reserve(model *m, int ntok, int train)
     int L = train ? c->n_layers : 1;
     a->cap = ntok;
     a->train = train;
-    a->tokens = xcalloc(N, sizeof(int32_t));
-    a->pos = xcalloc(N, sizeof(int32_t));
-    a->targets = xcalloc(N, sizeof(int32_t));
-    a->valid = xcalloc(N, 1);
+    a->ints = xcalloc(N, INT_BYTES);
+    a->dints = be->alloc_bytes(be, N * INT_BYTES);
     a->x = buf_set(be, train ? c->n_layers + 1 : 2, N * D);
     a->xmid = buf_set(be, L, N * D);
     a->xn1 = buf_set(be, L, N * D);
@@ -264,25 +270,25 @@ void model_reserve(model *m, int ntok, int train)
     a->rstd1 = buf_set(be, L, N);
     a->rstd2 = buf_set(be, L, N);
     a->lse = buf_set(be, L, N * c->n_heads);
-    a->rstdf = be->alloc(N);
-    a->xnf = be->alloc(N * D);
-    if (c->lm_head) a->logits = be->alloc(N * V);
-    a->lsev = be->alloc(N);
-    a->rowlogp = be->alloc(N);
-    a->values = be->alloc(N);
+    a->rstdf = be->alloc(be, N);
+    a->xnf = be->alloc(be, N * D);
+    if (c->lm_head) a->logits = be->alloc(be, N * V);
+    a->lsev = be->alloc(be, N);
+    a->rowlogp = be->alloc(be, N);
+    a->values = be->alloc(be, N);
     if (train) {
-        a->dx = be->alloc(N * D);
-        a->dxmid = be->alloc(N * D);
-        a->dxn = be->alloc(N * D);
-        a->dq = be->alloc(N * QD);
-        a->datt = be->alloc(N * QD);
-        a->dk = be->alloc(N * KD);
-        a->dv = be->alloc(N * KD);
-        a->dg = be->alloc(N * F);
-        a->du = be->alloc(N * F);
-        a->dh = be->alloc(N * F);
-        a->dvals = be->alloc(N);
-        a->drow = be->alloc(N);
+        a->dx = be->alloc(be, N * D);
+        a->dxmid = be->alloc(be, N * D);
+        a->dxn = be->alloc(be, N * D);
+        a->dq = be->alloc(be, N * QD);
+        a->datt = be->alloc(be, N * QD);
+        a->dk = be->alloc(be, N * KD);
+        a->dv = be->alloc(be, N * KD);
+        a->dg = be->alloc(be, N * F);
+        a->du = be->alloc(be, N * F);
+        a->dh = be->alloc(be, N * F);
+        a->dvals = be->alloc(be, N);
+        a->drow = be->alloc(be, N);
     }
 }
 
@@ -290,8 +296,8 @@ void model_free(model *m)
 {
     if (!m) return;
     acts_free(m);
-    m->be->free(m->params);
-    if (m->grads) m->be->free(m->grads);
+    m->be->free(m->be, m->params);
+    if (m->grads) m->be->free(m->be, m->grads);
     free(m->lw); free(m->lg); free(m->views);
     free(m);
 }
@@ -304,6 +310,23 @@ int model_last_valid(const uint8_t *valid, int b, int T)
 }
 
 /* ---- forward ---- */
+
+/* Point the host and backend views of the integer inputs at their place
+ * for a batch of N tokens (packed, so the batch is one contiguous block). */
+static void layout_ints(model_acts *a, size_t N)
+{
+    a->tokens = a->ints;         a->d_tokens = a->dints;
+    a->pos = a->ints + N;        a->d_pos = a->dints + N;
+    a->targets = a->ints + 2 * N; a->d_targets = a->dints + 2 * N;
+    a->valid = (uint8_t *)(a->ints + 3 * N);
+    a->d_valid = (uint8_t *)(a->dints + 3 * N);
+}
+
+/* The batch's integer inputs cross to the backend: one transfer. */
+static void stage_ints(const model *m, size_t N)
+{
+    m->be->upload_bytes(m->be, m->a->dints, m->a->ints, N * INT_BYTES);
+}
 
 /* One pass over Tq new slots per row.  kbuf/vbuf[l] hold keys/values with
  * row stride kstride; the new keys are written at slots q0.. (training:
@@ -318,48 +341,45 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
     int QD = H * hd, KD = KV * hd, F = c->ffn;
     int train = a->train;
 
-    be->embed(a->x[0], m->embed, a->tokens, N, D);
+    be->embed(be, a->x[0], m->embed, a->d_tokens, N, D);
     for (int l = 0; l < c->n_layers; l++) {
         int s = train ? l : 0;
         float *xin = a->x[train ? l : (l & 1)], *xout = a->x[train ? l + 1 : ((l + 1) & 1)];
         const layer_ptrs *w = &m->lw[l];
-        be->rmsnorm(a->xn1[s], a->rstd1[s], xin, w->in_norm, N, D, (float)c->norm_eps);
-        be->matmul(a->q[s], a->xn1[s], w->q, N, D, QD, 0);
-        be->matmul(a->k[s], a->xn1[s], w->k, N, D, KD, 0);
-        be->matmul(a->v[s], a->xn1[s], w->v, N, D, KD, 0);
-        be->rope(a->q[s], a->pos, N, H, hd, (float)c->rope_theta, 0);
-        be->rope(a->k[s], a->pos, N, KV, hd, (float)c->rope_theta, 0);
+        be->rmsnorm(be, a->xn1[s], a->rstd1[s], xin, w->in_norm, N, D, (float)c->norm_eps);
+        be->matmul(be, a->q[s], a->xn1[s], w->q, N, D, QD, 0);
+        be->matmul(be, a->k[s], a->xn1[s], w->k, N, D, KD, 0);
+        be->matmul(be, a->v[s], a->xn1[s], w->v, N, D, KD, 0);
+        be->rope(be, a->q[s], a->d_pos, N, H, hd, (float)c->rope_theta, 0);
+        be->rope(be, a->k[s], a->d_pos, N, KV, hd, (float)c->rope_theta, 0);
         float *K = a->k[s], *Vv = a->v[s];
-        if (kbuf) {
-            for (int b = 0; b < B; b++) {
-                size_t dst = ((size_t)b * kstride + q0) * KD, src = (size_t)b * Tq * KD;
-                be->copy(kbuf[l] + dst, a->k[s] + src, (size_t)Tq * KD);
-                be->copy(vbuf[l] + dst, a->v[s] + src, (size_t)Tq * KD);
-            }
+        if (kbuf) {   /* append the new slots of every row to the cache */
+            size_t rowk = (size_t)Tq * KD, cstride = (size_t)kstride * KD;
+            be->copy_rows(be, kbuf[l] + (size_t)q0 * KD, cstride, a->k[s], rowk, B, rowk);
+            be->copy_rows(be, vbuf[l] + (size_t)q0 * KD, cstride, a->v[s], rowk, B, rowk);
             K = kbuf[l];
             Vv = vbuf[l];
         }
-        be->attention(a->att[s], a->lse[s], a->q[s], K, Vv, kvalid, B, Tq, q0, kstride, H, KV, hd);
-        be->copy(a->xmid[s], xin, (size_t)N * D);
-        be->matmul(a->xmid[s], a->att[s], w->o, N, QD, D, 1);
-        be->rmsnorm(a->xn2[s], a->rstd2[s], a->xmid[s], w->post_norm, N, D, (float)c->norm_eps);
-        be->matmul(a->g[s], a->xn2[s], w->gate, N, D, F, 0);
-        be->matmul(a->u[s], a->xn2[s], w->up, N, D, F, 0);
-        be->swiglu(a->h[s], a->g[s], a->u[s], (size_t)N * F);
-        be->copy(xout, a->xmid[s], (size_t)N * D);
-        be->matmul(xout, a->h[s], w->down, N, F, D, 1);
+        be->attention(be, a->att[s], a->lse[s], a->q[s], K, Vv, kvalid, B, Tq, q0, kstride, H, KV, hd);
+        be->copy(be, a->xmid[s], xin, (size_t)N * D);
+        be->matmul(be, a->xmid[s], a->att[s], w->o, N, QD, D, 1);
+        be->rmsnorm(be, a->xn2[s], a->rstd2[s], a->xmid[s], w->post_norm, N, D, (float)c->norm_eps);
+        be->matmul(be, a->g[s], a->xn2[s], w->gate, N, D, F, 0);
+        be->matmul(be, a->u[s], a->xn2[s], w->up, N, D, F, 0);
+        be->swiglu(be, a->h[s], a->g[s], a->u[s], (size_t)N * F);
+        be->copy(be, xout, a->xmid[s], (size_t)N * D);
+        be->matmul(be, xout, a->h[s], w->down, N, F, D, 1);
     }
     float *xl = a->x[train ? c->n_layers : (c->n_layers & 1)];
-    be->rmsnorm(a->xnf, a->rstdf, xl, m->norm, N, D, (float)c->norm_eps);
+    be->rmsnorm(be, a->xnf, a->rstdf, xl, m->norm, N, D, (float)c->norm_eps);
     a->last_only = last_only;
     if (last_only) {   /* decoding: only the last slot of each row is needed */
-        for (int b = 0; b < B; b++)
-            be->copy(a->xn1[0] + (size_t)b * D, a->xnf + ((size_t)b * Tq + Tq - 1) * D, D);
-        be->copy(a->xnf, a->xn1[0], (size_t)B * D);
+        be->copy_rows(be, a->xn1[0], D, a->xnf + (size_t)(Tq - 1) * D, (size_t)Tq * D, B, D);
+        be->copy(be, a->xnf, a->xn1[0], (size_t)B * D);
         N = B;
     }
-    if (c->lm_head) be->matmul(a->logits, a->xnf, m->lm, N, D, c->vocab, 0);
-    if (c->score) be->matmul(a->values, a->xnf, m->score, N, D, 1, 0);
+    if (c->lm_head) be->matmul(be, a->logits, a->xnf, m->lm, N, D, c->vocab, 0);
+    if (c->score) be->matmul(be, a->values, a->xnf, m->score, N, D, 1, 0);
 }
 
 void model_forward(model *m, const int32_t *tokens, const uint8_t *valid,
@@ -371,6 +391,7 @@ void model_forward(model *m, const int32_t *tokens, const uint8_t *valid,
     if (!a || N > a->cap) die(EX_SOFTWARE, "model_forward: %d tokens exceed the reserved %d", N, a ? a->cap : 0);
     a->B = B; a->T = T; a->Tk = T;
     if (N == 0) return;
+    layout_ints(a, N);
     for (int b = 0; b < B; b++) {
         int p = 0;
         for (int t = 0; t < T; t++) {
@@ -387,12 +408,13 @@ void model_forward(model *m, const int32_t *tokens, const uint8_t *valid,
             a->targets[i] = (t + 1 < T && a->valid[i] && a->valid[i + 1]) ? a->tokens[i + 1] : -1;
         }
     }
-    forward_core(m, B, T, 0, T, NULL, NULL, a->valid, 0);
+    stage_ints(m, N);
+    forward_core(m, B, T, 0, T, NULL, NULL, a->d_valid, 0);
     if (c->lm_head) {
-        m->be->logprob(a->rowlogp, a->lsev, a->logits, a->targets, N, c->vocab);
+        m->be->logprob(m->be, a->rowlogp, a->lsev, a->logits, a->d_targets, N, c->vocab);
         if (logp) {
             float *row = xmalloc(sizeof(float) * N);
-            m->be->download(row, a->rowlogp, N);
+            m->be->download(m->be, row, a->rowlogp, N);
             for (int b = 0; b < B; b++) {
                 logp[(size_t)b * T] = 0;
                 for (int t = 1; t < T; t++) logp[(size_t)b * T + t] = row[(size_t)b * T + t - 1];
@@ -400,7 +422,7 @@ void model_forward(model *m, const int32_t *tokens, const uint8_t *valid,
             free(row);
         }
     }
-    if (values && c->score) m->be->download(values, a->values, N);
+    if (values && c->score) m->be->download(m->be, values, a->values, N);
 }
 
 /* ---- backward ---- */
@@ -421,45 +443,44 @@ void model_backward(model *m, const float *dlogp, const float *dvalues)
         float *row = xcalloc(N, sizeof(float));
         for (int b = 0; b < B; b++)
             for (int t = 1; t < T; t++) row[(size_t)b * T + t - 1] = dlogp[(size_t)b * T + t];
-        be->upload(a->drow, row, N);
+        be->upload(be, a->drow, row, N);
         free(row);
-        be->logprob_bwd(a->logits, a->lsev, a->drow, a->targets, N, c->vocab);
-        be->matmul_bwd(a->dxn, m->g_lm, a->logits, a->xnf, m->lm, N, D, c->vocab, 0);
+        be->logprob_bwd(be, a->logits, a->lsev, a->drow, a->d_targets, N, c->vocab);
+        be->matmul_bwd(be, a->dxn, m->g_lm, a->logits, a->xnf, m->lm, N, D, c->vocab, 0);
     } else {
-        be->zero(a->dxn, (size_t)N * D);
+        be->zero(be, a->dxn, (size_t)N * D);
     }
     if (have_v) {
-        be->upload(a->dvals, dvalues, N);
-        be->matmul_bwd(a->dxn, m->g_score, a->dvals, a->xnf, m->score, N, D, 1, 1);
+        be->upload(be, a->dvals, dvalues, N);
+        be->matmul_bwd(be, a->dxn, m->g_score, a->dvals, a->xnf, m->score, N, D, 1, 1);
     }
-    be->rmsnorm_bwd(a->dx, m->g_norm, a->dxn, a->x[c->n_layers], m->norm, a->rstdf, N, D, 0);
+    be->rmsnorm_bwd(be, a->dx, m->g_norm, a->dxn, a->x[c->n_layers], m->norm, a->rstdf, N, D, 0);
 
     for (int l = c->n_layers - 1; l >= 0; l--) {
         const layer_ptrs *w = &m->lw[l];
         layer_ptrs *g = &m->lg[l];
         /* MLP: xout = xmid + down(swiglu(gate(xn2), up(xn2))) */
-        be->matmul_bwd(a->dh, g->down, a->dx, a->h[l], w->down, N, F, D, 0);
-        be->swiglu_bwd(a->dg, a->du, a->dh, a->g[l], a->u[l], (size_t)N * F);
-        be->matmul_bwd(a->dxn, g->gate, a->dg, a->xn2[l], w->gate, N, D, F, 0);
-        be->matmul_bwd(a->dxn, g->up, a->du, a->xn2[l], w->up, N, D, F, 1);
-        be->copy(a->dxmid, a->dx, (size_t)N * D);
-        be->rmsnorm_bwd(a->dxmid, g->post_norm, a->dxn, a->xmid[l], w->post_norm, a->rstd2[l], N, D, 1);
+        be->matmul_bwd(be, a->dh, g->down, a->dx, a->h[l], w->down, N, F, D, 0);
+        be->swiglu_bwd(be, a->dg, a->du, a->dh, a->g[l], a->u[l], (size_t)N * F);
+        be->matmul_bwd(be, a->dxn, g->gate, a->dg, a->xn2[l], w->gate, N, D, F, 0);
+        be->matmul_bwd(be, a->dxn, g->up, a->du, a->xn2[l], w->up, N, D, F, 1);
+        be->copy(be, a->dxmid, a->dx, (size_t)N * D);
+        be->rmsnorm_bwd(be, a->dxmid, g->post_norm, a->dxn, a->xmid[l], w->post_norm, a->rstd2[l], N, D, 1);
         /* attention: xmid = xin + o(attn(rope(q(xn1)), rope(k(xn1)), v(xn1))) */
-        be->matmul_bwd(a->datt, g->o, a->dxmid, a->att[l], w->o, N, QD, D, 0);
-        be->attention_bwd(a->dq, a->dk, a->dv, a->datt, a->q[l], a->k[l], a->v[l],
-                          a->att[l], a->lse[l], a->valid, B, T, H, KV, hd);
-        be->rope(a->dq, a->pos, N, H, hd, (float)c->rope_theta, 1);
-        be->rope(a->dk, a->pos, N, KV, hd, (float)c->rope_theta, 1);
-        be->matmul_bwd(a->dxn, g->q, a->dq, a->xn1[l], w->q, N, D, QD, 0);
-        be->matmul_bwd(a->dxn, g->k, a->dk, a->xn1[l], w->k, N, D, KD, 1);
-        be->matmul_bwd(a->dxn, g->v, a->dv, a->xn1[l], w->v, N, D, KD, 1);
-        be->copy(a->dx, a->dxmid, (size_t)N * D);
-        be->rmsnorm_bwd(a->dx, g->in_norm, a->dxn, a->x[l], w->in_norm, a->rstd1[l], N, D, 1);
+        be->matmul_bwd(be, a->datt, g->o, a->dxmid, a->att[l], w->o, N, QD, D, 0);
+        be->attention_bwd(be, a->dq, a->dk, a->dv, a->datt, a->q[l], a->k[l], a->v[l],
+                          a->att[l], a->lse[l], a->d_valid, B, T, H, KV, hd);
+        be->rope(be, a->dq, a->d_pos, N, H, hd, (float)c->rope_theta, 1);
+        be->rope(be, a->dk, a->d_pos, N, KV, hd, (float)c->rope_theta, 1);
+        be->matmul_bwd(be, a->dxn, g->q, a->dq, a->xn1[l], w->q, N, D, QD, 0);
+        be->matmul_bwd(be, a->dxn, g->k, a->dk, a->xn1[l], w->k, N, D, KD, 1);
+        be->matmul_bwd(be, a->dxn, g->v, a->dv, a->xn1[l], w->v, N, D, KD, 1);
+        be->copy(be, a->dx, a->dxmid, (size_t)N * D);
+        be->rmsnorm_bwd(be, a->dx, g->in_norm, a->dxn, a->x[l], w->in_norm, a->rstd1[l], N, D, 1);
     }
     /* padding rows carry no gradient into the table (their ids are 0) */
-    for (int i = 0; i < N; i++)
-        if (!a->valid[i]) be->zero(a->dx + (size_t)i * D, D);
-    be->embed_bwd(m->g_embed, a->dx, a->tokens, N, D);
+    be->zero_rows(be, a->dx, a->d_valid, N, D);
+    be->embed_bwd(be, m->g_embed, a->dx, a->d_tokens, N, D);
 }
 
 /* ---- KV cache ---- */
@@ -473,6 +494,7 @@ kv_cache *kv_cache_new(const model *m, int B, int Tmax)
     kc->k = buf_set(m->be, m->c.n_layers, (size_t)B * Tmax * KD);
     kc->v = buf_set(m->be, m->c.n_layers, (size_t)B * Tmax * KD);
     kc->valid = xcalloc((size_t)B * Tmax, 1);
+    kc->dvalid = m->be->alloc_bytes(m->be, (size_t)B * Tmax);
     kc->npos = xcalloc(B, sizeof(int32_t));
     return kc;
 }
@@ -482,6 +504,7 @@ void kv_cache_free(const model *m, kv_cache *kc)
     if (!kc) return;
     buf_set_free(m->be, kc->k, m->c.n_layers);
     buf_set_free(m->be, kc->v, m->c.n_layers);
+    m->be->free(m->be, kc->dvalid);
     free(kc->valid); free(kc->npos); free(kc);
 }
 
@@ -493,6 +516,7 @@ void model_forward_cached(model *m, kv_cache *kc, const int32_t *tokens,
     if (!a || N > a->cap) die(EX_SOFTWARE, "model_forward_cached: %d tokens exceed the reserved %d", N, a ? a->cap : 0);
     if (kc->len + Tn > kc->Tmax) die(EX_SOFTWARE, "KV cache full (%d slots)", kc->Tmax);
     a->B = B; a->T = Tn;
+    layout_ints(a, N);
     for (int b = 0; b < B; b++)
         for (int t = 0; t < Tn; t++) {
             size_t i = (size_t)b * Tn + t;
@@ -503,7 +527,9 @@ void model_forward_cached(model *m, kv_cache *kc, const int32_t *tokens,
             a->pos[i] = ok ? kc->npos[b]++ : 0;
             kc->valid[(size_t)b * kc->Tmax + kc->len + t] = (uint8_t)ok;
         }
-    forward_core(m, B, Tn, kc->len, kc->Tmax, kc->k, kc->v, kc->valid, 1);
+    stage_ints(m, N);
+    m->be->upload_bytes(m->be, kc->dvalid, kc->valid, (size_t)B * kc->Tmax);
+    forward_core(m, B, Tn, kc->len, kc->Tmax, kc->k, kc->v, kc->dvalid, 1);
     kc->len += Tn;
 }
 
@@ -512,5 +538,13 @@ void model_logits_row(const model *m, int b, int t, float *out)
     const model_acts *a = m->a;
     size_t row = a->last_only ? (size_t)b : (size_t)b * a->T + t;
     if (a->last_only && t != a->T - 1) die(EX_SOFTWARE, "model_logits_row: only the last slot is kept");
-    m->be->download(out, a->logits + row * m->c.vocab, m->c.vocab);
+    m->be->download(m->be, out, a->logits + row * m->c.vocab, m->c.vocab);
+}
+
+size_t model_logits(const model *m, float *out)
+{
+    const model_acts *a = m->a;
+    size_t rows = a->last_only ? (size_t)a->B : (size_t)a->B * a->T;
+    m->be->download(m->be, out, a->logits, rows * m->c.vocab);
+    return rows;
 }

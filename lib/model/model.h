@@ -113,7 +113,8 @@ int model_last_valid(const uint8_t *valid, int b, int T);
 typedef struct {
     int B, Tmax, len;          /* len = slots filled so far */
     float **k, **v;            /* per layer [B, Tmax, KV*hd] */
-    uint8_t *valid;            /* [B, Tmax] */
+    uint8_t *valid;            /* [B, Tmax] host; dvalid its backend copy, */
+    uint8_t *dvalid;           /* uploaded once per model_forward_cached */
     int32_t *npos;             /* [B] real tokens so far (next position) */
 } kv_cache;
 
@@ -121,10 +122,15 @@ kv_cache *kv_cache_new(const model *m, int B, int Tmax);
 void kv_cache_free(const model *m, kv_cache *kc);
 /* Run Tn new slots for every row (tokens/valid [B*Tn]) against the cache,
  * appending them.  Logits are computed for each row's last slot only
- * (t = Tn-1); model_logits_row() reads them. */
+ * (t = Tn-1); model_logits() reads them all at once, model_logits_row()
+ * one row. */
 void model_forward_cached(model *m, kv_cache *kc, const int32_t *tokens,
                           const uint8_t *valid, int Tn);
 /* Copy the logits of row (b, t) of the last forward to host memory. */
 void model_logits_row(const model *m, int b, int t, float *out);
+/* Copy every logits row the last forward kept to host memory in one
+ * transfer: [B, V] after model_forward_cached (each row's last slot),
+ * [B*T, V] after model_forward.  Returns the number of rows. */
+size_t model_logits(const model *m, float *out);
 
 #endif

@@ -1,9 +1,9 @@
 /*
  * sample.c — batched KV-cache generation (see sample.h).
  *
- * Per step and row: copy the row's logits, compute the model log-prob
- * (temperature 1) and draw from the tempered, top-k / top-p truncated
- * distribution with the row's own generator.  Rows that finished keep
+ * Per step: one download of every row's logits (model_logits); per row:
+ * compute the model log-prob (temperature 1) and draw from the tempered,
+ * top-k / top-p truncated distribution with the row's own generator.  Rows that finished keep
  * their slot in the batch but feed a masked padding token, so they cost
  * compute but never influence other rows.
  *
@@ -252,19 +252,22 @@ void sample_batch(model *m, const tokenizer *tok, const sampler_cfg *cfg,
         cut[b] = -1;
         tb_put(&text[b], "", 0);
     }
-    int last_t = P - 1;   /* slot of the logits of the last forward */
+    /* the logits of every row's last slot, downloaded in one transfer per
+     * step (not one per row) */
+    float *logits = xmalloc(sizeof(float) * (size_t)B * V);
     for (int step = 0; step < maxnew; step++) {
         int live = 0;
+        model_logits(m, logits);
         /* rows are independent (own generator, own text): parallel over rows */
         #pragma omp parallel reduction(+:live) if ((size_t)B * V >= ((size_t)1 << 16))
         {
-            float *lg = xmalloc(sizeof(float) * V), *scr = xmalloc(sizeof(float) * 2 * (size_t)V);
+            float *scr = xmalloc(sizeof(float) * 2 * (size_t)V);
             #pragma omp for schedule(dynamic, 4)
             for (int b = 0; b < B; b++) {
                 nvalid[b] = 0;
                 next[b] = 0;
                 if (done[b]) continue;
-                model_logits_row(m, b, last_t, lg);
+                const float *lg = logits + (size_t)b * V;
                 float ls, lm;
                 int32_t t = sample_token(lg, V, cfg, &rng[b], &ls, &lm, scr);
                 sample_out *o = &out[b];
@@ -300,13 +303,12 @@ void sample_batch(model *m, const tokenizer *tok, const sampler_cfg *cfg,
                 nvalid[b] = 1;
                 live++;
             }
-            free(lg);
             free(scr);
         }
         if (!live) break;
         model_forward_cached(m, kc, next, nvalid, 1);
-        last_t = 0;
     }
+    free(logits);
     for (int b = 0; b < B; b++) {
         size_t n = cut[b] >= 0 ? (size_t)cut[b] : text[b].n;
         out[b].text = xstrndup(text[b].s, n);

@@ -36,8 +36,8 @@ model *ppo_value_from_policy(const model *policy, uint64_t seed)
         const param_view *src = model_find_view(policy, pv->name);
         if (!src || src->n != pv->n) die(EX_SOFTWARE, "value from policy: no tensor %s", pv->name);
         tmp = xrealloc(tmp, pv->n * sizeof(float));
-        policy->be->download(tmp, policy->params + src->off, pv->n);
-        v->be->upload(v->params + pv->off, tmp, pv->n);
+        policy->be->download(policy->be, tmp, policy->params + src->off, pv->n);
+        v->be->upload(v->be, v->params + pv->off, tmp, pv->n);
     }
     free(tmp);
     return v;

@@ -212,7 +212,7 @@ static void load_tensor(const char *path, st_file *f, const st_tensor *t, model 
     float *host = xmalloc(sizeof(float) * v->n);
     char err[256];
     if (st_read_f32(f, t, host, err, sizeof err)) die(EX_DATAERR, "%s: %s", path, err);
-    m->be->upload(m->params + v->off, host, v->n);
+    m->be->upload(m->be, m->params + v->off, host, v->n);
     free(host);
 }
 
@@ -365,9 +365,9 @@ optim *ckpt_load_optim(const char *dir, const model *m)
     o->step = st ? strtol(st, NULL, 10) : 0;
     float *host = xmalloc(sizeof(float) * m->nparams);
     if (st_read_f32(f, tm, host, err, sizeof err)) die(EX_DATAERR, "%s: %s", path, err);
-    m->be->upload(o->m, host, m->nparams);
+    m->be->upload(m->be, o->m, host, m->nparams);
     if (st_read_f32(f, tv, host, err, sizeof err)) die(EX_DATAERR, "%s: %s", path, err);
-    m->be->upload(o->v, host, m->nparams);
+    m->be->upload(m->be, o->v, host, m->nparams);
     free(host);
     st_close(f);
     free(path);
@@ -416,7 +416,7 @@ static void write_tensors(const char *dir, const char *name, const backend *be, 
                           const char *const *meta, int nmeta)
 {
     float *host = xmalloc(sizeof(float) * (total ? total : 1));
-    be->download(host, dev, total);
+    be->download(be, host, dev, total);
     st_out *o = xcalloc(nviews, sizeof *o);
     for (int i = 0; i < nviews; i++) {
         o[i].name = views[i].name;
@@ -467,11 +467,11 @@ void ckpt_save(const char *dir, const model *m, const tokenizer *tok,
                             "eps", eps, "weight_decay", wd, "clip", clip, "nparams", np};
         param_view pv[2] = {{.name = "exp_avg", .off = 0, .n = opt->n, .ndim = 1, .shape = {(int)opt->n, 0}},
                             {.name = "exp_avg_sq", .off = opt->n, .n = opt->n, .ndim = 1, .shape = {(int)opt->n, 0}}};
-        float *both = m->be->alloc(2 * opt->n);
-        m->be->copy(both, opt->m, opt->n);
-        m->be->copy(both + opt->n, opt->v, opt->n);
+        float *both = m->be->alloc(m->be, 2 * opt->n);
+        m->be->copy(m->be, both, opt->m, opt->n);
+        m->be->copy(m->be, both + opt->n, opt->v, opt->n);
         write_tensors(tmp, "optimizer.safetensors", m->be, both, pv, 2, 2 * opt->n, om, 8);
-        m->be->free(both);
+        m->be->free(m->be, both);
     }
     if (state_json) write_text(tmp, "trainer_state.json", state_json);
 

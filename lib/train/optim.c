@@ -23,16 +23,16 @@ optim *optim_new(const model *m, adamw_hparams h)
     o->h = h;
     o->n = m->nparams;
     o->be = m->be;
-    o->m = m->be->alloc(o->n);
-    o->v = m->be->alloc(o->n);
+    o->m = m->be->alloc(m->be, o->n);
+    o->v = m->be->alloc(m->be, o->n);
     return o;
 }
 
 void optim_free(optim *o)
 {
     if (!o) return;
-    o->be->free(o->m);
-    o->be->free(o->v);
+    o->be->free(o->be, o->m);
+    o->be->free(o->be, o->v);
     free(o);
 }
 
@@ -50,14 +50,14 @@ double optim_step(optim *o, model *m, double lr, int accum)
 {
     if (!m->grads) die(EX_SOFTWARE, "optim_step: model has no gradients");
     if (accum < 1) accum = 1;
-    double norm = sqrt(o->be->sumsq(m->grads, o->n)) / accum;
+    double norm = sqrt(o->be->sumsq(o->be, m->grads, o->n)) / accum;
     float gscale = 1.0f / (float)accum;
     if (o->h.clip > 0 && norm > o->h.clip) gscale *= (float)(o->h.clip / norm);
     o->step++;
     for (int i = 0; i < m->nviews; i++) {
         const param_view *v = &m->views[i];
         float wd = v->ndim == 2 ? o->h.wd : 0.0f;
-        o->be->adamw(m->params + v->off, m->grads + v->off, o->m + v->off, o->v + v->off,
+        o->be->adamw(o->be, m->params + v->off, m->grads + v->off, o->m + v->off, o->v + v->off,
                      v->n, (float)lr, o->h.b1, o->h.b2, o->h.eps, wd, gscale, o->step);
     }
     return norm;

@@ -14,8 +14,11 @@
  * forward keeps the per-row log-sum-exp and the backward recomputes one
  * (row, head) block of probabilities at a time from it (the FlashAttention
  * idea, done with sgemm on whole blocks).
+ *
+ * Everything runs synchronously on the calling thread's OpenMP team:
+ * backend memory is host memory, ctx is NULL and sync does nothing.
  */
-#include "backend/backend.h"
+#include "backend/backend_int.h"
 #include "base/util.h"
 
 /* We never use floating-point exception flags; telling GCC so lets it
@@ -59,18 +62,42 @@ static inline float fexp(float x)
     return y * scale.f * (float)(x >= -87.3f);
 }
 
-static float *cpu_alloc(size_t n)
+/* Memory: host memory, 64-byte aligned (full cache lines for the SIMD
+ * loops); uploads and downloads are copies and every operation has
+ * finished when it returns, so sync has nothing to wait for. */
+static void *cpu_alloc_bytes(const backend *be, size_t nbytes)
 {
-    if (n == 0) n = 1;
+    if (nbytes == 0) nbytes = 1;
     void *p = NULL;
-    if (posix_memalign(&p, 64, n * sizeof(float)) != 0)
-        die(EX_SOFTWARE, "out of memory allocating %zu floats", n);
-    memset(p, 0, n * sizeof(float));
+    if (posix_memalign(&p, 64, (nbytes + 63) / 64 * 64) != 0)
+        die(EX_SOFTWARE, "out of memory allocating %zu bytes", nbytes);
+    memset(p, 0, nbytes);
     return p;
 }
-static void cpu_free(float *p) { free(p); }
-static void cpu_copy(float *d, const float *s, size_t n) { if (d != s) memcpy(d, s, n * sizeof(float)); }
-static void cpu_zero(float *p, size_t n) { memset(p, 0, n * sizeof(float)); }
+static float *cpu_alloc(const backend *be, size_t n)
+{
+    if (n > SIZE_MAX / sizeof(float)) die(EX_SOFTWARE, "allocation of %zu floats overflows", n);
+    return cpu_alloc_bytes(be, n * sizeof(float));
+}
+static void cpu_sync(const backend *be) { (void)be; }
+static void cpu_free(const backend *be, void *p) { free(p); }
+static void cpu_copy(const backend *be, float *d, const float *s, size_t n) { if (d != s) memcpy(d, s, n * sizeof(float)); }
+static void cpu_copy_bytes(const backend *be, void *d, const void *s, size_t n) { if (d != s) memcpy(d, s, n); }
+static void cpu_zero(const backend *be, float *p, size_t n) { memset(p, 0, n * sizeof(float)); }
+
+static void cpu_copy_rows(const backend *be, float *dst, size_t dst_ld, const float *src,
+                          size_t src_ld, size_t rows, size_t cols)
+{
+    #pragma omp parallel for if (rows * cols >= PAR_MIN)
+    for (size_t r = 0; r < rows; r++)
+        memcpy(dst + r * dst_ld, src + r * src_ld, cols * sizeof(float));
+}
+
+static void cpu_zero_rows(const backend *be, float *x, const uint8_t *mask, int n, int d)
+{
+    for (int i = 0; i < n; i++)
+        if (!mask[i]) memset(x + (size_t)i * d, 0, (size_t)d * sizeof(float));
+}
 
 /* Projections run over the OpenMP team, each thread calling a
  * single-threaded sgemm on its slice (OpenBLAS is pinned to one thread in
@@ -97,7 +124,7 @@ static void slice16(int len, int *lo, int *hi)
     if (*hi > len) *hi = len;
 }
 
-static void cpu_matmul(float *y, const float *x, const float *w, int n, int in, int out, int acc)
+static void cpu_matmul(const backend *be, float *y, const float *x, const float *w, int n, int in, int out, int acc)
 {
     #pragma omp parallel if ((size_t)n * in * out >= GEMM_PAR_MIN)
     {
@@ -109,7 +136,7 @@ static void cpu_matmul(float *y, const float *x, const float *w, int n, int in, 
     }
 }
 
-static void cpu_matmul_bwd(float *dx, float *dw, const float *dy, const float *x,
+static void cpu_matmul_bwd(const backend *be, float *dx, float *dw, const float *dy, const float *x,
                            const float *w, int n, int in, int out, int acc_dx)
 {
     #pragma omp parallel if ((size_t)n * in * out >= GEMM_PAR_MIN)
@@ -130,14 +157,14 @@ static void cpu_matmul_bwd(float *dx, float *dw, const float *dy, const float *x
     }
 }
 
-static void cpu_embed(float *out, const float *table, const int32_t *ids, int n, int d)
+static void cpu_embed(const backend *be, float *out, const float *table, const int32_t *ids, int n, int d)
 {
     #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
     for (int i = 0; i < n; i++)
         memcpy(out + (size_t)i * d, table + (size_t)ids[i] * d, d * sizeof(float));
 }
 
-static void cpu_embed_bwd(float *dt, const float *dout, const int32_t *ids, int n, int d)
+static void cpu_embed_bwd(const backend *be, float *dt, const float *dout, const int32_t *ids, int n, int d)
 {
     /* serial: rows can repeat, and a fixed order keeps sums deterministic */
     for (int i = 0; i < n; i++) {
@@ -147,7 +174,7 @@ static void cpu_embed_bwd(float *dt, const float *dout, const int32_t *ids, int 
     }
 }
 
-static void cpu_rmsnorm(float *y, float *rstd, const float *x, const float *w,
+static void cpu_rmsnorm(const backend *be, float *y, float *rstd, const float *x, const float *w,
                         int n, int d, float eps)
 {
     #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
@@ -162,7 +189,7 @@ static void cpu_rmsnorm(float *y, float *rstd, const float *x, const float *w,
     }
 }
 
-static void cpu_rmsnorm_bwd(float *dx, float *dw, const float *dy, const float *x,
+static void cpu_rmsnorm_bwd(const backend *be, float *dx, float *dw, const float *dy, const float *x,
                             const float *w, const float *rstd, int n, int d, int acc_dx)
 {
     /* y_j = w_j x_j r, r = (mean x^2 + eps)^-1/2
@@ -191,7 +218,7 @@ static void cpu_rmsnorm_bwd(float *dx, float *dw, const float *dy, const float *
     }
 }
 
-static void cpu_rope(float *x, const int32_t *pos, int n, int heads, int hd,
+static void cpu_rope(const backend *be, float *x, const int32_t *pos, int n, int heads, int hd,
                      float theta, int inverse)
 {
     int half = hd / 2;
@@ -262,7 +289,7 @@ static float masked_softmax_row(float *row, const uint8_t *vm, int lim, int Tk)
  * keys 0 .. q0+i1-1 only, which skips most of the causal upper triangle. */
 #define ATT_BQ 64
 
-static void cpu_attention(float *out, float *lse, const float *q, const float *k,
+static void cpu_attention(const backend *be, float *out, float *lse, const float *q, const float *k,
                           const float *v, const uint8_t *valid, int B, int Tq,
                           int q0, int kstride, int H, int KV, int hd)
 {
@@ -293,7 +320,7 @@ static void cpu_attention(float *out, float *lse, const float *q, const float *k
     }
 }
 
-static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout,
+static void cpu_attention_bwd(const backend *be, float *dq, float *dk, float *dv, const float *dout,
                               const float *q, const float *k, const float *v,
                               const float *out, const float *lse,
                               const uint8_t *valid, int B, int T, int H, int KV, int hd)
@@ -352,7 +379,7 @@ static void cpu_attention_bwd(float *dq, float *dk, float *dv, const float *dout
     }
 }
 
-static void cpu_swiglu(float *h, const float *g, const float *u, size_t n)
+static void cpu_swiglu(const backend *be, float *h, const float *g, const float *u, size_t n)
 {
     #pragma omp parallel for simd if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) {
@@ -361,7 +388,7 @@ static void cpu_swiglu(float *h, const float *g, const float *u, size_t n)
     }
 }
 
-static void cpu_swiglu_bwd(float *dg, float *du, const float *dh, const float *g,
+static void cpu_swiglu_bwd(const backend *be, float *dg, float *du, const float *dh, const float *g,
                            const float *u, size_t n)
 {
     #pragma omp parallel for simd if (n >= PAR_MIN)
@@ -375,13 +402,13 @@ static void cpu_swiglu_bwd(float *dg, float *du, const float *dh, const float *g
     }
 }
 
-static void cpu_add(float *y, const float *x, size_t n)
+static void cpu_add(const backend *be, float *y, const float *x, size_t n)
 {
     #pragma omp parallel for if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
 
-static void cpu_logprob(float *logp, float *lse, const float *logits,
+static void cpu_logprob(const backend *be, float *logp, float *lse, const float *logits,
                         const int32_t *targets, int n, int V)
 {
     #pragma omp parallel for if ((size_t)n * V >= PAR_MIN)
@@ -398,7 +425,7 @@ static void cpu_logprob(float *logp, float *lse, const float *logits,
     }
 }
 
-static void cpu_logprob_bwd(float *logits, const float *lse, const float *dlogp,
+static void cpu_logprob_bwd(const backend *be, float *logits, const float *lse, const float *dlogp,
                             const int32_t *targets, int n, int V)
 {
     #pragma omp parallel for if ((size_t)n * V >= PAR_MIN)
@@ -416,7 +443,7 @@ static void cpu_logprob_bwd(float *logits, const float *lse, const float *dlogp,
 /* Fixed-order sum: 64 fixed chunks summed in parallel, then added in chunk
  * order, so the result is the same on every run and every thread count
  * (an OpenMP reduction combines partials in arrival order). */
-static double cpu_sumsq(const float *x, size_t n)
+static double cpu_sumsq(const backend *be, const float *x, size_t n)
 {
     enum { CHUNKS = 64 };
     double part[CHUNKS];
@@ -432,13 +459,13 @@ static double cpu_sumsq(const float *x, size_t n)
     return s;
 }
 
-static void cpu_scale(float *x, float s, size_t n)
+static void cpu_scale(const backend *be, float *x, float s, size_t n)
 {
     #pragma omp parallel for if (n >= PAR_MIN)
     for (size_t i = 0; i < n; i++) x[i] *= s;
 }
 
-static void cpu_adamw(float *p, const float *g, float *m, float *v, size_t n,
+static void cpu_adamw(const backend *be, float *p, const float *g, float *m, float *v, size_t n,
                       float lr, float b1, float b2, float eps, float wd,
                       float gscale, long t)
 {
@@ -454,9 +481,12 @@ static void cpu_adamw(float *p, const float *g, float *m, float *v, size_t n,
 }
 
 static const backend cpu_backend = {
-    .name = "cpu",
-    .alloc = cpu_alloc, .free = cpu_free,
-    .upload = cpu_copy, .download = cpu_copy, .zero = cpu_zero, .copy = cpu_copy,
+    .name = "cpu", .ctx = NULL,
+    .sync = cpu_sync,
+    .alloc = cpu_alloc, .alloc_bytes = cpu_alloc_bytes, .free = cpu_free,
+    .upload = cpu_copy, .download = cpu_copy,
+    .upload_bytes = cpu_copy_bytes, .download_bytes = cpu_copy_bytes,
+    .zero = cpu_zero, .copy = cpu_copy, .copy_rows = cpu_copy_rows, .zero_rows = cpu_zero_rows,
     .matmul = cpu_matmul, .matmul_bwd = cpu_matmul_bwd,
     .embed = cpu_embed, .embed_bwd = cpu_embed_bwd,
     .rmsnorm = cpu_rmsnorm, .rmsnorm_bwd = cpu_rmsnorm_bwd,
@@ -468,21 +498,17 @@ static const backend cpu_backend = {
     .sumsq = cpu_sumsq, .scale = cpu_scale, .adamw = cpu_adamw,
 };
 
-/* All parallelism is the OpenMP team's: OpenBLAS's own threads would
- * compete with it for the same cores (and serialise concurrent calls from
- * the attention loops), so it is pinned to one thread here, once. */
-const backend *backend_cpu(void)
+/* Setup, once: all parallelism is the OpenMP team's.  OpenBLAS's own
+ * threads would compete with it for the same cores (and serialise
+ * concurrent calls from the attention loops), so it is pinned to one
+ * thread here. */
+const backend *backend_cpu_open(const char *arg, backend_error *err)
 {
     static int pinned;
+    if (arg) return backend_fail(err, EX_USAGE, "backend 'cpu' takes no device number (got 'cpu:%s')", arg);
     if (!pinned) {
         openblas_set_num_threads(1);
         pinned = 1;
     }
     return &cpu_backend;
-}
-
-const backend *backend_by_name(const char *name)
-{
-    if (!strcmp(name, "cpu")) return &cpu_backend;
-    return NULL;
 }

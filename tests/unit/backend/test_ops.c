@@ -61,12 +61,12 @@ static void check_grad(const char *what, float *x, size_t n, const float *grad,
 /* ---- matmul ---- */
 enum { MN = 3, MI = 5, MO = 4 };
 static float mx[MN * MI], mw[MO * MI], my[MN * MO], mr[MN * MO];
-static double mm_loss(void *c) { (void)c; be->matmul(my, mx, mw, MN, MI, MO, 0); return dot(mr, my, MN * MO); }
+static double mm_loss(void *c) { (void)c; be->matmul(be, my, mx, mw, MN, MI, MO, 0); return dot(mr, my, MN * MO); }
 static void test_matmul(void)
 {
     fill(mx, MN * MI, 1); fill(mw, MO * MI, 1); fill(mr, MN * MO, 1);
     float dx[MN * MI], dw[MO * MI] = {0};
-    be->matmul_bwd(dx, dw, mr, mx, mw, MN, MI, MO, 0);
+    be->matmul_bwd(be, dx, dw, mr, mx, mw, MN, MI, MO, 0);
     check_grad("matmul dx", mx, MN * MI, dx, mm_loss, NULL);
     check_grad("matmul dw", mw, MO * MI, dw, mm_loss, NULL);
 }
@@ -74,13 +74,13 @@ static void test_matmul(void)
 /* ---- rmsnorm ---- */
 enum { RN = 3, RD = 6 };
 static float rx[RN * RD], rw[RD], ry[RN * RD], rr[RN * RD], rs[RN];
-static double rms_loss(void *c) { (void)c; be->rmsnorm(ry, rs, rx, rw, RN, RD, 1e-5f); return dot(rr, ry, RN * RD); }
+static double rms_loss(void *c) { (void)c; be->rmsnorm(be, ry, rs, rx, rw, RN, RD, 1e-5f); return dot(rr, ry, RN * RD); }
 static void test_rmsnorm(void)
 {
     fill(rx, RN * RD, 1); fill(rw, RD, 1); fill(rr, RN * RD, 1);
     rms_loss(NULL);
     float dx[RN * RD], dw[RD] = {0};
-    be->rmsnorm_bwd(dx, dw, rr, rx, rw, rs, RN, RD, 0);
+    be->rmsnorm_bwd(be, dx, dw, rr, rx, rw, rs, RN, RD, 0);
     check_grad("rmsnorm dx", rx, RN * RD, dx, rms_loss, NULL);
     check_grad("rmsnorm dw", rw, RD, dw, rms_loss, NULL);
 }
@@ -94,7 +94,7 @@ static double rope_loss(void *c)
     (void)c;
     float t[PN * PH * PD];
     memcpy(t, px, sizeof t);
-    be->rope(t, ppos, PN, PH, PD, 10000.0f, 0);
+    be->rope(be, t, ppos, PN, PH, PD, 10000.0f, 0);
     return dot(pr, t, PN * PH * PD);
 }
 static void test_rope(void)
@@ -102,7 +102,7 @@ static void test_rope(void)
     fill(px, PN * PH * PD, 1); fill(pr, PN * PH * PD, 1);
     float g[PN * PH * PD];
     memcpy(g, pr, sizeof g);
-    be->rope(g, ppos, PN, PH, PD, 10000.0f, 1);
+    be->rope(be, g, ppos, PN, PH, PD, 10000.0f, 1);
     check_grad("rope dx", px, PN * PH * PD, g, rope_loss, NULL);
 }
 
@@ -114,7 +114,7 @@ static const uint8_t avalid[AB * AT] = {0, 1, 1, 1, 1, /* left pad */ 1, 1, 1, 0
 static double att_loss(void *c)
 {
     (void)c;
-    be->attention(ao, alse, aq, ak, av, avalid, AB, AT, 0, AT, AH, AKV, AD);
+    be->attention(be, ao, alse, aq, ak, av, avalid, AB, AT, 0, AT, AH, AKV, AD);
     return dot(ar, ao, AB * AT * AH * AD);
 }
 static void test_attention(void)
@@ -123,7 +123,7 @@ static void test_attention(void)
     fill(ar, sizeof ar / 4, 1);
     att_loss(NULL);
     float dq[sizeof aq / 4], dk[sizeof ak / 4], dv[sizeof av / 4];
-    be->attention_bwd(dq, dk, dv, ar, aq, ak, av, ao, alse, avalid, AB, AT, AH, AKV, AD);
+    be->attention_bwd(be, dq, dk, dv, ar, aq, ak, av, ao, alse, avalid, AB, AT, AH, AKV, AD);
     check_grad("attention dq", aq, sizeof aq / 4, dq, att_loss, NULL);
     check_grad("attention dk", ak, sizeof ak / 4, dk, att_loss, NULL);
     check_grad("attention dv", av, sizeof av / 4, dv, att_loss, NULL);
@@ -143,7 +143,7 @@ static void test_attention(void)
     float q1[AB * AH * AD], o1[AB * AH * AD], l1[AB * AH];
     for (int b = 0; b < AB; b++)
         memcpy(q1 + b * AH * AD, aq + (b * AT + AT - 1) * AH * AD, sizeof(float) * AH * AD);
-    be->attention(o1, l1, q1, kk, vv, val2, AB, 1, AT - 1, KS, AH, AKV, AD);
+    be->attention(be, o1, l1, q1, kk, vv, val2, AB, 1, AT - 1, KS, AH, AKV, AD);
     for (int b = 0; b < AB; b++)
         for (int c = 0; c < AH * AD; c++)
             if (fabsf(o1[b * AH * AD + c] - ao[(b * AT + AT - 1) * AH * AD + c]) > 1e-6f) {
@@ -165,8 +165,8 @@ static void test_attention_long(void)
     uint8_t val[B * T];
     for (int i = 0; i < B * T; i++) val[i] = !(i % 17 == 3 || (i >= T + 140));   /* holes + right pad */
     fill(q, nq, 1.5f); fill(k, nk, 1.5f); fill(v, nk, 1); fill(g, nq, 1);
-    be->attention(o, lse, q, k, v, val, B, T, 0, T, H, KV, D);
-    be->attention_bwd(dq, dk, dv, g, q, k, v, o, lse, val, B, T, H, KV, D);
+    be->attention(be, o, lse, q, k, v, val, B, T, 0, T, H, KV, D);
+    be->attention_bwd(be, dq, dk, dv, g, q, k, v, o, lse, val, B, T, H, KV, D);
     double eo = 0, eg = 0, sc = 1 / sqrt((double)D);
     for (int b = 0; b < B; b++)
         for (int h = 0; h < H; h++)
@@ -218,12 +218,12 @@ static void test_attention_long(void)
 /* ---- swiglu ---- */
 enum { SN = 12 };
 static float sg[SN], su[SN], sh[SN], sr[SN];
-static double sw_loss(void *c) { (void)c; be->swiglu(sh, sg, su, SN); return dot(sr, sh, SN); }
+static double sw_loss(void *c) { (void)c; be->swiglu(be, sh, sg, su, SN); return dot(sr, sh, SN); }
 static void test_swiglu(void)
 {
     fill(sg, SN, 3); fill(su, SN, 2); fill(sr, SN, 1);
     float dg[SN], du[SN];
-    be->swiglu_bwd(dg, du, sr, sg, su, SN);
+    be->swiglu_bwd(be, dg, du, sr, sg, su, SN);
     check_grad("swiglu dg", sg, SN, dg, sw_loss, NULL);
     check_grad("swiglu du", su, SN, du, sw_loss, NULL);
 }
@@ -232,7 +232,7 @@ static void test_swiglu(void)
 enum { LN = 3, LV = 7 };
 static float ll[LN * LV], lp[LN], lse_[LN], lr[LN];
 static int32_t lt[LN] = {2, -1, 6};
-static double lp_loss(void *c) { (void)c; be->logprob(lp, lse_, ll, lt, LN, LV); return dot(lr, lp, LN); }
+static double lp_loss(void *c) { (void)c; be->logprob(be, lp, lse_, ll, lt, LN, LV); return dot(lr, lp, LN); }
 static void test_logprob(void)
 {
     fill(ll, LN * LV, 3); fill(lr, LN, 1);
@@ -246,7 +246,7 @@ static void test_logprob(void)
     if (lp[1] != 0) { printf("FAIL logprob: masked row not 0\n"); failures++; }
     float g[LN * LV];
     memcpy(g, ll, sizeof g);
-    be->logprob_bwd(g, lse_, lr, lt, LN, LV);
+    be->logprob_bwd(be, g, lse_, lr, lt, LN, LV);
     check_grad("logprob dlogits", ll, LN * LV, g, lp_loss, NULL);
 }
 
@@ -256,8 +256,8 @@ static void test_embed(void)
     float table[4 * 3], out[3 * 3], dt[4 * 3] = {0}, dout[3 * 3];
     int32_t ids[3] = {2, 0, 2};
     fill(table, 12, 1); fill(dout, 9, 1);
-    be->embed(out, table, ids, 3, 3);
-    be->embed_bwd(dt, dout, ids, 3, 3);
+    be->embed(be, out, table, ids, 3, 3);
+    be->embed_bwd(be, dt, dout, ids, 3, 3);
     for (int j = 0; j < 3; j++) {
         if (out[3 + j] != table[j] || out[6 + j] != table[6 + j]) { printf("FAIL embed\n"); failures++; }
         if (fabsf(dt[6 + j] - (dout[j] + dout[6 + j])) > 1e-7f || dt[3 + j] != 0) {
@@ -276,7 +276,7 @@ static void test_adamw(void)
     for (int i = 0; i < N; i++) P[i] = p[i];
     for (long t = 1; t <= 4; t++) {
         fill(g, N, 1);
-        be->adamw(p, g, m, v, N, 1e-2f, 0.9f, 0.95f, 1e-5f, 0.1f, 0.5f, t);
+        be->adamw(be, p, g, m, v, N, 1e-2f, 0.9f, 0.95f, 1e-5f, 0.1f, 0.5f, t);
         for (int i = 0; i < N; i++) {
             double gi = g[i] * 0.5;
             M[i] = 0.9 * M[i] + 0.1 * gi;
@@ -299,9 +299,9 @@ static void test_sumsq(void)
     double ref = 0;
     for (size_t i = 0; i < n; i++) ref += (double)x[i] * x[i];
     omp_set_num_threads(1);
-    double a = be->sumsq(x, n);
+    double a = be->sumsq(be, x, n);
     omp_set_num_threads(4);
-    double b = be->sumsq(x, n);
+    double b = be->sumsq(be, x, n);
     if (a != b || fabs(a - ref) > 1e-9 * ref) { printf("FAIL sumsq %.17g %.17g ref %.17g\n", a, b, ref); failures++; }
     free(x);
 }
