@@ -2,8 +2,13 @@
  * ppo.c — PPO arithmetic (see ppo.h for the formulas and conventions).
  * Pure functions over caller-owned arrays; no allocation except the
  * temporary in ppo_whiten's callers (none here).  Sums are in double.
+ *
+ * One exception to "pure": ppo_whiten's mean and variance are the whole
+ * step's, so their sums and count are all-reduced over ranks (dist.h);
+ * with one process that changes nothing.
  */
 #include "rl/ppo.h"
+#include "dist/dist.h"
 
 #include <math.h>
 #include <string.h>
@@ -91,12 +96,16 @@ void ppo_gae(const double *rewards, const double *values, int n, double gamma, d
 
 void ppo_whiten(double *x, size_t n, int shift_mean)
 {
-    if (n == 0) return;
-    double mean = 0, var = 0;
-    for (size_t i = 0; i < n; i++) mean += x[i];
-    mean /= (double)n;
+    /* collective: a rank with nothing local still takes part */
+    double cnt[2] = {(double)n, 0};   /* count, sum */
+    for (size_t i = 0; i < n; i++) cnt[1] += x[i];
+    dist_sum_f64(cnt, 2);
+    double N = cnt[0];
+    if (N == 0) return;
+    double mean = cnt[1] / N, var = 0;
     for (size_t i = 0; i < n; i++) var += (x[i] - mean) * (x[i] - mean);
-    var = n > 1 ? var / (double)(n - 1) : 0.0;
+    dist_sum_f64(&var, 1);
+    var = N > 1 ? var / (N - 1) : 0.0;
     double inv = 1.0 / sqrt(var + 1e-8);
     for (size_t i = 0; i < n; i++) {
         x[i] = (x[i] - mean) * inv;

@@ -70,7 +70,8 @@ double ppo_token_rewards(const ppo_cfg *c, double beta, const float *logp, const
 /* GAE over one response: adv[n], ret[n] (ret may be NULL). */
 void ppo_gae(const double *rewards, const double *values, int n, double gamma, double lam, double *adv,
              double *ret);
-/* Whiten x[n] in place; shift_mean 0 adds the mean back. */
+/* Whiten x[n] in place; shift_mean 0 adds the mean back.  The mean and
+ * (unbiased) variance are over every rank's x (collective, dist.h). */
 void ppo_whiten(double *x, size_t n, int shift_mean);
 
 typedef struct {

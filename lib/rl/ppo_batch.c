@@ -1,8 +1,14 @@
 /*
  * ppo_batch.c — packing rollouts into model batches and the minibatch
  * PPO objective (layout and conventions in ppo_batch.h).
+ *
+ * Ranks (dist.h): the minibatch loss is normalised by the response tokens
+ * of the whole minibatch (all-reduced), and the whitening in ppo_prepare
+ * uses the whole set's statistics (ppo_whiten); with one process both are
+ * the local numbers.
  */
 #include "rl/ppo_batch.h"
+#include "dist/dist.h"
 #include "base/util.h"
 
 #include <math.h>
@@ -125,8 +131,11 @@ void ppo_mb_loss(const ppo_cfg *c, const ppo_mb *mb, const ppo_item *items, cons
         ntok += items[mb->idx[i]].rlen;
         if (items[mb->idx[i]].rlen > maxr) maxr = items[mb->idx[i]].rlen;
     }
-    if (ntok == 0) return;
-    double w = 1.0 / ntok;
+    /* the normaliser: response tokens of the minibatch over every rank */
+    double all = ntok;
+    dist_sum_f64(&all, 1);
+    if (all == 0) return;
+    double w = 1.0 / all;
     float *lp = xmalloc(maxr * sizeof(float)), *v = xmalloc(maxr * sizeof(float));
     float *g = xmalloc(maxr * sizeof(float));
     for (int i = 0; i < mb->n; i++) {

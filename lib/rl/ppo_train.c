@@ -3,8 +3,17 @@
  * ppo_train.h).  Buffers for a minibatch are allocated per minibatch and
  * freed at once; the models' activations are reserved for the largest
  * minibatch seen (model_reserve is a no-op when they already fit).
+ *
+ * Ranks (dist.h): the gradients are all-reduced in optim_step, the loss
+ * normaliser and whitening statistics in ppo_batch.c / ppo.c, and the
+ * batch's reported sums (rewards, KL, scores, losses, clip counts) here,
+ * where the metrics are formed.  Still rank-local, for the engine that
+ * brings several ranks to settle: the running reward normaliser (it
+ * needs every rank's rewards in order) and the explained variance.
+ * With one process every all-reduce leaves its numbers untouched.
  */
 #include "rl/ppo_train.h"
+#include "dist/dist.h"
 #include "base/cli.h"
 #include "base/util.h"
 
@@ -108,10 +117,14 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
         if (c->running_norm) ppo_running_add(&t->rn, items[i].reward);
     }
     if (c->running_norm) pc.reward_norm = 1, pc.norm_mean = t->rn.mean, pc.norm_std = ppo_running_std(&t->rn);
-    m->reward_mean = rs / n;
-    m->reward_std = n > 1 ? sqrt(fmax(0, (rq - rs * rs / n) / (n - 1))) : 0;
-    m->response_length = len / n;
-    m->items = n;
+    double raw[5] = {rs, rq, len, toks, n};   /* over every rank */
+    dist_sum_f64(raw, 5);
+    rs = raw[0], rq = raw[1], len = raw[2], toks = raw[3];
+    double N = raw[4];
+    m->reward_mean = rs / N;
+    m->reward_std = N > 1 ? sqrt(fmax(0, (rq - rs * rs / N) / (N - 1))) : 0;
+    m->response_length = len / N;
+    m->items = (long)N;
     m->kl_coef = t->beta;
 
     int *all = xmalloc((size_t)n * sizeof(int));
@@ -184,6 +197,16 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
         for (int k = 0; k < items[i].rlen; k++) ret[(size_t)ev_n] = items[i].ret[k], val[(size_t)ev_n++] = items[i].old_values[k];
     m->explained_variance = ppo_explained_variance(ret, val, (size_t)ev_n);
     free(ret), free(val);
+    /* the reported sums over every rank (minibatch and update counts are
+     * the same on each) */
+    double sums[10] = {ps.kl_sum, ps.score_sum, ps.truncated, ps.items, pg, vf,
+                       ls.pg_clipped, ls.vf_clipped, ls.approx_kl, ls.entropy};
+    double lstok = ls.tokens;
+    dist_sum_f64(sums, 10);
+    dist_sum_f64(&lstok, 1);
+    ps.kl_sum = sums[0], ps.score_sum = sums[1], ps.truncated = sums[2], ps.items = sums[3];
+    pg = sums[4], vf = sums[5], ls.pg_clipped = sums[6], ls.vf_clipped = sums[7];
+    ls.approx_kl = sums[8], ls.entropy = sums[9], ls.tokens = lstok;
     m->score_mean = ps.items ? ps.score_sum / ps.items : 0;
     m->kl = ps.items ? ps.kl_sum / ps.items : 0;
     m->truncated = ps.items ? ps.truncated / ps.items : 0;
@@ -201,7 +224,7 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
     m->tokens_per_s = el > 0 ? toks * c->inner_epochs / el : 0;
     if (c->adaptive_kl) {
         ppo_kl_ctl k = {t->beta, c->kl_target, c->kl_horizon};
-        ppo_kl_ctl_update(&k, m->kl, n);
+        ppo_kl_ctl_update(&k, m->kl, N);
         t->beta = k.beta;
     }
     free(perm);

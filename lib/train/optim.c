@@ -4,8 +4,14 @@
  * The clip factor is folded into the gradient scale passed to the adamw
  * operation, so gradients are never rewritten: scale = 1/accum, times
  * clip/norm when the averaged gradient's norm exceeds clip.
+ *
+ * This is the one gradient chokepoint: the gradients are all-reduced
+ * (summed over ranks, dist.h) before the norm is taken, so every rank
+ * clips by the whole batch's norm and applies the same update.  With one
+ * process the all-reduce leaves them untouched.
  */
 #include "train/optim.h"
+#include "dist/dist.h"
 #include "base/util.h"
 
 #include <math.h>
@@ -50,6 +56,7 @@ double optim_step(optim *o, model *m, double lr, int accum)
 {
     if (!m->grads) die(EX_SOFTWARE, "optim_step: model has no gradients");
     if (accum < 1) accum = 1;
+    dist_sum_f32(m->grads, o->n);
     double norm = sqrt(o->be->sumsq(o->be, m->grads, o->n)) / accum;
     float gscale = 1.0f / (float)accum;
     if (o->h.clip > 0 && norm > o->h.clip) gscale *= (float)(o->h.clip / norm);

@@ -4,10 +4,17 @@
  *
  * Ownership: the stage owns the model, tokenizer and spools; train_run
  * owns the optimizer, the metrics stream and the per-step example buffers.
+ *
+ * Ranks (dist.h): a step's normaliser (examples, tokens) and the sums it
+ * reports (loss, objective statistics, tokens) are all-reduced where they
+ * are computed, so with several ranks each divides by the whole batch's
+ * count and reports the whole batch; the gradients are all-reduced in
+ * optim_step.  With one process these calls change nothing.
  */
 #include "train/trainer.h"
 
 #include "train/checkpoint.h"
+#include "dist/dist.h"
 #include "base/cli.h"
 #include "io/record.h"
 #include "io/stream.h"
@@ -100,6 +107,31 @@ static train_norm norm_of(const train_example *ex, int n)
     return nm;
 }
 
+/* the normaliser over every rank's share of the step (or eval set) */
+static void norm_all_ranks(train_norm *nm)
+{
+    int64_t v[2] = {nm->examples, nm->tokens};
+    dist_sum_i64(v, 2);
+    nm->examples = (long)v[0];
+    nm->tokens = (long)v[1];
+}
+
+/* a step's reported sums over every rank: loss, statistics, tokens */
+static void sums_all_ranks(double *loss, double *stats, long *ntok)
+{
+    double v[1 + TRAIN_MAX_STATS];
+    v[0] = *loss;
+    memcpy(v + 1, stats, sizeof(double) * TRAIN_MAX_STATS);
+    dist_sum_f64(v, 1 + TRAIN_MAX_STATS);
+    *loss = v[0];
+    memcpy(stats, v + 1, sizeof(double) * TRAIN_MAX_STATS);
+    if (ntok) {
+        int64_t t = *ntok;
+        dist_sum_i64(&t, 1);
+        *ntok = (long)t;
+    }
+}
+
 /* Forward (and backward when train) over ex[0..n) in chunks of micro.
  * Returns the normalised loss; *ntok gets the tokens processed. */
 static double run_examples(model *m, train_example *ex, int n, int micro, train_objective *obj,
@@ -139,6 +171,7 @@ double train_evaluate(model *m, train_spool *s, int micro, train_objective *obj,
         nm.tokens += one.tokens;
         train_example_free(&e);
     }
+    norm_all_ranks(&nm);
     memset(stats, 0, sizeof(double) * TRAIN_MAX_STATS);
     double loss = 0;
     train_example *ex = xcalloc((size_t)micro, sizeof *ex);
@@ -149,6 +182,7 @@ double train_evaluate(model *m, train_spool *s, int micro, train_objective *obj,
         for (int j = 0; j < k; j++) train_example_free(&ex[j]);
     }
     free(ex);
+    sums_all_ranks(&loss, stats, NULL);
     return loss;
 }
 
@@ -300,10 +334,12 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
         int n = (int)(data->n - pos < (size_t)o->batch ? data->n - pos : (size_t)o->batch);
         for (int i = 0; i < n; i++) spool_get(data, perm[pos + (size_t)i], &ex[i]);
         train_norm nm = norm_of(ex, n);
+        norm_all_ranks(&nm);
         double stats[TRAIN_MAX_STATS] = {0};
         long ntok = 0;
         model_zero_grads(m);
         double loss = run_examples(m, ex, n, o->micro, obj, &nm, 1, stats, &ntok);
+        sums_all_ranks(&loss, stats, &ntok);
         for (int i = 0; i < n; i++) train_example_free(&ex[i]);
         if (!isfinite(loss)) {
             if (w) rs_close(w);   /* keep the metrics up to the failure */

@@ -1,0 +1,66 @@
+/*
+ * dist.h — the seam for ranks: how training steps agree across processes.
+ *
+ * Data-parallel training runs the same step on `size` processes (ranks),
+ * each on its share of the batch.  Everything that makes a step's result
+ * depend on the whole batch goes through this interface:
+ * - the gradients: optim_step all-reduces (sums) them before the clipping
+ *   norm is taken, so every rank clips and updates identically;
+ * - the step's normalisers and counters: examples and tokens a loss is
+ *   divided by (trainer.c), PPO's minibatch token count and the
+ *   advantage/reward whitening statistics (ppo_batch.c, ppo.c), and the
+ *   sums behind the reported metrics (losses, clip fractions, rewards);
+ * - broadcast (rank 0's initial weights or decisions) and a barrier.
+ * Gradients are SUMMED, not averaged: every rank already divides its loss
+ * by the all-reduced normaliser, so the sum is the whole batch's gradient.
+ *
+ * Today there is one engine, "single" (rank 0 of 1): every call returns
+ * with the buffer untouched, so single-process results are byte-identical
+ * to code that never called it.  A real engine (MPI, NCCL) provides the
+ * same table and is installed with dist_set_world before training starts.
+ *
+ * Buffers: all-reduce works in place on `n` elements of `type`.  The
+ * gradient buffer is the backend's memory (host memory on the CPU backend,
+ * device memory on a GPU): an engine must accept the memory of the backend
+ * it is paired with (NCCL: device; MPI: host, or staged by the engine);
+ * the other buffers are host memory.  Calls are collective: every rank
+ * makes the same calls in the same order with the same n and type (a rank
+ * with no local items still calls, with zeros).
+ */
+#ifndef PREFPIPE_DIST_H
+#define PREFPIPE_DIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { DIST_F32, DIST_F64, DIST_I64 } dist_type;
+typedef enum { DIST_SUM, DIST_MAX, DIST_MIN } dist_op;
+
+typedef struct dist dist;
+struct dist {
+    const char *name;       /* "single" */
+    int rank, size;
+    void *ctx;              /* the engine's state (communicators) */
+    void (*allreduce)(const dist *d, void *buf, size_t n, dist_type type, dist_op op);
+    void (*broadcast)(const dist *d, void *buf, size_t nbytes, int root);
+    void (*barrier)(const dist *d);
+};
+
+/* The process's engine: "single" unless dist_set_world installed another. */
+const dist *dist_world(void);
+/* Install an engine (before any collective call); NULL restores "single". */
+void dist_set_world(const dist *d);
+/* The single-process engine: rank 0 of 1. */
+const dist *dist_single(void);
+
+/* Shorthands on dist_world(). */
+int dist_rank(void);
+int dist_size(void);
+void dist_sum_f32(float *buf, size_t n);
+void dist_sum_f64(double *buf, size_t n);
+void dist_sum_i64(int64_t *buf, size_t n);
+void dist_max_f64(double *buf, size_t n);
+void dist_broadcast(void *buf, size_t nbytes, int root);
+void dist_barrier(void);
+
+#endif
