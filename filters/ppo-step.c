@@ -378,7 +378,8 @@ int main(int argc, char **argv)
             free(items);
             version = j + 1;
             ppo_state_save(run, &tr, tok, version, ref_path);
-            pv_publish(run, version, tr.policy, tok, (int)keep);
+            /* the last batch's version goes out already marked stopped */
+            pv_publish_ex(run, version, tr.policy, tok, (int)keep, batches > 0 && version >= batches);
             put_metrics(mout, version, j, &m, &in, now_seconds() - t0);
             if (batches > 0 && version >= batches) {
                 stop = 1;

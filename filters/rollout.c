@@ -95,9 +95,15 @@ static long start_version;
 static uint64_t known_trainer; /* trainer id of the latest we last acted on */
 static long restart_at = -1;   /* set when the trainer restarted: regenerate from here */
 
+/* wait_version's answer when the trainer has stopped: the caller leaves
+ * its loop and closes its output normally, so a ZeroMQ output still
+ * sends its end-of-stream and the scorer downstream finishes instead of
+ * waiting forever (an exit(0) here skipped that). */
+#define TRAINER_STOPPED (-2)
+
 /* Wait for latest >= need in one-second slices; between slices, a pipe
  * on stdout whose reader has exited (POLLERR) ends us quietly, as a
- * write would with SIGPIPE. */
+ * write would with SIGPIPE (nothing downstream is left to tell). */
 static long wait_version(const char *dir, long need, double timeout, double poll_s)
 {
     double t0 = now_seconds();
@@ -108,7 +114,8 @@ static long wait_version(const char *dir, long need, double timeout, double poll
         int stopped = 0;
         uint64_t tid = 0;
         long cur = pv_read_latest2(dir, &stopped, &tid);
-        if (v >= 0) {
+        int stale = start_stopped && cur <= start_version;   /* a resume is coming */
+        if (v >= 0 && !(stopped && !stale)) {
             known_trainer = tid;
             return v;
         }
@@ -121,9 +128,11 @@ static long wait_version(const char *dir, long need, double timeout, double poll
             restart_at = cur;
             return cur;
         }
-        if (stopped && (!start_stopped || cur > start_version)) {
+        /* stopped: no batch sampled from now on would be trained, and over
+         * ZeroMQ its records would wait forever for the departed trainer */
+        if (stopped && !stale) {
             fprintf(stderr, "%s: %s: the trainer stopped at version %ld; stopping\n", progname, dir, cur);
-            exit(0);
+            return TRAINER_STOPPED;
         }
         struct pollfd pf = {1, POLLOUT, 0};
         if (watch_stdout && poll(&pf, 1, 0) == 1 && (pf.revents & (POLLERR | POLLHUP))) {
@@ -202,6 +211,10 @@ int main(int argc, char **argv)
     if (follow) {
         start_version = pv_read_latest2(follow, &start_stopped, NULL);
         v0 = wait_version(follow, 0, wait_timeout, poll);
+        if (v0 == TRAINER_STOPPED) {   /* nothing to sample: end the stream empty */
+            rs_close(rs_open_write(out_uri));
+            return 0;
+        }
         char *p = pv_path(follow, v0);
         policy_load(&pol, p, v0);
         free(p);
@@ -234,6 +247,7 @@ int main(int argc, char **argv)
     for (; j < total; j++) {
         if (follow) {
             long v = wait_version(follow, j - lag, wait_timeout, poll);
+            if (v == TRAINER_STOPPED) break;
             if (restart_at >= 0) j = restart_at, restart_at = -1;
             if (v > j) j = v;          /* batches before v were trained already */
             if (j >= total) break;

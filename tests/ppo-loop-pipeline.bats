@@ -46,3 +46,30 @@ PPO_SH=$BATS_TEST_DIRNAME/../pipelines/ppo.sh
   [ "$status" -eq 64 ]
   [[ "$output" == *"usage: pipelines/ppo.sh"* ]]
 }
+
+# --batches below the prompt pool (8 prompts, 4 per batch, 2 epochs = 4
+# batches): ppo-step stops after 1, rollout must end through its
+# end-of-stream path so rm-score and the script finish.  `timeout` turns a
+# regression (a hang) into a failure.
+@test "ppo.sh over pipes: ppo-step --batches 1 of 4 ends every stage" {
+  setup_models
+  rc=0
+  timeout 60 "$PPO_SH" -p pol -i prompts.mp -o run -r rm -B 4 -n 2 -e 2 --max-new 8 -- --lr 1e-4 -b 8 --batches 1 \
+    > m.mp 2> err || rc=$?
+  [ "$rc" -eq 0 ]
+  rec to-json < m.mp | jq -s -e 'map(.step) == [1]'
+  [ "$(cut -d" " -f1,2 run/latest)" = "1 policy-v1" ]
+  grep -q " stopped$" run/latest
+  grep -q "^rollout: 8 rollouts" err   # batch 0 only: nothing sampled for a stopped trainer
+}
+
+@test "ppo.sh --zmq: ppo-step --batches 1 of 4 ends every stage (rollout sends end-of-stream)" {
+  setup_models
+  rc=0
+  timeout 60 "$PPO_SH" -p pol -i prompts.mp -o run -r rm -B 4 -n 2 -e 2 --max-new 8 \
+    --zmq "$(free_port),$(free_port)" -- --lr 1e-4 -b 8 --batches 1 > m.mp 2> err || rc=$?
+  [ "$rc" -eq 0 ]
+  rec to-json < m.mp | jq -s -e 'map(.step) == [1]'
+  [ "$(cut -d" " -f1,2 run/latest)" = "1 policy-v1" ]
+  grep -q "rollout: run: the trainer stopped at version 1; stopping" err
+}

@@ -105,11 +105,16 @@ static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *
 
 void pv_publish(const char *dir, long version, const model *m, const tokenizer *tok, int keep)
 {
+    pv_publish_ex(dir, version, m, tok, keep, 0);
+}
+
+void pv_publish_ex(const char *dir, long version, const model *m, const tokenizer *tok, int keep, int stopped)
+{
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) die(EX_CANTCREAT, "%s: %s", dir, strerror(errno));
     char *p = pv_path(dir, version);
     ckpt_save(p, m, tok, NULL, NULL);
     free(p);
-    pv_write_latest(dir, version);
+    write_latest(dir, version, stopped);
     if (keep < 1) keep = 1;
     DIR *d = opendir(dir);
     if (!d) return;

@@ -40,6 +40,10 @@ long pv_wait(const char *dir, long min_version, double timeout, double poll);
 /* Save the model as DIR/policy-vN, point latest at it, and remove
  * versions older than N - keep + 1 (keep >= 1).  Dies on I/O errors. */
 void pv_publish(const char *dir, long version, const model *m, const tokenizer *tok, int keep);
+/* As pv_publish, marking latest stopped in the same rename when stopped
+ * is set (the trainer's last version): a follower never sees that version
+ * unmarked, so it never samples a batch nobody will train. */
+void pv_publish_ex(const char *dir, long version, const model *m, const tokenizer *tok, int keep, int stopped);
 /* Write DIR/latest only (policy-vN must exist). */
 void pv_write_latest(const char *dir, long version);
 /* Mark the run as stopped at its latest version ("N policy-vN stopped"):
