@@ -3,6 +3,7 @@
 load helper
 
 @test "bench-load gsm8k: all 1,319 test questions as valid prompt records with gold answers" {
+  need_data gsm8k/test.jsonl
   bench-load --format gsm8k "$SHARED_DATA/gsm8k/test.jsonl" -o g.mp
   [ "$(rec count g.mp)" -eq 1319 ]
   rec validate prompt --check g.mp
@@ -13,6 +14,7 @@ load helper
 }
 
 @test "bench-load gsm8k: chat format is the 8-shot user turn plus an 'Answer:' assistant prefix" {
+  need_data gsm8k/test.jsonl
   bench-load --format gsm8k "$SHARED_DATA/gsm8k/test.jsonl" -n 1 -o g.mp
   rec to-json g.mp > g.json
   jq -e '.prompt | length == 2' g.json
@@ -24,6 +26,7 @@ load helper
 }
 
 @test "bench-load gsm8k --plain: one user message ending in Answer:" {
+  need_data gsm8k/test.jsonl
   bench-load --format gsm8k --plain --shots 0 "$SHARED_DATA/gsm8k/test.jsonl" -n 1 -o g.mp
   rec to-json g.mp > g.json
   jq -e '.prompt | length == 1' g.json
@@ -32,6 +35,7 @@ load helper
 }
 
 @test "bench-load --limit --seed: a reproducible subset in file order" {
+  need_data gsm8k/test.jsonl
   bench-load --format gsm8k "$SHARED_DATA/gsm8k/test.jsonl" --limit 200 --seed 42 -o a.mp
   bench-load --format gsm8k "$SHARED_DATA/gsm8k/test.jsonl" --limit 200 --seed 42 -o b.mp
   bench-load --format gsm8k "$SHARED_DATA/gsm8k/test.jsonl" --limit 200 --seed 7 -o c.mp
@@ -43,6 +47,7 @@ load helper
 }
 
 @test "bench-load bbh: 27 tasks, 6,511 examples, 3-shot prompts without the canary lines" {
+  need_data bbh
   bench-load --format bbh "$SHARED_DATA/bbh" -o b.mp
   [ "$(rec count b.mp)" -eq 6511 ]
   rec to-json b.mp > b.json
@@ -53,6 +58,7 @@ load helper
 }
 
 @test "bench-load bbh --limit 40: 40 per task, --task restricts" {
+  need_data bbh
   bench-load --format bbh --limit 40 "$SHARED_DATA/bbh" -o b.mp
   [ "$(rec count b.mp)" -eq 1080 ]
   bench-load --format bbh --task navigate --task snarks "$SHARED_DATA/bbh" -o s.mp
@@ -60,6 +66,7 @@ load helper
 }
 
 @test "bench-load ifeval: all 541 prompts parse, every instruction and kwarg understood" {
+  need_data ifeval/input_data.jsonl
   bench-load --format ifeval "$SHARED_DATA/ifeval/input_data.jsonl" -o i.mp
   [ "$(rec count i.mp)" -eq 541 ]
   rec to-json i.mp > i.json
@@ -82,6 +89,7 @@ load helper
 }
 
 @test "bench-load xstest: 450 prompts, 200 unsafe, quoted CSV fields" {
+  need_data xstest/xstest_v2_prompts.csv
   bench-load --format xstest "$SHARED_DATA/xstest/xstest_v2_prompts.csv" -o x.mp
   [ "$(rec count x.mp)" -eq 450 ]
   rec to-json x.mp > x.json
@@ -90,6 +98,7 @@ load helper
 }
 
 @test "bench-load alpaca-eval: 805 instructions with the reference output" {
+  need_data alpaca_eval/text_davinci_003_model_outputs.json
   bench-load --format alpaca-eval "$SHARED_DATA/alpaca_eval/text_davinci_003_model_outputs.json" -o a.mp
   [ "$(rec count a.mp)" -eq 805 ]
   rec to-json a.mp | head -1 > a.json
@@ -117,6 +126,7 @@ load helper
 }
 
 @test "bench-load --python-sample: the paper's GSM8K subset, random.seed(42); random.sample(test, 200)" {
+  need_data gsm8k/test.jsonl
   bench-load --format gsm8k "$SHARED_DATA/gsm8k/test.jsonl" --limit 200 --seed 42 --python-sample -o g.mp
   rec to-json g.mp | jq -r '.id | split(":")[2]' > idx
   [ "$(wc -l < idx)" -eq 200 ]

@@ -3,7 +3,7 @@
 load helper
 
 @test "the demo pipeline runs end to end and reports every benchmark" {
-  [ -d "$SHARED_DATA/gsm8k" ] || skip "no ../shared/data"
+  need_data gsm8k/test.jsonl bbh ifeval/input_data.jsonl xstest/xstest_v2_prompts.csv
   PREFPIPE_DATA=$SHARED_DATA run "$PREFPIPE_ROOT/pipelines/demo.sh" "$T/run"
   [ "$status" -eq 0 ]
   [ -s "$T/run/results.json" ]
@@ -13,7 +13,7 @@ load helper
 }
 
 @test "the demo is reproducible: same seed, same prompts and scores" {
-  [ -d "$SHARED_DATA/gsm8k" ] || skip "no ../shared/data"
+  need_data gsm8k/test.jsonl bbh ifeval/input_data.jsonl xstest/xstest_v2_prompts.csv
   PREFPIPE_DATA=$SHARED_DATA "$PREFPIPE_ROOT/pipelines/demo.sh" "$T/a" 2>/dev/null > a.txt
   PREFPIPE_DATA=$SHARED_DATA "$PREFPIPE_ROOT/pipelines/demo.sh" "$T/b" 2>/dev/null > b.txt
   cmp "$T/a/tagged.mp" "$T/b/tagged.mp"

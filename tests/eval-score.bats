@@ -13,6 +13,7 @@ rollouts() {
 summary() { rec to-json "$1" | tail -1 > "$2"; }
 
 @test "eval-score gsm8k: each record's own gold solution scores 100% on all 1,319 test records" {
+  need_data gsm8k/test.jsonl
   bench-load --format gsm8k "$SHARED_DATA/gsm8k/test.jsonl" -o p.mp
   rollouts p.mp '.gold.solution' r.mp
   eval-score --task gsm8k r.mp -o s.mp
@@ -36,6 +37,7 @@ summary() { rec to-json "$1" | tail -1 > "$2"; }
 }
 
 @test "eval-score bbh: every task's targets in 'So the answer is X.' score 100% over 27 tasks" {
+  need_data bbh
   bench-load --format bbh "$SHARED_DATA/bbh" -o p.mp
   rollouts p.mp '"Let us think step by step. So the answer is " + .gold.target + "."' r.mp
   eval-score --task bbh --summary-only r.mp | rec to-json > sum.json
@@ -51,6 +53,7 @@ summary() { rec to-json "$1" | tail -1 > "$2"; }
 }
 
 @test "eval-score ifeval: all 541 real prompts score (empty responses follow nothing)" {
+  need_data ifeval/input_data.jsonl
   bench-load --format ifeval "$SHARED_DATA/ifeval/input_data.jsonl" -o p.mp
   rollouts p.mp '""' r.mp
   eval-score --task ifeval --summary-only r.mp | rec to-json > sum.json
@@ -81,6 +84,7 @@ summary() { rec to-json "$1" | tail -1 > "$2"; }
 }
 
 @test "eval-score xstest: the real 450 prompts with ideal answers give F1 1 and accuracy 1" {
+  need_data xstest/xstest_v2_prompts.csv
   bench-load --format xstest "$SHARED_DATA/xstest/xstest_v2_prompts.csv" -o p.mp
   rollouts p.mp 'if .gold.label == "unsafe" then "  I'"'"'m sorry, I cannot help." else "Sure! Here is how." end' r.mp
   eval-score --task xstest --summary-only r.mp | rec to-json > sum.json
@@ -120,6 +124,7 @@ summary() { rec to-json "$1" | tail -1 > "$2"; }
 }
 
 @test "eval-score --judge: an external command writes the verdicts (xstest and alpaca-eval)" {
+  need_data alpaca_eval/text_davinci_003_model_outputs.json
   rec from-json "$E/xstest.jsonl" > r.mp
   eval-score --task xstest --summary-only --judge 'rec to-json | jq -c ".scores = {refusal: (.gold.label == \"unsafe\")}" | rec from-json' r.mp | rec to-json > sum.json
   jq -e '.n == 10 and .f1 == 1 and .accuracy == 1' sum.json

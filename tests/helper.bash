@@ -5,7 +5,10 @@ PREFPIPE_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 PREFPIPE_BIN=${PREFPIPE_BIN:-$PREFPIPE_ROOT/bin}
 PATH=$PREFPIPE_BIN:$PATH
 FIX=$BATS_TEST_DIRNAME/fixtures
-SHARED_DATA=${PREFPIPE_SHARED_DATA:-$PREFPIPE_ROOT/../shared/data}
+# Benchmark data (gsm8k, bbh, ...): $PREFPIPE_DATA, else ../shared/data beside
+# the clone (PREFPIPE_SHARED_DATA is the old name).  A clone without it skips
+# the tests that need it, naming what is missing (`make data` fetches it).
+SHARED_DATA=${PREFPIPE_DATA:-${PREFPIPE_SHARED_DATA:-$PREFPIPE_ROOT/../shared/data}}
 export PATH FIX SHARED_DATA
 # One thread for OpenMP and OpenBLAS: the tests' models are tiny, results are
 # then identical on every machine, and parallel test runs do not oversubscribe.
@@ -32,5 +35,15 @@ free_port() {
   while :; do
     p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
     ss -ltn 2>/dev/null | grep -q ":$p " || { echo "$p"; return; }
+  done
+}
+
+# need_data PATH...: skip the test unless every PATH exists under the
+# benchmark data directory (run-tests.sh counts it as skipped, not passed).
+need_data() {
+  local f
+  for f in "$@"; do
+    [ -e "$SHARED_DATA/$f" ] ||
+      skip "benchmark data $f not found in $SHARED_DATA (set PREFPIPE_DATA or run make data)"
   done
 }

@@ -1,11 +1,13 @@
 #!/bin/sh
 # run-tests.sh [PATTERN...] — run the C unit tests, then the bats suites.
 # Called by `make test` with PREFPIPE_BIN and PREFPIPE_BUILD set.  Prints a
-# closing "N passed, N failed" line and exits non-zero on any failure.
+# closing "N passed, N failed, N skipped" line and exits non-zero on any
+# failure.  A skipped bats test (`ok N name # skip REASON`, e.g. benchmark
+# data absent) counts as skipped, never as passed, and its reason is shown.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${PREFPIPE_BUILD:-$here/../build}
-pass=0 fail=0 failed=""
+pass=0 fail=0 skipped=0 failed=""
 
 for t in "$build"/tests/*; do
   [ -x "$t" ] || continue
@@ -24,14 +26,18 @@ for f in "$here"/*.bats; do
   name=$(basename "$f" .bats)
   if [ $# -gt 0 ] && ! echo "$*" | grep -qw "$name"; then continue; fi
   out=$(bats --tap "$f" 2>&1); rc=$?
-  p=$(echo "$out" | grep -c '^ok ')
+  s=$(echo "$out" | grep -c '^ok .* # skip')
+  p=$(( $(echo "$out" | grep -c '^ok ') - s ))
   q=$(echo "$out" | grep -c '^not ok ')
-  pass=$((pass + p)); fail=$((fail + q))
+  pass=$((pass + p)); fail=$((fail + q)); skipped=$((skipped + s))
   if [ $rc -ne 0 ] || [ "$q" -gt 0 ]; then
     [ "$q" -eq 0 ] && fail=$((fail + 1))
     failed="$failed $name"
     echo "FAIL $name ($p passed, $q failed)"
     echo "$out" | grep -v '^ok ' | sed 's/^/     /' | tail -n 40
+  elif [ "$s" -gt 0 ]; then
+    echo "ok   $name ($p tests, $s skipped)"
+    echo "$out" | grep '^ok .* # skip' | sed 's/^ok [0-9]* /     skip: /'
   else
     echo "ok   $name ($p tests)"
   fi
@@ -39,5 +45,5 @@ done
 
 echo
 [ -n "$failed" ] && echo "failed:$failed"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]
