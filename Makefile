@@ -4,6 +4,8 @@
 #   make test       C unit tests + bats suites (CPU only, minutes)
 #   make asan       the same tests against an AddressSanitizer/UBSan build
 #   make bench      speed benchmarks (tests/bench/*.sh), beside references
+#   make data       benchmark files from upstream, checksummed, into
+#                   $PREFPIPE_DATA (default data/; tools/fetch-data.sh)
 #   make fuzz       libFuzzer targets (clang); make fuzz-run runs them
 #   make install    PREFIX=/usr/local: binaries, man pages, schemas
 #
@@ -132,6 +134,11 @@ fuzz-run: fuzz
 	  $$t -artifact_prefix=build/fuzz/ -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus-$$(basename $$t) || exit 1; \
 	done
 
+# the benchmark files (GSM8K, BBH, ...) from upstream, each checked against
+# tools/data.sha256, into PREFPIPE_DATA (default data/ in the clone)
+data:
+	@sh tools/fetch-data.sh $(PREFPIPE_DATA)
+
 bench: all
 	@PREFPIPE_BIN=$(abspath $(BIN)) sh tests/bench/run.sh $(BENCH)
 
@@ -154,5 +161,5 @@ install: all
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all deps check-layers test asan fuzz fuzz-targets fuzz-run bench parity install clean
+.PHONY: all deps check-layers test asan fuzz fuzz-targets fuzz-run bench data parity install clean
 .SECONDARY:

@@ -6,9 +6,16 @@ PREFPIPE_BIN=${PREFPIPE_BIN:-$PREFPIPE_ROOT/bin}
 PATH=$PREFPIPE_BIN:$PATH
 FIX=$BATS_TEST_DIRNAME/fixtures
 # Benchmark data (gsm8k, bbh, ...): $PREFPIPE_DATA, else ../shared/data beside
-# the clone (PREFPIPE_SHARED_DATA is the old name).  A clone without it skips
-# the tests that need it, naming what is missing (`make data` fetches it).
-SHARED_DATA=${PREFPIPE_DATA:-${PREFPIPE_SHARED_DATA:-$PREFPIPE_ROOT/../shared/data}}
+# the clone when present, else data/ in the clone (where `make data` puts it;
+# PREFPIPE_SHARED_DATA is the old name).  A clone without any skips the
+# tests that need it, naming what is missing.
+if [ -n "${PREFPIPE_DATA:-${PREFPIPE_SHARED_DATA:-}}" ]; then
+  SHARED_DATA=${PREFPIPE_DATA:-$PREFPIPE_SHARED_DATA}
+elif [ -d "$PREFPIPE_ROOT/../shared/data" ]; then
+  SHARED_DATA=$PREFPIPE_ROOT/../shared/data
+else
+  SHARED_DATA=$PREFPIPE_ROOT/data
+fi
 export PATH FIX SHARED_DATA
 # One thread for OpenMP and OpenBLAS: the tests' models are tiny, results are
 # then identical on every machine, and parallel test runs do not oversubscribe.
