@@ -61,18 +61,20 @@ small_mirror() {
   [[ "$output" == *"58 verified, 0 differ, 0 missing"* ]]
 }
 
-@test "fetch-data: the real list from a mirror of the local copies; one corrupt file is refused" {
-  need_data gsm8k/test.jsonl bbh ifeval/input_data.jsonl xstest/xstest_v2_prompts.csv
-  grep -v '^#' "$BATS_TEST_DIRNAME/../tools/data.sha256" | while read -r _ path _; do
+@test "fetch-data: real entries from a mirror of the local copies; a corrupt one is refused" {
+  need_data gsm8k/test.jsonl ifeval/input_data.jsonl xstest/xstest_v2_prompts.csv
+  # the list's entries outside bbh/ (its 54 small files would only slow this down)
+  grep -v '^#' "$BATS_TEST_DIRNAME/../tools/data.sha256" | grep -v '  bbh/' > manifest
+  while read -r _ path _; do
     mkdir -p "mirror/$(dirname "$path")"
     cp "$SHARED_DATA/$path" "mirror/$path"
-  done
+  done < manifest
   chmod -R u+w mirror
   printf 'x' >> mirror/gsm8k/test.jsonl
-  PREFPIPE_DATA_URL=file://$T/mirror run "$FETCH" "$T/data"
+  PREFPIPE_DATA_MANIFEST=$T/manifest PREFPIPE_DATA_URL=file://$T/mirror run "$FETCH" "$T/data"
   [ "$status" -eq 65 ]
   [[ "$output" == *"gsm8k/test.jsonl: SHA-256 "*"not installed"* ]]
-  [[ "$output" == *"57 downloaded and verified, 1 differ"* ]]
+  [[ "$output" == *"3 downloaded and verified, 1 differ"* ]]
   [ ! -e data/gsm8k/test.jsonl ]
   cmp data/ifeval/input_data.jsonl "$SHARED_DATA/ifeval/input_data.jsonl"
 }
