@@ -17,6 +17,7 @@
 #include "train/checkpoint.h"
 #include "base/cli.h"
 #include "train/stage_cli.h"
+#include "base/threads.h"
 #include "train/objectives.h"
 #include "base/util.h"
 
@@ -48,6 +49,7 @@ enum { O_REF = 3000, O_REF_BATCH, O_LOSS, O_BETA, O_LS, O_GAMMA };
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
+    threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
     static const struct option lo[] = {
         TRAIN_CLI_OPTIONS,
@@ -64,7 +66,7 @@ int main(int argc, char **argv)
     dpo_ctx dc = {.loss = {.kind = PL_DPO, .beta = 0.1, .label_smoothing = -1, .gamma = 0.5}};
     const char *ref_dir = NULL;
     int ref_batch = 8, c;
-    while ((c = getopt_long(argc, argv, "hm:o:V", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hj:m:o:V", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
         case 'V': cli_version();

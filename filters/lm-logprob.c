@@ -27,6 +27,7 @@
 #include "train/checkpoint.h"
 #include "model/score.h"
 #include "base/cli.h"
+#include "base/threads.h"
 #include "io/record.h"
 #include "io/stream.h"
 #include "base/util.h"
@@ -46,6 +47,8 @@ static const char usage[] =
     "  -f, --field NAME       output field for per-token log-probs (default logprobs)\n"
     "  -b, --batch N          records per forward pass (default 8)\n"
     "      --no-add-special   text records: do not add the post-processor's tokens (BOS ...)\n"
+    "  -j, --threads N        CPU threads (default OMP_NUM_THREADS, else all cores;\n"
+    "                         results depend on N, never on the load)\n"
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"
     "      --progress         records/s on stderr even when it is not a terminal\n"
     "  -o, --output OUT       output (default stdout)\n"
@@ -213,18 +216,20 @@ static void flush(item *items, int n, seq *s, int ns, rstream *w, const char *ur
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
+    threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"field", required_argument, 0, 'f'},
         {"batch", required_argument, 0, 'b'}, {"output", required_argument, 0, 'o'},
         {"device", required_argument, 0, 'D'}, {"progress", no_argument, 0, 'P'},
-        {"no-add-special", no_argument, 0, 'N'}, {0, 0, 0, 0}};
+        {"no-add-special", no_argument, 0, 'N'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *ckpt = NULL, *out = "-";
     const backend *be = backend_cpu();
     int batch = 8, c, progress = 0;
-    while ((c = getopt_long(argc, argv, "b:c:f:ho:V", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:c:f:ho:Vj:", lo, NULL)) != -1) {
         switch (c) {
+        case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         case 'c': ckpt = optarg; break;

@@ -11,6 +11,7 @@
  */
 #include "train/checkpoint.h"
 #include "base/cli.h"
+#include "base/threads.h"
 #include "rl/policy_version.h"
 #include "rl/ppo_intake.h"
 #include "rl/ppo_state.h"
@@ -79,6 +80,8 @@ static const char usage[] =
     "  -m, --metrics URI         metrics output (default stdout)\n"
     "      --diagnostics URI     per-record diagnostics (id, reward, score, kl,\n"
     "                            advantage, finish)\n"
+    "  -j, --threads N           CPU threads (default OMP_NUM_THREADS, else all cores;\n"
+    "                            results depend on N, never on the load)\n"
     "      --device NAME         compute backend: cpu (default; cuda where built)\n"
     "  -h, --help / -V, --version\n"
     "\n"
@@ -190,6 +193,7 @@ static void put_diagnostics(rstream *d, const ppo_item *it, int n, long batch)
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
+    threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
     static const struct option lo[] = {
         {"policy", required_argument, 0, 'c'}, {"value", required_argument, 0, O_VALUE},
@@ -213,7 +217,7 @@ int main(int argc, char **argv)
         {"value-warmup", required_argument, 0, O_VWARM}, {"seed", required_argument, 0, 's'},
         {"metrics", required_argument, 0, 'm'}, {"diagnostics", required_argument, 0, O_DIAG},
         {"device", required_argument, 0, O_DEVICE},
-        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *pdir = NULL, *vdir = NULL, *refdir = NULL, *run = NULL, *murl = "-", *diag = NULL;
     int vfp = 0, resume = 0, c;
     long batches = -1, lag = 0, keep = -1, brec = 0, wsteps = -1;
@@ -221,7 +225,7 @@ int main(int argc, char **argv)
     ppo_train_cfg tc;
     ppo_train_cfg_defaults(&tc);
     const backend *be = backend_cpu();
-    while ((c = getopt_long(argc, argv, "c:o:b:g:e:s:m:hV", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:o:b:g:e:s:m:hVj:", lo, NULL)) != -1) {
         switch (c) {
         case 'c': pdir = optarg; break;
         case O_VALUE: vdir = optarg; break;
@@ -272,6 +276,7 @@ int main(int argc, char **argv)
         case O_DEVICE:
             if (!(be = backend_by_name(optarg, NULL))) cli_usage_error("device '%s' is not available in this build", optarg);
             break;
+        case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_usage_error("invalid option");

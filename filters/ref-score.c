@@ -25,6 +25,7 @@
 #include "text/chat_template.h"
 #include "train/checkpoint.h"
 #include "base/cli.h"
+#include "base/threads.h"
 #include "io/record.h"
 #include "io/held.h"
 #include "io/stream.h"
@@ -48,6 +49,8 @@ static const char usage[] =
     "      --per-token        pairs also get ref_logprobs_chosen/_rejected bins\n"
     "      --max-len N        tokens per sequence (default: the model's maximum)\n"
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"
+    "  -j, --threads N        CPU threads (default OMP_NUM_THREADS, else all cores;\n"
+    "                         results depend on N, never on the load)\n"
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"
     "  -o, --output OUT       output (default stdout)\n"
     "  -h, --help             this help\n"
@@ -138,19 +141,21 @@ static int rollout_example(const tokenizer *tok, const msgpack_object *rec, uint
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
+    threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
     enum { O_PER_TOKEN = 1000, O_MAX_LEN, O_TRUNC };
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"batch", required_argument, 0, 'b'},
         {"per-token", no_argument, 0, O_PER_TOKEN}, {"max-len", required_argument, 0, O_MAX_LEN},
-        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, {0, 0, 0, 0}};
+        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
     const backend *be = backend_cpu();
     int batch = 8, max_len = 0, c;
     trunc_mode trunc = TRUNC_KEEP_START;
-    while ((c = getopt_long(argc, argv, "b:c:ho:V", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:c:ho:Vj:", lo, NULL)) != -1) {
         switch (c) {
+        case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         case 'c': ckpt = optarg; break;

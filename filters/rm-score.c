@@ -29,6 +29,7 @@
   */
 #include "train/checkpoint.h"
 #include "base/cli.h"
+#include "base/threads.h"
 #include "io/record.h"
 #include "io/stream.h"
 #include "io/held.h"
@@ -57,6 +58,8 @@ static const char usage[] =
     "      --skip-bad         pass unscoreable records through (counted) instead of exit 65\n"
     "      --max-len N        tokens per sequence (default: the model's maximum)\n"
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"
+    "  -j, --threads N        CPU threads (default OMP_NUM_THREADS, else all cores;\n"
+    "                         results depend on N, never on the load)\n"
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"
     "  -o, --output OUT       output (default stdout)\n"
     "  -h, --help             this help\n"
@@ -140,6 +143,7 @@ static void load_stats(const char *dir)
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
+    threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
     enum { O_NORM = 1000, O_SKIP, O_MAX_LEN, O_TRUNC };
     static const struct option lo[] = {
@@ -147,13 +151,14 @@ int main(int argc, char **argv)
         {"checkpoint", required_argument, 0, 'c'}, {"batch", required_argument, 0, 'b'},
         {"name", required_argument, 0, 'n'}, {"normalize", no_argument, 0, O_NORM},
         {"skip-bad", no_argument, 0, O_SKIP}, {"max-len", required_argument, 0, O_MAX_LEN},
-        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, {0, 0, 0, 0}};
+        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
     const backend *be = backend_cpu();
     int batch = 8, max_len = 0, skip_bad = 0, c;
     trunc_mode trunc = TRUNC_KEEP_START;
-    while ((c = getopt_long(argc, argv, "b:c:hn:o:V", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "b:c:hn:o:Vj:", lo, NULL)) != -1) {
         switch (c) {
+        case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         case 'c': ckpt = optarg; break;

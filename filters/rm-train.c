@@ -23,6 +23,7 @@
 #include "train/checkpoint.h"
 #include "base/cli.h"
 #include "train/stage_cli.h"
+#include "base/threads.h"
 #include "train/objectives.h"
 #include "base/util.h"
 
@@ -95,6 +96,7 @@ static model *reward_from_policy(model *p, uint64_t seed)
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
+    threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
     static const struct option lo[] = {
         TRAIN_CLI_OPTIONS,
@@ -109,7 +111,7 @@ int main(int argc, char **argv)
     tc.o.batch = 512;
     tc.o.micro = 8;
     int c;
-    while ((c = getopt_long(argc, argv, "hm:o:V", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hj:m:o:V", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
         case 'V': cli_version();

@@ -18,6 +18,7 @@
  */
 #include "train/checkpoint.h"
 #include "base/cli.h"
+#include "base/threads.h"
 #include "rl/policy_version.h"
 #include "rl/rollout.h"
 #include "base/util.h"
@@ -57,6 +58,8 @@ static const char usage[] =
     "      --poll S             version poll interval (default 0.05)\n"
     "  -o, --output URI         output (default stdout; ZeroMQ endpoints work)\n"
     "      --progress           progress on stderr\n"
+    "  -j, --threads N          CPU threads (default OMP_NUM_THREADS, else all cores;\n"
+    "                           results depend on N, never on the load)\n"
     "      --device NAME        compute backend: cpu (default; cuda where built)\n"
     "  -h, --help / -V, --version\n"
     "\n"
@@ -146,6 +149,7 @@ static long wait_version(const char *dir, long need, double timeout, double poll
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
+    threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
     static const struct option lo[] = {
         {"checkpoint", required_argument, 0, 'c'}, {"follow", required_argument, 0, 'f'},
@@ -159,7 +163,7 @@ int main(int argc, char **argv)
         {"wait-timeout", required_argument, 0, O_WAIT}, {"poll", required_argument, 0, O_POLL},
         {"output", required_argument, 0, 'o'}, {"progress", no_argument, 0, O_PROG},
         {"device", required_argument, 0, O_DEVICE},
-        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *ckpt = NULL, *follow = NULL, *out_uri = "-";
     BE = backend_cpu();
     long lag = 0, pver = 0, max_batches = -1;
@@ -169,7 +173,7 @@ int main(int argc, char **argv)
     sampler_cfg sc = sampler_defaults();
     sc.temperature = 0.7;
     sc.max_new = 1024;
-    while ((c = getopt_long(argc, argv, "c:f:n:B:t:s:o:hV", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:f:n:B:t:s:o:hVj:", lo, NULL)) != -1) {
         switch (c) {
         case 'c': ckpt = optarg; break;
         case 'f': follow = optarg; break;
@@ -194,6 +198,7 @@ int main(int argc, char **argv)
         case O_DEVICE:
             if (!(BE = backend_by_name(optarg, NULL))) cli_usage_error("device '%s' is not available in this build", optarg);
             break;
+        case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_usage_error("invalid option");

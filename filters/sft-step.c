@@ -12,6 +12,7 @@
 #include "train/checkpoint.h"
 #include "base/cli.h"
 #include "train/stage_cli.h"
+#include "base/threads.h"
 #include "train/objectives.h"
 #include "base/util.h"
 
@@ -36,6 +37,7 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
+    threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
     static const struct option lo[] = {TRAIN_CLI_OPTIONS, {0, 0, 0, 0}};
     train_cli tc;
@@ -45,7 +47,7 @@ int main(int argc, char **argv)
     tc.o.warmup_frac = 0.03;
     tc.o.batch = 128;
     int c;
-    while ((c = getopt_long(argc, argv, "hm:o:V", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hj:m:o:V", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
         case 'V': cli_version();

@@ -48,6 +48,7 @@ int train_cli_handle(train_cli *t, int c, const char *a)
         break;
     case TC_PROGRESS: o->progress = 1; break;
     case TC_NO_TIMING: o->no_timing = 1; break;
+    case 'j': threads_set("--threads", a); break;
     case TC_DEVICE:
         t->be = backend_by_name(a, NULL);
         if (!t->be) cli_usage_error("device '%s' is not available in this build", a);

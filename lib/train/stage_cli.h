@@ -4,13 +4,14 @@
  * optimizer, batching, truncation, checkpoints, resume, metrics, eval.
  * Each stage puts TRAIN_CLI_OPTIONS in its getopt_long table, passes
  * unknown codes to train_cli_handle(), and prints TRAIN_CLI_USAGE in its
- * --help.  Stage defaults are set before parsing.
+ * --help; its getopt string has "j:" for -j/--threads.  Stage defaults are set before parsing.
  */
 #ifndef PREFPIPE_TRAIN_CLI_H
 #define PREFPIPE_TRAIN_CLI_H
 
 #include "train/examples.h"
 #include "train/trainer.h"
+#include "base/threads.h"
 
 #include <getopt.h>
 
@@ -33,7 +34,7 @@ enum {
     {"eval", required_argument, 0, TC_EVAL}, {"max-len", required_argument, 0, TC_MAX_LEN},       \
     {"truncation", required_argument, 0, TC_TRUNC}, {"progress", no_argument, 0, TC_PROGRESS},    \
     {"stop-after", required_argument, 0, TC_STOP_AFTER}, {"no-timing", no_argument, 0, TC_NO_TIMING}, \
-    {"device", required_argument, 0, TC_DEVICE},                                                  \
+    {"device", required_argument, 0, TC_DEVICE}, THREADS_OPTION,                                  \
     {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}
 
 #define TRAIN_CLI_USAGE                                                                       \
@@ -59,6 +60,8 @@ enum {
     "      --max-len N        tokens per sequence (default: the model's maximum)\n"           \
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"            \
     "      --progress         progress lines on stderr even when it is not a terminal\n"      \
+    "  -j, --threads N        CPU threads (default OMP_NUM_THREADS, else all cores;\n"       \
+    "                         results depend on N, never on the load)\n"                     \
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"             \
     "  -h, --help             this help\n"                                                    \
     "  -V, --version          version\n"
