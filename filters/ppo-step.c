@@ -82,6 +82,8 @@ static const char usage[] =
     "                            advantage, finish)\n"
     "  -j, --threads N           CPU threads (default OMP_NUM_THREADS, else all cores;\n"
     "                            results depend on N, never on the load)\n"
+    "      --progress            progress on stderr even when it is not a terminal (a\n"
+    "                            line every PREFPIPE_PROGRESS_EVERY s, default 10)\n"
     "      --device NAME         compute backend: cpu (default; cuda where built)\n"
     "  -h, --help / -V, --version\n"
     "\n"
@@ -91,7 +93,7 @@ static const char usage[] =
 enum {
     O_VALUE = 1000, O_VFP, O_REF, O_RESUME, O_BATCHES, O_LAG, O_KEEP, O_BREC, O_FWD, O_LR, O_WFRAC, O_WSTEPS,
     O_BETAS, O_AEPS, O_WD, O_CLIPN, O_BETA, O_KLEST, O_KLCLAMP, O_AKL, O_NOEOS, O_EOSR, O_RNORM, O_RCLIP,
-    O_WREW, O_NOWADV, O_GAMMA, O_LAMBDA, O_CLIP, O_CLIPV, O_VFC, O_VWARM, O_DIAG, O_DEVICE
+    O_WREW, O_NOWADV, O_GAMMA, O_LAMBDA, O_CLIP, O_CLIPV, O_VFC, O_VWARM, O_DIAG, O_DEVICE, O_PROGRESS
 };
 
 static void two_numbers(const char *opt, const char *s, double *a, double *b)
@@ -161,7 +163,7 @@ static void put_metrics(rstream *out, long step, long batch, const ppo_metrics *
     size_t len;
     recb_finish(&b, &buf, &len);
     rs_write(out, buf, len);
-    rs_flush(out);
+    rs_flush(out);   /* live: a reader follows the run (tail -f, eval-report --watch) */
     recb_free(&b);
 }
 
@@ -216,11 +218,12 @@ int main(int argc, char **argv)
         {"cliprange-value", required_argument, 0, O_CLIPV}, {"vf-coef", required_argument, 0, O_VFC},
         {"value-warmup", required_argument, 0, O_VWARM}, {"seed", required_argument, 0, 's'},
         {"metrics", required_argument, 0, 'm'}, {"diagnostics", required_argument, 0, O_DIAG},
-        {"device", required_argument, 0, O_DEVICE},
+        {"device", required_argument, 0, O_DEVICE}, {"progress", no_argument, 0, O_PROGRESS},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *pdir = NULL, *vdir = NULL, *refdir = NULL, *run = NULL, *murl = "-", *diag = NULL;
     int vfp = 0, resume = 0, c;
     long batches = -1, lag = 0, keep = -1, brec = 0, wsteps = -1;
+    int progress = 0;
     double wfrac = 0.1, a, bb;
     ppo_train_cfg tc;
     ppo_train_cfg_defaults(&tc);
@@ -273,6 +276,7 @@ int main(int argc, char **argv)
         case 's': tc.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
         case 'm': murl = optarg; break;
         case O_DIAG: diag = optarg; break;
+        case O_PROGRESS: progress = 1; break;
         case O_DEVICE:
             if (!(be = backend_by_name(optarg, NULL))) cli_usage_error("device '%s' is not available in this build", optarg);
             break;
@@ -350,7 +354,7 @@ int main(int argc, char **argv)
 
     ppo_intake in;
     ppo_intake_init(&in, tok, tr.policy->c.vocab, tr.policy->c.max_pos, lag, brec, version);
-    rstream *mout = rs_open_write(murl);
+    rstream *mout = rs_open_live(murl);
     rstream *dout = diag ? rs_open_write(diag) : NULL;
     char **inputs = argv + optind;
     int ninputs = argc - optind;
@@ -358,6 +362,9 @@ int main(int argc, char **argv)
     if (ninputs == 0) inputs = stdin_only, ninputs = 1;
     double t0 = now_seconds();
     int stop = batches > 0 && version >= batches;
+    progress_t pr;   /* batches trained, with the last batch's mean reward */
+    progress_init(&pr, "batches", batches > 0 ? (uint64_t)batches : 0, progress);
+    pr.done = (uint64_t)version;
     for (int f = 0; f < ninputs && !stop; f++) {
         rstream *rin = rs_open_read(inputs[f]);
         msgpack_object rec;
@@ -386,6 +393,8 @@ int main(int argc, char **argv)
             /* the last batch's version goes out already marked stopped */
             pv_publish_ex(run, version, tr.policy, tok, (int)keep, batches > 0 && version >= batches);
             put_metrics(mout, version, j, &m, &in, now_seconds() - t0);
+            progress_value(&pr, "reward", m.reward_mean);
+            progress_add(&pr, 1);
             if (batches > 0 && version >= batches) {
                 stop = 1;
                 break;
@@ -393,6 +402,7 @@ int main(int argc, char **argv)
         }
         rs_close(rin);
     }
+    progress_finish(&pr);
     if (stop) pv_mark_stopped(run, version);   /* followers waiting for more can end */
     if (!stop && in.nseen > 0)
         fprintf(stderr, "%s: input ended inside batch %ld (%ld of %ld records): not trained\n", progname, in.cur,

@@ -49,6 +49,8 @@ static const char usage[] =
     "      --per-token        pairs also get ref_logprobs_chosen/_rejected bins\n"
     "      --max-len N        tokens per sequence (default: the model's maximum)\n"
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"
+    "      --progress         progress on stderr even when it is not a terminal (a line\n"
+    "                         every PREFPIPE_PROGRESS_EVERY s, default 10)\n"
     "  -j, --threads N        CPU threads (default OMP_NUM_THREADS, else all cores;\n"
     "                         results depend on N, never on the load)\n"
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"
@@ -90,12 +92,15 @@ static void add_ref(recb *b, const msgpack_object *rec, const held_rec *h, void 
     }
 }
 
+static progress_t PR;   /* records scored so far (--progress, or on a terminal) */
+
 static void flush(held_rec *w, int nw, train_example *ex, int nex, rstream *out)
 {
     float **pt = xcalloc((size_t)(2 * (nex ? nex : 1)), sizeof *pt);
     train_score_ref(M, ex, nex, pt);
     scored sc = {ex, pt};
     held_write(w, nw, out, add_ref, &sc);
+    progress_add(&PR, (uint64_t)nw);
     for (int j = 0; j < 2 * nex; j++) free(pt[j]);
     for (int j = 0; j < nex; j++) train_example_free(&ex[j]);
     free(pt);
@@ -143,19 +148,21 @@ int main(int argc, char **argv)
     util_set_progname(argv[0]);
     threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
-    enum { O_PER_TOKEN = 1000, O_MAX_LEN, O_TRUNC };
+    enum { O_PER_TOKEN = 1000, O_MAX_LEN, O_TRUNC, O_PROGRESS };
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"batch", required_argument, 0, 'b'},
         {"per-token", no_argument, 0, O_PER_TOKEN}, {"max-len", required_argument, 0, O_MAX_LEN},
-        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, THREADS_OPTION, {0, 0, 0, 0}};
+        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, THREADS_OPTION,
+        {"progress", no_argument, 0, O_PROGRESS}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
     const backend *be = backend_cpu();
-    int batch = 8, max_len = 0, c;
+    int batch = 8, max_len = 0, c, progress = 0;
     trunc_mode trunc = TRUNC_KEEP_START;
     while ((c = getopt_long(argc, argv, "b:c:ho:Vj:", lo, NULL)) != -1) {
         switch (c) {
         case 'j': threads_set("--threads", optarg); break;
+        case O_PROGRESS: progress = 1; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         case 'c': ckpt = optarg; break;
@@ -181,6 +188,7 @@ int main(int argc, char **argv)
     if (max_len > M->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, M->c.max_pos);
     train_prep prep = {.tok = tok, .max_len = max_len ? max_len : M->c.max_pos, .trunc = trunc, .want = TD_PAIR};
     rstream *out = rs_open_write(outp);
+    progress_init(&PR, "records", 0, progress);
     held_rec *w = xcalloc(MAX_WINDOW, sizeof *w);
     train_example *ex = xcalloc((size_t)batch, sizeof *ex);
     int nw = 0, nex = 0, nin, warned = 0;
@@ -209,6 +217,7 @@ int main(int argc, char **argv)
         rs_close(r);
     }
     flush(w, nw, ex, nex, out);
+    progress_finish(&PR);
     rs_close(out);
     train_counts_report("pairs", &CNT);
     if (NROLL) fprintf(stderr, "%s: rollouts: %llu scored\n", progname, (unsigned long long)NROLL);

@@ -58,6 +58,8 @@ static const char usage[] =
     "      --skip-bad         pass unscoreable records through (counted) instead of exit 65\n"
     "      --max-len N        tokens per sequence (default: the model's maximum)\n"
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"
+    "      --progress         progress on stderr even when it is not a terminal (a line\n"
+    "                         every PREFPIPE_PROGRESS_EVERY s, default 10)\n"
     "  -j, --threads N        CPU threads (default OMP_NUM_THREADS, else all cores;\n"
     "                         results depend on N, never on the load)\n"
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"
@@ -115,12 +117,16 @@ static void add_reward(recb *b, const msgpack_object *rec, const held_rec *h, vo
     }
 }
 
+static progress_t PR;   /* records scored so far (--progress, or on a terminal) */
+
 static void flush(held_rec *w, int nw, train_example *ex, int nex, rstream *out)
 {
     double *r = xcalloc((size_t)(2 * (nex ? nex : 1)), sizeof *r);
     train_score_reward(M, ex, nex, r);
     scored sc = {ex, r};
     held_write(w, nw, out, add_reward, &sc);
+    if (nex > 0) progress_value(&PR, "reward", norm(r[2 * (nex - 1)]));
+    progress_add(&PR, (uint64_t)nw);
     for (int j = 0; j < nex; j++) train_example_free(&ex[j]);
     free(r);
 }
@@ -145,20 +151,22 @@ int main(int argc, char **argv)
     util_set_progname(argv[0]);
     threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
-    enum { O_NORM = 1000, O_SKIP, O_MAX_LEN, O_TRUNC };
+    enum { O_NORM = 1000, O_SKIP, O_MAX_LEN, O_TRUNC, O_PROGRESS };
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"batch", required_argument, 0, 'b'},
         {"name", required_argument, 0, 'n'}, {"normalize", no_argument, 0, O_NORM},
         {"skip-bad", no_argument, 0, O_SKIP}, {"max-len", required_argument, 0, O_MAX_LEN},
-        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, THREADS_OPTION, {0, 0, 0, 0}};
+        {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, THREADS_OPTION,
+        {"progress", no_argument, 0, O_PROGRESS}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
     const backend *be = backend_cpu();
-    int batch = 8, max_len = 0, skip_bad = 0, c;
+    int batch = 8, max_len = 0, skip_bad = 0, c, progress = 0;
     trunc_mode trunc = TRUNC_KEEP_START;
     while ((c = getopt_long(argc, argv, "b:c:hn:o:Vj:", lo, NULL)) != -1) {
         switch (c) {
         case 'j': threads_set("--threads", optarg); break;
+        case O_PROGRESS: progress = 1; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         case 'c': ckpt = optarg; break;
@@ -189,6 +197,7 @@ int main(int argc, char **argv)
     train_prep ps = pp;
     ps.want = TD_SFT;
     rstream *out = rs_open_write(outp);
+    progress_init(&PR, "records", 0, progress);
     held_rec *w = xcalloc((size_t)batch, sizeof *w);
     train_example *ex = xcalloc((size_t)batch, sizeof *ex);
     train_counts cnt = {0};
@@ -239,6 +248,7 @@ int main(int argc, char **argv)
         rs_close(r);
     }
     flush(w, nw, ex, nex, out);
+    progress_finish(&PR);
     rs_close(out);
     train_counts_report("scored", &cnt);
     free(w);

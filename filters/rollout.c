@@ -244,8 +244,8 @@ int main(int argc, char **argv)
     long total = rollout_nbatches(&pl, set.n);
     if (max_batches >= 0 && max_batches < total) total = max_batches;
     rstream *out = rs_open_write(out_uri);
-    progress_t pr;
-    progress_init(&pr, "rollouts", 0, progress);
+    progress_t pr;   /* batches sampled of the planned total */
+    progress_init(&pr, "batches", total > 0 ? (uint64_t)total : 0, progress);
     uint64_t ntok = 0, nrec = 0;
     double t0 = now_seconds();
     long j = follow ? v0 : 0;
@@ -266,7 +266,8 @@ int main(int argc, char **argv)
         long n = rollout_write_batch(pol.m, pol.tok, &sc, &pl, &set, j, gen_batch, &rp, out, &ntok);
         rs_flush(out);
         nrec += (uint64_t)n;
-        progress_add(&pr, (uint64_t)n);
+        pr.done = (uint64_t)j;   /* a follower may skip ahead */
+        progress_add(&pr, 1);
     }
     progress_finish(&pr);
     rs_close(out);

@@ -58,6 +58,7 @@ stage() { # stage NAME: true when NAME must run
 }
 done_() { touch "$RUN/.done-$1"; log "$1: finished in $(( $(date +%s) - STAGE_T0 )) s"; }
 T0=$(date +%s)
+log "run directory $RUN; the full log (every tool's messages and progress) is $RUN/log.txt"
 
 if stage world; then
   pref-synth -e sft    -s train -n "$N_SFT"  --seed "$SEED" -o "$RUN/sft.mp"

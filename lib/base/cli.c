@@ -49,20 +49,62 @@ void progress_init(progress_t *p, const char *what, uint64_t total, int forced)
     p->t0 = p->last = now_seconds();
     p->tty = isatty(2);
     p->enabled = forced || p->tty;
+    p->vname = NULL;
+    p->value = 0;
+    p->printed = UINT64_MAX;
+    p->every = 0.25;
+    if (!p->tty) {
+        const char *e = getenv("PREFPIPE_PROGRESS_EVERY");
+        char *end;
+        double v = e ? strtod(e, &end) : 0;
+        p->every = e && end != e && *end == '\0' && v >= 0 ? v : 10.0;
+    }
+}
+
+void progress_value(progress_t *p, const char *name, double v)
+{
+    p->vname = name;
+    p->value = v;
+}
+
+void format_duration(double s, char *buf, size_t n)
+{
+    if (!(s >= 0) || s > 1e9) s = 0;
+    long t = (long)(s + 0.5);
+    if (t < 60) snprintf(buf, n, "%lds", t);
+    else if (t < 3600) snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+    else snprintf(buf, n, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
 }
 
 static void progress_print(progress_t *p, int final)
 {
     double t = now_seconds() - p->t0;
     double rate = t > 0 ? (double)p->done / t : 0;
-    fprintf(stderr, "%s%s: %llu %s", p->tty && !final ? "\r" : "", progname,
-            (unsigned long long)p->done, p->what);
+    char d[32];
+    fprintf(stderr, "%s%s: ", p->tty && !final ? "\r" : "", progname);
+    if (p->total && p->tty) {   /* the bar: 20 cells */
+        uint64_t done = p->done < p->total ? p->done : p->total;
+        int full = (int)(20 * done / p->total);
+        fputc('[', stderr);
+        for (int i = 0; i < 20; i++) fputc(i < full ? '#' : '.', stderr);
+        fputs("] ", stderr);
+    }
+    fprintf(stderr, "%llu", (unsigned long long)p->done);
     if (p->total)
-        fprintf(stderr, "/%llu (%.0f%%)", (unsigned long long)p->total, 100.0 * (double)p->done / (double)p->total);
-    fprintf(stderr, ", %.1f %s/s, %.1f s", rate, p->what, t);
-    if (p->total && rate > 0 && !final)
-        fprintf(stderr, ", ETA %.0f s", (double)(p->total - p->done) / rate);
+        fprintf(stderr, "/%llu %s %.0f%%", (unsigned long long)p->total, p->what,
+                100.0 * (double)p->done / (double)p->total);
+    else
+        fprintf(stderr, " %s", p->what);
+    fprintf(stderr, rate >= 10 ? ", %.0f %s/s" : ", %.2g %s/s", rate, p->what);
+    format_duration(t, d, sizeof d);
+    fprintf(stderr, ", %s", d);
+    if (p->total && rate > 0 && !final && p->done < p->total) {
+        format_duration((double)(p->total - p->done) / rate, d, sizeof d);
+        fprintf(stderr, ", ETA %s", d);
+    }
+    if (p->vname) fprintf(stderr, ", %s %.4g", p->vname, p->value);
     fputs(p->tty && !final ? "\033[K" : "\n", stderr);
+    p->printed = p->done;
 }
 
 void progress_add(progress_t *p, uint64_t n)
@@ -71,7 +113,7 @@ void progress_add(progress_t *p, uint64_t n)
     if (!p->enabled)
         return;
     double t = now_seconds();
-    if (t - p->last >= 0.25) {
+    if (t - p->last >= p->every) {
         p->last = t;
         progress_print(p, 0);
     }
@@ -79,9 +121,9 @@ void progress_add(progress_t *p, uint64_t n)
 
 void progress_finish(progress_t *p)
 {
-    if (p->enabled) {
+    if (p->enabled && (p->tty || p->printed != p->done)) {
         if (p->tty)
-            fputs("\r", stderr);
+            fputs("\r\033[K", stderr);   /* the final line replaces the bar */
         progress_print(p, 1);
     }
 }

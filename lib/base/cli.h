@@ -17,18 +17,30 @@ void cli_version(void) __attribute__((noreturn));
 /* "prog: msg\nTry 'prog --help'." and exit 64. */
 void cli_usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
-/* Progress reporting: at most ~4 lines a second, "\r"-updated on a
- * terminal, one line per update otherwise (--progress into a log). */
+/* Progress reporting.  On a terminal: one line redrawn in place at most
+ * 4 times a second, with a bar when the total is known:
+ *   sft-step: [#########...........] 120/400 steps 45% 3.1 steps/s ETA 1m30s loss 2.31
+ * Otherwise (--progress into a log): the same line without the bar, once
+ * every PREFPIPE_PROGRESS_EVERY seconds (default 10), and a last one at
+ * the end, so a log gets a readable trickle rather than 4 lines a second. */
 typedef struct {
     const char *what;      /* "records", "tokens", ... */
     uint64_t done, total;  /* total 0 = unknown */
     double t0, last;
     int enabled, tty;
+    double every;          /* seconds between lines */
+    const char *vname;     /* the current value shown (loss, reward), or NULL */
+    double value;
+    uint64_t printed;      /* done at the last line (no repeated last line) */
 } progress_t;
 
 void progress_init(progress_t *p, const char *what, uint64_t total, int forced);
 void progress_add(progress_t *p, uint64_t n);
 void progress_finish(progress_t *p);
+/* The current loss/reward shown on the next line ("loss 2.31"). */
+void progress_value(progress_t *p, const char *name, double v);
+/* Seconds as "42s", "3m05s", "2h10m". */
+void format_duration(double s, char *buf, size_t n);
 double now_seconds(void);
 
 #endif

@@ -13,7 +13,8 @@
  * copy records without re-packing.
  *
  * Writing files: a 256 KiB buffer over write(2), or gzwrite for *.gz;
- * both into "DIR/.NAME.tmp.XXXXXX", renamed on close.
+ * both into "DIR/.NAME.tmp.XXXXXX", renamed on close — except live
+ * outputs (rs_open_live: metrics), written in place and flushed per record.
  */
 #include "io/stream.h"
 #include "io/bytesrc.h"
@@ -198,7 +199,7 @@ static int ends_with(const char *s, const char *suf)
     return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
-static rstream *open_write(const char *uri, int text)
+static rstream *open_write(const char *uri, int text, int live)
 {
     rstream *s = new_stream(uri, 1);
     if (!text && rs_is_zmq_uri(uri)) {
@@ -217,6 +218,12 @@ static rstream *open_write(const char *uri, int text)
         s->fd = 1;
         if (!text)
             g_stdout_w = s;
+        return s;
+    }
+    if (live && !ends_with(uri, ".gz")) {   /* in place: readers follow it as it grows */
+        s->fd = open(uri, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (s->fd < 0)
+            die(EX_CANTCREAT, "%s: cannot create: %s", uri, strerror(errno));
         return s;
     }
     const char *slash = strrchr(uri, '/');
@@ -243,8 +250,9 @@ static rstream *open_write(const char *uri, int text)
     return s;
 }
 
-rstream *rs_open_write(const char *uri) { return open_write(uri, 0); }
-rstream *rs_open_text_out(const char *uri) { return open_write(uri, 1); }
+rstream *rs_open_write(const char *uri) { return open_write(uri, 0, 0); }
+rstream *rs_open_live(const char *uri) { return open_write(uri, 0, 1); }
+rstream *rs_open_text_out(const char *uri) { return open_write(uri, 1, 0); }
 
 void rs_write_bytes(rstream *s, const char *buf, size_t len)
 {

@@ -45,6 +45,13 @@ enum { RS_OK = 1, RS_EOF = 0, RS_ERR = -1 };
 rstream *rs_open_read(const char *uri);
 /* Open for writing; exits 73 (cannot create), 74 (ZeroMQ peer unreachable) or 64 (terminal). */
 rstream *rs_open_write(const char *uri);
+/* A live output (metrics, logs): as rs_open_write, except that a plain
+ * file path is written in place (created or truncated at open, not renamed
+ * at close), so a reader can follow it while it grows (tail -f,
+ * eval-report --watch); the writer calls rs_flush after each record.  A
+ * crash leaves the records written so far, which is what a log should.
+ * A .gz path stays atomic (a gzip stream cannot be read half-written). */
+rstream *rs_open_live(const char *uri);
 /* A text output (JSONL, tables): a path (atomic, as above) or "-" which
  * may be a terminal.  Write with rs_write_bytes. */
 rstream *rs_open_text_out(const char *uri);

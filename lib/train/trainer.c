@@ -272,6 +272,7 @@ static void emit_eval(rstream *w, const train_opts *o, model *m, train_spool *ev
     size_t len;
     recb_finish(&b, &buf, &len);
     rs_write(w, buf, len);
+    rs_flush(w);
     recb_free(&b);
 }
 
@@ -303,7 +304,8 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
     model_enable_grads(m);
 
     rstream *w = NULL;
-    if (strcmp(o->metrics_uri, "-") || !isatty(1)) w = rs_open_write(o->metrics_uri);
+    /* live: each record reaches the file (or pipe) as it is made */
+    if (strcmp(o->metrics_uri, "-") || !isatty(1)) w = rs_open_live(o->metrics_uri);
     else fprintf(stderr, "%s: stdout is a terminal: metrics records not written (use --metrics FILE or a pipe)\n", progname);
 
     struct sigaction sa;
@@ -375,7 +377,9 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
             size_t len;
             recb_finish(&b, &buf, &len);
             rs_write(w, buf, len);
+            rs_flush(w);
         }
+        progress_value(&pr, "loss", loss);
         progress_add(&pr, 1);
         if (o->save_every > 0 && step % o->save_every == 0 && step < total) {
             char *st = state_text(o, step, total, data);
