@@ -163,7 +163,7 @@ static void put_metrics(rstream *out, long step, long batch, const ppo_metrics *
     size_t len;
     recb_finish(&b, &buf, &len);
     rs_write(out, buf, len);
-    rs_flush(out);   /* live: a reader follows the run (tail -f, eval-report --watch) */
+    rs_flush(out);   /* live: a reader follows the run (tail -f, pipelines/watch-metrics.sh) */
     recb_free(&b);
 }
 

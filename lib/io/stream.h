@@ -48,7 +48,7 @@ rstream *rs_open_write(const char *uri);
 /* A live output (metrics, logs): as rs_open_write, except that a plain
  * file path is written in place (created or truncated at open, not renamed
  * at close), so a reader can follow it while it grows (tail -f,
- * eval-report --watch); the writer calls rs_flush after each record.  A
+ * pipelines/watch-metrics.sh); the writer calls rs_flush after each record.  A
  * crash leaves the records written so far, which is what a log should.
  * A .gz path stays atomic (a gzip stream cannot be read half-written). */
 rstream *rs_open_live(const char *uri);
