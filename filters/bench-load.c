@@ -55,6 +55,7 @@ int main(int argc, char **argv)
     const char **tasks = xcalloc((size_t)argc + 1, sizeof *tasks);
     int ntasks = 0, pysample = 0, c;
     pyrandom pyr;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "f:o:n:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'f': format = optarg; break;
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
         case O_PYSAMPLE: pysample = 1; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (!format)

@@ -72,6 +72,7 @@ int main(int argc, char **argv)
     const char *out_uri = "-", *key = "reward";
     long long expect = -1;
     int lowest = 0, c;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "o:k:n:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'o': out_uri = optarg; break;
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
         case 'n': expect = parse_ll("--expect", optarg, 1, (long long)1 << 40); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     char **inputs = argv + optind;

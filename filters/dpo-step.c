@@ -66,6 +66,7 @@ int main(int argc, char **argv)
     dpo_ctx dc = {.loss = {.kind = PL_DPO, .beta = 0.1, .label_smoothing = -1, .gamma = 0.5}};
     const char *ref_dir = NULL;
     int ref_batch = 8, c;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "hj:m:o:V", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
@@ -80,7 +81,7 @@ int main(int argc, char **argv)
         case O_LS: dc.loss.label_smoothing = parse_double("--label-smoothing", optarg); break;
         case O_GAMMA: dc.loss.gamma = parse_double("--gamma", optarg); break;
         default:
-            if (!train_cli_handle(&tc, c, optarg)) cli_usage_error("invalid option");
+            if (!train_cli_handle(&tc, c, optarg)) cli_bad_option(argv, lo);
         }
     }
     train_cli_finish(&tc);

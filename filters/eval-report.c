@@ -46,6 +46,7 @@ int main(int argc, char **argv)
     const char *out_uri = "-", *json_uri = NULL, *plot = NULL;
     int layout = 3, c, nm = 0;
     char **metrics = xcalloc((size_t)argc + 1, sizeof *metrics);
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "o:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'o': out_uri = optarg; break;
@@ -64,7 +65,7 @@ int main(int argc, char **argv)
             break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (rs_is_zmq_uri(out_uri) || (json_uri && rs_is_zmq_uri(json_uri)))

@@ -167,6 +167,7 @@ int main(int argc, char **argv)
     cfg.ks[0] = 1, cfg.ks[1] = 10, cfg.nks = 2;
     summary_meta meta = {.step = -1};
     int c;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "t:o:k:hV", lo, NULL)) != -1) {
         switch (c) {
         case 't': task_name = optarg; break;
@@ -185,7 +186,7 @@ int main(int argc, char **argv)
         case O_PROGRESS: progress = 1; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (!task_name)

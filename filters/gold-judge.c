@@ -225,6 +225,7 @@ int main(int argc, char **argv)
         {"seed", required_argument, 0, 7}, {"skip-invalid", no_argument, 0, 8},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     int c;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "o:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'o': out_uri = optarg; break;
@@ -238,7 +239,7 @@ int main(int argc, char **argv)
         case 8: skip_invalid = 1; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (summary_only && no_summary)

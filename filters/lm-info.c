@@ -35,12 +35,13 @@ int main(int argc, char **argv)
     static const struct option lo[] = {{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
                                        {"json", no_argument, 0, 'j'}, {0, 0, 0, 0}};
     int as_json = 0, c;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "hjV", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
         case 'V': cli_version();
         case 'j': as_json = 1; break;
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (optind + 1 != argc) cli_usage_error("expected one checkpoint directory");

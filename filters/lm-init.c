@@ -75,6 +75,7 @@ int main(int argc, char **argv)
     double theta = 10000.0;
     uint64_t seed = 0;
     int c;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "ho:p:V", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
@@ -94,7 +95,7 @@ int main(int argc, char **argv)
         case O_UNTIED: untied = 1; break;
         case O_REWARD: reward = 1; break;
         case O_SEED: seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);

@@ -227,6 +227,7 @@ int main(int argc, char **argv)
     const char *ckpt = NULL, *out = "-";
     const backend *be = backend_cpu();
     int batch = 8, c, progress = 0;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "b:c:f:ho:Vj:", lo, NULL)) != -1) {
         switch (c) {
         case 'j': threads_set("--threads", optarg); break;
@@ -242,7 +243,7 @@ int main(int argc, char **argv)
             be = backend_by_name(optarg, NULL);
             if (!be) cli_usage_error("device '%s' is not available in this build", optarg);
             break;
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");

@@ -125,6 +125,7 @@ int main(int argc, char **argv)
         {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *tokpath = NULL, *out = "-";
     int show = 0, decode = 0, chat = 0, special = 1, add = 1, skip = 0, c;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "c:dho:st:V", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
@@ -139,7 +140,7 @@ int main(int argc, char **argv)
         case O_NOADD: add = 0; break;
         case O_SKIP: skip = 1; break;
         case 'o': out = optarg; break;
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (argc - optind > 1) cli_usage_error("at most one input");

@@ -228,6 +228,7 @@ int main(int argc, char **argv)
     ppo_train_cfg tc;
     ppo_train_cfg_defaults(&tc);
     const backend *be = backend_cpu();
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "c:o:b:g:e:s:m:hVj:", lo, NULL)) != -1) {
         switch (c) {
         case 'c': pdir = optarg; break;
@@ -283,7 +284,7 @@ int main(int argc, char **argv)
         case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (!run) cli_usage_error("missing -o RUN (the run directory)");

@@ -173,6 +173,7 @@ int main(int argc, char **argv)
     list_t excl = {0}, models = {0}, psrc = {0};
     const char *out = "-";
     int c, have_models = 0, have_psrc = 0, progress = 0;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "o:hV", lo, NULL)) != -1) {
         switch (c) {
         case O_SCORE:
@@ -202,7 +203,7 @@ int main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     cfg.exclude = (const char *const *)excl.v;

@@ -58,6 +58,7 @@ int main(int argc, char **argv)
     ds_opts o = {0};
     const char *fmt = NULL, *out = "-";
     int c;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "f:o:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'f': fmt = optarg; break;
@@ -84,7 +85,7 @@ int main(int argc, char **argv)
             break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (!fmt)

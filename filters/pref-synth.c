@@ -218,6 +218,7 @@ int main(int argc, char **argv)
         o.cats[i] = i;
     for (int i = 0; i < synth_zoo_size; i++)
         o.pool[o.npool++] = &synth_zoo[i];
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "e:s:n:o:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'e':
@@ -255,7 +256,7 @@ int main(int argc, char **argv)
         case 'o': out_uri = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (optind < argc)

@@ -89,6 +89,7 @@ int main(int argc, char **argv)
     uint32_t select = 0, drop = 0;
     long long max_other = -1;
     int c, progress = 0;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "o:hV", lo, NULL)) != -1) {
         switch (c) {
         case O_TAGGER: kind_name = optarg; break;
@@ -99,7 +100,7 @@ int main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (max_other >= 0 && !select)

@@ -75,6 +75,7 @@ static void parse_opts(int argc, char **argv, const char *usage, const char *sho
         {0, 0, 0, 0}};
     int c;
     optind = 1;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
@@ -89,7 +90,7 @@ static void parse_opts(int argc, char **argv, const char *usage, const char *sho
         case O_TRAIN: o->train = optarg; break;
         case O_TEST: o->test = optarg; break;
         case O_PROGRESS: o->progress = 1; break;
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, longopts);
         }
     }
     o->inputs = argv + optind;
@@ -660,8 +661,17 @@ int main(int argc, char **argv)
         cli_help(usage_main);
     if (strcmp(argv[1], "--version") == 0)
         cli_version();
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (strcmp(argv[1], cmds[i].name) == 0)
+    const char *names[sizeof cmds / sizeof cmds[0]];
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        names[i] = cmds[i].name;
+        if (strcmp(argv[1], cmds[i].name) == 0) {
+            static char pn[64];   /* every message of a command names it: "rec head: ..." */
+            snprintf(pn, sizeof pn, "%s %s", progname, cmds[i].name);
+            progname = pn;
             return cmds[i].fn(argc - 1, argv + 1);
+        }
+    }
+    const char *near = cli_nearest(argv[1], strlen(argv[1]), names, sizeof names / sizeof *names);
+    if (near) cli_usage_error("unknown command '%s'; did you mean '%s'?", argv[1], near);
     cli_usage_error("unknown command '%s'", argv[1]);
 }

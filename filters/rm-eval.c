@@ -64,6 +64,7 @@ int main(int argc, char **argv)
     const char *ck = "reward_chosen", *rk = "reward_rejected";
     int skip = 0, c;
     summary_meta meta = {.task = "rm-eval", .benchmark = "RewardBench", .step = -1};
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "o:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'o': out_uri = optarg; break;
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
         case O_STEP: meta.step = parse_ll("--step", optarg, 0, INT64_MAX); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     char **inputs = argv + optind;

@@ -163,6 +163,7 @@ int main(int argc, char **argv)
     const backend *be = backend_cpu();
     int batch = 8, max_len = 0, skip_bad = 0, c, progress = 0;
     trunc_mode trunc = TRUNC_KEEP_START;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "b:c:hn:o:Vj:", lo, NULL)) != -1) {
         switch (c) {
         case 'j': threads_set("--threads", optarg); break;
@@ -183,7 +184,7 @@ int main(int argc, char **argv)
         case O_TRUNC:
             if (trunc_parse(optarg, &trunc)) cli_usage_error("--truncation: expected keep-start, keep-end or drop");
             break;
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");

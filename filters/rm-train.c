@@ -111,6 +111,7 @@ int main(int argc, char **argv)
     tc.o.batch = 512;
     tc.o.micro = 8;
     int c;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "hj:m:o:V", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
@@ -121,7 +122,7 @@ int main(int argc, char **argv)
             if (BT.eta < 0) cli_usage_error("--center must be >= 0");
             break;
         default:
-            if (!train_cli_handle(&tc, c, optarg)) cli_usage_error("invalid option");
+            if (!train_cli_handle(&tc, c, optarg)) cli_bad_option(argv, lo);
         }
     }
     train_cli_finish(&tc);

@@ -173,6 +173,7 @@ int main(int argc, char **argv)
     sampler_cfg sc = sampler_defaults();
     sc.temperature = 0.7;
     sc.max_new = 1024;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "c:f:n:B:t:s:o:hVj:", lo, NULL)) != -1) {
         switch (c) {
         case 'c': ckpt = optarg; break;
@@ -201,7 +202,7 @@ int main(int argc, char **argv)
         case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (!ckpt == !follow) cli_usage_error("give exactly one of -c DIR and -f DIR");

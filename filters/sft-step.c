@@ -47,12 +47,13 @@ int main(int argc, char **argv)
     tc.o.warmup_frac = 0.03;
     tc.o.batch = 128;
     int c;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "hj:m:o:V", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default:
-            if (!train_cli_handle(&tc, c, optarg)) cli_usage_error("invalid option");
+            if (!train_cli_handle(&tc, c, optarg)) cli_bad_option(argv, lo);
         }
     }
     train_cli_finish(&tc);

@@ -57,6 +57,7 @@ int main(int argc, char **argv)
     long long target = -1;
     int ch = -1, c;
     const char *out_uri = "-";
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "t:c:o:hV", lo, NULL)) != -1) {
         switch (c) {
         case 't': parse_targets(optarg), target = 0; break;
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
         case 'o': out_uri = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if ((target < 0) == (ch < 0)) cli_usage_error("give exactly one of --token and --char");

@@ -5,6 +5,7 @@
 #include "base/util.h"
 
 #include <stdarg.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,72 @@ void cli_usage_error(const char *fmt, ...)
     util_run_cleanups();
     fflush(NULL);
     _exit(EX_USAGE);
+}
+
+static size_t edit_distance(const char *a, size_t n, const char *b, size_t m)
+{
+    size_t row[64], prev;
+    if (m >= sizeof row / sizeof *row) return (size_t)-1;
+    for (size_t j = 0; j <= m; j++) row[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t cur = row[j];
+            size_t best = prev + (a[i - 1] != b[j - 1]);
+            if (row[j] + 1 < best) best = row[j] + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[m];
+}
+
+const char *cli_nearest(const char *s, size_t slen, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t bd = slen / 3 > 2 ? slen / 3 : 2;   /* farther than this is no suggestion */
+    for (size_t i = 0; i < n; i++) {
+        size_t d = edit_distance(s, slen, names[i], strlen(names[i]));
+        if (d <= bd && (!best || d < bd)) best = names[i], bd = d;
+    }
+    return best;
+}
+
+void cli_bad_option(char **argv, const struct option *lo)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "?";
+    if (optopt) {   /* a short option, or any option missing its value */
+        int takes = 0;
+        for (const struct option *o = lo; o->name; o++)
+            if (o->val == optopt && o->has_arg == required_argument) takes = 1;
+        if (arg[0] == '-' && arg[1] == '-') {
+            const char *eq = strchr(arg, '=');
+            cli_usage_error("option '%.*s' needs a value", (int)(eq ? eq - arg : (long)strlen(arg)), arg);
+        }
+        if (takes) cli_usage_error("option '-%c' needs a value", optopt);
+        cli_usage_error("invalid option '-%c'", optopt);
+    }
+    if (arg[0] != '-' || arg[1] != '-') cli_usage_error("invalid option '%s'", arg);
+    const char *name = arg + 2, *eq = strchr(name, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    size_t n = 0, nprefix = 0;
+    for (const struct option *o = lo; o->name; o++) n++;
+    const char **names = xcalloc(n ? n : 1, sizeof *names);
+    char cands[512] = "";
+    for (size_t i = 0; i < n; i++) {
+        names[i] = lo[i].name;
+        if (strncmp(lo[i].name, name, len) == 0 && strlen(cands) + strlen(lo[i].name) + 4 < sizeof cands) {
+            nprefix++;
+            strcat(cands, " --");
+            strcat(cands, lo[i].name);
+        }
+    }
+    if (nprefix > 1) cli_usage_error("option '--%.*s' is ambiguous; possibilities:%s", (int)len, name, cands);
+    const char *near = cli_nearest(name, len, names, n);
+    if (near) cli_usage_error("unrecognized option '--%.*s'; did you mean '--%s'?", (int)len, name, near);
+    cli_usage_error("unrecognized option '--%.*s'", (int)len, name);
 }
 
 double now_seconds(void)

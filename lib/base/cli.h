@@ -7,6 +7,7 @@
 #ifndef PREFPIPE_CLI_H
 #define PREFPIPE_CLI_H
 
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -16,6 +17,15 @@ void cli_help(const char *usage) __attribute__((noreturn));
 void cli_version(void) __attribute__((noreturn));
 /* "prog: msg\nTry 'prog --help'." and exit 64. */
 void cli_usage_error(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* After getopt_long returned '?' (with opterr = 0 set before the loop, so
+ * getopt printed nothing): one usage error (exit 64) naming the option,
+ * with the closest long option of lo when one is near ("did you mean
+ * '--lr'?"), the candidates of an ambiguous prefix, or "needs a value". */
+void cli_bad_option(char **argv, const struct option *lo) __attribute__((noreturn));
+/* The name in names[0..n) closest to s (edit distance, at most ~1/3 of
+ * its length), or NULL: for "did you mean" messages. */
+const char *cli_nearest(const char *s, size_t slen, const char *const *names, size_t n);
 
 /* Progress reporting.  On a terminal: one line redrawn in place at most
  * 4 times a second, with a bar when the total is known:
