@@ -34,9 +34,11 @@ static const char usage[] =
     "      --rejected-key K    default reward_rejected\n"
     "      --skip-invalid      skip (and count) pairs without both scores\n"
     "      --model NAME / --step N   label the summary\n"
+    "      --benchmark NAME    the summary's benchmark label (default RewardBench;\n"
+    "                          give another for pairs that are not RewardBench's)\n"
     "  -h, --help / -V, --version\n";
 
-enum { O_SUBSET = 1000, O_PRIOR, O_CK, O_RK, O_SKIP, O_MODEL, O_STEP };
+enum { O_SUBSET = 1000, O_PRIOR, O_CK, O_RK, O_SKIP, O_MODEL, O_STEP, O_BENCH };
 
 static int get_path_str(const msgpack_object *rec, const char *path, const char **s, size_t *n)
 {
@@ -58,6 +60,7 @@ int main(int argc, char **argv)
         {"prior", required_argument, 0, O_PRIOR},  {"chosen-key", required_argument, 0, O_CK},
         {"rejected-key", required_argument, 0, O_RK}, {"skip-invalid", no_argument, 0, O_SKIP},
         {"model", required_argument, 0, O_MODEL},  {"step", required_argument, 0, O_STEP},
+        {"benchmark", required_argument, 0, O_BENCH},
         {"help", no_argument, 0, 'h'},             {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     const char *out_uri = "-", *subset_key = "source", *prior = "anthropic_helpful,anthropic_hhh,shp,summarize";
@@ -74,6 +77,10 @@ int main(int argc, char **argv)
         case O_RK: rk = optarg; break;
         case O_SKIP: skip = 1; break;
         case O_MODEL: meta.model = optarg; break;
+        case O_BENCH:
+            if (!*optarg) cli_usage_error("--benchmark must not be empty");
+            meta.benchmark = optarg;
+            break;
         case O_STEP: meta.step = parse_ll("--step", optarg, 0, INT64_MAX); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();

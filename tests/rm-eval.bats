@@ -37,3 +37,11 @@ E=$BATS_TEST_DIRNAME/fixtures/eval
   run rm-eval --version
   [ "$status" -eq 0 ]
 }
+
+@test "rm-eval --benchmark labels the summary (pairs that are not RewardBench's are not called so)" {
+  json_records p.mp '{"id":"a","source":"synth-gold","reward_chosen":1,"reward_rejected":0}'
+  rm-eval p.mp 2>/dev/null | rec to-json | jq -e '.benchmark == "RewardBench"'
+  rm-eval --benchmark "synthetic gold pairs" p.mp 2>/dev/null | rec to-json | jq -e '.benchmark == "synthetic gold pairs"'
+  run rm-eval --benchmark "" p.mp
+  [ "$status" -eq 64 ]
+}
