@@ -17,6 +17,7 @@
 #include "train/checkpoint.h"
 #include "base/cli.h"
 #include "train/stage_cli.h"
+#include "base/config.h"
 #include "base/threads.h"
 #include "train/objectives.h"
 #include "base/util.h"
@@ -66,6 +67,7 @@ int main(int argc, char **argv)
     dpo_ctx dc = {.loss = {.kind = PL_DPO, .beta = 0.1, .label_smoothing = -1, .gamma = 0.5}};
     const char *ref_dir = NULL;
     int ref_batch = 8, c;
+    config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "hj:m:o:V", lo, NULL)) != -1) {
         switch (c) {

@@ -27,6 +27,7 @@
 #include "train/checkpoint.h"
 #include "model/score.h"
 #include "base/cli.h"
+#include "base/config.h"
 #include "base/threads.h"
 #include "io/record.h"
 #include "io/stream.h"
@@ -49,6 +50,8 @@ static const char usage[] =
     "      --no-add-special   text records: do not add the post-processor's tokens (BOS ...)\n"
     "  -j, --threads N        CPU threads (default OMP_NUM_THREADS, else all cores;\n"
     "                         results depend on N, never on the load)\n"
+    "      --config FILE      \"key = value\" lines for long options; flags on\n"
+    "                         the command line override them\n"
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"
     "      --progress         records/s on stderr even when it is not a terminal\n"
     "  -o, --output OUT       output (default stdout)\n"
@@ -227,6 +230,7 @@ int main(int argc, char **argv)
     const char *ckpt = NULL, *out = "-";
     const backend *be = backend_cpu();
     int batch = 8, c, progress = 0;
+    config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "b:c:f:ho:Vj:", lo, NULL)) != -1) {
         switch (c) {

@@ -11,6 +11,7 @@
  */
 #include "train/checkpoint.h"
 #include "base/cli.h"
+#include "base/config.h"
 #include "base/threads.h"
 #include "rl/policy_version.h"
 #include "rl/ppo_intake.h"
@@ -82,6 +83,8 @@ static const char usage[] =
     "                            advantage, finish)\n"
     "  -j, --threads N           CPU threads (default OMP_NUM_THREADS, else all cores;\n"
     "                            results depend on N, never on the load)\n"
+    "      --config FILE         \"key = value\" lines for long options; flags on\n"
+    "                            the command line override them\n"
     "      --progress            progress on stderr even when it is not a terminal (a\n"
     "                            line every PREFPIPE_PROGRESS_EVERY s, default 10)\n"
     "      --device NAME         compute backend: cpu (default; cuda where built)\n"
@@ -228,6 +231,7 @@ int main(int argc, char **argv)
     ppo_train_cfg tc;
     ppo_train_cfg_defaults(&tc);
     const backend *be = backend_cpu();
+    config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "c:o:b:g:e:s:m:hVj:", lo, NULL)) != -1) {
         switch (c) {

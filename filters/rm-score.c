@@ -29,6 +29,7 @@
   */
 #include "train/checkpoint.h"
 #include "base/cli.h"
+#include "base/config.h"
 #include "base/threads.h"
 #include "io/record.h"
 #include "io/stream.h"
@@ -62,6 +63,8 @@ static const char usage[] =
     "                         every PREFPIPE_PROGRESS_EVERY s, default 10)\n"
     "  -j, --threads N        CPU threads (default OMP_NUM_THREADS, else all cores;\n"
     "                         results depend on N, never on the load)\n"
+    "      --config FILE      \"key = value\" lines for long options; flags on\n"
+    "                         the command line override them\n"
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"
     "  -o, --output OUT       output (default stdout)\n"
     "  -h, --help             this help\n"
@@ -163,6 +166,7 @@ int main(int argc, char **argv)
     const backend *be = backend_cpu();
     int batch = 8, max_len = 0, skip_bad = 0, c, progress = 0;
     trunc_mode trunc = TRUNC_KEEP_START;
+    config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "b:c:hn:o:Vj:", lo, NULL)) != -1) {
         switch (c) {

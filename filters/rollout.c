@@ -18,6 +18,7 @@
  */
 #include "train/checkpoint.h"
 #include "base/cli.h"
+#include "base/config.h"
 #include "base/threads.h"
 #include "rl/policy_version.h"
 #include "rl/rollout.h"
@@ -60,6 +61,8 @@ static const char usage[] =
     "      --progress           progress on stderr\n"
     "  -j, --threads N          CPU threads (default OMP_NUM_THREADS, else all cores;\n"
     "                           results depend on N, never on the load)\n"
+    "      --config FILE        \"key = value\" lines for long options; flags on\n"
+    "                           the command line override them\n"
     "      --device NAME        compute backend: cpu (default; cuda where built)\n"
     "  -h, --help / -V, --version\n"
     "\n"
@@ -173,6 +176,7 @@ int main(int argc, char **argv)
     sampler_cfg sc = sampler_defaults();
     sc.temperature = 0.7;
     sc.max_new = 1024;
+    config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "c:f:n:B:t:s:o:hVj:", lo, NULL)) != -1) {
         switch (c) {

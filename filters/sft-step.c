@@ -12,6 +12,7 @@
 #include "train/checkpoint.h"
 #include "base/cli.h"
 #include "train/stage_cli.h"
+#include "base/config.h"
 #include "base/threads.h"
 #include "train/objectives.h"
 #include "base/util.h"
@@ -47,6 +48,7 @@ int main(int argc, char **argv)
     tc.o.warmup_frac = 0.03;
     tc.o.batch = 128;
     int c;
+    config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "hj:m:o:V", lo, NULL)) != -1) {
         switch (c) {
