@@ -40,7 +40,7 @@ static const char usage[] =
     "      --gamma X          simpo's target reward margin (default 0.5)\n"
     TRAIN_CLI_USAGE
     "\n"
-    "Defaults: --epochs 3 --lr 5e-7 --warmup 0.1 --lr-floor 0 --batch 32.\n"
+    "Defaults: --epochs 3 --lr 5e-7 --warmup-frac 0.1 --lr-floor 0 --batch 32.\n"
     "Exit status: 0 ok, 64 usage, 65 bad data or checkpoint, 66 cannot open,\n"
     "70 non-finite loss, 73/74 cannot write, 128+N stopped by signal N\n"
     "(checkpoint saved).\n";

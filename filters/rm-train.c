@@ -44,7 +44,7 @@ static const char usage[] =
     "      --center ETA       reward-centring coefficient (default 0)\n"
     TRAIN_CLI_USAGE
     "\n"
-    "Defaults: --epochs 1 --lr 1e-5 --warmup 0.03 --lr-floor 1e-6 --batch 512\n"
+    "Defaults: --epochs 1 --lr 1e-5 --warmup-frac 0.03 --lr-floor 1e-6 --batch 512\n"
     "--micro-batch 8.\n"
     "Exit status: 0 ok, 64 usage, 65 bad data or checkpoint, 66 cannot open,\n"
     "70 non-finite loss, 73/74 cannot write, 128+N stopped by signal N\n"

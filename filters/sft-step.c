@@ -29,7 +29,7 @@ static const char usage[] =
     "\n"
     TRAIN_CLI_USAGE
     "\n"
-    "Defaults: --epochs 2 --lr 2e-5 --warmup 0.03 --lr-floor 0 --batch 128\n"
+    "Defaults: --epochs 2 --lr 2e-5 --warmup-frac 0.03 --lr-floor 0 --batch 128\n"
     "(Tulu 2's SFT settings).\n"
     "Exit status: 0 ok, 64 usage, 65 bad data or checkpoint, 66 cannot open,\n"
     "70 non-finite loss, 73/74 cannot write, 128+N stopped by signal N\n"

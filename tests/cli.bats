@@ -49,3 +49,19 @@ load helper
   run rec head --help
   [[ "${lines[0]}" == "usage: rec head"* ]]
 }
+
+@test "one spelling with ppo-step: --adam-betas, --clip-norm, --warmup-frac train exactly as the old spellings" {
+  lm-init --preset tiny -o pol --seed 1 2>/dev/null
+  "$FIX/train/gen-pairs.sh" 16 3 sft | rec from-json > t.mp
+  sft-step -m pol -o a --batch 4 --lr 3e-3 --no-timing --adam-betas 0.8,0.99 --clip-norm 0.5 --warmup-frac 0.25 \
+    t.mp > ma.mp 2>/dev/null
+  sft-step -m pol -o b --batch 4 --lr 3e-3 --no-timing --adam-beta1 0.8 --adam-beta2 0.99 --clip 0.5 --warmup 0.25 \
+    t.mp > mb.mp 2>/dev/null
+  sft-step -m pol -o c --batch 4 --lr 3e-3 --no-timing t.mp > mc.mp 2>/dev/null
+  cmp a/model.safetensors b/model.safetensors
+  cmp ma.mp mb.mp
+  ! cmp -s a/model.safetensors c/model.safetensors
+  run sft-step -m pol -o d --adam-betas 0.9 t.mp
+  [ "$status" -eq 64 ]
+  [[ "${lines[0]}" == *"--adam-betas takes B1,B2"* ]]
+}

@@ -18,7 +18,7 @@
 enum {
     TC_EPOCHS = 2000, TC_MAX_STEPS, TC_BATCH, TC_MICRO, TC_LR, TC_LR_FLOOR, TC_WARMUP, TC_WD, TC_CLIP,
     TC_B1, TC_B2, TC_EPS, TC_SEED, TC_SAVE_EVERY, TC_RESUME, TC_METRICS, TC_EVAL, TC_MAX_LEN,
-    TC_TRUNC, TC_PROGRESS, TC_STOP_AFTER, TC_NO_TIMING, TC_DEVICE
+    TC_TRUNC, TC_PROGRESS, TC_STOP_AFTER, TC_NO_TIMING, TC_DEVICE, TC_BETAS, TC_CLIP_NORM, TC_WARMUP_FRAC
 };
 
 #define TRAIN_CLI_OPTIONS                                                                         \
@@ -35,6 +35,8 @@ enum {
     {"truncation", required_argument, 0, TC_TRUNC}, {"progress", no_argument, 0, TC_PROGRESS},    \
     {"stop-after", required_argument, 0, TC_STOP_AFTER}, {"no-timing", no_argument, 0, TC_NO_TIMING}, \
     {"device", required_argument, 0, TC_DEVICE}, THREADS_OPTION,                                  \
+    {"adam-betas", required_argument, 0, TC_BETAS}, {"clip-norm", required_argument, 0, TC_CLIP_NORM}, \
+    {"warmup-frac", required_argument, 0, TC_WARMUP_FRAC},                                        \
     {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}
 
 #define TRAIN_CLI_USAGE                                                                       \
@@ -46,10 +48,12 @@ enum {
     "      --micro-batch N    examples per forward/backward pass (default 4)\n"               \
     "      --lr X             peak learning rate\n"                                           \
     "      --lr-floor X       learning rate at the last step (linear decay)\n"                \
-    "      --warmup FRAC      fraction of the steps with linear warm-up\n"                    \
+    "      --warmup-frac F    fraction of the steps with linear warm-up (as ppo-step;\n"      \
+    "                         old spelling --warmup)\n"                                       \
     "      --weight-decay X   AdamW weight decay on matrices (default 0)\n"                   \
-    "      --clip X           global gradient-norm clip, 0 = off (default 1)\n"               \
-    "      --adam-beta1 X, --adam-beta2 X, --adam-eps X   (default 0.9, 0.999, 1e-8)\n"       \
+    "      --clip-norm X      global gradient-norm clip, 0 = off (default 1; old --clip)\n"  \
+    "      --adam-betas B1,B2 (default 0.9,0.999; old --adam-beta1/--adam-beta2)\n"          \
+    "      --adam-eps X       (default 1e-8)\n"                                               \
     "      --seed N           shuffle seed (default 0)\n"                                     \
     "      --save-every N     also checkpoint every N steps (default: only at the end)\n"     \
     "      --resume DIR       continue the run checkpointed in DIR exactly\n"                 \
