@@ -51,12 +51,25 @@ mkdir -p "$RUN"
 # messages and progress lines go to RUN/log.txt.
 exec 3>&2
 log() { echo "recipe: $*" >&3; echo "recipe: $*" >> "$RUN/log.txt"; }
+# On a terminal, the running tool's latest progress line (from the log,
+# where --progress writes one every PREFPIPE_PROGRESS_EVERY s) is echoed
+# under the stage's name, so a long stage is never silent.
+TICK=
+tick_start() {
+  [ -t 3 ] || return 0
+  ( while sleep "${PREFPIPE_PROGRESS_EVERY:-10}"; do
+      line=$(tail -n 1 "$RUN/log.txt" 2>/dev/null) && [ -n "$line" ] && echo "recipe:   $line" >&3
+    done ) &
+  TICK=$!
+}
+tick_stop() { [ -z "$TICK" ] || kill "$TICK" 2>/dev/null || true; TICK=; }
+trap tick_stop EXIT
 stage() { # stage NAME: true when NAME must run
   if [ -e "$RUN/.done-$1" ]; then log "$1: done already (rm $RUN/.done-$1 to redo)"; return 1; fi
   case " ${ONLY_STAGES:-$1} " in *" $1 "*) ;; *) log "$1: not in ONLY_STAGES, skipped"; return 1 ;; esac
-  log "$1: ..."; STAGE_T0=$(date +%s); return 0
+  log "$1: ..."; STAGE_T0=$(date +%s); tick_start; return 0
 }
-done_() { touch "$RUN/.done-$1"; log "$1: finished in $(( $(date +%s) - STAGE_T0 )) s"; }
+done_() { tick_stop; touch "$RUN/.done-$1"; log "$1: finished in $(( $(date +%s) - STAGE_T0 )) s"; }
 T0=$(date +%s)
 log "run directory $RUN; the full log (every tool's messages and progress) is $RUN/log.txt"
 
@@ -114,7 +127,7 @@ if stage rm; then
   fi
   rm-train -m "$rm_init" -o "$RUN/rm" --epochs "$RM_EPOCHS" --lr "$RM_LR" --lr-floor 1e-5 \
     --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/rm-pairs.mp" > "$RUN/rm-metrics.mp"
-  rm-score -c "$RUN/rm" "$RUN/rm-eval.mp" | rm-eval -o "$RUN/rm-accuracy.mp"
+  rm-score -c "$RUN/rm" "$RUN/rm-eval.mp" | rm-eval --benchmark "synthetic gold pairs" -o "$RUN/rm-accuracy.mp"
   done_ rm
 fi 2>>"$RUN/log.txt"
 
@@ -152,8 +165,24 @@ fi 2>>"$RUN/log.txt"
 [ -e "$RUN/rm-accuracy.mp" ] || : > "$RUN/rm-accuracy.mp"
 rec to-json "$RUN/summaries.mp" > "$RUN/summaries.jsonl"
 rec to-json "$RUN/rm-accuracy.mp" > "$RUN/rm-accuracy.jsonl"
-jq -s --slurpfile rm "$RUN/rm-accuracy.jsonl" '{
-    models: map({model, n, average: .average, categories: .categories}),
+# results.json: the table's rows under the table's names, and what made
+# them (seed, threads, sizes, prefpipe version and commit)
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+version=$(rec --version | sed 's/.* //')
+cfg=
+for k in SCALE MODEL_ARGS N_SFT N_PREF N_POOL N_EVAL N_RMEVAL SFT_EPOCHS SFT_LR DPO_EPOCHS DPO_LR DPO_BETA \
+         DPO_LOSS RM_EPOCHS RM_LR PPO_BATCHES PPO_B PPO_LR PPO_BETA BON MAX_NEW TEMP PAIRS_SCORE; do
+  eval "v=\${$k:-}"
+  cfg="$cfg$k=$v
+"
+done
+printf '%s' "$cfg" > "$RUN/config.txt"
+jq -s --slurpfile rm "$RUN/rm-accuracy.jsonl" --arg bon "best-of-$BON" --arg commit "$commit" \
+   --arg version "$version" --argjson seed "$SEED" --argjson threads "$THREADS" --rawfile cfg "$RUN/config.txt" '{
+    seed: $seed, threads: $threads, prefpipe: {version: $version, commit: $commit},
+    config: ($cfg | split("\n") | map(select(length > 0) | capture("^(?<k>[^=]*)=(?<v>.*)$") | {(.k): .v}) | add),
+    models: map({model: (if .model == "ppo-final" then "ppo" elif .model == "bon" then $bon else .model end),
+                 n, average: .average, categories: .categories}),
     reward_model: ($rm | map(select(.kind == "summary")) | .[0])
   }' "$RUN/summaries.jsonl" > "$RUN/results.json"
 {

@@ -50,3 +50,16 @@ setup_file() {
   cat "$RQ/sft.mp" "$RQ/rated.mp" "$RQ/pool.mp" | rec to-json | jq -r '.prompt[0].content' | sort -u > train.txt
   [ "$(comm -12 eval.txt train.txt | wc -l)" -eq 0 ]
 }
+
+@test "results.json: the table's row names, seed, threads, configuration and commit; the RM pairs are not called RewardBench" {
+  jq -e '[.models[].model] == ["sft", "dpo", "ppo", "best-of-4"]' "$RQ/results.json" > /dev/null
+  jq -e '.seed == 1 and .threads == 1 and .config.SCALE == "quick" and .config.BON == "4"' "$RQ/results.json" > /dev/null
+  jq -e '.prefpipe.version | length > 0' "$RQ/results.json" > /dev/null
+  jq -e '.prefpipe.commit | length > 0' "$RQ/results.json" > /dev/null
+  jq -e '.reward_model.benchmark == "synthetic gold pairs"' "$RQ/results.json" > /dev/null
+}
+
+@test "the recipe names its full log" {
+  grep -q "recipe: run directory $RQ; the full log (every tool's messages and progress) is $RQ/log.txt" \
+    "$BATS_FILE_TMPDIR/err.txt"
+}
