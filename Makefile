@@ -31,6 +31,7 @@ ifeq ($(CUDA),1)
 ifneq ($(CUDA_SRC),)
 CPPFLAGS += -DPREFPIPE_CUDA
 NVFLAGS  ?= -O2 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
+NVFLAGS  += -std=c++17 --extended-lambda -Xcompiler -Wall,-Wextra,-Wno-unused-parameter,-Wno-unused-function
 CUDA_OBJ  = $(CUDA_SRC:lib/%.cu=$(BUILD)/lib/%.o)
 LDLIBS   += -L/usr/local/cuda/lib64 -lcublas -lcudart -Wl,-rpath,/usr/local/cuda/lib64
 endif
@@ -55,7 +56,7 @@ $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(LIB_OBJ:.o=.d) $(PROGS:$(BIN)/%=$(BUILD)/filters/%.d) $(UNIT:%=%.d)
+-include $(LIB_OBJ:.o=.d) $(CUDA_OBJ:.o=.d) $(PROGS:$(BIN)/%=$(BUILD)/filters/%.d) $(UNIT:%=%.d)
 
 $(BUILD)/gen/schemas_gen.c: $(SCHEMAS) tools/embed-schemas.sh
 	@mkdir -p $(@D)
@@ -64,9 +65,10 @@ $(BUILD)/gen/schemas_gen.c: $(SCHEMAS) tools/embed-schemas.sh
 $(BUILD)/gen/schemas_gen.o: $(BUILD)/gen/schemas_gen.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/lib/%.o: lib/%.cu $(HEADERS)
+# nvcc writes its own -MMD dependency file, like the C rule above
+$(BUILD)/lib/%.o: lib/%.cu
 	@mkdir -p $(@D)
-	$(NVCC) $(NVFLAGS) -Ilib -c -o $@ $<
+	$(NVCC) $(NVFLAGS) -Ilib -MMD -MP -MF $(@:.o=.d) -c -o $@ $<
 
 $(LIB_A): $(LIB_OBJ) $(CUDA_OBJ)
 	@rm -f $@
