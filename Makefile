@@ -33,7 +33,7 @@ CPPFLAGS += -DPREFPIPE_CUDA
 NVFLAGS  ?= -O2 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
 NVFLAGS  += -std=c++17 --extended-lambda -Xcompiler -Wall,-Wextra,-Wno-unused-parameter,-Wno-unused-function
 CUDA_OBJ  = $(CUDA_SRC:lib/%.cu=$(BUILD)/lib/%.o)
-LDLIBS   += -L/usr/local/cuda/lib64 -lcublas -lcudart -Wl,-rpath,/usr/local/cuda/lib64
+LDLIBS   += -L/usr/local/cuda/lib64 -lcublas -lcudart -lstdc++ -Wl,-rpath,/usr/local/cuda/lib64
 endif
 endif
 

@@ -68,7 +68,7 @@ __global__ void att_softmax_rows(float *S, float *lse, const uint8_t *valid, int
     if (threadIdx.x == 0) lse[((size_t)b0 * H + z) * Tq + i] = att_lse(mx, s);
 }
 
-void cu_attention(float *out, float *lse, const float *q, const float *k, const float *v,
+void cu_attention(const backend *be, float *out, float *lse, const float *q, const float *k, const float *v,
                   const uint8_t *valid, int B, int Tq, int q0, int kstride, int H, int KV, int hd)
 {
     if (B <= 0 || Tq <= 0) return;
@@ -87,7 +87,7 @@ void cu_attention(float *out, float *lse, const float *q, const float *k, const 
     }
 }
 
-void cu_attention_bwd(float *dq, float *dk, float *dv, const float *dout, const float *q,
+void cu_attention_bwd(const backend *be, float *dq, float *dk, float *dv, const float *dout, const float *q,
                       const float *k, const float *v, const float *out, const float *lse,
                       const uint8_t *valid, int B, int T, int H, int KV, int hd)
 {

@@ -7,7 +7,7 @@
  * column-major C^T = op(B)^T op(A)^T: swap the operands and the sizes M
  * and N, keep the transpose flags.  All products are fp32 in memory
  * (cublasGemmEx with CUDA_R_32F everywhere); the context's compute type
- * decides the arithmetic: CUBLAS_COMPUTE_32F_PEDANTIC (fp32, no TF32),
+ * decides the arithmetic: CUBLAS_COMPUTE_32F (fp32, no TF32),
  * CUBLAS_COMPUTE_32F_FAST_TF32, or CUBLAS_COMPUTE_32F_FAST_16BF (inputs
  * rounded to bf16 on the fly, fp32 accumulation).
  */
@@ -37,13 +37,13 @@ void cu_gemm_batched(int transA, int transB, int M, int N, int K, float alpha,
 }
 
 /* y[n,out] (+)= x[n,in] W[out,in]^T */
-void cu_matmul(float *y, const float *x, const float *w, int n, int in, int out, int acc)
+void cu_matmul(const backend *be, float *y, const float *x, const float *w, int n, int in, int out, int acc)
 {
     cu_gemm(0, 1, n, out, in, 1.0f, x, in, w, in, acc ? 1.0f : 0.0f, y, out);
 }
 
 /* dx[n,in] (+)= dy W;  dw[out,in] += dy^T x */
-void cu_matmul_bwd(float *dx, float *dw, const float *dy, const float *x, const float *w,
+void cu_matmul_bwd(const backend *be, float *dx, float *dw, const float *dy, const float *x, const float *w,
                    int n, int in, int out, int acc_dx)
 {
     if (dx) cu_gemm(0, 0, n, in, out, 1.0f, dy, out, w, in, acc_dx ? 1.0f : 0.0f, dx, in);

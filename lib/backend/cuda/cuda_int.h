@@ -4,20 +4,19 @@
  * cuda_ctx.cu assembles into the backend table.  C++ (nvcc) only.
  *
  * Invariants:
- * - One context per process (CU): one device, one cuBLAS handle, one
- *   non-default stream.  Every kernel, cuBLAS call and copy goes to that
- *   stream, so ops run in the order they are called and a download (which
- *   synchronises the stream) sees the results of every earlier op.  The
- *   op table has no context argument yet, hence the global.
+ * - One device per process: one context (CU, also the instance's ctx)
+ *   with one cuBLAS handle and one non-default stream.  Every kernel,
+ *   cuBLAS call and copy goes to that stream, so ops run in the order
+ *   they are issued, and download/download_bytes/sumsq (which wait for
+ *   the stream) see the results of every earlier op (backend.h's sync
+ *   rules).  Each op takes the instance first, as backend.h requires, and
+ *   ignores it: there is only one.
  * - Every CUDA runtime and cuBLAS call is wrapped in CU_CHECK/CUBLAS_CHECK,
  *   which die with "cuda: FILE:LINE: call: reason" (exit 70; 71 when out
  *   of device memory).  Kernel launches are checked with CU_LAUNCH_CHECK.
- * - The launchers (cu_embed, cu_attention, ...) take device pointers for
- *   everything, integer inputs included.  While backend.h passes ids,
- *   positions, targets and masks as host arrays, the table (cuda_ctx.cu)
- *   uploads them into per-argument scratch slots (cu_ints/cu_bytes) on
- *   the stream right before the launch; stream order makes reuse of a
- *   slot safe.
+ * - Every pointer an op receives is device memory, integer inputs
+ *   (ids, positions, targets, masks) included: the model uploads them
+ *   once per batch (backend.h).
  * - Scratch buffers only grow; they are freed at exit by the driver.
  * - Reductions never use atomics: per-thread partials, a fixed-order tree
  *   in shared memory (the order cu_hd.h's cu_tree_* reproduce on the
@@ -34,7 +33,7 @@
 #include <stdint.h>
 
 extern "C" {
-#include "backend/backend.h"
+#include "backend/backend_int.h"
 void die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 }
 
@@ -57,11 +56,9 @@ struct cu_ctx {
 extern cu_ctx CU;
 
 /* scratch slots (grow-only device buffers) */
-enum { CU_S_I0, CU_S_I1, CU_S_VALID, CU_S_ATT_S, CU_S_ATT_P, CU_S_ATT_D, CU_S_ATT_DK,
+enum { CU_S_ATT_S, CU_S_ATT_P, CU_S_ATT_D, CU_S_ATT_DK,
        CU_S_ATT_DV, CU_S_PTRS, CU_S_RED, CU_S_N };
 void *cu_scratch(int slot, size_t bytes);
-const int32_t *cu_ints(int slot, const int32_t *host, size_t n);
-const uint8_t *cu_bytes(int slot, const uint8_t *host, size_t n);
 
 /* launch geometry: grid-stride loops of CU_THREADS threads */
 /* CU_THREADS (cu_hd.h): threads per block everywhere */
@@ -125,29 +122,30 @@ void cu_gemm_batched(int transA, int transB, int M, int N, int K, float alpha,
                      float beta, float *const *C, int ldc, int count);
 
 /* the ops, one family per file */
-void cu_matmul(float *y, const float *x, const float *w, int n, int in, int out, int acc);
-void cu_matmul_bwd(float *dx, float *dw, const float *dy, const float *x, const float *w,
+void cu_matmul(const backend *be, float *y, const float *x, const float *w, int n, int in, int out, int acc);
+void cu_matmul_bwd(const backend *be, float *dx, float *dw, const float *dy, const float *x, const float *w,
                    int n, int in, int out, int acc_dx);
-void cu_embed(float *out, const float *table, const int32_t *ids, int n, int d);
-void cu_embed_bwd(float *dt, const float *dout, const int32_t *ids, int n, int d);
-void cu_rmsnorm(float *y, float *rstd, const float *x, const float *w, int n, int d, float eps);
-void cu_rmsnorm_bwd(float *dx, float *dw, const float *dy, const float *x, const float *w,
+void cu_embed(const backend *be, float *out, const float *table, const int32_t *ids, int n, int d);
+void cu_embed_bwd(const backend *be, float *dt, const float *dout, const int32_t *ids, int n, int d);
+void cu_rmsnorm(const backend *be, float *y, float *rstd, const float *x, const float *w, int n, int d, float eps);
+void cu_rmsnorm_bwd(const backend *be, float *dx, float *dw, const float *dy, const float *x, const float *w,
                     const float *rstd, int n, int d, int acc_dx);
-void cu_rope(float *x, const int32_t *pos, int n, int heads, int hd, float theta, int inverse);
-void cu_attention(float *out, float *lse, const float *q, const float *k, const float *v,
+void cu_rope(const backend *be, float *x, const int32_t *pos, int n, int heads, int hd, float theta, int inverse);
+void cu_attention(const backend *be, float *out, float *lse, const float *q, const float *k, const float *v,
                   const uint8_t *valid, int B, int Tq, int q0, int kstride, int H, int KV, int hd);
-void cu_attention_bwd(float *dq, float *dk, float *dv, const float *dout, const float *q,
+void cu_attention_bwd(const backend *be, float *dq, float *dk, float *dv, const float *dout, const float *q,
                       const float *k, const float *v, const float *out, const float *lse,
                       const uint8_t *valid, int B, int T, int H, int KV, int hd);
-void cu_swiglu(float *h, const float *g, const float *u, size_t n);
-void cu_swiglu_bwd(float *dg, float *du, const float *dh, const float *g, const float *u, size_t n);
-void cu_add(float *y, const float *x, size_t n);
-void cu_scale(float *x, float s, size_t n);
-double cu_sumsq(const float *x, size_t n);
-void cu_adamw(float *p, const float *g, float *m, float *v, size_t n, float lr, float b1,
+void cu_zero_rows(const backend *be, float *x, const uint8_t *mask, int n, int d);
+void cu_swiglu(const backend *be, float *h, const float *g, const float *u, size_t n);
+void cu_swiglu_bwd(const backend *be, float *dg, float *du, const float *dh, const float *g, const float *u, size_t n);
+void cu_add(const backend *be, float *y, const float *x, size_t n);
+void cu_scale(const backend *be, float *x, float s, size_t n);
+double cu_sumsq(const backend *be, const float *x, size_t n);
+void cu_adamw(const backend *be, float *p, const float *g, float *m, float *v, size_t n, float lr, float b1,
               float b2, float eps, float wd, float gscale, long t);
-void cu_logprob(float *logp, float *lse, const float *logits, const int32_t *targets, int n, int V);
-void cu_logprob_bwd(float *logits, const float *lse, const float *dlogp, const int32_t *targets,
+void cu_logprob(const backend *be, float *logp, float *lse, const float *logits, const int32_t *targets, int n, int V);
+void cu_logprob_bwd(const backend *be, float *logits, const float *lse, const float *dlogp, const int32_t *targets,
                     int n, int V);
 
 #endif

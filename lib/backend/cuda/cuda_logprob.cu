@@ -19,14 +19,14 @@ __global__ void logprob_rows(float *logp, float *lse, const float *logits, const
     if (threadIdx.x == 0) lp_finish(i, logp, lse, row, targets, mx, s);
 }
 
-void cu_logprob(float *logp, float *lse, const float *logits, const int32_t *targets, int n, int V)
+void cu_logprob(const backend *be, float *logp, float *lse, const float *logits, const int32_t *targets, int n, int V)
 {
     if (n <= 0) return;
     logprob_rows<<<n, CU_THREADS, 0, CU.st>>>(logp, lse, logits, targets, V);
     CU_LAUNCH_CHECK();
 }
 
-void cu_logprob_bwd(float *logits, const float *lse, const float *dlogp, const int32_t *targets,
+void cu_logprob_bwd(const backend *be, float *logits, const float *lse, const float *dlogp, const int32_t *targets,
                     int n, int V)
 {
     cu_each((size_t)n * V, [=] __device__(size_t idx) { lp_bwd_body(idx, logits, lse, dlogp, targets, V); });

@@ -35,14 +35,14 @@ __global__ void rmsnorm_bwd_rows(float *dx, const float *dy, const float *x, con
     }
 }
 
-void cu_rmsnorm(float *y, float *rstd, const float *x, const float *w, int n, int d, float eps)
+void cu_rmsnorm(const backend *be, float *y, float *rstd, const float *x, const float *w, int n, int d, float eps)
 {
     if (n <= 0) return;
     rmsnorm_rows<<<n, CU_THREADS, 0, CU.st>>>(y, rstd, x, w, d, eps);
     CU_LAUNCH_CHECK();
 }
 
-void cu_rmsnorm_bwd(float *dx, float *dw, const float *dy, const float *x, const float *w,
+void cu_rmsnorm_bwd(const backend *be, float *dx, float *dw, const float *dy, const float *x, const float *w,
                     const float *rstd, int n, int d, int acc_dx)
 {
     if (n <= 0) return;

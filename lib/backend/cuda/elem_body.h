@@ -1,7 +1,7 @@
 /*
  * elem_body.h — per-element bodies of the elementwise operations (SiLU
- * gate and its backward, residual add, scale, AdamW) and the per-thread
- * partial of the sum of squares.  One call = one element i; the kernels
+ * gate and its backward, residual add, scale, AdamW, zeroing masked
+ * rows) and the per-thread partial of the sum of squares.  One call = one element i; the kernels
  * in cuda_elem.cu run them over a grid-stride loop, the host test over
  * 0..n-1.  Formulas are written term for term as in backend_cpu.c so the
  * two differ only by expf against the CPU's polynomial exp (~1e-7
@@ -29,6 +29,12 @@ CU_HD void swiglu_bwd_body(size_t i, float *dg, float *du, const float *dh,
     float d = dh[i];
     du[i] = d * silu;
     dg[i] = d * u[i] * dsilu;
+}
+
+/* x[i, :] = 0 where mask[i] == 0; idx over n*d */
+CU_HD void zero_rows_body(size_t idx, float *x, const uint8_t *mask, int d)
+{
+    if (!mask[idx / (size_t)d]) x[idx] = 0.0f;
 }
 
 CU_HD void add_body(size_t i, float *y, const float *x) { y[i] += x[i]; }

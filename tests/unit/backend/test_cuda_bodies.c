@@ -35,7 +35,7 @@
 
 /* the CPU backend's op table; one place to adapt to its signatures */
 static const backend *be;
-#define OP(name, ...) be->name(__VA_ARGS__)
+#define OP(name, ...) be->name(be, __VA_ARGS__)
 
 static rng_t rng;
 
@@ -99,6 +99,14 @@ static void t_elem(void)
     for (size_t i = 0; i < n; i++) scale_body(i, y1, 0.37f);
     OP(scale, y2, 0.37f, n);
     same("scale", y1, y2, n);
+
+    int rows = 7, d = 13;
+    uint8_t mask[7] = {1, 0, 1, 1, 0, 0, 1};
+    float *z1 = randv((size_t)rows * d, 1), *z2 = dup(z1, (size_t)rows * d);
+    for (size_t idx = 0; idx < (size_t)rows * d; idx++) zero_rows_body(idx, z1, mask, d);
+    OP(zero_rows, z2, mask, rows, d);
+    same("zero_rows", z1, z2, (size_t)rows * d);
+    free(z1); free(z2);
 
     /* AdamW, three steps with weight decay and a gradient scale */
     float *p1 = randv(n, 1), *p2 = dup(p1, n), *m1 = randv(n, 0.1f), *m2 = dup(m1, n);
