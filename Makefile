@@ -33,7 +33,9 @@ CPPFLAGS += -DPREFPIPE_CUDA
 NVFLAGS  ?= -O2 -gencode arch=compute_90,code=sm_90 -gencode arch=compute_90,code=compute_90
 NVFLAGS  += -std=c++17 --extended-lambda -Xcompiler -Wall,-Wextra,-Wno-unused-parameter,-Wno-unused-function
 CUDA_OBJ  = $(CUDA_SRC:lib/%.cu=$(BUILD)/lib/%.o)
-LDLIBS   += -L/usr/local/cuda/lib64 -lcublas -lcudart -lstdc++ -Wl,-rpath,/usr/local/cuda/lib64
+# cuBLAS is dlopen()ed when a device is opened (lib/backend/cuda/cuda_int.h:
+# linking it costs every process ~2 s at start); the runtime is static.
+LDLIBS   += -L/usr/local/cuda/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++ -Wl,-rpath,/usr/local/cuda/lib64
 endif
 endif
 

@@ -19,12 +19,45 @@
  */
 #include "backend/cuda/cuda_int.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 cu_ctx CU = {-1, 0, 0, CUBLAS_COMPUTE_32F, CU_FP32};
+cu_blas_fns CUB;
+
+/* dlopen cuBLAS: PREFPIPE_CUBLAS (a path) if set, else libcublas.so.13
+ * on the usual search path (LD_LIBRARY_PATH, our RUNPATH), else the
+ * toolkit's copy.  0, or -1 with the reason in why. */
+static int load_cublas(char *why, size_t n)
+{
+    const char *env = getenv("PREFPIPE_CUBLAS");
+    const char *names[] = {env && *env ? env : "libcublas.so.13", "/usr/local/cuda/lib64/libcublas.so.13"};
+    void *h = NULL;
+    for (int i = 0; i < 2 && !h; i++) h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(why, n, "cannot load cuBLAS (%s); set PREFPIPE_CUBLAS to libcublas.so.13 or add its folder to LD_LIBRARY_PATH",
+                 dlerror());
+        return -1;
+    }
+    struct { void **fn; const char *sym; } t[] = {
+        {(void **)&CUB.create, "cublasCreate_v2"},
+        {(void **)&CUB.set_stream, "cublasSetStream_v2"},
+        {(void **)&CUB.set_math_mode, "cublasSetMathMode"},
+        {(void **)&CUB.gemm_ex, "cublasGemmEx"},
+        {(void **)&CUB.gemm_batched_ex, "cublasGemmBatchedEx"},
+        {(void **)&CUB.status_string, "cublasGetStatusString"},
+        {(void **)&CUB.status_name, "cublasGetStatusName"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        if (!(*t[i].fn = dlsym(h, t[i].sym))) {
+            snprintf(why, n, "cuBLAS lacks %s (%s)", t[i].sym, dlerror());
+            return -1;
+        }
+    return 0;
+}
 
 void cu_check(cudaError_t e, const char *call, const char *file, int line)
 {
@@ -37,7 +70,7 @@ void cublas_check(cublasStatus_t s, const char *call, const char *file, int line
 {
     if (s == CUBLAS_STATUS_SUCCESS) return;
     die(s == CUBLAS_STATUS_ALLOC_FAILED ? EX_OSERR : EX_SOFTWARE, "cuda: %s:%d: %s: %s (%s)", file,
-        line, call, cublasGetStatusString(s), cublasGetStatusName(s));
+        line, call, CUB.status_string(s), CUB.status_name(s));
 }
 
 /* ---- scratch ---- */
@@ -200,14 +233,16 @@ extern "C" const backend *backend_cuda_open(const char *arg, backend_error *err)
     if ((e = cudaSetDevice(device)) != cudaSuccess ||
         (e = cudaStreamCreateWithFlags(&CU.st, cudaStreamNonBlocking)) != cudaSuccess)
         return backend_fail(err, EX_UNAVAILABLE, "cuda:%d: cannot start (%s)", device, cudaGetErrorString(e));
-    cublasStatus_t s = cublasCreate(&CU.blas);
+    char why[400];
+    if (load_cublas(why, sizeof why)) return backend_fail(err, EX_UNAVAILABLE, "cuda:%d: %s", device, why);
+    cublasStatus_t s = CUB.create(&CU.blas);
     if (s != CUBLAS_STATUS_SUCCESS)
-        return backend_fail(err, EX_UNAVAILABLE, "cuda:%d: cuBLAS cannot start (%s)", device, cublasGetStatusString(s));
-    CUBLAS_CHECK(cublasSetStream(CU.blas, CU.st));
+        return backend_fail(err, EX_UNAVAILABLE, "cuda:%d: cuBLAS cannot start (%s)", device, CUB.status_string(s));
+    CUBLAS_CHECK(CUB.set_stream(CU.blas, CU.st));
     /* fp32 mode: plain fp32 products; CUBLAS_DEFAULT_MATH with
      * CUBLAS_COMPUTE_32F never rounds inputs to TF32 (only the FAST_TF32
      * compute type or CUBLAS_TF32_TENSOR_OP_MATH would) */
-    CUBLAS_CHECK(cublasSetMathMode(CU.blas, CUBLAS_DEFAULT_MATH));
+    CUBLAS_CHECK(CUB.set_math_mode(CU.blas, CUBLAS_DEFAULT_MATH));
     CU.ctype = prec == CU_FP32 ? CUBLAS_COMPUTE_32F
              : prec == CU_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F_FAST_16BF;
     CU.prec = prec;

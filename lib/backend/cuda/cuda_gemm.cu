@@ -6,7 +6,7 @@
  * is, read column-major, X^T; so the row-major C = op(A) op(B) is the
  * column-major C^T = op(B)^T op(A)^T: swap the operands and the sizes M
  * and N, keep the transpose flags.  All products are fp32 in memory
- * (cublasGemmEx with CUDA_R_32F everywhere); the context's compute type
+ * (cublasGemmEx with CUDA_R_32F everywhere, through CUB); the context's compute type
  * decides the arithmetic: CUBLAS_COMPUTE_32F (fp32, no TF32),
  * CUBLAS_COMPUTE_32F_FAST_TF32, or CUBLAS_COMPUTE_32F_FAST_16BF (inputs
  * rounded to bf16 on the fly, fp32 accumulation).
@@ -17,7 +17,7 @@ void cu_gemm(int transA, int transB, int M, int N, int K, float alpha,
              const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc)
 {
     if (M <= 0 || N <= 0) return;
-    CUBLAS_CHECK(cublasGemmEx(CU.blas, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
+    CUBLAS_CHECK(CUB.gemm_ex(CU.blas, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
                               transA ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha,
                               B, CUDA_R_32F, ldb, A, CUDA_R_32F, lda, &beta,
                               C, CUDA_R_32F, ldc, CU.ctype, CUBLAS_GEMM_DEFAULT));
@@ -28,7 +28,7 @@ void cu_gemm_batched(int transA, int transB, int M, int N, int K, float alpha,
                      float beta, float *const *C, int ldc, int count)
 {
     if (M <= 0 || N <= 0 || count <= 0) return;
-    CUBLAS_CHECK(cublasGemmBatchedEx(CU.blas, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
+    CUBLAS_CHECK(CUB.gemm_batched_ex(CU.blas, transB ? CUBLAS_OP_T : CUBLAS_OP_N,
                                      transA ? CUBLAS_OP_T : CUBLAS_OP_N, N, M, K, &alpha,
                                      (const void *const *)B, CUDA_R_32F, ldb,
                                      (const void *const *)A, CUDA_R_32F, lda, &beta,

@@ -11,6 +11,11 @@
  *   the stream) see the results of every earlier op (backend.h's sync
  *   rules).  Each op takes the instance first, as backend.h requires, and
  *   ignores it: there is only one.
+ * - cuBLAS is loaded with dlopen when a device is opened (CUB below),
+ *   not linked: its 600 MB of shared objects cost ~2 s at every process
+ *   start, and CPU-only runs must not pay that (nor fail where the
+ *   library is missing).  The CUDA runtime is linked statically; it
+ *   finds the driver itself.
  * - Every CUDA runtime and cuBLAS call is wrapped in CU_CHECK/CUBLAS_CHECK,
  *   which die with "cuda: FILE:LINE: call: reason" (exit 70; 71 when out
  *   of device memory).  Kernel launches are checked with CU_LAUNCH_CHECK.
@@ -42,6 +47,25 @@ void cublas_check(cublasStatus_t s, const char *call, const char *file, int line
 #define CU_CHECK(call) cu_check((call), #call, __FILE__, __LINE__)
 #define CUBLAS_CHECK(call) cublas_check((call), #call, __FILE__, __LINE__)
 #define CU_LAUNCH_CHECK() cu_check(cudaGetLastError(), "kernel launch", __FILE__, __LINE__)
+
+/* the cuBLAS entry points we use, resolved by dlsym (cuda_ctx.cu) */
+struct cu_blas_fns {
+    cublasStatus_t (*create)(cublasHandle_t *);
+    cublasStatus_t (*set_stream)(cublasHandle_t, cudaStream_t);
+    cublasStatus_t (*set_math_mode)(cublasHandle_t, cublasMath_t);
+    cublasStatus_t (*gemm_ex)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,
+                              const void *, const void *, cudaDataType, int, const void *,
+                              cudaDataType, int, const void *, void *, cudaDataType, int,
+                              cublasComputeType_t, cublasGemmAlgo_t);
+    cublasStatus_t (*gemm_batched_ex)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int,
+                                      int, int, const void *, const void *const *, cudaDataType,
+                                      int, const void *const *, cudaDataType, int, const void *,
+                                      void *const *, cudaDataType, int, int, cublasComputeType_t,
+                                      cublasGemmAlgo_t);
+    const char *(*status_string)(cublasStatus_t);
+    const char *(*status_name)(cublasStatus_t);
+};
+extern cu_blas_fns CUB;
 
 /* compute modes of the matrix products (fp32 master data always) */
 enum cu_precision { CU_FP32 = 0, CU_TF32 = 1, CU_BF16 = 2 };
