@@ -2,6 +2,7 @@
 #
 #   make            bin/* (CUDA objects too where nvcc exists)
 #   make test       C unit tests + bats suites (CPU only, minutes)
+#   make test-cuda  the CUDA checks on a GPU machine (tests/cuda.bats)
 #   make asan       the same tests against an AddressSanitizer/UBSan build
 #   make bench      speed benchmarks (tests/bench/*.sh), beside references
 #   make fuzz       libFuzzer targets (clang); make fuzz-run runs them
@@ -109,6 +110,13 @@ check-layers:
 test: all check-layers
 	@PREFPIPE_BIN=$(abspath $(BIN)) PREFPIPE_BUILD=$(abspath $(BUILD)) sh tests/run-tests.sh $(TESTS)
 
+# test-cuda: the GPU checks (tests/cuda.bats, which runs test_backend_parity
+# with cpu,cuda) with PREFPIPE_REQUIRE_GPU=1: a missing GPU fails instead of
+# skipping.  For the GPU machine; tests/gpu/run.sh calls it.
+test-cuda: all
+	@PREFPIPE_REQUIRE_GPU=1 PREFPIPE_BIN=$(abspath $(BIN)) PREFPIPE_BUILD=$(abspath $(BUILD)) \
+	  sh tests/run-tests.sh cuda test_cuda_bodies
+
 asan:
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
 	  XCFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
@@ -158,5 +166,5 @@ install: all
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all deps check-layers test asan fuzz fuzz-targets fuzz-run bench parity install clean
+.PHONY: all deps check-layers test test-cuda asan fuzz fuzz-targets fuzz-run bench parity install clean
 .SECONDARY:

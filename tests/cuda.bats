@@ -21,7 +21,8 @@
 #   measurably different from fp32 (the mode is really applied);
 # - 50 DPO steps: per-step loss and reward margin CUDA vs CPU <= 1e-3;
 # - 20 PPO batches (rollout | toy-reward | ppo-step, all on one device):
-#   batch 1 identical samples and rewards, loss within 1e-3; the mean
+#   batch 1 identical samples and rewards, policy and value losses within
+#   1e-3; the mean
 #   reward over the 20 batches within 0.03 (later batches may sample
 #   differently once weights differ in the last bits);
 # - resume across devices: DPO stopped after 5 steps on one device and
@@ -188,12 +189,11 @@ logprobs() {
   need_gpu
   policy pol
   pairs train.mp 200 1
-  for d in cpu $DEV; do
-    dpo-step --device $d -m pol --ref pol -o out-$d --epochs 2 --batch 8 --lr 1e-3 --no-timing train.mp > m-$d.mp 2>/dev/null
-  done
-  [ "$(metrics m-$DEV.mp | jq -s length)" -eq 50 ]
+  dpo-step --device cpu -m pol --ref pol -o out-a --epochs 2 --batch 8 --lr 1e-3 --no-timing train.mp > m-a.mp 2>/dev/null
+  dpo-step --device $DEV -m pol --ref pol -o out-b --epochs 2 --batch 8 --lr 1e-3 --no-timing train.mp > m-b.mp 2>/dev/null
+  [ "$(metrics m-b.mp | jq -s length)" -eq 50 ]
   for f in loss reward_margin; do
-    close "$(metrics m-$DEV.mp | jq -s -c "map(.$f)")" "$(metrics m-cpu.mp | jq -s -c "map(.$f)")" 1e-3
+    close "$(metrics m-b.mp | jq -s -c "map(.$f)")" "$(metrics m-a.mp | jq -s -c "map(.$f)")" 1e-3
   done
 }
 
@@ -201,15 +201,17 @@ logprobs() {
   need_gpu
   lm-init -o pol --seed 1 2>/dev/null
   rec from-json < "$FIX/ppo/prompts.jsonl" > prompts.mp
-  for d in cpu $DEV; do
-    rollout --device $d -f run-$d -B 8 -n 4 --epochs 20 --max-new 8 --temperature 1 --seed 3 --wait-timeout 120 prompts.mp 2>/dev/null \
+  for side in "a cpu" "b $DEV"; do
+    set -- $side
+    rollout --device $2 -f run-$1 -B 8 -n 4 --epochs 20 --max-new 8 --temperature 1 --seed 3 --wait-timeout 120 prompts.mp 2>/dev/null \
       | toy-reward --token 0-63 \
-      | ppo-step --device $d -c pol --value-from-policy -o run-$d -b 32 --lr 1e-2 --warmup-steps 0 --no-eos-trick \
-          --beta 0.05 --seed 1 2>run-$d.err > m-$d.mp
-    [ "$(rec to-json < m-$d.mp | jq -s length)" -eq 20 ]
+      | ppo-step --device $2 -c pol --value-from-policy -o run-$1 -b 32 --lr 1e-2 --warmup-steps 0 --no-eos-trick \
+          --beta 0.05 --seed 1 2>run-$1.err > m-$1.mp
+    [ "$(rec to-json < m-$1.mp | jq -s length)" -eq 20 ]
   done
-  c=$(rec to-json < m-cpu.mp | jq -s -c '.'); g=$(rec to-json < m-$DEV.mp | jq -s -c '.')
-  jq -e -n --argjson c "$c" --argjson g "$g" '$c[0].reward_mean == $g[0].reward_mean and (($c[0].loss - $g[0].loss) | fabs) < 1e-3'
+  c=$(rec to-json < m-a.mp | jq -s -c '.'); g=$(rec to-json < m-b.mp | jq -s -c '.')
+  jq -e -n --argjson c "$c" --argjson g "$g" '$c[0].reward_mean == $g[0].reward_mean and (($c[0].policy_loss - $g[0].policy_loss) | fabs) < 1e-3
+       and (($c[0].value_loss - $g[0].value_loss) | fabs) < 1e-3'
   jq -e -n --argjson c "$c" --argjson g "$g" '(($c | map(.reward_mean) | add) - ($g | map(.reward_mean) | add)) / 20 | fabs < 0.03'
 }
 

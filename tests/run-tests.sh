@@ -26,6 +26,7 @@ for f in "$here"/*.bats; do
   out=$(bats --tap "$f" 2>&1); rc=$?
   p=$(echo "$out" | grep -c '^ok ')
   q=$(echo "$out" | grep -c '^not ok ')
+  k=$(echo "$out" | grep -c '^ok .* # skip')
   pass=$((pass + p)); fail=$((fail + q))
   if [ $rc -ne 0 ] || [ "$q" -gt 0 ]; then
     [ "$q" -eq 0 ] && fail=$((fail + 1))
@@ -33,7 +34,12 @@ for f in "$here"/*.bats; do
     echo "FAIL $name ($p passed, $q failed)"
     echo "$out" | grep -v '^ok ' | sed 's/^/     /' | tail -n 40
   else
-    echo "ok   $name ($p tests)"
+    if [ "$k" -gt 0 ]; then
+      echo "ok   $name ($p tests, $k skipped)"
+      echo "$out" | grep '^ok .* # skip' | sed 's/^ok [0-9]* /     skipped: /'
+    else
+      echo "ok   $name ($p tests)"
+    fi
   fi
 done
 
