@@ -15,8 +15,9 @@
 # - lm-logprob CUDA vs CPU <= 1e-4 and vs the PyTorch reference
 #   (tests/fixtures/model/parity/expected.json) <= 1e-4: GQA with
 #   head_dim != d/H untied, tied multi-query stored as f16 and bf16;
-#   rm-score on the reward-model fixture; a 1500-token sequence batched
-#   with short ones;
+#   test_checkpoint_parity on the device (log-probs and rewards vs the
+#   reference, left-padded batch); rm-score on the reward-model fixture;
+#   a 1500-token sequence batched with short ones;
 # - tf32 and bf16 compute modes: within 2e-2 / 1e-1 of fp32, and bf16
 #   measurably different from fp32 (the mode is really applied);
 # - 50 DPO steps: per-step loss and reward margin CUDA vs CPU <= 1e-3;
@@ -96,7 +97,7 @@ logprobs() {
   for s in $STAGES; do
     run "$s" --device cuda
     [ "$status" -eq 69 ] || { echo "$s: exit $status: $output"; false; }
-    [[ "$output" == "$s: --device: cuda"* ]] || { echo "$s: $output"; false; }
+    [[ "$output" == "$s: --device: "*cuda* ]] || { echo "$s: $output"; false; }
   done
   run lm-logprob --device cuda:3
   [ "$status" -eq 69 ]
@@ -148,14 +149,22 @@ logprobs() {
   done
 }
 
+@test "gpu: the checkpoint parity fixtures on the device: log-probs and rewards vs the PyTorch reference within 1e-4" {
+  need_gpu
+  t=${PREFPIPE_BUILD:-$PREFPIPE_ROOT/build}/tests/test_checkpoint_parity
+  [ -x "$t" ] || skip "test_checkpoint_parity is not built in this tree"
+  cd "$PREFPIPE_ROOT" && PREFPIPE_TEST_BACKEND=$DEV "$t"   # it finds the fixtures from the root
+}
+
 @test "gpu: rm-score CUDA = CPU within 1e-4 on the reward-model fixture" {
   need_gpu
-  parity_records
   parity_model llama-reward-f32
-  c=$(rm-score --device cpu -c llama-reward-f32 seq.mp | rec to-json | jq -s -c 'map(.reward)')
-  g=$(rm-score --device $DEV -c llama-reward-f32 seq.mp | rec to-json | jq -s -c 'map(.reward)')
+  json_records r.mp '{"id":"a","prompt":[{"role":"user","content":"hi there"}],"response":"yes 1 2 3"}' \
+    '{"id":"b","prompt":[{"role":"user","content":"what now?"}],"response":"a somewhat longer answer than the first one"}'
+  c=$(rm-score --device cpu -c llama-reward-f32 r.mp | rec to-json | jq -s -c 'map(.reward)')
+  g=$(rm-score --device $DEV -c llama-reward-f32 r.mp | rec to-json | jq -s -c 'map(.reward)')
+  [ "$(echo "$c" | jq length)" -eq 2 ]
   close "$g" "$c" 1e-4
-  close "$g" "$(jq -c '."llama-reward-f32".rewards' "$PAR/expected.json")" 1e-4
 }
 
 @test "gpu: a 1500-token sequence batched with short ones, CUDA = CPU within 1e-4" {
