@@ -6,7 +6,9 @@
  * Each check loops a body over the same index space its kernel's grid
  * covers, reproducing the kernel's structure where it matters for the
  * result: CU_THREADS strided partials per row combined by the same tree
- * (cu_tree_*), the fixed sum-of-squares grid, attention's chunks of rows
+ * (cu_tree_*), the fixed sum-of-squares grid, the row-major to
+ * column-major mapping of every product (gemm_body.h, run through a plain
+ * column-major GEMM as the BLAS defines it), attention's chunks of rows
  * and its batched-product plan (att_fwd_gemm/att_bwd_gemm with
  * att_offset, computed here by a plain triple loop).  So an index,
  * stride, transpose or mask bug in what the GPU runs shows up here;
@@ -24,6 +26,7 @@
 #include "backend/cuda/attn_body.h"
 #include "backend/cuda/elem_body.h"
 #include "backend/cuda/embed_body.h"
+#include "backend/cuda/gemm_body.h"
 #include "backend/cuda/logprob_body.h"
 #include "backend/cuda/rmsnorm_body.h"
 #include "backend/cuda/rope_body.h"
@@ -73,6 +76,55 @@ static void same(const char *what, const float *a, const float *b, size_t n)
     int ok = memcmp(a, b, sizeof(float) * n) == 0;
     printf("%-26s n=%-6zu %s\n", what, n, ok ? "bitwise equal" : "DIFFERENT");
     CHECK(ok);
+}
+
+/* ---- matrix products: the cuBLAS call each op makes ---- */
+
+/* column-major C = alpha op(A) op(B) + beta C, the BLAS definition */
+static void cm_ref(cm_gemm c)
+{
+    for (int j = 0; j < c.n; j++)
+        for (int i = 0; i < c.m; i++) {
+            double s = 0;
+            for (int p = 0; p < c.k; p++)
+                s += (double)(c.transa ? c.A[p + (size_t)i * c.lda] : c.A[i + (size_t)p * c.lda]) *
+                     (c.transb ? c.B[j + (size_t)p * c.ldb] : c.B[p + (size_t)j * c.ldb]);
+            float *o = c.C + i + (size_t)j * c.ldc;
+            *o = (float)(c.alpha * s + (c.beta != 0 ? c.beta * *o : 0));
+        }
+}
+
+static void run_rm(rm_gemm g)
+{
+    if (g.M > 0 && g.N > 0) cm_ref(cm_from_rm(g));
+}
+
+static void t_matmul(void)
+{
+    int shapes[][3] = {{5, 7, 3}, {1, 64, 49}, {17, 33, 1}, {9, 16, 40}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        int n = shapes[s][0], in = shapes[s][1], out = shapes[s][2];
+        float *x = randv((size_t)n * in, 1), *w = randv((size_t)out * in, 1), *dy = randv((size_t)n * out, 1);
+        for (int acc = 0; acc <= 1; acc++) {
+            float *y1 = randv((size_t)n * out, 1), *y2 = dup(y1, (size_t)n * out);
+            run_rm(mm_fwd(y1, x, w, n, in, out, acc));
+            OP(matmul, y2, x, w, n, in, out, acc);
+            char what[64];
+            snprintf(what, sizeof what, "matmul %dx%dx%d acc %d", n, in, out, acc);
+            near(what, y1, y2, (size_t)n * out, 1e-5, 1e-5);
+            float *dx1 = randv((size_t)n * in, 1), *dx2 = dup(dx1, (size_t)n * in);
+            float *dw1 = randv((size_t)out * in, 1), *dw2 = dup(dw1, (size_t)out * in);
+            run_rm(mm_bwd_dx(dx1, dy, w, n, in, out, acc));
+            run_rm(mm_bwd_dw(dw1, dy, x, n, in, out));
+            OP(matmul_bwd, dx2, dw2, dy, x, w, n, in, out, acc);
+            snprintf(what, sizeof what, "matmul_bwd dx %dx%dx%d", n, in, out);
+            near(what, dx1, dx2, (size_t)n * in, 1e-5, 1e-5);
+            snprintf(what, sizeof what, "matmul_bwd dw %dx%dx%d", n, in, out);
+            near(what, dw1, dw2, (size_t)out * in, 1e-5, 1e-5);
+            free(y1); free(y2); free(dx1); free(dx2); free(dw1); free(dw2);
+        }
+        free(x); free(w); free(dy);
+    }
 }
 
 /* ---- elementwise ---- */
@@ -244,18 +296,10 @@ static void t_logprob(void)
 
 /* ---- attention: the batched-product plan on the host ---- */
 
-/* row-major C = alpha op(A) op(B) + beta C, as cu_gemm_batched does per product */
+/* one product of the plan, as cu_gemm_batched hands it to cuBLAS */
 static void host_gemm(att_gemm g, const float *A, const float *B, float *C)
 {
-    for (int i = 0; i < g.M; i++)
-        for (int j = 0; j < g.N; j++) {
-            double s = 0;
-            for (int p = 0; p < g.K; p++)
-                s += (double)(g.ta ? A[(size_t)p * g.lda + i] : A[(size_t)i * g.lda + p]) *
-                     (g.tb ? B[(size_t)j * g.ldb + p] : B[(size_t)p * g.ldb + j]);
-            float *c = C + (size_t)i * g.ldc + j;
-            *c = (float)(g.alpha * s + (g.beta != 0 ? g.beta * *c : 0));
-        }
+    run_rm(rm_mk(g.ta, g.tb, g.M, g.N, g.K, g.alpha, A, g.lda, B, g.ldb, g.beta, C, g.ldc));
 }
 
 typedef struct { int B, Tq, q0, kstride, H, KV, hd, nb; } att_shape;
@@ -386,6 +430,7 @@ int main(void)
 {
     be = backend_cpu();
     rng_seed(&rng, 13);
+    t_matmul();
     t_elem();
     t_embed();
     t_rmsnorm();
