@@ -5,7 +5,8 @@
 #       fills build/gpu-pack with what the GPU machine lacks: the stripped
 #       executables, the unit tests test-cuda runs, the shared libraries
 #       (../shared/gpu/pack-libs.sh: libzmq, libmsgpackc, ...), bats and
-#       jq.  Carry build/gpu-pack to the GPU machine with the tree.
+#       jq, and the PyTorch peer script.  Carry build/gpu-pack to the GPU
+#       machine with the tree (about 60 MB).
 #   sh tests/gpu/run.sh               on the GPU machine, repository root:
 #       1. make test-cuda's checks (tests/run-tests.sh cuda test_cuda_bodies
 #          with PREFPIPE_REQUIRE_GPU=1: a GPU that cannot be used fails);
@@ -23,8 +24,9 @@
 #       (PREFPIPE_TEST_GPU_DEVICE=cpu), the benchmark on the tiny preset
 #       with short sequences, no peer.  Its numbers mean nothing.
 #
-# Budget: under 8 minutes on an H200 (each part has a timeout; the result
-# files are written whatever happens, with what finished).  Timing is
+# Budget: under 8 minutes on an H200: each part has a timeout, cut to what
+# is left of 470 s (RUN_BUDGET); the result files are written whatever
+# happens, with what finished.  Timing is
 # wall clock around whole commands or from the stages' own metrics, with
 # the fixed costs (loading, prefill) measured separately and subtracted;
 # peak device memory is the peak of nvidia-smi's memory.used while the
@@ -49,6 +51,7 @@ if [ $mode = pack ]; then
     [ -x "$root/build/tests/$t" ] && strip -o "$pack/build/tests/$t" "$root/build/tests/$t"
   done
   cp /usr/bin/jq "$pack/bin/"
+  cp "$root/../shared/gpu/torch_baseline.py" "$pack/"   # ../shared is not carried
   sh "$root/../shared/gpu/pack-libs.sh" "$pack/lib" "$pack"/bin/* "$pack"/build/tests/* > /dev/null
   mkdir -p "$pack/bats/bin" "$pack/bats/lib" "$pack/bats/libexec"
   cp /usr/bin/bats "$pack/bats/bin/"
@@ -63,6 +66,12 @@ mkdir -p "$OUT"
 W=$(mktemp -d "${TMPDIR:-/tmp}/prefpipe-gpu.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 t_start=$(date +%s)
+# tmo N: a timeout of N seconds, cut to what is left of the 470 s budget
+tmo() {
+  l=$(( ${RUN_BUDGET:-470} - ($(date +%s) - t_start) ))
+  [ $l -lt 5 ] && l=5
+  [ "$1" -lt $l ] && echo "$1" || echo $l
+}
 log() { echo "[$(( $(date +%s) - t_start )) s] $*" | tee -a "$OUT/gpu-log.txt" >&2; }
 : > "$OUT/gpu-log.txt"
 
@@ -92,7 +101,7 @@ fi
 # ---- 1. the checks (make test-cuda) ----
 log "checks: tests/run-tests.sh cuda test_cuda_bodies"
 if [ $mode = gpu ]; then export PREFPIPE_REQUIRE_GPU=1; fi
-PREFPIPE_BIN=$BIN PREFPIPE_BUILD=$BUILD timeout 240 sh "$root/tests/run-tests.sh" cuda test_cuda_bodies \
+PREFPIPE_BIN=$BIN PREFPIPE_BUILD=$BUILD timeout $(tmo 240) sh "$root/tests/run-tests.sh" cuda test_cuda_bodies \
   > "$OUT/gpu-checks.txt" 2>&1
 checks_rc=$?
 unset PREFPIPE_REQUIRE_GPU
@@ -121,7 +130,7 @@ else
 fi
 STEPS=13 WARM=3
 log "bench: lm-init --preset $preset"
-timeout 120 lm-init --preset $preset -o "$W/pol" --seed 1 2> "$W/init.txt"
+timeout $(tmo 120) lm-init --preset $preset -o "$W/pol" --seed 1 2> "$W/init.txt"
 cat "$W/init.txt" >> "$OUT/gpu-log.txt"
 nparam=$(sed -n 's/.*: \([0-9]*\) parameters.*/\1/p' "$W/init.txt")
 
@@ -140,7 +149,7 @@ awk -v n=$((PAIRS * STEPS)) -v len=$RESP 'BEGIN {
 log "bench: dpo-step $STEPS steps of $PAIRS pairs on $DEV"
 mem_start dpo
 t0=$(now)
-timeout 180 dpo-step --device $DEV -m "$W/pol" --ref "$W/pol" -o "$W/dpo" --batch $PAIRS --epochs 1 \
+timeout $(tmo 180) dpo-step --device $DEV -m "$W/pol" --ref "$W/pol" -o "$W/dpo" --batch $PAIRS --epochs 1 \
   --lr 5e-7 "$W/pairs.mp" > "$W/dpo-metrics.mp" 2>>"$OUT/gpu-log.txt"
 dpo_rc=$?
 t1=$(now)
@@ -150,8 +159,8 @@ rec to-json < "$W/dpo-metrics.mp" > "$W/dpo-metrics.json" 2>/dev/null
 # the reference forward of one batch: ref-score over all batches minus over one
 rec head -n $PAIRS "$W/pairs.mp" > "$W/pairs1.mp"
 log "bench: ref-score $STEPS and 1 batches"
-ra=$(now); timeout 120 ref-score --device $DEV -c "$W/pol" -b $PAIRS "$W/pairs.mp" > /dev/null 2>>"$OUT/gpu-log.txt"; rb=$(now)
-timeout 60 ref-score --device $DEV -c "$W/pol" -b $PAIRS "$W/pairs1.mp" > /dev/null 2>>"$OUT/gpu-log.txt"; rc_=$(now)
+ra=$(now); timeout $(tmo 120) ref-score --device $DEV -c "$W/pol" -b $PAIRS "$W/pairs.mp" > /dev/null 2>>"$OUT/gpu-log.txt"; rb=$(now)
+timeout $(tmo 60) ref-score --device $DEV -c "$W/pol" -b $PAIRS "$W/pairs1.mp" > /dev/null 2>>"$OUT/gpu-log.txt"; rc_=$(now)
 
 # rollout: prompts of ~PROMPT bytes; time with NEW new tokens minus time with 1
 awk -v n=256 -v len=$PROMPT 'BEGIN { srand(11)
@@ -164,11 +173,11 @@ for B in $BS; do
   log "bench: rollout B $B"
   mem_start r$B
   ta=$(now)
-  timeout 120 rollout --device $DEV -c "$W/pol" -B $B --gen-batch $B --max-new $NEW -t 0.7 --seed 1 \
+  timeout $(tmo 120) rollout --device $DEV -c "$W/pol" -B $B --gen-batch $B --max-new $NEW -t 0.7 --seed 1 \
     "$W/p$B.mp" > "$W/r$B.mp" 2>>"$OUT/gpu-log.txt"
   tb=$(now)
   m=$(mem_stop r$B)
-  timeout 60 rollout --device $DEV -c "$W/pol" -B $B --gen-batch $B --max-new 1 -t 0.7 --seed 1 \
+  timeout $(tmo 60) rollout --device $DEV -c "$W/pol" -B $B --gen-batch $B --max-new 1 -t 0.7 --seed 1 \
     "$W/p$B.mp" > /dev/null 2>>"$OUT/gpu-log.txt"
   tc=$(now)
   ntok=$(rec to-json < "$W/r$B.mp" 2>/dev/null | jq -s '[.[].tokens | length] | add // 0')
@@ -177,10 +186,12 @@ done
 
 # ---- 3. the peer ----
 peer=null
-if [ $mode = gpu ] && [ -f "$root/../shared/gpu/torch_baseline.py" ]; then
+tb=$pack/torch_baseline.py
+[ -f "$tb" ] || tb=$root/../shared/gpu/torch_baseline.py
+if [ $mode = gpu ] && [ -f "$tb" ]; then
   log "peer: torch_baseline.py ${TORCH_LABELS:-dpo_smol_eager gen_smol_hf dpo_smol_compile}"
   mem_start torch
-  timeout 240 python3 "$root/../shared/gpu/torch_baseline.py" ${TORCH_LABELS:-dpo_smol_eager gen_smol_hf dpo_smol_compile} \
+  timeout $(tmo 240) python3 "$tb" ${TORCH_LABELS:-dpo_smol_eager gen_smol_hf dpo_smol_compile} \
     > "$W/torch.txt" 2>>"$OUT/gpu-log.txt"
   torch_mem=$(mem_stop torch)
   tail -n 1 "$W/torch.txt" | grep '^{' > "$W/torch.json" && peer=$(cat "$W/torch.json")
