@@ -88,7 +88,7 @@ if [ $mode = gpu ]; then
   # cuBLAS is dlopen()ed: find the machine's copy if the loader would not
   if [ -z "${PREFPIPE_CUBLAS:-}" ]; then
     c=$(ldconfig -p 2>/dev/null | awk '/libcublas\.so\.13 /{print $NF; exit}')
-    [ -n "$c" ] || c=$(find /usr/local /usr/lib /opt "$HOME" / -name 'libcublas.so.13' 2>/dev/null | head -n 1)
+    [ -n "$c" ] || c=$(timeout 30 find /usr/local /usr/lib /opt / -name 'libcublas.so.13' -print -quit 2>/dev/null)
     [ -n "$c" ] && export PREFPIPE_CUBLAS=$c
   fi
   log "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | head -n 1); cuBLAS ${PREFPIPE_CUBLAS:-default search}"
