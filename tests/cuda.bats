@@ -44,7 +44,7 @@ gpu_status() {
   local out rc
   out=$(lm-logprob --device cuda 2>&1 < /dev/null); rc=$?
   [ $rc -ne 69 ] && return 0
-  echo "${out#*--device: }"
+  echo "${out#*device ?cuda?: }"
   return 1
 }
 
@@ -97,7 +97,7 @@ logprobs() {
   for s in $STAGES; do
     run "$s" --device cuda
     [ "$status" -eq 69 ] || { echo "$s: exit $status: $output"; false; }
-    [[ "$output" == "$s: --device: "*cuda* ]] || { echo "$s: $output"; false; }
+    [[ "$output" == "$s: device 'cuda': "*cuda* ]] || { echo "$s: $output"; false; }
   done
   run lm-logprob --device cuda:3
   [ "$status" -eq 69 ]

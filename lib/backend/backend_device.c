@@ -17,6 +17,6 @@ const backend *backend_for_device(const char *name)
     backend_error err = {0, ""};
     const backend *be = backend_by_name(name, &err);
     if (be) return be;
-    if (err.code == EX_UNAVAILABLE) die(EX_UNAVAILABLE, "--device: %s", err.msg);
-    cli_usage_error("--device: %s", err.msg);
+    if (err.code == EX_UNAVAILABLE) die(EX_UNAVAILABLE, "device '%s': %s", name, err.msg);
+    cli_usage_error("device '%s': %s", name, err.msg);
 }
