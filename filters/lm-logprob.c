@@ -244,8 +244,7 @@ int main(int argc, char **argv)
         case 'P': progress = 1; break;
         case 'N': ADD_SPECIAL = 0; break;
         case 'D':
-            be = backend_by_name(optarg, NULL);
-            if (!be) cli_usage_error("device '%s' is not available in this build", optarg);
+            be = backend_for_device(optarg);
             break;
         default: cli_bad_option(argv, lo);
         }

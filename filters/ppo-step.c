@@ -283,7 +283,7 @@ int main(int argc, char **argv)
         case O_DIAG: diag = optarg; break;
         case O_PROGRESS: progress = 1; break;
         case O_DEVICE:
-            if (!(be = backend_by_name(optarg, NULL))) cli_usage_error("device '%s' is not available in this build", optarg);
+            be = backend_for_device(optarg);
             break;
         case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);

@@ -174,8 +174,7 @@ int main(int argc, char **argv)
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
         case 'o': outp = optarg; break;
         case 'D':
-            be = backend_by_name(optarg, NULL);
-            if (!be) cli_usage_error("device '%s' is not available in this build", optarg);
+            be = backend_for_device(optarg);
             break;
         case O_PER_TOKEN: PER_TOKEN = 1; break;
         case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;

@@ -179,8 +179,7 @@ int main(int argc, char **argv)
         case 'n': NAME = optarg; if (!*NAME) cli_usage_error("--name must not be empty"); break;
         case 'o': outp = optarg; break;
         case 'D':
-            be = backend_by_name(optarg, NULL);
-            if (!be) cli_usage_error("device '%s' is not available in this build", optarg);
+            be = backend_for_device(optarg);
             break;
         case O_NORM: NORMALIZE = 1; break;
         case O_SKIP: skip_bad = 1; break;

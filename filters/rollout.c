@@ -201,7 +201,7 @@ int main(int argc, char **argv)
         case 'o': out_uri = optarg; break;
         case O_PROG: progress = 1; break;
         case O_DEVICE:
-            if (!(BE = backend_by_name(optarg, NULL))) cli_usage_error("device '%s' is not available in this build", optarg);
+            BE = backend_for_device(optarg);
             break;
         case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);

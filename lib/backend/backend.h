@@ -185,6 +185,10 @@ typedef struct {
  * setup (once per instance).  NULL on failure, with *err filled when err
  * is not NULL. */
 const backend *backend_by_name(const char *name, backend_error *err);
+/* backend_by_name for a stage's --device value: the backend, or exit 64
+ * (unknown or malformed name, cli_usage_error) or 69 (EX_UNAVAILABLE: not
+ * compiled in, no driver or device) with the reason (backend_device.c). */
+const backend *backend_for_device(const char *name);
 /* backend_by_name("cpu") (always available). */
 const backend *backend_cpu(void);
 /* The names backend_by_name knows in this build, comma-separated (for

@@ -61,8 +61,7 @@ int train_cli_handle(train_cli *t, int c, const char *a)
     case TC_NO_TIMING: o->no_timing = 1; break;
     case 'j': threads_set("--threads", a); break;
     case TC_DEVICE:
-        t->be = backend_by_name(a, NULL);
-        if (!t->be) cli_usage_error("device '%s' is not available in this build", a);
+        t->be = backend_for_device(a);
         break;
     case TC_STOP_AFTER: o->stop_after = parse_ll("--stop-after", a, 1, (long long)1 << 40); break;
     default: return 0;

@@ -11,6 +11,9 @@
  * lm_head.weight.  Both test sequences are scored in one batch with the
  * shorter one left-padded.  Tolerance: 1e-4 absolute on log-probs
  * (magnitude ~5) and rewards.
+ *
+ * PREFPIPE_TEST_BACKEND=NAME runs the models on that backend instead of
+ * the CPU (tests/cuda.bats: the same reference on the GPU).
  */
 #include "train/checkpoint.h"
 #include "base/util.h"
@@ -25,6 +28,10 @@ static int failures;
 
 int main(void)
 {
+    const char *bn = getenv("PREFPIPE_TEST_BACKEND");
+    backend_error berr;
+    const backend *be = bn ? backend_by_name(bn, &berr) : backend_cpu();
+    if (!be) { printf("FAIL: backend %s: %s\n", bn, berr.msg); return 1; }
     char dir[512], path[600];
     snprintf(dir, sizeof dir, "%s", __FILE__);
     char *p = strstr(dir, "unit/train/test_checkpoint_parity.c");
@@ -55,7 +62,7 @@ int main(void)
         if (!strcmp(name, "sequences")) continue;
         char d[700];
         snprintf(d, sizeof d, "%s/%s", dir, name);
-        model *m = ckpt_load_model(d, backend_cpu());
+        model *m = ckpt_load_model(d, be);
         model_reserve(m, B * T, 0);
         float *lp = xmalloc(sizeof(float) * B * T), *v = xmalloc(sizeof(float) * B * T);
         model_forward(m, tok, val, B, T, lp, v);
