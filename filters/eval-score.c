@@ -18,6 +18,7 @@
  */
 #include "base/cli.h"
 #include "eval/common.h"
+#include "io/inputs.h"
 #include "io/record.h"
 #include "io/stream.h"
 #include "base/util.h"
@@ -88,7 +89,7 @@ static void write_all(int fd, const char *p, size_t n)
 }
 
 /* Start the judge; returns the fd its output can be read from. */
-static int start_judge(const char *cmd, char **inputs, int ninputs, pid_t *feeder, pid_t *judge)
+static int start_judge(const char *cmd, inputs *in, pid_t *feeder, pid_t *judge)
 {
     int to[2], from[2];
     if (pipe(to) < 0 || pipe(from) < 0)
@@ -110,17 +111,14 @@ static int start_judge(const char *cmd, char **inputs, int ninputs, pid_t *feede
     if (*feeder == 0) {
         close(from[0]);
         signal(SIGPIPE, SIG_DFL);
-        for (int i = 0; i < ninputs; i++) {
-            rstream *in = rs_open_read(inputs[i]);
-            msgpack_object rec;
-            while (rs_next(in, &rec) == RS_OK) {
-                const char *raw;
-                size_t len;
-                rs_last_raw(in, &raw, &len);
-                write_all(to[1], raw, len);
-            }
-            rs_close(in);
+        msgpack_object rec;
+        while (inputs_next(in, &rec)) {
+            const char *raw;
+            size_t len;
+            inputs_raw(in, &raw, &len);
+            write_all(to[1], raw, len);
         }
+        inputs_close(in);
         close(to[1]);
         _exit(0);
     }
@@ -206,20 +204,15 @@ int main(int argc, char **argv)
     if (!meta.benchmark)
         meta.benchmark = task->benchmark;
 
-    char **inputs = argv + optind;
-    int ninputs = argc - optind;
-    static char *stdin_only[] = {"-", NULL};
-    if (ninputs == 0)
-        inputs = stdin_only, ninputs = 1;
-
+    inputs in;
+    inputs_open(&in, argc, argv, optind);
     pid_t feeder = 0, judge = 0;
-    char judge_uri[32];
-    if (judge_cmd) {
-        int fd = start_judge(judge_cmd, inputs, ninputs, &feeder, &judge);
+    char judge_uri[32], *judged_input[] = {judge_uri};
+    if (judge_cmd) {   /* the feeder reads the inputs; we read the judge */
+        int fd = start_judge(judge_cmd, &in, &feeder, &judge);
         snprintf(judge_uri, sizeof judge_uri, "/dev/fd/%d", fd);
-        static char *ji[2];
-        ji[0] = judge_uri;
-        inputs = ji, ninputs = 1;
+        inputs_open(&in, 1, judged_input, 0);
+        in.label = "judge output";
     }
 
     rstream *out = rs_open_write(out_uri);
@@ -231,54 +224,49 @@ int main(int argc, char **argv)
     recb_init(&b);
     progress_t pg;
     progress_init(&pg, "records", 0, progress);
-    for (int i = 0; i < ninputs; i++) {
-        rstream *in = rs_open_read(inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            char err[512], idb[256];
-            const msgpack_object *kind = rec_get(&rec, "kind");
-            if (kind && obj_str_eq(kind, "summary")) { /* an earlier stage's summary: relay it */
-                if (!sum_only) {
-                    const char *raw;
-                    size_t len;
-                    rs_last_raw(in, &raw, &len);
-                    rs_write(out, raw, len);
-                }
-                continue;
-            }
-            kv_reset(&sc);
-            if (task->score(st, &rec, &sc, err, sizeof err) < 0) {
-                show_id(&rec, idb, sizeof idb);
-                const char *src = judge_cmd ? "judge output" : strcmp(inputs[i], "-") ? inputs[i] : "stdin";
-                if (!skip)
-                    die(EX_DATAERR, "%s: record %llu%s: cannot score for %s: %s", src,
-                        (unsigned long long)rs_count(in), idb, task->name, err);
-                warnx_("%s: record %llu%s: skipped: %s", src, (unsigned long long)rs_count(in), idb, err);
-                meta.skipped++;
-                continue;
-            }
-            meta.n++;
-            progress_add(&pg, 1);
-            if (sum_only)
-                continue;
-            if (sc.n == 0) {
+    msgpack_object rec;
+    while (inputs_next(&in, &rec)) {
+        char err[512], idb[256];
+        const msgpack_object *kind = rec_get(&rec, "kind");
+        if (kind && obj_str_eq(kind, "summary")) { /* an earlier stage's summary: relay it */
+            if (!sum_only) {
                 const char *raw;
                 size_t len;
-                rs_last_raw(in, &raw, &len);
+                inputs_raw(&in, &raw, &len);
                 rs_write(out, raw, len);
-                continue;
             }
-            recb_reset(&b);
-            recb_copy_fields(&b, &rec);
-            kv_pack_merged(&sc, rec_get(&rec, "scores"), recb_begin(&b, "scores"));
-            recb_end(&b);
-            const char *buf;
-            size_t len;
-            recb_finish(&b, &buf, &len);
-            rs_write(out, buf, len);
+            continue;
         }
-        rs_close(in);
+        kv_reset(&sc);
+        if (task->score(st, &rec, &sc, err, sizeof err) < 0) {
+            show_id(&rec, idb, sizeof idb);
+            if (!skip)
+                die(EX_DATAERR, "%s%s: cannot score for %s: %s", inputs_where(&in), idb, task->name, err);
+            warnx_("%s%s: skipped: %s", inputs_where(&in), idb, err);
+            meta.skipped++;
+            continue;
+        }
+        meta.n++;
+        progress_add(&pg, 1);
+        if (sum_only)
+            continue;
+        if (sc.n == 0) {
+            const char *raw;
+            size_t len;
+            inputs_raw(&in, &raw, &len);
+            rs_write(out, raw, len);
+            continue;
+        }
+        recb_reset(&b);
+        recb_copy_fields(&b, &rec);
+        kv_pack_merged(&sc, rec_get(&rec, "scores"), recb_begin(&b, "scores"));
+        recb_end(&b);
+        const char *buf;
+        size_t len;
+        recb_finish(&b, &buf, &len);
+        rs_write(out, buf, len);
     }
+    inputs_close(&in);
     progress_finish(&pg);
     if (judge_cmd) {
         int ok_f = wait_ok(feeder), ok_j = wait_ok(judge);

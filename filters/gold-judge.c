@@ -12,6 +12,7 @@
  */
 #include "base/cli.h"
 #include "io/record.h"
+#include "io/inputs.h"
 #include "io/stream.h"
 #include "data/synth.h"
 #include "base/util.h"
@@ -244,70 +245,65 @@ int main(int argc, char **argv)
     if (summary_only && no_summary)
         cli_usage_error("--summary-only and --no-summary exclude each other");
     rstream *out = rs_open_write(out_uri);
-    char *stdin_only[] = {"-"};
-    char **inputs = optind < argc ? argv + optind : stdin_only;
-    int ninputs = optind < argc ? argc - optind : 1;
     tally t = {0};
     long skipped = 0;
     recb b;
     recb_init(&b);
-    for (int i = 0; i < ninputs; i++) {
-        rstream *in = rs_open_read(inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            const char *kind;
-            size_t kl;
-            if (rec_get_str(&rec, "kind", &kind, &kl) == 1 && kl == 7 && !memcmp(kind, "summary", 7)) {
-                if (!summary_only) { /* earlier summaries pass through */
-                    const char *raw;
-                    size_t len;
-                    rs_last_raw(in, &raw, &len);
-                    rs_write(out, raw, len);
-                }
-                continue;
-            }
-            synth_prompt p;
-            const msgpack_object *gold = rec_get(&rec, "gold");
-            if (!gold)
-                gold = rec_get(rec_get(&rec, "meta"), "gold");
-            const char *why = synth_gold_from_msgpack(gold, &p);
-            const char *r1 = NULL, *r2 = NULL;
-            size_t n1 = 0, n2 = 0;
-            if (!why && pairs && (rec_get_str(&rec, "chosen", &r1, &n1) != 1 || rec_get_str(&rec, "rejected", &r2, &n2) != 1))
-                why = "a pair needs string 'chosen' and 'rejected'";
-            if (!why && !pairs && rec_get_str(&rec, "response", &r1, &n1) != 1)
-                why = "no string 'response' (use --pairs for pair records)";
-            if (why) {
-                if (!skip_invalid)
-                    die(EX_DATAERR, "%s: record %llu: %s", strcmp(inputs[i], "-") ? inputs[i] : "stdin",
-                        (unsigned long long)rs_count(in), why);
-                skipped++;
-                continue;
-            }
-            synth_score s1, s2;
-            synth_judge(&p, r1, n1, &s1);
-            recb_reset(&b);
-            recb_copy_fields(&b, &rec);
-            if (pairs) {
-                synth_judge(&p, r2, n2, &s2);
-                put_scores(&b, "gold_chosen", &s1);
-                put_scores(&b, "gold_rejected", &s2);
-                t.pairs++;
-                t.agree += s1.total > s2.total;
-                t.ties += s1.total == s2.total;
-            } else {
-                put_scores(&b, "gold_scores", &s1);
-            }
-            tally_add(&t, p.cat, &s1);
-            if (!summary_only) {
-                const char *buf;
+    inputs in;
+    inputs_open(&in, argc, argv, optind);
+    msgpack_object rec;
+    while (inputs_next(&in, &rec)) {
+        const char *kind;
+        size_t kl;
+        if (rec_get_str(&rec, "kind", &kind, &kl) == 1 && kl == 7 && !memcmp(kind, "summary", 7)) {
+            if (!summary_only) { /* earlier summaries pass through */
+                const char *raw;
                 size_t len;
-                recb_finish(&b, &buf, &len);
-                rs_write(out, buf, len);
+                inputs_raw(&in, &raw, &len);
+                rs_write(out, raw, len);
             }
+            continue;
         }
-        rs_close(in);
+        synth_prompt p;
+        const msgpack_object *gold = rec_get(&rec, "gold");
+        if (!gold)
+            gold = rec_get(rec_get(&rec, "meta"), "gold");
+        const char *why = synth_gold_from_msgpack(gold, &p);
+        const char *r1 = NULL, *r2 = NULL;
+        size_t n1 = 0, n2 = 0;
+        if (!why && pairs && (rec_get_str(&rec, "chosen", &r1, &n1) != 1 || rec_get_str(&rec, "rejected", &r2, &n2) != 1))
+            why = "a pair needs string 'chosen' and 'rejected'";
+        if (!why && !pairs && rec_get_str(&rec, "response", &r1, &n1) != 1)
+            why = "no string 'response' (use --pairs for pair records)";
+        if (why) {
+            if (!skip_invalid)
+                die(EX_DATAERR, "%s: %s", inputs_where(&in), why);
+            skipped++;
+            continue;
+        }
+        synth_score s1, s2;
+        synth_judge(&p, r1, n1, &s1);
+        recb_reset(&b);
+        recb_copy_fields(&b, &rec);
+        if (pairs) {
+            synth_judge(&p, r2, n2, &s2);
+            put_scores(&b, "gold_chosen", &s1);
+            put_scores(&b, "gold_rejected", &s2);
+            t.pairs++;
+            t.agree += s1.total > s2.total;
+            t.ties += s1.total == s2.total;
+        } else {
+            put_scores(&b, "gold_scores", &s1);
+        }
+        tally_add(&t, p.cat, &s1);
+        if (!summary_only) {
+            const char *buf;
+            size_t len;
+            recb_finish(&b, &buf, &len);
+            rs_write(out, buf, len);
+        }
     }
+    inputs_close(&in);
     if (!no_summary)
         write_summary(out, &t, skipped, model, step, B, seed, pairs);
     rs_close(out);

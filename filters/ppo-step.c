@@ -10,7 +10,9 @@
  * its version.  stdout carries metrics records only.
  */
 #include "train/checkpoint.h"
+#include "backend/device.h"
 #include "base/cli.h"
+#include "base/inputs.h"
 #include "rl/policy_version.h"
 #include "rl/ppo_intake.h"
 #include "rl/ppo_state.h"
@@ -220,7 +222,7 @@ int main(int argc, char **argv)
     double wfrac = 0.1, a, bb;
     ppo_train_cfg tc;
     ppo_train_cfg_defaults(&tc);
-    const backend *be = backend_cpu();
+    const char *device = NULL;
     while ((c = getopt_long(argc, argv, "c:o:b:g:e:s:m:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'c': pdir = optarg; break;
@@ -269,14 +271,13 @@ int main(int argc, char **argv)
         case 's': tc.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
         case 'm': murl = optarg; break;
         case O_DIAG: diag = optarg; break;
-        case O_DEVICE:
-            if (!(be = backend_by_name(optarg, NULL))) cli_usage_error("device '%s' is not available in this build", optarg);
-            break;
+        case O_DEVICE: device = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_usage_error("invalid option");
         }
     }
+    const backend *be = backend_for_device(device);
     if (!run) cli_usage_error("missing -o RUN (the run directory)");
     if (!resume && !pdir) cli_usage_error("missing -c POLICY (or --resume)");
     if (!resume && !vdir == !vfp) cli_usage_error("give --value RM_DIR (the paper's choice) or --value-from-policy");
@@ -347,10 +348,8 @@ int main(int argc, char **argv)
     ppo_intake_init(&in, tok, tr.policy->c.vocab, tr.policy->c.max_pos, lag, brec, version);
     rstream *mout = rs_open_write(murl);
     rstream *dout = diag ? rs_open_write(diag) : NULL;
-    char **inputs = argv + optind;
-    int ninputs = argc - optind;
-    static char *stdin_only[] = {"-", NULL};
-    if (ninputs == 0) inputs = stdin_only, ninputs = 1;
+    int ninputs;
+    char **inputs = cli_inputs(argc, argv, optind, &ninputs);
     double t0 = now_seconds();
     int stop = batches > 0 && version >= batches;
     for (int f = 0; f < ninputs && !stop; f++) {

@@ -7,6 +7,7 @@
 #include "data/binarize.h"
 #include "base/cli.h"
 #include "io/record.h"
+#include "io/inputs.h"
 #include "io/stream.h"
 #include "base/util.h"
 
@@ -223,66 +224,61 @@ int main(int argc, char **argv)
     uint64_t skipped_source = 0;
     progress_t prog;
     progress_init(&prog, "records", 0, progress);
-    static char *stdin_only[] = {"-", NULL};
-    char **inputs = optind < argc ? argv + optind : stdin_only;
-    int ninputs = optind < argc ? argc - optind : 1;
-    for (int i = 0; i < ninputs; i++) {
-        rstream *in = rs_open_read(inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            progress_add(&prog, 1);
-            char err[160];
-            const char *id;
-            size_t idlen;
-            if (rec_get_str(&rec, "id", &id, &idlen) != 1 || !rec_get(&rec, "prompt"))
-                die(EX_DATAERR, "%s: record %llu: a rated record needs a string 'id' and a 'prompt'", inputs[i],
-                    (unsigned long long)rs_count(in));
-            const char *why = parse_rated(&rec, &r, err, sizeof err);
-            if (why)
-                die(EX_DATAERR, "%s: record %llu: %s", inputs[i], (unsigned long long)rs_count(in), why);
-            if (have_psrc) {
-                const char *ps;
-                size_t pn;
-                if (rec_get_str(rec_get(&rec, "meta"), "prompt_source", &ps, &pn) != 1 || !in_list(&psrc, ps, pn)) {
-                    skipped_source++;
-                    continue;
-                }
-            }
-            size_t k = binarize(&cfg, &r, id, idlen, pairs, &st);
-            for (size_t j = 0; j < k; j++) {
-                const completion_t *ch = &r.c[pairs[j].chosen], *rj = &r.c[pairs[j].rejected];
-                recb_reset(&b);
-                if (k > 1 || cfg.pairs_per_prompt > 1) {
-                    char idk[64];
-                    int n = snprintf(idk, sizeof idk, "/%zu", j + 1);
-                    msgpack_packer *pk = recb_begin(&b, "id");
-                    msgpack_pack_str(pk, idlen + (size_t)n);
-                    msgpack_pack_str_body(pk, id, idlen);
-                    msgpack_pack_str_body(pk, idk, (size_t)n);
-                    recb_end(&b);
-                } else {
-                    recb_put_obj(&b, "id", rec_get(&rec, "id"));
-                }
-                recb_put_obj(&b, "prompt", rec_get(&rec, "prompt"));
-                recb_put_strn(&b, "chosen", ch->text, ch->tlen);
-                recb_put_strn(&b, "rejected", rj->text, rj->tlen);
-                const char *keep[] = {"source", "tags", "meta"};
-                for (int q = 0; q < 3; q++)
-                    if (rec_get(&rec, keep[q]))
-                        recb_put_obj(&b, keep[q], rec_get(&rec, keep[q]));
-                recb_put_f64(&b, "margin", pairs[j].margin);
-                if (ch->model)
-                    recb_put_strn(&b, "chosen_model", ch->model, ch->mlen);
-                if (rj->model)
-                    recb_put_strn(&b, "rejected_model", rj->model, rj->mlen);
-                const char *buf;
-                size_t len;
-                recb_finish(&b, &buf, &len);
-                rs_write(os, buf, len);
+    inputs in;
+    inputs_open(&in, argc, argv, optind);
+    msgpack_object rec;
+    while (inputs_next(&in, &rec)) {
+        progress_add(&prog, 1);
+        char err[160];
+        const char *id;
+        size_t idlen;
+        if (rec_get_str(&rec, "id", &id, &idlen) != 1 || !rec_get(&rec, "prompt"))
+            die(EX_DATAERR, "%s: a rated record needs a string 'id' and a 'prompt'", inputs_where(&in));
+        const char *why = parse_rated(&rec, &r, err, sizeof err);
+        if (why)
+            die(EX_DATAERR, "%s: %s", inputs_where(&in), why);
+        if (have_psrc) {
+            const char *ps;
+            size_t pn;
+            if (rec_get_str(rec_get(&rec, "meta"), "prompt_source", &ps, &pn) != 1 || !in_list(&psrc, ps, pn)) {
+                skipped_source++;
+                continue;
             }
         }
-        rs_close(in);
+        size_t k = binarize(&cfg, &r, id, idlen, pairs, &st);
+        for (size_t j = 0; j < k; j++) {
+            const completion_t *ch = &r.c[pairs[j].chosen], *rj = &r.c[pairs[j].rejected];
+            recb_reset(&b);
+            if (k > 1 || cfg.pairs_per_prompt > 1) {
+                char idk[64];
+                int n = snprintf(idk, sizeof idk, "/%zu", j + 1);
+                msgpack_packer *pk = recb_begin(&b, "id");
+                msgpack_pack_str(pk, idlen + (size_t)n);
+                msgpack_pack_str_body(pk, id, idlen);
+                msgpack_pack_str_body(pk, idk, (size_t)n);
+                recb_end(&b);
+            } else {
+                recb_put_obj(&b, "id", rec_get(&rec, "id"));
+            }
+            recb_put_obj(&b, "prompt", rec_get(&rec, "prompt"));
+            recb_put_strn(&b, "chosen", ch->text, ch->tlen);
+            recb_put_strn(&b, "rejected", rj->text, rj->tlen);
+            const char *keep[] = {"source", "tags", "meta"};
+            for (int q = 0; q < 3; q++)
+                if (rec_get(&rec, keep[q]))
+                    recb_put_obj(&b, keep[q], rec_get(&rec, keep[q]));
+            recb_put_f64(&b, "margin", pairs[j].margin);
+            if (ch->model)
+                recb_put_strn(&b, "chosen_model", ch->model, ch->mlen);
+            if (rj->model)
+                recb_put_strn(&b, "rejected_model", rj->model, rj->mlen);
+            const char *buf;
+            size_t len;
+            recb_finish(&b, &buf, &len);
+            rs_write(os, buf, len);
+        }
     }
+    inputs_close(&in);
     rs_close(os);
     progress_finish(&prog);
     bin_stats_print(&st, "pref-binarize: ");

@@ -24,7 +24,9 @@
  */
 #include "text/chat_template.h"
 #include "train/checkpoint.h"
+#include "backend/device.h"
 #include "base/cli.h"
+#include "base/inputs.h"
 #include "io/record.h"
 #include "io/held.h"
 #include "io/stream.h"
@@ -146,7 +148,7 @@ int main(int argc, char **argv)
         {"per-token", no_argument, 0, O_PER_TOKEN}, {"max-len", required_argument, 0, O_MAX_LEN},
         {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
-    const backend *be = backend_cpu();
+    const char *device = NULL;
     int batch = 8, max_len = 0, c;
     trunc_mode trunc = TRUNC_KEEP_START;
     while ((c = getopt_long(argc, argv, "b:c:ho:V", lo, NULL)) != -1) {
@@ -156,10 +158,7 @@ int main(int argc, char **argv)
         case 'c': ckpt = optarg; break;
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
         case 'o': outp = optarg; break;
-        case 'D':
-            be = backend_by_name(optarg, NULL);
-            if (!be) cli_usage_error("device '%s' is not available in this build", optarg);
-            break;
+        case 'D': device = optarg; break;
         case O_PER_TOKEN: PER_TOKEN = 1; break;
         case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
         case O_TRUNC:
@@ -168,6 +167,7 @@ int main(int argc, char **argv)
         default: cli_usage_error("invalid option");
         }
     }
+    const backend *be = backend_for_device(device);
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");
     M = ckpt_load_model(ckpt, be);
     if (!M->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
@@ -179,7 +179,7 @@ int main(int argc, char **argv)
     held_rec *w = xcalloc(MAX_WINDOW, sizeof *w);
     train_example *ex = xcalloc((size_t)batch, sizeof *ex);
     int nw = 0, nex = 0, nin, warned = 0;
-    char **ins = train_cli_inputs(argc, argv, &nin);
+    char **ins = cli_inputs(argc, argv, optind, &nin);
     for (int f = 0; f < nin; f++) {
         rstream *r = rs_open_read(ins[f]);
         msgpack_object rec;
