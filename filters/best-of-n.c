@@ -91,19 +91,18 @@ int main(int argc, char **argv)
     size_t nb = 0, cap = 0;
     inputs in;
     inputs_open(&in, argc, argv, optind);
-    msgpack_object rec;
-    while (inputs_next(&in, &rec)) {
+    while (inputs_next(&in)) {
         const char *id, *g;
         size_t idn, gn;
-        if (rec_get_str(&rec, "id", &id, &idn) != 1)
+        if (rec_get_str(&in.rec, "id", &id, &idn) != 1)
             die(EX_DATAERR, "%s: no string 'id'", inputs_where(&in));
         double sc;
-        if (!get_score(&rec, key, &sc) || isnan(sc))
+        if (!get_score(&in.rec, key, &sc) || isnan(sc))
             die(EX_DATAERR, "%s (id %.*s): no number %s (score the rollouts first, e.g. rm-score)",
                 inputs_where(&in), (int)idn, id, key);
         if (lowest)
             sc = -sc;
-        if (rec_get_str(&rec, "prompt_id", &g, &gn) != 1) {
+        if (rec_get_str(&in.rec, "prompt_id", &g, &gn) != 1) {
             g = id, gn = idn;
             for (size_t k = idn; k-- > 0;)
                 if (id[k] == '#') {
@@ -113,13 +112,10 @@ int main(int argc, char **argv)
         }
         int ins;
         uint64_t *slot = strmap_get(&groups, g, gn, nb, &ins);
-        const char *raw;
-        size_t len;
-        inputs_raw(&in, &raw, &len);
         if (ins) {
             if (nb == cap)
                 best = xrealloc(best, (cap = cap ? 2 * cap : 256) * sizeof *best);
-            best[nb++] = (best_t){xstrndup(raw, len), xstrndup(id, idn), len, idn, sc, 1};
+            best[nb++] = (best_t){xstrndup(in.raw, in.len), xstrndup(id, idn), in.len, idn, sc, 1};
             continue;
         }
         best_t *b = &best[*slot];
@@ -127,7 +123,7 @@ int main(int argc, char **argv)
         if (sc > b->score || (sc == b->score && id_less(id, idn, b->id, b->idlen))) {
             free(b->raw);
             free(b->id);
-            b->raw = xstrndup(raw, len), b->len = len;
+            b->raw = xstrndup(in.raw, in.len), b->len = in.len;
             b->id = xstrndup(id, idn), b->idlen = idn;
             b->score = sc;
         }

@@ -75,10 +75,9 @@ int main(int argc, char **argv)
     uint64_t nsum = 0, other = 0;
     inputs in;
     inputs_open(&in, argc, argv, optind);
-    msgpack_object rec;
-    while (inputs_next(&in, &rec)) {
+    while (inputs_next(&in)) {
         char err[256];
-        int k = report_add(&r, &rec, err, sizeof err);
+        int k = report_add(&r, &in.rec, err, sizeof err);
         if (k < 0)
             die(EX_DATAERR, "%s: %s", inputs_where(&in), err);
         k ? nsum++ : other++;

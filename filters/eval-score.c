@@ -111,12 +111,8 @@ static int start_judge(const char *cmd, inputs *in, pid_t *feeder, pid_t *judge)
     if (*feeder == 0) {
         close(from[0]);
         signal(SIGPIPE, SIG_DFL);
-        msgpack_object rec;
-        while (inputs_next(in, &rec)) {
-            const char *raw;
-            size_t len;
-            inputs_raw(in, &raw, &len);
-            write_all(to[1], raw, len);
+        while (inputs_next(in)) {
+            write_all(to[1], in->raw, in->len);
         }
         inputs_close(in);
         close(to[1]);
@@ -224,22 +220,18 @@ int main(int argc, char **argv)
     recb_init(&b);
     progress_t pg;
     progress_init(&pg, "records", 0, progress);
-    msgpack_object rec;
-    while (inputs_next(&in, &rec)) {
+    while (inputs_next(&in)) {
         char err[512], idb[256];
-        const msgpack_object *kind = rec_get(&rec, "kind");
+        const msgpack_object *kind = rec_get(&in.rec, "kind");
         if (kind && obj_str_eq(kind, "summary")) { /* an earlier stage's summary: relay it */
             if (!sum_only) {
-                const char *raw;
-                size_t len;
-                inputs_raw(&in, &raw, &len);
-                rs_write(out, raw, len);
+                rs_write(out, in.raw, in.len);
             }
             continue;
         }
         kv_reset(&sc);
-        if (task->score(st, &rec, &sc, err, sizeof err) < 0) {
-            show_id(&rec, idb, sizeof idb);
+        if (task->score(st, &in.rec, &sc, err, sizeof err) < 0) {
+            show_id(&in.rec, idb, sizeof idb);
             if (!skip)
                 die(EX_DATAERR, "%s%s: cannot score for %s: %s", inputs_where(&in), idb, task->name, err);
             warnx_("%s%s: skipped: %s", inputs_where(&in), idb, err);
@@ -251,15 +243,12 @@ int main(int argc, char **argv)
         if (sum_only)
             continue;
         if (sc.n == 0) {
-            const char *raw;
-            size_t len;
-            inputs_raw(&in, &raw, &len);
-            rs_write(out, raw, len);
+            rs_write(out, in.raw, in.len);
             continue;
         }
         recb_reset(&b);
-        recb_copy_fields(&b, &rec);
-        kv_pack_merged(&sc, rec_get(&rec, "scores"), recb_begin(&b, "scores"));
+        recb_copy_fields(&b, &in.rec);
+        kv_pack_merged(&sc, rec_get(&in.rec, "scores"), recb_begin(&b, "scores"));
         recb_end(&b);
         const char *buf;
         size_t len;

@@ -251,29 +251,25 @@ int main(int argc, char **argv)
     recb_init(&b);
     inputs in;
     inputs_open(&in, argc, argv, optind);
-    msgpack_object rec;
-    while (inputs_next(&in, &rec)) {
+    while (inputs_next(&in)) {
         const char *kind;
         size_t kl;
-        if (rec_get_str(&rec, "kind", &kind, &kl) == 1 && kl == 7 && !memcmp(kind, "summary", 7)) {
+        if (rec_get_str(&in.rec, "kind", &kind, &kl) == 1 && kl == 7 && !memcmp(kind, "summary", 7)) {
             if (!summary_only) { /* earlier summaries pass through */
-                const char *raw;
-                size_t len;
-                inputs_raw(&in, &raw, &len);
-                rs_write(out, raw, len);
+                rs_write(out, in.raw, in.len);
             }
             continue;
         }
         synth_prompt p;
-        const msgpack_object *gold = rec_get(&rec, "gold");
+        const msgpack_object *gold = rec_get(&in.rec, "gold");
         if (!gold)
-            gold = rec_get(rec_get(&rec, "meta"), "gold");
+            gold = rec_get(rec_get(&in.rec, "meta"), "gold");
         const char *why = synth_gold_from_msgpack(gold, &p);
         const char *r1 = NULL, *r2 = NULL;
         size_t n1 = 0, n2 = 0;
-        if (!why && pairs && (rec_get_str(&rec, "chosen", &r1, &n1) != 1 || rec_get_str(&rec, "rejected", &r2, &n2) != 1))
+        if (!why && pairs && (rec_get_str(&in.rec, "chosen", &r1, &n1) != 1 || rec_get_str(&in.rec, "rejected", &r2, &n2) != 1))
             why = "a pair needs string 'chosen' and 'rejected'";
-        if (!why && !pairs && rec_get_str(&rec, "response", &r1, &n1) != 1)
+        if (!why && !pairs && rec_get_str(&in.rec, "response", &r1, &n1) != 1)
             why = "no string 'response' (use --pairs for pair records)";
         if (why) {
             if (!skip_invalid)
@@ -284,7 +280,7 @@ int main(int argc, char **argv)
         synth_score s1, s2;
         synth_judge(&p, r1, n1, &s1);
         recb_reset(&b);
-        recb_copy_fields(&b, &rec);
+        recb_copy_fields(&b, &in.rec);
         if (pairs) {
             synth_judge(&p, r2, n2, &s2);
             put_scores(&b, "gold_chosen", &s1);

@@ -226,21 +226,20 @@ int main(int argc, char **argv)
     progress_init(&prog, "records", 0, progress);
     inputs in;
     inputs_open(&in, argc, argv, optind);
-    msgpack_object rec;
-    while (inputs_next(&in, &rec)) {
+    while (inputs_next(&in)) {
         progress_add(&prog, 1);
         char err[160];
         const char *id;
         size_t idlen;
-        if (rec_get_str(&rec, "id", &id, &idlen) != 1 || !rec_get(&rec, "prompt"))
+        if (rec_get_str(&in.rec, "id", &id, &idlen) != 1 || !rec_get(&in.rec, "prompt"))
             die(EX_DATAERR, "%s: a rated record needs a string 'id' and a 'prompt'", inputs_where(&in));
-        const char *why = parse_rated(&rec, &r, err, sizeof err);
+        const char *why = parse_rated(&in.rec, &r, err, sizeof err);
         if (why)
             die(EX_DATAERR, "%s: %s", inputs_where(&in), why);
         if (have_psrc) {
             const char *ps;
             size_t pn;
-            if (rec_get_str(rec_get(&rec, "meta"), "prompt_source", &ps, &pn) != 1 || !in_list(&psrc, ps, pn)) {
+            if (rec_get_str(rec_get(&in.rec, "meta"), "prompt_source", &ps, &pn) != 1 || !in_list(&psrc, ps, pn)) {
                 skipped_source++;
                 continue;
             }
@@ -258,15 +257,15 @@ int main(int argc, char **argv)
                 msgpack_pack_str_body(pk, idk, (size_t)n);
                 recb_end(&b);
             } else {
-                recb_put_obj(&b, "id", rec_get(&rec, "id"));
+                recb_put_obj(&b, "id", rec_get(&in.rec, "id"));
             }
-            recb_put_obj(&b, "prompt", rec_get(&rec, "prompt"));
+            recb_put_obj(&b, "prompt", rec_get(&in.rec, "prompt"));
             recb_put_strn(&b, "chosen", ch->text, ch->tlen);
             recb_put_strn(&b, "rejected", rj->text, rj->tlen);
             const char *keep[] = {"source", "tags", "meta"};
             for (int q = 0; q < 3; q++)
-                if (rec_get(&rec, keep[q]))
-                    recb_put_obj(&b, keep[q], rec_get(&rec, keep[q]));
+                if (rec_get(&in.rec, keep[q]))
+                    recb_put_obj(&b, keep[q], rec_get(&in.rec, keep[q]));
             recb_put_f64(&b, "margin", pairs[j].margin);
             if (ch->model)
                 recb_put_strn(&b, "chosen_model", ch->model, ch->mlen);

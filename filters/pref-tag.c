@@ -122,11 +122,10 @@ int main(int argc, char **argv)
     progress_init(&prog, "records", 0, progress);
     inputs in;
     inputs_open(&in, argc, argv, optind);
-    msgpack_object rec;
-    while (inputs_next(&in, &rec)) {
+    while (inputs_next(&in)) {
         nread++;
         progress_add(&prog, 1);
-        if (user_text(rec_get(&rec, "prompt"), &text, &cap, &len) < 0)
+        if (user_text(rec_get(&in.rec, "prompt"), &text, &cap, &len) < 0)
             die(EX_DATAERR, "%s: no 'prompt' list of {role, content} messages", inputs_where(&in));
         uint32_t m;
         if (kind->tag(tg, text ? text : "", len, &m, err, sizeof err) < 0)
@@ -139,7 +138,7 @@ int main(int argc, char **argv)
         if (select && (!(m & select) || (max_other >= 0 && tag_count(m & ~select) > max_other)))
             continue;
         recb_reset(&b);
-        recb_copy_fields(&b, &rec);
+        recb_copy_fields(&b, &in.rec);
         msgpack_packer *pk = recb_begin(&b, "tags");
         msgpack_pack_array(pk, (size_t)tag_count(m));
         for (int t = 0; t < TAG_COUNT; t++)

@@ -85,13 +85,12 @@ int main(int argc, char **argv)
     rm_acc_init(&acc, prior);
     inputs in;
     inputs_open(&in, argc, argv, optind);
-    msgpack_object rec;
-    while (inputs_next(&in, &rec)) {
+    while (inputs_next(&in)) {
         double ch, rj;
-        if (rec_get_f64(&rec, ck, &ch) != 1 || rec_get_f64(&rec, rk, &rj) != 1 || isnan(ch) || isnan(rj)) {
+        if (rec_get_f64(&in.rec, ck, &ch) != 1 || rec_get_f64(&in.rec, rk, &rj) != 1 || isnan(ch) || isnan(rj)) {
             const char *id = "?";
             size_t idn = 1;
-            rec_get_str(&rec, "id", &id, &idn);
+            rec_get_str(&in.rec, "id", &id, &idn);
                     if (!skip)
                 die(EX_DATAERR, "%s (id %.*s): needs numbers %s and %s (run rm-score first)", inputs_where(&in),
                     (int)idn, id, ck, rk);
@@ -101,7 +100,7 @@ int main(int argc, char **argv)
         }
         const char *sub = "all";
         size_t sn = 3;
-        get_path_str(&rec, subset_key, &sub, &sn);
+        get_path_str(&in.rec, subset_key, &sub, &sn);
         rm_acc_add(&acc, sub, sn, ch, rj);
         meta.n++;
     }

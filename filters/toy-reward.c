@@ -77,12 +77,11 @@ int main(int argc, char **argv)
     recb_init(&b);
     inputs in;
     inputs_open(&in, argc, argv, optind);
-    msgpack_object rec;
-    while (inputs_next(&in, &rec)) {
+    while (inputs_next(&in)) {
         double hits = 0, n = 0;
         if (target >= 0) {
             int32_t *t = NULL;
-            long k = rec_get_i32_array(&rec, "tokens", &t);
+            long k = rec_get_i32_array(&in.rec, "tokens", &t);
             if (k < 0) die(EX_DATAERR, "%s: no int32 'tokens'", inputs_where(&in));
             for (long i = 0; i < k; i++) hits += t[i] >= 0 && t[i] < MAXID && targets[t[i]];
             n = (double)k;
@@ -90,13 +89,13 @@ int main(int argc, char **argv)
         } else {
             const char *s;
             size_t len;
-            if (rec_get_str(&rec, "response", &s, &len) != 1)
+            if (rec_get_str(&in.rec, "response", &s, &len) != 1)
                 die(EX_DATAERR, "%s: no string 'response'", inputs_where(&in));
             for (size_t i = 0; i < len; i++) hits += (unsigned char)s[i] == ch;
             n = (double)len;
         }
         recb_reset(&b);
-        recb_copy_fields(&b, &rec);
+        recb_copy_fields(&b, &in.rec);
         recb_put_f64(&b, "reward", n > 0 ? hits / n : 0.0);
         const char *buf;
         size_t blen;

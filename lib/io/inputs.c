@@ -16,22 +16,42 @@ void inputs_open(inputs *in, int argc, char **argv, int first)
     in->uris = cli_inputs(argc, argv, first, &in->n);
 }
 
-int inputs_next(inputs *in, msgpack_object *rec)
+int inputs_next(inputs *in)
 {
     for (;;) {
         if (!in->stream) {
             if (in->i >= in->n) return 0;
             in->stream = rs_open_read(in->uris[in->i++]);
         }
-        if (rs_next(in->stream, rec) == RS_OK) return 1;
+        if (rs_next(in->stream, &in->rec) == RS_OK) {
+            rs_last_raw(in->stream, &in->raw, &in->len);
+            return 1;
+        }
         rs_close(in->stream);
         in->stream = NULL;
     }
 }
 
-void inputs_raw(const inputs *in, const char **raw, size_t *len)
+int inputs_read(inputs *in, const char **why)
 {
-    rs_last_raw(in->stream, raw, len);
+    for (;;) {
+        if (!in->stream) {
+            if (in->i >= in->n) return 0;
+            in->stream = rs_open_read(in->uris[in->i++]);
+        }
+        int r = rs_read(in->stream, &in->rec);
+        if (r == RS_OK) {
+            rs_last_raw(in->stream, &in->raw, &in->len);
+            return 1;
+        }
+        if (r == RS_ERR) {
+            if (!rs_recoverable(in->stream)) die(EX_DATAERR, "%s: %s", inputs_where(in), rs_error(in->stream));
+            *why = rs_error(in->stream);
+            return -1;
+        }
+        rs_close(in->stream);
+        in->stream = NULL;
+    }
 }
 
 const char *inputs_name(const inputs *in)

@@ -16,12 +16,15 @@
  *
  *     inputs in;
  *     inputs_open(&in, argc, argv, optind);
- *     msgpack_object rec;
- *     while (inputs_next(&in, &rec))
- *         if (bad) die(EX_DATAERR, "%s: no string 'id'", inputs_where(&in));
+ *     while (inputs_next(&in)) {
+ *         if (!rec_get(&in.rec, "id"))
+ *             die(EX_DATAERR, "%s: no 'id'", inputs_where(&in));
+ *         rs_write(out, in.raw, in.len);   // relay it unchanged
+ *     }
  *     inputs_close(&in);   // also when the loop stops early
  *
- * The record and inputs_raw's bytes are valid until the next call.
+ * The record (in.rec) and its bytes (in.raw, in.len) are valid until the
+ * next call.
  */
 #ifndef PREFPIPE_IO_INPUTS_H
 #define PREFPIPE_IO_INPUTS_H
@@ -32,6 +35,9 @@ typedef struct {
     char **uris;           /* the inputs (argv's, or "-") */
     int n, i;              /* how many; the index of the next to open */
     rstream *stream;       /* the open input, NULL before and after */
+    msgpack_object rec;    /* the record inputs_next gave last */
+    const char *raw;       /* its bytes (rs_last_raw) */
+    size_t len;
     const char *label;     /* if set: the name messages give every input */
     char *where;           /* inputs_where's text, reused */
     size_t where_cap;
@@ -39,10 +45,15 @@ typedef struct {
 
 /* Inputs argv[first..argc), or stdin when there are none. */
 void inputs_open(inputs *in, int argc, char **argv, int first);
-/* The next record of the inputs: 1 with *rec, 0 when all have ended. */
-int inputs_next(inputs *in, msgpack_object *rec);
-/* The raw bytes of the record inputs_next gave last (to relay it). */
-void inputs_raw(const inputs *in, const char **raw, size_t *len);
+/* The next record of the inputs: 1 (in->rec, in->raw, in->len), or 0
+ * when all have ended. */
+int inputs_next(inputs *in);
+/* inputs_next for callers that skip bad records (rec validate
+ * --skip-invalid): a record whose content is malformed (not a map, bad
+ * UTF-8, too deep; rs_recoverable) gives -1 with *why set instead of
+ * ending the program; a framing error (truncated, oversized) still ends
+ * it, since nothing after it can be read. */
+int inputs_read(inputs *in, const char **why);
 /* The input's name as messages give it ("stdin" for "-", or the label). */
 const char *inputs_name(const inputs *in);
 /* "NAME: record N" for the record inputs_next gave last. */
