@@ -11,26 +11,24 @@
  * Summary records in the input (kind "summary", from an earlier stage)
  * are relayed unchanged and neither scored nor counted.
  *
- * --judge CMD: the records are first piped through `sh -c CMD` (a child
- * process feeds it so neither side can block the other); the judge must
+ * --judge CMD: the records are first piped through `sh -c CMD`
+ * (io/cmd_filter.h: a child process feeds it so neither side can block
+ * the other); the judge must
  * write records (the same ones, with its verdicts in scores.KEY), which are
  * then scored.  A judge that exits non-zero is an error.
  */
 #include "base/cli.h"
 #include "eval/common.h"
+#include "io/cmd_filter.h"
 #include "io/inputs.h"
 #include "io/record.h"
 #include "io/stream.h"
 #include "base/util.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static const char usage[] =
     "usage: eval-score --task NAME [OPTIONS] [INPUT...]\n"
@@ -74,61 +72,6 @@ static void parse_ks(const char *s, eval_cfg *cfg)
     free(dup);
     if (!cfg->nks)
         cli_usage_error("--k needs at least one value");
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            _exit(errno == EPIPE ? 0 : 74);
-        p += w, n -= (size_t)w;
-    }
-}
-
-/* Start the judge; returns the fd its output can be read from. */
-static int start_judge(const char *cmd, inputs *in, pid_t *feeder, pid_t *judge)
-{
-    int to[2], from[2];
-    if (pipe(to) < 0 || pipe(from) < 0)
-        die(EX_OSERR, "pipe: %s", strerror(errno));
-    fflush(NULL);
-    if ((*judge = fork()) < 0)
-        die(EX_OSERR, "fork: %s", strerror(errno));
-    if (*judge == 0) {
-        dup2(to[0], 0);
-        dup2(from[1], 1);
-        close(to[0]), close(to[1]), close(from[0]), close(from[1]);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    close(to[0]);
-    close(from[1]);
-    if ((*feeder = fork()) < 0)
-        die(EX_OSERR, "fork: %s", strerror(errno));
-    if (*feeder == 0) {
-        close(from[0]);
-        signal(SIGPIPE, SIG_DFL);
-        while (inputs_next(in)) {
-            write_all(to[1], in->raw, in->len);
-        }
-        inputs_close(in);
-        close(to[1]);
-        _exit(0);
-    }
-    close(to[1]);
-    return from[0];
-}
-
-static int wait_ok(pid_t pid)
-{
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return 0;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 static void show_id(const msgpack_object *rec, char *buf, size_t cap)
@@ -202,11 +145,11 @@ int main(int argc, char **argv)
 
     inputs in;
     inputs_open(&in, argc, argv, optind);
-    pid_t feeder = 0, judge = 0;
+    cmd_filter judge;
     char judge_uri[32], *judged_input[] = {judge_uri};
-    if (judge_cmd) {   /* the feeder reads the inputs; we read the judge */
-        int fd = start_judge(judge_cmd, &in, &feeder, &judge);
-        snprintf(judge_uri, sizeof judge_uri, "/dev/fd/%d", fd);
+    if (judge_cmd) {   /* the judge's feeder reads the inputs; we read the judge */
+        cmd_filter_start(&judge, judge_cmd, &in);
+        snprintf(judge_uri, sizeof judge_uri, "/dev/fd/%d", judge.fd);
         inputs_open(&in, 1, judged_input, 0);
         in.label = "judge output";
     }
@@ -258,7 +201,8 @@ int main(int argc, char **argv)
     inputs_close(&in);
     progress_finish(&pg);
     if (judge_cmd) {
-        int ok_f = wait_ok(feeder), ok_j = wait_ok(judge);
+        int ok_f, ok_j;
+        cmd_filter_wait(&judge, &ok_j, &ok_f);
         if (!ok_j)
             die(EX_DATAERR, "the judge command failed: %s", judge_cmd);
         if (!ok_f)
