@@ -14,6 +14,7 @@
 #include "base/cli.h"
 #include "eval/common.h"
 #include "io/record.h"
+#include "io/inputs.h"
 #include "io/stream.h"
 #include "base/util.h"
 
@@ -84,62 +85,51 @@ int main(int argc, char **argv)
         default: cli_bad_option(argv, lo);
         }
     }
-    char **inputs = argv + optind;
-    int ninputs = argc - optind;
-    static char *stdin_only[] = {"-", NULL};
-    if (ninputs == 0)
-        inputs = stdin_only, ninputs = 1;
     rstream *out = rs_open_write(out_uri);
     strmap groups;
     strmap_init(&groups);
     best_t *best = NULL;
     size_t nb = 0, cap = 0;
-    for (int i = 0; i < ninputs; i++) {
-        rstream *in = rs_open_read(inputs[i]);
-        const char *src = strcmp(inputs[i], "-") ? inputs[i] : "stdin";
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            const char *id, *g;
-            size_t idn, gn;
-            if (rec_get_str(&rec, "id", &id, &idn) != 1)
-                die(EX_DATAERR, "%s: record %llu: no string 'id'", src, (unsigned long long)rs_count(in));
-            double sc;
-            if (!get_score(&rec, key, &sc) || isnan(sc))
-                die(EX_DATAERR, "%s: record %llu (id %.*s): no number %s (score the rollouts first, e.g. rm-score)",
-                    src, (unsigned long long)rs_count(in), (int)idn, id, key);
-            if (lowest)
-                sc = -sc;
-            if (rec_get_str(&rec, "prompt_id", &g, &gn) != 1) {
-                g = id, gn = idn;
-                for (size_t k = idn; k-- > 0;)
-                    if (id[k] == '#') {
-                        gn = k;
-                        break;
-                    }
-            }
-            int ins;
-            uint64_t *slot = strmap_get(&groups, g, gn, nb, &ins);
-            const char *raw;
-            size_t len;
-            rs_last_raw(in, &raw, &len);
-            if (ins) {
-                if (nb == cap)
-                    best = xrealloc(best, (cap = cap ? 2 * cap : 256) * sizeof *best);
-                best[nb++] = (best_t){xstrndup(raw, len), xstrndup(id, idn), len, idn, sc, 1};
-                continue;
-            }
-            best_t *b = &best[*slot];
-            b->count++;
-            if (sc > b->score || (sc == b->score && id_less(id, idn, b->id, b->idlen))) {
-                free(b->raw);
-                free(b->id);
-                b->raw = xstrndup(raw, len), b->len = len;
-                b->id = xstrndup(id, idn), b->idlen = idn;
-                b->score = sc;
-            }
+    inputs in;
+    inputs_open(&in, argc, argv, optind);
+    while (inputs_next(&in)) {
+        const char *id, *g;
+        size_t idn, gn;
+        if (rec_get_str(&in.rec, "id", &id, &idn) != 1)
+            die(EX_DATAERR, "%s: no string 'id'", inputs_where(&in));
+        double sc;
+        if (!get_score(&in.rec, key, &sc) || isnan(sc))
+            die(EX_DATAERR, "%s (id %.*s): no number %s (score the rollouts first, e.g. rm-score)",
+                inputs_where(&in), (int)idn, id, key);
+        if (lowest)
+            sc = -sc;
+        if (rec_get_str(&in.rec, "prompt_id", &g, &gn) != 1) {
+            g = id, gn = idn;
+            for (size_t k = idn; k-- > 0;)
+                if (id[k] == '#') {
+                    gn = k;
+                    break;
+                }
         }
-        rs_close(in);
+        int ins;
+        uint64_t *slot = strmap_get(&groups, g, gn, nb, &ins);
+        if (ins) {
+            if (nb == cap)
+                best = xrealloc(best, (cap = cap ? 2 * cap : 256) * sizeof *best);
+            best[nb++] = (best_t){xstrndup(in.raw, in.len), xstrndup(id, idn), in.len, idn, sc, 1};
+            continue;
+        }
+        best_t *b = &best[*slot];
+        b->count++;
+        if (sc > b->score || (sc == b->score && id_less(id, idn, b->id, b->idlen))) {
+            free(b->raw);
+            free(b->id);
+            b->raw = xstrndup(in.raw, in.len), b->len = in.len;
+            b->id = xstrndup(id, idn), b->idlen = idn;
+            b->score = sc;
+        }
     }
+    inputs_close(&in);
     recb rb;
     recb_init(&rb);
     for (size_t i = 0; i < nb; i++) {

@@ -6,6 +6,7 @@
 #include "base/cli.h"
 #include "eval/report.h"
 #include "io/record.h"
+#include "io/inputs.h"
 #include "io/stream.h"
 #include "base/util.h"
 
@@ -70,27 +71,19 @@ int main(int argc, char **argv)
     }
     if (rs_is_zmq_uri(out_uri) || (json_uri && rs_is_zmq_uri(json_uri)))
         cli_usage_error("the report is text; it cannot go to a ZeroMQ endpoint");
-    char **inputs = argv + optind;
-    int ninputs = argc - optind;
-    static char *stdin_only[] = {"-", NULL};
-    if (ninputs == 0)
-        inputs = stdin_only, ninputs = 1;
     report r;
     report_init(&r, metrics);
     uint64_t nsum = 0, other = 0;
-    for (int i = 0; i < ninputs; i++) {
-        rstream *in = rs_open_read(inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            char err[256];
-            int k = report_add(&r, &rec, err, sizeof err);
-            if (k < 0)
-                die(EX_DATAERR, "%s: record %llu: %s", strcmp(inputs[i], "-") ? inputs[i] : "stdin",
-                    (unsigned long long)rs_count(in), err);
-            k ? nsum++ : other++;
-        }
-        rs_close(in);
+    inputs in;
+    inputs_open(&in, argc, argv, optind);
+    while (inputs_next(&in)) {
+        char err[256];
+        int k = report_add(&r, &in.rec, err, sizeof err);
+        if (k < 0)
+            die(EX_DATAERR, "%s: %s", inputs_where(&in), err);
+        k ? nsum++ : other++;
     }
+    inputs_close(&in);
     if (!nsum)
         die(EX_DATAERR, "no summary records in the input (eval-score and rm-eval write them)");
     if (other)

@@ -11,25 +11,24 @@
  * Summary records in the input (kind "summary", from an earlier stage)
  * are relayed unchanged and neither scored nor counted.
  *
- * --judge CMD: the records are first piped through `sh -c CMD` (a child
- * process feeds it so neither side can block the other); the judge must
+ * --judge CMD: the records are first piped through `sh -c CMD`
+ * (io/cmd_filter.h: a child process feeds it so neither side can block
+ * the other); the judge must
  * write records (the same ones, with its verdicts in scores.KEY), which are
  * then scored.  A judge that exits non-zero is an error.
  */
 #include "base/cli.h"
 #include "eval/common.h"
+#include "io/cmd_filter.h"
+#include "io/inputs.h"
 #include "io/record.h"
 #include "io/stream.h"
 #include "base/util.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static const char usage[] =
     "usage: eval-score --task NAME [OPTIONS] [INPUT...]\n"
@@ -73,68 +72,6 @@ static void parse_ks(const char *s, eval_cfg *cfg)
     free(dup);
     if (!cfg->nks)
         cli_usage_error("--k needs at least one value");
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            _exit(errno == EPIPE ? 0 : 74);
-        p += w, n -= (size_t)w;
-    }
-}
-
-/* Start the judge; returns the fd its output can be read from. */
-static int start_judge(const char *cmd, char **inputs, int ninputs, pid_t *feeder, pid_t *judge)
-{
-    int to[2], from[2];
-    if (pipe(to) < 0 || pipe(from) < 0)
-        die(EX_OSERR, "pipe: %s", strerror(errno));
-    fflush(NULL);
-    if ((*judge = fork()) < 0)
-        die(EX_OSERR, "fork: %s", strerror(errno));
-    if (*judge == 0) {
-        dup2(to[0], 0);
-        dup2(from[1], 1);
-        close(to[0]), close(to[1]), close(from[0]), close(from[1]);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    close(to[0]);
-    close(from[1]);
-    if ((*feeder = fork()) < 0)
-        die(EX_OSERR, "fork: %s", strerror(errno));
-    if (*feeder == 0) {
-        close(from[0]);
-        signal(SIGPIPE, SIG_DFL);
-        for (int i = 0; i < ninputs; i++) {
-            rstream *in = rs_open_read(inputs[i]);
-            msgpack_object rec;
-            while (rs_next(in, &rec) == RS_OK) {
-                const char *raw;
-                size_t len;
-                rs_last_raw(in, &raw, &len);
-                write_all(to[1], raw, len);
-            }
-            rs_close(in);
-        }
-        close(to[1]);
-        _exit(0);
-    }
-    close(to[1]);
-    return from[0];
-}
-
-static int wait_ok(pid_t pid)
-{
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return 0;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
 static void show_id(const msgpack_object *rec, char *buf, size_t cap)
@@ -207,20 +144,15 @@ int main(int argc, char **argv)
     if (!meta.benchmark)
         meta.benchmark = task->benchmark;
 
-    char **inputs = argv + optind;
-    int ninputs = argc - optind;
-    static char *stdin_only[] = {"-", NULL};
-    if (ninputs == 0)
-        inputs = stdin_only, ninputs = 1;
-
-    pid_t feeder = 0, judge = 0;
-    char judge_uri[32];
-    if (judge_cmd) {
-        int fd = start_judge(judge_cmd, inputs, ninputs, &feeder, &judge);
-        snprintf(judge_uri, sizeof judge_uri, "/dev/fd/%d", fd);
-        static char *ji[2];
-        ji[0] = judge_uri;
-        inputs = ji, ninputs = 1;
+    inputs in;
+    inputs_open(&in, argc, argv, optind);
+    cmd_filter judge;
+    char judge_uri[32], *judged_input[] = {judge_uri};
+    if (judge_cmd) {   /* the judge's feeder reads the inputs; we read the judge */
+        cmd_filter_start(&judge, judge_cmd, &in);
+        snprintf(judge_uri, sizeof judge_uri, "/dev/fd/%d", judge.fd);
+        inputs_open(&in, 1, judged_input, 0);
+        in.label = "judge output";
     }
 
     rstream *out = rs_open_write(out_uri);
@@ -232,57 +164,46 @@ int main(int argc, char **argv)
     recb_init(&b);
     progress_t pg;
     progress_init(&pg, "records", 0, progress);
-    for (int i = 0; i < ninputs; i++) {
-        rstream *in = rs_open_read(inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            char err[512], idb[256];
-            const msgpack_object *kind = rec_get(&rec, "kind");
-            if (kind && obj_str_eq(kind, "summary")) { /* an earlier stage's summary: relay it */
-                if (!sum_only) {
-                    const char *raw;
-                    size_t len;
-                    rs_last_raw(in, &raw, &len);
-                    rs_write(out, raw, len);
-                }
-                continue;
+    while (inputs_next(&in)) {
+        char err[512], idb[256];
+        const msgpack_object *kind = rec_get(&in.rec, "kind");
+        if (kind && obj_str_eq(kind, "summary")) { /* an earlier stage's summary: relay it */
+            if (!sum_only) {
+                rs_write(out, in.raw, in.len);
             }
-            kv_reset(&sc);
-            if (task->score(st, &rec, &sc, err, sizeof err) < 0) {
-                show_id(&rec, idb, sizeof idb);
-                const char *src = judge_cmd ? "judge output" : strcmp(inputs[i], "-") ? inputs[i] : "stdin";
-                if (!skip)
-                    die(EX_DATAERR, "%s: record %llu%s: cannot score for %s: %s", src,
-                        (unsigned long long)rs_count(in), idb, task->name, err);
-                warnx_("%s: record %llu%s: skipped: %s", src, (unsigned long long)rs_count(in), idb, err);
-                meta.skipped++;
-                continue;
-            }
-            meta.n++;
-            progress_add(&pg, 1);
-            if (sum_only)
-                continue;
-            if (sc.n == 0) {
-                const char *raw;
-                size_t len;
-                rs_last_raw(in, &raw, &len);
-                rs_write(out, raw, len);
-                continue;
-            }
-            recb_reset(&b);
-            recb_copy_fields(&b, &rec);
-            kv_pack_merged(&sc, rec_get(&rec, "scores"), recb_begin(&b, "scores"));
-            recb_end(&b);
-            const char *buf;
-            size_t len;
-            recb_finish(&b, &buf, &len);
-            rs_write(out, buf, len);
+            continue;
         }
-        rs_close(in);
+        kv_reset(&sc);
+        if (task->score(st, &in.rec, &sc, err, sizeof err) < 0) {
+            show_id(&in.rec, idb, sizeof idb);
+            if (!skip)
+                die(EX_DATAERR, "%s%s: cannot score for %s: %s", inputs_where(&in), idb, task->name, err);
+            warnx_("%s%s: skipped: %s", inputs_where(&in), idb, err);
+            meta.skipped++;
+            continue;
+        }
+        meta.n++;
+        progress_add(&pg, 1);
+        if (sum_only)
+            continue;
+        if (sc.n == 0) {
+            rs_write(out, in.raw, in.len);
+            continue;
+        }
+        recb_reset(&b);
+        recb_copy_fields(&b, &in.rec);
+        kv_pack_merged(&sc, rec_get(&in.rec, "scores"), recb_begin(&b, "scores"));
+        recb_end(&b);
+        const char *buf;
+        size_t len;
+        recb_finish(&b, &buf, &len);
+        rs_write(out, buf, len);
     }
+    inputs_close(&in);
     progress_finish(&pg);
     if (judge_cmd) {
-        int ok_f = wait_ok(feeder), ok_j = wait_ok(judge);
+        int ok_f, ok_j;
+        cmd_filter_wait(&judge, &ok_j, &ok_f);
         if (!ok_j)
             die(EX_DATAERR, "the judge command failed: %s", judge_cmd);
         if (!ok_f)

@@ -26,9 +26,11 @@
 #include "text/chat_template.h"
 #include "train/checkpoint.h"
 #include "model/score.h"
+#include "backend/backend.h"
 #include "base/cli.h"
 #include "base/config.h"
 #include "base/threads.h"
+#include "base/inputs.h"
 #include "io/record.h"
 #include "io/stream.h"
 #include "base/util.h"
@@ -73,10 +75,13 @@ typedef struct {
     int nlp[2];
 } item;
 
-static model *M;
-static tokenizer *TOK;
-static const char *FIELD = "logprobs";
-static int ADD_SPECIAL = 1;   /* text records: the post-processor's tokens */
+/* What the stage scores with, from its options. */
+typedef struct {
+    model *m;
+    tokenizer *tok;
+    const char *field;      /* --field */
+    int add_special;        /* text records: the post-processor's tokens */
+} scorer;
 
 static noreturn void die_rec(const char *uri, uint64_t n, const char *what)
 {
@@ -93,7 +98,7 @@ static seq make_seq(const int32_t *p, long np, const int32_t *r, long nr, int re
 }
 
 /* Build the sequences of one record; returns how many (1 or 2). */
-static int prepare(item *it, const msgpack_object *rec, const char *uri, int idx, seq *out)
+static int prepare(const scorer *sc, item *it, const msgpack_object *rec, const char *uri, int idx, seq *out)
 {
     char err[256];
     int32_t *toks = NULL, *ptoks = NULL;
@@ -105,8 +110,8 @@ static int prepare(item *it, const msgpack_object *rec, const char *uri, int idx
         if (np < 0) np = 0;
         for (long i = 0; i < np + nt; i++) {
             int32_t id = i < np ? ptoks[i] : toks[i - np];
-            if (id < 0 || id >= M->c.vocab) {
-                snprintf(err, sizeof err, "token id %d outside the vocabulary (%d)", id, M->c.vocab);
+            if (id < 0 || id >= sc->m->c.vocab) {
+                snprintf(err, sizeof err, "token id %d outside the vocabulary (%d)", id, sc->m->c.vocab);
                 die_rec(uri, it->num, err);
             }
         }
@@ -129,14 +134,14 @@ static int prepare(item *it, const msgpack_object *rec, const char *uri, int idx
             it->kind = K_PAIR;
             for (int k = 0; k < 2; k++) {
                 int32_t *p, *r;
-                long np, nr = chat_encode_response(TOK, msgs, n, k ? b : a, k ? lb : la, &p, &np, &r, err, sizeof err);
+                long np, nr = chat_encode_response(sc->tok, msgs, n, k ? b : a, k ? lb : la, &p, &np, &r, err, sizeof err);
                 if (nr < 0) die_rec(uri, it->num, err);
                 out[cnt++] = make_seq(p, np, r, nr, idx, k);
                 free(p); free(r);
             }
         } else if (rs == 1) {
             it->kind = K_RESPONSE;
-            it->nr = chat_encode_response(TOK, msgs, n, text, lt, &it->pids, &it->np, &it->rids, err, sizeof err);
+            it->nr = chat_encode_response(sc->tok, msgs, n, text, lt, &it->pids, &it->np, &it->rids, err, sizeof err);
             if (it->nr < 0) die_rec(uri, it->num, err);
             it->add_ids = 1;
             out[cnt++] = make_seq(it->pids, it->np, it->rids, it->nr, idx, 0);
@@ -149,7 +154,7 @@ static int prepare(item *it, const msgpack_object *rec, const char *uri, int idx
     if (rec_get_str(rec, "text", &text, &lt) == 1) {
         it->kind = K_TEXT;
         int32_t *ids;
-        long n = tok_encode(TOK, text, lt, TOK_SPLIT_SPECIAL | (ADD_SPECIAL ? TOK_ADD_SPECIAL : 0), &ids, err,
+        long n = tok_encode(sc->tok, text, lt, TOK_SPLIT_SPECIAL | (sc->add_special ? TOK_ADD_SPECIAL : 0), &ids, err,
                             sizeof err);
         if (n < 0) die_rec(uri, it->num, err);
         it->rids = ids;
@@ -161,14 +166,14 @@ static int prepare(item *it, const msgpack_object *rec, const char *uri, int idx
 }
 
 /* Score the batch's sequences and hand each its log-probs. */
-static void score(seq *s, int ns, item *items, const char *uri)
+static void score(const scorer *sc, seq *s, int ns, item *items, const char *uri)
 {
     score_seq *q = xcalloc(ns ? ns : 1, sizeof *q);
     for (int k = 0; k < ns; k++) q[k] = (score_seq){.ids = s[k].ids, .n = s[k].n, .start = s[k].start};
-    int bad = model_score(M, q, ns, SCORE_LOGITS_LIMIT);
+    int bad = model_score(sc->m, q, ns, SCORE_LOGITS_LIMIT);
     if (bad >= 0)
         die(EX_DATAERR, "%s: record %llu: %d tokens exceed max_position_embeddings %d", uri,
-            (unsigned long long)items[s[bad].rec].num, s[bad].n, M->c.max_pos);
+            (unsigned long long)items[s[bad].rec].num, s[bad].n, sc->m->c.max_pos);
     for (int k = 0; k < ns; k++) {
         item *it = &items[s[k].rec];
         it->lp[s[k].slot] = q[k].logp;
@@ -177,9 +182,9 @@ static void score(seq *s, int ns, item *items, const char *uri)
     free(q);
 }
 
-static void flush(item *items, int n, seq *s, int ns, rstream *w, const char *uri)
+static void flush(const scorer *sc, item *items, int n, seq *s, int ns, rstream *w, const char *uri)
 {
-    score(s, ns, items, uri);
+    score(sc, s, ns, items, uri);
     recb b;
     recb_init(&b);
     for (int i = 0; i < n; i++) {
@@ -202,7 +207,7 @@ static void flush(item *items, int n, seq *s, int ns, rstream *w, const char *ur
                 if (it->kind == K_RESPONSE) recb_put_i32_array(&b, "prompt_tokens", it->pids, (size_t)it->np);
                 recb_put_i32_array(&b, "tokens", it->rids, (size_t)it->nr);
             }
-            recb_put_f32_array(&b, FIELD, it->lp[0], (size_t)it->nlp[0]);
+            recb_put_f32_array(&b, sc->field, it->lp[0], (size_t)it->nlp[0]);
         }
         const char *buf;
         size_t len;
@@ -228,7 +233,8 @@ int main(int argc, char **argv)
         {"device", required_argument, 0, 'D'}, {"progress", no_argument, 0, 'P'},
         {"no-add-special", no_argument, 0, 'N'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *ckpt = NULL, *out = "-";
-    const backend *be = backend_cpu();
+    const char *device = NULL;
+    scorer sc = {.field = "logprobs", .add_special = 1};
     int batch = 8, c, progress = 0;
     config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
@@ -238,36 +244,34 @@ int main(int argc, char **argv)
         case 'h': cli_help(usage);
         case 'V': cli_version();
         case 'c': ckpt = optarg; break;
-        case 'f': FIELD = optarg; break;
+        case 'f': sc.field = optarg; break;
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
         case 'o': out = optarg; break;
         case 'P': progress = 1; break;
-        case 'N': ADD_SPECIAL = 0; break;
-        case 'D':
-            be = backend_for_device(optarg);
-            break;
+        case 'N': sc.add_special = 0; break;
+        case 'D': device = optarg; break;
         default: cli_bad_option(argv, lo);
         }
     }
+    const backend *be = backend_for_device(device);
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");
-    if (!*FIELD) cli_usage_error("--field must not be empty");
-    M = ckpt_load_model(ckpt, be);
-    if (!M->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
-    TOK = ckpt_load_tokenizer(ckpt);
-    if (tok_vocab_size(TOK) > M->c.vocab)
-        die(EX_DATAERR, "%s: tokenizer.json has %d tokens but vocab_size is %d", ckpt, tok_vocab_size(TOK), M->c.vocab);
+    if (!*sc.field) cli_usage_error("--field must not be empty");
+    sc.m = ckpt_load_model(ckpt, be);
+    if (!sc.m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
+    sc.tok = ckpt_load_tokenizer(ckpt);
+    if (tok_vocab_size(sc.tok) > sc.m->c.vocab)
+        die(EX_DATAERR, "%s: tokenizer.json has %d tokens but vocab_size is %d", ckpt, tok_vocab_size(sc.tok),
+            sc.m->c.vocab);
     rstream *w = rs_open_write(out);
     progress_t prog;
     progress_init(&prog, "records", 0, progress);
     item *items = xcalloc(batch, sizeof *items);
     seq *seqs = xcalloc((size_t)batch * 2, sizeof *seqs);
-    int nin = argc - optind;
-    char *stdin_only[] = {"-"};
-    char **ins = nin ? argv + optind : stdin_only;
-    if (!nin) nin = 1;
-    int n = 0, ns = 0;
+    int nin, n = 0, ns = 0;
+    char **ins = cli_inputs(argc, argv, optind, &nin);
     for (int f = 0; f < nin; f++) {
         rstream *r = rs_open_read(ins[f]);
+        const char *name = cli_input_name(ins[f]);
         msgpack_object rec;
         while (rs_next(r, &rec) == RS_OK) {
             item *it = &items[n];
@@ -276,16 +280,16 @@ int main(int argc, char **argv)
             it->raw = xmalloc(it->len);
             memcpy(it->raw, raw, it->len);
             it->num = rs_count(r);
-            ns += prepare(it, &rec, rs_uri(r), n, seqs + ns);
-            if (++n == batch) { flush(items, n, seqs, ns, w, rs_uri(r)); progress_add(&prog, n); n = ns = 0; }
+            ns += prepare(&sc, it, &rec, name, n, seqs + ns);
+            if (++n == batch) { flush(&sc, items, n, seqs, ns, w, name); progress_add(&prog, n); n = ns = 0; }
         }
-        if (n) { flush(items, n, seqs, ns, w, rs_uri(r)); progress_add(&prog, n); n = ns = 0; }
+        if (n) { flush(&sc, items, n, seqs, ns, w, name); progress_add(&prog, n); n = ns = 0; }
         rs_close(r);
     }
     rs_close(w);
     progress_finish(&prog);
     free(items); free(seqs);
-    tok_free(TOK);
-    model_free(M);
+    tok_free(sc.tok);
+    model_free(sc.m);
     return 0;
 }

@@ -26,7 +26,9 @@
 #include "train/checkpoint.h"
 #include "io/bytesrc.h"
 #include "base/cli.h"
+#include "base/inputs.h"
 #include "io/record.h"
+#include "io/inputs.h"
 #include "io/stream.h"
 #include "base/util.h"
 
@@ -72,31 +74,33 @@ static void put_escaped(rstream *o, const char *s, size_t n)
     }
 }
 
-static void chat_mode(const tokenizer *tok, const char *in, const char *outp)
+static void chat_mode(const tokenizer *tok, int argc, char **argv, const char *outp)
 {
-    rstream *r = rs_open_read(in), *w = rs_open_write(outp);
-    msgpack_object rec;
+    rstream *w = rs_open_write(outp);
+    inputs in;
+    inputs_open(&in, argc, argv, optind);
     recb b;
     recb_init(&b);
     char err[256];
-    while (rs_next(r, &rec) == RS_OK) {
+    while (inputs_next(&in)) {
+        const msgpack_object *rec = &in.rec;
         chat_msg *msgs;
-        int n = chat_from_msgpack(rec_get(&rec, "prompt"), &msgs, err, sizeof err);
-        if (n < 0) die(EX_DATAERR, "%s: record %llu: prompt: %s", rs_uri(r), (unsigned long long)rs_count(r), err);
+        int n = chat_from_msgpack(rec_get(rec, "prompt"), &msgs, err, sizeof err);
+        if (n < 0) die(EX_DATAERR, "%s: prompt: %s", inputs_where(&in), err);
         recb_reset(&b);
-        recb_copy_fields(&b, &rec);
+        recb_copy_fields(&b, rec);
         const char *resp;
         size_t rl;
-        int has = rec_get_str(&rec, "response", &resp, &rl);
-        if (has < 0) die(EX_DATAERR, "%s: record %llu: response is not a string", rs_uri(r), (unsigned long long)rs_count(r));
+        int has = rec_get_str(rec, "response", &resp, &rl);
+        if (has < 0) die(EX_DATAERR, "%s: response is not a string", inputs_where(&in));
         int32_t *pids, *rids = NULL;
         long np, nr = 0;
         if (has == 1) {
             nr = chat_encode_response(tok, msgs, n, resp, rl, &pids, &np, &rids, err, sizeof err);
-            if (nr < 0) die(EX_DATAERR, "%s: record %llu: %s", rs_uri(r), (unsigned long long)rs_count(r), err);
+            if (nr < 0) die(EX_DATAERR, "%s: %s", inputs_where(&in), err);
         } else {
             np = chat_encode(tok, msgs, n, 1, &pids, NULL, err, sizeof err);
-            if (np < 0) die(EX_DATAERR, "%s: record %llu: %s", rs_uri(r), (unsigned long long)rs_count(r), err);
+            if (np < 0) die(EX_DATAERR, "%s: %s", inputs_where(&in), err);
         }
         recb_put_i32_array(&b, "prompt_tokens", pids, (size_t)np);
         if (has == 1) recb_put_i32_array(&b, "tokens", rids, (size_t)nr);
@@ -107,7 +111,7 @@ static void chat_mode(const tokenizer *tok, const char *in, const char *outp)
         free(pids); free(rids); free(msgs);
     }
     recb_free(&b);
-    rs_close(r);
+    inputs_close(&in);
     rs_close(w);
 }
 
@@ -145,7 +149,8 @@ int main(int argc, char **argv)
     }
     if (argc - optind > 1) cli_usage_error("at most one input");
     if (show + decode + chat > 1) cli_usage_error("--show, --decode and --chat exclude each other");
-    const char *in = optind < argc ? argv[optind] : "-";
+    int nin;
+    const char *in = cli_inputs(argc, argv, optind, &nin)[0], *name = cli_input_name(in);
     tokenizer *tok;
     char err[512];
     if (ckpt) tok = ckpt_load_tokenizer(ckpt);
@@ -153,7 +158,7 @@ int main(int argc, char **argv)
         tok = tok_load(tokpath, err, sizeof err);
         if (!tok) die(strstr(err, "cannot open") ? EX_NOINPUT : EX_DATAERR, "%s: %s", tokpath, err);
     } else tok = tok_byte_new();
-    if (chat) { chat_mode(tok, in, out); tok_free(tok); return 0; }
+    if (chat) { chat_mode(tok, argc, argv, out); tok_free(tok); return 0; }
     int eflags = (special ? TOK_SPLIT_SPECIAL : 0) | (add ? TOK_ADD_SPECIAL : 0);
     int dflags = (skip ? TOK_SKIP_SPECIAL : 0) | (strcmp(tok_kind(tok), "byte") ? TOK_DECODE_UTF8 : 0);
 
@@ -178,8 +183,8 @@ int main(int argc, char **argv)
                 errno = 0;
                 long v = strtol(p, &q, 10);
                 if (q == p || errno || v < 0 || v > INT32_MAX || (q < end && *q != ' ' && *q != '\t' && *q != ','))
-                    die(EX_DATAERR, "%s: line %lu: not a list of token ids", in, lineno);
-                if (v >= tok_vocab_size(tok)) die(EX_DATAERR, "%s: line %lu: id %ld outside the vocabulary", in, lineno, v);
+                    die(EX_DATAERR, "%s: line %lu: not a list of token ids", name, lineno);
+                if (v >= tok_vocab_size(tok)) die(EX_DATAERR, "%s: line %lu: id %ld outside the vocabulary", name, lineno, v);
                 if (n == cap) ids = xrealloc(ids, (cap *= 2) * sizeof *ids);
                 ids[n++] = (int32_t)v;
                 p = q;
@@ -194,7 +199,7 @@ int main(int argc, char **argv)
         }
         int32_t *ids;
         long n = tok_encode(tok, line, len, eflags, &ids, err, sizeof err);
-        if (n < 0) die(EX_DATAERR, "%s: line %lu: %s", in, lineno, err);
+        if (n < 0) die(EX_DATAERR, "%s: line %lu: %s", name, lineno, err);
         char num[32];
         for (long i = 0; i < n; i++) {
             if (show) {
@@ -212,7 +217,7 @@ int main(int argc, char **argv)
         rs_write_bytes(o, "\n", 1);
         free(ids);
     }
-    if (r < 0) die(EX_DATAERR, "%s: line %lu: %s", in, lineno + 1, bsrc_error(src));
+    if (r < 0) die(EX_DATAERR, "%s: line %lu: %s", name, lineno + 1, bsrc_error(src));
     bsrc_close(src);
     rs_close(o);
     tok_free(tok);

@@ -10,9 +10,11 @@
  * its version.  stdout carries metrics records only.
  */
 #include "train/checkpoint.h"
+#include "backend/backend.h"
 #include "base/cli.h"
 #include "base/config.h"
 #include "base/threads.h"
+#include "base/inputs.h"
 #include "rl/policy_version.h"
 #include "rl/ppo_intake.h"
 #include "rl/ppo_state.h"
@@ -230,7 +232,7 @@ int main(int argc, char **argv)
     double wfrac = 0.1, a, bb;
     ppo_train_cfg tc;
     ppo_train_cfg_defaults(&tc);
-    const backend *be = backend_cpu();
+    const char *device = NULL;
     config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "c:o:b:g:e:s:m:hVj:", lo, NULL)) != -1) {
@@ -282,15 +284,14 @@ int main(int argc, char **argv)
         case 'm': murl = optarg; break;
         case O_DIAG: diag = optarg; break;
         case O_PROGRESS: progress = 1; break;
-        case O_DEVICE:
-            be = backend_for_device(optarg);
-            break;
+        case O_DEVICE: device = optarg; break;
         case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_bad_option(argv, lo);
         }
     }
+    const backend *be = backend_for_device(device);
     if (!run) cli_usage_error("missing -o RUN (the run directory)");
     if (!resume && !pdir) cli_usage_error("missing -c POLICY (or --resume)");
     if (!resume && !vdir == !vfp) cli_usage_error("give --value RM_DIR (the paper's choice) or --value-from-policy");
@@ -361,10 +362,8 @@ int main(int argc, char **argv)
     ppo_intake_init(&in, tok, tr.policy->c.vocab, tr.policy->c.max_pos, lag, brec, version);
     rstream *mout = rs_open_live(murl);
     rstream *dout = diag ? rs_open_write(diag) : NULL;
-    char **inputs = argv + optind;
-    int ninputs = argc - optind;
-    static char *stdin_only[] = {"-", NULL};
-    if (ninputs == 0) inputs = stdin_only, ninputs = 1;
+    int ninputs;
+    char **inputs = cli_inputs(argc, argv, optind, &ninputs);
     double t0 = now_seconds();
     int stop = batches > 0 && version >= batches;
     progress_t pr;   /* batches trained, with the last batch's mean reward */

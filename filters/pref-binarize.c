@@ -1,12 +1,13 @@
 /*
- * pref-binarize — rated records -> pair records.  Parses each rated record
- * into a rated_t that borrows the record's strings, lets lib/data/binarize.c
- * choose the pairs, and writes each pair with the rated record's prompt,
+ * pref-binarize — rated records -> pair records.  Reads each rated record
+ * into a rated_t that borrows the record's strings (rated_from_record),
+ * lets lib/data/binarize.c choose the pairs, and writes each pair with the rated record's prompt,
  * source, tags and meta copied unchanged (pref-binarize(1)).
  */
 #include "data/binarize.h"
 #include "base/cli.h"
 #include "io/record.h"
+#include "io/inputs.h"
 #include "io/stream.h"
 #include "base/util.h"
 
@@ -39,120 +40,6 @@ static const char usage[] =
     "Ratings that are null or not numbers (\"N/A\") are left out of means and\n"
     "counted in the summary on stderr.  Exit: 0, 64 usage, 65 bad record.\n";
 
-/* Table 8 of the paper: UltraFeedback models by mean fine-grained score. */
-static const char *const group_top[] = {"gpt-4", "gpt-3.5-turbo", "wizardlm-70b", "bard", NULL};
-static const char *const group_middle[] = {"vicuna-33b",       "mpt-30b-chat", "llama-2-70b-chat", "wizardlm-13b",
-                                           "llama-2-13b-chat", "ultralm-65b",  "ultralm-13b",      NULL};
-static const char *const group_bottom[] = {"wizardlm-7b", "llama-2-7b-chat", "starchat",           "alpaca-7b",
-                                           "pythia-12b",  "falcon-40b-instruct", NULL};
-
-typedef struct {
-    char **v;
-    size_t n;
-} list_t;
-
-static void list_add(list_t *l, const char *s, size_t n)
-{
-    l->v = xrealloc(l->v, (l->n + 1) * sizeof *l->v);
-    l->v[l->n++] = xstrndup(s, n);
-}
-
-/* Split "a,b,c" into the list; @top/@middle/@bottom expand for models. */
-static void list_parse(list_t *l, const char *s, int groups)
-{
-    while (*s) {
-        const char *e = strchr(s, ',');
-        size_t n = e ? (size_t)(e - s) : strlen(s);
-        const char *const *g = NULL;
-        if (groups && n > 1 && s[0] == '@') {
-            if (n == 4 && !memcmp(s, "@top", 4)) g = group_top;
-            else if (n == 7 && !memcmp(s, "@middle", 7)) g = group_middle;
-            else if (n == 7 && !memcmp(s, "@bottom", 7)) g = group_bottom;
-            else cli_usage_error("--models: unknown group '%.*s' (@top, @middle, @bottom)", (int)n, s);
-            for (; *g; g++)
-                list_add(l, *g, strlen(*g));
-        } else if (n > 0) {
-            list_add(l, s, n);
-        }
-        s += n + (e ? 1 : 0);
-    }
-}
-
-static void list_free(list_t *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof *l);
-}
-
-static int num_or_na(const msgpack_object *o, double *v)
-{
-    if (obj_to_f64(o, v))
-        return 1;
-    if (o->type == MSGPACK_OBJECT_STR && o->via.str.size > 0 && o->via.str.size < 64) {
-        char buf[64], *end;
-        memcpy(buf, o->via.str.ptr, o->via.str.size);
-        buf[o->via.str.size] = 0;
-        *v = strtod(buf, &end);
-        return end != buf && *end == 0;
-    }
-    return 0;
-}
-
-/* Fill r from a rated record; returns NULL or what is wrong. */
-static const char *parse_rated(const msgpack_object *rec, rated_t *r, char *err, size_t cap)
-{
-    rated_clear(r);
-    const msgpack_object *cs = rec_get(rec, "completions");
-    if (!cs || cs->type != MSGPACK_OBJECT_ARRAY)
-        return "no 'completions' list (is this a rated stream?)";
-    for (uint32_t i = 0; i < cs->via.array.size; i++) {
-        const msgpack_object *c = &cs->via.array.ptr[i];
-        const char *t;
-        size_t tn;
-        if (rec_get_str(c, "text", &t, &tn) != 1) {
-            snprintf(err, cap, "completions[%u].text must be a string", i);
-            return err;
-        }
-        completion_t *x = rated_add(r, t, tn);
-        const char *m;
-        size_t mn;
-        if (rec_get_str(c, "model", &m, &mn) == 1) {
-            x->model = m;
-            x->mlen = mn;
-        }
-        const msgpack_object *ov = rec_get(c, "overall");
-        if (ov) {
-            x->has_overall = num_or_na(ov, &x->overall);
-            x->overall_na = !x->has_overall;
-        }
-        int64_t rk;
-        if (rec_get_i64(c, "rank", &rk) == 1 && rk > 0)
-            x->rank = (long)rk;
-        const msgpack_object *rt = rec_get(c, "ratings");
-        if (rt && rt->type == MSGPACK_OBJECT_MAP) {
-            for (uint32_t k = 0; k < rt->via.map.size; k++) {
-                const msgpack_object_kv *kv = &rt->via.map.ptr[k];
-                if (kv->key.type != MSGPACK_OBJECT_STR)
-                    continue;
-                double v = 0;
-                int ok = num_or_na(&kv->val, &v);
-                rated_rate(r, kv->key.via.str.ptr, kv->key.via.str.size, v, ok);
-            }
-        }
-    }
-    return NULL;
-}
-
-static int in_list(const list_t *l, const char *s, size_t n)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (strlen(l->v[i]) == n && memcmp(l->v[i], s, n) == 0)
-            return 1;
-    return 0;
-}
-
 enum { O_SCORE = 1000, O_EXCL, O_REJ, O_TIES, O_MINM, O_K, O_MODELS, O_PSRC, O_SEED, O_PROGRESS };
 
 int main(int argc, char **argv)
@@ -170,7 +57,9 @@ int main(int argc, char **argv)
         {0, 0, 0, 0}};
     bin_config cfg;
     bin_config_default(&cfg);
-    list_t excl = {0}, models = {0}, psrc = {0};
+    name_list excl = {0}, models = {0}, psrc = {0};
+    const char *bad;
+    size_t badlen;
     const char *out = "-";
     int c, have_models = 0, have_psrc = 0, progress = 0;
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
@@ -180,7 +69,7 @@ int main(int argc, char **argv)
             if (bin_parse_score(optarg, &cfg) < 0)
                 cli_usage_error("--score: '%s' is not overall, mean-aspects, aspect:NAME or rank", optarg);
             break;
-        case O_EXCL: list_parse(&excl, optarg, 0); break;
+        case O_EXCL: name_list_parse(&excl, optarg, 0, &badlen); break;
         case O_REJ:
             if ((cfg.rejected = bin_parse_rejected(optarg)) < 0)
                 cli_usage_error("--rejected: '%s' is not random, worst or next-best", optarg);
@@ -196,8 +85,12 @@ int main(int argc, char **argv)
                 cli_usage_error("--min-margin must be >= 0");
             break;
         case O_K: cfg.pairs_per_prompt = (size_t)parse_ll("--pairs-per-prompt", optarg, 1, 1 << 20); break;
-        case O_MODELS: list_parse(&models, optarg, 1); have_models = 1; break;
-        case O_PSRC: list_parse(&psrc, optarg, 0); have_psrc = 1; break;
+        case O_MODELS:
+            if ((bad = name_list_parse(&models, optarg, 1, &badlen)))
+                cli_usage_error("--models: unknown group '%.*s' (@top, @middle, @bottom)", (int)badlen, bad);
+            have_models = 1;
+            break;
+        case O_PSRC: name_list_parse(&psrc, optarg, 0, &badlen); have_psrc = 1; break;
         case O_SEED: cfg.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
         case O_PROGRESS: progress = 1; break;
         case 'o': out = optarg; break;
@@ -224,75 +117,69 @@ int main(int argc, char **argv)
     uint64_t skipped_source = 0;
     progress_t prog;
     progress_init(&prog, "records", 0, progress);
-    static char *stdin_only[] = {"-", NULL};
-    char **inputs = optind < argc ? argv + optind : stdin_only;
-    int ninputs = optind < argc ? argc - optind : 1;
-    for (int i = 0; i < ninputs; i++) {
-        rstream *in = rs_open_read(inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            progress_add(&prog, 1);
-            char err[160];
-            const char *id;
-            size_t idlen;
-            if (rec_get_str(&rec, "id", &id, &idlen) != 1 || !rec_get(&rec, "prompt"))
-                die(EX_DATAERR, "%s: record %llu: a rated record needs a string 'id' and a 'prompt'", inputs[i],
-                    (unsigned long long)rs_count(in));
-            const char *why = parse_rated(&rec, &r, err, sizeof err);
-            if (why)
-                die(EX_DATAERR, "%s: record %llu: %s", inputs[i], (unsigned long long)rs_count(in), why);
-            if (have_psrc) {
-                const char *ps;
-                size_t pn;
-                if (rec_get_str(rec_get(&rec, "meta"), "prompt_source", &ps, &pn) != 1 || !in_list(&psrc, ps, pn)) {
-                    skipped_source++;
-                    continue;
-                }
-            }
-            size_t k = binarize(&cfg, &r, id, idlen, pairs, &st);
-            for (size_t j = 0; j < k; j++) {
-                const completion_t *ch = &r.c[pairs[j].chosen], *rj = &r.c[pairs[j].rejected];
-                recb_reset(&b);
-                if (k > 1 || cfg.pairs_per_prompt > 1) {
-                    char idk[64];
-                    int n = snprintf(idk, sizeof idk, "/%zu", j + 1);
-                    msgpack_packer *pk = recb_begin(&b, "id");
-                    msgpack_pack_str(pk, idlen + (size_t)n);
-                    msgpack_pack_str_body(pk, id, idlen);
-                    msgpack_pack_str_body(pk, idk, (size_t)n);
-                    recb_end(&b);
-                } else {
-                    recb_put_obj(&b, "id", rec_get(&rec, "id"));
-                }
-                recb_put_obj(&b, "prompt", rec_get(&rec, "prompt"));
-                recb_put_strn(&b, "chosen", ch->text, ch->tlen);
-                recb_put_strn(&b, "rejected", rj->text, rj->tlen);
-                const char *keep[] = {"source", "tags", "meta"};
-                for (int q = 0; q < 3; q++)
-                    if (rec_get(&rec, keep[q]))
-                        recb_put_obj(&b, keep[q], rec_get(&rec, keep[q]));
-                recb_put_f64(&b, "margin", pairs[j].margin);
-                if (ch->model)
-                    recb_put_strn(&b, "chosen_model", ch->model, ch->mlen);
-                if (rj->model)
-                    recb_put_strn(&b, "rejected_model", rj->model, rj->mlen);
-                const char *buf;
-                size_t len;
-                recb_finish(&b, &buf, &len);
-                rs_write(os, buf, len);
+    inputs in;
+    inputs_open(&in, argc, argv, optind);
+    while (inputs_next(&in)) {
+        progress_add(&prog, 1);
+        char err[160];
+        const char *id;
+        size_t idlen;
+        if (rec_get_str(&in.rec, "id", &id, &idlen) != 1 || !rec_get(&in.rec, "prompt"))
+            die(EX_DATAERR, "%s: a rated record needs a string 'id' and a 'prompt'", inputs_where(&in));
+        const char *why = rated_from_record(&in.rec, &r, err, sizeof err);
+        if (why)
+            die(EX_DATAERR, "%s: %s", inputs_where(&in), why);
+        if (have_psrc) {
+            const char *ps;
+            size_t pn;
+            if (rec_get_str(rec_get(&in.rec, "meta"), "prompt_source", &ps, &pn) != 1 || !name_list_has(&psrc, ps, pn)) {
+                skipped_source++;
+                continue;
             }
         }
-        rs_close(in);
+        size_t k = binarize(&cfg, &r, id, idlen, pairs, &st);
+        for (size_t j = 0; j < k; j++) {
+            const completion_t *ch = &r.c[pairs[j].chosen], *rj = &r.c[pairs[j].rejected];
+            recb_reset(&b);
+            if (k > 1 || cfg.pairs_per_prompt > 1) {
+                char idk[64];
+                int n = snprintf(idk, sizeof idk, "/%zu", j + 1);
+                msgpack_packer *pk = recb_begin(&b, "id");
+                msgpack_pack_str(pk, idlen + (size_t)n);
+                msgpack_pack_str_body(pk, id, idlen);
+                msgpack_pack_str_body(pk, idk, (size_t)n);
+                recb_end(&b);
+            } else {
+                recb_put_obj(&b, "id", rec_get(&in.rec, "id"));
+            }
+            recb_put_obj(&b, "prompt", rec_get(&in.rec, "prompt"));
+            recb_put_strn(&b, "chosen", ch->text, ch->tlen);
+            recb_put_strn(&b, "rejected", rj->text, rj->tlen);
+            const char *keep[] = {"source", "tags", "meta"};
+            for (int q = 0; q < 3; q++)
+                if (rec_get(&in.rec, keep[q]))
+                    recb_put_obj(&b, keep[q], rec_get(&in.rec, keep[q]));
+            recb_put_f64(&b, "margin", pairs[j].margin);
+            if (ch->model)
+                recb_put_strn(&b, "chosen_model", ch->model, ch->mlen);
+            if (rj->model)
+                recb_put_strn(&b, "rejected_model", rj->model, rj->mlen);
+            const char *buf;
+            size_t len;
+            recb_finish(&b, &buf, &len);
+            rs_write(os, buf, len);
+        }
     }
+    inputs_close(&in);
     rs_close(os);
     progress_finish(&prog);
     bin_stats_print(&st, "pref-binarize: ");
     if (have_psrc)
         fprintf(stderr, "pref-binarize: %llu records skipped by --prompt-source\n", (unsigned long long)skipped_source);
     free(pairs);
-    list_free(&excl);
-    list_free(&models);
-    list_free(&psrc);
+    name_list_free(&excl);
+    name_list_free(&models);
+    name_list_free(&psrc);
     rated_free(&r);
     recb_free(&b);
     return 0;

@@ -2,16 +2,13 @@
  * pref-synth — write records of the built-in synthetic world (synth.h):
  * prompts with gold fields, SFT demonstrations from one responder, or
  * rated records (several responders per prompt, rated per aspect and
- * overall, the UltraFeedback situation).
- *
- * Record i of a stream has category i mod (number of categories), so every
- * output is balanced; its prompt is drawn from rng(hash(seed, split, i))
- * until one falls in the requested split and is new to this output.
+ * overall, the UltraFeedback situation), made by data/synth_emit.h.
  */
 #include "base/cli.h"
 #include "io/record.h"
 #include "io/stream.h"
 #include "data/synth.h"
+#include "data/synth_emit.h"
 #include "base/util.h"
 
 #include <getopt.h>
@@ -48,132 +45,6 @@ static const char usage[] =
     "'overall' rating (1-10) is noisier and favours padded answers, like a\n"
     "holistic judge.  Prompt records carry 'gold'; sft and rated records\n"
     "carry it as meta.gold (kept by pref-binarize).  Score with gold-judge.\n";
-
-typedef struct {
-    int emit;  /* 0 prompt, 1 sft, 2 rated */
-    int split;
-    long n;
-    uint64_t seed;
-    int cats[SYNTH_NCAT], ncats;
-    const synth_responder *responder;
-    const synth_responder *pool[16];
-    int npool, per_prompt;
-    double overall_noise;
-} synth_opts;
-
-/* tiny open-addressing set of prompt hashes, to keep prompts distinct */
-typedef struct {
-    uint64_t *slot;
-    size_t cap, n;
-} hset;
-
-static int hset_add(hset *h, uint64_t k)
-{
-    if (!k)
-        k = 1;
-    if (2 * (h->n + 1) > h->cap) {
-        hset old = *h;
-        h->cap = h->cap ? 2 * h->cap : 1024;
-        h->slot = xcalloc(h->cap, sizeof *h->slot);
-        h->n = 0;
-        for (size_t i = 0; i < old.cap; i++)
-            if (old.slot[i])
-                hset_add(h, old.slot[i]);
-        free(old.slot);
-    }
-    size_t i = k & (h->cap - 1);
-    while (h->slot[i]) {
-        if (h->slot[i] == k)
-            return 0;
-        i = (i + 1) & (h->cap - 1);
-    }
-    h->slot[i] = k;
-    h->n++;
-    return 1;
-}
-
-static void draw_in_split(const synth_opts *o, long i, hset *seen, synth_prompt *p, long *dups)
-{
-    uint64_t key[3] = {o->seed, (uint64_t)o->split, (uint64_t)i};
-    rng_t r;
-    rng_seed(&r, hash64(key, sizeof key, 0x5e17));
-    synth_cat cat = (synth_cat)o->cats[i % o->ncats];
-    for (int tries = 0;; tries++) {
-        synth_draw_prompt(cat, &r, p);
-        if (synth_split_of(p->text, o->seed) != (synth_split)o->split)
-            continue;
-        if (hset_add(seen, hash64(p->text, strlen(p->text), o->seed)))
-            return;
-        if (tries > 2000) { /* this category's split is used up: repeat a prompt */
-            (*dups)++;
-            return;
-        }
-    }
-}
-
-static void pack_prompt_msgs(msgpack_packer *pk, const char *text)
-{
-    msgpack_pack_array(pk, 1);
-    msgpack_pack_map(pk, 2);
-    pack_str(pk, "role");
-    pack_str(pk, "user");
-    pack_str(pk, "content");
-    pack_str(pk, text);
-}
-
-static int clampi(long v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : (int)v; }
-
-static double gauss(rng_t *r)
-{
-    double u = rng_uniform(r), v = rng_uniform(r);
-    return sqrt(-2 * log(u + 1e-300)) * cos(6.283185307179586 * v);
-}
-
-static void emit_rated(recb *b, const synth_opts *o, const synth_prompt *p, rng_t *r)
-{
-    int order[16];
-    for (int i = 0; i < o->npool; i++)
-        order[i] = i;
-    for (int i = o->npool - 1; i > 0; i--) {
-        int j = (int)rng_below(r, (uint64_t)i + 1);
-        int t = order[i]; order[i] = order[j]; order[j] = t;
-    }
-    int k = o->per_prompt < o->npool ? o->per_prompt : o->npool;
-    char text[16][200];
-    synth_score sc[16];
-    for (int c = 0; c < k; c++) {
-        size_t n = synth_respond(p, o->pool[order[c]], r, text[c], sizeof text[c]);
-        synth_judge(p, text[c], n, &sc[c]);
-    }
-    msgpack_packer *pk = recb_begin(b, "completions");
-    msgpack_pack_array(pk, (size_t)k);
-    for (int c = 0; c < k; c++) {
-        int rank = 1;
-        for (int d = 0; d < k; d++)
-            rank += sc[d].total > sc[c].total || (sc[d].total == sc[c].total && d < c);
-        msgpack_pack_map(pk, 5);
-        pack_str(pk, "text");
-        pack_str(pk, text[c]);
-        pack_str(pk, "ratings");
-        msgpack_pack_map(pk, SYNTH_NASPECT);
-        for (int a = 0; a < SYNTH_NASPECT; a++) {
-            long v = lround(1 + 4 * sc[c].aspect[a]);
-            if (rng_uniform(r) < 0.1)
-                v += rng_below(r, 2) ? 1 : -1;
-            pack_str(pk, synth_aspect_names[a]);
-            msgpack_pack_int(pk, clampi(v, 1, 5));
-        }
-        int padded = strstr(text[c], "hope this helps") != NULL;
-        long overall = lround(1 + 9 * sc[c].total + o->overall_noise * gauss(r) + 2.5 * padded);
-        pack_str(pk, "overall");
-        msgpack_pack_int(pk, clampi(overall, 1, 10));
-        pack_str(pk, "rank");
-        msgpack_pack_int(pk, rank);
-        pack_str(pk, "model");
-        pack_str(pk, o->pool[order[c]]->name);
-    }
-    recb_end(b);
-}
 
 static void parse_list(const char *s, int (*lookup)(const char *), int *out, int *n, int max, const char *what)
 {
@@ -270,51 +141,20 @@ int main(int argc, char **argv)
     rstream *out = rs_open_write(out_uri);
     recb b;
     recb_init(&b);
-    hset seen = {0};
-    long dups = 0;
+    synth_emitter em;
+    synth_emitter_init(&em, &o);
     for (long i = 0; i < o.n; i++) {
-        synth_prompt p;
-        draw_in_split(&o, i, &seen, &p, &dups);
-        uint64_t key[3] = {o.seed, (uint64_t)o.split + 100, (uint64_t)i};
-        rng_t r;
-        rng_seed(&r, hash64(key, sizeof key, 0xa115));
-        char id[64];
-        snprintf(id, sizeof id, "synth:%s:%ld", synth_split_name((synth_split)o.split), i);
-        recb_reset(&b);
-        recb_put_str(&b, "id", id);
-        pack_prompt_msgs(recb_begin(&b, "prompt"), p.text);
-        recb_end(&b);
-        if (o.emit == 1) {
-            char text[200];
-            size_t n = synth_respond(&p, o.responder, &r, text, sizeof text);
-            recb_put_strn(&b, "response", text, n);
-        } else if (o.emit == 2) {
-            emit_rated(&b, &o, &p, &r);
-        }
-        recb_put_str(&b, "source", "pref-synth");
-        msgpack_packer *pk = recb_begin(&b, "tags");
-        msgpack_pack_array(pk, 1);
-        pack_str(pk, synth_cat_name(p.cat));
-        recb_end(&b);
-        if (o.emit == 0) { /* the prompt schema's gold field */
-            synth_pack_gold(recb_begin(&b, "gold"), &p);
-        } else { /* sft/rated keep it in meta, which pref-binarize carries into pairs */
-            pk = recb_begin(&b, "meta");
-            msgpack_pack_map(pk, 1);
-            pack_str(pk, "gold");
-            synth_pack_gold(pk, &p);
-        }
-        recb_end(&b);
+        synth_emit_record(&em, i, &b);
         const char *buf;
         size_t len;
         recb_finish(&b, &buf, &len);
         rs_write(out, buf, len);
     }
     rs_close(out);
-    if (dups)
-        warnx_("%ld prompts repeat an earlier one (a category's %s split has fewer distinct prompts)", dups,
+    if (em.dups)
+        warnx_("%ld prompts repeat an earlier one (a category's %s split has fewer distinct prompts)", em.dups,
                synth_split_name((synth_split)o.split));
     recb_free(&b);
-    free(seen.slot);
+    synth_emitter_free(&em);
     return 0;
 }

@@ -6,6 +6,7 @@
  */
 #include "base/cli.h"
 #include "io/record.h"
+#include "io/inputs.h"
 #include "io/stream.h"
 #include "data/tagger.h"
 #include "base/util.h"
@@ -120,44 +121,38 @@ int main(int argc, char **argv)
     uint64_t nread = 0, nwritten = 0, counts[TAG_COUNT] = {0};
     progress_t prog;
     progress_init(&prog, "records", 0, progress);
-    static char *stdin_only[] = {"-", NULL};
-    char **inputs = optind < argc ? argv + optind : stdin_only;
-    int ninputs = optind < argc ? argc - optind : 1;
-    for (int i = 0; i < ninputs; i++) {
-        rstream *in = rs_open_read(inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            nread++;
-            progress_add(&prog, 1);
-            if (user_text(rec_get(&rec, "prompt"), &text, &cap, &len) < 0)
-                die(EX_DATAERR, "%s: record %llu: no 'prompt' list of {role, content} messages", inputs[i],
-                    (unsigned long long)rs_count(in));
-            uint32_t m;
-            if (kind->tag(tg, text ? text : "", len, &m, err, sizeof err) < 0)
-                die(EX_SOFTWARE, "%s: record %llu: %s", inputs[i], (unsigned long long)rs_count(in), err);
-            for (int t = 0; t < TAG_COUNT; t++)
-                if (m & (1u << t))
-                    counts[t]++;
-            if (drop && (m & drop))
-                continue;
-            if (select && (!(m & select) || (max_other >= 0 && tag_count(m & ~select) > max_other)))
-                continue;
-            recb_reset(&b);
-            recb_copy_fields(&b, &rec);
-            msgpack_packer *pk = recb_begin(&b, "tags");
-            msgpack_pack_array(pk, (size_t)tag_count(m));
-            for (int t = 0; t < TAG_COUNT; t++)
-                if (m & (1u << t))
-                    pack_str(pk, tag_names[t]);
-            recb_end(&b);
-            const char *buf;
-            size_t blen;
-            recb_finish(&b, &buf, &blen);
-            rs_write(os, buf, blen);
-            nwritten++;
-        }
-        rs_close(in);
+    inputs in;
+    inputs_open(&in, argc, argv, optind);
+    while (inputs_next(&in)) {
+        nread++;
+        progress_add(&prog, 1);
+        if (user_text(rec_get(&in.rec, "prompt"), &text, &cap, &len) < 0)
+            die(EX_DATAERR, "%s: no 'prompt' list of {role, content} messages", inputs_where(&in));
+        uint32_t m;
+        if (kind->tag(tg, text ? text : "", len, &m, err, sizeof err) < 0)
+            die(EX_SOFTWARE, "%s: %s", inputs_where(&in), err);
+        for (int t = 0; t < TAG_COUNT; t++)
+            if (m & (1u << t))
+                counts[t]++;
+        if (drop && (m & drop))
+            continue;
+        if (select && (!(m & select) || (max_other >= 0 && tag_count(m & ~select) > max_other)))
+            continue;
+        recb_reset(&b);
+        recb_copy_fields(&b, &in.rec);
+        msgpack_packer *pk = recb_begin(&b, "tags");
+        msgpack_pack_array(pk, (size_t)tag_count(m));
+        for (int t = 0; t < TAG_COUNT; t++)
+            if (m & (1u << t))
+                pack_str(pk, tag_names[t]);
+        recb_end(&b);
+        const char *buf;
+        size_t blen;
+        recb_finish(&b, &buf, &blen);
+        rs_write(os, buf, blen);
+        nwritten++;
     }
+    inputs_close(&in);
     rs_close(os);
     progress_finish(&prog);
     fprintf(stderr, "%s: %llu read, %llu written; tags:", progname, (unsigned long long)nread,

@@ -3,19 +3,25 @@
  * validate, sample, shuffle, split.  Every subcommand reads record URIs
  * (default "-") and writes to -o URI (default stdout); see man 1 rec.
  *
- * Relaying subcommands copy each record's raw bytes (rs_last_raw) rather
- * than re-packing, so a relay never changes a record.
+ * Relaying subcommands copy each record's raw bytes (inputs.raw) rather
+ * than re-packing, so a relay never changes a record.  The work is the
+ * library's: io/inputs.h (the input loop), io/jsonl.h (JSON lines),
+ * io/schema.h (validate), base/reservoir.h (sample), base/spool.h and
+ * base/shuffle.h (shuffle).  This file is longer than a filter should be
+ * because it is ten commands: their help texts, options and glue.
  */
 #include "base/cli.h"
-#include "io/json_fast.h"
-#include "io/jsonconv.h"
+#include "base/inputs.h"
+#include "base/reservoir.h"
+#include "base/shuffle.h"
+#include "base/spool.h"
+#include "base/util.h"
+#include "io/inputs.h"
+#include "io/jsonl.h"
 #include "io/record.h"
 #include "io/schema.h"
 #include "io/stream.h"
-#include "io/bytesrc.h"
-#include "base/util.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,40 +103,18 @@ static void parse_opts(int argc, char **argv, const char *usage, const char *sho
     o->ninputs = argc - optind;
 }
 
-static char *stdin_only[] = {"-", NULL};
-
-static void default_inputs(opts_t *o)
+/* The key that decides sample and split for a record: hash(seed, id),
+ * or of its bytes when it has no string id. */
+static uint64_t record_key(const msgpack_object *rec, const char *raw, size_t len, uint64_t seed)
 {
-    if (o->ninputs == 0) {
-        o->inputs = stdin_only;
-        o->ninputs = 1;
-    }
+    const char *id;
+    size_t idlen;
+    if (rec_get_str(rec, "id", &id, &idlen) == 1)
+        return hash64(id, idlen, seed);
+    return hash64(raw, len, seed ^ 0x5eedULL);
 }
 
-static const char *shown(const char *uri) { return strcmp(uri, "-") == 0 ? "stdin" : uri; }
-
-/* Call fn for every record of every input, in order, until it returns
- * nonzero.  Any bad record ends the program (exit 65, naming it). */
-typedef int (*record_fn)(const msgpack_object *rec, const char *raw, size_t len, void *ctx);
-
-static void each_record(opts_t *o, record_fn fn, void *ctx)
-{
-    default_inputs(o);
-    int stop = 0;
-    for (int i = 0; i < o->ninputs && !stop; i++) {
-        rstream *in = rs_open_read(o->inputs[i]);
-        msgpack_object rec;
-        while (!stop && rs_next(in, &rec) == RS_OK) {
-            const char *raw;
-            size_t len;
-            rs_last_raw(in, &raw, &len);
-            stop = fn(&rec, raw, len, ctx);
-        }
-        rs_close(in);
-    }
-}
-
-/* ---- from-json ---- */
+/* ---- from-json / to-json ---- */
 
 static const char usage_from_json[] =
     "usage: rec from-json [-o OUT] [--no-typed] [FILE...]\n"
@@ -144,73 +128,18 @@ static const char usage_from_json[] =
     "Lines are parsed by a strict two-pass transcoder; anything it does not\n"
     "handle exactly like jansson (and every error) goes through jansson.\n";
 
-static void from_json_one(const char *path, rstream *out, opts_t *o, msgpack_sbuffer *sb, msgpack_packer *pk)
-{
-    bsrc *src = bsrc_open(path);
-    if (!src)
-        die(EX_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
-    size_t max = rs_max_record();
-    int depth = rs_max_depth();
-    char *line;
-    size_t len;
-    int r;
-    while ((r = bsrc_getline(src, &line, &len, max)) == 1) {
-        size_t i = 0;
-        while (i < len && (line[i] == ' ' || line[i] == '\t'))
-            i++;
-        if (i == len)
-            continue;
-        msgpack_sbuffer_clear(sb);
-        if (o->typed && json_fast_to_msgpack(line, len, pk, depth) == 0) {
-            if (sb->size > max)
-                die(EX_DATAERR, "%s: line %llu: record of %zu bytes is over the limit of %zu (PREFPIPE_MAX_RECORD)",
-                    shown(path), (unsigned long long)bsrc_lineno(src), sb->size, max);
-            rs_write(out, sb->data, sb->size);
-            continue;
-        }
-        /* the jansson path: unusual lines, and every error message */
-        json_error_t je;
-        json_t *v = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
-        uint64_t ln = bsrc_lineno(src);
-        if (!v)
-            die(EX_DATAERR, "%s: line %llu: invalid JSON: %s (column %d)", shown(path),
-                (unsigned long long)ln, je.text, je.column);
-        if (!json_is_object(v))
-            die(EX_DATAERR, "%s: line %llu: top-level value is not an object (a record must be an object)",
-                shown(path), (unsigned long long)ln);
-        char err[128];
-        msgpack_sbuffer_clear(sb);
-        if (json_to_msgpack(v, pk, o->typed, depth, err, sizeof err) < 0)
-            die(EX_DATAERR, "%s: line %llu: %s", shown(path), (unsigned long long)ln, err);
-        json_decref(v);
-        if (sb->size > max)
-            die(EX_DATAERR, "%s: line %llu: record of %zu bytes is over the limit of %zu (PREFPIPE_MAX_RECORD)",
-                shown(path), (unsigned long long)ln, sb->size, max);
-        rs_write(out, sb->data, sb->size);
-    }
-    if (r < 0)
-        die(EX_DATAERR, "%s: %s", shown(path), bsrc_error(src));
-    bsrc_close(src);
-}
-
 static int cmd_from_json(int argc, char **argv)
 {
     opts_t o = {.out = "-", .typed = 1};
     parse_opts(argc, argv, usage_from_json, "ho:V", &o);
-    default_inputs(&o);
+    int n;
+    char **paths = cli_inputs(o.ninputs, o.inputs, 0, &n);
     rstream *out = rs_open_write(o.out);
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    for (int i = 0; i < o.ninputs; i++)
-        from_json_one(o.inputs[i], out, &o, &sb, &pk);
+    for (int i = 0; i < n; i++)
+        jsonl_to_records(paths[i], out, o.typed);
     rs_close(out);
-    msgpack_sbuffer_destroy(&sb);
     return 0;
 }
-
-/* ---- to-json ---- */
 
 static const char usage_to_json[] =
     "usage: rec to-json [-o FILE] [INPUT...]\n"
@@ -219,35 +148,21 @@ static const char usage_to_json[] =
     "Bins under typed fields print as arrays of numbers (int32 or float32,\n"
     "per the schemas); other bins as base64 strings; NaN/Inf as null.\n";
 
-struct to_json_ctx {
-    rstream *out;
-    obuf b;
-};
-
-static int to_json_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
-{
-    struct to_json_ctx *c = ctx;
-    msgpack_to_json(rec, &c->b);
-    obuf_putc(&c->b, '\n');
-    if (c->b.n >= 1 << 18) {
-        rs_write_bytes(c->out, c->b.p, c->b.n);
-        c->b.n = 0;
-    }
-    return 0;
-}
-
 static int cmd_to_json(int argc, char **argv)
 {
     opts_t o = {.out = "-"};
     parse_opts(argc, argv, usage_to_json, "ho:V", &o);
-    default_inputs(&o);
     if (rs_is_zmq_uri(o.out))
         cli_usage_error("to-json writes text; its output cannot be a ZeroMQ endpoint");
-    struct to_json_ctx c = {rs_open_text_out(o.out), {0}};
-    each_record(&o, to_json_one, &c);
-    rs_write_bytes(c.out, c.b.p, c.b.n);
-    obuf_free(&c.b);
-    rs_close(c.out);
+    jsonl_writer w;
+    jsonl_writer_init(&w, rs_open_text_out(o.out));
+    inputs in;
+    inputs_open(&in, o.ninputs, o.inputs, 0);
+    while (inputs_next(&in))
+        jsonl_put(&w, &in.rec);
+    inputs_close(&in);
+    jsonl_writer_flush(&w);
+    rs_close(w.out);
     return 0;
 }
 
@@ -264,27 +179,16 @@ static const char usage_head[] =
     "\n"
     "The first N records (default 10) of the concatenated inputs.\n";
 
-struct relay_ctx {
-    rstream *out;
-    long long n, limit;
-};
-
-static int relay_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
-{
-    struct relay_ctx *c = ctx;
-    if (c->limit >= 0 && c->n >= c->limit)
-        return 1;
-    rs_write(c->out, raw, len);
-    c->n++;
-    return c->limit >= 0 && c->n >= c->limit;
-}
-
+/* The first `limit` records (all when limit < 0) of the inputs to -o. */
 static int relay(opts_t *o, long long limit)
 {
-    struct relay_ctx c = {rs_open_write(o->out), 0, limit};
-    if (limit != 0)
-        each_record(o, relay_one, &c);
-    rs_close(c.out);
+    rstream *out = rs_open_write(o->out);
+    inputs in;
+    inputs_open(&in, o->ninputs, o->inputs, 0);
+    for (long long n = 0; (limit < 0 || n < limit) && inputs_next(&in); n++)
+        rs_write(out, in.raw, in.len);
+    inputs_close(&in);
+    rs_close(out);
     return 0;
 }
 
@@ -308,22 +212,19 @@ static const char usage_count[] =
     "Print the number of records in the concatenated inputs (every record\n"
     "is checked as it is read).\n";
 
-static int count_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
-{
-    ++*(uint64_t *)ctx;
-    return 0;
-}
-
 static int cmd_count(int argc, char **argv)
 {
     opts_t o = {0};
     parse_opts(argc, argv, usage_count, "hV", &o);
     uint64_t n = 0;
-    each_record(&o, count_one, &n);
+    inputs in;
+    inputs_open(&in, o.ninputs, o.inputs, 0);
+    while (inputs_next(&in))
+        n++;
+    inputs_close(&in);
     printf("%llu\n", (unsigned long long)n);
     return 0;
 }
-
 /* ---- validate ---- */
 
 static const char usage_validate[] =
@@ -343,55 +244,36 @@ static int cmd_validate(int argc, char **argv)
     if (o.ninputs < 1)
         cli_usage_error("validate needs a record KIND (one of: pair, rated, prompt, sft, rollout, metrics)");
     const char *kind = o.inputs[0];
-    o.inputs++;
-    o.ninputs--;
     if (!schema_text(kind)) {
         char e[8];
         schema_validate(kind, NULL, e, sizeof e); /* dies listing the kinds */
     }
-    default_inputs(&o);
     rstream *out = NULL;
     if (o.out)
         out = rs_open_write(o.out);
     else if (!o.check_only && !isatty(1))
         out = rs_open_write("-");
     uint64_t ok = 0, bad = 0;
-    for (int i = 0; i < o.ninputs; i++) {
-        rstream *in = rs_open_read(o.inputs[i]);
-        msgpack_object rec;
-        for (;;) {
-            int r = rs_read(in, &rec);
-            if (r == RS_EOF)
-                break;
-            char err[512];
-            const char *why = NULL;
-            if (r == RS_ERR) {
-                if (!o.skip_invalid || !rs_recoverable(in))
-                    die(EX_DATAERR, "%s: record %llu: %s", shown(o.inputs[i]),
-                        (unsigned long long)rs_count(in), rs_error(in));
-                why = rs_error(in);
-            } else if (schema_validate(kind, &rec, err, sizeof err) < 0) {
-                why = err;
-            }
-            if (why) {
-                if (!o.skip_invalid)
-                    die(EX_DATAERR, "%s: record %llu: not a valid %s: %s", shown(o.inputs[i]),
-                        (unsigned long long)rs_count(in), kind, why);
-                warnx_("%s: record %llu: skipped, not a valid %s: %s", shown(o.inputs[i]),
-                       (unsigned long long)rs_count(in), kind, why);
-                bad++;
-                continue;
-            }
-            ok++;
-            if (out) {
-                const char *raw;
-                size_t len;
-                rs_last_raw(in, &raw, &len);
-                rs_write(out, raw, len);
-            }
+    inputs in;
+    inputs_open(&in, o.ninputs - 1, o.inputs + 1, 0);
+    const char *why;
+    int r;
+    while ((r = o.skip_invalid ? inputs_read(&in, &why) : inputs_next(&in))) {
+        char err[512];
+        if (r > 0) why = schema_validate(kind, &in.rec, err, sizeof err) < 0 ? err : NULL;
+        if (why && !o.skip_invalid)
+            die(EX_DATAERR, "%s: not a valid %s: %s", inputs_where(&in), kind, why);
+        if (why) {
+            warnx_("%s: skipped, not a valid %s: %s", inputs_where(&in), kind, why);
+            bad++;
+            continue;
         }
-        rs_close(in);
+        ok++;
+        if (out) {
+            rs_write(out, in.raw, in.len);
+        }
     }
+    inputs_close(&in);
     if (out)
         rs_close(out);
     fprintf(stderr, "%s: validate %s: %llu valid, %llu invalid\n", progname, kind, (unsigned long long)ok,
@@ -399,7 +281,7 @@ static int cmd_validate(int argc, char **argv)
     return 0;
 }
 
-/* ---- sample ---- */
+/* ---- sample / shuffle / split ---- */
 
 static const char usage_sample[] =
     "usage: rec sample -n N [--seed S] [-o OUT] [INPUT...]\n"
@@ -409,173 +291,12 @@ static const char usage_sample[] =
     "smallest keys are kept, written in input order.  The choice depends\n"
     "only on the seed and the ids, not on the input order.  Memory: N\n"
     "records.\n";
-
-typedef struct {
-    uint64_t key, index;
-    char *raw;
-    size_t len;
-} held_t;
-
-static uint64_t record_key(const msgpack_object *rec, const char *raw, size_t len, uint64_t seed)
-{
-    const char *id;
-    size_t idlen;
-    if (rec_get_str(rec, "id", &id, &idlen) == 1)
-        return hash64(id, idlen, seed);
-    return hash64(raw, len, seed ^ 0x5eedULL);
-}
-
-static void heap_sift_down(held_t *h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && h[l].key > h[m].key) m = l;
-        if (r < n && h[r].key > h[m].key) m = r;
-        if (m == i) return;
-        held_t t = h[i]; h[i] = h[m]; h[m] = t;
-        i = m;
-    }
-}
-
-static void heap_sift_up(held_t *h, size_t i)
-{
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (h[p].key >= h[i].key) return;
-        held_t t = h[i]; h[i] = h[p]; h[p] = t;
-        i = p;
-    }
-}
-
-static int by_index(const void *a, const void *b)
-{
-    const held_t *x = a, *y = b;
-    return x->index < y->index ? -1 : x->index > y->index;
-}
-
-struct sample_ctx {
-    held_t *h;       /* max-heap on key of the n smallest keys so far */
-    size_t nh, n;
-    uint64_t index, seed;
-};
-
-static int sample_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
-{
-    struct sample_ctx *c = ctx;
-    uint64_t key = record_key(rec, raw, len, c->seed);
-    c->index++;
-    if (c->nh < c->n) {
-        c->h[c->nh] = (held_t){key, c->index, xstrndup(raw, len), len};
-        heap_sift_up(c->h, c->nh++);
-    } else if (c->nh > 0 && key < c->h[0].key) {
-        free(c->h[0].raw);
-        c->h[0] = (held_t){key, c->index, xstrndup(raw, len), len};
-        heap_sift_down(c->h, c->nh, 0);
-    }
-    return 0;
-}
-
-static int cmd_sample(int argc, char **argv)
-{
-    opts_t o = {.out = "-", .n = -1};
-    parse_opts(argc, argv, usage_sample, "hn:o:V", &o);
-    if (o.n < 0)
-        cli_usage_error("sample needs -n N");
-    rstream *out = rs_open_write(o.out);
-    struct sample_ctx c = {xcalloc((size_t)o.n + 1, sizeof(held_t)), 0, (size_t)o.n, 0, o.seed};
-    each_record(&o, sample_one, &c);
-    qsort(c.h, c.nh, sizeof *c.h, by_index);
-    for (size_t i = 0; i < c.nh; i++) {
-        rs_write(out, c.h[i].raw, c.h[i].len);
-        free(c.h[i].raw);
-    }
-    free(c.h);
-    rs_close(out);
-    return 0;
-}
-
-/* ---- shuffle ---- */
-
 static const char usage_shuffle[] =
     "usage: rec shuffle [--seed S] [-o OUT] [INPUT...]\n"
     "\n"
     "All records in a random order fixed by the seed (default 0): the same\n"
     "input and seed always give the same bytes.  Records are spooled to an\n"
     "unlinked temporary file (in TMPDIR), so memory holds only their offsets.\n";
-
-struct spool_ctx {
-    FILE *spool;
-    uint64_t *off;   /* start of each record in the spool; one extra slot */
-    size_t n, cap;
-    uint64_t pos;
-};
-
-static int spool_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
-{
-    struct spool_ctx *c = ctx;
-    if (fwrite(raw, 1, len, c->spool) != len)
-        die(EX_IOERR, "temporary file: write error: %s", strerror(errno));
-    if (c->n + 1 >= c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 1024;
-        c->off = xrealloc(c->off, c->cap * sizeof *c->off);
-    }
-    c->off[c->n++] = c->pos;
-    c->pos += len;
-    return 0;
-}
-
-static int cmd_shuffle(int argc, char **argv)
-{
-    opts_t o = {.out = "-"};
-    parse_opts(argc, argv, usage_shuffle, "ho:V", &o);
-    rstream *out = rs_open_write(o.out);
-    struct spool_ctx c = {tmpfile(), NULL, 0, 0, 0};
-    if (!c.spool)
-        die(EX_CANTCREAT, "cannot create a temporary file: %s", strerror(errno));
-    each_record(&o, spool_one, &c);
-    FILE *spool = c.spool;
-    uint64_t *off = c.off, pos = c.pos;
-    size_t n = c.n;
-    if (n == 0) {
-        fclose(spool);
-        rs_close(out);
-        return 0;
-    }
-    off[n] = pos;
-    if (fflush(spool) != 0)
-        die(EX_IOERR, "temporary file: write error: %s", strerror(errno));
-    size_t *perm = xmalloc(n * sizeof *perm);
-    for (size_t i = 0; i < n; i++)
-        perm[i] = i;
-    rng_t rng;
-    rng_seed(&rng, o.seed);
-    for (size_t i = n - 1; i > 0; i--) {
-        size_t j = (size_t)rng_below(&rng, i + 1);
-        size_t t = perm[i]; perm[i] = perm[j]; perm[j] = t;
-    }
-    int fd = fileno(spool);
-    char *buf = NULL;
-    size_t bcap = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t k = perm[i], len = (size_t)(off[k + 1] - off[k]);
-        if (len > bcap) {
-            bcap = len;
-            buf = xrealloc(buf, bcap);
-        }
-        if (pread(fd, buf, len, (off_t)off[k]) != (ssize_t)len)
-            die(EX_IOERR, "temporary file: read error");
-        rs_write(out, buf, len);
-    }
-    free(buf);
-    free(perm);
-    free(off);
-    fclose(spool);
-    rs_close(out);
-    return 0;
-}
-
-/* ---- split ---- */
-
 static const char usage_split[] =
     "usage: rec split --test-fraction F --train OUT --test OUT [--seed S] [INPUT...]\n"
     "\n"
@@ -584,23 +305,52 @@ static const char usage_split[] =
     "seed, so re-running it (or adding records) never moves a record between\n"
     "sides.  Records without an 'id' are hashed by their bytes.\n";
 
-struct split_ctx {
-    rstream *train, *test;
-    uint64_t ntrain, ntest, seed;
-    double fraction;
-};
-
-static int split_one(const msgpack_object *rec, const char *raw, size_t len, void *ctx)
+static int cmd_sample(int argc, char **argv)
 {
-    struct split_ctx *c = ctx;
-    double u = (double)(record_key(rec, raw, len, c->seed) >> 11) * 0x1.0p-53;
-    if (u < c->fraction) {
-        rs_write(c->test, raw, len);
-        c->ntest++;
-    } else {
-        rs_write(c->train, raw, len);
-        c->ntrain++;
+    opts_t o = {.out = "-", .n = -1};
+    parse_opts(argc, argv, usage_sample, "hn:o:V", &o);
+    if (o.n < 0)
+        cli_usage_error("sample needs -n N");
+    rstream *out = rs_open_write(o.out);
+    reservoir r;
+    reservoir_init(&r, (size_t)o.n);
+    inputs in;
+    inputs_open(&in, o.ninputs, o.inputs, 0);
+    while (inputs_next(&in))
+        reservoir_offer(&r, record_key(&in.rec, in.raw, in.len, o.seed), in.raw, in.len);
+    inputs_close(&in);
+    const reservoir_item *kept = reservoir_in_order(&r);
+    for (size_t i = 0; i < r.n; i++)
+        rs_write(out, kept[i].data, kept[i].len);
+    reservoir_free(&r);
+    rs_close(out);
+    return 0;
+}
+
+static int cmd_shuffle(int argc, char **argv)
+{
+    opts_t o = {.out = "-"};
+    parse_opts(argc, argv, usage_shuffle, "ho:V", &o);
+    rstream *out = rs_open_write(o.out);
+    bspool sp;
+    bspool_open(&sp);
+    inputs in;
+    inputs_open(&in, o.ninputs, o.inputs, 0);
+    while (inputs_next(&in))
+        bspool_add(&sp, in.raw, in.len);
+    inputs_close(&in);
+    size_t *perm = xmalloc((sp.n ? sp.n : 1) * sizeof *perm);
+    rng_t rng;
+    rng_seed(&rng, o.seed);
+    rng_permutation(&rng, perm, sp.n);
+    for (size_t i = 0; i < sp.n; i++) {
+        size_t len;
+        const char *raw = bspool_get(&sp, perm[i], &len);
+        rs_write(out, raw, len);
     }
+    free(perm);
+    bspool_close(&sp);
+    rs_close(out);
     return 0;
 }
 
@@ -612,12 +362,20 @@ static int cmd_split(int argc, char **argv)
         cli_usage_error("split needs --test-fraction F with 0 <= F <= 1");
     if (!o.train || !o.test)
         cli_usage_error("split needs --train OUT and --test OUT");
-    struct split_ctx c = {rs_open_write(o.train), rs_open_write(o.test), 0, 0, o.seed, o.fraction};
-    each_record(&o, split_one, &c);
-    rs_close(c.train);
-    rs_close(c.test);
-    fprintf(stderr, "%s: split: %llu train, %llu test\n", progname, (unsigned long long)c.ntrain,
-            (unsigned long long)c.ntest);
+    rstream *train = rs_open_write(o.train), *test = rs_open_write(o.test);
+    uint64_t ntrain = 0, ntest = 0;
+    inputs in;
+    inputs_open(&in, o.ninputs, o.inputs, 0);
+    while (inputs_next(&in)) {
+        int to_test = (double)(record_key(&in.rec, in.raw, in.len, o.seed) >> 11) * 0x1.0p-53 < o.fraction;
+        rs_write(to_test ? test : train, in.raw, in.len);
+        to_test ? ntest++ : ntrain++;
+    }
+    inputs_close(&in);
+    rs_close(train);
+    rs_close(test);
+    fprintf(stderr, "%s: split: %llu train, %llu test\n", progname, (unsigned long long)ntrain,
+            (unsigned long long)ntest);
     return 0;
 }
 

@@ -24,9 +24,11 @@
  */
 #include "text/chat_template.h"
 #include "train/checkpoint.h"
+#include "backend/backend.h"
 #include "base/cli.h"
 #include "base/config.h"
 #include "base/threads.h"
+#include "base/inputs.h"
 #include "io/record.h"
 #include "io/held.h"
 #include "io/stream.h"
@@ -159,7 +161,7 @@ int main(int argc, char **argv)
         {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, THREADS_OPTION,
         {"progress", no_argument, 0, O_PROGRESS}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
-    const backend *be = backend_cpu();
+    const char *device = NULL;
     int batch = 8, max_len = 0, c, progress = 0;
     trunc_mode trunc = TRUNC_KEEP_START;
     config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
@@ -173,9 +175,7 @@ int main(int argc, char **argv)
         case 'c': ckpt = optarg; break;
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
         case 'o': outp = optarg; break;
-        case 'D':
-            be = backend_for_device(optarg);
-            break;
+        case 'D': device = optarg; break;
         case O_PER_TOKEN: PER_TOKEN = 1; break;
         case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
         case O_TRUNC:
@@ -184,6 +184,7 @@ int main(int argc, char **argv)
         default: cli_bad_option(argv, lo);
         }
     }
+    const backend *be = backend_for_device(device);
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");
     M = ckpt_load_model(ckpt, be);
     if (!M->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
@@ -196,7 +197,7 @@ int main(int argc, char **argv)
     held_rec *w = xcalloc(MAX_WINDOW, sizeof *w);
     train_example *ex = xcalloc((size_t)batch, sizeof *ex);
     int nw = 0, nex = 0, nin, warned = 0;
-    char **ins = train_cli_inputs(argc, argv, &nin);
+    char **ins = cli_inputs(argc, argv, optind, &nin);
     for (int f = 0; f < nin; f++) {
         rstream *r = rs_open_read(ins[f]);
         msgpack_object rec;

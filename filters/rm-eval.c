@@ -8,6 +8,7 @@
 #include "eval/common.h"
 #include "eval/rm.h"
 #include "io/record.h"
+#include "io/inputs.h"
 #include "io/stream.h"
 #include "base/util.h"
 
@@ -87,40 +88,31 @@ int main(int argc, char **argv)
         default: cli_bad_option(argv, lo);
         }
     }
-    char **inputs = argv + optind;
-    int ninputs = argc - optind;
-    static char *stdin_only[] = {"-", NULL};
-    if (ninputs == 0)
-        inputs = stdin_only, ninputs = 1;
     rstream *out = rs_open_write(out_uri);
     rm_acc acc;
     rm_acc_init(&acc, prior);
-    for (int i = 0; i < ninputs; i++) {
-        rstream *in = rs_open_read(inputs[i]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            double ch, rj;
-            if (rec_get_f64(&rec, ck, &ch) != 1 || rec_get_f64(&rec, rk, &rj) != 1 || isnan(ch) || isnan(rj)) {
-                const char *id = "?";
-                size_t idn = 1;
-                rec_get_str(&rec, "id", &id, &idn);
-                const char *src = strcmp(inputs[i], "-") ? inputs[i] : "stdin";
-                if (!skip)
-                    die(EX_DATAERR, "%s: record %llu (id %.*s): needs numbers %s and %s (run rm-score first)", src,
-                        (unsigned long long)rs_count(in), (int)idn, id, ck, rk);
-                warnx_("%s: record %llu (id %.*s): skipped: no numbers %s and %s", src,
-                       (unsigned long long)rs_count(in), (int)idn, id, ck, rk);
-                meta.skipped++;
-                continue;
-            }
-            const char *sub = "all";
-            size_t sn = 3;
-            get_path_str(&rec, subset_key, &sub, &sn);
-            rm_acc_add(&acc, sub, sn, ch, rj);
-            meta.n++;
+    inputs in;
+    inputs_open(&in, argc, argv, optind);
+    while (inputs_next(&in)) {
+        double ch, rj;
+        if (rec_get_f64(&in.rec, ck, &ch) != 1 || rec_get_f64(&in.rec, rk, &rj) != 1 || isnan(ch) || isnan(rj)) {
+            const char *id = "?";
+            size_t idn = 1;
+            rec_get_str(&in.rec, "id", &id, &idn);
+                    if (!skip)
+                die(EX_DATAERR, "%s (id %.*s): needs numbers %s and %s (run rm-score first)", inputs_where(&in),
+                    (int)idn, id, ck, rk);
+            warnx_("%s (id %.*s): skipped: no numbers %s and %s", inputs_where(&in), (int)idn, id, ck, rk);
+            meta.skipped++;
+            continue;
         }
-        rs_close(in);
+        const char *sub = "all";
+        size_t sn = 3;
+        get_path_str(&in.rec, subset_key, &sub, &sn);
+        rm_acc_add(&acc, sub, sn, ch, rj);
+        meta.n++;
     }
+    inputs_close(&in);
     kvbuf k;
     kv_init(&k);
     rm_acc_metrics(&acc, &k);

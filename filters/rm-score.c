@@ -28,9 +28,11 @@
  *     records' arrival; files never block, so their batches stay full.
   */
 #include "train/checkpoint.h"
+#include "backend/backend.h"
 #include "base/cli.h"
 #include "base/config.h"
 #include "base/threads.h"
+#include "base/inputs.h"
 #include "io/record.h"
 #include "io/stream.h"
 #include "io/held.h"
@@ -163,7 +165,7 @@ int main(int argc, char **argv)
         {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, THREADS_OPTION,
         {"progress", no_argument, 0, O_PROGRESS}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
-    const backend *be = backend_cpu();
+    const char *device = NULL;
     int batch = 8, max_len = 0, skip_bad = 0, c, progress = 0;
     trunc_mode trunc = TRUNC_KEEP_START;
     config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
@@ -178,9 +180,7 @@ int main(int argc, char **argv)
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
         case 'n': NAME = optarg; if (!*NAME) cli_usage_error("--name must not be empty"); break;
         case 'o': outp = optarg; break;
-        case 'D':
-            be = backend_for_device(optarg);
-            break;
+        case 'D': device = optarg; break;
         case O_NORM: NORMALIZE = 1; break;
         case O_SKIP: skip_bad = 1; break;
         case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
@@ -190,6 +190,7 @@ int main(int argc, char **argv)
         default: cli_bad_option(argv, lo);
         }
     }
+    const backend *be = backend_for_device(device);
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");
     M = ckpt_load_model(ckpt, be);
     if (!M->c.score) die(EX_DATAERR, "%s: not a reward model (no score head)", ckpt);
@@ -208,7 +209,7 @@ int main(int argc, char **argv)
     int nw = 0, nex = 0, nin, warned = 0;
     int gin = 0;                      /* the last record belongs to a rollout batch: */
     int64_t gb = 0, gsize = 0, gseen = 0; /* its number, size and records seen so far */
-    char **ins = train_cli_inputs(argc, argv, &nin);
+    char **ins = cli_inputs(argc, argv, optind, &nin);
     for (int f = 0; f < nin; f++) {
         rstream *r = rs_open_read(ins[f]);
         msgpack_object rec;

@@ -17,9 +17,11 @@
  * strictly on-policy.
  */
 #include "train/checkpoint.h"
+#include "backend/backend.h"
 #include "base/cli.h"
 #include "base/config.h"
 #include "base/threads.h"
+#include "base/inputs.h"
 #include "rl/policy_version.h"
 #include "rl/rollout.h"
 #include "base/util.h"
@@ -72,6 +74,7 @@ static const char usage[] =
 enum { O_LAG = 1000, O_PVER, O_EPOCHS, O_BATCHES, O_SHUF, O_TOPP, O_TOPK, O_MAXP, O_MAXN, O_GENB, O_WAIT, O_POLL, O_PROG, O_DEVICE };
 
 typedef struct {
+    const backend *be;     /* --device */
     model *m;
     tokenizer *tok;
     long version;
@@ -79,11 +82,9 @@ typedef struct {
     char fp[17];
 } policy_t;
 
-static const backend *BE;
-
 static void policy_load(policy_t *p, const char *dir, long version)
 {
-    model *m = ckpt_load_model(dir, BE);
+    model *m = ckpt_load_model(dir, p->be);
     if (!m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", dir);
     tokenizer *t = ckpt_load_tokenizer(dir);
     char fp[17];
@@ -168,7 +169,7 @@ int main(int argc, char **argv)
         {"device", required_argument, 0, O_DEVICE},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *ckpt = NULL, *follow = NULL, *out_uri = "-";
-    BE = backend_cpu();
+    const char *device = NULL;
     long lag = 0, pver = 0, max_batches = -1;
     int max_prompt = 1024, gen_batch = 32, progress = 0, c;
     double wait_timeout = 0, poll = 0.05;
@@ -200,15 +201,14 @@ int main(int argc, char **argv)
         case O_POLL: poll = parse_double("--poll", optarg); break;
         case 'o': out_uri = optarg; break;
         case O_PROG: progress = 1; break;
-        case O_DEVICE:
-            BE = backend_for_device(optarg);
-            break;
+        case O_DEVICE: device = optarg; break;
         case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_bad_option(argv, lo);
         }
     }
+    policy_t pol = {.be = backend_for_device(device)};
     if (!ckpt == !follow) cli_usage_error("give exactly one of -c DIR and -f DIR");
     if (!(sc.temperature >= 0)) cli_usage_error("--temperature must be >= 0");
     if (!(sc.top_p > 0 && sc.top_p <= 1)) cli_usage_error("--top-p must be in (0, 1]");
@@ -216,7 +216,6 @@ int main(int argc, char **argv)
     sc.seed = pl.seed;
 
     watch_stdout = !strcmp(out_uri, "-");
-    policy_t pol = {0};
     long v0 = pver;
     if (follow) {
         start_version = pv_read_latest2(follow, &start_stopped, NULL);
@@ -237,10 +236,8 @@ int main(int argc, char **argv)
             pol.m->c.max_pos);
 
     rollout_set set = {0};
-    char **inputs = argv + optind;
-    int ninputs = argc - optind;
-    static char *stdin_only[] = {"-", NULL};
-    if (ninputs == 0) inputs = stdin_only, ninputs = 1;
+    int ninputs;
+    char **inputs = cli_inputs(argc, argv, optind, &ninputs);
     for (int i = 0; i < ninputs; i++) rollout_set_load(&set, inputs[i], pol.tok, max_prompt);
     if (set.too_long)
         fprintf(stderr, "%s: skipped %llu of %llu prompts over %d tokens\n", progname,

@@ -9,6 +9,7 @@
  */
 #include "base/cli.h"
 #include "io/record.h"
+#include "io/inputs.h"
 #include "io/stream.h"
 #include "base/util.h"
 
@@ -72,43 +73,37 @@ int main(int argc, char **argv)
         }
     }
     if ((target < 0) == (ch < 0)) cli_usage_error("give exactly one of --token and --char");
-    char **inputs = argv + optind;
-    int ninputs = argc - optind;
-    static char *stdin_only[] = {"-", NULL};
-    if (ninputs == 0) inputs = stdin_only, ninputs = 1;
     rstream *out = rs_open_write(out_uri);
     recb b;
     recb_init(&b);
-    for (int f = 0; f < ninputs; f++) {
-        rstream *in = rs_open_read(inputs[f]);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            double hits = 0, n = 0;
-            if (target >= 0) {
-                int32_t *t = NULL;
-                long k = rec_get_i32_array(&rec, "tokens", &t);
-                if (k < 0) die(EX_DATAERR, "%s: record %llu: no int32 'tokens'", inputs[f], (unsigned long long)rs_count(in));
-                for (long i = 0; i < k; i++) hits += t[i] >= 0 && t[i] < MAXID && targets[t[i]];
-                n = (double)k;
-                free(t);
-            } else {
-                const char *s;
-                size_t len;
-                if (rec_get_str(&rec, "response", &s, &len) != 1)
-                    die(EX_DATAERR, "%s: record %llu: no string 'response'", inputs[f], (unsigned long long)rs_count(in));
-                for (size_t i = 0; i < len; i++) hits += (unsigned char)s[i] == ch;
-                n = (double)len;
-            }
-            recb_reset(&b);
-            recb_copy_fields(&b, &rec);
-            recb_put_f64(&b, "reward", n > 0 ? hits / n : 0.0);
-            const char *buf;
-            size_t blen;
-            recb_finish(&b, &buf, &blen);
-            rs_write(out, buf, blen);
+    inputs in;
+    inputs_open(&in, argc, argv, optind);
+    while (inputs_next(&in)) {
+        double hits = 0, n = 0;
+        if (target >= 0) {
+            int32_t *t = NULL;
+            long k = rec_get_i32_array(&in.rec, "tokens", &t);
+            if (k < 0) die(EX_DATAERR, "%s: no int32 'tokens'", inputs_where(&in));
+            for (long i = 0; i < k; i++) hits += t[i] >= 0 && t[i] < MAXID && targets[t[i]];
+            n = (double)k;
+            free(t);
+        } else {
+            const char *s;
+            size_t len;
+            if (rec_get_str(&in.rec, "response", &s, &len) != 1)
+                die(EX_DATAERR, "%s: no string 'response'", inputs_where(&in));
+            for (size_t i = 0; i < len; i++) hits += (unsigned char)s[i] == ch;
+            n = (double)len;
         }
-        rs_close(in);
+        recb_reset(&b);
+        recb_copy_fields(&b, &in.rec);
+        recb_put_f64(&b, "reward", n > 0 ? hits / n : 0.0);
+        const char *buf;
+        size_t blen;
+        recb_finish(&b, &buf, &blen);
+        rs_write(out, buf, blen);
     }
+    inputs_close(&in);
     recb_free(&b);
     rs_close(out);
     free(targets);

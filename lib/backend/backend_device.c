@@ -1,6 +1,7 @@
 /*
  * backend_device.c — what every model stage does with its --device value:
- * backend_for_device(name) returns the backend, or ends the process the
+ * backend_for_device(name) returns the backend (NULL: no --device given,
+ * the CPU backend), or ends the process the
  * way design.md asks: a name this build does not know (or a malformed
  * one, "cuda:x") is a usage error (exit 64, with the "Try --help" line);
  * a real backend that cannot run here — "cuda" in a build without nvcc,
@@ -14,6 +15,7 @@
 
 const backend *backend_for_device(const char *name)
 {
+    if (!name) return backend_cpu();   /* no --device: the CPU */
     backend_error err = {0, ""};
     const backend *be = backend_by_name(name, &err);
     if (be) return be;

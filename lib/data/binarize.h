@@ -25,6 +25,7 @@
 #ifndef PREFPIPE_BINARIZE_H
 #define PREFPIPE_BINARIZE_H
 
+#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -59,6 +60,24 @@ void rated_clear(rated_t *r);
 completion_t *rated_add(rated_t *r, const char *text, size_t tlen);
 /* Add a rating to the last completion. */
 void rated_rate(rated_t *r, const char *name, size_t nlen, double v, int valid);
+/* Fill r from a rated record (rated_record.c), borrowing the record's
+ * strings: completions[].text, model, overall, rank and ratings{}; a
+ * rating that is neither a number nor a numeric string is missing.
+ * Returns NULL, or what is wrong (a constant or err). */
+const char *rated_from_record(const msgpack_object *rec, rated_t *r, char *err, size_t cap);
+
+/* A list of names from "a,b,c" (pref-binarize's --exclude-aspect, --models,
+ * --prompt-source); with groups, @top, @middle and @bottom add the
+ * UltraFeedback model groups of the paper's Table 8. */
+typedef struct {
+    char **v;
+    size_t n;
+} name_list;
+/* Add the names of s; returns NULL, or an unknown @group (*badlen bytes
+ * of it) and stops there. */
+const char *name_list_parse(name_list *l, const char *s, int groups, size_t *badlen);
+int name_list_has(const name_list *l, const char *s, size_t n);
+void name_list_free(name_list *l);
 
 enum { SCORE_OVERALL, SCORE_MEAN_ASPECTS, SCORE_ASPECT, SCORE_RANK };
 enum { REJ_RANDOM, REJ_WORST, REJ_NEXT_BEST };

@@ -5,6 +5,7 @@
  * dataset.h; the emitters are in dataset_emit.c).
  */
 #include "data/dataset.h"
+#include "base/inputs.h"
 #include "io/bytesrc.h"
 #include "base/cli.h"
 #include "io/csv.h"
@@ -61,7 +62,6 @@ void ds_drop(ds_ctx *c, const char *reason)
     }
 }
 
-static const char *shown(const char *path) { return strcmp(path, "-") == 0 ? "stdin" : path; }
 
 void ds_malformed(ds_ctx *c, const char *fmt, ...)
 {
@@ -71,9 +71,9 @@ void ds_malformed(ds_ctx *c, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (c->opt.strict)
-        die(EX_DATAERR, "%s: %s: %s: %s (--strict)", c->fmt->name, shown(c->path), c->where, msg);
+        die(EX_DATAERR, "%s: %s: %s: %s (--strict)", c->fmt->name, cli_input_name(c->path), c->where, msg);
     if (c->warned++ < WARN_LIMIT)
-        warnx_("%s: %s: %s: skipped malformed row: %s", c->fmt->name, shown(c->path), c->where, msg);
+        warnx_("%s: %s: %s: skipped malformed row: %s", c->fmt->name, cli_input_name(c->path), c->where, msg);
     ds_drop(c, "malformed row");
 }
 
@@ -131,7 +131,7 @@ static void check_required(ds_ctx *c, json_t *row)
         }
         snprintf(found + l, sizeof found - l, "%s%s", l ? ", " : "", key);
     }
-    die(EX_DATAERR, "%s: %s: not a %s record: missing field%s %s (the row has: %s)", shown(c->path), c->where,
+    die(EX_DATAERR, "%s: %s: not a %s record: missing field%s %s (the row has: %s)", cli_input_name(c->path), c->where,
         c->fmt->name, best_n > 1 ? "s" : "", best, found[0] ? found : "nothing");
 }
 
@@ -173,7 +173,7 @@ static int next_line(void *ctx, char **line, size_t *len)
 
 static void read_error(ds_ctx *c, bsrc *src)
 {
-    die(EX_DATAERR, "%s: %s: %s", c->fmt->name, shown(c->path), bsrc_error(src));
+    die(EX_DATAERR, "%s: %s: %s", c->fmt->name, cli_input_name(c->path), bsrc_error(src));
 }
 
 static void run_jsonl(ds_ctx *c, bsrc *src, char *line, size_t len)
@@ -222,7 +222,7 @@ static void run_array(ds_ctx *c, bsrc *src, char *line, size_t len)
     json_t *arr = json_loadb(all.p, all.n, JSON_ALLOW_NUL, &je);
     obuf_free(&all);
     if (!arr || !json_is_array(arr))
-        die(EX_DATAERR, "%s: %s: line %d: invalid JSON array: %s", c->fmt->name, shown(c->path), je.line,
+        die(EX_DATAERR, "%s: %s: line %d: invalid JSON array: %s", c->fmt->name, cli_input_name(c->path), je.line,
             arr ? "not an array" : je.text);
     int first = 1;
     size_t i;
@@ -240,7 +240,7 @@ static void run_csv(ds_ctx *c, bsrc *src, char *line, size_t len)
     csv_reader cr;
     csv_init(&cr, next_line, &ls);
     if (csv_next(&cr) != 1)
-        die(EX_DATAERR, "%s: %s: no CSV header: %s", c->fmt->name, shown(c->path), csv_error(&cr));
+        die(EX_DATAERR, "%s: %s: no CSV header: %s", c->fmt->name, cli_input_name(c->path), csv_error(&cr));
     size_t nh = csv_nfields(&cr);
     char **head = xmalloc(nh * sizeof *head);
     for (size_t i = 0; i < nh; i++)
@@ -265,7 +265,7 @@ static void run_csv(ds_ctx *c, bsrc *src, char *line, size_t len)
     if (r < 0) {
         if (bsrc_error(src)[0])
             read_error(c, src);
-        die(EX_DATAERR, "%s: %s: %s", c->fmt->name, shown(c->path), csv_error(&cr));
+        die(EX_DATAERR, "%s: %s: %s", c->fmt->name, cli_input_name(c->path), csv_error(&cr));
     }
     for (size_t i = 0; i < nh; i++)
         free(head[i]);
@@ -318,7 +318,7 @@ int ds_run(const ds_format *f, const char *path, const ds_opts *o, rstream *out)
 
     bsrc *src = bsrc_open(path);
     if (!src)
-        die(EX_NOINPUT, "%s: cannot open: %s", shown(path), strerror(errno));
+        die(EX_NOINPUT, "%s: cannot open: %s", cli_input_name(path), strerror(errno));
     progress_init(&prog, "rows", 0, o->progress);
     char *line;
     size_t len;

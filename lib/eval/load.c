@@ -6,6 +6,7 @@
  * without a second pass.  The data files are a few MB at most.
  */
 #include "eval/load.h"
+#include "base/inputs.h"
 #include "eval/bench_prompts.h"
 #include "io/bytesrc.h"
 #include "eval/common.h"
@@ -139,7 +140,6 @@ static void begin_record(msgpack_packer *pk, const char *id, const char *source,
     msgpack_pack_map(pk, ngold);
 }
 
-static const char *shown(const char *p) { return strcmp(p, "-") == 0 ? "stdin" : p; }
 
 static bsrc *open_src(const char *path)
 {
@@ -154,7 +154,7 @@ static json_t *line_json(const char *path, bsrc *s, const char *line, size_t len
     json_error_t je;
     json_t *v = json_loadb(line, len, 0, &je);
     if (!v || !json_is_object(v))
-        die(EX_DATAERR, "%s: line %llu: not a JSON object%s%s", shown(path), (unsigned long long)bsrc_lineno(s),
+        die(EX_DATAERR, "%s: line %llu: not a JSON object%s%s", cli_input_name(path), (unsigned long long)bsrc_lineno(s),
             v ? "" : ": ", v ? "" : je.text);
     return v;
 }
@@ -163,7 +163,7 @@ static const char *jstr(json_t *o, const char *key, const char *path, const char
 {
     json_t *v = json_object_get(o, key);
     if (!json_is_string(v))
-        die(EX_DATAERR, "%s: %s: no string field '%s'", shown(path), where, key);
+        die(EX_DATAERR, "%s: %s: no string field '%s'", cli_input_name(path), where, key);
     return json_string_value(v);
 }
 
@@ -172,7 +172,7 @@ static char *slurp(const char *path, size_t *n)
     bsrc *s = open_src(path);
     char *t = bsrc_slurp(s, n, (size_t)1 << 30);
     if (!t)
-        die(EX_DATAERR, "%s: %s", shown(path), bsrc_error(s));
+        die(EX_DATAERR, "%s: %s", cli_input_name(path), bsrc_error(s));
     bsrc_close(s);
     return t;
 }
@@ -203,7 +203,7 @@ void bench_load_gsm8k(const char *path, const bench_opts *o, rstream *out)
         char *gold = xmalloc(an + 1);
         long gn = gsm8k_gold_from_solution(a, an, gold);
         if (gn <= 0)
-            die(EX_DATAERR, "%s: %s: the answer has no '#### N' gold number", shown(path), where);
+            die(EX_DATAERR, "%s: %s: the answer has no '#### N' gold number", cli_input_name(path), where);
         snprintf(id, sizeof id, "gsm8k:%s:%llu", split, (unsigned long long)n++);
         char *prompt = gsm8k_prompt(q, shots, o->plain);
         begin_record(&g.pk, id, "gsm8k", prompt, "Answer:", o, 2);
@@ -215,7 +215,7 @@ void bench_load_gsm8k(const char *path, const bench_opts *o, rstream *out)
         json_decref(v);
     }
     if (r < 0)
-        die(EX_DATAERR, "%s: %s", shown(path), bsrc_error(s));
+        die(EX_DATAERR, "%s: %s", cli_input_name(path), bsrc_error(s));
     bsrc_close(s);
     group_flush(&g, o, out);
     group_free(&g);
@@ -331,7 +331,7 @@ static void ifeval_validate(const group *g, const char *path, const char *where)
         char err[256];
         if (id->type != MSGPACK_OBJECT_STR ||
             ifeval_parse(id->via.str.ptr, id->via.str.size, &kw->via.array.ptr[i], &in, err, sizeof err) < 0)
-            die(EX_DATAERR, "%s: %s: instruction %u: %s", shown(path), where, i,
+            die(EX_DATAERR, "%s: %s: instruction %u: %s", cli_input_name(path), where, i,
                 id->type == MSGPACK_OBJECT_STR ? err : "not a string");
         ifeval_inst_free(&in);
     }
@@ -355,9 +355,9 @@ void bench_load_ifeval(const char *path, const bench_opts *o, rstream *out)
         json_t *kw = json_object_get(v, "kwargs");
         const char *prompt = jstr(v, "prompt", path, where);
         if (!json_is_integer(key) && !json_is_string(key))
-            die(EX_DATAERR, "%s: %s: no integer 'key'", shown(path), where);
+            die(EX_DATAERR, "%s: %s: no integer 'key'", cli_input_name(path), where);
         if (!json_is_array(ids) || !json_is_array(kw) || json_array_size(ids) != json_array_size(kw))
-            die(EX_DATAERR, "%s: %s: instruction_id_list and kwargs must be lists of the same length", shown(path),
+            die(EX_DATAERR, "%s: %s: instruction_id_list and kwargs must be lists of the same length", cli_input_name(path),
                 where);
         if (json_is_integer(key))
             snprintf(id, sizeof id, "ifeval:%lld", (long long)json_integer_value(key));
@@ -366,16 +366,16 @@ void bench_load_ifeval(const char *path, const bench_opts *o, rstream *out)
         begin_record(&g.pk, id, "ifeval", prompt, NULL, o, 2);
         pack_str(&g.pk, "instruction_id_list");
         if (json_to_msgpack(ids, &g.pk, 0, 8, err, sizeof err) < 0)
-            die(EX_DATAERR, "%s: %s: %s", shown(path), where, err);
+            die(EX_DATAERR, "%s: %s: %s", cli_input_name(path), where, err);
         pack_str(&g.pk, "kwargs");
         if (json_to_msgpack(kw, &g.pk, 0, 8, err, sizeof err) < 0)
-            die(EX_DATAERR, "%s: %s: %s", shown(path), where, err);
+            die(EX_DATAERR, "%s: %s: %s", cli_input_name(path), where, err);
         ifeval_validate(&g, path, where);
         group_add(&g, id, o->seed);
         json_decref(v);
     }
     if (r < 0)
-        die(EX_DATAERR, "%s: %s", shown(path), bsrc_error(s));
+        die(EX_DATAERR, "%s: %s", cli_input_name(path), bsrc_error(s));
     bsrc_close(s);
     group_flush(&g, o, out);
     group_free(&g);
@@ -448,20 +448,20 @@ void bench_load_xstest(const char *path, const bench_opts *o, rstream *out)
     if (c_id < 0)
         c_id = c_id1;
     if (c_type < 0 || c_prompt < 0)
-        die(EX_DATAERR, "%s: the CSV header needs 'type' and 'prompt' columns", shown(path));
+        die(EX_DATAERR, "%s: the CSV header needs 'type' and 'prompt' columns", cli_input_name(path));
     group g;
     group_init(&g);
     int nf;
     for (uint64_t row = 1; (nf = csv_row(t, n, &pos, f, 16)) != 0; row++) {
         snprintf(where, sizeof where, "row %llu", (unsigned long long)row);
         if (nf < 0)
-            die(EX_DATAERR, "%s: %s: unterminated quoted field", shown(path), where);
+            die(EX_DATAERR, "%s: %s: unterminated quoted field", cli_input_name(path), where);
         if (nf == 1 && f[0][0] == 0) {
             free(f[0]);
             continue;
         }
         if (nf != nh)
-            die(EX_DATAERR, "%s: %s: %d fields, the header has %d", shown(path), where, nf, nh);
+            die(EX_DATAERR, "%s: %s: %d fields, the header has %d", cli_input_name(path), where, nf, nh);
         if (c_id >= 0 && f[c_id][0])
             snprintf(id, sizeof id, "xstest:%s", f[c_id]);
         else
@@ -490,7 +490,7 @@ void bench_load_alpaca(const char *path, const bench_opts *o, rstream *out)
     json_error_t je;
     json_t *root = json_loadb(t, n, 0, &je);
     if (!root || !json_is_array(root))
-        die(EX_DATAERR, "%s: not a JSON array%s%s", shown(path), root ? "" : ": ", root ? "" : je.text);
+        die(EX_DATAERR, "%s: not a JSON array%s%s", cli_input_name(path), root ? "" : ": ", root ? "" : je.text);
     group g;
     group_init(&g);
     char id[64], where[64];
@@ -498,7 +498,7 @@ void bench_load_alpaca(const char *path, const bench_opts *o, rstream *out)
         json_t *e = json_array_get(root, i);
         snprintf(where, sizeof where, "element %zu", i);
         if (!json_is_object(e))
-            die(EX_DATAERR, "%s: %s: not an object", shown(path), where);
+            die(EX_DATAERR, "%s: %s: not an object", cli_input_name(path), where);
         const char *ins = jstr(e, "instruction", path, where), *ref = jstr(e, "output", path, where);
         json_t *ds = json_object_get(e, "dataset");
         snprintf(id, sizeof id, "alpaca-eval:%zu", i);

@@ -17,6 +17,7 @@
  * outputs (rs_open_live: metrics), written in place and flushed per record.
  */
 #include "io/stream.h"
+#include "base/inputs.h"
 #include "io/bytesrc.h"
 #include "io/mpscan.h"
 #include "base/util.h"
@@ -436,7 +437,7 @@ int rs_next(rstream *s, msgpack_object *rec)
 {
     int r = rs_read(s, rec);
     if (r == RS_ERR)
-        die(EX_DATAERR, "%s: record %llu: %s", strcmp(s->uri, "-") ? s->uri : "stdin",
+        die(EX_DATAERR, "%s: record %llu: %s", cli_input_name(s->uri),
             (unsigned long long)s->nrec, s->err);
     return r;
 }

@@ -15,6 +15,7 @@
 #include "rl/ppo_train.h"
 #include "dist/dist.h"
 #include "base/cli.h"
+#include "base/shuffle.h"
 #include "base/util.h"
 
 #include <math.h>
@@ -151,10 +152,7 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
         memcpy(perm, all, (size_t)n * sizeof(int));
         rng_t r;
         rng_seed(&r, mix64(c->seed ^ mix64((uint64_t)batch * 1000003u + (uint64_t)e)));
-        for (int i = n; i > 1; i--) {
-            int q = (int)rng_below(&r, (uint64_t)i), tmp = perm[i - 1];
-            perm[i - 1] = perm[q], perm[q] = tmp;
-        }
+        rng_shuffle(&r, perm, (size_t)n, sizeof *perm);
         for (int s = 0; s < n; s += c->minibatch) {
             ppo_mb mb;
             ppo_mb_build(&mb, items, perm + s, n - s < c->minibatch ? n - s : c->minibatch);

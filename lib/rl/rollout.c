@@ -8,6 +8,7 @@
 #include "rl/rollout.h"
 #include "text/chat_template.h"
 #include "io/record.h"
+#include "base/shuffle.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -79,15 +80,12 @@ size_t *rollout_batch_prompts(const rollout_plan *pl, size_t P, long j, int *n, 
     int e = (int)(j / nb);
     long k = j % nb;
     size_t *perm = xmalloc(P * sizeof *perm);
-    for (size_t i = 0; i < P; i++) perm[i] = i;
     if (pl->shuffle) {
         rng_t r;
         rng_seed(&r, mix64(pl->seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(e + 1))));
-        for (size_t i = P; i > 1; i--) {
-            size_t q = (size_t)rng_below(&r, i);
-            size_t t = perm[i - 1];
-            perm[i - 1] = perm[q], perm[q] = t;
-        }
+        rng_permutation(&r, perm, P);
+    } else {
+        for (size_t i = 0; i < P; i++) perm[i] = i;
     }
     size_t lo = (size_t)k * pl->B, hi = lo + pl->B < P ? lo + pl->B : P;
     size_t *out = xmalloc((hi - lo) * sizeof *out);

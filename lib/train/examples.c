@@ -8,6 +8,8 @@
 
 #include "text/chat_template.h"
 #include "io/record.h"
+#include "base/shuffle.h"
+#include "base/spool.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -205,17 +207,7 @@ typedef struct {
 void spool_open(train_spool *s)
 {
     memset(s, 0, sizeof *s);
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
-    size_t cap = strlen(dir) + 32;
-    char *path = xmalloc(cap);
-    snprintf(path, cap, "%s/prefpipe-spool.XXXXXX", dir);
-    int fd = mkstemp(path);
-    if (fd < 0) die(EX_CANTCREAT, "%s: cannot create the spool file: %s", path, strerror(errno));
-    unlink(path);
-    free(path);
-    s->f = fdopen(fd, "w+b");
-    if (!s->f) die(EX_IOERR, "spool: %s", strerror(errno));
+    s->f = spool_tmpfile();
     s->cap = 1024;
     s->off = xmalloc(sizeof(uint64_t) * s->cap);
     s->off[0] = 0;
@@ -279,11 +271,5 @@ void train_shuffle(size_t *perm, size_t n, uint64_t seed, long epoch)
 {
     rng_t r;
     rng_seed(&r, mix64(seed ^ mix64((uint64_t)epoch + 0x9e3779b97f4a7c15ull)));
-    for (size_t i = 0; i < n; i++) perm[i] = i;
-    for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)rng_below(&r, i);
-        size_t t = perm[i - 1];
-        perm[i - 1] = perm[j];
-        perm[j] = t;
-    }
+    rng_permutation(&r, perm, n);
 }

@@ -4,7 +4,9 @@
  */
 #include "train/stage_cli.h"
 
+#include "backend/backend.h"
 #include "base/cli.h"
+#include "base/inputs.h"
 #include "base/util.h"
 
 #include <string.h>
@@ -16,7 +18,6 @@ void train_cli_init(train_cli *t, const char *stage)
     t->o.stage = stage;
     t->o.micro = 4;
     t->trunc = TRUNC_KEEP_START;
-    t->be = backend_cpu();
 }
 
 int train_cli_handle(train_cli *t, int c, const char *a)
@@ -60,9 +61,7 @@ int train_cli_handle(train_cli *t, int c, const char *a)
     case TC_PROGRESS: o->progress = 1; break;
     case TC_NO_TIMING: o->no_timing = 1; break;
     case 'j': threads_set("--threads", a); break;
-    case TC_DEVICE:
-        t->be = backend_for_device(a);
-        break;
+    case TC_DEVICE: t->device = a; break;
     case TC_STOP_AFTER: o->stop_after = parse_ll("--stop-after", a, 1, (long long)1 << 40); break;
     default: return 0;
     }
@@ -71,6 +70,7 @@ int train_cli_handle(train_cli *t, int c, const char *a)
 
 void train_cli_finish(train_cli *t)
 {
+    t->be = backend_for_device(t->device);
     if (!t->model_dir && !t->o.resume_dir) cli_usage_error("missing --model DIR");
     if (!t->o.out_dir) cli_usage_error("missing --output DIR");
     if (!(t->o.lr > 0)) cli_usage_error("--lr must be positive");
@@ -78,15 +78,6 @@ void train_cli_finish(train_cli *t)
     if (!(t->o.warmup_frac >= 0 && t->o.warmup_frac <= 1)) cli_usage_error("--warmup must be a fraction in [0, 1]");
     if (t->o.h.clip < 0) cli_usage_error("--clip must be >= 0");
     if (t->o.micro > t->o.batch) t->o.micro = t->o.batch;
-}
-
-char **train_cli_inputs(int argc, char **argv, int *n)
-{
-    static char *stdin_only[] = {"-"};
-    *n = argc - optind;
-    if (*n > 0) return argv + optind;
-    *n = 1;
-    return stdin_only;
 }
 
 train_spool *train_cli_spool(const train_cli *t, train_prep *prep, const model *m, int argc, char **argv,
@@ -97,7 +88,7 @@ train_spool *train_cli_spool(const train_cli *t, train_prep *prep, const model *
     if (prep->max_len > m->c.max_pos)
         die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", prep->max_len, m->c.max_pos);
     int nin;
-    char **ins = train_cli_inputs(argc, argv, &nin);
+    char **ins = cli_inputs(argc, argv, optind, &nin);
     train_counts cnt;
     train_spool_inputs(data, ins, nin, prep, ref, ref_batch, &cnt, "training data");
     if (!t->eval_path) return NULL;

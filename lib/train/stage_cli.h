@@ -78,18 +78,17 @@ typedef struct {
     const char *eval_path;
     int max_len;            /* 0: the model's max_position_embeddings */
     trunc_mode trunc;
-    const backend *be;      /* --device, default the CPU backend */
+    const char *device;     /* --device NAME; NULL: the CPU backend */
+    const backend *be;      /* set by train_cli_finish (backend_for_device) */
 } train_cli;
 
 /* Defaults common to every stage (the stage overrides some). */
 void train_cli_init(train_cli *t, const char *stage);
 /* Handle one option; returns 1 when handled, 0 when c is not ours. */
 int train_cli_handle(train_cli *t, int c, const char *arg);
-/* Check required options and combinations (exit 64 on error). */
+/* Check required options and combinations (exit 64 on error); resolve
+ * --device to t->be. */
 void train_cli_finish(train_cli *t);
-
-/* Inputs from argv[optind..]: "-" when none. */
-char **train_cli_inputs(int argc, char **argv, int *n);
 
 /* Spool the inputs and --eval with prep, whose max_len and trunc come from
  * --max-len (default: the model's positions; beyond them exits 64) and

@@ -16,6 +16,7 @@
 #include "train/checkpoint.h"
 #include "dist/dist.h"
 #include "base/cli.h"
+#include "io/inputs.h"
 #include "io/record.h"
 #include "io/stream.h"
 #include "base/util.h"
@@ -62,35 +63,32 @@ static void flush_ref(train_spool *s, model *ref, train_example *pend, int np)
     }
 }
 
-void train_spool_inputs(train_spool *s, char **inputs, int ninputs, const train_prep *p,
+void train_spool_inputs(train_spool *s, char **uris, int nuris, const train_prep *p,
                         model *ref, int ref_batch, train_counts *c, const char *label)
 {
     spool_open(s);
     memset(c, 0, sizeof *c);
     train_example *pend = xcalloc((size_t)ref_batch, sizeof *pend);
     int np = 0, warned = 0;
-    for (int f = 0; f < ninputs; f++) {
-        rstream *r = rs_open_read(inputs[f]);
-        msgpack_object rec;
-        while (rs_next(r, &rec) == RS_OK) {
-            train_example ex;
-            const char *why;
-            if (!train_example_from_record(p, &rec, rs_count(r), &ex, c, &why)) {
-                if (warned++ < 5) fprintf(stderr, "%s: %s: record %llu skipped: %s\n", progname, rs_uri(r),
-                                          (unsigned long long)rs_count(r), why);
-                continue;
-            }
-            if (ref && !ex.has_ref) {
-                pend[np++] = ex;
-                if (np == ref_batch) { flush_ref(s, ref, pend, np); np = 0; }
-            } else {
-                if (np) { flush_ref(s, ref, pend, np); np = 0; }
-                spool_add(s, &ex);
-                train_example_free(&ex);
-            }
+    inputs in;
+    inputs_open(&in, nuris, uris, 0);
+    while (inputs_next(&in)) {
+        train_example ex;
+        const char *why;
+        if (!train_example_from_record(p, &in.rec, rs_count(in.stream), &ex, c, &why)) {
+            if (warned++ < 5) fprintf(stderr, "%s: %s skipped: %s\n", progname, inputs_where(&in), why);
+            continue;
         }
-        rs_close(r);
+        if (ref && !ex.has_ref) {
+            pend[np++] = ex;
+            if (np == ref_batch) { flush_ref(s, ref, pend, np); np = 0; }
+        } else {
+            if (np) { flush_ref(s, ref, pend, np); np = 0; }
+            spool_add(s, &ex);
+            train_example_free(&ex);
+        }
     }
+    inputs_close(&in);
     if (np) flush_ref(s, ref, pend, np);
     free(pend);
     fflush(s->f);

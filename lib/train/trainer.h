@@ -93,11 +93,12 @@ void train_opts_defaults(train_opts *o);
 /* Refuse early (exit 73) when a checkpoint cannot be created at dir. */
 void train_check_output(const char *dir);
 
-/* Read every record of the inputs (stream URIs) into the spool.  With a
- * reference model, examples without reference log-probs are scored in
- * groups of ref_batch valid examples, in input order (as ref-score does).
- * Counts are reported on stderr under `label`. */
-void train_spool_inputs(train_spool *s, char **inputs, int ninputs, const train_prep *p,
+/* Read every record of the inputs (stream URIs, through io/inputs.h) into
+ * the spool.  With a reference model, examples without reference
+ * log-probs are scored in groups of ref_batch valid examples, in input
+ * order (as ref-score does).  Counts are reported on stderr under
+ * `label`. */
+void train_spool_inputs(train_spool *s, char **uris, int nuris, const train_prep *p,
                         model *ref, int ref_batch, train_counts *c, const char *label);
 
 /* Train.  opt may be NULL (a fresh AdamW with o->h, or the one in
