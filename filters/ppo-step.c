@@ -313,10 +313,10 @@ int main(int argc, char **argv)
             if (!tr.value->c.score)
                 die(EX_DATAERR, "%s: no scalar head (score.weight): the value model needs a reward-model checkpoint, "
                     "or use --value-from-policy", vdir);
-            char fa[17], fb[17];
+            char why[160];
             tokenizer *vt = ckpt_load_tokenizer(vdir);
-            pv_fingerprint_hex(pv_tok_fingerprint(vt), fa), pv_fingerprint_hex(pv_tok_fingerprint(tok), fb);
-            if (strcmp(fa, fb)) die(EX_DATAERR, "%s: its tokenizer differs from the policy's", vdir);
+            if (!tok_same(tok, vt, why, sizeof why))
+                die(EX_DATAERR, "%s: its tokenizer differs from the policy's (%s)", vdir, why);
             tok_free(vt);
         } else {
             tr.value = ppo_value_from_policy(tr.policy, tc.seed + 1);

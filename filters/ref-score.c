@@ -172,7 +172,7 @@ int main(int argc, char **argv)
     M = ckpt_load_model(ckpt, be);
     if (!M->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
     tokenizer *tok = ckpt_load_tokenizer(ckpt);
-    snprintf(TOK_FP, sizeof TOK_FP, "%016llx", (unsigned long long)tok_fingerprint(tok));
+    tok_fingerprint_hex(tok, TOK_FP);
     if (max_len > M->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, M->c.max_pos);
     train_prep prep = {.tok = tok, .max_len = max_len ? max_len : M->c.max_pos, .trunc = trunc, .want = TD_PAIR};
     rstream *out = rs_open_write(outp);

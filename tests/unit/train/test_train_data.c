@@ -155,7 +155,7 @@ static void examples(void)
 
     tokenizer *t2 = tok_byte_new();
     char w[64];
-    CHECK(train_same_tokenizer(tok, t2, w, sizeof w) == 1);
+    CHECK(tok_same(tok, t2, w, sizeof w) == 1);
     tok_free(t2);
     free(pi);
     free(ri);
