@@ -16,11 +16,11 @@
 #include "rl/ppo_state.h"
 #include "io/record.h"
 #include "io/stream.h"
+#include "train/rm_stats.h"
 #include "base/util.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,15 +109,9 @@ static void reward_norm_from(const char *spec, ppo_train_cfg *c)
     }
     struct stat st;
     if (stat(spec, &st) == 0 && S_ISDIR(st.st_mode)) {
-        char *text = ckpt_load_state(spec);
-        json_error_t je;
-        json_t *j = text ? json_loads(text, 0, &je) : NULL;
-        json_t *m = j ? json_object_get(j, "reward_mean") : NULL, *s = j ? json_object_get(j, "reward_std") : NULL;
-        if (!json_is_number(m) || !json_is_number(s) || !(json_number_value(s) > 0))
-            die(EX_DATAERR, "%s/trainer_state.json: no usable reward_mean/reward_std (from rm-train)", spec);
-        c->pc.norm_mean = json_number_value(m), c->pc.norm_std = json_number_value(s);
-        json_decref(j);
-        free(text);
+        rm_stats rs;
+        rm_stats_read_or_die(spec, &rs);
+        c->pc.norm_mean = rs.mean, c->pc.norm_std = rs.std;
     } else {
         two_numbers("--reward-norm", spec, &c->pc.norm_mean, &c->pc.norm_std);
         if (!(c->pc.norm_std > 0)) cli_usage_error("--reward-norm: STD must be positive");

@@ -33,12 +33,11 @@
 #include "io/stream.h"
 #include "io/held.h"
 #include "train/batch.h"
+#include "train/rm_stats.h"
 #include "train/stage_cli.h"
 #include "base/util.h"
 
 #include <getopt.h>
-#include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,10 +66,9 @@ static const char usage[] =
 
 static model *M;
 static const char *NAME;
-static int NORMALIZE;
-static double MEAN, STD = 1;
+static rm_stats STATS;   /* have: --normalize */
 
-static double norm(double r) { return NORMALIZE ? (r - MEAN) / STD : r; }
+static double norm(double r) { return STATS.have ? rm_stats_normalize(&STATS, r) : r; }
 
 static void put_named(recb *b, const msgpack_object *rec, double r)
 {
@@ -122,21 +120,6 @@ static void flush(held_rec *w, int nw, train_example *ex, int nex, rstream *out)
     free(r);
 }
 
-static void load_stats(const char *dir)
-{
-    char *text = ckpt_load_state(dir);
-    if (!text) die(EX_DATAERR, "%s: --normalize needs trainer_state.json with reward_mean/reward_std (from rm-train)", dir);
-    json_error_t je;
-    json_t *j = json_loads(text, 0, &je);
-    json_t *m = j ? json_object_get(j, "reward_mean") : NULL, *s = j ? json_object_get(j, "reward_std") : NULL;
-    if (!json_is_number(m) || !json_is_number(s) || !(json_number_value(s) > 0))
-        die(EX_DATAERR, "%s/trainer_state.json: no usable reward_mean/reward_std", dir);
-    MEAN = json_number_value(m);
-    STD = json_number_value(s);
-    json_decref(j);
-    free(text);
-}
-
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
@@ -150,7 +133,7 @@ int main(int argc, char **argv)
         {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
     const backend *be = backend_cpu();
-    int batch = 8, max_len = 0, skip_bad = 0, c;
+    int batch = 8, max_len = 0, skip_bad = 0, normalize = 0, c;
     trunc_mode trunc = TRUNC_KEEP_START;
     while ((c = getopt_long(argc, argv, "b:c:hn:o:V", lo, NULL)) != -1) {
         switch (c) {
@@ -164,7 +147,7 @@ int main(int argc, char **argv)
             be = backend_by_name(optarg, NULL);
             if (!be) cli_usage_error("device '%s' is not available in this build", optarg);
             break;
-        case O_NORM: NORMALIZE = 1; break;
+        case O_NORM: normalize = 1; break;
         case O_SKIP: skip_bad = 1; break;
         case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
         case O_TRUNC:
@@ -176,7 +159,7 @@ int main(int argc, char **argv)
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");
     M = ckpt_load_model(ckpt, be);
     if (!M->c.score) die(EX_DATAERR, "%s: not a reward model (no score head)", ckpt);
-    if (NORMALIZE) load_stats(ckpt);
+    if (normalize) rm_stats_read_or_die(ckpt, &STATS);
     tokenizer *tok = ckpt_load_tokenizer(ckpt);
     if (max_len > M->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, M->c.max_pos);
     train_prep pp = {.tok = tok, .max_len = max_len ? max_len : M->c.max_pos, .trunc = trunc, .want = TD_PAIR,
