@@ -1,27 +1,24 @@
 /*
  * ppo-step — train a policy with PPO on scored rollouts (man 1 ppo-step).
  *
- * The loop: read records (lib/rl/ppo_intake.c checks them and assembles
- * batch j = the current version), train on the batch (lib/rl/ppo_train.c),
- * save the resumable state (lib/rl/ppo_state.c), publish version j + 1
- * (lib/rl/policy_version.c: RUN/policy-vN + RUN/latest, which rollout -f
- * follows), write one metrics record.  A fresh run publishes version 0
+ * The trainer's assembly, the per-batch commit and the records written are
+ * lib/rl/ppo_session.c's.  The loop: read records (lib/rl/ppo_intake.c
+ * checks them and assembles batch j = the current version), train on the
+ * batch (lib/rl/ppo_train.c), save the resumable state
+ * (lib/rl/ppo_state.c), publish version j + 1 (lib/rl/policy_version.c:
+ * RUN/policy-vN + RUN/latest, which rollout -f follows), write one
+ * metrics record.  A fresh run publishes version 0
  * (the initial policy) first; --resume reloads RUN/state and republishes
  * its version.  stdout carries metrics records only.
  */
-#include "train/checkpoint.h"
 #include "base/cli.h"
 #include "rl/policy_version.h"
-#include "rl/ppo_intake.h"
-#include "rl/ppo_state.h"
-#include "io/record.h"
+#include "rl/ppo_session.h"
 #include "io/stream.h"
 #include "train/rm_stats.h"
 #include "base/util.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,68 +114,6 @@ static void reward_norm_from(const char *spec, ppo_train_cfg *c)
         if (!(c->pc.norm_std > 0)) cli_usage_error("--reward-norm: STD must be positive");
     }
     c->pc.reward_norm = 1;
-}
-
-static void put_metrics(rstream *out, long step, long batch, const ppo_metrics *m, const ppo_intake *in, double t)
-{
-    recb b;
-    recb_init(&b);
-    recb_put_str(&b, "stage", "ppo-step");
-    recb_put_i64(&b, "step", step);
-    recb_put_i64(&b, "batch", batch);
-    recb_put_f64(&b, "time", t);
-    const struct { const char *k; double v; } f[] = {
-        {"reward_mean", m->reward_mean}, {"reward_std", m->reward_std}, {"score_mean", m->score_mean},
-        {"kl", m->kl}, {"kl_coef", m->kl_coef}, {"policy_loss", m->policy_loss}, {"value_loss", m->value_loss},
-        {"pg_clipfrac", m->pg_clipfrac}, {"vf_clipfrac", m->vf_clipfrac}, {"approx_kl", m->approx_kl},
-        {"entropy", m->entropy}, {"response_length", m->response_length}, {"truncated", m->truncated},
-        {"explained_variance", m->explained_variance}, {"lr", m->lr}, {"tokens_per_s", m->tokens_per_s},
-        {"grad_norm_policy", m->grad_norm_policy}, {"grad_norm_value", m->grad_norm_value}};
-    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
-        if (isfinite(f[i].v)) recb_put_f64(&b, f[i].k, f[i].v);
-        else recb_put_nil(&b, f[i].k);
-    }
-    recb_put_i64(&b, "updates", m->updates);
-    recb_put_i64(&b, "rollouts", m->items);
-    recb_put_i64(&b, "tokens", m->tokens);
-    msgpack_packer *pk = recb_begin(&b, "rejected");
-    msgpack_pack_map(pk, PI_NREASONS);
-    for (int r = 0; r < PI_NREASONS; r++) {
-        pack_str(pk, ppo_reject_name(r));
-        msgpack_pack_uint64(pk, in->rejected[r]);
-    }
-    recb_end(&b);
-    const char *buf;
-    size_t len;
-    recb_finish(&b, &buf, &len);
-    rs_write(out, buf, len);
-    rs_flush(out);
-    recb_free(&b);
-}
-
-static void put_diagnostics(rstream *d, const ppo_item *it, int n, long batch)
-{
-    recb b;
-    recb_init(&b);
-    for (int i = 0; i < n; i++) {
-        recb_reset(&b);
-        recb_put_str(&b, "stage", "ppo-step");
-        recb_put_i64(&b, "step", batch + 1);
-        recb_put_str(&b, "id", it[i].id ? it[i].id : "");
-        double a = 0;
-        for (int t = 0; t < it[i].rlen; t++) a += it[i].adv[t];
-        recb_put_f64(&b, "reward", it[i].reward);
-        recb_put_f64(&b, "score", it[i].score);
-        recb_put_f64(&b, "kl", it[i].kl);
-        recb_put_f64(&b, "advantage", it[i].rlen ? a / it[i].rlen : 0);
-        recb_put_str(&b, "finish", it[i].truncated ? "length" : "stop");
-        recb_put_i64(&b, "length", it[i].rlen);
-        const char *buf;
-        size_t len;
-        recb_finish(&b, &buf, &len);
-        rs_write(d, buf, len);
-    }
-    recb_free(&b);
 }
 
 int main(int argc, char **argv)
@@ -278,75 +213,20 @@ int main(int argc, char **argv)
     if (keep < 0) keep = lag + 3;
     if (keep < lag + 2) cli_usage_error("--keep must be at least --max-lag + 2");
 
-    if (mkdir(run, 0755) != 0 && errno != EEXIST) die(EX_CANTCREAT, "%s: %s", run, strerror(errno));
-    {   /* a fresh trainer id for the version protocol (see policy_version.h) */
-        struct { double t; long pid; } seed = {now_seconds(), (long)getpid()};
-        pv_set_trainer(hash64(&seed, sizeof seed, 0x7472) | 1);
-    }
-    ppo_trainer tr = {0};
-    tokenizer *tok = NULL;
-    long version = 0;
-    char *ref_path = NULL;
-    if (resume) {
-        ppo_state_info info;
-        if (ppo_state_load(run, be, &tr, &tok, &info) != 0) die(EX_NOINPUT, "%s/state: no state to resume from", run);
-        version = info.version;
-        ref_path = refdir ? xstrdup(refdir) : info.ref;
-        if (refdir) free(info.ref);
-        if (pv_read_latest(run) != version) pv_publish(run, version, tr.policy, tok, (int)keep);
-        else pv_write_latest(run, version);   /* clears a "stopped" mark */
-        fprintf(stderr, "%s: resumed %s at version %ld (%ld updates)\n", progname, run, version, tr.updates);
-    } else {
-        if (pv_read_latest(run) >= 0)
-            die(EX_USAGE, "%s already holds a run (RUN/latest): use --resume, or a new directory", run);
-        tr.policy = ckpt_load_model(pdir, be);
-        if (!tr.policy->c.lm_head) die(EX_DATAERR, "%s: the policy has no LM head", pdir);
-        tok = ckpt_load_tokenizer(pdir);
-        if (vdir) {
-            tr.value = ckpt_load_model(vdir, be);
-            if (!tr.value->c.score)
-                die(EX_DATAERR, "%s: no scalar head (score.weight): the value model needs a reward-model checkpoint, "
-                    "or use --value-from-policy", vdir);
-            char why[160];
-            tokenizer *vt = ckpt_load_tokenizer(vdir);
-            if (!tok_same(tok, vt, why, sizeof why))
-                die(EX_DATAERR, "%s: its tokenizer differs from the policy's (%s)", vdir, why);
-            tok_free(vt);
-        } else {
-            tr.value = ppo_value_from_policy(tr.policy, tc.seed + 1);
-        }
-        model_enable_grads(tr.policy);
-        model_enable_grads(tr.value);
-        tr.popt = optim_new(tr.policy, tc.h);
-        tr.vopt = optim_new(tr.value, tc.h);
-        tr.beta = tc.pc.beta;
-        /* absolute, so that --resume works from another directory */
-        ref_path = realpath(refdir ? refdir : pdir, NULL);
-        if (!ref_path) die(EX_NOINPUT, "%s: %s", refdir ? refdir : pdir, strerror(errno));
-        ppo_state_save(run, &tr, tok, 0, ref_path);
-        pv_publish(run, 0, tr.policy, tok, (int)keep);
-    }
-    /* the optimizer hyper-parameters of this invocation apply on resume too */
-    tr.popt->h = tc.h, tr.vopt->h = tc.h;
-    tr.c = tc;
-    if (ref_path[0]) {
-        tr.ref = ckpt_load_model(ref_path, be);
-        if (!tr.ref->c.lm_head) die(EX_DATAERR, "%s: the reference model has no LM head", ref_path);
-    }
-    if (wsteps >= 0) tr.c.warmup = wsteps;
-    else if (batches > 0) tr.c.warmup = (long)(wfrac * batches * tc.inner_epochs);   /* updates per batch >= 1 */
-    else fprintf(stderr, "%s: no --batches: learning-rate warm-up off (give --warmup-steps)\n", progname);
-
+    ppo_session_opts so = {.run = run, .resume = resume, .policy = pdir, .value = vdir, .ref = refdir, .keep = keep,
+                           .batches = batches, .warmup_steps = wsteps, .warmup_frac = wfrac, .be = be};
+    ppo_session ss;
+    ppo_session_open(&ss, &so, &tc);
     ppo_intake in;
-    ppo_intake_init(&in, tok, tr.policy->c.vocab, tr.policy->c.max_pos, lag, brec, version);
+    ppo_intake_init(&in, ss.tok, ss.tr.policy->c.vocab, ss.tr.policy->c.max_pos, lag, brec, ss.version);
     rstream *mout = rs_open_write(murl);
-    rstream *dout = diag ? rs_open_write(diag) : NULL;
+    ss.diag = diag ? rs_open_write(diag) : NULL;
     char **inputs = argv + optind;
     int ninputs = argc - optind;
     static char *stdin_only[] = {"-", NULL};
     if (ninputs == 0) inputs = stdin_only, ninputs = 1;
     double t0 = now_seconds();
-    int stop = batches > 0 && version >= batches;
+    int stop = batches > 0 && ss.version >= batches;
     for (int f = 0; f < ninputs && !stop; f++) {
         rstream *rin = rs_open_read(inputs[f]);
         msgpack_object rec;
@@ -365,37 +245,26 @@ int main(int argc, char **argv)
             int n;
             ready = ppo_intake_take(&in, &items, &n);
             ppo_metrics m;
-            if (n == 0) fprintf(stderr, "%s: batch %ld: every record was rejected; the policy is unchanged\n", progname, j);
-            ppo_train_batch(&tr, items, n, j, &m);
-            if (dout) put_diagnostics(dout, items, n, j);
+            ppo_session_step(&ss, items, n, j, &m);
             for (int i = 0; i < n; i++) ppo_item_free(&items[i]);
             free(items);
-            version = j + 1;
-            ppo_state_save(run, &tr, tok, version, ref_path);
-            pv_publish(run, version, tr.policy, tok, (int)keep);
-            put_metrics(mout, version, j, &m, &in, now_seconds() - t0);
-            if (batches > 0 && version >= batches) {
+            ppo_write_metrics(mout, ss.version, j, &m, &in, now_seconds() - t0);
+            if (batches > 0 && ss.version >= batches) {
                 stop = 1;
                 break;
             }
         }
         rs_close(rin);
     }
-    if (stop) pv_mark_stopped(run, version);   /* followers waiting for more can end */
+    if (stop) pv_mark_stopped(run, ss.version);   /* followers waiting for more can end */
     if (!stop && in.nseen > 0)
         fprintf(stderr, "%s: input ended inside batch %ld (%ld of %ld records): not trained\n", progname, in.cur,
                 in.nseen, in.expect);
-    fprintf(stderr, "%s: version %ld, %ld updates; rejected: %s\n", progname, version, tr.updates,
+    fprintf(stderr, "%s: version %ld, %ld updates; rejected: %s\n", progname, ss.version, ss.tr.updates,
             ppo_intake_summary(&in));
     rs_close(mout);
-    if (dout) rs_close(dout);
+    if (ss.diag) rs_close(ss.diag);
     ppo_intake_free(&in);
-    model_free(tr.policy);
-    model_free(tr.value);
-    if (tr.ref) model_free(tr.ref);
-    optim_free(tr.popt);
-    optim_free(tr.vopt);
-    tok_free(tok);
-    free(ref_path);
+    ppo_session_close(&ss);
     return 0;
 }

@@ -32,26 +32,6 @@ void ppo_train_cfg_defaults(ppo_train_cfg *c)
     c->kl_target = 6.0, c->kl_horizon = 10000;
 }
 
-model *ppo_value_from_policy(const model *policy, uint64_t seed)
-{
-    model_config c = policy->c;
-    c.lm_head = 0, c.tied = 0, c.score = 1;
-    model *v = model_new(&c, policy->be);
-    model_init_random(v, seed);
-    float *tmp = NULL;
-    for (int i = 0; i < v->nviews; i++) {
-        const param_view *pv = &v->views[i];
-        if (!strcmp(pv->name, "score.weight")) continue;
-        const param_view *src = model_find_view(policy, pv->name);
-        if (!src || src->n != pv->n) die(EX_SOFTWARE, "value from policy: no tensor %s", pv->name);
-        tmp = xrealloc(tmp, pv->n * sizeof(float));
-        policy->be->download(policy->be, tmp, policy->params + src->off, pv->n);
-        v->be->upload(v->be, v->params + pv->off, tmp, pv->n);
-    }
-    free(tmp);
-    return v;
-}
-
 /* Reference log-probs for items that lack them, minibatch items per
  * forward (the scorer's SCORE_ONE_BATCH: the group is ours). */
 static void fill_ref(ppo_trainer *t, ppo_item *items, int n)
