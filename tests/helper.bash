@@ -63,3 +63,20 @@ paused_feed() {
   rec to-json < all.mp | tail -n +3 | rec from-json >&7
   exec 7>&-
 }
+
+# pause_check SCORER ARGS...: for -b 8 and -b 1, SCORER ARGS -b N reads
+# all.mp through a fifo whose writer pauses after 2 records (paused_feed);
+# both must have sent those 2 before the writer went on, and every record
+# by the end.  The outputs are left in out8.mp and out1.mp.
+pause_check() {
+  local b pid n
+  n=$(rec count all.mp)
+  for b in 8 1; do
+    mkfifo in$b
+    timeout 30 "$@" -b $b in$b > out$b.mp 2>/dev/null 3>&- & pid=$!
+    OUT=out$b.mp paused_feed in$b
+    wait "$pid"
+    [ "$early" -eq 2 ] || { echo "-b $b: $early records out before the writer went on" >&2; return 1; }
+    [ "$(rec count out$b.mp)" -eq "$n" ] || { echo "-b $b: $(rec count out$b.mp) of $n records" >&2; return 1; }
+  done
+}
