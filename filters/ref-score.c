@@ -207,17 +207,9 @@ int main(int argc, char **argv)
     sc.pt = xcalloc((size_t)(2 * batch), sizeof *sc.pt);
     held_window hw = {.max_scored = batch, .max_held = MAX_WINDOW, .take = take, .flush = flush, .ctx = &sc,
                       .out = rs_open_write(outp)};
-    held_window_init(&hw);
     int nin;
     char **ins = train_cli_inputs(argc, argv, &nin);
-    for (int f = 0; f < nin; f++) {
-        rstream *r = rs_open_read(ins[f]);
-        held_window_read(&hw, r);
-        rs_close(r);
-    }
-    held_window_flush(&hw);
-    rs_close(hw.out);
-    held_window_free(&hw);
+    held_window_run(&hw, ins, nin);
     train_counts_report("pairs", &sc.cnt);
     if (sc.nroll) fprintf(stderr, "%s: rollouts: %llu scored\n", progname, (unsigned long long)sc.nroll);
     free(sc.ex);

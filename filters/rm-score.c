@@ -187,17 +187,9 @@ int main(int argc, char **argv)
     sc.r = xcalloc((size_t)(2 * batch), sizeof *sc.r);
     held_window hw = {.max_scored = batch, .max_held = batch, .split_rollout_batches = 1, .take = take,
                       .flush = flush, .ctx = &sc, .out = rs_open_write(outp)};
-    held_window_init(&hw);
     int nin;
     char **ins = train_cli_inputs(argc, argv, &nin);
-    for (int f = 0; f < nin; f++) {
-        rstream *r = rs_open_read(ins[f]);
-        held_window_read(&hw, r);
-        rs_close(r);
-    }
-    held_window_flush(&hw);
-    rs_close(hw.out);
-    held_window_free(&hw);
+    held_window_run(&hw, ins, nin);
     train_counts_report("scored", &sc.cnt);
     free(sc.ex);
     free(sc.r);

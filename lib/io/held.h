@@ -70,13 +70,10 @@ typedef struct {
     int64_t gb, gsize, gseen;      /* its number, size and records seen so far */
 } held_window;
 
-/* Set up; the caller fills the policy and callbacks first (w, n, nex and
- * the rollout-batch state are reset here). */
-void held_window_init(held_window *h);
-/* Read every record of r through the window. */
-void held_window_read(held_window *h, rstream *r);
-/* Score and write what is held (at the end of the input). */
-void held_window_flush(held_window *h);
-void held_window_free(held_window *h);
+/* Read every record of the inputs (stream URIs) through the window in
+ * order, flush what is left, close h->out.  The caller fills the policy,
+ * the callbacks and out first (w, n, nex and the rollout-batch state are
+ * the window's). */
+void held_window_run(held_window *h, char **inputs, int ninputs);
 
 #endif
