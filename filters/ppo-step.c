@@ -13,16 +13,15 @@
  */
 #include "base/cli.h"
 #include "rl/policy_version.h"
+#include "rl/ppo_cli.h"
 #include "rl/ppo_session.h"
 #include "io/stream.h"
-#include "train/rm_stats.h"
 #include "base/util.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -45,32 +44,7 @@ static const char usage[] =
     "      --max-lag K           accept rollouts up to K versions old (default 0)\n"
     "      --keep N              published versions kept (default max-lag + 3)\n"
     "      --batch-records N     batch size for records without batch/batch_size\n"
-    "batch (Table 9 / 11):\n"
-    "  -b, --minibatch N         rollouts per forward-backward (default 64)\n"
-    "  -g, --accum N             minibatches per update (default 1)\n"
-    "  -e, --inner-epochs N      passes over each batch (default 1)\n"
-    "      --forward WHEN        minibatch (App. G, default) or batch\n"
-    "optimiser:\n"
-    "      --lr X                peak learning rate (default 1e-6)\n"
-    "      --warmup-frac F       linear warm-up over F of the updates (0.1; needs --batches)\n"
-    "      --warmup-steps N      warm-up updates (overrides --warmup-frac)\n"
-    "      --adam-betas B1,B2    (default 0.9,0.95)   --adam-eps X (1e-5)\n"
-    "      --weight-decay X      (default 0)          --clip-norm X (1.0; 0 off)\n"
-    "PPO (Eq. 4-6, Table 10):\n"
-    "      --beta X              KL coefficient (default 0.05)\n"
-    "      --kl-estimator K      k1 (default), k2 or k3\n"
-    "      --kl-clamp LO,HI      clamp the per-token KL penalty\n"
-    "      --adaptive-kl T,H     adaptive controller: target KL T, horizon H\n"
-    "      --no-eos-trick        keep the reward of truncated responses\n"
-    "      --eos-reward X        reward of a truncated response (default -10)\n"
-    "      --reward-norm SPEC    DIR (reward_mean/std from rm-train's trainer_state),\n"
-    "                            MEAN,STD, or running\n"
-    "      --reward-clip X       clip sequence rewards to [-X, X]\n"
-    "      --whiten-rewards      whiten per-token rewards (default off)\n"
-    "      --no-whiten-advantages  (default: whiten)\n"
-    "      --gamma X (1.0)  --lambda X (0.95)  --cliprange X (0.2)\n"
-    "      --cliprange-value X (0.2)  --vf-coef X (0.1)\n"
-    "      --value-warmup N      first N updates train the value model only\n"
+    PPO_CLI_USAGE
     "other:\n"
     "  -s, --seed N              minibatch shuffle seed (default 0)\n"
     "  -m, --metrics URI         metrics output (default stdout)\n"
@@ -82,39 +56,7 @@ static const char usage[] =
     "Exit status: 0 ok, 64 usage, 65 bad checkpoint or unusable input,\n"
     "66 cannot open, 73/74 cannot write.\n";
 
-enum {
-    O_VALUE = 1000, O_VFP, O_REF, O_RESUME, O_BATCHES, O_LAG, O_KEEP, O_BREC, O_FWD, O_LR, O_WFRAC, O_WSTEPS,
-    O_BETAS, O_AEPS, O_WD, O_CLIPN, O_BETA, O_KLEST, O_KLCLAMP, O_AKL, O_NOEOS, O_EOSR, O_RNORM, O_RCLIP,
-    O_WREW, O_NOWADV, O_GAMMA, O_LAMBDA, O_CLIP, O_CLIPV, O_VFC, O_VWARM, O_DIAG, O_DEVICE
-};
-
-static void two_numbers(const char *opt, const char *s, double *a, double *b)
-{
-    char *e;
-    *a = strtod(s, &e);
-    if (e == s || (*e != ',' && *e != ':')) cli_usage_error("%s wants X,Y (got '%s')", opt, s);
-    const char *t = e + 1;
-    *b = strtod(t, &e);
-    if (e == t || *e) cli_usage_error("%s wants X,Y (got '%s')", opt, s);
-}
-
-static void reward_norm_from(const char *spec, ppo_train_cfg *c)
-{
-    if (!strcmp(spec, "running")) {
-        c->running_norm = 1;
-        return;
-    }
-    struct stat st;
-    if (stat(spec, &st) == 0 && S_ISDIR(st.st_mode)) {
-        rm_stats rs;
-        rm_stats_read_or_die(spec, &rs);
-        c->pc.norm_mean = rs.mean, c->pc.norm_std = rs.std;
-    } else {
-        two_numbers("--reward-norm", spec, &c->pc.norm_mean, &c->pc.norm_std);
-        if (!(c->pc.norm_std > 0)) cli_usage_error("--reward-norm: STD must be positive");
-    }
-    c->pc.reward_norm = 1;
-}
+enum { O_VALUE = 1000, O_VFP, O_REF, O_RESUME, O_BATCHES, O_LAG, O_KEEP, O_BREC, O_DIAG, O_DEVICE };
 
 int main(int argc, char **argv)
 {
@@ -126,29 +68,15 @@ int main(int argc, char **argv)
         {"run", required_argument, 0, 'o'}, {"resume", no_argument, 0, O_RESUME},
         {"batches", required_argument, 0, O_BATCHES}, {"max-lag", required_argument, 0, O_LAG},
         {"keep", required_argument, 0, O_KEEP}, {"batch-records", required_argument, 0, O_BREC},
-        {"minibatch", required_argument, 0, 'b'}, {"accum", required_argument, 0, 'g'},
-        {"inner-epochs", required_argument, 0, 'e'}, {"forward", required_argument, 0, O_FWD},
-        {"lr", required_argument, 0, O_LR}, {"warmup-frac", required_argument, 0, O_WFRAC},
-        {"warmup-steps", required_argument, 0, O_WSTEPS}, {"adam-betas", required_argument, 0, O_BETAS},
-        {"adam-eps", required_argument, 0, O_AEPS}, {"weight-decay", required_argument, 0, O_WD},
-        {"clip-norm", required_argument, 0, O_CLIPN}, {"beta", required_argument, 0, O_BETA},
-        {"kl-estimator", required_argument, 0, O_KLEST}, {"kl-clamp", required_argument, 0, O_KLCLAMP},
-        {"adaptive-kl", required_argument, 0, O_AKL}, {"no-eos-trick", no_argument, 0, O_NOEOS},
-        {"eos-reward", required_argument, 0, O_EOSR}, {"reward-norm", required_argument, 0, O_RNORM},
-        {"reward-clip", required_argument, 0, O_RCLIP}, {"whiten-rewards", no_argument, 0, O_WREW},
-        {"no-whiten-advantages", no_argument, 0, O_NOWADV}, {"gamma", required_argument, 0, O_GAMMA},
-        {"lambda", required_argument, 0, O_LAMBDA}, {"cliprange", required_argument, 0, O_CLIP},
-        {"cliprange-value", required_argument, 0, O_CLIPV}, {"vf-coef", required_argument, 0, O_VFC},
-        {"value-warmup", required_argument, 0, O_VWARM}, {"seed", required_argument, 0, 's'},
+        PPO_CLI_OPTIONS, {"seed", required_argument, 0, 's'},
         {"metrics", required_argument, 0, 'm'}, {"diagnostics", required_argument, 0, O_DIAG},
         {"device", required_argument, 0, O_DEVICE},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     const char *pdir = NULL, *vdir = NULL, *refdir = NULL, *run = NULL, *murl = "-", *diag = NULL;
     int vfp = 0, resume = 0, c;
-    long batches = -1, lag = 0, keep = -1, brec = 0, wsteps = -1;
-    double wfrac = 0.1, a, bb;
-    ppo_train_cfg tc;
-    ppo_train_cfg_defaults(&tc);
+    long batches = -1, lag = 0, keep = -1, brec = 0;
+    ppo_cli pc;
+    ppo_cli_init(&pc);
     const backend *be = backend_cpu();
     while ((c = getopt_long(argc, argv, "c:o:b:g:e:s:m:hV", lo, NULL)) != -1) {
         switch (c) {
@@ -162,40 +90,7 @@ int main(int argc, char **argv)
         case O_LAG: lag = parse_ll("--max-lag", optarg, 0, 1 << 20); break;
         case O_KEEP: keep = parse_ll("--keep", optarg, 1, 1 << 20); break;
         case O_BREC: brec = parse_ll("--batch-records", optarg, 1, 1 << 24); break;
-        case 'b': tc.minibatch = (int)parse_ll("--minibatch", optarg, 1, 1 << 20); break;
-        case 'g': tc.accum = (int)parse_ll("--accum", optarg, 1, 1 << 20); break;
-        case 'e': tc.inner_epochs = (int)parse_ll("--inner-epochs", optarg, 1, 1 << 20); break;
-        case O_FWD:
-            if (!strcmp(optarg, "minibatch")) tc.per_minibatch = 1;
-            else if (!strcmp(optarg, "batch")) tc.per_minibatch = 0;
-            else cli_usage_error("--forward is minibatch or batch");
-            break;
-        case O_LR: tc.lr = parse_double("--lr", optarg); break;
-        case O_WFRAC: wfrac = parse_double("--warmup-frac", optarg); break;
-        case O_WSTEPS: wsteps = parse_ll("--warmup-steps", optarg, 0, INT64_MAX); break;
-        case O_BETAS: two_numbers("--adam-betas", optarg, &a, &bb); tc.h.b1 = (float)a, tc.h.b2 = (float)bb; break;
-        case O_AEPS: tc.h.eps = (float)parse_double("--adam-eps", optarg); break;
-        case O_WD: tc.h.wd = (float)parse_double("--weight-decay", optarg); break;
-        case O_CLIPN: tc.h.clip = (float)parse_double("--clip-norm", optarg); break;
-        case O_BETA: tc.pc.beta = parse_double("--beta", optarg); break;
-        case O_KLEST:
-            if (!(tc.pc.kl_est = ppo_kl_parse(optarg))) cli_usage_error("--kl-estimator is k1, k2 or k3");
-            break;
-        case O_KLCLAMP: tc.pc.kl_clamp = 1; two_numbers("--kl-clamp", optarg, &tc.pc.kl_min, &tc.pc.kl_max); break;
-        case O_AKL: tc.adaptive_kl = 1; two_numbers("--adaptive-kl", optarg, &tc.kl_target, &tc.kl_horizon); break;
-        case O_NOEOS: tc.pc.eos_trick = 0; break;
-        case O_EOSR: tc.pc.eos_reward = parse_double("--eos-reward", optarg); break;
-        case O_RNORM: reward_norm_from(optarg, &tc); break;
-        case O_RCLIP: tc.pc.reward_clip = parse_double("--reward-clip", optarg); break;
-        case O_WREW: tc.pc.whiten_rewards = 1; break;
-        case O_NOWADV: tc.pc.whiten_adv = 0; break;
-        case O_GAMMA: tc.pc.gamma = parse_double("--gamma", optarg); break;
-        case O_LAMBDA: tc.pc.lam = parse_double("--lambda", optarg); break;
-        case O_CLIP: tc.pc.cliprange = parse_double("--cliprange", optarg); break;
-        case O_CLIPV: tc.pc.cliprange_value = parse_double("--cliprange-value", optarg); break;
-        case O_VFC: tc.pc.vf_coef = parse_double("--vf-coef", optarg); break;
-        case O_VWARM: tc.value_warmup = parse_ll("--value-warmup", optarg, 0, INT64_MAX); break;
-        case 's': tc.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
+        case 's': pc.c.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
         case 'm': murl = optarg; break;
         case O_DIAG: diag = optarg; break;
         case O_DEVICE:
@@ -203,20 +98,22 @@ int main(int argc, char **argv)
             break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default:
+            if (!ppo_cli_handle(&pc, c, optarg)) cli_usage_error("invalid option");
         }
     }
     if (!run) cli_usage_error("missing -o RUN (the run directory)");
     if (!resume && !pdir) cli_usage_error("missing -c POLICY (or --resume)");
     if (!resume && !vdir == !vfp) cli_usage_error("give --value RM_DIR (the paper's choice) or --value-from-policy");
-    if (!(tc.pc.cliprange > 0) || !(tc.pc.cliprange_value > 0)) cli_usage_error("clip ranges must be positive");
+    ppo_cli_finish(&pc);
     if (keep < 0) keep = lag + 3;
     if (keep < lag + 2) cli_usage_error("--keep must be at least --max-lag + 2");
 
     ppo_session_opts so = {.run = run, .resume = resume, .policy = pdir, .value = vdir, .ref = refdir, .keep = keep,
-                           .batches = batches, .warmup_steps = wsteps, .warmup_frac = wfrac, .be = be};
+                           .batches = batches, .warmup_steps = pc.warmup_steps, .warmup_frac = pc.warmup_frac,
+                           .be = be};
     ppo_session ss;
-    ppo_session_open(&ss, &so, &tc);
+    ppo_session_open(&ss, &so, &pc.c);
     ppo_intake in;
     ppo_intake_init(&in, ss.tok, ss.tr.policy->c.vocab, ss.tr.policy->c.max_pos, lag, brec, ss.version);
     rstream *mout = rs_open_write(murl);
