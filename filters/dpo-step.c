@@ -104,13 +104,13 @@ int main(int argc, char **argv)
         if (!ref->c.lm_head) die(EX_DATAERR, "%s: the reference is not a causal LM (no lm_head)", ref_dir);
         tokenizer *rt = ckpt_load_tokenizer(ref_dir);
         char why[128];
-        if (!train_same_tokenizer(tok, rt, why, sizeof why))
+        if (!tok_same(tok, rt, why, sizeof why))
             die(EX_DATAERR, "%s: the reference tokenizer differs from the policy's (%s): its log-probs "
                 "would be of other tokens", ref_dir, why);
         tok_free(rt);
     }
     char tok_fp[17];
-    snprintf(tok_fp, sizeof tok_fp, "%016llx", (unsigned long long)tok_fingerprint(tok));
+    tok_fingerprint_hex(tok, tok_fp);
     train_prep prep = {.tok = tok, .want = TD_PAIR, .read_ref = 1, .tok_fp = tok_fp};
     train_spool data, eval_store;
     train_spool *eval = train_cli_spool(&tc, &prep, m, argc, argv, ref, ref_batch, &data, &eval_store);

@@ -170,7 +170,7 @@ static void score(const scorer *sc, seq *s, int ns, item *items, const char *uri
 {
     score_seq *q = xcalloc(ns ? ns : 1, sizeof *q);
     for (int k = 0; k < ns; k++) q[k] = (score_seq){.ids = s[k].ids, .n = s[k].n, .start = s[k].start};
-    int bad = model_score(sc->m, q, ns, SCORE_LOGITS_LIMIT);
+    int bad = model_score(sc->m, q, ns, SCORE_TOKENS, SCORE_LOGITS_LIMIT);
     if (bad >= 0)
         die(EX_DATAERR, "%s: record %llu: %d tokens exceed max_position_embeddings %d", uri,
             (unsigned long long)items[s[bad].rec].num, s[bad].n, sc->m->c.max_pos);

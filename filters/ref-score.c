@@ -20,7 +20,14 @@
  *
  * Memory: a window of at most --batch scoreable records (plus the
  * unscoreable ones between them, at most 4096) is held; output order is
- * input order.
+ * input order.  The window is lib/io/held.c's, as rm-score's: when the
+ * next read would block (a paused pipe or ZeroMQ producer) and no
+ * incomplete rollout batch promises more records, what is held is scored
+ * and sent first, so ref-score cannot stall a feedback loop.  Unlike
+ * rm-score it does not end a forward batch at a rollout batch's end (the
+ * groups stay those of dpo-step --ref-batch); after a complete rollout
+ * batch a strict on-policy loop pauses, so the groups are the same run
+ * after run there too.
  */
 #include "text/chat_template.h"
 #include "train/checkpoint.h"
@@ -70,45 +77,47 @@ static const char usage[] =
 
 enum { MAX_WINDOW = 4096 };
 
-static model *M;
-static int PER_TOKEN;
-static char TOK_FP[17];   /* tok_fingerprint of the reference's tokenizer, as ref_tokenizer */
-static train_counts CNT;
-static uint64_t NROLL;
-
-typedef struct { const train_example *ex; float *const *pt; } scored;
+typedef struct {
+    model *m;
+    int per_token;                   /* --per-token */
+    char tok_fp[17];                 /* the reference's tokenizer, as ref_tokenizer */
+    train_prep prep;
+    train_counts cnt;
+    uint64_t nroll;                  /* rollouts scored */
+    int warned;
+    progress_t pr;                   /* records scored so far (--progress, or on a terminal) */
+    train_example *ex;               /* [batch] */
+    float **pt;                      /* [2 batch] per-token log-probs of the examples */
+} scorer;
 
 static void add_ref(recb *b, const msgpack_object *rec, const held_rec *h, void *ctx)
 {
     (void)rec;
-    const scored *sc = ctx;
+    const scorer *sc = ctx;
     int j = h->ex;
     const train_example *e = &sc->ex[j];
-    recb_put_str(b, "ref_tokenizer", TOK_FP);
+    recb_put_str(b, "ref_tokenizer", sc->tok_fp);
     if (h->tag) {   /* a rollout */
         recb_put_f32_array(b, "ref_logprobs", sc->pt[2 * j], (size_t)(e->len[0] - e->start[0]));
     } else {
         recb_put_f64(b, "ref_logp_chosen", e->ref[0]);
         recb_put_f64(b, "ref_logp_rejected", e->ref[1]);
-        if (PER_TOKEN) {
+        if (sc->per_token) {
             recb_put_f32_array(b, "ref_logprobs_chosen", sc->pt[2 * j], (size_t)(e->len[0] - e->start[0]));
             recb_put_f32_array(b, "ref_logprobs_rejected", sc->pt[2 * j + 1], (size_t)(e->len[1] - e->start[1]));
         }
     }
 }
 
-static progress_t PR;   /* records scored so far (--progress, or on a terminal) */
-
-static void flush(held_rec *w, int nw, train_example *ex, int nex, rstream *out)
+static void flush(void *ctx, held_rec *w, int nw, int nex, rstream *out)
 {
-    float **pt = xcalloc((size_t)(2 * (nex ? nex : 1)), sizeof *pt);
-    train_score_ref(M, ex, nex, pt);
-    scored sc = {ex, pt};
-    held_write(w, nw, out, add_ref, &sc);
-    progress_add(&PR, (uint64_t)nw);
-    for (int j = 0; j < 2 * nex; j++) free(pt[j]);
-    for (int j = 0; j < nex; j++) train_example_free(&ex[j]);
-    free(pt);
+    scorer *sc = ctx;
+    memset(sc->pt, 0, sizeof *sc->pt * (size_t)(2 * (nex ? nex : 1)));
+    train_score_ref(sc->m, sc->ex, nex, sc->pt);
+    held_write(w, nw, out, add_ref, sc);
+    progress_add(&sc->pr, (uint64_t)nw);
+    for (int j = 0; j < 2 * nex; j++) free(sc->pt[j]);
+    for (int j = 0; j < nex; j++) train_example_free(&sc->ex[j]);
 }
 
 /* A rollout: tokens (response) after prompt_tokens or the templated prompt. */
@@ -148,6 +157,23 @@ static int rollout_example(const tokenizer *tok, const msgpack_object *rec, uint
     return 1;
 }
 
+static int take(void *ctx, const msgpack_object *rec, const rstream *r, int ex, int *tag)
+{
+    scorer *sc = ctx;
+    const char *why = NULL;
+    if (!rec_get(rec, "chosen") && rec_get(rec, "tokens")) {
+        if (!rollout_example(sc->prep.tok, rec, rs_count(r), sc->prep.max_len, &sc->ex[ex], rs_uri(r))) return 0;
+        *tag = 1;   /* a rollout */
+        sc->nroll++;
+        return 1;
+    }
+    if (train_example_from_record(&sc->prep, rec, rs_count(r), &sc->ex[ex], &sc->cnt, &why)) return 1;
+    if (sc->warned++ < 5)
+        fprintf(stderr, "%s: %s: record %llu not scored: %s\n", progname, rs_uri(r), (unsigned long long)rs_count(r),
+                why);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
@@ -162,7 +188,9 @@ int main(int argc, char **argv)
         {"progress", no_argument, 0, O_PROGRESS}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
     const char *device = NULL;
-    int batch = 8, max_len = 0, c, progress = 0;
+    int progress = 0;
+    scorer sc = {0};
+    int batch = 8, max_len = 0, c;
     trunc_mode trunc = TRUNC_KEEP_START;
     config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
@@ -176,7 +204,7 @@ int main(int argc, char **argv)
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
         case 'o': outp = optarg; break;
         case 'D': device = optarg; break;
-        case O_PER_TOKEN: PER_TOKEN = 1; break;
+        case O_PER_TOKEN: sc.per_token = 1; break;
         case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
         case O_TRUNC:
             if (trunc_parse(optarg, &trunc)) cli_usage_error("--truncation: expected keep-start, keep-end or drop");
@@ -186,49 +214,26 @@ int main(int argc, char **argv)
     }
     const backend *be = backend_for_device(device);
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");
-    M = ckpt_load_model(ckpt, be);
-    if (!M->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
+    sc.m = ckpt_load_model(ckpt, be);
+    if (!sc.m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", ckpt);
     tokenizer *tok = ckpt_load_tokenizer(ckpt);
-    snprintf(TOK_FP, sizeof TOK_FP, "%016llx", (unsigned long long)tok_fingerprint(tok));
-    if (max_len > M->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, M->c.max_pos);
-    train_prep prep = {.tok = tok, .max_len = max_len ? max_len : M->c.max_pos, .trunc = trunc, .want = TD_PAIR};
-    rstream *out = rs_open_write(outp);
-    progress_init(&PR, "records", 0, progress);
-    held_rec *w = xcalloc(MAX_WINDOW, sizeof *w);
-    train_example *ex = xcalloc((size_t)batch, sizeof *ex);
-    int nw = 0, nex = 0, nin, warned = 0;
+    tok_fingerprint_hex(tok, sc.tok_fp);
+    if (max_len > sc.m->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, sc.m->c.max_pos);
+    sc.prep = (train_prep){.tok = tok, .max_len = max_len ? max_len : sc.m->c.max_pos, .trunc = trunc, .want = TD_PAIR};
+    sc.ex = xcalloc((size_t)batch, sizeof *sc.ex);
+    sc.pt = xcalloc((size_t)(2 * batch), sizeof *sc.pt);
+    held_window hw = {.max_scored = batch, .max_held = MAX_WINDOW, .take = take, .flush = flush, .ctx = &sc,
+                      .out = rs_open_write(outp)};
+    int nin;
     char **ins = cli_inputs(argc, argv, optind, &nin);
-    for (int f = 0; f < nin; f++) {
-        rstream *r = rs_open_read(ins[f]);
-        msgpack_object rec;
-        while (rs_next(r, &rec) == RS_OK) {
-            held_rec *s = &w[nw++];
-            held_keep(s, r);
-            const char *why = NULL;
-            if (!rec_get(&rec, "chosen") && rec_get(&rec, "tokens")) {
-                if (rollout_example(tok, &rec, rs_count(r), prep.max_len, &ex[nex], rs_uri(r))) {
-                    s->tag = 1;   /* a rollout */
-                    s->ex = nex++;
-                    NROLL++;
-                }
-            } else if (train_example_from_record(&prep, &rec, rs_count(r), &ex[nex], &CNT, &why)) {
-                s->ex = nex++;
-            } else if (warned++ < 5) {
-                fprintf(stderr, "%s: %s: record %llu not scored: %s\n", progname, rs_uri(r),
-                        (unsigned long long)rs_count(r), why);
-            }
-            if (nex == batch || nw == MAX_WINDOW) { flush(w, nw, ex, nex, out); nw = nex = 0; }
-        }
-        rs_close(r);
-    }
-    flush(w, nw, ex, nex, out);
-    progress_finish(&PR);
-    rs_close(out);
-    train_counts_report("pairs", &CNT);
-    if (NROLL) fprintf(stderr, "%s: rollouts: %llu scored\n", progname, (unsigned long long)NROLL);
-    free(w);
-    free(ex);
+    progress_init(&sc.pr, "records", 0, progress);
+    held_window_run(&hw, ins, nin);
+    progress_finish(&sc.pr);
+    train_counts_report("pairs", &sc.cnt);
+    if (sc.nroll) fprintf(stderr, "%s: rollouts: %llu scored\n", progname, (unsigned long long)sc.nroll);
+    free(sc.ex);
+    free(sc.pt);
     tok_free(tok);
-    model_free(M);
+    model_free(sc.m);
     return 0;
 }

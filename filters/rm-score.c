@@ -11,8 +11,9 @@
  * --skip-bad, which passes them through unchanged and counts them.
  *
  * Records are scored --batch at a time and written in input order; memory
- * is bounded by the batch.  Which records share a forward pass matters to
- * the last bit (OpenBLAS's sgemm rounds a row differently depending on the
+ * is bounded by the batch.  The batching is lib/io/held.c's hold window
+ * (ref-score's too; rm-score splits rollout batches).  Which records share
+ * a forward pass matters to the last bit (OpenBLAS's sgemm rounds a row differently depending on the
  * number of rows in the call, ~1 float32 ulp), so batches are a function
  * of the record sequence wherever the data allows:
  *   - at most --batch records;
@@ -26,7 +27,7 @@
  *     (rs_ready: a pipe or ZeroMQ producer that paused), are scored and
  *     written before rm-score waits.  Only then do batches follow the
  *     records' arrival; files never block, so their batches stay full.
-  */
+ */
 #include "train/checkpoint.h"
 #include "backend/backend.h"
 #include "base/cli.h"
@@ -37,12 +38,11 @@
 #include "io/stream.h"
 #include "io/held.h"
 #include "train/batch.h"
+#include "train/rm_stats.h"
 #include "train/stage_cli.h"
 #include "base/util.h"
 
 #include <getopt.h>
-#include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,80 +75,78 @@ static const char usage[] =
     "Exit status: 0 ok, 64 usage, 65 bad record or checkpoint, 66 cannot\n"
     "open, 74 I/O error.\n";
 
-static model *M;
-static const char *NAME;
-static int NORMALIZE;
-static double MEAN, STD = 1;
+typedef struct {
+    model *m;
+    const char *name;                /* --name */
+    rm_stats stats;                  /* have: --normalize */
+    train_prep pp, ps;               /* pairs, single responses */
+    int skip_bad, warned;
+    train_counts cnt;
+    progress_t pr;                   /* records scored so far (--progress, or on a terminal) */
+    train_example *ex;               /* [batch] */
+    double *r;                       /* [2 batch] rewards of the examples */
+} scorer;
 
-static double norm(double r) { return NORMALIZE ? (r - MEAN) / STD : r; }
+static double norm(const scorer *sc, double r) { return sc->stats.have ? rm_stats_normalize(&sc->stats, r) : r; }
 
-static void put_named(recb *b, const msgpack_object *rec, double r)
+static void put_named(recb *b, const msgpack_object *rec, const char *name, double r)
 {
     const msgpack_object *old = rec_get(rec, "rewards");
     msgpack_packer *pk = recb_begin(b, "rewards");
     uint32_t n = 1;
-    int have = 0;
     if (old && old->type == MSGPACK_OBJECT_MAP)
-        for (uint32_t i = 0; i < old->via.map.size; i++) {
-            if (obj_str_eq(&old->via.map.ptr[i].key, NAME)) have = 1;
-            else n++;
-        }
-    (void)have;
+        for (uint32_t i = 0; i < old->via.map.size; i++)
+            if (!obj_str_eq(&old->via.map.ptr[i].key, name)) n++;
     msgpack_pack_map(pk, n);
     if (old && old->type == MSGPACK_OBJECT_MAP)
         for (uint32_t i = 0; i < old->via.map.size; i++) {
-            if (obj_str_eq(&old->via.map.ptr[i].key, NAME)) continue;
+            if (obj_str_eq(&old->via.map.ptr[i].key, name)) continue;
             msgpack_pack_object(pk, old->via.map.ptr[i].key);
             msgpack_pack_object(pk, old->via.map.ptr[i].val);
         }
-    pack_str(pk, NAME);
+    pack_str(pk, name);
     msgpack_pack_double(pk, r);
     recb_end(b);
 }
 
-typedef struct { const train_example *ex; const double *r; } scored;
-
 static void add_reward(recb *b, const msgpack_object *rec, const held_rec *h, void *ctx)
 {
-    const scored *sc = ctx;
+    const scorer *sc = ctx;
     int j = h->ex;
     if (sc->ex[j].nseq == 2) {
-        recb_put_f64(b, "reward_chosen", norm(sc->r[2 * j]));
-        recb_put_f64(b, "reward_rejected", norm(sc->r[2 * j + 1]));
-    } else if (NAME) {
-        put_named(b, rec, norm(sc->r[2 * j]));
+        recb_put_f64(b, "reward_chosen", norm(sc, sc->r[2 * j]));
+        recb_put_f64(b, "reward_rejected", norm(sc, sc->r[2 * j + 1]));
+    } else if (sc->name) {
+        put_named(b, rec, sc->name, norm(sc, sc->r[2 * j]));
     } else {
-        recb_put_f64(b, "reward", norm(sc->r[2 * j]));
+        recb_put_f64(b, "reward", norm(sc, sc->r[2 * j]));
     }
 }
 
-static progress_t PR;   /* records scored so far (--progress, or on a terminal) */
-
-static void flush(held_rec *w, int nw, train_example *ex, int nex, rstream *out)
+static int take(void *ctx, const msgpack_object *rec, const rstream *r, int ex, int *tag)
 {
-    double *r = xcalloc((size_t)(2 * (nex ? nex : 1)), sizeof *r);
-    train_score_reward(M, ex, nex, r);
-    scored sc = {ex, r};
-    held_write(w, nw, out, add_reward, &sc);
-    if (nex > 0) progress_value(&PR, "reward", norm(r[2 * (nex - 1)]));
-    progress_add(&PR, (uint64_t)nw);
-    for (int j = 0; j < nex; j++) train_example_free(&ex[j]);
-    free(r);
+    scorer *sc = ctx;
+    (void)tag;
+    const char *why;
+    const train_prep *p = rec_get(rec, "chosen") || rec_get(rec, "rejected") ? &sc->pp : &sc->ps;
+    if (train_example_from_record(p, rec, rs_count(r), &sc->ex[ex], &sc->cnt, &why)) return 1;
+    if (!sc->skip_bad)
+        die(EX_DATAERR, "%s: record %llu: %s (--skip-bad passes such records through)", rs_uri(r),
+            (unsigned long long)rs_count(r), why);
+    if (sc->warned++ < 5)
+        fprintf(stderr, "%s: %s: record %llu not scored: %s\n", progname, rs_uri(r), (unsigned long long)rs_count(r),
+                why);
+    return 0;
 }
 
-static void load_stats(const char *dir)
+static void flush(void *ctx, held_rec *w, int nw, int nex, rstream *out)
 {
-    char *text = ckpt_load_state(dir);
-    if (!text) die(EX_DATAERR, "%s: --normalize needs trainer_state.json with reward_mean/reward_std (from rm-train)", dir);
-    json_error_t je;
-    json_t *j = json_loads(text, 0, &je);
-    json_t *m = j ? json_object_get(j, "reward_mean") : NULL, *s = j ? json_object_get(j, "reward_std") : NULL;
-    if (!json_is_number(m) || !json_is_number(s) || !(json_number_value(s) > 0))
-        die(EX_DATAERR, "%s/trainer_state.json: no usable reward_mean/reward_std", dir);
-    MEAN = json_number_value(m);
-    STD = json_number_value(s);
-    json_decref(j);
-    free(text);
+    scorer *sc = ctx;
+    train_score_reward(sc->m, sc->ex, nex, sc->r);
+    held_write(w, nw, out, add_reward, sc);
+    if (nex > 0) progress_value(&sc->pr, "reward", norm(sc, sc->r[2 * (nex - 1)]));
+    progress_add(&sc->pr, (uint64_t)nw);
+    for (int j = 0; j < nex; j++) train_example_free(&sc->ex[j]);
 }
 
 int main(int argc, char **argv)
@@ -166,7 +164,9 @@ int main(int argc, char **argv)
         {"progress", no_argument, 0, O_PROGRESS}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
     const char *device = NULL;
-    int batch = 8, max_len = 0, skip_bad = 0, c, progress = 0;
+    int progress = 0;
+    scorer sc = {0};
+    int batch = 8, max_len = 0, normalize = 0, c;
     trunc_mode trunc = TRUNC_KEEP_START;
     config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
@@ -178,11 +178,11 @@ int main(int argc, char **argv)
         case 'V': cli_version();
         case 'c': ckpt = optarg; break;
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
-        case 'n': NAME = optarg; if (!*NAME) cli_usage_error("--name must not be empty"); break;
+        case 'n': sc.name = optarg; if (!*sc.name) cli_usage_error("--name must not be empty"); break;
         case 'o': outp = optarg; break;
         case 'D': device = optarg; break;
-        case O_NORM: NORMALIZE = 1; break;
-        case O_SKIP: skip_bad = 1; break;
+        case O_NORM: normalize = 1; break;
+        case O_SKIP: sc.skip_bad = 1; break;
         case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
         case O_TRUNC:
             if (trunc_parse(optarg, &trunc)) cli_usage_error("--truncation: expected keep-start, keep-end or drop");
@@ -192,73 +192,28 @@ int main(int argc, char **argv)
     }
     const backend *be = backend_for_device(device);
     if (!ckpt) cli_usage_error("missing --checkpoint DIR");
-    M = ckpt_load_model(ckpt, be);
-    if (!M->c.score) die(EX_DATAERR, "%s: not a reward model (no score head)", ckpt);
-    if (NORMALIZE) load_stats(ckpt);
+    sc.m = ckpt_load_model(ckpt, be);
+    if (!sc.m->c.score) die(EX_DATAERR, "%s: not a reward model (no score head)", ckpt);
+    if (normalize) rm_stats_read_or_die(ckpt, &sc.stats);
     tokenizer *tok = ckpt_load_tokenizer(ckpt);
-    if (max_len > M->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, M->c.max_pos);
-    train_prep pp = {.tok = tok, .max_len = max_len ? max_len : M->c.max_pos, .trunc = trunc, .want = TD_PAIR,
-                     .allow_empty = 1};
-    train_prep ps = pp;
-    ps.want = TD_SFT;
-    rstream *out = rs_open_write(outp);
-    progress_init(&PR, "records", 0, progress);
-    held_rec *w = xcalloc((size_t)batch, sizeof *w);
-    train_example *ex = xcalloc((size_t)batch, sizeof *ex);
-    train_counts cnt = {0};
-    int nw = 0, nex = 0, nin, warned = 0;
-    int gin = 0;                      /* the last record belongs to a rollout batch: */
-    int64_t gb = 0, gsize = 0, gseen = 0; /* its number, size and records seen so far */
+    if (max_len > sc.m->c.max_pos) die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", max_len, sc.m->c.max_pos);
+    sc.pp = (train_prep){.tok = tok, .max_len = max_len ? max_len : sc.m->c.max_pos, .trunc = trunc, .want = TD_PAIR,
+                         .allow_empty = 1};
+    sc.ps = sc.pp;
+    sc.ps.want = TD_SFT;
+    sc.ex = xcalloc((size_t)batch, sizeof *sc.ex);
+    sc.r = xcalloc((size_t)(2 * batch), sizeof *sc.r);
+    held_window hw = {.max_scored = batch, .max_held = batch, .split_rollout_batches = 1, .take = take,
+                      .flush = flush, .ctx = &sc, .out = rs_open_write(outp)};
+    int nin;
     char **ins = cli_inputs(argc, argv, optind, &nin);
-    for (int f = 0; f < nin; f++) {
-        rstream *r = rs_open_read(ins[f]);
-        msgpack_object rec;
-        for (;;) {
-            /* about to wait for a live producer (pipe, ZeroMQ) that has
-             * paused, holding records that no rollout batch promises to
-             * complete: score and send them first, or a feedback loop
-             * (rollout | rm-score | ppo-step) could wait on us forever */
-            if (nw > 0 && !gin && !rs_ready(r)) {
-                flush(w, nw, ex, nex, out);
-                nw = nex = 0;
-                rs_flush(out);
-            }
-            if (rs_next(r, &rec) != RS_OK) break;
-            int64_t b = 0, bs = 0;
-            int has = rec_get_i64(&rec, "batch", &b) == 1 && rec_get_i64(&rec, "batch_size", &bs) == 1 && bs > 0;
-            if (has && gin && b == gb) {
-                gseen++;
-            } else {
-                /* a rollout batch ends here: it shares no forward pass */
-                if (nw > 0 && (has || gin)) { flush(w, nw, ex, nex, out); nw = nex = 0; }
-                gin = has, gb = b, gsize = bs, gseen = 1;
-            }
-            const char *why;
-            held_rec *s = &w[nw++];
-            held_keep(s, r);
-            const train_prep *p = rec_get(&rec, "chosen") || rec_get(&rec, "rejected") ? &pp : &ps;
-            if (train_example_from_record(p, &rec, rs_count(r), &ex[nex], &cnt, &why)) {
-                s->ex = nex++;
-            } else if (!skip_bad) {
-                die(EX_DATAERR, "%s: record %llu: %s (--skip-bad passes such records through)", rs_uri(r),
-                    (unsigned long long)rs_count(r), why);
-            } else if (warned++ < 5) {
-                fprintf(stderr, "%s: %s: record %llu not scored: %s\n", progname, rs_uri(r),
-                        (unsigned long long)rs_count(r), why);
-            }
-            int gend = gin && gseen >= gsize;   /* the rollout batch is complete (or overfull) */
-            if (nw == batch || gend) { flush(w, nw, ex, nex, out); nw = nex = 0; }
-            if (gend) rs_flush(out);
-        }
-        rs_close(r);
-    }
-    flush(w, nw, ex, nex, out);
-    progress_finish(&PR);
-    rs_close(out);
-    train_counts_report("scored", &cnt);
-    free(w);
-    free(ex);
+    progress_init(&sc.pr, "records", 0, progress);
+    held_window_run(&hw, ins, nin);
+    progress_finish(&sc.pr);
+    train_counts_report("scored", &sc.cnt);
+    free(sc.ex);
+    free(sc.r);
     tok_free(tok);
-    model_free(M);
+    model_free(sc.m);
     return 0;
 }

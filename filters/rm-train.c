@@ -14,7 +14,8 @@
  * ETA (r_c + r_r)^2 (reward centring).  After training, the mean and
  * standard deviation of the model's rewards over the training responses
  * (chosen and rejected) are stored in trainer_state.json as reward_mean
- * and reward_std (rm-score --normalize uses them).  Held-out accuracy:
+ * and reward_std (lib/train/rm_stats.c; rm-score --normalize and ppo-step
+ * --reward-norm read them).  Held-out accuracy:
  * --eval FILE gives eval_accuracy before and after training.
  *
  * Defaults are the paper's (App. F.2): 1 epoch, lr 1e-5, 3 % warm-up,
@@ -26,9 +27,9 @@
 #include "base/config.h"
 #include "base/threads.h"
 #include "train/objectives.h"
+#include "train/rm_stats.h"
 #include "base/util.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,38 +53,6 @@ static const char usage[] =
 
 enum { O_MARGIN = 3000, O_CENTER };
 
-static bt_ctx BT;
-static train_objective OBJ;
-static int HAVE_STATS;
-static double MEAN, STD;
-
-static void finish(void *ctx, model *m, train_spool *data)
-{
-    (void)ctx;
-    double stats[TRAIN_MAX_STATS];
-    BT.collect = 1;
-    BT.n = BT.sum = BT.sumsq = 0;
-    train_evaluate(m, data, 8, &OBJ, stats);
-    BT.collect = 0;
-    MEAN = BT.sum / BT.n;
-    double var = BT.sumsq / BT.n - MEAN * MEAN;
-    STD = var > 0 ? sqrt(var) : 0;
-    HAVE_STATS = 1;
-    fprintf(stderr, "%s: rewards on the training data: mean %.6g, std %.6g (%.0f responses)\n", progname, MEAN,
-            STD, BT.n);
-}
-
-static char *state_extra(void *ctx)
-{
-    (void)ctx;
-    if (!HAVE_STATS) return NULL;
-    char m[40], s[40], *out = xmalloc(160);
-    format_double(m, sizeof m, MEAN);
-    format_double(s, sizeof s, STD);
-    snprintf(out, 160, "\"reward_mean\": %s, \"reward_std\": %s, \"reward_count\": %.0f", m, s, BT.n);
-    return out;
-}
-
 /* A reward model from a policy: same trunk, no LM head, new score head
  * (model_with_heads); a reward model is continued as it is. */
 static model *reward_from_policy(model *p, uint64_t seed)
@@ -105,6 +74,8 @@ int main(int argc, char **argv)
         {0, 0, 0, 0}};
     train_cli tc;
     train_cli_init(&tc, "rm-train");
+    bt_ctx bt = {0};
+    rm_stats st;
     tc.o.epochs = 1;
     tc.o.lr = 1e-5;
     tc.o.lr_floor = 1e-6;
@@ -118,10 +89,10 @@ int main(int argc, char **argv)
         switch (c) {
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        case O_MARGIN: BT.margin_scale = parse_double("--margin-scale", optarg); break;
+        case O_MARGIN: bt.margin_scale = parse_double("--margin-scale", optarg); break;
         case O_CENTER:
-            BT.eta = parse_double("--center", optarg);
-            if (BT.eta < 0) cli_usage_error("--center must be >= 0");
+            bt.eta = parse_double("--center", optarg);
+            if (bt.eta < 0) cli_usage_error("--center must be >= 0");
             break;
         default:
             if (!train_cli_handle(&tc, c, optarg)) cli_bad_option(argv, lo);
@@ -135,9 +106,8 @@ int main(int argc, char **argv)
     train_prep prep = {.tok = tok, .want = TD_PAIR};
     train_spool data, eval_store;
     train_spool *eval = train_cli_spool(&tc, &prep, m, argc, argv, NULL, 1, &data, &eval_store);
-    OBJ = bt_objective(&BT);
-    tc.o.finish = finish;
-    tc.o.state_extra = state_extra;
-    train_cli_run(&tc, m, tok, &data, eval, &OBJ);
+    train_objective obj = bt_objective(&bt);
+    rm_stats_attach(&tc.o, &st);
+    train_cli_run(&tc, m, tok, &data, eval, &obj);
     return 0;
 }

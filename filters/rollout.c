@@ -88,7 +88,7 @@ static void policy_load(policy_t *p, const char *dir, long version)
     if (!m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", dir);
     tokenizer *t = ckpt_load_tokenizer(dir);
     char fp[17];
-    pv_fingerprint_hex(pv_tok_fingerprint(t), fp);
+    tok_fingerprint_hex(t, fp);
     if (p->m && strcmp(fp, p->fp))
         die(EX_DATAERR, "%s: the tokenizer changed between policy versions", dir);
     if (p->m) model_free(p->m), tok_free(p->tok), free(p->path);

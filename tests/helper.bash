@@ -54,3 +54,49 @@ need_data() {
       skip "benchmark data $f not found in $SHARED_DATA (set PREFPIPE_DATA or run make data)"
   done
 }
+
+# A writer that keeps its end open after sending a few records, as rollout
+# does while it waits for ppo-step's next policy (rm-score and ref-score
+# must send what they hold instead of waiting for a full batch).  The
+# writer's end is fd 7 of the test; background jobs close bats's fd 3.
+
+# wait_records FILE N: poll (5 s at most) until FILE holds N records.
+wait_records() {
+  local i n=0
+  for i in $(seq 50); do
+    n=$(rec count "$1" 2>/dev/null || echo 0)
+    [ "$n" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  echo "only $n of $2 records in $1" >&2
+  return 1
+}
+
+# paused_feed FIFO: 2 records of all.mp, then (after the 2 scored ones are
+# in $OUT, or 5 s) the other records, then the writer closes.  Sets $early
+# to the number of records that were out before the writer went on.
+paused_feed() {
+  exec 7> "$1"
+  rec head -n 2 all.mp >&7
+  wait_records "$OUT" 2 || true
+  early=$(rec count "$OUT")
+  rec to-json < all.mp | tail -n +3 | rec from-json >&7
+  exec 7>&-
+}
+
+# pause_check SCORER ARGS...: for -b 8 and -b 1, SCORER ARGS -b N reads
+# all.mp through a fifo whose writer pauses after 2 records (paused_feed);
+# both must have sent those 2 before the writer went on, and every record
+# by the end.  The outputs are left in out8.mp and out1.mp.
+pause_check() {
+  local b pid n
+  n=$(rec count all.mp)
+  for b in 8 1; do
+    mkfifo in$b
+    timeout 30 "$@" -b $b in$b > out$b.mp 2>/dev/null 3>&- & pid=$!
+    OUT=out$b.mp paused_feed in$b
+    wait "$pid"
+    [ "$early" -eq 2 ] || { echo "-b $b: $early records out before the writer went on" >&2; return 1; }
+    [ "$(rec count out$b.mp)" -eq "$n" ] || { echo "-b $b: $(rec count out$b.mp) of $n records" >&2; return 1; }
+  done
+}

@@ -99,3 +99,36 @@ load fixtures/train/train-helper
   run ref-score -c rmk p.mp
   [ "$status" -eq 65 ]
 }
+
+# A live producer that pauses (as rollout does while it waits for
+# ppo-step's next policy) with the writer still open: ref-score must score
+# and send what it holds, not wait for a full --batch (pause_check and
+# wait_records are helper.bash's).
+@test "ref-score: what it holds is written when the pipe pauses (writer still open)" {
+  policy pol
+  pairs all.mp 12 3
+  ref-score -c pol -b 1 all.mp > want.mp 2>/dev/null
+  pause_check ref-score -c pol
+  # scored one at a time, the bytes do not depend on how records arrive
+  cmp want.mp out1.mp
+}
+
+@test "ref-score: an incomplete rollout batch is held over a pause, a complete one is sent before EOF" {
+  policy pol
+  json_records all.mp $(for i in 0 1 2 3 4 5; do
+    echo "{\"id\":\"r#$i\",\"batch\":0,\"batch_size\":6,\"prompt_tokens\":[257,10,104,105,10,258,10],\"tokens\":[$((100 + i)),259]}"; done)
+  ref-score -c pol -b 8 all.mp > want.mp 2>/dev/null
+  mkfifo in
+  timeout 30 ref-score -c pol -b 8 in > out.mp 2>/dev/null 3>&- & pid=$!
+  exec 7> in
+  rec head -n 2 all.mp >&7
+  sleep 1
+  # the rollout batch promises 4 more records: nothing is scored yet
+  [ "$(rec count out.mp)" -eq 0 ]
+  rec to-json < all.mp | tail -n +3 | rec from-json >&7
+  # complete, and the writer is still open: all 6 come out
+  wait_records out.mp 6
+  exec 7>&-
+  wait "$pid"
+  cmp want.mp out.mp
+}

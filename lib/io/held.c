@@ -44,3 +44,62 @@ void held_write(held_rec *w, int n, rstream *out, held_add_fn *add, void *ctx)
     }
     recb_free(&b);
 }
+
+/* ---- the hold window ---- */
+
+static void window_init(held_window *h)
+{
+    h->w = xcalloc((size_t)h->max_held, sizeof *h->w);
+    h->n = h->nex = 0;
+    h->gin = 0;
+    h->gb = h->gsize = h->gseen = 0;
+}
+
+static void window_flush(held_window *h)
+{
+    h->flush(h->ctx, h->w, h->n, h->nex, h->out);
+    h->n = h->nex = 0;
+}
+
+static void window_read(held_window *h, rstream *r)
+{
+    msgpack_object rec;
+    for (;;) {
+        /* about to wait for a live producer that has paused, holding
+         * records that no rollout batch promises to complete */
+        if (h->n > 0 && !(h->gin && h->gseen < h->gsize) && !rs_ready(r)) {
+            window_flush(h);
+            rs_flush(h->out);
+        }
+        if (rs_next(r, &rec) != RS_OK) break;
+        int64_t b = 0, bs = 0;
+        int has = rec_get_i64(&rec, "batch", &b) == 1 && rec_get_i64(&rec, "batch_size", &bs) == 1 && bs > 0;
+        if (has && h->gin && b == h->gb) {
+            h->gseen++;
+        } else {
+            /* a rollout batch ends here: it shares no forward pass */
+            if (h->split_rollout_batches && h->n > 0 && (has || h->gin)) window_flush(h);
+            h->gin = has, h->gb = b, h->gsize = bs, h->gseen = 1;
+        }
+        held_rec *s = &h->w[h->n++];
+        held_keep(s, r);
+        if (h->take(h->ctx, &rec, r, h->nex, &s->tag)) s->ex = h->nex++;
+        int gend = h->split_rollout_batches && h->gin && h->gseen >= h->gsize;
+        if (h->nex == h->max_scored || h->n == h->max_held || gend) window_flush(h);
+        if (gend) rs_flush(h->out);
+    }
+}
+
+void held_window_run(held_window *h, char **inputs, int ninputs)
+{
+    window_init(h);
+    for (int f = 0; f < ninputs; f++) {
+        rstream *r = rs_open_read(inputs[f]);
+        window_read(h, r);
+        rs_close(r);
+    }
+    window_flush(h);
+    rs_close(h->out);
+    free(h->w);
+    h->w = NULL;
+}

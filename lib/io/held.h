@@ -9,6 +9,23 @@
  * added fields can borrow from it until the record is written, and frees
  * it.  Field order follows recb: the record's own fields, then the added
  * ones (a field of the same name is replaced in place).
+ *
+ * The hold window (held_window) is the one batching policy of the scoring
+ * filters.  It reads records, asks the caller to take each one (build its
+ * example: scored) or not (passed through), and flushes — the caller
+ * scores what was taken and writes the window with held_write — when
+ *   - max_scored records were taken, or max_held records are held;
+ *   - with split_rollout_batches: a rollout batch (records carrying
+ *     `batch` and `batch_size`, as rollout writes them) is complete (its
+ *     batch_size records seen in a row), or another batch or a record
+ *     without them begins: a rollout batch shares no forward pass with
+ *     other records, so its bytes do not depend on how records arrive;
+ *   - the next read would block (rs_ready: a pipe or ZeroMQ producer that
+ *     paused) and no incomplete rollout batch promises more records: what
+ *     is held is scored and sent (and the output flushed) before the
+ *     filter waits, or a feedback loop (rollout | scorer | ppo-step) could
+ *     wait on it forever.  Files never block, so file input keeps full
+ *     batches; only over a paused live input do batches follow arrival.
  */
 #ifndef PREFPIPE_HELD_H
 #define PREFPIPE_HELD_H
@@ -16,6 +33,7 @@
 #include "io/stream.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
     char *raw;
@@ -32,5 +50,30 @@ typedef void held_add_fn(recb *b, const msgpack_object *rec, const held_rec *h, 
 
 /* Write w[0..n) to out in order and free their copies. */
 void held_write(held_rec *w, int n, rstream *out, held_add_fn *add, void *ctx);
+
+/* ---- the hold window ---- */
+
+typedef struct {
+    int max_scored, max_held;      /* flush at this many taken / held records */
+    int split_rollout_batches;
+    /* Take rec (just read from r) as example number ex: 1 (scored; may set
+     * *tag), 0 (passed through). */
+    int (*take)(void *ctx, const msgpack_object *rec, const rstream *r, int ex, int *tag);
+    /* Score examples 0..nex) and held_write w[0..n) to out; free them. */
+    void (*flush)(void *ctx, held_rec *w, int n, int nex, rstream *out);
+    void *ctx;
+    rstream *out;
+    /* state */
+    held_rec *w;
+    int n, nex;
+    int gin;                       /* the last record belongs to a rollout batch: */
+    int64_t gb, gsize, gseen;      /* its number, size and records seen so far */
+} held_window;
+
+/* Read every record of the inputs (stream URIs) through the window in
+ * order, flush what is left, close h->out.  The caller fills the policy,
+ * the callbacks and out first (w, n, nex and the rollout-batch state are
+ * the window's). */
+void held_window_run(held_window *h, char **inputs, int ninputs);
 
 #endif

@@ -1,9 +1,11 @@
 /*
- * score.c — batched scoring of fixed sequences (see score.h).
+ * score.c — the sequence packer and the scorer of fixed sequences
+ * (contracts in score.h).
  *
- * Greedy grouping: consecutive sequences join a block while
- * rows x longest x vocab stays within the logits limit (a single sequence
- * always forms a block).
+ * Buffers are malloc'd per packed batch and freed at once; activations
+ * are reserved on the model (model_reserve only grows them).  The logits
+ * limit bounds rows x longest x vocab, the size of the logits one forward
+ * materialises; SCORE_ONE_BATCH lets the caller's group decide.
  */
 #include "model/score.h"
 #include "base/util.h"
@@ -11,7 +13,69 @@
 #include <stdlib.h>
 #include <string.h>
 
-int model_score(model *m, score_seq *s, int ns, size_t limit)
+void seq_batch_pack(seq_batch *b, const int32_t *const *ids, const int *len, int rows)
+{
+    int T = 1;
+    for (int i = 0; i < rows; i++)
+        if (len[i] > T) T = len[i];
+    b->rows = rows, b->T = T;
+    size_t N = (size_t)(rows ? rows : 1) * T;
+    b->tokens = xcalloc(N, sizeof(int32_t));
+    b->valid = xcalloc(N, 1);
+    for (int i = 0; i < rows; i++) {
+        if (len[i] > 0) memcpy(b->tokens + (size_t)i * T, ids[i], sizeof(int32_t) * (size_t)len[i]);
+        memset(b->valid + (size_t)i * T, 1, (size_t)(len[i] > 0 ? len[i] : 0));
+    }
+}
+
+void seq_batch_free(seq_batch *b)
+{
+    free(b->tokens);
+    free(b->valid);
+    memset(b, 0, sizeof *b);
+}
+
+void seq_batch_forward(model *m, const seq_batch *b, int train, float *logp, float *values)
+{
+    model_reserve(m, b->rows * b->T, train);
+    model_forward(m, b->tokens, b->valid, b->rows, b->T, logp, values);
+}
+
+/* Score s[0..B) as one packed batch. */
+static void score_block(model *m, score_seq *s, int B, unsigned what)
+{
+    const int32_t **ids = xmalloc(sizeof *ids * (size_t)B);
+    int *len = xmalloc(sizeof *len * (size_t)B);
+    for (int k = 0; k < B; k++) ids[k] = s[k].ids, len[k] = s[k].n;
+    seq_batch b;
+    seq_batch_pack(&b, ids, len, B);
+    size_t N = (size_t)B * b.T;
+    float *lp = what & (SCORE_SUM | SCORE_TOKENS) ? xmalloc(sizeof(float) * N) : NULL;
+    float *v = what & SCORE_LAST ? xmalloc(sizeof(float) * N) : NULL;
+    seq_batch_forward(m, &b, 0, lp, v);
+    for (int k = 0; k < B; k++) {
+        score_seq *q = &s[k];
+        const float *row = lp ? lp + (size_t)k * b.T : NULL;
+        int n = q->n - q->start;
+        if (what & SCORE_SUM) {
+            double sum = 0;
+            for (int t = q->start; t < q->n; t++) sum += row[t];
+            q->sum = sum;
+        }
+        if (what & SCORE_TOKENS) {
+            q->logp = xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
+            if (n > 0) memcpy(q->logp, row + q->start, sizeof(float) * (size_t)n);
+        }
+        if (what & SCORE_LAST) q->last = q->n > 0 ? v[(size_t)k * b.T + q->n - 1] : 0;
+    }
+    free(lp);
+    free(v);
+    seq_batch_free(&b);
+    free(ids);
+    free(len);
+}
+
+int model_score(model *m, score_seq *s, int ns, unsigned what, size_t limit)
 {
     for (int k = 0; k < ns; k++)
         if (s[k].n > m->c.max_pos) return k;
@@ -20,29 +84,11 @@ int model_score(model *m, score_seq *s, int ns, size_t limit)
         int T = 1, j = i;
         while (j < ns) {
             int t2 = s[j].n > T ? s[j].n : T;
-            if (j > i && (size_t)(j - i + 1) * t2 * m->c.vocab > limit) break;
+            if (j > i && limit != SCORE_ONE_BATCH && (size_t)(j - i + 1) * t2 * m->c.vocab > limit) break;
             T = t2;
             j++;
         }
-        int B = j - i;
-        int32_t *tok = xcalloc((size_t)B * T, sizeof(int32_t));
-        uint8_t *val = xcalloc((size_t)B * T, 1);
-        float *lp = xmalloc(sizeof(float) * (size_t)B * T);
-        for (int k = 0; k < B; k++) {
-            if (s[i + k].n) memcpy(tok + (size_t)k * T, s[i + k].ids, sizeof(int32_t) * s[i + k].n);
-            memset(val + (size_t)k * T, 1, s[i + k].n);
-        }
-        model_reserve(m, B * T, 0);
-        model_forward(m, tok, val, B, T, lp, NULL);
-        for (int k = 0; k < B; k++) {
-            score_seq *q = &s[i + k];
-            int n = q->n - q->start;
-            q->logp = xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
-            if (n > 0) memcpy(q->logp, lp + (size_t)k * T + q->start, sizeof(float) * n);
-        }
-        free(tok);
-        free(val);
-        free(lp);
+        score_block(m, s + i, j - i, what);
         i = j;
     }
     return -1;

@@ -130,10 +130,3 @@ void pv_publish_ex(const char *dir, long version, const model *m, const tokenize
     }
     closedir(d);
 }
-
-uint64_t pv_tok_fingerprint(const tokenizer *tok) { return tok_fingerprint(tok); }
-
-void pv_fingerprint_hex(uint64_t fp, char out[17])
-{
-    snprintf(out, 17, "%016llx", (unsigned long long)fp);
-}

@@ -18,7 +18,7 @@
  * latest again.  Readers poll (a stat + a 32-byte read per poll).
  *
  * Policy identity in records: policy {path, version, tokenizer} where
- * tokenizer is pv_tok_fingerprint() in hex — tok_fingerprint(): two
+ * tokenizer is tok_fingerprint_hex() (text/tokenizer.h): two
  * tokenizers that encode differently never share a fingerprint, while a
  * re-saved tokenizer.json keeps it.
  */
@@ -63,9 +63,5 @@ long pv_read_latest2(const char *dir, int *stopped, uint64_t *trainer);
  * have lost the batch in flight: it regenerates from latest. */
 void pv_set_trainer(uint64_t id);
 
-/* Fingerprint of a tokenizer (vocabulary bytes + special flags). */
-uint64_t pv_tok_fingerprint(const tokenizer *tok);
-/* 16 hex digits + NUL. */
-void pv_fingerprint_hex(uint64_t fp, char out[17]);
 
 #endif

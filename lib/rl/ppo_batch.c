@@ -38,26 +38,18 @@ void ppo_item_free(ppo_item *it)
 
 void ppo_mb_build(ppo_mb *mb, const ppo_item *items, const int *idx, int n)
 {
-    int T = 1;
-    for (int i = 0; i < n; i++) {
-        int len = items[idx[i]].plen + items[idx[i]].rlen;
-        if (len > T) T = len;
-    }
-    mb->n = n, mb->T = T, mb->idx = idx;
-    mb->tokens = xcalloc((size_t)n * T, sizeof(int32_t));
-    mb->valid = xcalloc((size_t)n * T, 1);
-    for (int i = 0; i < n; i++) {
-        const ppo_item *it = &items[idx[i]];
-        int len = it->plen + it->rlen;
-        memcpy(mb->tokens + (size_t)i * T, it->ids, (size_t)len * sizeof(int32_t));
-        memset(mb->valid + (size_t)i * T, 1, (size_t)len);
-    }
+    const int32_t **ids = xmalloc(sizeof *ids * (size_t)(n ? n : 1));
+    int *len = xmalloc(sizeof *len * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) ids[i] = items[idx[i]].ids, len[i] = items[idx[i]].plen + items[idx[i]].rlen;
+    seq_batch_pack(&mb->sb, ids, len, n);
+    mb->idx = idx;
+    free(ids);
+    free(len);
 }
 
 void ppo_mb_free(ppo_mb *mb)
 {
-    free(mb->tokens);
-    free(mb->valid);
+    seq_batch_free(&mb->sb);
     memset(mb, 0, sizeof *mb);
 }
 
@@ -65,7 +57,7 @@ void ppo_mb_gather(const ppo_mb *mb, const ppo_item *items, int i, const float *
                    const float *values, float *lp_out, float *v_out)
 {
     const ppo_item *it = &items[mb->idx[i]];
-    size_t base = (size_t)i * mb->T + it->plen;
+    size_t base = (size_t)i * mb->sb.T + it->plen;
     for (int t = 0; t < it->rlen; t++) {
         if (lp_out) lp_out[t] = logp[base + t];
         if (v_out) v_out[t] = values[base + t - 1];
@@ -122,12 +114,12 @@ void ppo_prepare(const ppo_cfg *c, double beta, ppo_item *items, const int *idx,
 void ppo_mb_loss(const ppo_cfg *c, const ppo_mb *mb, const ppo_item *items, const float *logp,
                  const float *values, float *dlogp, float *dvalues, int train_policy, ppo_loss_stats *st)
 {
-    size_t N = (size_t)mb->n * mb->T;
+    size_t N = (size_t)mb->sb.rows * mb->sb.T;
     memset(dlogp, 0, N * sizeof(float));
     if (dvalues) memset(dvalues, 0, N * sizeof(float));
     double ntok = 0;
     int maxr = 1;
-    for (int i = 0; i < mb->n; i++) {
+    for (int i = 0; i < mb->sb.rows; i++) {
         ntok += items[mb->idx[i]].rlen;
         if (items[mb->idx[i]].rlen > maxr) maxr = items[mb->idx[i]].rlen;
     }
@@ -138,9 +130,9 @@ void ppo_mb_loss(const ppo_cfg *c, const ppo_mb *mb, const ppo_item *items, cons
     double w = 1.0 / all;
     float *lp = xmalloc(maxr * sizeof(float)), *v = xmalloc(maxr * sizeof(float));
     float *g = xmalloc(maxr * sizeof(float));
-    for (int i = 0; i < mb->n; i++) {
+    for (int i = 0; i < mb->sb.rows; i++) {
         const ppo_item *it = &items[mb->idx[i]];
-        size_t base = (size_t)i * mb->T + it->plen;
+        size_t base = (size_t)i * mb->sb.T + it->plen;
         ppo_mb_gather(mb, items, i, logp, values, lp, values ? v : NULL);
         ppo_pg_stats ps = {0};
         ppo_policy_loss(lp, it->old_logp, it->adv, it->rlen, c->cliprange, w, g, &ps);

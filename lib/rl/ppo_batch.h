@@ -5,7 +5,8 @@
  *
  * An item is one scored rollout: ids = templated prompt ++ response
  * tokens; the response is ids[plen, plen + rlen).  Packed into a
- * right-padded [n, T] batch (row i = item idx[i]), response token t of
+ * right-padded [n, T] batch by seq_batch_pack (row i = item idx[i];
+ * n = mb.sb.rows, T = mb.sb.T), response token t of
  * row i sits at position p = plen + t, so
  *   log π(y_t)      = logp[i T + p]      (model_forward's convention)
  *   V(x ∘ y_<t)     = values[i T + p − 1] (the value head on the token
@@ -23,6 +24,7 @@
 #ifndef PREFPIPE_PPO_BATCH_H
 #define PREFPIPE_PPO_BATCH_H
 
+#include "model/score.h"
 #include "rl/ppo.h"
 
 #include <stdint.h>
@@ -45,9 +47,7 @@ void ppo_item_alloc(ppo_item *it);   /* the per-token arrays except ref */
 void ppo_item_free(ppo_item *it);
 
 typedef struct {
-    int n, T;
-    int32_t *tokens;        /* [n T] */
-    uint8_t *valid;         /* [n T] */
+    seq_batch sb;           /* row i = items[idx[i]].ids (model/score.h's packer) */
     const int *idx;         /* borrowed: item index of each row */
 } ppo_mb;
 

@@ -27,7 +27,7 @@ void ppo_intake_init(ppo_intake *in, const tokenizer *tok, int vocab, int max_po
     in->max_lag = max_lag, in->fallback_size = fallback_size;
     in->cur = first_batch, in->expect = -1;
     in->verbose_left = 10;
-    pv_fingerprint_hex(pv_tok_fingerprint(tok), in->tok_fp);
+    tok_fingerprint_hex(tok, in->tok_fp);
 }
 
 static int reject(ppo_intake *in, int reason, const char *id, size_t idn, const char *why)
@@ -71,7 +71,7 @@ static int to_item(ppo_intake *in, const msgpack_object *rec, const char *id, si
     }
     const char *fp;
     size_t fpn;
-    if (rec_get_str(pol, "tokenizer", &fp, &fpn) == 1 && (fpn != 16 || memcmp(fp, in->tok_fp, 16)))
+    if (rec_get_str(pol, "tokenizer", &fp, &fpn) == 1 && !tok_fingerprint_is(in->tok_fp, fp, fpn))
         return reject(in, PI_TOKENIZER, id, idn, "sampled with a different tokenizer");
     double r;
     int rr = rec_get_f64(rec, "reward", &r);
@@ -107,7 +107,7 @@ static int to_item(ppo_intake *in, const msgpack_object *rec, const char *id, si
         free(tok), free(pt);
         return reject(in, PI_TOO_LONG, id, idn, "prompt + response exceed the model's positions");
     }
-    if (rec_get_str(rec, "ref_tokenizer", &fp, &fpn) == 1 && (fpn != 16 || memcmp(fp, in->tok_fp, 16))) {
+    if (rec_get_str(rec, "ref_tokenizer", &fp, &fpn) == 1 && !tok_fingerprint_is(in->tok_fp, fp, fpn)) {
         free(tok), free(pt);
         return reject(in, PI_TOKENIZER, id, idn, "ref_logprobs computed with a different tokenizer");
     }

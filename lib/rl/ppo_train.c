@@ -33,69 +33,39 @@ void ppo_train_cfg_defaults(ppo_train_cfg *c)
     c->kl_target = 6.0, c->kl_horizon = 10000;
 }
 
-model *ppo_value_from_policy(const model *policy, uint64_t seed)
-{
-    model_config c = policy->c;
-    c.lm_head = 0, c.tied = 0, c.score = 1;
-    model *v = model_new(&c, policy->be);
-    model_init_random(v, seed);
-    float *tmp = NULL;
-    for (int i = 0; i < v->nviews; i++) {
-        const param_view *pv = &v->views[i];
-        if (!strcmp(pv->name, "score.weight")) continue;
-        const param_view *src = model_find_view(policy, pv->name);
-        if (!src || src->n != pv->n) die(EX_SOFTWARE, "value from policy: no tensor %s", pv->name);
-        tmp = xrealloc(tmp, pv->n * sizeof(float));
-        policy->be->download(policy->be, tmp, policy->params + src->off, pv->n);
-        v->be->upload(v->be, v->params + pv->off, tmp, pv->n);
-    }
-    free(tmp);
-    return v;
-}
-
-static void reserve(model *m, int ntok, int train)
-{
-    if (m) model_reserve(m, ntok, train);
-}
-
-/* Reference log-probs for items that lack them. */
+/* Reference log-probs for items that lack them, minibatch items per
+ * forward (the scorer's SCORE_ONE_BATCH: the group is ours). */
 static void fill_ref(ppo_trainer *t, ppo_item *items, int n)
 {
     int *need = xmalloc((size_t)(n ? n : 1) * sizeof(int)), k = 0;
     for (int i = 0; i < n; i++)
         if (!items[i].ref) need[k++] = i;
     if (k && !t->ref) die(EX_DATAERR, "rollouts without ref_logprobs and no reference model");
-    int b = t->c.minibatch;
-    for (int s = 0; s < k; s += b) {
-        int m = k - s < b ? k - s : b;
-        ppo_mb mb;
-        ppo_mb_build(&mb, items, need + s, m);
-        reserve(t->ref, mb.n * mb.T, 0);
-        float *lp = xmalloc((size_t)mb.n * mb.T * sizeof(float));
-        model_forward(t->ref, mb.tokens, mb.valid, mb.n, mb.T, lp, NULL);
-        for (int i = 0; i < m; i++) {
-            ppo_item *it = &items[need[s + i]];
-            it->ref = xmalloc((size_t)(it->rlen ? it->rlen : 1) * sizeof(float));
-            ppo_mb_gather(&mb, items, i, lp, NULL, it->ref, NULL);
-        }
-        free(lp);
-        ppo_mb_free(&mb);
+    score_seq *q = xcalloc((size_t)(k ? k : 1), sizeof *q);
+    for (int j = 0; j < k; j++) {
+        const ppo_item *it = &items[need[j]];
+        q[j] = (score_seq){.ids = it->ids, .n = it->plen + it->rlen, .start = it->plen};
     }
+    for (int s = 0; s < k; s += t->c.minibatch) {
+        int m = k - s < t->c.minibatch ? k - s : t->c.minibatch;
+        if (model_score(t->ref, q + s, m, SCORE_TOKENS, SCORE_ONE_BATCH) >= 0)
+            die(EX_SOFTWARE, "a rollout is longer than the reference model's positions");
+    }
+    for (int j = 0; j < k; j++) items[need[j]].ref = q[j].logp;
+    free(q);
     free(need);
 }
 
 /* Forward both models over a packed minibatch (training mode). */
 static void forward(ppo_trainer *t, const ppo_mb *mb, float *lp, float *v)
 {
-    reserve(t->policy, mb->n * mb->T, 1);
-    reserve(t->value, mb->n * mb->T, 1);
-    model_forward(t->policy, mb->tokens, mb->valid, mb->n, mb->T, lp, NULL);
-    model_forward(t->value, mb->tokens, mb->valid, mb->n, mb->T, NULL, v);
+    seq_batch_forward(t->policy, &mb->sb, 1, lp, NULL);
+    seq_batch_forward(t->value, &mb->sb, 1, NULL, v);
 }
 
 static void take_old(ppo_item *items, const ppo_mb *mb, const float *lp, const float *v)
 {
-    for (int i = 0; i < mb->n; i++) {
+    for (int i = 0; i < mb->sb.rows; i++) {
         ppo_item *it = &items[mb->idx[i]];
         ppo_mb_gather(mb, items, i, lp, v, it->old_logp, it->old_values);
     }
@@ -135,7 +105,7 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
         for (int s = 0; s < n; s += c->minibatch) {
             ppo_mb mb;
             ppo_mb_build(&mb, items, all + s, n - s < c->minibatch ? n - s : c->minibatch);
-            size_t N = (size_t)mb.n * mb.T;
+            size_t N = (size_t)mb.sb.rows * mb.sb.T;
             float *lp = xmalloc(N * sizeof(float)), *v = xmalloc(N * sizeof(float));
             forward(t, &mb, lp, v);
             take_old(items, &mb, lp, v);
@@ -156,13 +126,13 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
         for (int s = 0; s < n; s += c->minibatch) {
             ppo_mb mb;
             ppo_mb_build(&mb, items, perm + s, n - s < c->minibatch ? n - s : c->minibatch);
-            size_t N = (size_t)mb.n * mb.T;
+            size_t N = (size_t)mb.sb.rows * mb.sb.T;
             float *lp = xmalloc(N * sizeof(float)), *v = xmalloc(N * sizeof(float));
             float *dl = xmalloc(N * sizeof(float)), *dv = xmalloc(N * sizeof(float));
             forward(t, &mb, lp, v);
             if (c->per_minibatch && e == 0) {
                 take_old(items, &mb, lp, v);
-                ppo_prepare(&pc, t->beta, items, mb.idx, mb.n, &ps);
+                ppo_prepare(&pc, t->beta, items, mb.idx, mb.sb.rows, &ps);
             }
             int train_policy = t->updates >= c->value_warmup;
             ppo_loss_stats st = {0};

@@ -62,8 +62,4 @@ void ppo_train_cfg_defaults(ppo_train_cfg *c);
 /* Train on items[0..n) of batch `batch`. */
 void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_metrics *m);
 
-/* A value model from a policy: same trunk, no LM head, a new score head
- * (N(0, 0.02), deterministic in seed). */
-model *ppo_value_from_policy(const model *policy, uint64_t seed);
-
 #endif

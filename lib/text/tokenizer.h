@@ -121,5 +121,14 @@ const char *tok_eos(const tokenizer *t);     /* "</s>" or the tokenizer's own, m
  * added tokens or their flags, unk/byte-fallback settings, normalizer,
  * pre-tokenizer, post-processor or decoder differ. */
 uint64_t tok_fingerprint(const tokenizer *t);
+/* The fingerprint as records carry it (ref_tokenizer, policy.tokenizer):
+ * 16 lower-case hex digits and a NUL. */
+void tok_fingerprint_hex(const tokenizer *t, char out[17]);
+/* Is s[0..n) (a record's string) the fingerprint fp (tok_fingerprint_hex)? */
+int tok_fingerprint_is(const char fp[17], const char *s, size_t n);
+/* The one identity check between two tokenizers: 1 when they encode and
+ * decode alike (equal fingerprints), else 0 with the first difference
+ * found in why (kind and merges, vocabulary size, a token, or the rest). */
+int tok_same(const tokenizer *a, const tokenizer *b, char *why, size_t wl);
 
 #endif

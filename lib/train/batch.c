@@ -1,7 +1,6 @@
 /*
- * batch.c — batch building and forward-only scoring (batch.h).
- * Buffers are malloc'd per batch; activations are reserved on the model
- * (model_reserve only grows them).
+ * batch.c — examples as packed batches and as sequences for the scorer
+ * (batch.h); the packing and the forward are model/score.c's.
  */
 #include "train/batch.h"
 
@@ -16,36 +15,28 @@ void train_batch_build(train_batch *b, const train_example *ex, int n)
     b->n = n;
     b->ex = ex;
     b->row0 = xmalloc(sizeof(int) * (size_t)(n ? n : 1));
-    int T = 1;
-    for (int i = 0; i < n; i++) {
-        b->row0[i] = b->rows;
-        b->rows += ex[i].nseq;
-        for (int k = 0; k < ex[i].nseq; k++)
-            if (ex[i].len[k] > T) T = ex[i].len[k];
-    }
-    b->T = T;
-    b->tokens = xcalloc((size_t)b->rows * T, sizeof(int32_t));
-    b->valid = xcalloc((size_t)b->rows * T, 1);
+    int rows = 0;
+    for (int i = 0; i < n; i++) b->row0[i] = rows, rows += ex[i].nseq;
+    const int32_t **ids = xmalloc(sizeof *ids * (size_t)(rows ? rows : 1));
+    int *len = xmalloc(sizeof *len * (size_t)(rows ? rows : 1));
     for (int i = 0; i < n; i++)
-        for (int k = 0; k < ex[i].nseq; k++) {
-            size_t r = (size_t)(b->row0[i] + k) * T;
-            memcpy(b->tokens + r, ex[i].ids[k], sizeof(int32_t) * (size_t)ex[i].len[k]);
-            memset(b->valid + r, 1, (size_t)ex[i].len[k]);
-        }
+        for (int k = 0; k < ex[i].nseq; k++) ids[b->row0[i] + k] = ex[i].ids[k], len[b->row0[i] + k] = ex[i].len[k];
+    seq_batch_pack(&b->sb, ids, len, rows);
+    free(ids);
+    free(len);
 }
 
 void train_batch_free(train_batch *b)
 {
     free(b->row0);
-    free(b->tokens);
-    free(b->valid);
+    seq_batch_free(&b->sb);
     memset(b, 0, sizeof *b);
 }
 
 double train_seq_logp(const train_batch *b, const float *logp, int i, int k)
 {
     const train_example *e = &b->ex[i];
-    const float *row = logp + (size_t)(b->row0[i] + k) * b->T;
+    const float *row = logp + (size_t)(b->row0[i] + k) * b->sb.T;
     double s = 0;
     for (int t = e->start[k]; t < e->len[k]; t++) s += row[t];
     return s;
@@ -54,43 +45,48 @@ double train_seq_logp(const train_batch *b, const float *logp, int i, int k)
 double train_seq_value(const train_batch *b, const float *values, int i, int k)
 {
     const train_example *e = &b->ex[i];
-    return values[(size_t)(b->row0[i] + k) * b->T + e->len[k] - 1];
+    return values[(size_t)(b->row0[i] + k) * b->sb.T + e->len[k] - 1];
+}
+
+/* The sequences of ex[0..n) in row order, for model_score. */
+static score_seq *example_seqs(const train_example *ex, int n, int *ns)
+{
+    int rows = 0;
+    for (int i = 0; i < n; i++) rows += ex[i].nseq;
+    score_seq *q = xcalloc((size_t)(rows ? rows : 1), sizeof *q);
+    rows = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < ex[i].nseq; k++)
+            q[rows++] = (score_seq){.ids = ex[i].ids[k], .n = ex[i].len[k], .start = ex[i].start[k]};
+    *ns = rows;
+    return q;
 }
 
 void train_score_ref(model *m, train_example *ex, int n, float **per_token)
 {
     if (n <= 0) return;
-    train_batch b;
-    train_batch_build(&b, ex, n);
-    float *lp = xmalloc(sizeof(float) * (size_t)b.rows * b.T);
-    model_reserve(m, b.rows * b.T, 0);
-    model_forward(m, b.tokens, b.valid, b.rows, b.T, lp, NULL);
-    for (int i = 0; i < n; i++) {
-        for (int k = 0; k < ex[i].nseq; k++) {
-            ex[i].ref[k] = train_seq_logp(&b, lp, i, k);
-            if (per_token) {
-                int nr = ex[i].len[k] - ex[i].start[k];
-                float *pt = xmalloc(sizeof(float) * (size_t)(nr ? nr : 1));
-                memcpy(pt, lp + (size_t)(b.row0[i] + k) * b.T + ex[i].start[k], sizeof(float) * (size_t)nr);
-                per_token[2 * i + k] = pt;
-            }
+    int ns;
+    score_seq *q = example_seqs(ex, n, &ns);
+    if (model_score(m, q, ns, SCORE_SUM | (per_token ? SCORE_TOKENS : 0), SCORE_ONE_BATCH) >= 0)
+        die(EX_SOFTWARE, "an example is longer than the model's positions");
+    for (int i = 0, r = 0; i < n; i++) {
+        for (int k = 0; k < ex[i].nseq; k++, r++) {
+            ex[i].ref[k] = q[r].sum;
+            if (per_token) per_token[2 * i + k] = q[r].logp;
         }
         ex[i].has_ref = 1;
     }
-    free(lp);
-    train_batch_free(&b);
+    free(q);
 }
 
 void train_score_reward(model *m, const train_example *ex, int n, double *rewards)
 {
     if (n <= 0) return;
-    train_batch b;
-    train_batch_build(&b, ex, n);
-    float *v = xmalloc(sizeof(float) * (size_t)b.rows * b.T);
-    model_reserve(m, b.rows * b.T, 0);
-    model_forward(m, b.tokens, b.valid, b.rows, b.T, NULL, v);
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < ex[i].nseq; k++) rewards[2 * i + k] = train_seq_value(&b, v, i, k);
-    free(v);
-    train_batch_free(&b);
+    int ns;
+    score_seq *q = example_seqs(ex, n, &ns);
+    if (model_score(m, q, ns, SCORE_LAST, SCORE_ONE_BATCH) >= 0)
+        die(EX_SOFTWARE, "an example is longer than the model's positions");
+    for (int i = 0, r = 0; i < n; i++)
+        for (int k = 0; k < ex[i].nseq; k++, r++) rewards[2 * i + k] = q[r].last;
+    free(q);
 }

@@ -1,6 +1,7 @@
 /*
  * batch.h — examples -> one right-padded [rows, T] token batch for
- * the model, and the forward-only scorers shared by the stages:
+ * the model (packed by model/score.h's seq_batch_pack), and the
+ * forward-only scorers of examples, adapters over model_score:
  * reference log-probs (ref-score and dpo-step --ref use the SAME function
  * on the SAME groups of examples, so their numbers are bitwise equal for
  * the same thread count) and reward-model scores (rm-score, rm-train's
@@ -18,14 +19,14 @@
 #define PREFPIPE_TRAIN_BATCH_H
 
 #include "model/model.h"
+#include "model/score.h"
 #include "train/examples.h"
 
 typedef struct {
-    int n, rows, T;
+    int n;
     const train_example *ex;   /* borrowed */
     int *row0;                 /* [n] */
-    int32_t *tokens;           /* [rows * T] */
-    uint8_t *valid;            /* [rows * T] */
+    seq_batch sb;              /* sb.rows rows of sb.T tokens */
 } train_batch;
 
 void train_batch_build(train_batch *b, const train_example *ex, int n);
@@ -35,7 +36,9 @@ double train_seq_logp(const train_batch *b, const float *logp, int i, int k);
 /* The value at the last real token of (i, k). */
 double train_seq_value(const train_batch *b, const float *values, int i, int k);
 
-/* Forward-only: set ex[i].ref[k] and has_ref.  per_token (may be NULL):
+/* Forward-only, all n examples in one forward (the group is the
+ * caller's: ref-score's --batch, dpo-step's --ref-batch).
+ * Set ex[i].ref[k] and has_ref.  per_token (may be NULL):
  * per_token[2 i + k] gets a malloc'd copy of the response's per-token
  * log-probs (len - start floats). */
 void train_score_ref(model *m, train_example *ex, int n, float **per_token);

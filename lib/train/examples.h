@@ -54,7 +54,7 @@ typedef struct {
     trunc_mode trunc;
     td_want want;
     int read_ref;          /* take ref_logp_chosen/rejected from records */
-    const char *tok_fp;    /* read_ref: tok_fingerprint of tok in 16 hex digits; records whose
+    const char *tok_fp;    /* read_ref: tok_fingerprint_hex of tok; records whose
                             * ref_tokenizer differs are an error (NULL: not checked) */
     int allow_empty;       /* score empty responses (just EOS) instead of skipping */
 } train_prep;
@@ -68,10 +68,6 @@ int train_example_from_record(const train_prep *p, const msgpack_object *rec, ui
 void train_example_free(train_example *ex);
 /* Tokens in the example (all sequences). */
 long train_example_tokens(const train_example *ex);
-
-/* Do two tokenizers map ids to the same pieces (vocabulary, specials,
- * kind and number of merges)?  Returns 1 or 0 with a reason in why. */
-int train_same_tokenizer(const tokenizer *a, const tokenizer *b, char *why, size_t wl);
 
 /* Print "prog: LABEL: N records, M used, skipped: ..." on stderr. */
 void train_counts_report(const char *label, const train_counts *c);

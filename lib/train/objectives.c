@@ -13,7 +13,7 @@
 static void spread(const train_batch *b, float *d, int i, int k, double g)
 {
     const train_example *e = &b->ex[i];
-    float *row = d + (size_t)(b->row0[i] + k) * b->T;
+    float *row = d + (size_t)(b->row0[i] + k) * b->sb.T;
     for (int t = e->start[k]; t < e->len[k]; t++) row[t] = (float)g;
 }
 
@@ -67,8 +67,8 @@ static double bt_micro(void *ctx, const train_batch *b, const float *logp, const
         double dc, dr;
         loss += bt_loss(rc, rr, c->margin_scale * e->margin, c->eta, &dc, &dr) * inv;
         if (dvalues) {
-            dvalues[(size_t)(b->row0[i]) * b->T + e->len[0] - 1] = (float)(dc * inv);
-            dvalues[(size_t)(b->row0[i] + 1) * b->T + e->len[1] - 1] = (float)(dr * inv);
+            dvalues[(size_t)(b->row0[i]) * b->sb.T + e->len[0] - 1] = (float)(dc * inv);
+            dvalues[(size_t)(b->row0[i] + 1) * b->sb.T + e->len[1] - 1] = (float)(dr * inv);
         }
         if (c->collect) {
             c->n += 2;

@@ -140,13 +140,12 @@ static double run_examples(model *m, train_example *ex, int n, int micro, train_
         int k = n - i < micro ? n - i : micro;
         train_batch b;
         train_batch_build(&b, ex + i, k);
-        size_t N = (size_t)b.rows * b.T;
+        size_t N = (size_t)b.sb.rows * b.sb.T;
         float *lp = obj->want_logp ? xmalloc(sizeof(float) * N) : NULL;
         float *v = obj->want_values ? xmalloc(sizeof(float) * N) : NULL;
         float *dlp = train && lp ? xcalloc(N, sizeof(float)) : NULL;
         float *dv = train && v ? xcalloc(N, sizeof(float)) : NULL;
-        model_reserve(m, (int)N, train);
-        model_forward(m, b.tokens, b.valid, b.rows, b.T, lp, v);
+        seq_batch_forward(m, &b.sb, train, lp, v);
         loss += obj->micro(obj->ctx, &b, lp, v, dlp, dv, nm, stats);
         if (train) model_backward(m, dlp, dv);
         if (ntok)

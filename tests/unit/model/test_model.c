@@ -161,18 +161,18 @@ static void test_with_heads(model *full)
 static void test_score(model *m)
 {
     int32_t a[6] = {1, 2, 3, 4, 5, 6}, b[3] = {9, 8, 7}, c[9] = {3, 3, 3, 1, 2, 3, 30, 31, 32};
-    score_seq s1[3] = {{a, 6, 2, NULL}, {b, 3, 1, NULL}, {c, 9, 0, NULL}}, s2[3];
+    score_seq s1[3] = {{.ids = a, .n = 6, .start = 2}, {.ids = b, .n = 3, .start = 1}, {.ids = c, .n = 9, .start = 0}}, s2[3];
     memcpy(s2, s1, sizeof s1);
-    CHECK(model_score(m, s1, 3, SCORE_LOGITS_LIMIT) == -1, "scoring failed");
-    CHECK(model_score(m, s2, 3, 1) == -1, "scoring one by one failed");
+    CHECK(model_score(m, s1, 3, SCORE_TOKENS, SCORE_LOGITS_LIMIT) == -1, "scoring failed");
+    CHECK(model_score(m, s2, 3, SCORE_TOKENS, 1) == -1, "scoring one by one failed");
     for (int k = 0; k < 3; k++)
         for (int t = 0; t < s1[k].n - s1[k].start; t++)
             CHECK(fabsf(s1[k].logp[t] - s2[k].logp[t]) <= 1e-5f, "seq %d token %d: %g vs %g", k, t, s1[k].logp[t], s2[k].logp[t]);
     CHECK(s1[2].logp[0] == 0.0f, "first token not 0");
     for (int k = 0; k < 3; k++) { free(s1[k].logp); free(s2[k].logp); }
     int32_t *big = xcalloc(200, sizeof(int32_t));
-    score_seq s3[2] = {{a, 6, 0, NULL}, {big, 200, 0, NULL}};
-    CHECK(model_score(m, s3, 2, SCORE_LOGITS_LIMIT) == 1, "overlong sequence not reported");
+    score_seq s3[2] = {{.ids = a, .n = 6}, {.ids = big, .n = 200}};
+    CHECK(model_score(m, s3, 2, SCORE_TOKENS, SCORE_LOGITS_LIMIT) == 1, "overlong sequence not reported");
     free(big);
 }
 

@@ -28,10 +28,10 @@ static ppo_cfg cfg;
 
 static double loss(float *dlogp, float *dval)
 {
-    size_t N = (size_t)mb.n * mb.T;
+    size_t N = (size_t)mb.sb.rows * mb.sb.T;
     float *lp = xmalloc(N * sizeof(float)), *v = xmalloc(N * sizeof(float));
     float *dl = xmalloc(N * sizeof(float)), *dv = xmalloc(N * sizeof(float));
-    model_forward(M, mb.tokens, mb.valid, mb.n, mb.T, lp, v);
+    model_forward(M, mb.sb.tokens, mb.sb.valid, mb.sb.rows, mb.sb.T, lp, v);
     ppo_loss_stats st = {0};
     ppo_mb_loss(&cfg, &mb, items, lp, v, dl, dv, 1, &st);
     if (dlogp) memcpy(dlogp, dl, N * sizeof(float));
@@ -72,9 +72,9 @@ int main(void)
     cfg.beta = 0.5;
     if (getenv("NOCLIP")) cfg.cliprange = cfg.cliprange_value = 100;
     ppo_mb_build(&mb, items, idx, 2);
-    size_t N = (size_t)mb.n * mb.T;
+    size_t N = (size_t)mb.sb.rows * mb.sb.T;
     float *lp = xmalloc(N * sizeof(float)), *v = xmalloc(N * sizeof(float));
-    model_forward(M, mb.tokens, mb.valid, mb.n, mb.T, lp, v);
+    model_forward(M, mb.sb.tokens, mb.sb.valid, mb.sb.rows, mb.sb.T, lp, v);
     /* offsets far from the clip edges (±0.2) so that h does not cross a kink */
     static const float offs[4] = {-0.7f, -0.04f, 0.04f, 0.7f};
     for (int i = 0; i < 2; i++) {
@@ -123,7 +123,7 @@ int main(void)
     ppo_loss_stats cs = {0};
     {
         float *l2 = xmalloc(N * sizeof(float)), *v2 = xmalloc(N * sizeof(float));
-        model_forward(M, mb.tokens, mb.valid, mb.n, mb.T, l2, v2);
+        model_forward(M, mb.sb.tokens, mb.sb.valid, mb.sb.rows, mb.sb.T, l2, v2);
         ppo_mb_loss(&cfg, &mb, items, l2, v2, dl, dv, 1, &cs);
         free(l2), free(v2);
     }
@@ -133,7 +133,7 @@ int main(void)
 
     /* value warm-up: train_policy 0 gives no policy gradient */
     float *vv = xmalloc(N * sizeof(float));
-    model_forward(M, mb.tokens, mb.valid, mb.n, mb.T, lp, vv);
+    model_forward(M, mb.sb.tokens, mb.sb.valid, mb.sb.rows, mb.sb.T, lp, vv);
     ppo_loss_stats st = {0};
     ppo_mb_loss(&cfg, &mb, items, lp, vv, dl, dv, 0, &st);
     int any = 0;

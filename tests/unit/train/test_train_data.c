@@ -125,9 +125,9 @@ static void examples(void)
     two[0] = ex;
     train_batch b;
     train_batch_build(&b, two, 2);
-    CHECK(b.rows == 3 && b.row0[0] == 0 && b.row0[1] == 1 && b.T == np + nr);
-    CHECK(b.valid[2 * b.T + two[1].len[1] - 1] == 1 && b.valid[2 * b.T + two[1].len[1]] == 0);
-    CHECK(b.tokens[1 * b.T + 0] == two[1].ids[0][0]);
+    CHECK(b.sb.rows == 3 && b.row0[0] == 0 && b.row0[1] == 1 && b.sb.T == np + nr);
+    CHECK(b.sb.valid[2 * b.sb.T + two[1].len[1] - 1] == 1 && b.sb.valid[2 * b.sb.T + two[1].len[1]] == 0);
+    CHECK(b.sb.tokens[1 * b.sb.T + 0] == two[1].ids[0][0]);
     train_batch_free(&b);
 
     /* spool round trip */
@@ -155,7 +155,7 @@ static void examples(void)
 
     tokenizer *t2 = tok_byte_new();
     char w[64];
-    CHECK(train_same_tokenizer(tok, t2, w, sizeof w) == 1);
+    CHECK(tok_same(tok, t2, w, sizeof w) == 1);
     tok_free(t2);
     free(pi);
     free(ri);
