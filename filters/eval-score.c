@@ -44,6 +44,8 @@ static const char usage[] =
     "  -t, --task NAME        the benchmark scorer (required)\n"
     "  -o, --output URI       output (default stdout)\n"
     "      --numeric          GSM8K: compare numbers, not strings\n"
+    "      --difficulty FILE  AlpacaEval: instruction difficulties for the\n"
+    "                         length-controlled fit ({instruction, difficulty})\n"
     "  -k, --k LIST           pass@k: the k values (default 1,10)\n"
     "      --judge CMD        pipe the records through `sh -c CMD` first\n"
     "      --judge-key KEY    the judge's verdict field scores.KEY (default:\n"
@@ -59,7 +61,7 @@ static const char usage[] =
     "  -h, --help / -V, --version\n";
 
 enum { O_NUMERIC = 1000, O_JUDGE, O_JUDGE_KEY, O_SKIP, O_SUMONLY, O_NOSUM, O_SUMMARY, O_MODEL, O_STEP, O_BENCH,
-       O_PROGRESS };
+       O_PROGRESS, O_DIFFICULTY };
 
 static void parse_ks(const char *s, eval_cfg *cfg)
 {
@@ -159,6 +161,7 @@ int main(int argc, char **argv)
         {"no-summary", no_argument, 0, O_NOSUM},   {"summary", required_argument, 0, O_SUMMARY},
         {"model", required_argument, 0, O_MODEL},  {"step", required_argument, 0, O_STEP},
         {"benchmark", required_argument, 0, O_BENCH}, {"progress", no_argument, 0, O_PROGRESS},
+        {"difficulty", required_argument, 0, O_DIFFICULTY},
         {"help", no_argument, 0, 'h'},             {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     const char *task_name = NULL, *out_uri = "-", *judge_cmd = NULL, *sum_uri = NULL;
@@ -184,6 +187,7 @@ int main(int argc, char **argv)
         case O_STEP: meta.step = parse_ll("--step", optarg, 0, INT64_MAX); break;
         case O_BENCH: meta.benchmark = optarg, meta.benchmark_given = 1; break;
         case O_PROGRESS: progress = 1; break;
+        case O_DIFFICULTY: cfg.difficulty = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_bad_option(argv, lo);
