@@ -6,6 +6,7 @@
  * without a second pass.  The data files are a few MB at most.
  */
 #include "eval/load.h"
+#include "eval/load_int.h"
 #include "eval/bench_prompts.h"
 #include "io/bytesrc.h"
 #include "eval/common.h"
@@ -22,23 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- groups with hash subsampling ---- */
-
-typedef struct {
-    uint64_t key;
-    size_t idx;
-    char *raw;
-    size_t len;
-} pending;
-
-typedef struct {
-    pending *v;
-    size_t n, cap;
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-} group;
-
-static void group_init(group *g)
+void group_init(group *g)
 {
     memset(g, 0, sizeof *g);
     msgpack_sbuffer_init(&g->sb);
@@ -46,7 +31,7 @@ static void group_init(group *g)
 }
 
 /* Take the record packed in g->sb under `id`. */
-static void group_add(group *g, const char *id, uint64_t seed)
+void group_add(group *g, const char *id, uint64_t seed)
 {
     if (g->n == g->cap) {
         g->cap = g->cap ? 2 * g->cap : 256;
@@ -75,7 +60,7 @@ static int by_idx(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static void group_flush(group *g, const bench_opts *o, rstream *out)
+void group_flush(group *g, const bench_opts *o, rstream *out)
 {
     size_t keep = g->n;
     long long limit = o->limit;
@@ -105,7 +90,7 @@ static void group_flush(group *g, const bench_opts *o, rstream *out)
     g->n = 0;
 }
 
-static void group_free(group *g)
+void group_free(group *g)
 {
     free(g->v);
     msgpack_sbuffer_destroy(&g->sb);
@@ -115,7 +100,7 @@ static void group_free(group *g)
 
 /* Pack id, source, prompt, meta; then the "gold" key and a map header of
  * ngold entries that the caller fills. */
-static void begin_record(msgpack_packer *pk, const char *id, const char *source, const char *user,
+void begin_record(msgpack_packer *pk, const char *id, const char *source, const char *user,
                          const char *asst_prefix, const bench_opts *o, uint32_t ngold)
 {
     int with_prefix = asst_prefix && !o->plain;
@@ -139,9 +124,9 @@ static void begin_record(msgpack_packer *pk, const char *id, const char *source,
     msgpack_pack_map(pk, ngold);
 }
 
-static const char *shown(const char *p) { return strcmp(p, "-") == 0 ? "stdin" : p; }
+const char *shown(const char *p) { return strcmp(p, "-") == 0 ? "stdin" : p; }
 
-static bsrc *open_src(const char *path)
+bsrc *open_src(const char *path)
 {
     bsrc *s = bsrc_open(path);
     if (!s)
