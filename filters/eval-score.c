@@ -18,6 +18,7 @@
  */
 #include "base/cli.h"
 #include "eval/common.h"
+#include "eval/judge_prompt.h"
 #include "io/record.h"
 #include "io/stream.h"
 #include "base/util.h"
@@ -48,6 +49,9 @@ static const char usage[] =
     "                         length-controlled fit ({instruction, difficulty})\n"
     "  -k, --k LIST           pass@k: the k values (default 1,10)\n"
     "      --judge CMD        pipe the records through `sh -c CMD` first\n"
+    "      --judge-prompt FILE  give each record fed to the judge a\n"
+    "                         'judge_prompt': FILE with {question}, {response}\n"
+    "                         ({QUESTION}, {RESPONSE}, {reference}) filled in\n"
     "      --judge-key KEY    the judge's verdict field scores.KEY (default:\n"
     "                         refusal for xstest, win for alpaca-eval, score)\n"
     "      --skip-invalid     skip (and count) records that cannot be scored\n"
@@ -61,7 +65,7 @@ static const char usage[] =
     "  -h, --help / -V, --version\n";
 
 enum { O_NUMERIC = 1000, O_JUDGE, O_JUDGE_KEY, O_SKIP, O_SUMONLY, O_NOSUM, O_SUMMARY, O_MODEL, O_STEP, O_BENCH,
-       O_PROGRESS, O_DIFFICULTY };
+       O_PROGRESS, O_DIFFICULTY, O_JUDGE_PROMPT };
 
 static void parse_ks(const char *s, eval_cfg *cfg)
 {
@@ -89,6 +93,9 @@ static void write_all(int fd, const char *p, size_t n)
     }
 }
 
+static const char *judge_tmpl;    /* --judge-prompt FILE's text, or NULL */
+static size_t judge_tmpl_n;
+
 /* Start the judge; returns the fd its output can be read from. */
 static int start_judge(const char *cmd, char **inputs, int ninputs, pid_t *feeder, pid_t *judge)
 {
@@ -115,12 +122,26 @@ static int start_judge(const char *cmd, char **inputs, int ninputs, pid_t *feede
         for (int i = 0; i < ninputs; i++) {
             rstream *in = rs_open_read(inputs[i]);
             msgpack_object rec;
+            recb rb;
+            recb_init(&rb);
             while (rs_next(in, &rec) == RS_OK) {
                 const char *raw;
                 size_t len;
                 rs_last_raw(in, &raw, &len);
+                if (judge_tmpl) { /* the filled prompt for a model-calling judge */
+                    size_t pn;
+                    char *jp = judge_prompt_render(judge_tmpl, judge_tmpl_n, &rec, &pn);
+                    recb_reset(&rb);
+                    recb_copy_fields(&rb, &rec);
+                    recb_put_strn(&rb, "judge_prompt", jp, pn);
+                    recb_finish(&rb, &raw, &len);
+                    write_all(to[1], raw, len);
+                    free(jp);
+                    continue;
+                }
                 write_all(to[1], raw, len);
             }
+            recb_free(&rb);
             rs_close(in);
         }
         close(to[1]);
@@ -161,10 +182,10 @@ int main(int argc, char **argv)
         {"no-summary", no_argument, 0, O_NOSUM},   {"summary", required_argument, 0, O_SUMMARY},
         {"model", required_argument, 0, O_MODEL},  {"step", required_argument, 0, O_STEP},
         {"benchmark", required_argument, 0, O_BENCH}, {"progress", no_argument, 0, O_PROGRESS},
-        {"difficulty", required_argument, 0, O_DIFFICULTY},
+        {"difficulty", required_argument, 0, O_DIFFICULTY}, {"judge-prompt", required_argument, 0, O_JUDGE_PROMPT},
         {"help", no_argument, 0, 'h'},             {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
-    const char *task_name = NULL, *out_uri = "-", *judge_cmd = NULL, *sum_uri = NULL;
+    const char *task_name = NULL, *out_uri = "-", *judge_cmd = NULL, *sum_uri = NULL, *judge_prompt_file = NULL;
     int skip = 0, sum_only = 0, no_sum = 0, progress = 0;
     eval_cfg cfg = {0};
     cfg.ks[0] = 1, cfg.ks[1] = 10, cfg.nks = 2;
@@ -188,6 +209,7 @@ int main(int argc, char **argv)
         case O_BENCH: meta.benchmark = optarg, meta.benchmark_given = 1; break;
         case O_PROGRESS: progress = 1; break;
         case O_DIFFICULTY: cfg.difficulty = optarg; break;
+        case O_JUDGE_PROMPT: judge_prompt_file = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_bad_option(argv, lo);
@@ -217,6 +239,22 @@ int main(int argc, char **argv)
     if (ninputs == 0)
         inputs = stdin_only, ninputs = 1;
 
+    if (judge_prompt_file) {
+        if (!judge_cmd)
+            cli_usage_error("--judge-prompt needs --judge CMD");
+        FILE *f = fopen(judge_prompt_file, "rb");
+        if (!f)
+            die(EX_NOINPUT, "%s: cannot open: %s", judge_prompt_file, strerror(errno));
+        char *buf = NULL;
+        size_t cap = 0, n = 0, k;
+        do {
+            buf = xrealloc(buf, cap += 65536);
+            k = fread(buf + n, 1, cap - n, f);
+            n += k;
+        } while (k > 0 && n == cap);
+        fclose(f);
+        judge_tmpl = buf, judge_tmpl_n = n;
+    }
     pid_t feeder = 0, judge = 0;
     char judge_uri[32];
     if (judge_cmd) {
