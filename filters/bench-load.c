@@ -23,6 +23,8 @@ static const char usage[] =
     "  alpaca-eval  PATH = a JSON array with instruction and output\n"
     "  humaneval-plus  PATH = HumanEvalPlus-v0.1.9.jsonl.gz (EvalPlus; run with code-exec)\n"
     "  mbpp-plus    PATH = MbppPlus-v0.1.0.jsonl.gz (EvalPlus; run with code-exec)\n"
+    "  mmlu         PATH = the MMLU root with test/ and dev/ (4 records per\n"
+    "               question, one per answer letter: score with lm-logprob)\n"
     "\n"
     "options:\n"
     "  -f, --format NAME   one of the above (required)\n"
@@ -77,7 +79,7 @@ int main(int argc, char **argv)
         }
     }
     if (!format)
-        cli_usage_error("--format is required (gsm8k, bbh, ifeval, xstest, alpaca-eval, humaneval-plus, mbpp-plus)");
+        cli_usage_error("--format is required (gsm8k, bbh, ifeval, xstest, alpaca-eval, humaneval-plus, mbpp-plus, mmlu)");
     if (argc - optind != 1)
         cli_usage_error("give exactly one PATH (a benchmark file, or the BBH root directory)");
     const char *path = argv[optind];
@@ -103,11 +105,16 @@ int main(int argc, char **argv)
         load = load_humaneval;
     else if (strcmp(format, "mbpp-plus") == 0)
         load = load_mbpp;
+    else if (strcmp(format, "mmlu") == 0) {
+        load = bench_load_mmlu;
+        if (o.shots > 5)
+            cli_usage_error("--shots for MMLU is 0..5 (the dev split holds 5 per subject)");
+    }
     else
-        cli_usage_error("unknown format '%s' (gsm8k, bbh, ifeval, xstest, alpaca-eval, humaneval-plus, mbpp-plus)",
+        cli_usage_error("unknown format '%s' (gsm8k, bbh, ifeval, xstest, alpaca-eval, humaneval-plus, mbpp-plus, mmlu)",
                         format);
-    if (o.shots >= 0 && load != bench_load_gsm8k && load != bench_load_bbh)
-        cli_usage_error("--shots applies to gsm8k and bbh only");
+    if (o.shots >= 0 && load != bench_load_gsm8k && load != bench_load_bbh && load != bench_load_mmlu)
+        cli_usage_error("--shots applies to gsm8k, bbh and mmlu only");
     if (pysample) {
         if (o.limit < 0)
             cli_usage_error("--python-sample needs --limit N");

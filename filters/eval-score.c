@@ -39,7 +39,7 @@ static const char usage[] =
     "'gold' (rollouts of bench-load prompts), adds 'scores', and writes a\n"
     "summary record {\"kind\":\"summary\",...} after the last one.\n"
     "\n"
-    "tasks: gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, judge\n"
+    "tasks: gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, mmlu, judge\n"
     "\n"
     "options:\n"
     "  -t, --task NAME        the benchmark scorer (required)\n"

@@ -4,10 +4,13 @@
 #
 #   1. bench-load loads every benchmark that is implemented, subsampled as
 #      the paper did (GSM8K 200 with seed 42, BBH 40 per task) or at a
-#      reduced size (N items per benchmark: the CI setting);
+#      reduced size (N items per benchmark, per task or subject: the CI
+#      setting);
 #   2. rollout samples with each benchmark's settings: greedy for GSM8K
 #      and BBH (512 new tokens), IFEval, XSTest and AlpacaEval (2048);
 #      HumanEval+ and MBPP+ SAMPLES (10) samples at temperature 0.8;
+#      MMLU 0-shot is not sampled: lm-logprob scores " A".." D" after the
+#      open "Answer:" turn (MMLU=0 skips it: 14,042 x 4 forward passes);
 #   3. scoring: eval-score for the text benchmarks, code-exec (the
 #      sandbox) then pass@1/pass@10 for the code ones; AlpacaEval needs a
 #      judge (ALPACA_JUDGE, a command over records writing scores.win) and
@@ -19,8 +22,9 @@
 #      bootstrap 95% interval (1,000 resamples, seed 42) for the
 #      benchmarks scored per item: OUT/intervals.txt.
 #
-# Whatever cannot run is skipped and said so: MMLU, TruthfulQA and ToxiGen
-# (scorers not implemented yet), AlpacaEval without ALPACA_JUDGE.
+# Whatever cannot run is skipped and said so: TruthfulQA and ToxiGen
+# (scorers not implemented yet), AlpacaEval without ALPACA_JUDGE, MMLU
+# with MMLU=0.
 #
 # Environment: PREFPIPE_DATA (default ../shared/data), N (items per
 # benchmark; default: the paper's sizes), SAMPLES (10), MAX_NEW (cap on
@@ -49,10 +53,16 @@ bench-load -f xstest $(lim) --seed "$seed" "$data/xstest/xstest_v2_prompts.csv" 
 bench-load -f humaneval-plus $(lim) --seed "$seed" "$data/humaneval/HumanEvalPlus-v0.1.9.jsonl.gz" -o "$out/humaneval.mp"
 bench-load -f mbpp-plus $(lim) --seed "$seed" "$data/mbpp/MbppPlus-v0.1.0.jsonl.gz" -o "$out/mbpp.mp"
 bench-load -f alpaca-eval $(lim) --seed "$seed" "$data/alpaca_eval/gpt4_1106_preview_model_outputs.json" -o "$out/alpaca.mp"
-for b in gsm8k bbh ifeval xstest humaneval mbpp alpaca; do
+benches="gsm8k bbh ifeval xstest humaneval mbpp alpaca"
+if [ "${MMLU:-1}" != 0 ]; then
+  bench-load -f mmlu $(lim) --seed "$seed" "$data/mmlu" -o "$out/mmlu.mp"
+  benches="$benches mmlu"
+fi
+for b in $benches; do
   printf 'eval-suite:   %-9s %5d prompts\n' "$b" "$(rec count "$out/$b.mp")" >&2
 done
-say "   skipped: MMLU, TruthfulQA, ToxiGen (their scorers are not implemented yet)"
+say "   skipped: TruthfulQA, ToxiGen (their scorers are not implemented yet)"
+[ "${MMLU:-1}" != 0 ] || say "   skipped: MMLU (MMLU=0)"
 
 say "2/4 sampling ($model)"
 gen() { # BENCH MAX_NEW [rollout options]
@@ -95,6 +105,11 @@ if [ -n "${ALPACA_JUDGE:-}" ]; then
   score alpaca-eval alpaca AlpacaEval --judge "$ALPACA_JUDGE"
 else
   say "   skipped: AlpacaEval (no judge: set ALPACA_JUDGE to a command writing scores.win)"
+fi
+
+if [ "${MMLU:-1}" != 0 ]; then
+  lm-logprob -c "$model" --device "$device" "$out/mmlu.mp" -o "$out/mmlu.in.mp" 2>> "$out/score.log"
+  score mmlu mmlu MMLU
 fi
 
 say "4/4 the table"

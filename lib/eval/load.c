@@ -152,7 +152,7 @@ static const char *jstr(json_t *o, const char *key, const char *path, const char
     return json_string_value(v);
 }
 
-static char *slurp(const char *path, size_t *n)
+char *slurp(const char *path, size_t *n)
 {
     bsrc *s = open_src(path);
     char *t = bsrc_slurp(s, n, (size_t)1 << 30);
@@ -371,7 +371,7 @@ void bench_load_ifeval(const char *path, const bench_opts *o, rstream *out)
 /* One CSV row (RFC 4180 quoting, fields may span lines) from t[*pos..n);
  * fields are malloc'd into f (up to cap).  Returns the field count, 0 at
  * the end, -1 on an unterminated quote. */
-static int csv_row(const char *t, size_t n, size_t *pos, char **f, int cap)
+int csv_row(const char *t, size_t n, size_t *pos, char **f, int cap)
 {
     size_t i = *pos;
     if (i >= n)

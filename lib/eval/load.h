@@ -41,5 +41,8 @@ void bench_load_alpaca(const char *path, const bench_opts *o, rstream *out);
 /* HumanEval+ (mbpp = 0) or MBPP+ (mbpp = 1), EvalPlus jsonl: ids
  * humaneval:HumanEval/N, mbpp:Mbpp/N; gold for code-exec (codeexec.h). */
 void bench_load_code(const char *path, int mbpp, const bench_opts *o, rstream *out);
+/* MMLU (DIR/test, DIR/dev): four records per question, one per letter
+ * (load_mmlu.c); --limit counts questions per subject, --shots 0..5. */
+void bench_load_mmlu(const char *dir, const bench_opts *o, rstream *out);
 
 #endif

@@ -39,5 +39,10 @@ void begin_record(msgpack_packer *pk, const char *id, const char *source, const 
                   const char *asst_prefix, const bench_opts *o, uint32_t ngold);
 const char *shown(const char *p);
 bsrc *open_src(const char *path);
+/* The whole file (dies naming it). */
+char *slurp(const char *path, size_t *n);
+/* One CSV row from t[*pos..n): fields (malloc'd, at most cap) -> count;
+ * 0 at the end, -1 malformed (an unterminated quote). */
+int csv_row(const char *t, size_t n, size_t *pos, char **f, int cap);
 
 #endif

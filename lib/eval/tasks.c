@@ -14,7 +14,7 @@
 #include <string.h>
 
 extern const eval_task eval_task_gsm8k, eval_task_bbh, eval_task_ifeval, eval_task_xstest, eval_task_passk,
-    eval_task_alpaca;
+    eval_task_alpaca, eval_task_mmlu;
 
 typedef struct {
     const eval_cfg *cfg;
@@ -58,7 +58,7 @@ static void mean_finish(void *vst, kvbuf *s)
 static const eval_task eval_task_judge = {"judge", "judge", mean_create, mean_score, mean_finish, free};
 
 static const eval_task *const tasks[] = {&eval_task_gsm8k, &eval_task_bbh,   &eval_task_ifeval, &eval_task_xstest,
-                                         &eval_task_passk, &eval_task_alpaca, &eval_task_judge,  NULL};
+                                         &eval_task_passk, &eval_task_alpaca, &eval_task_mmlu, &eval_task_judge,  NULL};
 
 const eval_task *eval_task_find(const char *name)
 {
@@ -68,4 +68,4 @@ const eval_task *eval_task_find(const char *name)
     return NULL;
 }
 
-const char *eval_task_names(void) { return "gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, judge"; }
+const char *eval_task_names(void) { return "gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, mmlu, judge"; }
