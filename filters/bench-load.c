@@ -37,7 +37,8 @@ static const char usage[] =
     "                      paper's subsets (BBH: one generator, tasks by name)\n"
     "      --plain         one plain-text user message ending in \"Answer:\"/\"A:\"\n"
     "                      (default: chat, the prefix as an assistant turn)\n"
-    "      --shots N       GSM8K: 0..8 exemplars (default 8); BBH: 0 or 3\n"
+    "      --shots N       GSM8K: 0..8 exemplars (default 8); BBH: 0 or 3;\n"
+    "                      MMLU: 0..5 (default 0)\n"
     "      --task NAME     BBH: only this task (repeatable)\n"
     "  -h, --help / -V, --version\n";
 
