@@ -21,6 +21,10 @@ static const char usage[] =
     "  ifeval       PATH = input_data.jsonl (every instruction is checked)\n"
     "  xstest       PATH = xstest_v2_prompts.csv\n"
     "  alpaca-eval  PATH = a JSON array with instruction and output\n"
+    "  humaneval-plus  PATH = HumanEvalPlus-v0.1.9.jsonl.gz (EvalPlus; run with code-exec)\n"
+    "  mbpp-plus    PATH = MbppPlus-v0.1.0.jsonl.gz (EvalPlus; run with code-exec)\n"
+    "  mmlu         PATH = the MMLU root with test/ and dev/ (4 records per\n"
+    "               question, one per answer letter: score with lm-logprob)\n"
     "\n"
     "options:\n"
     "  -f, --format NAME   one of the above (required)\n"
@@ -33,9 +37,13 @@ static const char usage[] =
     "                      paper's subsets (BBH: one generator, tasks by name)\n"
     "      --plain         one plain-text user message ending in \"Answer:\"/\"A:\"\n"
     "                      (default: chat, the prefix as an assistant turn)\n"
-    "      --shots N       GSM8K: 0..8 exemplars (default 8); BBH: 0 or 3\n"
+    "      --shots N       GSM8K: 0..8 exemplars (default 8); BBH: 0 or 3;\n"
+    "                      MMLU: 0..5 (default 0)\n"
     "      --task NAME     BBH: only this task (repeatable)\n"
     "  -h, --help / -V, --version\n";
+
+static void load_humaneval(const char *p, const bench_opts *o, rstream *out) { bench_load_code(p, 0, o, out); }
+static void load_mbpp(const char *p, const bench_opts *o, rstream *out) { bench_load_code(p, 1, o, out); }
 
 enum { O_SEED = 1000, O_PLAIN, O_SHOTS, O_TASK, O_PYSAMPLE };
 
@@ -72,7 +80,7 @@ int main(int argc, char **argv)
         }
     }
     if (!format)
-        cli_usage_error("--format is required (gsm8k, bbh, ifeval, xstest, alpaca-eval)");
+        cli_usage_error("--format is required (gsm8k, bbh, ifeval, xstest, alpaca-eval, humaneval-plus, mbpp-plus, mmlu)");
     if (argc - optind != 1)
         cli_usage_error("give exactly one PATH (a benchmark file, or the BBH root directory)");
     const char *path = argv[optind];
@@ -94,10 +102,20 @@ int main(int argc, char **argv)
         load = bench_load_xstest;
     else if (strcmp(format, "alpaca-eval") == 0)
         load = bench_load_alpaca;
+    else if (strcmp(format, "humaneval-plus") == 0)
+        load = load_humaneval;
+    else if (strcmp(format, "mbpp-plus") == 0)
+        load = load_mbpp;
+    else if (strcmp(format, "mmlu") == 0) {
+        load = bench_load_mmlu;
+        if (o.shots > 5)
+            cli_usage_error("--shots for MMLU is 0..5 (the dev split holds 5 per subject)");
+    }
     else
-        cli_usage_error("unknown format '%s' (gsm8k, bbh, ifeval, xstest, alpaca-eval)", format);
-    if (o.shots >= 0 && load != bench_load_gsm8k && load != bench_load_bbh)
-        cli_usage_error("--shots applies to gsm8k and bbh only");
+        cli_usage_error("unknown format '%s' (gsm8k, bbh, ifeval, xstest, alpaca-eval, humaneval-plus, mbpp-plus, mmlu)",
+                        format);
+    if (o.shots >= 0 && load != bench_load_gsm8k && load != bench_load_bbh && load != bench_load_mmlu)
+        cli_usage_error("--shots applies to gsm8k, bbh and mmlu only");
     if (pysample) {
         if (o.limit < 0)
             cli_usage_error("--python-sample needs --limit N");

@@ -21,10 +21,12 @@
 #include "eval/common.h"
 #include "io/cmd_filter.h"
 #include "io/inputs.h"
+#include "eval/judge_prompt.h"
 #include "io/record.h"
 #include "io/stream.h"
 #include "base/util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,14 +39,19 @@ static const char usage[] =
     "'gold' (rollouts of bench-load prompts), adds 'scores', and writes a\n"
     "summary record {\"kind\":\"summary\",...} after the last one.\n"
     "\n"
-    "tasks: gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, judge\n"
+    "tasks: gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, mmlu, judge\n"
     "\n"
     "options:\n"
     "  -t, --task NAME        the benchmark scorer (required)\n"
     "  -o, --output URI       output (default stdout)\n"
     "      --numeric          GSM8K: compare numbers, not strings\n"
+    "      --difficulty FILE  AlpacaEval: instruction difficulties for the\n"
+    "                         length-controlled fit ({instruction, difficulty})\n"
     "  -k, --k LIST           pass@k: the k values (default 1,10)\n"
     "      --judge CMD        pipe the records through `sh -c CMD` first\n"
+    "      --judge-prompt FILE  give each record fed to the judge a\n"
+    "                         'judge_prompt': FILE with {question}, {response}\n"
+    "                         ({QUESTION}, {RESPONSE}, {reference}) filled in\n"
     "      --judge-key KEY    the judge's verdict field scores.KEY (default:\n"
     "                         refusal for xstest, win for alpaca-eval, score)\n"
     "      --skip-invalid     skip (and count) records that cannot be scored\n"
@@ -58,7 +65,7 @@ static const char usage[] =
     "  -h, --help / -V, --version\n";
 
 enum { O_NUMERIC = 1000, O_JUDGE, O_JUDGE_KEY, O_SKIP, O_SUMONLY, O_NOSUM, O_SUMMARY, O_MODEL, O_STEP, O_BENCH,
-       O_PROGRESS };
+       O_PROGRESS, O_DIFFICULTY, O_JUDGE_PROMPT };
 
 static void parse_ks(const char *s, eval_cfg *cfg)
 {
@@ -72,6 +79,23 @@ static void parse_ks(const char *s, eval_cfg *cfg)
     free(dup);
     if (!cfg->nks)
         cli_usage_error("--k needs at least one value");
+}
+
+static const char *judge_tmpl;    /* --judge-prompt FILE's text, or NULL */
+static size_t judge_tmpl_n;
+
+/* The judge's feeder: each record plus judge_prompt, the filled template
+ * (the buffer stays valid until the next call). */
+static void add_judge_prompt(void *ctx, const msgpack_object *rec, const char **raw, size_t *len)
+{
+    recb *rb = ctx;
+    size_t pn;
+    char *jp = judge_prompt_render(judge_tmpl, judge_tmpl_n, rec, &pn);
+    recb_reset(rb);
+    recb_copy_fields(rb, rec);
+    recb_put_strn(rb, "judge_prompt", jp, pn);
+    recb_finish(rb, raw, len);
+    free(jp);
 }
 
 static void show_id(const msgpack_object *rec, char *buf, size_t cap)
@@ -96,9 +120,10 @@ int main(int argc, char **argv)
         {"no-summary", no_argument, 0, O_NOSUM},   {"summary", required_argument, 0, O_SUMMARY},
         {"model", required_argument, 0, O_MODEL},  {"step", required_argument, 0, O_STEP},
         {"benchmark", required_argument, 0, O_BENCH}, {"progress", no_argument, 0, O_PROGRESS},
+        {"difficulty", required_argument, 0, O_DIFFICULTY}, {"judge-prompt", required_argument, 0, O_JUDGE_PROMPT},
         {"help", no_argument, 0, 'h'},             {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
-    const char *task_name = NULL, *out_uri = "-", *judge_cmd = NULL, *sum_uri = NULL;
+    const char *task_name = NULL, *out_uri = "-", *judge_cmd = NULL, *sum_uri = NULL, *judge_prompt_file = NULL;
     int skip = 0, sum_only = 0, no_sum = 0, progress = 0;
     eval_cfg cfg = {0};
     cfg.ks[0] = 1, cfg.ks[1] = 10, cfg.nks = 2;
@@ -121,6 +146,8 @@ int main(int argc, char **argv)
         case O_STEP: meta.step = parse_ll("--step", optarg, 0, INT64_MAX); break;
         case O_BENCH: meta.benchmark = optarg, meta.benchmark_given = 1; break;
         case O_PROGRESS: progress = 1; break;
+        case O_DIFFICULTY: cfg.difficulty = optarg; break;
+        case O_JUDGE_PROMPT: judge_prompt_file = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_bad_option(argv, lo);
@@ -144,11 +171,31 @@ int main(int argc, char **argv)
     if (!meta.benchmark)
         meta.benchmark = task->benchmark;
 
+    if (judge_prompt_file) {
+        if (!judge_cmd)
+            cli_usage_error("--judge-prompt needs --judge CMD");
+        FILE *f = fopen(judge_prompt_file, "rb");
+        if (!f)
+            die(EX_NOINPUT, "%s: cannot open: %s", judge_prompt_file, strerror(errno));
+        char *buf = NULL;
+        size_t cap = 0, n = 0, k;
+        do {
+            buf = xrealloc(buf, cap += 65536);
+            k = fread(buf + n, 1, cap - n, f);
+            n += k;
+        } while (k > 0 && n == cap);
+        fclose(f);
+        judge_tmpl = buf, judge_tmpl_n = n;
+    }
     inputs in;
     inputs_open(&in, argc, argv, optind);
-    cmd_filter judge;
+    cmd_filter judge = {0};
+    recb judge_rb;
+    recb_init(&judge_rb);
     char judge_uri[32], *judged_input[] = {judge_uri};
     if (judge_cmd) {   /* the judge's feeder reads the inputs; we read the judge */
+        if (judge_tmpl)
+            judge.rewrite = add_judge_prompt, judge.ctx = &judge_rb;
         cmd_filter_start(&judge, judge_cmd, &in);
         snprintf(judge_uri, sizeof judge_uri, "/dev/fd/%d", judge.fd);
         inputs_open(&in, 1, judged_input, 0);
@@ -209,6 +256,7 @@ int main(int argc, char **argv)
         if (!ok_f)
             die(EX_DATAERR, "could not feed the judge (see the message above)");
     }
+    recb_free(&judge_rb);
     if (!no_sum) {
         kv_reset(&sc);
         task->finish(st, &sc);

@@ -29,7 +29,7 @@ static const char usage[] =
     "  -o, --output URI        the summary record (default stdout)\n"
     "      --subset-key FIELD  the subset of a pair: FIELD or FIELD.SUB (default source;\n"
     "                          pairs without it count under \"all\")\n"
-    "      --prior LIST        comma-separated subsets weighted 0.5 (default:\n"
+    "      --prior LIST        comma-separated prior subsets, 0.5 together (default:\n"
     "                          anthropic_helpful,anthropic_hhh,shp,summarize)\n"
     "      --chosen-key K      default reward_chosen\n"
     "      --rejected-key K    default reward_rejected\n"

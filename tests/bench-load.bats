@@ -108,7 +108,7 @@ load helper
 @test "bench-load: usage errors exit 64, a missing file 66" {
   run bench-load "$SHARED_DATA/gsm8k/test.jsonl"
   [ "$status" -eq 64 ]
-  run bench-load --format mmlu x
+  run bench-load --format no-such-format x
   [ "$status" -eq 64 ]
   run bench-load --format gsm8k --shots 9 x
   [ "$status" -eq 64 ]

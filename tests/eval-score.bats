@@ -110,9 +110,9 @@ summary() { rec to-json "$1" | tail -1 > "$2"; }
 }
 
 @test "eval-score: unknown task and missing --task are usage errors" {
-  run eval-score --task mmlu
+  run eval-score --task no-such-task
   [ "$status" -eq 64 ]
-  [[ "$output" == *"unknown task 'mmlu'"* ]]
+  [[ "$output" == *"unknown task 'no-such-task'"* ]]
   run eval-score
   [ "$status" -eq 64 ]
 }

@@ -4,13 +4,15 @@ load helper
 
 E=$BATS_TEST_DIRNAME/fixtures/eval
 
-@test "rm-eval: accuracy per subset, ties wrong, prior sets weighted 0.5" {
+@test "rm-eval: accuracy per subset, ties wrong, prior sets weighted 0.5 as a whole" {
   rec from-json "$E/rm-pairs.jsonl" > p.mp
   rm-eval p.mp 2> table | rec to-json > s.json
-  # chat 2/3 (w 1), shp 2/2 (w .5), summarize 0/2 with a tie (w .5)
-  jq -e '.subsets.chat == {"n":3,"accuracy":(2/3),"weight":1} and .subsets.shp.accuracy == 1 and .subsets.shp.weight == 0.5' s.json
-  jq -e '.subsets.summarize == {"n":2,"accuracy":0,"weight":0.5} and .ties == 1' s.json
-  jq -e '(.weighted - (2/3 + 0.5) / 2 | fabs) < 1e-12 and .score == .weighted and .accuracy == (4/7) and .n == 7' s.json
+  # chat 2/3 (its own section, w 1); prior sets: shp 2/2 and summarize 0/2
+  # with a tie, their mean 0.5, weighted 0.5 as one section
+  jq -e '.subsets.chat == {"n":3,"accuracy":(2/3),"weight":1,"section":"chat"} and .subsets.shp.accuracy == 1 and .subsets.shp.weight == 0.5' s.json
+  jq -e '.subsets.summarize == {"n":2,"accuracy":0,"weight":0.5,"section":"Prior Sets"} and .ties == 1' s.json
+  jq -e '.sections["Prior Sets"] == {"accuracy":0.5,"weight":0.5} and (.sections | keys_unsorted) == ["chat","Prior Sets"]' s.json
+  jq -e '(.weighted - (2/3 + 0.5 * 0.5) / 1.5 | fabs) < 1e-12 and .score == .weighted and .accuracy == (4/7) and .n == 7' s.json
   grep -q 'weighted score' table
 }
 

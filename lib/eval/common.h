@@ -68,6 +68,7 @@ typedef struct {
     const char *judge_key;  /* scores.KEY written by the judge */
     int ks[16];             /* pass@k: the k values */
     int nks;
+    const char *difficulty; /* AlpacaEval: records {instruction, difficulty} for the LC fit */
 } eval_cfg;
 
 typedef struct {

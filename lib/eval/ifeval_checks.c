@@ -276,6 +276,39 @@ static int word_before_is(const char *s, size_t i, const char *const *list)
     return 0;
 }
 
+/* A list item's number before the period at i: only digits (at most 3),
+ * at the start of the text or of a line (after optional indentation). */
+static int list_number_before(const char *s, size_t i)
+{
+    size_t j = i;
+    while (j > 0 && s[j - 1] >= '0' && s[j - 1] <= '9')
+        j--;
+    if (j == i || i - j > 3)
+        return 0;
+    while (j > 0 && (s[j - 1] == ' ' || s[j - 1] == '\t'))
+        j--;
+    return j == 0 || s[j - 1] == '\n';
+}
+
+/* The byte length of a closing quote or bracket at s (ASCII " ' ) ],
+ * or the UTF-8 ” ’ »), else 0. */
+static size_t closing_mark(const char *s, size_t n)
+{
+    if (s[0] == '"' || s[0] == '\'' || s[0] == ')' || s[0] == ']')
+        return 1;
+    if (n >= 3 && !memcmp(s, "\xe2\x80\x9d", 3))
+        return 3;
+    if (n >= 3 && !memcmp(s, "\xe2\x80\x99", 3))
+        return 3;
+    if (n >= 2 && !memcmp(s, "\xc2\xbb", 2))
+        return 2;
+    return 0;
+}
+
+/* Sentences as NLTK's punkt splits them, approximately: a sentence ends
+ * at . ! ? (runs of them, and the closing quotes/brackets after them),
+ * except a period inside a token (3.5, example.com), after a known
+ * abbreviation or a single letter, or after a list item's number. */
 static long count_sentences(const char *s, size_t n)
 {
     static const char *const abbrev[] = {"Mr", "Mrs", "Ms", "Dr", "St", "Prof", "Inc", "Ltd", "Jr", "Sr", "Co",
@@ -285,8 +318,8 @@ static long count_sentences(const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '.' || c == '!' || c == '?') {
-            if (c == '.' && i + 1 < n && !py_isspace((unsigned char)s[i + 1]) && s[i + 1] != '"' &&
-                s[i + 1] != '.' && s[i + 1] != ')' && s[i + 1] != '\'') {
+            if (c == '.' && i + 1 < n && !py_isspace((unsigned char)s[i + 1]) && s[i + 1] != '.' &&
+                !closing_mark(s + i + 1, n - i - 1)) {
                 content = 1; /* 3.5, e.g, example.com */
                 continue;
             }
@@ -294,8 +327,17 @@ static long count_sentences(const char *s, size_t n)
                 content = 1;
                 continue;
             }
+            if (c == '.' && list_number_before(s, i)) {
+                content = 1; /* "1. first item": the item's number, not a sentence */
+                continue;
+            }
             while (i + 1 < n && (s[i + 1] == '.' || s[i + 1] == '!' || s[i + 1] == '?'))
                 i++;
+            /* closing quotes and brackets belong to the sentence they end,
+             * as punkt keeps them: "\"One sentence here.\"" is one */
+            size_t q;
+            while (i + 1 < n && (q = closing_mark(s + i + 1, n - i - 1)) > 0)
+                i += q;
             count += content;
             content = 0;
         } else if (!py_isspace((unsigned char)c)) {

@@ -125,7 +125,7 @@ static unsigned next_cp(const unsigned char *s, size_t n, size_t *i)
 typedef struct {
     size_t script[S_N];
     double wl[L_NW];
-    size_t ur, fa, ar, ru, bg, mr, vi, de, pt, es;
+    size_t ur, fa, ar, ru, bg, mr, vi, de, pt, es, uml, fr, acute;
 } lang_counts;
 
 static void count_letter(lang_counts *k, unsigned c)
@@ -139,6 +139,9 @@ static void count_letter(lang_counts *k, unsigned c)
     case 0x933: k->mr++; break;
     case 0x111: case 0x1A1: case 0x1B0: case 0x103: k->vi++; break;
     case 0xDF: case 0xFC: k->de++; break;
+    case 0xE4: case 0xF6: k->uml++; break;
+    case 0xE8: case 0xEA: case 0xE7: case 0xF9: case 0xFB: case 0xEE: case 0x153: k->fr++; break;
+    case 0xE1: case 0xED: case 0xF3: case 0xFA: k->acute++; break;
     case 0xE3: case 0xF5: k->pt++; break;
     case 0xF1: k->es++; break;
     default:
@@ -227,6 +230,14 @@ const char *lang_detect(const char *s, size_t n)
         if ((double)k.vi > 0.03 * (double)k.script[S_LATIN])
             return "vi";
         k.wl[L_DE] += 0.5 * (double)k.de;
+        /* ä/ö without ü/ß lean Finnish (its words are rarely function words) */
+        if (!k.de)
+            k.wl[L_FI] += 0.5 * (double)k.uml;
+        /* French's grave/circumflex/cedilla, Spanish/Portuguese acutes:
+         * weak evidence for text with few function words */
+        k.wl[L_FR] += 0.3 * (double)k.fr;
+        k.wl[L_ES] += 0.2 * (double)k.acute;
+        k.wl[L_PT] += 0.1 * (double)k.acute;
         k.wl[L_PT] += 0.5 * (double)k.pt;
         k.wl[L_ES] += 0.5 * (double)k.es;
         int b = best_of(&k, L_EN, L_NL, &best);

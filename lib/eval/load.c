@@ -7,6 +7,7 @@
  */
 #include "eval/load.h"
 #include "base/inputs.h"
+#include "eval/load_int.h"
 #include "eval/bench_prompts.h"
 #include "io/bytesrc.h"
 #include "eval/common.h"
@@ -23,23 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- groups with hash subsampling ---- */
-
-typedef struct {
-    uint64_t key;
-    size_t idx;
-    char *raw;
-    size_t len;
-} pending;
-
-typedef struct {
-    pending *v;
-    size_t n, cap;
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-} group;
-
-static void group_init(group *g)
+void group_init(group *g)
 {
     memset(g, 0, sizeof *g);
     msgpack_sbuffer_init(&g->sb);
@@ -47,7 +32,7 @@ static void group_init(group *g)
 }
 
 /* Take the record packed in g->sb under `id`. */
-static void group_add(group *g, const char *id, uint64_t seed)
+void group_add(group *g, const char *id, uint64_t seed)
 {
     if (g->n == g->cap) {
         g->cap = g->cap ? 2 * g->cap : 256;
@@ -76,7 +61,7 @@ static int by_idx(const void *a, const void *b)
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-static void group_flush(group *g, const bench_opts *o, rstream *out)
+void group_flush(group *g, const bench_opts *o, rstream *out)
 {
     size_t keep = g->n;
     long long limit = o->limit;
@@ -106,7 +91,7 @@ static void group_flush(group *g, const bench_opts *o, rstream *out)
     g->n = 0;
 }
 
-static void group_free(group *g)
+void group_free(group *g)
 {
     free(g->v);
     msgpack_sbuffer_destroy(&g->sb);
@@ -116,7 +101,7 @@ static void group_free(group *g)
 
 /* Pack id, source, prompt, meta; then the "gold" key and a map header of
  * ngold entries that the caller fills. */
-static void begin_record(msgpack_packer *pk, const char *id, const char *source, const char *user,
+void begin_record(msgpack_packer *pk, const char *id, const char *source, const char *user,
                          const char *asst_prefix, const bench_opts *o, uint32_t ngold)
 {
     int with_prefix = asst_prefix && !o->plain;
@@ -140,8 +125,9 @@ static void begin_record(msgpack_packer *pk, const char *id, const char *source,
     msgpack_pack_map(pk, ngold);
 }
 
+const char *shown(const char *p) { return strcmp(p, "-") == 0 ? "stdin" : p; }
 
-static bsrc *open_src(const char *path)
+bsrc *open_src(const char *path)
 {
     bsrc *s = bsrc_open(path);
     if (!s)
@@ -167,7 +153,7 @@ static const char *jstr(json_t *o, const char *key, const char *path, const char
     return json_string_value(v);
 }
 
-static char *slurp(const char *path, size_t *n)
+char *slurp(const char *path, size_t *n)
 {
     bsrc *s = open_src(path);
     char *t = bsrc_slurp(s, n, (size_t)1 << 30);
@@ -386,7 +372,7 @@ void bench_load_ifeval(const char *path, const bench_opts *o, rstream *out)
 /* One CSV row (RFC 4180 quoting, fields may span lines) from t[*pos..n);
  * fields are malloc'd into f (up to cap).  Returns the field count, 0 at
  * the end, -1 on an unterminated quote. */
-static int csv_row(const char *t, size_t n, size_t *pos, char **f, int cap)
+int csv_row(const char *t, size_t n, size_t *pos, char **f, int cap)
 {
     size_t i = *pos;
     if (i >= n)

@@ -6,6 +6,7 @@
  * fields into `gold`, and writes records to `out`.  Ids are stable:
  *   gsm8k:SPLIT:N  (N = 0-based line; SPLIT = file name without .jsonl)
  *   bbh:TASK:N     ifeval:KEY     xstest:ID_V2     alpaca-eval:N
+ *   humaneval:TASK_ID   mbpp:TASK_ID
  * Subsampling (--limit, per task for BBH) keeps the `limit` records with
  * the smallest hash64(id, seed), written in file order, so a subset
  * depends only on the seed and the ids; or, with `python`, the records
@@ -37,5 +38,11 @@ void bench_load_bbh(const char *dir, const bench_opts *o, rstream *out);
 void bench_load_ifeval(const char *path, const bench_opts *o, rstream *out);
 void bench_load_xstest(const char *path, const bench_opts *o, rstream *out);
 void bench_load_alpaca(const char *path, const bench_opts *o, rstream *out);
+/* HumanEval+ (mbpp = 0) or MBPP+ (mbpp = 1), EvalPlus jsonl: ids
+ * humaneval:HumanEval/N, mbpp:Mbpp/N; gold for code-exec (codeexec.h). */
+void bench_load_code(const char *path, int mbpp, const bench_opts *o, rstream *out);
+/* MMLU (DIR/test, DIR/dev): four records per question, one per letter
+ * (load_mmlu.c); --limit counts questions per subject, --shots 0..5. */
+void bench_load_mmlu(const char *dir, const bench_opts *o, rstream *out);
 
 #endif

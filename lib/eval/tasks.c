@@ -1,11 +1,11 @@
 /*
  * tasks.c — the table of scorers eval-score knows, plus the generic
- * "mean of a judge's score" scorer used by --task judge and alpaca-eval.
+ * "mean of a judge's score" scorer used by --task judge (alpaca-eval has
+ * its own, alpaca.c).
  *
  * The mean scorer reads scores.KEY (a boolean, or a number) that an
  * external judge wrote (eval-score --judge CMD) or that an earlier stage
- * left in the record; the summary is its mean ("score"), e.g. the
- * AlpacaEval win rate when the judge writes scores.win.
+ * left in the record; the summary is its mean ("score").
  */
 #include "eval/common.h"
 #include "base/util.h"
@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const eval_task eval_task_gsm8k, eval_task_bbh, eval_task_ifeval, eval_task_xstest, eval_task_passk;
+extern const eval_task eval_task_gsm8k, eval_task_bbh, eval_task_ifeval, eval_task_xstest, eval_task_passk,
+    eval_task_alpaca, eval_task_mmlu;
 
 typedef struct {
     const eval_cfg *cfg;
@@ -55,11 +56,9 @@ static void mean_finish(void *vst, kvbuf *s)
 }
 
 static const eval_task eval_task_judge = {"judge", "judge", mean_create, mean_score, mean_finish, free};
-static const eval_task eval_task_alpaca = {"alpaca-eval", "AlpacaEval", mean_create, mean_score, mean_finish,
-                                           free};
 
 static const eval_task *const tasks[] = {&eval_task_gsm8k, &eval_task_bbh,   &eval_task_ifeval, &eval_task_xstest,
-                                         &eval_task_passk, &eval_task_alpaca, &eval_task_judge,  NULL};
+                                         &eval_task_passk, &eval_task_alpaca, &eval_task_mmlu, &eval_task_judge,  NULL};
 
 const eval_task *eval_task_find(const char *name)
 {
@@ -69,4 +68,4 @@ const eval_task *eval_task_find(const char *name)
     return NULL;
 }
 
-const char *eval_task_names(void) { return "gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, judge"; }
+const char *eval_task_names(void) { return "gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, mmlu, judge"; }

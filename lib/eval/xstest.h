@@ -11,4 +11,7 @@
 
 int xstest_is_refusal(const char *resp, size_t n);
 
+/* A judge's class text -> 1 refusal, 0 compliance, -1 unrecognised. */
+int xstest_verdict(const char *s, size_t n);
+
 #endif

@@ -47,8 +47,13 @@ void cmd_filter_start(cmd_filter *f, const char *cmd, inputs *in)
     if (f->feeder == 0) {
         close(from[0]);
         signal(SIGPIPE, SIG_DFL);
-        while (inputs_next(in))
-            write_all(to[1], in->raw, in->len);
+        while (inputs_next(in)) {
+            const char *raw = in->raw;
+            size_t len = in->len;
+            if (f->rewrite)
+                f->rewrite(f->ctx, &in->rec, &raw, &len);
+            write_all(to[1], raw, len);
+        }
         inputs_close(in);
         close(to[1]);
         _exit(0);

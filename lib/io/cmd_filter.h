@@ -18,12 +18,18 @@
 
 #include <sys/types.h>
 
-typedef struct {
+typedef struct cmd_filter cmd_filter;
+struct cmd_filter {
     pid_t feeder, cmd;
     int fd;                /* the command's stdout, for reading */
-} cmd_filter;
+    /* Optional, set before cmd_filter_start: the feeder sends what this
+     * returns instead of each raw record (e.g. eval-score --judge-prompt
+     * adds the filled judge prompt); NULL sends the record as it is. */
+    void (*rewrite)(void *ctx, const msgpack_object *rec, const char **raw, size_t *len);
+    void *ctx;
+};
 
-/* Start CMD fed with every record of in (which this process then leaves
+/* Start CMD fed with every record of in (through f->rewrite if set) (which this process then leaves
  * unread); f->fd is the command's output.  Dies (exit 71) if it cannot
  * fork or make pipes. */
 void cmd_filter_start(cmd_filter *f, const char *cmd, inputs *in);

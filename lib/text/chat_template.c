@@ -64,7 +64,7 @@ static void put(sbuf *b, const char *s, size_t n)
 static void puts_(sbuf *b, const char *s) { put(b, s, strlen(s)); }
 
 /* spans: pairs of byte offsets [begin, end) of assistant content + EOS */
-static char *render(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t *len,
+static char *render(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t skip, size_t *len,
                     size_t **spans, int *nspans)
 {
     sbuf b = {0};
@@ -72,13 +72,16 @@ static char *render(const tokenizer *t, const chat_msg *msgs, int n, int gen, si
     size_t *sp = xmalloc(sizeof(size_t) * 2 * (n + 1));
     int ns = 0;
     puts_(&b, "");
+    /* a generation prompt after an assistant message continues that
+     * message: it is the start of the reply ("Answer:"), left open */
+    int open = gen && n > 0 && !strcmp(msgs[n - 1].role, "assistant");
     for (int i = 0; i < n; i++) {
         const chat_msg *m = &msgs[i];
         if (!strcmp(m->role, "assistant")) {
             puts_(&b, "<|assistant|>\n");
-            sp[2 * ns] = b.n;
+            sp[2 * ns] = b.n + (i + 1 == n ? skip : 0);
             put(&b, m->content, m->len);
-            puts_(&b, eos);
+            if (!(open && i + 1 == n)) puts_(&b, eos);
             sp[2 * ns + 1] = b.n;
             ns++;
             if (i + 1 < n) puts_(&b, "\n");
@@ -88,7 +91,7 @@ static char *render(const tokenizer *t, const chat_msg *msgs, int n, int gen, si
             puts_(&b, "\n");
         }
     }
-    if (gen) puts_(&b, "<|assistant|>\n");
+    if (gen && !open) puts_(&b, "<|assistant|>\n");
     *len = b.n;
     if (spans) { *spans = sp; *nspans = ns; } else free(sp);
     return b.s;
@@ -96,11 +99,13 @@ static char *render(const tokenizer *t, const chat_msg *msgs, int n, int gen, si
 
 char *chat_render(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t *len)
 {
-    return render(t, msgs, n, gen, len, NULL, NULL);
+    return render(t, msgs, n, gen, 0, len, NULL, NULL);
 }
 
-long chat_encode(const tokenizer *t, const chat_msg *msgs, int n, int gen,
-                 int32_t **ids, uint8_t **mask, char *err, size_t el)
+/* chat_encode, with the first `skip` content bytes of the last message
+ * (an assistant prefix the response continues) left out of the mask */
+static long encode(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t skip,
+                   int32_t **ids, uint8_t **mask, char *err, size_t el)
 {
     if (!tok_eos(t)) { snprintf(err, el, "the tokenizer has no end-of-sequence token"); return -1; }
     for (int i = 0; i < n; i++)
@@ -110,7 +115,7 @@ long chat_encode(const tokenizer *t, const chat_msg *msgs, int n, int gen,
         }
     size_t len, *spans;
     int ns;
-    char *text = render(t, msgs, n, gen, &len, &spans, &ns);
+    char *text = render(t, msgs, n, gen, skip, &len, &spans, &ns);
     tok_offset *offs;
     int32_t *body;
     long nb = tok_encode_offsets(t, text, len, TOK_SPLIT_SPECIAL, &body, &offs, err, el);
@@ -141,17 +146,39 @@ long chat_encode(const tokenizer *t, const chat_msg *msgs, int n, int gen,
     return k;
 }
 
+long chat_encode(const tokenizer *t, const chat_msg *msgs, int n, int gen,
+                 int32_t **ids, uint8_t **mask, char *err, size_t el)
+{
+    return encode(t, msgs, n, gen, 0, ids, mask, err, el);
+}
+
 long chat_encode_response(const tokenizer *t, const chat_msg *prompt, int n, const char *resp,
                           size_t rlen, int32_t **prompt_ids, long *nprompt, int32_t **resp_ids,
                           char *err, size_t el)
 {
     chat_msg *all = xmalloc(sizeof *all * (size_t)(n + 1));
     memcpy(all, prompt, sizeof *all * (size_t)n);
-    all[n] = (chat_msg){"assistant", resp, rlen};
+    /* a prompt ending in an assistant prefix: the response continues that
+     * message (one turn, prefix + response + EOS); the split is where the
+     * response's bytes begin (a token straddling it belongs to the prompt) */
+    char *joined = NULL;
+    size_t skip = 0;
+    int m = n;
+    if (n > 0 && !strcmp(prompt[n - 1].role, "assistant")) {
+        skip = prompt[n - 1].len;
+        joined = xmalloc(skip + rlen + 1);
+        memcpy(joined, prompt[n - 1].content, skip);
+        memcpy(joined + skip, resp, rlen);
+        all[n - 1].content = joined;
+        all[n - 1].len = skip + rlen;
+    } else {
+        all[m++] = (chat_msg){"assistant", resp, rlen};
+    }
     int32_t *ids;
     uint8_t *mask;
-    long k = chat_encode(t, all, n + 1, 0, &ids, &mask, err, el);
+    long k = encode(t, all, m, 0, skip, &ids, &mask, err, el);
     free(all);
+    free(joined);
     if (k < 0) return -1;
     long start = k;   /* the start of the last run of masked tokens */
     while (start > 0 && mask[start - 1]) start--;

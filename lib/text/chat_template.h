@@ -6,7 +6,12 @@
  *   user:      "<|user|>\n" content "\n"
  *   assistant: "<|assistant|>\n" content EOS, then "\n" unless it is the
  *              last message
- *   generation prompt: "<|assistant|>\n" after the last message.
+ *   generation prompt: "<|assistant|>\n" after the last message; when
+ *              the last message is an assistant's, it is the start of the
+ *              reply ("Answer:") and stays open instead: no EOS, no
+ *              second "<|assistant|>\n" (Hugging Face's
+ *              continue_final_message).  chat_encode_response continues
+ *              such a prefix the same way.
  * EOS is the tokenizer's end token ("</s>" for the byte tokenizer).
  *
  * The whole conversation is rendered to one string and encoded once (so

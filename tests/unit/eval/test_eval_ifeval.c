@@ -165,6 +165,22 @@ static void each_id(void)
     FAIL("length_constraints:number_sentences", k, "One. Two! Three?");
     k = "{\"num_sentences\": 3, \"relation\": \"at least\"}";
     PASS("length_constraints:number_sentences", k, "One. Two! Three");
+    /* punkt keeps a closing quote with its sentence, and a list item's
+     * number is no sentence: exactly 1 and exactly 3 */
+    const char *quoted = "\"One sentence here.\"", *quoted2 = "He said \u201cstop.\u201d Then left.";
+    const char *list = "1. first item here.\n2. second item here.\n3. third item.";
+    k = "{\"num_sentences\": 2, \"relation\": \"less than\"}";
+    PASS("length_constraints:number_sentences", k, quoted);
+    FAIL("length_constraints:number_sentences", k, quoted2);
+    k = "{\"num_sentences\": 2, \"relation\": \"at least\"}";
+    FAIL("length_constraints:number_sentences", k, quoted);
+    PASS("length_constraints:number_sentences", k, quoted2);
+    k = "{\"num_sentences\": 3, \"relation\": \"at least\"}";
+    PASS("length_constraints:number_sentences", k, list);
+    FAIL("length_constraints:number_sentences", k, quoted2);
+    k = "{\"num_sentences\": 4, \"relation\": \"less than\"}";
+    PASS("length_constraints:number_sentences", k, list);
+    PASS("length_constraints:number_sentences", k, "  1. indented item.\n  2. second one.\n  3. third.");
 
     k = "{\"num_words\": 5, \"relation\": \"at least\"}";
     PASS("length_constraints:number_words", k, "one two three, four-five");

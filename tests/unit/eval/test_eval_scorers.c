@@ -128,6 +128,32 @@ int main(void)
     CHECK_NEAR(rm_acc_weighted(&a), (1.0 * 0.5 + 0.5 * 1.0) / 1.5, 1e-12);
     rm_acc_free(&a);
 
+    /* RewardBench weighs sections, not subsets: Table 13's row, each
+     * section's accuracy from 1000 pairs, and two prior subsets whose plain
+     * mean is 67.9 (0.5 as a whole, not 0.5 each) */
+    rm_acc_init(&a, "anthropic_helpful,anthropic_hhh,shp,summarize");
+    struct { const char *s; int c; } rb[] = {{"alpacaeval-easy", 743}, {"llmbar-natural", 493},
+        {"donotanswer", 522}, {"math-prm", 650}, {"shp", 579}, {"summarize", 779}};
+    for (size_t i = 0; i < sizeof rb / sizeof rb[0]; i++)
+        for (int j = 0; j < 1000; j++)
+            rm_acc_add(&a, rb[i].s, strlen(rb[i].s), j < rb[i].c, 0.5);
+    double t13 = rm_acc_weighted(&a);
+    CHECK_NEAR(t13, (0.743 + 0.493 + 0.522 + 0.650 + 0.5 * 0.679) / 4.5, 1e-12);
+    CHECK(t13 > 0.6095 && t13 < 0.611);
+    rm_acc_free(&a);
+    /* inside a section, subsets by RewardBench's counts: math-prm (984)
+     * weighs as much as the six hep-* (164 each); Chat's mt-bench-easy 28
+     * against alpacaeval-easy's 100, whatever the pairs read */
+    rm_acc_init(&a, "");
+    rm_acc_add(&a, "math-prm", 8, 1, 0);
+    rm_acc_add(&a, "hep-go", 6, 0, 1);
+    CHECK_NEAR(rm_acc_weighted(&a), 984.0 / (984 + 164), 1e-12);
+    rm_acc_add(&a, "mt-bench-easy", 13, 1, 0);
+    rm_acc_add(&a, "alpacaeval-easy", 15, 0, 1);
+    CHECK_NEAR(rm_acc_weighted(&a), (984.0 / 1148 + 28.0 / 128) / 2, 1e-12);
+    CHECK(strcmp(rm_acc_section(&a, 2), "Chat") == 0 && strcmp(rm_acc_section(&a, 1), "Reasoning") == 0);
+    rm_acc_free(&a);
+
     /* Python's random: values printed by CPython 3.11 */
     pyrandom pr;
     size_t pick[200];

@@ -10,6 +10,9 @@
  *    to each piece between added tokens, spaces -> "▁"), the marked tokens
  *    decode to exactly the assistant content and </s> (the running-sum
  *    mask marked the newline after <|assistant|> and missed </s>);
+ *  - a prompt ending in an assistant prefix continues it (no EOS, no
+ *    second assistant turn), on token ids, and a response after it joins
+ *    the same turn;
  *  - unknown roles are refused.
  */
 #include "text/chat_template.h"
@@ -45,6 +48,31 @@ int main(void)
     uint8_t wm[] = {0, 0, 0, 0, 0, 0, 0, 1, 1, 1};
     CHECK(n == 10 && !memcmp(ids, wid, sizeof wid) && !memcmp(mask, wm, sizeof wm), "byte ids/mask (n=%ld)", n);
     free(ids); free(mask);
+
+    /* a prompt ending in an assistant prefix ("Answer:", as bench-load's
+     * chat prompts): the generation prompt continues that message — no
+     * </s> (259), no second <|assistant|> (258) */
+    chat_msg pre[] = {{"user", "q?", 2}, {"assistant", "A:", 2}};
+    s = chat_render(t, pre, 2, 1, &len);
+    CHECK(!strcmp(s, "<|user|>\nq?\n<|assistant|>\nA:"), "open prefix render: \"%s\"", s);
+    free(s);
+    n = chat_encode(t, pre, 2, 1, &ids, NULL, err, sizeof err);
+    int32_t wpre[] = {257, 10, 'q', '?', 10, 258, 10, 'A', ':'};
+    CHECK(n == 9 && !memcmp(ids, wpre, sizeof wpre), "open prefix ids (n=%ld)", n);
+    free(ids);
+    /* without a generation prompt the prefix is a finished turn, as before */
+    s = chat_render(t, pre, 2, 0, &len);
+    CHECK(!strcmp(s, "<|user|>\nq?\n<|assistant|>\nA:</s>"), "closed prefix render: \"%s\"", s);
+    free(s);
+    /* the response continues the prefix: prompt ids as above, then the
+     * response bytes and one </s> */
+    int32_t *pi, *ri;
+    long np;
+    long nr = chat_encode_response(t, pre, 2, " 42", 3, &pi, &np, &ri, err, sizeof err);
+    int32_t wresp[] = {' ', '4', '2', 259};
+    CHECK(np == 9 && !memcmp(pi, wpre, sizeof wpre) && nr == 4 && !memcmp(ri, wresp, sizeof wresp),
+          "response after prefix (np=%ld nr=%ld)", np, nr);
+    free(pi), free(ri);
 
     chat_msg bad[] = {{"tool", "x", 1}};
     CHECK(chat_encode(t, bad, 1, 0, &ids, &mask, err, sizeof err) < 0, "unknown role accepted");

@@ -1,0 +1,66 @@
+/*
+ * judge_prompt.c — judge prompt templates (judge_prompt.h).  A missing
+ * field renders as the empty string: the judge then sees what the record
+ * had, and a record the scorer cannot use is refused by the scorer.
+ */
+#include "eval/judge_prompt.h"
+#include "eval/common.h"
+#include "io/record.h"
+#include "base/util.h"
+
+#include <string.h>
+
+static void question(const msgpack_object *rec, const char **s, size_t *n)
+{
+    *s = "", *n = 0;
+    const msgpack_object *p = rec_get(rec, "prompt");
+    if (!p)
+        return;
+    if (p->type == MSGPACK_OBJECT_STR) {
+        *s = p->via.str.ptr, *n = p->via.str.size;
+        return;
+    }
+    if (p->type != MSGPACK_OBJECT_ARRAY)
+        return;
+    for (uint32_t i = 0; i < p->via.array.size; i++) {
+        const msgpack_object *m = &p->via.array.ptr[i], *role = rec_get(m, "role");
+        if (role && obj_str_eq(role, "user"))
+            rec_get_str(m, "content", s, n);
+    }
+}
+
+char *judge_prompt_render(const char *t, size_t tn, const msgpack_object *rec, size_t *outn)
+{
+    const char *q, *r = "", *ref = "";
+    size_t qn, rn = 0, refn = 0;
+    question(rec, &q, &qn);
+    rec_get_str(rec, "response", &r, &rn);
+    const msgpack_object *g = eval_gold(rec);
+    if (g)
+        rec_get_str(g, "reference", &ref, &refn);
+    static const char *const names[] = {"{question}", "{QUESTION}", "{response}", "{RESPONSE}", "{reference}"};
+    const char *vals[] = {q, q, r, r, ref};
+    size_t lens[] = {qn, qn, rn, rn, refn};
+    size_t cap = tn + 1, k = 0;
+    for (size_t i = 0; i < tn; i++)
+        if (t[i] == '{')
+            cap += qn + rn + refn;
+    char *o = xmalloc(cap);
+    for (size_t i = 0; i < tn;) {
+        int hit = -1;
+        if (t[i] == '{')
+            for (int j = 0; j < 5 && hit < 0; j++)
+                if (tn - i >= strlen(names[j]) && !memcmp(t + i, names[j], strlen(names[j])))
+                    hit = j;
+        if (hit >= 0) {
+            memcpy(o + k, vals[hit], lens[hit]);
+            k += lens[hit];
+            i += strlen(names[hit]);
+        } else {
+            o[k++] = t[i++];
+        }
+    }
+    o[k] = 0;
+    *outn = k;
+    return o;
+}

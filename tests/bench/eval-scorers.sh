@@ -1,0 +1,53 @@
+#!/bin/sh
+# eval-scorers.sh — records/s of the scorers added for the paper's suite,
+# on the shipped data (../shared/data, or PREFPIPE_DATA):
+#   alpaca-eval  the 10 annotation files (805 each), raw + LC fit
+#   xstest       string match on the 5 labelled completion files (450 each)
+#   rm-eval      synthetic pairs over RewardBench's subset names
+#   code-exec    every canonical solution of HumanEval+ (164) and MBPP+
+#                (399): all must pass (the full check behind the few in
+#                tests/code-exec.bats); samples/s, and the failures if any
+# No reference implementation runs here (alpaca_eval, EvalPlus and
+# RewardBench need packages that are not installed); prefpipe's numbers only.
+set -eu
+dir=${PREFPIPE_BENCH_DIR:-/tmp/prefpipe-bench}
+data=${PREFPIPE_DATA:-${PREFPIPE_SHARED_DATA:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/data}}
+mkdir -p "$dir"
+now() { date +%s.%N; }
+rate() { awk -v n="$2" -v a="$3" -v b="$4" -v x="$5" 'BEGIN { printf "%-12s %7d records  %10.0f rec/s (%.3f s)  %s\n", ARGV[1], n, n / (b - a), b - a, x }' "$1"; }
+
+al=$dir/alpaca-annotations.mp
+[ -s "$al" ] || for f in "$data"/alpaca_eval/annotations/*/*.json.gz; do zcat "$f" | jq -c '.[]'; done | rec from-json > "$al"
+n=$(rec count "$al")
+t0=$(now); eval-score -t alpaca-eval --summary-only "$al" > /dev/null 2>&1; t1=$(now)
+rate alpaca-eval "$n" "$t0" "$t1" "(one fit over all files)"
+
+xs=$dir/xstest-labelled.mp
+[ -s "$xs" ] || for f in "$data"/xstest/labelled_completions/*_streval.csv.gz; do
+  python3 -c 'import csv,gzip,json,sys
+for r in csv.DictReader(gzip.open(sys.argv[1], "rt", encoding="utf-8", newline="")):
+    print(json.dumps({"id": r["id"], "response": r["completion"], "gold": {"type": r["type"]}}))' "$f"; done | rec from-json > "$xs"
+n=$(rec count "$xs")
+t0=$(now); eval-score -t xstest --summary-only "$xs" > /dev/null 2>&1; t1=$(now)
+rate xstest "$n" "$t0" "$t1" ""
+
+rb=$dir/rm-pairs.mp
+[ -s "$rb" ] || jq -cn '["alpacaeval-easy","mt-bench-hard","donotanswer","math-prm","hep-go","shp","summarize"] as $s |
+  range(200000) | {id: tostring, source: $s[. % 7], reward_chosen: ((. * 7919) % 13), reward_rejected: ((. * 104729) % 11)}' |
+  rec from-json > "$rb"
+n=$(rec count "$rb")
+t0=$(now); rm-eval "$rb" > /dev/null 2>&1; t1=$(now)
+rate rm-eval "$n" "$t0" "$t1" ""
+
+ce=$dir/code-canonical.mp
+if [ ! -s "$ce" ]; then
+  { bench-load -f humaneval-plus "$data/humaneval/HumanEvalPlus-v0.1.9.jsonl.gz"
+    bench-load -f mbpp-plus "$data/mbpp/MbppPlus-v0.1.0.jsonl.gz"; } | rec to-json |
+    jq -c '.response = ((.gold.reference[(.gold.program_prefix | length):]) + "\n```\n")' | rec from-json > "$ce"
+fi
+n=$(rec count "$ce")
+t0=$(now); code-exec --timeout 300 "$ce" 2> "$dir/code-exec.err" | rec to-json > "$dir/code-exec.json"; t1=$(now)
+pass=$(jq -s 'map(select(.scores.pass)) | length' "$dir/code-exec.json")
+rate code-exec "$n" "$t0" "$t1" "canonical solutions passing: $pass / $n"
+jq -c 'select(.scores.pass | not) | {id, scores}' "$dir/code-exec.json"
+[ "$pass" -eq "$n" ]

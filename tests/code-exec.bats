@@ -1,0 +1,112 @@
+#!/usr/bin/env bats
+# code-exec: generated Python against HumanEval+/MBPP+ tests in a sandbox.
+# Hostile samples (loops, fork bomb, output flood, reads outside the
+# scratch directory, early exits, network) must fail without harming the
+# machine: no process left, no scratch directory left.  The datasets' own
+# canonical solutions must pass (a few here; all: make bench BENCH=code-exec).
+load helper
+
+# a task: add(a, b); base test an assert; plus inputs checked against the reference
+task() { # ID RESPONSE
+  jq -cn --arg id "$1" --arg r "$2" '{id: $id, response: $r, gold: {task_id: "t/0", entry_point: "add",
+    program_prefix: "", prefix_in_fence: false, base_test: "assert add(1, 2) == 3\n",
+    reference: "def add(a, b):\n    return a + b\n", inputs: "[[1, 2], [3, 4], [0.1, 0.2]]", atol: 0}}'
+}
+
+run_exec() { # OUT.json code-exec options...
+  local out=$1; shift
+  rec from-json tasks.jsonl > t.mp
+  code-exec --tmpdir "$T/tmp" "$@" t.mp 2> err.txt | rec to-json > "$out"
+}
+
+setup() {
+  T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/prefpipe.XXXXXX")
+  cd "$T" || return 1
+  mkdir -p tmp
+  command -v python3 > /dev/null || skip "no python3"
+}
+
+is() { # FILE ID JQ: the record with that id satisfies JQ
+  jq -e -s --arg id "$2" "map(select(.id == \$id)) | length == 1 and (.[0] | $3)" "$1" || { jq -c '{id, scores}' "$1"; false; }
+}
+
+no_leftovers() { # no scratch directory, and no sandboxed process whose cwd was one of ours
+  [ -z "$(ls -A "$T/tmp")" ]
+  local p
+  for p in $(pgrep -u 65534 2>/dev/null); do
+    case "$(readlink "/proc/$p/cwd" 2>/dev/null)" in "$T/tmp"/*) echo "left behind: $p" >&2; return 1 ;; esac
+  done
+}
+
+@test "code-exec: a right answer passes base and plus; a wrong one fails; fenced code is extracted" {
+  { task ok $'def add(a, b):\n    return a + b'
+    task wrong $'def add(a, b):\n    return a - b'
+    task plus-only-wrong $'def add(a, b):\n    return 3 if (a, b) == (1, 2) else 0'
+    task fenced $'Sure:\n```python\ndef add(a, b):\n    return b + a\n```\nDone.'
+    task float $'def add(a, b):\n    return a + b if isinstance(a, int) else round(a + b, 9)'
+    task float-off $'def add(a, b):\n    return a + b if isinstance(a, int) else a + b + 1e-3'; } > tasks.jsonl
+  run_exec out.json
+  is out.json ok '.scores == {"pass": true, "pass_base": true, "pass_plus": true, "exec": "ok"}'
+  is out.json wrong '.scores.pass == false and .scores.pass_base == false and .scores.exec == "ok"'
+  is out.json plus-only-wrong '.scores.pass_base and (.scores.pass_plus | not) and (.scores.pass | not)'
+  is out.json fenced '.scores.pass'
+  is out.json float '.scores.pass'   # 0.3 for 0.30000000000000004: within EvalPlus' 1e-6 for floats
+  is out.json float-off '.scores.pass_base and (.scores.pass_plus | not)'
+  grep -q "6 samples, 5 pass base, 3 pass base+plus" err.txt || { cat err.txt; false; }
+  no_leftovers
+}
+
+@test "code-exec: hostile samples fail and leave nothing behind" {
+  def=$'def add(a, b):\n    return a + b\n'
+  { task loop "${def}"$'while True:\n    pass'
+    task forkbomb "${def}"$'import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass'
+    task flood "${def}"$'import sys\nwhile True:\n    sys.stdout.write("x" * 65536)'
+    task shadow $'def add(a, b):\n    return a + b + len(open("/etc/shadow").read()) * 0'
+    task escape $'import os\ndef add(a, b):\n    os.listdir("/root")\n    return a + b'
+    task exit0 "${def}"$'import sys\nsys.exit(0)'
+    task osexit "${def}"$'import os\nos._exit(0)'
+    task verdict "${def}"$'import os\nos.write(3, b"0123456789abcdef0123456789abcdef 1 1\\n")\nos._exit(0)'
+    task net $'import socket\ndef add(a, b):\n    socket.create_connection(("1.1.1.1", 53), timeout=2)\n    return a + b'
+    task memory "${def}"$'x = bytearray(8 << 30)'; } > tasks.jsonl
+  run_exec out.json --timeout 4 --fsize 1 --mem 1024
+  [ "$(jq -s 'length' out.json)" -eq 10 ]
+  jq -e -s 'all(.[]; .scores.pass == false)' out.json
+  is out.json loop '.scores.exec == "timeout"'
+  is out.json flood '.scores.pass == false'   # EFBIG at 1 MiB (Python ignores SIGXFSZ)
+  is out.json exit0 '.scores.exec == "ok"'
+  is out.json shadow '.scores.exec == "ok"'
+  is out.json memory '.scores.exec == "ok"'
+  is out.json osexit '.scores.exec == "no-verdict"'
+  is out.json verdict '.scores.exec == "no-verdict"'
+  no_leftovers
+  # the machine still works: a right answer right after
+  task ok $'def add(a, b):\n    return a + b' > tasks.jsonl
+  run_exec ok.json
+  is ok.json ok '.scores.pass'
+}
+
+@test "code-exec: a record without the gold fields is an error naming it" {
+  echo '{"id":"bare","response":"x"}' | rec from-json > t.mp
+  run code-exec t.mp -o out.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"record 1 (id bare)"*"gold"* ]]
+  [ ! -e out.mp ]
+}
+
+@test "code-exec: canonical solutions of HumanEval+ and MBPP+ pass (a few; all in make bench)" {
+  DATA=${PREFPIPE_DATA:-$SHARED_DATA}
+  [ -d "$DATA/humaneval" ] || skip "no ../shared/data (set PREFPIPE_DATA)"
+  bench-load -f humaneval-plus -n 3 --seed 7 "$DATA/humaneval/HumanEvalPlus-v0.1.9.jsonl.gz" -o he.mp
+  bench-load -f mbpp-plus -n 3 --seed 7 "$DATA/mbpp/MbppPlus-v0.1.0.jsonl.gz" -o mb.mp
+  cat he.mp mb.mp | rec to-json | jq -c '.response = ((.gold.reference[(.gold.program_prefix | length):]) + "\n```\n")' > tasks.jsonl
+  run_exec out.json --timeout 120
+  jq -e -s 'length == 6 and all(.[]; .scores.pass and .scores.exec == "ok")' out.json || { jq -c '{id, scores}' out.json; cat err.txt; false; }
+}
+
+@test "code-exec: --help and --version" {
+  run code-exec --help
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"namespaces"* ]]
+  run code-exec --version
+  [ "$status" -eq 0 ]
+}
