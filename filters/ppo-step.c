@@ -55,7 +55,8 @@ static const char usage[] =
     "      --forward WHEN        minibatch (App. G, default) or batch\n"
     "optimiser:\n"
     "      --lr X                peak learning rate (default 1e-6)\n"
-    "      --warmup-frac F       linear warm-up over F of the updates (0.1; needs --batches)\n"
+    "      --warmup-frac F       linear warm-up over F of the optimizer updates\n"
+    "                            (batches x updates per batch; 0.1; needs --batches)\n"
     "      --warmup-steps N      warm-up updates (overrides --warmup-frac)\n"
     "      --adam-betas B1,B2    (default 0.9,0.95)   --adam-eps X (1e-5)\n"
     "      --weight-decay X      (default 0)          --clip-norm X (1.0; 0 off)\n"
@@ -340,7 +341,7 @@ int main(int argc, char **argv)
         if (!tr.ref->c.lm_head) die(EX_DATAERR, "%s: the reference model has no LM head", ref_path);
     }
     if (wsteps >= 0) tr.c.warmup = wsteps;
-    else if (batches > 0) tr.c.warmup = (long)(wfrac * batches * tc.inner_epochs);   /* updates per batch >= 1 */
+    else if (batches > 0) tr.c.warmup = -1, tr.c.warmup_frac = wfrac, tr.c.batches = batches;  /* in updates: ppo_train.h */
     else fprintf(stderr, "%s: no --batches: learning-rate warm-up off (give --warmup-steps)\n", progname);
 
     ppo_intake in;

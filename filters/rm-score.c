@@ -6,7 +6,13 @@
  * A reward is the score head's value at the last token of the
  * Tülu-templated response (as rm-train trains it); --normalize standardises
  * it with the reward_mean / reward_std rm-train stored in the checkpoint.
- * Empty responses are scored (the template still gives EOS).  Records that
+ * Empty responses are scored (the template still gives EOS).  With
+ * --no-eos-trick a record whose finish is "length" (a rollout cut at
+ * max_new) is scored as it is: the template's EOS is not appended, so the
+ * reward is the head's value at the last generated token — the reward
+ * ppo-step --no-eos-trick keeps.  By default every response gets the EOS
+ * (ppo-step's EOS trick replaces a truncated response's reward anyway).
+ * Records that
  * cannot be scored (no prompt, no response) stop with exit 65 unless
  * --skip-bad, which passes them through unchanged and counts them.
  *
@@ -55,6 +61,8 @@ static const char usage[] =
     "  -n, --name NAME        write rollout rewards to rewards.NAME instead of reward\n"
     "      --normalize        (r - reward_mean) / reward_std from DIR/trainer_state.json\n"
     "      --skip-bad         pass unscoreable records through (counted) instead of exit 65\n"
+    "      --no-eos-trick     score records with finish \"length\" as they are (no EOS\n"
+    "                         appended), for ppo-step --no-eos-trick\n"
     "      --max-len N        tokens per sequence (default: the model's maximum)\n"
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"
@@ -141,16 +149,16 @@ int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
     util_install_signal_cleanup();
-    enum { O_NORM = 1000, O_SKIP, O_MAX_LEN, O_TRUNC };
+    enum { O_NORM = 1000, O_SKIP, O_MAX_LEN, O_TRUNC, O_NOEOS };
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"batch", required_argument, 0, 'b'},
         {"name", required_argument, 0, 'n'}, {"normalize", no_argument, 0, O_NORM},
-        {"skip-bad", no_argument, 0, O_SKIP}, {"max-len", required_argument, 0, O_MAX_LEN},
+        {"skip-bad", no_argument, 0, O_SKIP}, {"no-eos-trick", no_argument, 0, O_NOEOS}, {"max-len", required_argument, 0, O_MAX_LEN},
         {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
     const backend *be = backend_cpu();
-    int batch = 8, max_len = 0, skip_bad = 0, c;
+    int batch = 8, max_len = 0, skip_bad = 0, as_is = 0, c;
     trunc_mode trunc = TRUNC_KEEP_START;
     while ((c = getopt_long(argc, argv, "b:c:hn:o:V", lo, NULL)) != -1) {
         switch (c) {
@@ -166,6 +174,7 @@ int main(int argc, char **argv)
             break;
         case O_NORM: NORMALIZE = 1; break;
         case O_SKIP: skip_bad = 1; break;
+        case O_NOEOS: as_is = 1; break;
         case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
         case O_TRUNC:
             if (trunc_parse(optarg, &trunc)) cli_usage_error("--truncation: expected keep-start, keep-end or drop");
@@ -183,6 +192,7 @@ int main(int argc, char **argv)
                      .allow_empty = 1};
     train_prep ps = pp;
     ps.want = TD_SFT;
+    ps.truncated_as_is = as_is;
     rstream *out = rs_open_write(outp);
     held_rec *w = xcalloc((size_t)batch, sizeof *w);
     train_example *ex = xcalloc((size_t)batch, sizeof *ex);

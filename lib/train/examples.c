@@ -41,11 +41,12 @@ long train_example_tokens(const train_example *ex)
 /* Encode prompt + response into sequence k, truncating.  0 ok, 1 too long
  * (drop), 2 nothing of the response left, -1 encoding error. */
 static int encode_side(const train_prep *p, const chat_msg *msgs, int nm, const char *r, size_t rl,
-                       train_example *ex, int k, int *truncated, char *err, size_t el)
+                       train_example *ex, int k, int no_eos, int *truncated, char *err, size_t el)
 {
     int32_t *pi, *ri;
     long np, nr = chat_encode_response(p->tok, msgs, nm, r, rl, &pi, &np, &ri, err, el);
     if (nr < 0) return -1;
+    if (no_eos && nr > 1) nr--;   /* the template's EOS is the response's last id */
     long n = np + nr, cut = 0, keep = n;
     int rc = 0;
     if (p->max_len > 0 && n > p->max_len) {
@@ -132,10 +133,15 @@ int train_example_from_record(const train_prep *p, const msgpack_object *rec, ui
     chat_msg *msgs;
     int nm = chat_from_msgpack(prompt, &msgs, err, sizeof err);
     if (nm < 0) { c->bad++; snprintf(msg, sizeof msg, "prompt: %s", err); *why = msg; return 0; }
-    int truncated = 0;
+    int truncated = 0, no_eos = 0;
+    if (p->truncated_as_is && p->want == TD_SFT) {
+        const char *f;
+        size_t fl;
+        no_eos = rec_get_str(rec, "finish", &f, &fl) == 1 && fl == 6 && !memcmp(f, "length", 6);
+    }
     ex->nseq = ns;
     for (int k = 0; k < ns; k++) {
-        int r = encode_side(p, msgs, nm, side[k], sl[k], ex, k, &truncated, err, sizeof err);
+        int r = encode_side(p, msgs, nm, side[k], sl[k], ex, k, no_eos, &truncated, err, sizeof err);
         if (r) {
             free(msgs);
             train_example_free(ex);

@@ -57,6 +57,8 @@ typedef struct {
     const char *tok_fp;    /* read_ref: tok_fingerprint of tok in 16 hex digits; records whose
                             * ref_tokenizer differs are an error (NULL: not checked) */
     int allow_empty;       /* score empty responses (just EOS) instead of skipping */
+    int truncated_as_is;   /* TD_SFT: a record with finish "length" (a rollout cut at
+                            * max_new) keeps its text as it is: no EOS appended */
 } train_prep;
 
 int trunc_parse(const char *s, trunc_mode *m);
