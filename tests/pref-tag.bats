@@ -111,6 +111,7 @@ tag_fixture() { rec from-json "$D/tagger-labelled.jsonl" | pref-tag "$@" > out.m
 }
 
 @test "man page examples run" {
-  cp "$D"/*.* .
+  cp "$D"/*.* "$FIX/tagger/judge.sh" .
+  ln -s "$PREFPIPE_ROOT/pipelines" pipelines
   run_man_examples "$BATS_TEST_DIRNAME/../man/man1/pref-tag.1"
 }
