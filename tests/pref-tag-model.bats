@@ -104,3 +104,12 @@ prompts() {
   rec to-json math.mp > got.jsonl
   jq_true 'map(.id) == ["c0ffee01"] and .[0].tags == ["Math"]' got.jsonl
 }
+
+@test "pref-tag --model: a trained tiny model's parseable answer becomes tags (fixtures/tagger/fig5-micro)" {
+  json_records in.mp '{"id":"a","prompt":[{"role":"user","content":"How many legs do 3 spiders have?"}]}' \
+    '{"id":"b","prompt":[{"role":"user","content":"Compute 12 squared."}]}'
+  pref-tag --model "$FIX/tagger/fig5-micro" --max-new 24 in.mp > out.mp 2> err.txt
+  rec to-json out.mp | jq -c .tags > tags
+  [ "$(sort -u tags)" = '["Math"]' ]
+  grep -q "model answers: 2, 2 parsed with tags, 0 refusals, 0 unparsable" err.txt
+}
