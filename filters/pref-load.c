@@ -40,7 +40,7 @@ static const char usage[] =
     "\n"
     "A summary goes to stderr: 'pref-load: FORMAT: N read, M written,\n"
     "K dropped (n: reason, ...)'.  Exit: 0 ok, 64 usage, 65 bad data\n"
-    "(wrong format: missing fields, or 90%% of the rows malformed; --strict;\n"
+    "(wrong format: missing fields, or 90% of the rows malformed; --strict;\n"
     "truncated gzip), 66 cannot open input.\n";
 
 enum { O_PAIRS = 1000, O_EMIT, O_TIES, O_MULTI, O_TQA, O_STRICT, O_MAP, O_SEED, O_LIST, O_PROGRESS, O_SOURCE, O_GT };

@@ -42,7 +42,8 @@ const ds_format *ds_find(const char *name)
 void ds_list(FILE *f)
 {
     for (size_t i = 0; formats[i]; i++)
-        fprintf(f, "%-24s %s%s\n", formats[i]->name, formats[i]->summary, formats[i]->rated ? " [rated]" : "");
+        fprintf(f, "%-24s %s%s\n", formats[i]->name, formats[i]->summary,
+                formats[i]->rated ? " [rated]" : formats[i]->prompts ? " [prompts]" : "");
 }
 
 /* ---- accounting ---- */
