@@ -34,10 +34,10 @@ static const char usage[] =
     "\n"
     "      --ref DIR          reference model for pairs without ref_logp_* fields\n"
     "      --ref-batch N      pairs per reference forward pass (default 8, as ref-score)\n"
-    "      --loss NAME        dpo, ipo, cdpo, hinge, dpo-norm or simpo (default dpo)\n"
-    "      --beta X           inverse temperature (default 0.1)\n"
+    "      --loss NAME        dpo, ipo, ipo-sum, cdpo, hinge, dpo-norm or simpo (default dpo)\n"
+    "      --beta X           inverse temperature (default 0.1; simpo 2)\n"
     "      --label-smoothing X  cdpo's label noise in [0, 0.5) (default 0.1 for cdpo)\n"
-    "      --gamma X          simpo's target reward margin (default 0.5)\n"
+    "      --gamma X          simpo's target reward margin (default beta/2)\n"
     TRAIN_CLI_USAGE
     "\n"
     "Defaults: --epochs 3 --lr 5e-7 --warmup-frac 0.1 --lr-floor 0 --batch 32.\n"
@@ -65,6 +65,7 @@ int main(int argc, char **argv)
     tc.o.warmup_frac = 0.1;
     tc.o.batch = 32;
     dpo_ctx dc = {.loss = {.kind = PL_DPO, .beta = 0.1, .label_smoothing = -1, .gamma = 0.5}};
+    int beta_set = 0, gamma_set = 0;
     const char *ref_dir = NULL;
     int ref_batch = 8, c;
     config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
@@ -77,16 +78,19 @@ int main(int argc, char **argv)
         case O_REF_BATCH: ref_batch = (int)parse_ll("--ref-batch", optarg, 1, 4096); break;
         case O_LOSS:
             if (pref_loss_parse(optarg, &dc.loss.kind))
-                cli_usage_error("--loss: expected dpo, ipo, cdpo, hinge, dpo-norm or simpo, not '%s'", optarg);
+                cli_usage_error("--loss: expected dpo, ipo, ipo-sum, cdpo, hinge, dpo-norm or simpo, not '%s'", optarg);
             break;
-        case O_BETA: dc.loss.beta = parse_double("--beta", optarg); break;
+        case O_BETA: dc.loss.beta = parse_double("--beta", optarg), beta_set = 1; break;
         case O_LS: dc.loss.label_smoothing = parse_double("--label-smoothing", optarg); break;
-        case O_GAMMA: dc.loss.gamma = parse_double("--gamma", optarg); break;
+        case O_GAMMA: dc.loss.gamma = parse_double("--gamma", optarg), gamma_set = 1; break;
         default:
             if (!train_cli_handle(&tc, c, optarg)) cli_bad_option(argv, lo);
         }
     }
     train_cli_finish(&tc);
+    /* SimPO's own defaults (Meng et al. 2024: beta 2-2.5, gamma/beta 0.5), DPO's elsewhere */
+    if (dc.loss.kind == PL_SIMPO && !beta_set) dc.loss.beta = 2.0;
+    if (dc.loss.kind == PL_SIMPO && !gamma_set) dc.loss.gamma = 0.5 * dc.loss.beta;
     if (!(dc.loss.beta > 0)) cli_usage_error("--beta must be positive");
     if (dc.loss.label_smoothing < 0) dc.loss.label_smoothing = dc.loss.kind == PL_CDPO ? 0.1 : 0;
     if (dc.loss.label_smoothing >= 0.5) cli_usage_error("--label-smoothing must be in [0, 0.5)");

@@ -15,10 +15,11 @@
 static const char usage[] =
     "usage: pref-load --format NAME [OPTIONS] [FILE...]\n"
     "\n"
-    "Read a preference dataset (JSON lines, a JSON array, or CSV where the\n"
-    "dataset ships CSV; gzip detected) and write prefpipe records: pair for\n"
-    "pairwise sources, rated for pointwise-rated ones (ultrafeedback,\n"
-    "helpsteer, nectar, stack-exchange).  FILE defaults to stdin.\n"
+    "Read a preference dataset (JSON lines, a JSON array, pretty-printed JSON\n"
+    "objects, or CSV where the dataset ships CSV; gzip detected) and write\n"
+    "prefpipe records: pair for pairwise sources, rated for pointwise-rated\n"
+    "ones (ultrafeedback, helpsteer, nectar, stack-exchange), prompt for the\n"
+    "prompt sources (wildchat, lmsys-chat-1m).  FILE defaults to stdin.\n"
     "\n"
     "  -f, --format NAME      the dataset format (--list-formats)\n"
     "  -o, --output OUT       output stream (default stdout)\n"
@@ -27,6 +28,8 @@ static const char usage[] =
     "      --keep-ties        keep ties (arena, orca status=tie, equal ratings)\n"
     "      --keep-multiturn   arena: keep multi-turn votes (first exchange)\n"
     "      --keep-truthfulqa  ultrafeedback: keep TruthfulQA-sourced prompts\n"
+    "      --chosen-ground-truth  prm800k: chosen = the human solution (default: a\n"
+    "                         correct model generation, as the paper)\n"
     "      --strict           fail on the first malformed row (exit 65)\n"
     "      --map SPEC         generic: prompt=F,chosen=F,rejected=F[,id=F,margin=F,source=F]\n"
     "      --seed N           seed for random choices (default 0)\n"
@@ -37,9 +40,10 @@ static const char usage[] =
     "\n"
     "A summary goes to stderr: 'pref-load: FORMAT: N read, M written,\n"
     "K dropped (n: reason, ...)'.  Exit: 0 ok, 64 usage, 65 bad data\n"
-    "(wrong format, --strict, truncated gzip), 66 cannot open input.\n";
+    "(wrong format: missing fields, or 90% of the rows malformed; --strict;\n"
+    "truncated gzip), 66 cannot open input.\n";
 
-enum { O_PAIRS = 1000, O_EMIT, O_TIES, O_MULTI, O_TQA, O_STRICT, O_MAP, O_SEED, O_LIST, O_PROGRESS, O_SOURCE };
+enum { O_PAIRS = 1000, O_EMIT, O_TIES, O_MULTI, O_TQA, O_STRICT, O_MAP, O_SEED, O_LIST, O_PROGRESS, O_SOURCE, O_GT };
 
 int main(int argc, char **argv)
 {
@@ -52,7 +56,7 @@ int main(int argc, char **argv)
         {"keep-truthfulqa", no_argument, 0, O_TQA}, {"strict", no_argument, 0, O_STRICT},
         {"map", required_argument, 0, O_MAP},  {"seed", required_argument, 0, O_SEED},
         {"list-formats", no_argument, 0, O_LIST}, {"progress", no_argument, 0, O_PROGRESS},
-        {"source", required_argument, 0, O_SOURCE},
+        {"source", required_argument, 0, O_SOURCE}, {"chosen-ground-truth", no_argument, 0, O_GT},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},      {0, 0, 0, 0}};
     ds_opts o = {0};
@@ -74,6 +78,7 @@ int main(int argc, char **argv)
         case O_MULTI: o.keep_multiturn = 1; break;
         case O_TQA: o.keep_truthfulqa = 1; break;
         case O_STRICT: o.strict = 1; break;
+        case O_GT: o.chosen_ground_truth = 1; break;
         case O_MAP: o.map = optarg; break;
         case O_SEED: o.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
         case O_LIST: ds_list(stdout); return 0;

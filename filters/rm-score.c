@@ -6,7 +6,13 @@
  * A reward is the score head's value at the last token of the
  * Tülu-templated response (as rm-train trains it); --normalize standardises
  * it with the reward_mean / reward_std rm-train stored in the checkpoint.
- * Empty responses are scored (the template still gives EOS).  Records that
+ * Empty responses are scored (the template still gives EOS).  With
+ * --no-eos-trick a record whose finish is "length" (a rollout cut at
+ * max_new) is scored as it is: the template's EOS is not appended, so the
+ * reward is the head's value at the last generated token — the reward
+ * ppo-step --no-eos-trick keeps.  By default every response gets the EOS
+ * (ppo-step's EOS trick replaces a truncated response's reward anyway).
+ * Records that
  * cannot be scored (no prompt, no response) stop with exit 65 unless
  * --skip-bad, which passes them through unchanged and counts them.
  *
@@ -59,6 +65,8 @@ static const char usage[] =
     "  -n, --name NAME        write rollout rewards to rewards.NAME instead of reward\n"
     "      --normalize        (r - reward_mean) / reward_std from DIR/trainer_state.json\n"
     "      --skip-bad         pass unscoreable records through (counted) instead of exit 65\n"
+    "      --no-eos-trick     score records with finish \"length\" as they are (no EOS\n"
+    "                         appended), for ppo-step --no-eos-trick\n"
     "      --max-len N        tokens per sequence (default: the model's maximum)\n"
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"
     "      --progress         progress on stderr even when it is not a terminal (a line\n"
@@ -154,19 +162,19 @@ int main(int argc, char **argv)
     util_set_progname(argv[0]);
     threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
-    enum { O_NORM = 1000, O_SKIP, O_MAX_LEN, O_TRUNC, O_PROGRESS };
+    enum { O_NORM = 1000, O_SKIP, O_MAX_LEN, O_TRUNC, O_PROGRESS, O_NOEOS };
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"batch", required_argument, 0, 'b'},
         {"name", required_argument, 0, 'n'}, {"normalize", no_argument, 0, O_NORM},
-        {"skip-bad", no_argument, 0, O_SKIP}, {"max-len", required_argument, 0, O_MAX_LEN},
+        {"skip-bad", no_argument, 0, O_SKIP}, {"no-eos-trick", no_argument, 0, O_NOEOS}, {"max-len", required_argument, 0, O_MAX_LEN},
         {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, THREADS_OPTION,
         {"progress", no_argument, 0, O_PROGRESS}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *outp = "-";
     const char *device = NULL;
     int progress = 0;
     scorer sc = {0};
-    int batch = 8, max_len = 0, normalize = 0, c;
+    int batch = 8, max_len = 0, normalize = 0, as_is = 0, c;
     trunc_mode trunc = TRUNC_KEEP_START;
     config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
@@ -183,6 +191,7 @@ int main(int argc, char **argv)
         case 'D': device = optarg; break;
         case O_NORM: normalize = 1; break;
         case O_SKIP: sc.skip_bad = 1; break;
+        case O_NOEOS: as_is = 1; break;
         case O_MAX_LEN: max_len = (int)parse_ll("--max-len", optarg, 2, 1 << 24); break;
         case O_TRUNC:
             if (trunc_parse(optarg, &trunc)) cli_usage_error("--truncation: expected keep-start, keep-end or drop");
@@ -201,6 +210,7 @@ int main(int argc, char **argv)
                          .allow_empty = 1};
     sc.ps = sc.pp;
     sc.ps.want = TD_SFT;
+    sc.ps.truncated_as_is = as_is;
     sc.ex = xcalloc((size_t)batch, sizeof *sc.ex);
     sc.r = xcalloc((size_t)(2 * batch), sizeof *sc.r);
     held_window hw = {.max_scored = batch, .max_held = batch, .split_rollout_batches = 1, .take = take,

@@ -64,7 +64,7 @@ int main(int argc, char **argv)
     model *m = ckpt_load_model(init, tc.be);
     if (!m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", init);
     tokenizer *tok = ckpt_load_tokenizer(init);
-    train_prep prep = {.tok = tok, .want = TD_SFT};
+    train_prep prep = {.tok = tok, .want = TD_SFT, .all_turns = 1};   /* every assistant turn (open-instruct) */
     train_spool data, eval_store;
     train_spool *eval = train_cli_spool(&tc, &prep, m, argc, argv, NULL, 1, &data, &eval_store);
     train_objective obj = sft_objective();

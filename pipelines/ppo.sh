@@ -53,8 +53,14 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 # (batch/batch_size), so it never waits for records not sampled yet
 sb=8
 
+# ppo-step --no-eos-trick keeps the reward model's score of a truncated
+# response: then rm-score must score it as it is, without an EOS it never
+# produced (rm-score(1))
+as_is=
+for a in "$@"; do [ "$a" = --no-eos-trick ] && as_is=--no-eos-trick; done
+
 if [ -n "$RM" ]; then
-  score() { rm-score -c "$RM" -b "$sb" "$@"; }
+  score() { rm-score -c "$RM" -b "$sb" $as_is "$@"; }
   value="--value $RM"
 else
   score() { toy-reward --token "$TOY" "$@"; }

@@ -53,20 +53,22 @@ load pref-helper
   rec validate pair --check out.mp
 }
 
-@test "prm800k: chosen = ground-truth solution, rejected = a found_error sample's steps joined by newlines" {
-  expect_records prm800k -f prm800k "$D/prm800k.jsonl"
+# the paper's rule (correct vs incorrect model generations) is tested in
+# pref-load-fidelity.bats; these cover the ground-truth variant.
+@test "prm800k --chosen-ground-truth: chosen = ground-truth solution, rejected = a found_error sample's steps joined by newlines" {
+  expect_records prm800k -f prm800k --chosen-ground-truth "$D/prm800k.jsonl"
   jq_true '.[0].rejected == "1 plus 2 is 3\n3+3=9" or .[0].rejected == "1+2=3\n3+3=7"' got.jsonl
 }
 
-@test "prm800k: problems without a found_error sample are dropped and counted" {
-  expect_records prm800k -f prm800k "$D/prm800k.jsonl"
+@test "prm800k --chosen-ground-truth: problems without a found_error sample are dropped and counted" {
+  expect_records prm800k -f prm800k --chosen-ground-truth "$D/prm800k.jsonl"
   summary_is "pref-load: prm800k: 5 read, 1 written, 2 dropped (1: malformed row, 1: no found_error sample)"
 }
 
-@test "prm800k: the rejected sample depends on --seed only (reproducible)" {
-  pref-load -f prm800k --seed 5 "$D/prm800k.jsonl" > a.mp 2>/dev/null
-  pref-load -f prm800k --seed 5 "$D/prm800k.jsonl" > b.mp 2>/dev/null
+@test "prm800k --chosen-ground-truth: the rejected sample depends on --seed only (reproducible)" {
+  pref-load -f prm800k --chosen-ground-truth --seed 5 "$D/prm800k.jsonl" > a.mp 2>/dev/null
+  pref-load -f prm800k --chosen-ground-truth --seed 5 "$D/prm800k.jsonl" > b.mp 2>/dev/null
   cmp a.mp b.mp
-  for s in 1 2 3 4 5 6 7 8; do pref-load -f prm800k --seed $s "$D/prm800k.jsonl" 2>/dev/null | rec to-json; done | jq -c .rejected | sort -u > seen
+  for s in 1 2 3 4 5 6 7 8; do pref-load -f prm800k --chosen-ground-truth --seed $s "$D/prm800k.jsonl" 2>/dev/null | rec to-json; done | jq -c .rejected | sort -u > seen
   [ "$(wc -l < seen)" -eq 2 ]
 }

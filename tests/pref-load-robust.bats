@@ -47,7 +47,9 @@ PY
     base=${m#m?-}
     fmt=${base%%.*}
     case $fmt in ultrafeedback-binarized-*) fmt=ultrafeedback-binarized ;; stack-exchange-paired) fmt=stack-exchange ;; tagger-labelled|rated) fmt=trl ;; esac
-    for extra in "" --pairs; do
+    pairs=--pairs
+    case $fmt in wildchat|lmsys-chat-1m) pairs= ;; esac   # prompt sources: --pairs is a usage error
+    for extra in "" $pairs; do
       pref-load -f "$fmt" $extra "$m" > /dev/null 2>&1 && rc=0 || rc=$?
       [ "$rc" -eq 0 ] || [ "$rc" -eq 65 ] || { echo "$fmt $extra on $m: exit $rc"; return 1; }
     done

@@ -16,13 +16,13 @@ load pref-helper
   [[ "$output" == *"prefpipe"* ]]
 }
 
-@test "--list-formats lists all 16 formats" {
+@test "--list-formats lists all 18 formats" {
   run pref-load --list-formats
   [ "$status" -eq 0 ]
-  for f in tulu trl shp stack-exchange prm800k chatbot-arena arena-55k alpaca-farm hh-rlhf helpsteer capybara orca-pairs nectar ultrafeedback ultrafeedback-binarized generic; do
+  for f in tulu trl shp stack-exchange prm800k chatbot-arena arena-55k alpaca-farm hh-rlhf helpsteer capybara orca-pairs nectar ultrafeedback ultrafeedback-binarized generic wildchat lmsys-chat-1m; do
     echo "$output" | grep -q "^$f " || { echo "missing $f"; return 1; }
   done
-  [ "${#lines[@]}" -eq 16 ]
+  [ "${#lines[@]}" -eq 18 ]
 }
 
 @test "no --format is a usage error (64)" {

@@ -96,10 +96,10 @@ tag_fixture() { rec from-json "$D/tagger-labelled.jsonl" | pref-tag "$@" > out.m
   [ "$status" -eq 64 ]
 }
 
-@test "--tagger model says it needs the model core (exit 69)" {
+@test "--tagger model needs --model DIR or --judge CMD (exit 64)" {
   run pref-tag --tagger model < /dev/null
-  [ "$status" -eq 69 ]
-  [[ "$output" == *"model core"* ]]
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"--model DIR or --judge CMD"* ]]
 }
 
 @test "a record without a prompt is an error naming it (exit 65)" {
@@ -111,6 +111,7 @@ tag_fixture() { rec from-json "$D/tagger-labelled.jsonl" | pref-tag "$@" > out.m
 }
 
 @test "man page examples run" {
-  cp "$D"/*.* .
+  cp "$D"/*.* "$FIX/tagger/judge.sh" .
+  ln -s "$PREFPIPE_ROOT/pipelines" pipelines
   run_man_examples "$BATS_TEST_DIRNAME/../man/man1/pref-tag.1"
 }

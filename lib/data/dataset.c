@@ -21,14 +21,14 @@
 extern const ds_format ds_fmt_tulu, ds_fmt_trl, ds_fmt_shp, ds_fmt_stack_exchange, ds_fmt_prm800k,
     ds_fmt_chatbot_arena, ds_fmt_arena_55k, ds_fmt_alpaca_farm, ds_fmt_hh_rlhf, ds_fmt_helpsteer,
     ds_fmt_capybara, ds_fmt_orca_pairs, ds_fmt_nectar, ds_fmt_ultrafeedback, ds_fmt_ultrafeedback_binarized,
-    ds_fmt_generic;
+    ds_fmt_generic, ds_fmt_wildchat, ds_fmt_lmsys_chat_1m;
 
 static const ds_format *const formats[] = {
     &ds_fmt_tulu,          &ds_fmt_trl,          &ds_fmt_shp,       &ds_fmt_stack_exchange,
     &ds_fmt_prm800k,       &ds_fmt_chatbot_arena, &ds_fmt_arena_55k, &ds_fmt_alpaca_farm,
     &ds_fmt_hh_rlhf,       &ds_fmt_helpsteer,    &ds_fmt_capybara,  &ds_fmt_orca_pairs,
     &ds_fmt_nectar,        &ds_fmt_ultrafeedback, &ds_fmt_ultrafeedback_binarized, &ds_fmt_generic,
-    NULL};
+    &ds_fmt_wildchat,      &ds_fmt_lmsys_chat_1m, NULL};
 
 #define WARN_LIMIT 10
 
@@ -43,7 +43,8 @@ const ds_format *ds_find(const char *name)
 void ds_list(FILE *f)
 {
     for (size_t i = 0; formats[i]; i++)
-        fprintf(f, "%-24s %s%s\n", formats[i]->name, formats[i]->summary, formats[i]->rated ? " [rated]" : "");
+        fprintf(f, "%-24s %s%s\n", formats[i]->name, formats[i]->summary,
+                formats[i]->rated ? " [rated]" : formats[i]->prompts ? " [prompts]" : "");
 }
 
 /* ---- accounting ---- */
@@ -74,6 +75,9 @@ void ds_malformed(ds_ctx *c, const char *fmt, ...)
         die(EX_DATAERR, "%s: %s: %s: %s (--strict)", c->fmt->name, cli_input_name(c->path), c->where, msg);
     if (c->warned++ < WARN_LIMIT)
         warnx_("%s: %s: %s: skipped malformed row: %s", c->fmt->name, cli_input_name(c->path), c->where, msg);
+    if (c->malformed < DS_FIRST_REASONS)
+        snprintf(c->first_why[c->malformed], sizeof c->first_why[0], "%.47s: %.100s", c->where, msg);
+    c->malformed++;
     ds_drop(c, "malformed row");
 }
 
@@ -234,6 +238,52 @@ static void run_array(ds_ctx *c, bsrc *src, char *line, size_t len)
     json_decref(arr);
 }
 
+/* A stream of JSON values that are not one per line (jq's and json.dump's
+ * indent output): the input is read whole, then parsed value after value.
+ * One object holding a list of rows is refused with a message saying so
+ * (it would otherwise fail as "missing fields"). */
+static void run_values(ds_ctx *c, bsrc *src, char *line, size_t len)
+{
+    obuf all = {0};
+    int r;
+    do {
+        obuf_put(&all, line, len);
+        obuf_putc(&all, '\n');
+    } while ((r = bsrc_getline(src, &line, &len, 0)) == 1);
+    if (r < 0)
+        read_error(c, src);
+    int first = 1;
+    size_t off = 0, k = 0;
+    while (off < all.n) {
+        while (off < all.n && (all.p[off] == ' ' || all.p[off] == '\n' || all.p[off] == '\t' || all.p[off] == '\r'))
+            off++;
+        if (off == all.n)
+            break;
+        json_error_t je;
+        json_t *row = json_loadb(all.p + off, all.n - off, JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &je);
+        if (!row) {
+            size_t ln = 1;
+            for (size_t i = 0; i < off; i++)
+                ln += all.p[i] == '\n';
+            die(EX_DATAERR, "%s: %s: line %zu: invalid JSON in a pretty-printed file: %s", c->fmt->name,
+                cli_input_name(c->path), ln + (size_t)(je.line > 0 ? je.line - 1 : 0), je.text);
+        }
+        off += je.position;
+        snprintf(c->where, sizeof c->where, "object %zu", ++k);
+        if (k == 1 && json_is_object(row) && json_object_size(row) == 1) {
+            const char *key = json_object_iter_key(json_object_iter(row));
+            json_t *v = json_object_iter_value(json_object_iter(row));
+            if (json_is_array(v) && json_is_object(json_array_get(v, 0)))
+                die(EX_DATAERR, "%s: %s: one JSON object holding a list under '%s', not rows: pref-load reads "
+                    "JSON lines, a JSON array of rows or a stream of (pretty-printed) row objects; extract the "
+                    "list first (jq -c '.%s[]')", c->fmt->name, cli_input_name(c->path), key, key);
+        }
+        handle_row(c, row, &first);
+        json_decref(row);
+    }
+    obuf_free(&all);
+}
+
 static void run_csv(ds_ctx *c, bsrc *src, char *line, size_t len)
 {
     line_src ls = {src, line, len, 1};
@@ -273,6 +323,21 @@ static void run_csv(ds_ctx *c, bsrc *src, char *line, size_t len)
     csv_free(&cr);
 }
 
+/* Nothing, or almost nothing, of the input was a row of this format. */
+static void refuse_if_unusable(const ds_ctx *c)
+{
+    if (c->read == 0 || c->malformed * 100 < c->read * DS_MALFORMED_PCT)
+        return;
+    char why[DS_FIRST_REASONS * 170] = "";
+    for (uint64_t i = 0; i < c->malformed && i < DS_FIRST_REASONS; i++) {
+        size_t l = strlen(why);
+        snprintf(why + l, sizeof why - l, "%s%s", i ? "; " : "", c->first_why[i]);
+    }
+    die(EX_DATAERR, "%s: %s: %llu of %llu rows malformed (%d%% or more refuses the input): is this a %s file? "
+        "first reasons: %s", c->fmt->name, cli_input_name(c->path), (unsigned long long)c->malformed,
+        (unsigned long long)c->read, DS_MALFORMED_PCT, c->fmt->name, why);
+}
+
 static void print_summary(const ds_ctx *c)
 {
     fprintf(stderr, "%s: %s: %llu read, %llu written, %llu dropped", progname, c->fmt->name,
@@ -300,6 +365,12 @@ int ds_run(const ds_format *f, const char *path, const ds_opts *o, rstream *out)
     c.path = path;
     c.required = f->required;
     c.emit = o->emit != EMIT_DEFAULT ? o->emit : f->rated ? EMIT_RATED : EMIT_PAIR;
+    if (f->prompts && c.emit != EMIT_PROMPT) {
+        if (o->emit != EMIT_DEFAULT)
+            die(EX_USAGE, "--format %s is a prompt source (conversations, no preferences): it writes prompt records only",
+                f->name);
+        c.emit = EMIT_PROMPT;
+    }
     if (c.emit == EMIT_RATED && !f->rated)
         die(EX_USAGE, "--format %s has pairwise preferences: it writes pair or prompt records, not rated", f->name);
     recb_init(&c.b);
@@ -331,8 +402,13 @@ int ds_run(const ds_format *f, const char *path, const ds_opts *o, rstream *out)
         const char *p = line;
         while (*p == ' ' || *p == '\t' || *p == '\xef' || *p == '\xbb' || *p == '\xbf')
             p++;
+        const char *e = line + len;
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+            e--;
         if (*p == '[')
             run_array(&c, src, line, len);
+        else if (*p == '{' && e == p + 1)
+            run_values(&c, src, line, len);
         else if (*p == '{' || !f->csv)
             run_jsonl(&c, src, line, len);
         else
@@ -341,6 +417,7 @@ int ds_run(const ds_format *f, const char *path, const ds_opts *o, rstream *out)
     if (f->finish)
         f->finish(&c);
     bsrc_close(src);
+    refuse_if_unusable(&c);
     progress_finish(&prog);
     print_summary(&c);
     free(c.bp);

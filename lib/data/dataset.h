@@ -10,16 +10,23 @@
  * in `finish`.
  *
  * The driver (ds_run) detects the container from the first non-blank
- * line — '[' a JSON array, '{' JSON lines, anything else CSV where the
+ * line — '[' a JSON array, '{' alone on its line a pretty-printed stream
+ * of objects (jq's output), '{' JSON lines, anything else CSV where the
  * format allows it — checks the first row for the format's required
  * fields (a wrong --format fails at once, naming the missing fields),
  * counts every drop reason and prints the summary line
  *   "pref-load: FORMAT: N read, M written, K dropped (n1: reason, ...)".
+ * A file in the wrong format can pass the first-row check (same field
+ * names, other types: tulu on HH-RLHF), so the driver also refuses an
+ * input where at least DS_MALFORMED_PCT % of the rows read were malformed:
+ * exit 65 with the first DS_FIRST_REASONS reasons, nothing written to -o.
+ * Legitimate drops (ties, empty turns) never count toward it.
  *
  * Cleaning shared by every format lives in ds_emit_*: whitespace is
  * stripped from every message and response, and a record with an empty
- * message ("empty turn"), no prompt, or a prompt that does not end with a
- * user turn is dropped.  Ids: the source's own id where the format has
+ * message ("empty turn"), no prompt, a prompt that does not end with a
+ * user turn, or two responses identical after stripping ("identical
+ * responses") is dropped.  Ids: the source's own id where the format has
  * one, else 16 hex digits of a hash of the content.  Randomness (which
  * rejected completion) derives from hash64(seed, id).
  *
@@ -46,6 +53,7 @@ typedef struct {
     const char *summary;      /* one line for --list-formats */
     const char *required;     /* first-row check: "a b|c d" = (a and b) or (c and d) */
     int rated;                /* pointwise source: emits rated by default */
+    int prompts;              /* a prompt source (App. J mining): emits prompt records only */
     int csv;                  /* may come as CSV */
     void (*init)(ds_ctx *c);
     void (*row)(ds_ctx *c, json_t *row);
@@ -57,6 +65,7 @@ typedef struct {
 typedef struct {
     int emit;
     int strict, keep_ties, keep_multiturn, keep_truthfulqa;
+    int chosen_ground_truth;  /* prm800k: the human solution as chosen (not the paper's rule) */
     int progress;             /* --progress: rows/s on stderr even when not a terminal */
     uint64_t seed;
     const char *map;          /* generic: "prompt=q,chosen=a,rejected=b" */
@@ -64,6 +73,8 @@ typedef struct {
 } ds_opts;
 
 #define DS_MAX_REASONS 24
+#define DS_MALFORMED_PCT 90   /* this share of malformed rows or more: the input is refused */
+#define DS_FIRST_REASONS 3    /* malformed-row reasons quoted when it is */
 
 struct ds_ctx {
     const ds_format *fmt;
@@ -76,7 +87,8 @@ struct ds_ctx {
     uint64_t read, written, dropped;
     struct { const char *reason; uint64_t n; } drops[DS_MAX_REASONS];
     size_t ndrops;
-    uint64_t warned, empty_completions;
+    uint64_t warned, empty_completions, malformed;
+    char first_why[DS_FIRST_REASONS][160];   /* "line 3: why" of the first malformed rows */
     recb b;
     msgs_t m1, m2, m3;        /* scratch for row functions */
     rated_t rated;

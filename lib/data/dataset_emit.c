@@ -177,6 +177,10 @@ void ds_emit_pair(ds_ctx *c, const ds_pair *p)
         ds_drop(c, "empty turn");
         return;
     }
+    if (cl == rl && memcmp(ch, rj, cl) == 0) {   /* no preference to learn (AlpacaFarm has such rows) */
+        ds_drop(c, "identical responses");
+        return;
+    }
     char hex[17];
     const char *id = p->id;
     size_t idlen = p->idlen;

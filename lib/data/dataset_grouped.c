@@ -15,13 +15,32 @@
  * chosen, which looks inverted; we take the best), rejected = a random
  * lower one.
  *
- * PRM800K: chosen = the problem's ground-truth solution; rejected = the
- * steps of one sample whose finish_reason is "found_error", chosen
- * uniformly (reservoir sampling seeded by hash64(problem, seed)), joined
- * by newlines.  Each step's text is its chosen_completion, else the human
- * completion, else the first completion rated -1, else the first.
- * Problems with no found_error sample ("no found_error sample") or no
- * ground-truth solution are dropped.
+ * PRM800K phase 2 (App. B): each row is one model generation of a problem
+ * (question.pre_generated_steps, its answer pre_generated_answer) with a
+ * human's step labels.  The paper "consider[s] prompts where the model
+ * generations achieved the correct answer once and failed to find the
+ * right answer once" and "randomly choose[s] one correct and one incorrect
+ * generation as chosen and rejected".  So: a generation is correct when
+ * its answer equals question.ground_truth_answer after removing
+ * whitespace and one pair of surrounding '$' (PRM800K's own grader also
+ * accepts mathematically equal forms — "1/2" vs "\frac{1}{2}" — which a
+ * string compare cannot: such a generation counts as incorrect); a row
+ * without both answers falls back to its label: finish_reason "solution"
+ * correct, "found_error" incorrect, anything else unused.  Its text is
+ * pre_generated_steps joined by newlines (else the labelled steps'
+ * texts).  Several labellers rate the same generation: each distinct text
+ * counts once.  chosen and rejected are drawn uniformly among the
+ * distinct correct / incorrect generations (reservoir sampling seeded by
+ * hash64(problem, seed)); problems without both are dropped ("no correct
+ * generation", "no incorrect generation").
+ *
+ * --chosen-ground-truth keeps prefpipe's earlier rule: chosen = the
+ * problem's ground_truth_solution; rejected = the steps of one sample whose
+ * finish_reason is "found_error", chosen uniformly, joined by newlines.
+ * Each step's text is its chosen_completion, else the human completion,
+ * else the first completion rated -1, else the first.  Problems with no
+ * found_error sample ("no found_error sample") or no ground-truth solution
+ * are dropped.
  */
 #include "data/dataset.h"
 #include "io/jsonconv.h"
@@ -49,6 +68,12 @@ typedef struct {
     size_t slen, rlen;
     uint64_t nerr;
     rng_t rng;
+    /* prm800k, the paper's rule: one reservoir per side, distinct generations */
+    char *good, *bad;
+    size_t glen, blen;
+    uint64_t ngood, nbad;
+    uint64_t *seen;
+    size_t nseen, seencap;
 } group_t;
 
 typedef struct {
@@ -110,6 +135,9 @@ static void tab_free(void)
         free(g->key);
         free(g->solution);
         free(g->rejected);
+        free(g->good);
+        free(g->bad);
+        free(g->seen);
     }
     free(tab.g);
     free(tab.slot);
@@ -206,6 +234,112 @@ static const char *step_text(json_t *step, size_t *n)
     return json_string_value(t);
 }
 
+/* The answer with whitespace removed and one pair of surrounding '$'. */
+static size_t answer_norm(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < cap; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            out[k++] = s[i];
+    if (k >= 2 && out[0] == '$' && out[k - 1] == '$') {
+        memmove(out, out + 1, k - 2);
+        k -= 2;
+    }
+    return k;
+}
+
+/* 1 correct, 0 incorrect, -1 unknown (see the top of the file). */
+static int prm_correct(json_t *q, json_t *label)
+{
+    const char *a, *g, *fin;
+    size_t na, ng, nf;
+    if (ds_str(q, "pre_generated_answer", &a, &na) == 1 && ds_str(q, "ground_truth_answer", &g, &ng) == 1) {
+        char x[512], y[512];
+        if (na < sizeof x && ng < sizeof y) {
+            size_t kx = answer_norm(a, na, x, sizeof x), ky = answer_norm(g, ng, y, sizeof y);
+            return kx == ky && memcmp(x, y, kx) == 0;
+        }
+        return na == ng && memcmp(a, g, na) == 0;
+    }
+    if (!json_is_object(label) || ds_str(label, "finish_reason", &fin, &nf) != 1)
+        return -1;
+    if (nf == 8 && memcmp(fin, "solution", 8) == 0)
+        return 1;
+    if (nf == 11 && memcmp(fin, "found_error", 11) == 0)
+        return 0;
+    return -1;
+}
+
+/* The generation's text: pre_generated_steps, else the labelled steps. */
+static int prm_generation(json_t *q, json_t *label, obuf *b)
+{
+    json_t *steps = json_object_get(q, "pre_generated_steps");
+    size_t i;
+    json_t *st;
+    b->n = 0;
+    if (json_is_array(steps) && json_array_size(steps) > 0) {
+        json_array_foreach(steps, i, st) {
+            if (!json_is_string(st))
+                return -1;
+            if (i)
+                obuf_putc(b, '\n');
+            obuf_put(b, json_string_value(st), json_string_length(st));
+        }
+        return 0;
+    }
+    steps = json_object_get(label, "steps");
+    if (!json_is_array(steps))
+        return -1;
+    json_array_foreach(steps, i, st) {
+        size_t n;
+        const char *t = step_text(st, &n);
+        if (!t)
+            continue;
+        if (b->n)
+            obuf_putc(b, '\n');
+        obuf_put(b, t, n);
+    }
+    return 0;
+}
+
+static void reservoir_put(rng_t *r, uint64_t *count, char **slot, size_t *slen, const char *t, size_t n)
+{
+    if (rng_below(r, ++*count) != 0)
+        return; /* keep the k-th with probability 1/k */
+    free(*slot);
+    *slot = xstrndup(t, n);
+    *slen = n;
+}
+
+static obuf gen;
+
+static void prm_row_paper(ds_ctx *c, json_t *row, json_t *q, json_t *label, group_t *g)
+{
+    int ok = prm_correct(q, label);
+    if (ok < 0)
+        return;
+    if (prm_generation(q, label, &gen) < 0) {
+        ds_malformed(c, "'question.pre_generated_steps' must be a list of strings");
+        return;
+    }
+    (void)row;
+    uint64_t h = hash64(gen.p ? gen.p : "", gen.n, 0x9e11);
+    for (size_t i = 0; i < g->nseen; i++)
+        if (g->seen[i] == h)
+            return; /* the same generation, labelled again */
+    if (g->nseen == g->seencap) {
+        g->seencap = g->seencap ? 2 * g->seencap : 4;
+        g->seen = xrealloc(g->seen, g->seencap * sizeof *g->seen);
+    }
+    g->seen[g->nseen++] = h;
+    if (g->ngood + g->nbad == 0)
+        rng_seed(&g->rng, hash64(g->key, g->klen, c->opt.seed));
+    if (ok)
+        reservoir_put(&g->rng, &g->ngood, &g->good, &g->glen, gen.p ? gen.p : "", gen.n);
+    else
+        reservoir_put(&g->rng, &g->nbad, &g->bad, &g->blen, gen.p ? gen.p : "", gen.n);
+}
+
 static void prm_row(ds_ctx *c, json_t *row)
 {
     json_t *q = json_object_get(row, "question"), *label = json_object_get(row, "label");
@@ -217,6 +351,10 @@ static void prm_row(ds_ctx *c, json_t *row)
     }
     str_strip(&prob, &np);
     group_t *g = tab_get(prob, np);
+    if (!c->opt.chosen_ground_truth) {
+        prm_row_paper(c, row, q, label, g);
+        return;
+    }
     if (!g->solution && ds_str(q, "ground_truth_solution", &sol, &ns) == 1) {
         g->solution = xstrndup(sol, ns);
         g->slen = ns;
@@ -255,6 +393,18 @@ static void prm_finish(ds_ctx *c)
     for (size_t i = 0; i < tab.n; i++) {
         group_t *g = &tab.g[i];
         snprintf(c->where, sizeof c->where, "problem %zu", i + 1);
+        if (!c->opt.chosen_ground_truth) {
+            if (!g->ngood || !g->nbad) {
+                ds_drop(c, !g->ngood ? "no correct generation" : "no incorrect generation");
+                continue;
+            }
+            msgs_clear(&c->m1);
+            msgs_push(&c->m1, ROLE_USER, g->key, g->klen);
+            ds_pair p = {.prompt = &c->m1, .nprompt = 1, .chosen = g->good, .clen = g->glen,
+                         .rejected = g->bad, .rlen = g->blen};
+            ds_emit_pair(c, &p);
+            continue;
+        }
         if (!g->nerr) {
             ds_drop(c, "no found_error sample");
             continue;
@@ -270,6 +420,7 @@ static void prm_finish(ds_ctx *c)
         ds_emit_pair(c, &p);
     }
     tab_free();
+    obuf_free(&gen);
 }
 
 const ds_format ds_fmt_prm800k = {

@@ -244,7 +244,10 @@ static void orca_row(ds_ctx *c, json_t *row)
         return;
     }
     ds_pair p = {0};
-    /* the system prompt is dropped, as in the paper */
+    /* The paper names only the release (App. B) and is silent on the system
+     * prompt and on ties; dropping `system` is prefpipe's choice (every other
+     * source's prompt is user turns only).  Its 12,859 pairs are the whole
+     * release, so --keep-ties matches its count. */
     conv_row(c, row, &p, "input", "chosen", "rejected");
 }
 

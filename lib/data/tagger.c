@@ -55,27 +55,73 @@ int tag_parse_list(const char *s, uint32_t *mask, const char **bad, size_t *badl
     return 0;
 }
 
-/* ---- the model kind: waits for the model core ---- */
+/* ---- the model kind ---- */
+
+/* tagger is opaque: each kind keeps its own state behind it (the rules
+ * kind's struct tagger is tagger_rules.c's). */
+typedef struct {
+    tagger_asker a;
+    tagger_model_counts n;
+} model_tagger;
 
 static tagger *model_open(const char *arg, char *err, size_t cap)
 {
     (void)arg;
-    snprintf(err, cap, "the model tagger needs the model core (generation with a chat model), "
-                       "which this build does not have yet; use --tagger rules");
+    snprintf(err, cap, "the model tagger needs a model: pref-tag --model DIR or --judge CMD");
     return NULL;
 }
 
-static int model_tag(tagger *t, const char *text, size_t n, uint32_t *mask, char *err, size_t cap)
+tagger *tagger_model_new(tagger_asker a)
 {
-    (void)t, (void)text, (void)n, (void)mask;
-    snprintf(err, cap, "model tagger not available");
-    return -1;
+    model_tagger *t = xcalloc(1, sizeof *t);
+    t->a = a;
+    return (tagger *)t;
 }
 
-static void model_close(tagger *t) { (void)t; }
+void tagger_model_stats(const tagger *tg, tagger_model_counts *c) { *c = ((const model_tagger *)tg)->n; }
 
-static const tagger_kind tagger_model = {"model", "a chat model answers the Figure 5 prompt (needs the model core)",
-                                         model_open, model_tag, model_close};
+/* Apologies that open a refusal; matched case-insensitively anywhere in an
+ * answer that holds no JSON object. */
+static const char *const refusal_marks[] = {"i'm sorry", "i am sorry", "i cannot", "i can't", "i can not",
+                                            "i apologize", "as an ai", "i'm unable", "i am unable", NULL};
+
+int tagger_classify_answer(const char *text, size_t n, uint32_t *mask)
+{
+    if (tagger_parse_answer(text, n, mask) == 0)
+        return 0;
+    *mask = 0;
+    for (int i = 0; refusal_marks[i]; i++) {
+        size_t k = strlen(refusal_marks[i]);
+        for (size_t j = 0; j + k <= n; j++)
+            if (strncasecmp(text + j, refusal_marks[i], k) == 0)
+                return 1;
+    }
+    return 2;
+}
+
+static int model_tag(tagger *tg, const char *text, size_t n, uint32_t *mask, char *err, size_t cap)
+{
+    model_tagger *t = (model_tagger *)tg;
+    char *prompt = tagger_fig5_prompt(text, n);
+    size_t alen;
+    char *ans = t->a.ask(t->a.ctx, prompt, strlen(prompt), &alen, err, cap);
+    free(prompt);
+    if (!ans)
+        return -1;
+    int k = tagger_classify_answer(ans, alen, mask);
+    free(ans);
+    t->n.answers++;
+    if (k == 1) t->n.refusals++;
+    else if (k == 2) t->n.unparsable++;
+    else if (*mask == 0) t->n.no_known_tag++;
+    else t->n.parsed++;
+    return 0;
+}
+
+static void model_close(tagger *tg) { free(tg); }
+
+const tagger_kind tagger_model = {"model", "a chat model answers the Figure 5 prompt (--model DIR or --judge CMD)",
+                                  model_open, model_tag, model_close};
 
 static const tagger_kind *const kinds[] = {&tagger_rules, &tagger_model, NULL};
 

@@ -9,8 +9,16 @@
  * not care how tags are made:
  *   rules  keyword/regex rules (tagger_rules.c): fast, no model;
  *   model  the Figure 5 prompt sent to a chat model, its JSON answer parsed
- *          (tagger_fig5_prompt / tagger_parse_answer are here and tested;
- *          the kind itself waits for the model core and says so).
+ *          (App. J used Tülu 2 70B).  The model is behind a tagger_asker —
+ *          a function from prompt text to answer text — so this floor
+ *          needs no model: pref-tag supplies one over the in-process
+ *          sampler (model/chat_answer.h, --model DIR) or over an external
+ *          command (base/subproc.h, --judge CMD).  Answers are classified:
+ *          parsed with at least one known tag; parsed without one (empty
+ *          list, unknown names); a refusal (no JSON object and the usual
+ *          apology phrases); unparsable (anything else).  Only the first
+ *          gives tags; the others tag the record with none, and all four
+ *          are counted (tagger_model_stats).
  * A kind's tag() gets the prompt's user text and returns 0 or -1 with a
  * message in err.
  */
@@ -51,6 +59,26 @@ const tagger_kind *const *tagger_kinds(void);
 
 /* The rule-based kind (tagger_rules.c). */
 extern const tagger_kind tagger_rules;
+
+/* The model kind: its open() refuses (it needs an asker); make one with
+ * tagger_model_new and use tagger_model's tag/close. */
+extern const tagger_kind tagger_model;
+
+typedef struct {
+    /* The answer to one prompt: malloc'd text, or NULL + err (fatal). */
+    char *(*ask)(void *ctx, const char *prompt, size_t n, size_t *alen, char *err, size_t cap);
+    void *ctx;
+} tagger_asker;
+
+typedef struct {
+    unsigned long long answers, parsed, no_known_tag, refusals, unparsable;
+} tagger_model_counts;
+
+tagger *tagger_model_new(tagger_asker a);
+void tagger_model_stats(const tagger *t, tagger_model_counts *c);
+/* Classify an answer: 0 parsed (mask set, may be 0 = no known tag),
+ * 1 refusal, 2 unparsable. */
+int tagger_classify_answer(const char *text, size_t n, uint32_t *mask);
 
 /* The Figure 5 prompt for one user query, malloc'd. */
 char *tagger_fig5_prompt(const char *query, size_t n);

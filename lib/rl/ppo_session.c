@@ -92,7 +92,8 @@ void ppo_session_open(ppo_session *s, const ppo_session_opts *o, const ppo_train
         if (!tr->ref->c.lm_head) die(EX_DATAERR, "%s: the reference model has no LM head", s->ref_path);
     }
     if (o->warmup_steps >= 0) tr->c.warmup = o->warmup_steps;
-    else if (o->batches > 0) tr->c.warmup = (long)(o->warmup_frac * o->batches * c->inner_epochs);   /* updates per batch >= 1 */
+    else if (o->batches > 0)   /* in optimizer updates, sized at the first batch (ppo_train.h) */
+        tr->c.warmup = -1, tr->c.warmup_frac = o->warmup_frac, tr->c.batches = o->batches;
     else fprintf(stderr, "%s: no --batches: learning-rate warm-up off (give --warmup-steps)\n", progname);
 }
 

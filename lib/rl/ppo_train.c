@@ -33,6 +33,12 @@ void ppo_train_cfg_defaults(ppo_train_cfg *c)
     c->kl_target = 6.0, c->kl_horizon = 10000;
 }
 
+long ppo_updates_per_batch(const ppo_train_cfg *c, int n)
+{
+    long mb = ((long)n + c->minibatch - 1) / c->minibatch;
+    return ((long)c->inner_epochs * mb + c->accum - 1) / c->accum;
+}
+
 /* Reference log-probs for items that lack them, minibatch items per
  * forward (the scorer's SCORE_ONE_BATCH: the group is ours). */
 static void fill_ref(ppo_trainer *t, ppo_item *items, int n)
@@ -118,6 +124,8 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
     ppo_loss_stats ls = {0};
     int *perm = xmalloc((size_t)n * sizeof(int));
     int acc = 0;
+    /* batches are sized by the rollouts, so the warm-up is known only now */
+    long warmup = c->warmup >= 0 ? c->warmup : (long)(c->warmup_frac * c->batches * ppo_updates_per_batch(c, n));
     for (int e = 0; e < c->inner_epochs; e++) {
         memcpy(perm, all, (size_t)n * sizeof(int));
         rng_t r;
@@ -149,7 +157,7 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
             free(lp), free(v), free(dl), free(dv);
             ppo_mb_free(&mb);
             if (++acc == c->accum || (e == c->inner_epochs - 1 && s + c->minibatch >= n)) {
-                lr_schedule sch = {c->lr, 0, c->warmup, 0};
+                lr_schedule sch = {c->lr, 0, warmup, 0};
                 double lr = lr_at(&sch, t->updates);
                 if (train_policy) gnp += optim_step(t->popt, t->policy, lr, acc);
                 gnv += optim_step(t->vopt, t->value, lr, acc);

@@ -32,7 +32,11 @@ typedef struct {
     ppo_cfg pc;
     int minibatch, accum, inner_epochs, per_minibatch;
     double lr;
-    long warmup;                 /* updates of linear warm-up */
+    long warmup;                 /* updates of linear warm-up; -1: warmup_frac of the run */
+    double warmup_frac;          /* warmup -1: warm up over warmup_frac x batches x
+                                  * ppo_updates_per_batch (the paper's "10% of iterations",
+                                  * iterations being optimizer updates) */
+    long batches;                /* the run's length in batches (ppo-step --batches) */
     adamw_hparams h;
     long value_warmup;           /* updates with the policy frozen */
     int adaptive_kl;
@@ -59,6 +63,10 @@ typedef struct {
 } ppo_metrics;
 
 void ppo_train_cfg_defaults(ppo_train_cfg *c);
+/* Optimizer updates one batch of n items makes: ceil(e ceil(n / b) / g)
+ * (g counts minibatches across inner epochs; the last update of a batch
+ * takes what is left). */
+long ppo_updates_per_batch(const ppo_train_cfg *c, int n);
 /* Train on items[0..n) of batch `batch`. */
 void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_metrics *m);
 

@@ -38,6 +38,9 @@ double train_seq_logp(const train_batch *b, const float *logp, int i, int k)
     const train_example *e = &b->ex[i];
     const float *row = logp + (size_t)(b->row0[i] + k) * b->sb.T;
     double s = 0;
+    if (k == 0)   /* earlier assistant turns (sft-step), in token order */
+        for (int j = 0; j < e->nspan; j++)
+            for (int t = e->span[j][0]; t < e->span[j][1]; t++) s += row[t];
     for (int t = e->start[k]; t < e->len[k]; t++) s += row[t];
     return s;
 }

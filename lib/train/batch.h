@@ -12,7 +12,8 @@
  * masked by the model, so a row's numbers do not depend on the others
  * except through BLAS summation order.  A sequence's log-prob is the sum,
  * in double and in token order, of the per-token log-probs of its
- * response span [start, len).  A reward is the score head's value at the
+ * response span [start, len) (for sequence 0 after its extra spans: the
+ * earlier assistant turns of an sft example, examples.h).  A reward is the score head's value at the
  * last real token (the EOS unless truncated).
  */
 #ifndef PREFPIPE_TRAIN_BATCH_H

@@ -2,7 +2,11 @@
  * examples.c — records -> examples, the spool file and the shuffle (see
  * examples.h).  The spool format is private to one process: per example
  * a fixed header (counts, spans, reference numbers, record number) then
- * the int32 ids; it is never read by another program.
+ * the int32 ids, then (all_turns only) the extra loss spans as int32
+ * pairs, their count in the header's nseq above bit 8 — so an example
+ * without them has the same bytes, and the same data hash in a
+ * checkpoint's trainer state, as before they existed.  It is never read by
+ * another program.
  */
 #include "train/examples.h"
 
@@ -30,7 +34,16 @@ int trunc_parse(const char *s, trunc_mode *m)
 void train_example_free(train_example *ex)
 {
     for (int k = 0; k < 2; k++) free(ex->ids[k]);
+    free(ex->span);
     memset(ex, 0, sizeof *ex);
+}
+
+int train_example_loss_tokens(const train_example *ex, int k)
+{
+    int n = ex->len[k] - ex->start[k];
+    if (k == 0)
+        for (int s = 0; s < ex->nspan; s++) n += ex->span[s][1] - ex->span[s][0];
+    return n;
 }
 
 long train_example_tokens(const train_example *ex)
@@ -40,14 +53,56 @@ long train_example_tokens(const train_example *ex)
     return n;
 }
 
+/* chat_encode_response plus the assistant spans before the response
+ * (malloc'd in *span, count in *nspan): the same conversation encoded once
+ * with its assistant mask, split where chat_encode_response splits it (the
+ * start of the last masked run). */
+static long encode_all_turns(const tokenizer *tok, const chat_msg *msgs, int nm, const char *r, size_t rl,
+                             int32_t **pi, long *np, int32_t **ri, int32_t (**span)[2], int *nspan,
+                             char *err, size_t el)
+{
+    chat_msg *all = xmalloc(sizeof *all * (size_t)(nm + 1));
+    memcpy(all, msgs, sizeof *all * (size_t)nm);
+    all[nm] = (chat_msg){"assistant", r, rl};
+    int32_t *ids;
+    uint8_t *mask;
+    long k = chat_encode(tok, all, nm + 1, 0, &ids, &mask, err, el);
+    free(all);
+    if (k < 0) return -1;
+    long start = k;
+    while (start > 0 && mask[start - 1]) start--;
+    *nspan = 0;
+    *span = NULL;
+    for (long t = 0; t < start; t++) {
+        if (!mask[t] || (t > 0 && mask[t - 1])) continue;
+        long e = t;
+        while (e < start && mask[e]) e++;
+        *span = xrealloc(*span, sizeof **span * (size_t)(*nspan + 1));
+        (*span)[*nspan][0] = (int32_t)t;
+        (*span)[(*nspan)++][1] = (int32_t)e;
+    }
+    *np = start;
+    *pi = xmalloc(sizeof(int32_t) * (size_t)(start ? start : 1));
+    memcpy(*pi, ids, sizeof(int32_t) * (size_t)start);
+    *ri = xmalloc(sizeof(int32_t) * (size_t)(k - start ? k - start : 1));
+    memcpy(*ri, ids + start, sizeof(int32_t) * (size_t)(k - start));
+    free(ids);
+    free(mask);
+    return k - start;
+}
+
 /* Encode prompt + response into sequence k, truncating.  0 ok, 1 too long
  * (drop), 2 nothing of the response left, -1 encoding error. */
 static int encode_side(const train_prep *p, const chat_msg *msgs, int nm, const char *r, size_t rl,
-                       train_example *ex, int k, int *truncated, char *err, size_t el)
+                       train_example *ex, int k, int no_eos, int *truncated, char *err, size_t el)
 {
-    int32_t *pi, *ri;
-    long np, nr = chat_encode_response(p->tok, msgs, nm, r, rl, &pi, &np, &ri, err, el);
+    int32_t *pi, *ri, (*span)[2] = NULL;
+    int nspan = 0;
+    long np, nr = p->all_turns && p->want == TD_SFT && k == 0
+                      ? encode_all_turns(p->tok, msgs, nm, r, rl, &pi, &np, &ri, &span, &nspan, err, el)
+                      : chat_encode_response(p->tok, msgs, nm, r, rl, &pi, &np, &ri, err, el);
     if (nr < 0) return -1;
+    if (no_eos && nr > 1) nr--;   /* the template's EOS is the response's last id */
     long n = np + nr, cut = 0, keep = n;
     int rc = 0;
     if (p->max_len > 0 && n > p->max_len) {
@@ -67,7 +122,20 @@ static int encode_side(const train_prep *p, const chat_msg *msgs, int nm, const 
         ex->ids[k] = ids;
         ex->len[k] = (int)keep;
         ex->start[k] = np > cut ? (int)(np - cut) : 0;
+        /* earlier turns: shifted by the cut (keep-end), emptied spans gone;
+         * keep-start never cuts them (the prompt fits, see above) */
+        int w = 0;
+        for (int s = 0; s < nspan; s++) {
+            long b = span[s][0] - cut, e = span[s][1] - cut;
+            if (b < 0) b = 0;
+            if (e > b) span[w][0] = (int32_t)b, span[w++][1] = (int32_t)e;
+        }
+        ex->nspan = w;
+        ex->span = w ? span : NULL;
+        if (!w) free(span);
+        span = NULL;
     }
+    free(span);
     free(pi);
     free(ri);
     return rc;
@@ -134,10 +202,15 @@ int train_example_from_record(const train_prep *p, const msgpack_object *rec, ui
     chat_msg *msgs;
     int nm = chat_from_msgpack(prompt, &msgs, err, sizeof err);
     if (nm < 0) { c->bad++; snprintf(msg, sizeof msg, "prompt: %s", err); *why = msg; return 0; }
-    int truncated = 0;
+    int truncated = 0, no_eos = 0;
+    if (p->truncated_as_is && p->want == TD_SFT) {
+        const char *f;
+        size_t fl;
+        no_eos = rec_get_str(rec, "finish", &f, &fl) == 1 && fl == 6 && !memcmp(f, "length", 6);
+    }
     ex->nseq = ns;
     for (int k = 0; k < ns; k++) {
-        int r = encode_side(p, msgs, nm, side[k], sl[k], ex, k, &truncated, err, sizeof err);
+        int r = encode_side(p, msgs, nm, side[k], sl[k], ex, k, no_eos, &truncated, err, sizeof err);
         if (r) {
             free(msgs);
             train_example_free(ex);
@@ -189,7 +262,7 @@ void spool_add(train_spool *s, const train_example *ex)
 {
     spool_hdr h;
     memset(&h, 0, sizeof h);
-    h.nseq = ex->nseq;
+    h.nseq = ex->nseq | (ex->nspan << 8);
     for (int k = 0; k < 2; k++) { h.len[k] = ex->len[k]; h.start[k] = ex->start[k]; h.ref[k] = ex->ref[k]; }
     h.has_ref = ex->has_ref;
     h.margin = ex->margin;
@@ -204,6 +277,12 @@ void spool_add(train_spool *s, const train_example *ex)
         s->hash = hash64(ex->ids[k], sizeof(int32_t) * (size_t)ex->len[k], s->hash);
         end += sizeof(int32_t) * (uint64_t)ex->len[k];
     }
+    if (ex->nspan) {
+        size_t nb = sizeof *ex->span * (size_t)ex->nspan;
+        if (fwrite(ex->span, nb, 1, s->f) != 1) die(EX_IOERR, "spool: cannot write: %s", strerror(errno));
+        s->hash = hash64(ex->span, nb, s->hash);
+        end += nb;
+    }
     if (s->n + 2 > s->cap) {
         s->cap *= 2;
         s->off = xrealloc(s->off, sizeof(uint64_t) * s->cap);
@@ -217,16 +296,22 @@ void spool_get(train_spool *s, size_t i, train_example *ex)
     memset(ex, 0, sizeof *ex);
     if (fseeko(s->f, (off_t)s->off[i], SEEK_SET) || fread(&h, sizeof h, 1, s->f) != 1)
         die(EX_IOERR, "spool: cannot read back example %zu", i);
-    ex->nseq = h.nseq;
+    ex->nseq = h.nseq & 0xff;
+    ex->nspan = h.nseq >> 8;
     ex->has_ref = h.has_ref;
     ex->margin = h.margin;
     ex->recno = h.recno;
-    for (int k = 0; k < h.nseq; k++) {
+    for (int k = 0; k < ex->nseq; k++) {
         ex->len[k] = h.len[k];
         ex->start[k] = h.start[k];
         ex->ref[k] = h.ref[k];
         ex->ids[k] = xmalloc(sizeof(int32_t) * (size_t)(h.len[k] ? h.len[k] : 1));
         if (fread(ex->ids[k], sizeof(int32_t), (size_t)h.len[k], s->f) != (size_t)h.len[k])
+            die(EX_IOERR, "spool: cannot read back example %zu", i);
+    }
+    if (ex->nspan) {
+        ex->span = xmalloc(sizeof *ex->span * (size_t)ex->nspan);
+        if (fread(ex->span, sizeof *ex->span, (size_t)ex->nspan, s->f) != (size_t)ex->nspan)
             die(EX_IOERR, "spool: cannot read back example %zu", i);
     }
 }

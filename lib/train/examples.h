@@ -8,6 +8,12 @@
  * chosen then rejected), each the templated prompt followed by the
  * response, with the response span [start, len) — the tokens whose
  * log-probs a loss uses (the assistant content and its EOS).
+ * With train_prep.all_turns (sft-step), earlier assistant turns of a
+ * multi-turn prompt are loss tokens too, as in Tülu/open-instruct's SFT
+ * (every assistant message is trained, user and system text masked): their
+ * spans (content + EOS, after truncation, in token order, all before
+ * start[0]) are in span[0..nspan).  Pairs never have extra spans: DPO and
+ * the reward model judge the final response only.
  *
  * Truncation to max_len tokens (counted in train_counts.truncated):
  *   keep-start  keep the first max_len tokens (the response end is cut);
@@ -42,6 +48,8 @@ typedef struct {
     double ref[2];         /* reference sequence log-probs */
     double margin;         /* the record's `margin`, 0 when absent */
     uint64_t recno;        /* 1-based record number in the input */
+    int nspan;             /* earlier assistant turns in sequence 0 (all_turns) */
+    int32_t (*span)[2];    /* [nspan] of [begin, end), malloc'd */
 } train_example;
 
 typedef struct {
@@ -57,6 +65,9 @@ typedef struct {
     const char *tok_fp;    /* read_ref: tok_fingerprint_hex of tok; records whose
                             * ref_tokenizer differs are an error (NULL: not checked) */
     int allow_empty;       /* score empty responses (just EOS) instead of skipping */
+    int all_turns;         /* TD_SFT: every assistant turn is a loss span (see above) */
+    int truncated_as_is;   /* TD_SFT: a record with finish "length" (a rollout cut at
+                            * max_new) keeps its text as it is: no EOS appended */
 } train_prep;
 
 int trunc_parse(const char *s, trunc_mode *m);
@@ -68,6 +79,8 @@ int train_example_from_record(const train_prep *p, const msgpack_object *rec, ui
 void train_example_free(train_example *ex);
 /* Tokens in the example (all sequences). */
 long train_example_tokens(const train_example *ex);
+/* Loss tokens of sequence k: len - start, plus the extra spans of k = 0. */
+int train_example_loss_tokens(const train_example *ex, int k);
 
 /* Print "prog: LABEL: N records, M used, skipped: ..." on stderr. */
 void train_counts_report(const char *label, const train_counts *c);

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const names[] = {"dpo", "ipo", "cdpo", "hinge", "dpo-norm", "simpo"};
+static const char *const names[] = {"dpo", "ipo", "cdpo", "hinge", "dpo-norm", "simpo", "ipo-sum"};
 
 int pref_loss_parse(const char *name, pref_loss_kind *kind)
 {
@@ -40,6 +40,7 @@ pref_loss_out pref_loss(const pref_loss_cfg *c, double pc, double pr, double rc,
     double h, ac = 1, ar = 1;
     switch (c->kind) {
     case PL_DPO_NORM:
+    case PL_IPO:
         ac = ic; ar = ir;
         h = (pc - rc) * ic - (pr - rr) * ir;
         o.reward_c = b * (pc - rc) * ic;
@@ -59,7 +60,8 @@ pref_loss_out pref_loss(const pref_loss_cfg *c, double pc, double pr, double rc,
     }
     double dh;   /* d loss / d h */
     switch (c->kind) {
-    case PL_IPO: {
+    case PL_IPO:
+    case PL_IPO_SUM: {
         double d = h - 1.0 / (2.0 * b);
         o.loss = d * d;
         dh = 2.0 * d;

@@ -12,12 +12,18 @@
  * reference model; nc, nr = response token counts.
  *   dpo       -log s(b h)                    h = (pc - rc) - (pr - rr)
  *   cdpo      -(1-e) log s(b h) - e log s(-b h)     (label smoothing e)
- *   ipo       (h - 1/(2b))^2                 (Azar et al., as in TRL)
+ *   ipo       (h' - 1/(2b))^2                (Azar et al.'s Eq. 17 on length-averaged
+ *                                            log ratios h', TRL's convention: its
+ *                                            DPOTrainer divides IPO's log-probs by
+ *                                            the response length)
+ *   ipo-sum   (h - 1/(2b))^2                 (the same on summed log ratios: the IPO
+ *                                            paper's formula read on whole responses)
  *   hinge     max(0, 1 - b h)                (SLiC)
  *   dpo-norm  -log s(b h')   h' = (pc - rc)/nc - (pr - rr)/nr  (Tulu 3)
  *   simpo     -log s(b (pc/nc - pr/nr) - g)  (no reference; g = target margin)
  * Implicit rewards (for metrics): b (pc - rc) and b (pr - rr); for
- * dpo-norm the length-normalised ones; for simpo b pc/nc and b pr/nr.
+ * dpo-norm and ipo the length-normalised ones; for simpo b pc/nc and b pr/nr.
+ * SimPO's defaults (dpo-step) are its paper's: b = 2, g = b/2 (g/b = 0.5).
  *
  * Bradley–Terry: -log s(Rc - Rr - m) + eta (Rc + Rr)^2 where m is an
  * optional per-pair margin and eta the reward-centring coefficient
@@ -26,7 +32,8 @@
 #ifndef PREFPIPE_LOSSES_H
 #define PREFPIPE_LOSSES_H
 
-typedef enum { PL_DPO, PL_IPO, PL_CDPO, PL_HINGE, PL_DPO_NORM, PL_SIMPO } pref_loss_kind;
+typedef enum { PL_DPO, PL_IPO, PL_CDPO, PL_HINGE, PL_DPO_NORM, PL_SIMPO, PL_IPO_SUM } pref_loss_kind;
+#define PL_LAST PL_IPO_SUM
 
 typedef struct {
     pref_loss_kind kind;

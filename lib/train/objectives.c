@@ -14,6 +14,9 @@ static void spread(const train_batch *b, float *d, int i, int k, double g)
 {
     const train_example *e = &b->ex[i];
     float *row = d + (size_t)(b->row0[i] + k) * b->sb.T;
+    if (k == 0)
+        for (int j = 0; j < e->nspan; j++)
+            for (int t = e->span[j][0]; t < e->span[j][1]; t++) row[t] = (float)g;
     for (int t = e->start[k]; t < e->len[k]; t++) row[t] = (float)g;
 }
 
@@ -100,7 +103,7 @@ static double sft_micro(void *ctx, const train_batch *b, const float *logp, cons
         const train_example *e = &b->ex[i];
         loss -= train_seq_logp(b, logp, i, 0) * inv;
         if (dlogp) spread(b, dlogp, i, 0, -inv);
-        st[1] += (double)(e->len[0] - e->start[0]);
+        st[1] += (double)train_example_loss_tokens(e, 0);
     }
     st[0] += loss;
     return loss;

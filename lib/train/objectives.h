@@ -11,7 +11,8 @@
  *        reward_margin.  With collect set it also accumulates the sum and
  *        sum of squares of every reward it sees (for the mean/std stored
  *        in the checkpoint).
- *   sft  negative log-likelihood per response token (the step's mean over
+ *   sft  negative log-likelihood per loss token — the response and, for a
+ *        multi-turn prompt, every earlier assistant turn (the step's mean over
  *        tokens).  stats: nll (= loss), tokens.
  */
 #ifndef PREFPIPE_TRAIN_OBJECTIVES_H

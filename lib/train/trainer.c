@@ -101,7 +101,7 @@ static train_norm norm_of(const train_example *ex, int n)
 {
     train_norm nm = {n, 0};
     for (int i = 0; i < n; i++)
-        for (int k = 0; k < ex[i].nseq; k++) nm.tokens += ex[i].len[k] - ex[i].start[k];
+        for (int k = 0; k < ex[i].nseq; k++) nm.tokens += train_example_loss_tokens(&ex[i], k);
     return nm;
 }
 

@@ -55,7 +55,13 @@ int main(void)
     k->close(t);
 
     const tagger_kind *mk = tagger_find("model");
-    CHECK(mk != NULL && mk->open(NULL, err, sizeof err) == NULL && strstr(err, "model core") != NULL);
+    /* the model kind needs an asker (pref-tag --model / --judge) */
+    CHECK(mk != NULL && mk->open(NULL, err, sizeof err) == NULL && strstr(err, "--judge CMD") != NULL);
+    uint32_t mm;
+    CHECK(tagger_classify_answer("```\n{\"tags\": [\"Math\"]}\n```", 26, &mm) == 0 && mm == (1u << TAG_MATH));
+    CHECK(tagger_classify_answer("{\"tags\": []}", 12, &mm) == 0 && mm == 0);
+    CHECK(tagger_classify_answer("I'm sorry, I can't do that.", 27, &mm) == 1 && mm == 0);
+    CHECK(tagger_classify_answer("Math, Coding", 12, &mm) == 2 && mm == 0);
     CHECK(tagger_find("nope") == NULL);
     return check_done("test_tagger");
 }

@@ -2,7 +2,7 @@
  * test_losses.c — the preference losses of lib/train/losses.c.
  *  1. closed-form values on hand-made numbers (computed by hand / bc):
  *     dpo with h = 2, beta 0.1: -log s(0.2) = 0.598138869...;
- *     ipo: (h - 5)^2 = 9; hinge: 1 - 0.2 = 0.8; cdpo e = 0.1:
+ *     ipo-sum: (h - 5)^2 = 9; ipo on averages: h' = -1/3 + 3/5; hinge: 1 - 0.2 = 0.8; cdpo e = 0.1:
  *     0.9 * 0.598139 + 0.1 * 0.798139; dpo-norm and simpo on lengths 2, 4;
  *     Bradley–Terry with margin and centring;
  *  2. each gradient against central finite differences of the loss itself
@@ -35,10 +35,15 @@ static void closed_forms(void)
     CHECK_NEAR(o.dpr, 0.1 / (1 + exp(0.2)), 1e-12);
     CHECK_NEAR(o.reward_c, -0.1, 1e-12);
     CHECK_NEAR(o.reward_r, -0.3, 1e-12);
-    c.kind = PL_IPO;
+    c.kind = PL_IPO_SUM;
     o = pref_loss(&c, -11, -13, -10, -10, 3, 5);
     CHECK_NEAR(o.loss, 9.0, 1e-12);
     CHECK_NEAR(o.dpc, -6.0, 1e-12);
+    c.kind = PL_IPO;   /* TRL: log-probs divided by the response length */
+    o = pref_loss(&c, -11, -13, -10, -10, 3, 5);
+    CHECK_NEAR(o.loss, (-1.0 / 3 + 3.0 / 5 - 5) * (-1.0 / 3 + 3.0 / 5 - 5), 1e-12);
+    CHECK_NEAR(o.dpc, 2 * (-1.0 / 3 + 3.0 / 5 - 5) / 3, 1e-12);
+    CHECK_NEAR(o.reward_c, -0.1 / 3, 1e-12);
     c.kind = PL_HINGE;
     o = pref_loss(&c, -11, -13, -10, -10, 3, 5);
     CHECK_NEAR(o.loss, 0.8, 1e-12);
@@ -81,7 +86,7 @@ static void closed_forms(void)
 static void finite_differences(void)
 {
     const double h = 1e-5;
-    for (int kind = PL_DPO; kind <= PL_SIMPO; kind++) {
+    for (int kind = PL_DPO; kind <= PL_LAST; kind++) {
         pref_loss_cfg c = {.kind = (pref_loss_kind)kind, .beta = 0.7, .label_smoothing = 0.2, .gamma = 0.3};
         double pts[3][4] = {{-11, -13, -10, -10.5}, {-3, -2, -4, -1}, {-30, -5, -29, -6}};
         for (int p = 0; p < 3; p++) {
@@ -154,8 +159,8 @@ static void through_model(void)
     model_reserve(M, B * T, 1);
     model_enable_grads(M);
     float *g = xmalloc(sizeof(float) * M->nparams);
-    for (int v = 0; v <= PL_SIMPO + 1; v++) {
-        use_bt = v > PL_SIMPO;
+    for (int v = 0; v <= PL_LAST + 1; v++) {
+        use_bt = v > PL_LAST;
         cfg = (pref_loss_cfg){.kind = (pref_loss_kind)(use_bt ? 0 : v), .beta = 0.5,
                               .label_smoothing = 0.2, .gamma = 0.3};
         model_zero_grads(M);
