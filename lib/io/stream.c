@@ -309,6 +309,10 @@ static int read_zmq(rstream *s, msgpack_object *rec)
     if (g_stdout_w && g_stdout_w->wlen && !zs_ready(s->z))
         flush_buf(g_stdout_w);
     int r = zs_recv(s->z, &d, &n, s->err, sizeof s->err);
+    if (r == ZS_TEMPFAIL)
+        die(EX_TEMPFAIL, "%s: %s", s->uri, s->err);
+    if (r == ZS_LOST)
+        die(EX_IOERR, "%s: %s", s->uri, s->err);
     if (r < 0) {
         s->recoverable = 0;
         return RS_ERR;
@@ -530,8 +534,9 @@ void rs_write(rstream *s, const char *buf, size_t len)
 {
     s->nrec++;
     if (s->kind == K_ZMQ) {
-        if (zs_send(s->z, buf, len, s->err, sizeof s->err) < 0)
-            die(EX_IOERR, "%s: %s", s->uri, s->err);
+        int r = zs_send(s->z, buf, len, s->err, sizeof s->err);
+        if (r < 0)
+            die(r == ZS_TEMPFAIL ? EX_TEMPFAIL : EX_IOERR, "%s: %s", s->uri, s->err);
         return;
     }
     if (len >= WBUF_CAP) {
@@ -561,8 +566,9 @@ void rs_close(rstream *s)
     if (!s)
         return;
     if (s->kind == K_ZMQ) {
-        if (zs_close(s->z, s->err, sizeof s->err) < 0)
-            die(EX_IOERR, "%s: %s", s->uri, s->err);
+        int r = zs_close(s->z, s->err, sizeof s->err);
+        if (r < 0)
+            die(r == ZS_TEMPFAIL ? EX_TEMPFAIL : EX_IOERR, "%s: %s", s->uri, s->err);
         free_stream(s);
         return;
     }
