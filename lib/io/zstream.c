@@ -15,6 +15,7 @@
  * records differs from what its producers sent, report it.
  */
 #include "io/zstream.h"
+#include "io/mpscan.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -277,10 +278,15 @@ fail:
     return NULL;
 }
 
-static int is_eos(const char *d, size_t n, const char **id, size_t *idlen, uint64_t *sent, int *consumers)
+int zs_parse_eos(const char *d, size_t n, const char **id, size_t *idlen, uint64_t *sent, int *consumers)
 {
     if (n == 0 || (unsigned char)d[0] < 0x90 || (unsigned char)d[0] > 0x9f)
         return 0; /* data records are maps; control messages are fixarrays */
+    /* check the framing and size claims before msgpack allocates for them
+     * (a peer's [{2^32 entries}] would otherwise cost a huge allocation) */
+    size_t end = 0;
+    if (mpscan((const unsigned char *)d, n, n, 4, &end) != MPSCAN_OK || end != n)
+        return -1;
     msgpack_zone zone;
     msgpack_zone_init(&zone, 256);
     msgpack_object o;
@@ -363,7 +369,7 @@ static int recv_msg(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, s
         size_t idlen;
         uint64_t sent = 0;
         int consumers = 0;
-        int e = is_eos(d, n, &id, &idlen, &sent, &consumers);
+        int e = zs_parse_eos(d, n, &id, &idlen, &sent, &consumers);
         if (e == 0) {
             z->received++;
             z->progress_at = now_s();

@@ -63,6 +63,10 @@ int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap
  * the stream is not taken for a record. */
 int zs_ready(zstream *z);
 int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap);
+/* Classify a message: 0 a data record (a map), 1 an end-of-stream (its
+ * producer id at *id, *idlen, inside d; RECORDS_SENT and CONSUMERS, 0 when
+ * absent), -1 an unknown control message.  (Exposed for fuzz_zeos.) */
+int zs_parse_eos(const char *d, size_t n, const char **id, size_t *idlen, uint64_t *sent, int *consumers);
 /* Writers: run the EOS handshake.  Then close everything. 0 ok, -1 err */
 int zs_close(zstream *z, char *err, size_t errcap);
 
