@@ -397,7 +397,9 @@ static int recv_msg(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, s
             *have = 0;
             close_sockets(z); /* releases the producers */
             /* every producer served only us: we must have all they sent */
-            if (z->eos_checkable && z->received != z->eos_sent) {
+            /* a producer that vanished mid-stream (and was restarted) may
+             * have delivered records its successor's count does not cover */
+            if (z->eos_checkable && (z->lost ? z->received < z->eos_sent : z->received != z->eos_sent)) {
                 snprintf(err, errcap, "records lost: the producers sent %llu, %llu arrived",
                          (unsigned long long)z->eos_sent, (unsigned long long)z->received);
                 z->failed = 1;
@@ -494,7 +496,9 @@ static int send_eos_round(zstream *z, int n)
     msgpack_pack_str(&pk, strlen(z->id));
     msgpack_pack_str_body(&pk, z->id, strlen(z->id));
     msgpack_pack_uint64(&pk, z->sent);
-    msgpack_pack_uint64(&pk, (uint64_t)z->consumers);
+    /* 0: "do not check the count" — this producer lost a consumer (and
+     * reports that itself), so what the others got is not what it sent */
+    msgpack_pack_uint64(&pk, z->lost ? 0 : (uint64_t)z->consumers);
     int sent = 0;
     for (int i = 0; i < n; i++)
         if (zmq_send(z->sock, sb.data, sb.size, ZMQ_DONTWAIT) >= 0)
@@ -543,7 +547,13 @@ int zs_close(zstream *z, char *err, size_t errcap)
                      "%d consumer%s disconnected before the end of the stream: records sent to %s are lost "
                      "(%llu sent in all)",
                      z->lost, z->lost > 1 ? "s" : "", z->lost > 1 ? "them" : "it", (unsigned long long)z->sent);
-            rc = ZS_LOST;
+            /* replaced by a restarted consumer (more peers came than were
+             * announced): the application resumes (ppo-step resamples), so
+             * say it but do not fail; otherwise the loss is an error */
+            if (z->ever_connected > z->consumers)
+                fprintf(stderr, "%s: warning: %s; a replacement consumer connected\n", progname, err);
+            else
+                rc = ZS_LOST;
         }
     }
     if (z->have_msg)

@@ -35,10 +35,15 @@
  * while it sends or waits to end.  A live but slow peer is waited for.
  * The EOS message is ["prefpipe-eos", ID, RECORDS_SENT, CONSUMERS]; a
  * reader whose producers each served one consumer checks that it received
- * the sum of RECORDS_SENT (else ZS_LOST).  A writer one of whose consumers
- * disconnected before the end of the stream (killed: the records queued to
- * it are gone) finishes with the others and then reports ZS_LOST with the
- * count.  Loss is reported, not repaired: there are no acknowledgements.
+ * the sum of RECORDS_SENT (else ZS_LOST; only a shortfall counts once a
+ * producer vanished, since a restarted one's count does not cover what its
+ * predecessor delivered).  A writer one of whose consumers disconnected
+ * before the end of the stream (killed: the records queued to it are gone)
+ * finishes with the others and then reports ZS_LOST with the count — or
+ * only warns when a replacement consumer connected (more peers than
+ * announced: a restarted stage such as ppo-step --resume, which resamples),
+ * and then sends CONSUMERS 0 so that no reader checks the count.  Loss is
+ * reported, not repaired: there are no acknowledgements.
  */
 #ifndef PREFPIPE_ZSTREAM_H
 #define PREFPIPE_ZSTREAM_H
