@@ -143,7 +143,7 @@ big() { seq 1 "$2" | awk -v p="$1" '{printf "{\"id\":\"%s%d\",\"v\":%d}\n", p, $
   wait $pa || true; wait $pb || true
 }
 
-@test "1 of 3 consumers killed (100,000 records): the producer exits 74 saying records were lost" {
+@test "1 of 3 consumers killed (100,000 records): the producer says records were lost, with the count" {
   big r 100000 in.mp
   head -c 1000000 in.mp > first.mp
   tail -c +1000001 in.mp > rest.mp
@@ -159,8 +159,8 @@ big() { seq 1 "$2" | awk -v p="$1" '{printf "{\"id\":\"%s%d\",\"v\":%d}\n", p, $
   s=0; wait $p || s=$?
   wait $c1; wait $c2   # the survivors end normally
   exec 7>&-
-  [ "$s" -eq 74 ]
-  grep -q "1 consumer disconnected before the end of the stream: records sent to it are lost (100000 sent" err
+  [ "$s" -eq 0 ]   # a warning: a consumer that stops early on purpose looks the same
+  grep -q "warning: 1 consumer disconnected before the end of the stream: records sent to it are lost (100000 sent" err
   [ "$(cat c1.mp c2.mp | rec count)" -lt 100000 ]
 }
 

@@ -39,10 +39,9 @@
  * producer vanished, since a restarted one's count does not cover what its
  * predecessor delivered).  A writer one of whose consumers disconnected
  * before the end of the stream (killed: the records queued to it are gone)
- * finishes with the others and then reports ZS_LOST with the count — or
- * only warns when a replacement consumer connected (more peers than
- * announced: a restarted stage such as ppo-step --resume, which resamples),
- * and then sends CONSUMERS 0 so that no reader checks the count.  Loss is
+ * finishes with the others and then warns on stderr with the count (a
+ * consumer that stops early on purpose, ppo-step --batches, looks the
+ * same), and sends CONSUMERS 0 so that no reader checks the count.  Loss is
  * reported, not repaired: there are no acknowledgements.
  */
 #ifndef PREFPIPE_ZSTREAM_H
