@@ -119,13 +119,24 @@ test-cuda: all
 	@PREFPIPE_REQUIRE_GPU=1 PREFPIPE_BIN=$(abspath $(BIN)) PREFPIPE_BUILD=$(abspath $(BUILD)) \
 	  sh tests/run-tests.sh cuda test_cuda_bodies
 
+# Sanitizer reports go to files (log_path), so the reports of tests that
+# pass anyway (bats hides their stderr) are shown too; any report fails.
+ASAN_LOGS = $(abspath build/asan/reports)
 asan:
+	@rm -rf $(ASAN_LOGS) && mkdir -p $(ASAN_LOGS)
+	ASAN_OPTIONS="log_path=$(ASAN_LOGS)/asan:$$ASAN_OPTIONS" \
+	UBSAN_OPTIONS="print_stacktrace=1:log_path=$(ASAN_LOGS)/ubsan:$$UBSAN_OPTIONS" \
 	$(MAKE) BUILD=build/asan BIN=build/asan/bin OPT=-O1 \
 	  XCFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-	  XLDFLAGS="-fsanitize=address,undefined" test
+	  XLDFLAGS="-fsanitize=address,undefined" test; rc=$$?; \
+	if [ -n "$$(ls -A $(ASAN_LOGS))" ]; then \
+	  cat $(ASAN_LOGS)/*; echo "asan: sanitizer reports in $(ASAN_LOGS) (above)"; exit 1; fi; \
+	exit $$rc
 
 # libFuzzer targets (tests/fuzz/*.c) with clang; `make fuzz-run` runs each
-# for FUZZ_SECONDS over the corpus in build/fuzz/corpus-NAME.
+# for FUZZ_SECONDS, starting from the committed seeds in
+# tests/fuzz/corpus/NAME (read only) and growing build/fuzz/corpus-NAME.
+# A release check (README): make fuzz-run FUZZ_SECONDS=300 finds nothing.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
 
@@ -143,7 +154,8 @@ fuzz-run: fuzz
 	@for t in build/fuzzbuild/fuzz/*; do \
 	  mkdir -p build/fuzz/corpus-$$(basename $$t); \
 	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
-	  $$t -artifact_prefix=build/fuzz/ -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus-$$(basename $$t) || exit 1; \
+	  $$t -artifact_prefix=build/fuzz/ -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	    build/fuzz/corpus-$$(basename $$t) tests/fuzz/corpus/$$(basename $$t) || exit 1; \
 	done
 
 # the benchmark files (GSM8K, BBH, ...) from upstream, each checked against

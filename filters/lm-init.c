@@ -24,7 +24,9 @@ static const char usage[] =
     "Write a randomly initialised Llama checkpoint (config.json,\n"
     "model.safetensors, tokenizer.json) to DIR, atomically.\n"
     "\n"
-    "  -o, --output DIR       checkpoint directory to create (replaced if present)\n"
+    "  -o, --output DIR       checkpoint directory to create (a checkpoint there is\n"
+    "                         replaced; any other directory only with --force)\n"
+    "      --force            replace -o DIR even if it is not a checkpoint\n"
     "  -p, --preset NAME      tiny, small, medium or smollm2-135m (default tiny)\n"
     "      --dim N            hidden size\n"
     "      --layers N         number of layers\n"
@@ -53,7 +55,7 @@ static const preset presets[] = {
     {"smollm2-135m", 576, 30, 9, 3, 1536, 49152},
 };
 
-enum { O_DIM = 1000, O_LAYERS, O_HEADS, O_KV, O_HD, O_FFN, O_VOCAB, O_MAXPOS, O_THETA, O_TOK, O_UNTIED, O_REWARD, O_SEED };
+enum { O_DIM = 1000, O_LAYERS, O_HEADS, O_KV, O_HD, O_FFN, O_VOCAB, O_MAXPOS, O_THETA, O_TOK, O_UNTIED, O_REWARD, O_SEED, O_FORCE };
 
 int main(int argc, char **argv)
 {
@@ -68,7 +70,7 @@ int main(int argc, char **argv)
         {"vocab", required_argument, 0, O_VOCAB}, {"max-pos", required_argument, 0, O_MAXPOS},
         {"rope-theta", required_argument, 0, O_THETA}, {"tokenizer", required_argument, 0, O_TOK},
         {"untied", no_argument, 0, O_UNTIED}, {"reward", no_argument, 0, O_REWARD},
-        {"seed", required_argument, 0, O_SEED}, {0, 0, 0, 0}};
+        {"seed", required_argument, 0, O_SEED}, {"force", no_argument, 0, O_FORCE}, {0, 0, 0, 0}};
     const char *out = NULL, *pname = "tiny", *tokpath = NULL;
     int dim = 0, layers = 0, heads = 0, kv = 0, hd = 0, ffn = 0, vocab = 0, maxpos = 2048;
     int untied = 0, reward = 0;
@@ -94,12 +96,14 @@ int main(int argc, char **argv)
         case O_TOK: tokpath = optarg; break;
         case O_UNTIED: untied = 1; break;
         case O_REWARD: reward = 1; break;
+        case O_FORCE: ckpt_allow_replace(1); break;
         case O_SEED: seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
         default: cli_bad_option(argv, lo);
         }
     }
     if (optind < argc) cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!out) cli_usage_error("missing -o DIR");
+    free(ckpt_target(out));   /* refuse a directory that is not a checkpoint before any work */
     const preset *p = NULL;
     for (size_t i = 0; i < sizeof presets / sizeof *presets; i++)
         if (!strcmp(presets[i].name, pname)) p = &presets[i];

@@ -217,7 +217,11 @@ int main(int argc, char **argv)
         rs_write_bytes(o, "\n", 1);
         free(ids);
     }
-    if (r < 0) die(EX_DATAERR, "%s: line %lu: %s", name, lineno + 1, bsrc_error(src));
+    if (r < 0) {   /* the reader's own messages may already name the line */
+        const char *e = bsrc_error(src);
+        if (!strncmp(e, "line ", 5)) die(EX_DATAERR, "%s: %s", name, e);
+        die(EX_DATAERR, "%s: line %lu: %s", name, lineno + 1, e);
+    }
     bsrc_close(src);
     rs_close(o);
     tok_free(tok);

@@ -50,6 +50,24 @@ sums() {
   grep -q 'wrote steps.png' err
 }
 
+@test "eval-report --plot: hostile model and benchmark names never reach gnuplot as code" {
+  command -v gnuplot >/dev/null || skip "gnuplot not installed"
+  # quotes, backslashes, newlines, backticks, system(), macros: each would
+  # run a command if pasted into the script unquoted
+  printf '%s\n' \
+    '{"kind":"summary","id":"a","benchmark":"GSM8K","n":1,"skipped":0,"score":0.5,"model":"m\"; print system(\"touch PWNED1\"); #","step":10}' \
+    '{"kind":"summary","id":"b","benchmark":"B`touch PWNED2`","n":1,"skipped":0,"score":0.3,"model":"m2'"'"'; system(\"touch PWNED3\"); #","step":10}' \
+    '{"kind":"summary","id":"c","benchmark":"C\\\"\n! touch PWNED4\n","n":1,"skipped":0,"score":0.4,"model":"m3\\","step":10}' \
+    '{"kind":"summary","id":"d","benchmark":"D@x {\\\\} ^_","n":1,"skipped":0,"score":0.4,"model":"m4\r\nsystem \"touch PWNED5\"\n","step":20}' \
+    | rec from-json > h.mp
+  run eval-report --plot h.png h.mp
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"wrote h.png"* ]]
+  [ "$(head -c 4 h.png | od -An -c | tr -d ' ')" = "211PNG" ]
+  ! ls PWNED* 2>/dev/null
+  ! ls /tmp/PWNED* 2>/dev/null
+}
+
 @test "eval-report --plot: without gnuplot the plot is skipped with a message" {
   sums
   mkdir nobin

@@ -56,3 +56,11 @@ load helper
   [ "$status" -eq 65 ]
   [[ "$output" == *"line 1"* ]]
 }
+
+@test "lm-tokenize: a line over the limit names its line once" {
+  { echo short; head -c 67108865 /dev/zero | tr '\0' a; echo; } > long.txt
+  run lm-tokenize long.txt
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"long.txt: line 2: longer than"* ]]
+  [[ "$output" != *"line 2: line 2"* ]]
+}

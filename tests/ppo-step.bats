@@ -67,6 +67,16 @@ ppo() { ppo-step -c pol --value-from-policy -o run -b 8 --lr 1e-3 "$@"; }
   [ "$status" -eq 66 ]
 }
 
+@test "state copies left by killed runs are removed; the state switch leaves no copy behind" {
+  setup_rollouts
+  ppo --max-lag 1 scored.mp > /dev/null 2>&1
+  mkdir run/.state.tmp.999999999 run/.state.old.999999998
+  cp -r run/state run/.state.tmp.999999999/policy
+  ppo-step --resume -o run -b 8 --max-lag 1 scored.mp > /dev/null 2>&1
+  [ -f run/state/policy/optimizer.safetensors ]
+  [ -z "$(ls -a run | grep '^\.state\.')" ]
+}
+
 @test "rollouts without rewards are rejected and counted" {
   setup_rollouts
   run ppo --max-lag 1 raw.mp

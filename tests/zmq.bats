@@ -102,3 +102,85 @@ many() { # many PREFIX N OUT
   wait $c1; wait $p
   [ "$(cat c1.mp c2.mp | rec count)" -eq 500 ]
 }
+
+# N records a1..aN (fast: no per-record shell loop)
+big() { seq 1 "$2" | awk -v p="$1" '{printf "{\"id\":\"%s%d\",\"v\":%d}\n", p, $1, $1}' | rec from-json > "$3"; }
+
+@test "a bound writer with no consumer gives up after timeout= (exit 75), not a hang" {
+  many r 3 in.mp
+  run timeout 30 rec cat in.mp -o "@ipc://$T/none?timeout=1"
+  [ "$status" -eq 75 ]
+  [[ "$output" == *"no consumer connected"* ]]
+  big r 5000 many.mp
+  run timeout 30 rec cat many.mp -o "@ipc://$T/none2?timeout=1"
+  [ "$status" -eq 75 ]
+}
+
+@test "kill -9 of the producer: the connected consumer exits 75 within the timeout, writing nothing" {
+  big r 20000 in.mp
+  ( cat in.mp; sleep 30 ) | rec cat -o "@ipc://$T/kp" & p=$!
+  timeout 30 rec cat ">ipc://$T/kp?timeout=1" -o out.mp 2> err & c=$!
+  sleep 1
+  kill -9 $p
+  s=0; wait $c || s=$?
+  [ "$s" -eq 75 ]
+  grep -q "a producer disconnected without ending its stream" err
+  [ ! -e out.mp ]
+}
+
+@test "1 of 3 producers killed (100,000 records): the bound consumer exits 75 naming the counts, not a hang" {
+  big a 40000 a.mp; big b 30000 b.mp; big c 30000 c.mp
+  timeout 30 rec cat "@ipc://$T/k3?producers=3&timeout=1" -o out.mp 2> err & r=$!
+  timeout 30 rec cat a.mp -o ">ipc://$T/k3" & pa=$!
+  timeout 30 rec cat b.mp -o ">ipc://$T/k3" & pb=$!
+  ( cat c.mp; sleep 30 ) | rec cat -o ">ipc://$T/k3" & pc=$!
+  sleep 1
+  kill -9 $pc
+  s=0; wait $r || s=$?
+  [ "$s" -eq 75 ]
+  grep -q "2 of 3 producers ended" err
+  [ ! -e out.mp ]
+  wait $pa || true; wait $pb || true
+}
+
+@test "1 of 3 consumers killed (100,000 records): the producer says records were lost, with the count" {
+  big r 100000 in.mp
+  head -c 1000000 in.mp > first.mp
+  tail -c +1000001 in.mp > rest.mp
+  mkfifo go stuck
+  exec 7<>stuck   # a reader that never reads: the stuck consumer blocks on its output
+  ( cat first.mp; cat go > /dev/null; cat rest.mp ) | timeout 60 rec cat -o "@ipc://$T/kc?consumers=3&timeout=5" 2> err & p=$!
+  timeout 60 rec cat ">ipc://$T/kc" -o c1.mp & c1=$!
+  timeout 60 rec cat ">ipc://$T/kc" -o c2.mp & c2=$!
+  rec cat ">ipc://$T/kc" -o stuck & c3=$!
+  sleep 1
+  kill -9 $c3
+  echo > go
+  s=0; wait $p || s=$?
+  wait $c1; wait $c2   # the survivors end normally
+  exec 7>&-
+  [ "$s" -eq 0 ]   # a warning: a consumer that stops early on purpose looks the same
+  grep -q "warning: 1 consumer disconnected before the end of the stream: records sent to it are lost (100000 sent" err
+  [ "$(cat c1.mp c2.mp | rec count)" -lt 100000 ]
+}
+
+@test "one producer, one consumer: the consumer checks the count in the end-of-stream (100,000 records)" {
+  big r 100000 in.mp
+  timeout 60 rec cat in.mp -o "@ipc://$T/cnt" &
+  timeout 60 rec cat ">ipc://$T/cnt" -o out.mp
+  wait
+  cmp in.mp out.mp
+}
+
+@test "records a consumer did not get are reported: two consumers on a producer that expects one" {
+  big r 20000 in.mp
+  ( sleep 1; cat in.mp ) | timeout 60 rec cat -o "@ipc://$T/two" & p=$!
+  timeout 60 rec cat ">ipc://$T/two" -o c1.mp 2> e1 & c1=$!
+  timeout 60 rec cat ">ipc://$T/two" -o c2.mp 2> e2 & c2=$!
+  s1=0; wait $c1 || s1=$?
+  s2=0; wait $c2 || s2=$?
+  wait $p
+  [ "$s1" -eq 74 ] && [ "$s2" -eq 74 ]
+  grep -q "records lost: the producers sent 20000, [0-9]* arrived" e1
+  [ ! -e c1.mp ] && [ ! -e c2.mp ]
+}

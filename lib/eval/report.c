@@ -6,6 +6,14 @@
  * plot is drawn by running gnuplot on a script and data file written to a
  * private temporary directory; the PNG goes to a temporary name beside the
  * target and is renamed, so a failed plot leaves nothing behind.
+ *
+ * Record text (model and benchmark names) is hostile input: gnuplot runs
+ * system() and `backquotes` in double-quoted strings and in bare script
+ * text.  Every label therefore goes into the script through gp_quote(): a
+ * single-quoted gnuplot string (no escapes, no substitution; '' is a quote)
+ * with control characters replaced by spaces so a newline cannot end the
+ * line, and "noenhanced" so markup characters are shown, not interpreted.
+ * gnuplot is started with execvp, never through a shell.
  */
 #include "eval/report.h"
 #include "io/record.h"
@@ -19,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *const categories[] = {"factuality", "reasoning", "coding", "truthfulness", "safety",
@@ -341,6 +350,40 @@ static int have_gnuplot(void)
     return found;
 }
 
+/* s as a single-quoted gnuplot string: ' doubled, control bytes as spaces */
+static void gp_quote(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\'')
+            fputs("''", f);
+        else
+            fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
+    }
+    fputc('\'', f);
+}
+
+/* run gnuplot SCRIPT with its chatter on our stderr (stdout may hold the
+ * table); 0 when it exited 0 */
+static int run_gnuplot(const char *script)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(2, 1);
+        execlp("gnuplot", "gnuplot", script, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
 int report_plot(const report *r, const char *png, char *msg, size_t cap)
 {
     if (strpbrk(png, "\"\\\n'")) {
@@ -390,24 +433,30 @@ int report_plot(const report *r, const char *png, char *msg, size_t cap)
             isnan(rw->vals[i]) ? fputs(" -", d) : fprintf(d, " %.6g", rw->vals[i]);
         fputc('\n', d);
     }
-    fprintf(s, "set terminal png size 1000,600\nset output \"%s\"\nset datafile missing \"-\"\n"
-               "set xlabel \"training step\"\nset ylabel \"score\"\nset key outside right\nset grid\nset offsets 0,0,2,2\nplot ",
-            tmp_png);
+    fputs("set terminal png size 1000,600\nset output ", s);
+    gp_quote(s, tmp_png);
+    fputs("\nset datafile missing \"-\"\n"
+          "set xlabel \"training step\"\nset ylabel \"score\"\nset key outside right\nset grid\nset offsets 0,0,2,2\nplot ",
+          s);
     int first = 1;
     for (size_t m = 0; m < nmodels; m++)
         for (size_t i = 0; i <= r->nb; i++) {
             const char *name = i == 0 ? "average" : r->bench[i - 1];
-            fprintf(s, "%s\"%s\" index %zu using 1:%zu with linespoints title \"%s%s%s\"", first ? "" : ", \\\n  ",
-                    data, m, i + 2, *models[m] ? models[m] : "", *models[m] ? " " : "", name);
+            fprintf(s, "%s\"%s\" index %zu using 1:%zu with linespoints title ", first ? "" : ", \\\n  ", data, m,
+                    i + 2);
+            size_t tl = strlen(models[m]) + 1 + strlen(name) + 1;
+            char *title = xmalloc(tl);
+            snprintf(title, tl, "%s%s%s", models[m], *models[m] ? " " : "", name);
+            gp_quote(s, title);
+            free(title);
+            fputs(" noenhanced", s);
             first = 0;
         }
     fputc('\n', s);
     int bad = ferror(d) | ferror(s);
     bad |= fclose(d) != 0;
     bad |= fclose(s) != 0;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "gnuplot %s 2>&1", script);
-    int rc = bad ? -1 : system(cmd);
+    int rc = bad ? -1 : run_gnuplot(script);
     unlink(data);
     unlink(script);
     rmdir(dir);

@@ -15,6 +15,11 @@
  * Writing files: a 256 KiB buffer over write(2), or gzwrite for *.gz;
  * both into "DIR/.NAME.tmp.XXXXXX", renamed on close — except live
  * outputs (rs_open_live: metrics), written in place and flushed per record.
+ * Only a regular file (or a new name) is replaced by a rename: a character
+ * device or FIFO named by -o is written through (renaming over it would
+ * replace the device with a file), a symlink is followed (the file it
+ * points to is replaced, the link stays) and a dangling one or a directory
+ * is refused.
  */
 #include "io/stream.h"
 #include "base/inputs.h"
@@ -57,6 +62,7 @@ struct rstream {
     char *wbuf;
     size_t wlen;
     char *tmp_path;
+    char *dst;              /* where tmp_path is renamed when not uri (a symlink's target) */
     int cleanup;
 };
 
@@ -227,11 +233,35 @@ static rstream *open_write(const char *uri, int text, int live)
             die(EX_CANTCREAT, "%s: cannot create: %s", uri, strerror(errno));
         return s;
     }
-    const char *slash = strrchr(uri, '/');
-    size_t dirlen = slash ? (size_t)(slash - uri + 1) : 0;
-    size_t n = strlen(uri) + 32;
+    struct stat st;
+    char *real = NULL;
+    if (lstat(uri, &st) == 0 && S_ISLNK(st.st_mode)) {
+        real = realpath(uri, NULL);
+        if (!real || stat(real, &st) != 0)
+            die(EX_CANTCREAT, "%s: a symbolic link to nothing; give the file itself", uri);
+    } else if (lstat(uri, &st) != 0) {
+        st.st_mode = S_IFREG;   /* a new file */
+    }
+    if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+        /* write through: the device or FIFO stays what it is */
+        s->fd = open(real ? real : uri, O_WRONLY | O_CLOEXEC);
+        free(real);
+        if (s->fd < 0)
+            die(EX_CANTCREAT, "%s: cannot open: %s", uri, strerror(errno));
+        if (ends_with(uri, ".gz") && !(s->gz = gzdopen(s->fd, "wb6")))
+            die(EX_OSERR, "%s: gzdopen failed", uri);
+        return s;
+    }
+    if (!S_ISREG(st.st_mode))
+        die(EX_CANTCREAT, "%s: %s; give a file name", uri,
+            S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file, FIFO or character device");
+    const char *path = real ? real : uri;
+    s->dst = real;   /* replace the target; the link keeps pointing at it */
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
+    size_t n = strlen(path) + 32;
     s->tmp_path = xmalloc(n);
-    snprintf(s->tmp_path, n, "%.*s.%s.tmp.XXXXXX", (int)dirlen, uri, uri + dirlen);
+    snprintf(s->tmp_path, n, "%.*s.%s.tmp.XXXXXX", (int)dirlen, path, path + dirlen);
     s->fd = mkstemp(s->tmp_path);
     if (s->fd < 0) {
         int e = errno;
@@ -279,6 +309,10 @@ static int read_zmq(rstream *s, msgpack_object *rec)
     if (g_stdout_w && g_stdout_w->wlen && !zs_ready(s->z))
         flush_buf(g_stdout_w);
     int r = zs_recv(s->z, &d, &n, s->err, sizeof s->err);
+    if (r == ZS_TEMPFAIL)
+        die(EX_TEMPFAIL, "%s: %s", s->uri, s->err);
+    if (r == ZS_LOST)
+        die(EX_IOERR, "%s: %s", s->uri, s->err);
     if (r < 0) {
         s->recoverable = 0;
         return RS_ERR;
@@ -477,12 +511,32 @@ void rs_flush(rstream *s)
         flush_buf(s);
 }
 
+void rs_sync(rstream *s)
+{
+    if (s->kind == K_ZMQ || !s->writer)
+        return;
+    flush_buf(s);
+    if (s->gz && gzflush(s->gz, Z_SYNC_FLUSH) != Z_OK)
+        die(EX_IOERR, "%s: write error (gzip)", s->uri);
+    if (s->fd > 2)
+        fsync(s->fd);
+    if (s->tmp_path) {
+        if (rename(s->tmp_path, s->dst ? s->dst : s->uri) != 0)
+            die(EX_IOERR, "%s: cannot rename into place: %s", s->uri, strerror(errno));
+        free(s->tmp_path);
+        s->tmp_path = NULL;
+        util_remove_cleanup(s->cleanup);
+        s->cleanup = -1;
+    }
+}
+
 void rs_write(rstream *s, const char *buf, size_t len)
 {
     s->nrec++;
     if (s->kind == K_ZMQ) {
-        if (zs_send(s->z, buf, len, s->err, sizeof s->err) < 0)
-            die(EX_IOERR, "%s: %s", s->uri, s->err);
+        int r = zs_send(s->z, buf, len, s->err, sizeof s->err);
+        if (r < 0)
+            die(r == ZS_TEMPFAIL ? EX_TEMPFAIL : EX_IOERR, "%s: %s", s->uri, s->err);
         return;
     }
     if (len >= WBUF_CAP) {
@@ -502,6 +556,7 @@ static void free_stream(rstream *s)
     msgpack_unpacked_destroy(&s->res);
     bsrc_close(s->src);
     free(s->wbuf);
+    free(s->dst);
     free(s->uri);
     free(s);
 }
@@ -511,8 +566,9 @@ void rs_close(rstream *s)
     if (!s)
         return;
     if (s->kind == K_ZMQ) {
-        if (zs_close(s->z, s->err, sizeof s->err) < 0)
-            die(EX_IOERR, "%s: %s", s->uri, s->err);
+        int r = zs_close(s->z, s->err, sizeof s->err);
+        if (r < 0)
+            die(r == ZS_TEMPFAIL ? EX_TEMPFAIL : EX_IOERR, "%s: %s", s->uri, s->err);
         free_stream(s);
         return;
     }
@@ -527,7 +583,7 @@ void rs_close(rstream *s)
             die(EX_IOERR, "%s: close: %s", s->uri, strerror(errno));
         }
         if (s->tmp_path) {
-            if (rename(s->tmp_path, s->uri) != 0)
+            if (rename(s->tmp_path, s->dst ? s->dst : s->uri) != 0)
                 die(EX_IOERR, "%s: cannot rename into place: %s", s->uri, strerror(errno));
             free(s->tmp_path);
             s->tmp_path = NULL;

@@ -92,6 +92,13 @@ void rs_write(rstream *s, const char *buf, size_t len);
 /* Push buffered output to the fd now (files/pipes; ZeroMQ sends at once).
  * Reading a stream also flushes the stdout writer before it blocks. */
 void rs_flush(rstream *s);
+/* Make what was written so far durable under its name: flush, fsync, and
+ * for a file still under its temporary name, rename it into place now (the
+ * rest is then written in place, so a kill -9 after this keeps everything
+ * up to here).  Trainers call it before each checkpoint, so every step
+ * whose weights are saved has its metrics on disk.  No-op for pipes,
+ * terminals and ZeroMQ. */
+void rs_sync(rstream *s);
 /* Flush and finish: the atomic rename for files, the end-of-stream
  * handshake for ZeroMQ.  Dies with exit 74 when that fails. */
 void rs_close(rstream *s);

@@ -5,8 +5,17 @@
  * last stream closes.  Each socket has a monitor (inproc PAIR) from which
  * we keep the set of connected peer fds; monitor events are drained often
  * so none are dropped at the monitor's high-water mark.
+ *
+ * No hang and no silent loss (zstream.h, "Liveness and loss"): ZMTP
+ * heartbeats drop a peer that stops answering; every wait (connecting,
+ * reading, sending, the end-of-stream handshake) polls in short slices and
+ * gives up with ZS_TEMPFAIL after `timeout` seconds without progress while
+ * no peer is connected or a peer has vanished; a writer whose consumer
+ * disconnects before the end of the stream warns with the count, and a
+ * reader whose count of records differs from what its producers sent fails.
  */
 #include "io/zstream.h"
+#include "io/mpscan.h"
 #include "base/util.h"
 
 #include <errno.h>
@@ -46,6 +55,13 @@ struct zstream {
     char **eos_ids;
     int neos;
     int ended;
+    /* liveness and loss */
+    int closing;            /* writers: the end-of-stream handshake has begun */
+    int lost;               /* peers that disconnected before the end of the stream */
+    double progress_at;     /* when a record or a new end-of-stream last came */
+    uint64_t received;      /* readers: data records */
+    uint64_t eos_sent;      /* readers: sum of RECORDS_SENT over distinct EOS */
+    int eos_checkable;      /* readers: every EOS so far says it had one consumer */
 };
 
 static double now_s(void)
@@ -106,10 +122,16 @@ static void pump_events(zstream *z, long timeout_ms)
             more = zmq_msg_more(&m);
             zmq_msg_close(&m);
         }
-        if (ev == ZMQ_EVENT_ACCEPTED || ev == ZMQ_EVENT_CONNECTED)
+        if (ev == ZMQ_EVENT_ACCEPTED || ev == ZMQ_EVENT_CONNECTED) {
             peer_add(z, (int)val);
-        else if (ev == ZMQ_EVENT_DISCONNECTED || ev == ZMQ_EVENT_CLOSED)
+        } else if (ev == ZMQ_EVENT_DISCONNECTED || ev == ZMQ_EVENT_CLOSED) {
+            int had = z->npeers;
             peer_del(z, (int)val);
+            /* a consumer leaves only after its end-of-stream: one that goes
+             * earlier died, with the records queued to it */
+            if (z->npeers < had && !z->ended && (!z->writer || !z->closing))
+                z->lost++;
+        }
     }
 }
 
@@ -197,6 +219,13 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
     zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(z->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(z->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    /* ZMTP heartbeats: a peer that stops answering (host down, cable out)
+     * is dropped within the timeout, as a killed one is at once */
+    int tmo = z->timeout * 1000 > 600000 ? 600000 : (int)(z->timeout * 1000);
+    int hb_ivl = tmo / 3 < 1000 ? (tmo / 3 > 50 ? tmo / 3 : 50) : 1000, hb_to = tmo > hb_ivl ? tmo : hb_ivl;
+    zmq_setsockopt(z->sock, ZMQ_HEARTBEAT_IVL, &hb_ivl, sizeof hb_ivl);
+    zmq_setsockopt(z->sock, ZMQ_HEARTBEAT_TIMEOUT, &hb_to, sizeof hb_to);
+    zmq_setsockopt(z->sock, ZMQ_HEARTBEAT_TTL, &hb_to, sizeof hb_to);
     if (!z->bound) /* queue only on live connections, never on a dead pipe */
         zmq_setsockopt(z->sock, ZMQ_IMMEDIATE, &one, sizeof one);
     char monaddr[64];
@@ -239,6 +268,8 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
     snprintf(z->id, sizeof z->id, "%s:%d:%llx", host, (int)getpid(),
              (unsigned long long)mix64((uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)z));
     free(spec);
+    z->progress_at = now_s();
+    z->eos_checkable = 1;
     return z;
 fail:
     free(spec);
@@ -247,10 +278,15 @@ fail:
     return NULL;
 }
 
-static int is_eos(const char *d, size_t n, const char **id, size_t *idlen)
+int zs_parse_eos(const char *d, size_t n, const char **id, size_t *idlen, uint64_t *sent, int *consumers)
 {
     if (n == 0 || (unsigned char)d[0] < 0x90 || (unsigned char)d[0] > 0x9f)
         return 0; /* data records are maps; control messages are fixarrays */
+    /* check the framing and size claims before msgpack allocates for them
+     * (a peer's [{2^32 entries}] would otherwise cost a huge allocation) */
+    size_t end = 0;
+    if (mpscan((const unsigned char *)d, n, n, 4, &end) != MPSCAN_OK || end != n)
+        return -1;
     msgpack_zone zone;
     msgpack_zone_init(&zone, 256);
     msgpack_object o;
@@ -265,6 +301,11 @@ static int is_eos(const char *d, size_t n, const char **id, size_t *idlen)
         /* the id points into d, which outlives the zone */
         *id = o.via.array.ptr[1].via.str.ptr;
         *idlen = o.via.array.ptr[1].via.str.size;
+        *sent = o.via.array.size >= 3 && o.via.array.ptr[2].type == MSGPACK_OBJECT_POSITIVE_INTEGER
+                    ? o.via.array.ptr[2].via.u64 : 0;
+        /* the 4th element is new: without it nobody can check the count */
+        *consumers = o.via.array.size >= 4 && o.via.array.ptr[3].type == MSGPACK_OBJECT_POSITIVE_INTEGER
+                         ? (int)o.via.array.ptr[3].via.u64 : 0;
     }
     msgpack_zone_destroy(&zone);
     return ok ? 1 : -1;
@@ -273,6 +314,30 @@ static int is_eos(const char *d, size_t n, const char **id, size_t *idlen)
 /* Receive one data message into *m, handling EOS messages on the way:
  * 1 a record, 0 the stream has ended, -1 error, -2 nothing waiting (only
  * with ZMQ_DONTWAIT). */
+/* Waiting gives up (ZS_TEMPFAIL) after `timeout` s without progress while
+ * no peer is connected, or after a peer vanished (a killed producer never
+ * sends its end-of-stream; the others wait for us and keep their pipes). */
+static int stalled(zstream *z, char *err, size_t errcap)
+{
+    if (now_s() - z->progress_at < z->timeout || (z->npeers > 0 && !z->lost))
+        return 0;
+    if (z->writer)
+        snprintf(err, errcap, "no consumer connected for %g s (%llu records sent); giving up", z->timeout,
+                 (unsigned long long)z->sent);
+    else if (z->lost)
+        snprintf(err, errcap,
+                 "a producer disconnected without ending its stream and nothing came for %g s "
+                 "(%llu records received, %d of %d producers ended); giving up",
+                 z->timeout, (unsigned long long)z->received, z->neos, z->expected);
+    else
+        snprintf(err, errcap, "no producer connected for %g s (%llu records received, %d of %d producers ended)",
+                 z->timeout, (unsigned long long)z->received, z->neos, z->expected);
+    return 1;
+}
+
+/* Receive one data message into *m, handling EOS messages on the way:
+ * 1 a record, 0 the stream has ended, -1 error, ZS_TEMPFAIL / ZS_LOST,
+ * -2 nothing waiting (only with ZMQ_DONTWAIT). */
 static int recv_msg(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, size_t errcap)
 {
     if (z->ended)
@@ -282,21 +347,34 @@ static int recv_msg(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, s
             zmq_msg_close(m);
         zmq_msg_init(m);
         *have = 1;
-        if (zmq_msg_recv(m, z->sock, flags) < 0) {
+        if (zmq_msg_recv(m, z->sock, ZMQ_DONTWAIT) < 0) {
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN && (flags & ZMQ_DONTWAIT))
                 return -2;
-            snprintf(err, errcap, "receive: %s", zmq_strerror(errno));
-            return -1;
+            if (errno != EAGAIN) {
+                snprintf(err, errcap, "receive: %s", zmq_strerror(errno));
+                return -1;
+            }
+            zmq_pollitem_t it = {z->sock, 0, ZMQ_POLLIN, 0};
+            zmq_poll(&it, 1, 100);
+            pump_events(z, 0);
+            if (stalled(z, err, errcap))
+                return ZS_TEMPFAIL;
+            continue;
         }
         const char *d = zmq_msg_data(m);
         size_t n = zmq_msg_size(m);
         const char *id;
         size_t idlen;
-        int e = is_eos(d, n, &id, &idlen);
-        if (e == 0)
+        uint64_t sent = 0;
+        int consumers = 0;
+        int e = zs_parse_eos(d, n, &id, &idlen, &sent, &consumers);
+        if (e == 0) {
+            z->received++;
+            z->progress_at = now_s();
             return 1;
+        }
         if (e < 0) {
             snprintf(err, errcap, "unknown control message on the socket");
             return -1;
@@ -308,12 +386,26 @@ static int recv_msg(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, s
         if (!seen) {
             z->eos_ids = xrealloc(z->eos_ids, (size_t)(z->neos + 1) * sizeof *z->eos_ids);
             z->eos_ids[z->neos++] = xstrndup(id, idlen);
+            z->progress_at = now_s();
+            z->eos_sent += sent;
+            if (consumers != 1)
+                z->eos_checkable = 0;
         }
         if (z->neos >= z->expected) {
             z->ended = 1;
             zmq_msg_close(m);
             *have = 0;
             close_sockets(z); /* releases the producers */
+            /* every producer served only us: we must have all they sent */
+            /* a producer that vanished mid-stream (and was restarted) may
+             * have delivered records its successor's count does not cover */
+            if (z->eos_checkable && (z->lost ? z->received < z->eos_sent : z->received != z->eos_sent)) {
+                snprintf(err, errcap, "records lost: the producers sent %llu, %llu arrived",
+                         (unsigned long long)z->eos_sent, (unsigned long long)z->received);
+                z->failed = 1;
+                snprintf(z->err, sizeof z->err, "%s", err);
+                return ZS_LOST;
+            }
             return 0;
         }
     }
@@ -335,7 +427,7 @@ int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap
     }
     if (z->failed) {
         snprintf(err, errcap, "%s", z->err);
-        return -1;
+        return z->failed < 0 ? z->failed : -1;
     }
     int r = recv_msg(z, &z->msg, &z->have_msg, 0, err, errcap);
     if (r == 1) {
@@ -360,7 +452,7 @@ int zs_ready(zstream *z)
         if (z->have_next)
             zmq_msg_close(&z->next);
         z->have_next = 0;
-        z->failed = 1;
+        z->failed = r;
     }
     return 1;
 }
@@ -368,14 +460,25 @@ int zs_ready(zstream *z)
 int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap)
 {
     for (;;) {
-        int r = zmq_send(z->sock, data, len, 0);
+        int r = zmq_send(z->sock, data, len, ZMQ_DONTWAIT);
         if (r >= 0)
             break;
         if (errno == EINTR)
             continue;
-        snprintf(err, errcap, "send: %s", zmq_strerror(errno));
-        return -1;
+        if (errno != EAGAIN) {
+            snprintf(err, errcap, "send: %s", zmq_strerror(errno));
+            return -1;
+        }
+        /* no consumer, or all of them full: wait, but not without end */
+        zmq_pollitem_t it = {z->sock, 0, ZMQ_POLLOUT, 0};
+        zmq_poll(&it, 1, 100);
+        pump_events(z, 0);
+        if (z->npeers > 0)
+            z->progress_at = now_s();   /* a slow consumer is not a dead one */
+        if (stalled(z, err, errcap))
+            return ZS_TEMPFAIL;
     }
+    z->progress_at = now_s();
     if ((++z->sent & 255) == 0)
         pump_events(z, 0);
     return 0;
@@ -387,12 +490,15 @@ static int send_eos_round(zstream *z, int n)
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 3);
+    msgpack_pack_array(&pk, 4);
     msgpack_pack_str(&pk, strlen(EOS_TAG));
     msgpack_pack_str_body(&pk, EOS_TAG, strlen(EOS_TAG));
     msgpack_pack_str(&pk, strlen(z->id));
     msgpack_pack_str_body(&pk, z->id, strlen(z->id));
     msgpack_pack_uint64(&pk, z->sent);
+    /* 0: "do not check the count" — this producer lost a consumer (and
+     * reports that itself), so what the others got is not what it sent */
+    msgpack_pack_uint64(&pk, z->lost ? 0 : (uint64_t)z->consumers);
     int sent = 0;
     for (int i = 0; i < n; i++)
         if (zmq_send(z->sock, sb.data, sb.size, ZMQ_DONTWAIT) >= 0)
@@ -406,27 +512,49 @@ int zs_close(zstream *z, char *err, size_t errcap)
     int rc = 0;
     if (z->writer && z->sock) {
         /* Wait for a first peer if none ever came (an empty stream still
-         * needs its EOS delivered); bound writers wait like sends do. */
-        double deadline = now_s() + z->timeout;
+         * needs its EOS delivered), bound or connecting, up to the timeout. */
         pump_events(z, 0);
+        z->closing = 1;
+        double deadline = now_s() + z->timeout;
         while (!z->ever_connected) {
             pump_events(z, 100);
-            if (!z->bound && now_s() > deadline) {
+            if (now_s() > deadline) {
                 snprintf(err, errcap, "no consumer connected within %g s", z->timeout);
-                rc = -1;
+                rc = ZS_TEMPFAIL;
                 break;
             }
         }
+        z->progress_at = now_s();
         while (rc == 0) {
             pump_events(z, 0);
             if (z->npeers == 0 && z->ever_connected >= z->consumers)
                 break;
             if (z->npeers == 0) { /* more consumers announced: wait for them */
                 pump_events(z, 50);
+                if (now_s() - z->progress_at > z->timeout) {
+                    snprintf(err, errcap, "%d of %d consumers came within %g s", z->ever_connected, z->consumers,
+                             z->timeout);
+                    rc = ZS_TEMPFAIL;
+                }
                 continue;
             }
+            z->progress_at = now_s();
             send_eos_round(z, z->npeers);
             pump_events(z, 50);
+        }
+        if (rc == 0 && z->lost) {
+            snprintf(err, errcap,
+                     "%d consumer%s disconnected before the end of the stream: records sent to %s are lost "
+                     "(%llu sent in all)",
+                     z->lost, z->lost > 1 ? "s" : "", z->lost > 1 ? "them" : "it", (unsigned long long)z->sent);
+            /* replaced by a restarted consumer (more peers came than were
+             * announced): the application resumes (ppo-step resamples), so
+             * say it but do not fail; otherwise the loss is an error */
+            /* a warning, not a failure: a consumer that stops early on
+             * purpose (ppo-step --batches, a head) looks the same as a
+             * killed one from here */
+            fprintf(stderr, "%s: warning: %s%s\n", progname, err,
+                    z->ever_connected > z->consumers ? "; a replacement consumer connected" : "");
         }
     }
     if (z->have_msg)

@@ -26,6 +26,23 @@
  * Connecting sides wait up to `timeout` seconds (?timeout=S, env
  * PREFPIPE_ZMQ_TIMEOUT, default 60) for every endpoint to accept the
  * connection, then fail with "cannot connect" instead of hanging.
+ *
+ * Liveness and loss.  ZMTP heartbeats (interval min(1 s, timeout/3),
+ * timeout and TTL = timeout) drop a peer that stops answering.  A reader
+ * gives up with ZS_TEMPFAIL when nothing came for `timeout` seconds while
+ * no producer is connected, or after a producer vanished without its EOS;
+ * a writer gives up likewise when no consumer is connected (bound or not)
+ * while it sends or waits to end.  A live but slow peer is waited for.
+ * The EOS message is ["prefpipe-eos", ID, RECORDS_SENT, CONSUMERS]; a
+ * reader whose producers each served one consumer checks that it received
+ * the sum of RECORDS_SENT (else ZS_LOST; only a shortfall counts once a
+ * producer vanished, since a restarted one's count does not cover what its
+ * predecessor delivered).  A writer one of whose consumers disconnected
+ * before the end of the stream (killed: the records queued to it are gone)
+ * finishes with the others and then warns on stderr with the count (a
+ * consumer that stops early on purpose, ppo-step --batches, looks the
+ * same), and sends CONSUMERS 0 so that no reader checks the count.  Loss is
+ * reported, not repaired: there are no acknowledgements.
  */
 #ifndef PREFPIPE_ZSTREAM_H
 #define PREFPIPE_ZSTREAM_H
@@ -34,6 +51,10 @@
 #include <stdint.h>
 
 typedef struct zstream zstream;
+
+/* Error returns besides -1: the peer is gone or never came within the
+ * timeout (exit 75), and records were lost (exit 74). */
+enum { ZS_TEMPFAIL = -3, ZS_LOST = -4 };
 
 /* uri is the full "@..." or ">..." form; on error returns NULL and fills err */
 zstream *zs_open(const char *uri, int writer, char *err, size_t errcap);
@@ -46,6 +67,10 @@ int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap
  * the stream is not taken for a record. */
 int zs_ready(zstream *z);
 int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap);
+/* Classify a message: 0 a data record (a map), 1 an end-of-stream (its
+ * producer id at *id, *idlen, inside d; RECORDS_SENT and CONSUMERS, 0 when
+ * absent), -1 an unknown control message.  (Exposed for fuzz_zeos.) */
+int zs_parse_eos(const char *d, size_t n, const char **id, size_t *idlen, uint64_t *sent, int *consumers);
 /* Writers: run the EOS handshake.  Then close everything. 0 ok, -1 err */
 int zs_close(zstream *z, char *err, size_t errcap);
 

@@ -45,11 +45,30 @@ struct model_acts {
     float *dx, *dxmid, *dxn, *dq, *dk, *dv, *datt, *dg, *du, *dh, *dvals, *drow;
 };
 
+int64_t model_config_params(const model_config *c)
+{
+    /* 64-bit throughout: the sizes come from a file (config.json) */
+    int64_t D = c->dim, QD = (int64_t)c->n_heads * c->head_dim, KD = (int64_t)c->n_kv_heads * c->head_dim;
+    int64_t layer = 2 * D + QD * D + 2 * KD * D + D * QD + 3 * (int64_t)c->ffn * D;
+    int64_t n = (int64_t)c->vocab * D + (int64_t)c->n_layers * layer + D;
+    if (c->lm_head && !c->tied) n += (int64_t)c->vocab * D;
+    if (c->score) n += D;
+    return n;
+}
+
+/* Parameters a model may have: 2^34 floats (64 GiB) is beyond any machine
+ * this runs on; a config claiming more is a mistake or an attack. */
+#define MAX_PARAMS ((int64_t)1 << 34)
+
 const char *model_config_check(const model_config *c)
 {
     if (c->vocab <= 0 || c->dim <= 0 || c->n_layers <= 0 || c->n_heads <= 0 ||
         c->n_kv_heads <= 0 || c->head_dim <= 0 || c->ffn <= 0)
         return "dimensions must be positive";
+    if (c->max_pos <= 0)
+        return "max_position_embeddings must be positive";
+    if (c->max_pos > (1 << 24))
+        return "max_position_embeddings is over 16777216";
     if (c->n_heads % c->n_kv_heads)
         return "num_attention_heads must be a multiple of num_key_value_heads";
     if (c->head_dim % 2 || c->head_dim > 1024)
@@ -58,8 +77,23 @@ const char *model_config_check(const model_config *c)
         return "rms_norm_eps and rope_theta must be positive";
     if (!c->lm_head && !c->score)
         return "model has neither an LM head nor a score head";
-    if ((double)c->vocab * c->dim > 4e9 || (double)c->ffn * c->dim > 4e9)
+    /* each count below stays far from overflowing int64; the products the
+     * model code forms in int must fit int, and every tensor 2^32 floats */
+    if ((int64_t)c->n_heads * c->head_dim > (1 << 20))
+        return "num_attention_heads x head_dim is over 1048576";
+    if (c->dim > (1 << 20))
+        return "hidden_size is over 1048576";
+    if (c->ffn > (1 << 22))
+        return "intermediate_size is over 4194304";
+    if (c->vocab > (1 << 24))
+        return "vocab_size is over 16777216";
+    if (c->n_layers > (1 << 16))
+        return "num_hidden_layers is over 65536";
+    if ((double)c->vocab * c->dim > 4e9 || (double)c->ffn * c->dim > 4e9 ||
+        (double)c->n_heads * c->head_dim * c->dim > 4e9)
         return "model too large";
+    if (model_config_params(c) > MAX_PARAMS)
+        return "model too large (num_hidden_layers x the layer size is over 2^34 parameters)";
     return NULL;
 }
 

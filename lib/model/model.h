@@ -79,6 +79,8 @@ model *model_with_heads(const model *src, int lm_head, int score, uint64_t seed)
 
 /* Check a configuration; returns NULL or a static message. */
 const char *model_config_check(const model_config *c);
+/* The parameter count a config implies, computed in 64 bits. */
+int64_t model_config_params(const model_config *c);
 
 /* Allocate parameters (zeroed) for a checked config. */
 model *model_new(const model_config *c, const backend *be);

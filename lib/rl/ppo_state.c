@@ -4,10 +4,11 @@
  */
 #include "rl/ppo_state.h"
 #include "train/checkpoint.h"
+#include "base/fsreplace.h"
 #include "base/util.h"
 
 #include <errno.h>
-#include <ftw.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,21 +16,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+/* .state.tmp.PID / .state.old.PID of runs that were killed: each is a
+ * full copy of two models */
+static void clean_stale(const char *run)
 {
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
+    DIR *d = opendir(run);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *s = e->d_name;
+        if (strncmp(s, ".state.tmp.", 11) && strncmp(s, ".state.old.", 11)) continue;
+        char *end;
+        long pid = strtol(s + 11, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid() || fs_pid_alive(pid)) continue;
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", run, s);
+        fs_rm_tree(p);
+    }
+    closedir(d);
 }
-
-static void rm_tree(const char *p) { nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 void ppo_state_save(const char *run, const ppo_trainer *t, const tokenizer *tok, long version, const char *ref)
 {
-    char tmp[4096], old[4096], dst[4096], sub[4200];
+    char tmp[4096], dst[4096], sub[4200], err[512];
+    clean_stale(run);
     snprintf(tmp, sizeof tmp, "%s/.state.tmp.%ld", run, (long)getpid());
-    snprintf(old, sizeof old, "%s/.state.old.%ld", run, (long)getpid());
     snprintf(dst, sizeof dst, "%s/state", run);
-    rm_tree(tmp);
+    fs_rm_tree(tmp);
     if (mkdir(tmp, 0755) != 0) die(EX_CANTCREAT, "%s: %s", tmp, strerror(errno));
     json_t *j = json_pack("{s:I, s:I, s:f, s:s, s:f, s:f, s:f}", "version", (json_int_t)version, "updates",
                           (json_int_t)t->updates, "beta", t->beta, "ref", ref ? ref : "", "rn_n", t->rn.n, "rn_mean",
@@ -41,17 +54,15 @@ void ppo_state_save(const char *run, const ppo_trainer *t, const tokenizer *tok,
     snprintf(sub, sizeof sub, "%s/value", tmp);
     ckpt_save(sub, t->value, tok, t->vopt, text);
     free(text);
-    struct stat st;
-    int had = stat(dst, &st) == 0;
-    if (had && rename(dst, old) != 0) die(EX_IOERR, "%s: %s", dst, strerror(errno));
-    if (rename(tmp, dst) != 0) die(EX_IOERR, "%s: %s", dst, strerror(errno));
-    if (had) rm_tree(old);
+    /* one step: RUN/state is the old state or the new one at every instant */
+    if (fs_swap_dir(tmp, dst, err, sizeof err)) die(EX_IOERR, "%s: %s", dst, err);
 }
 
 int ppo_state_load(const char *run, const backend *be, ppo_trainer *t, tokenizer **tok, ppo_state_info *info)
 {
     char dir[4096], sub[4200];
     snprintf(dir, sizeof dir, "%s/state", run);
+    clean_stale(run);   /* a resumed run does not carry a killed run's copies */
     struct stat st;
     if (stat(dir, &st) != 0) return -1;
     snprintf(sub, sizeof sub, "%s/policy", dir);

@@ -8,6 +8,7 @@
  */
 #include "train/checkpoint.h"
 #include "model/safetensors.h"
+#include "base/fsreplace.h"
 #include "base/util.h"
 
 #include <dirent.h>
@@ -284,6 +285,7 @@ static void shards_close(shard_set *ss)
 
 model *ckpt_load_model(const char *dir, const backend *be)
 {
+    ckpt_recover(dir);
     char *cpath = join(dir, "config.json"), err[512];
     size_t len;
     char *text = read_text(cpath, &len);
@@ -309,6 +311,7 @@ model *ckpt_load_model(const char *dir, const backend *be)
 
 void ckpt_tensor_summary(const char *dir, char *dtypes, size_t cap, size_t *bytes, int *ntensors)
 {
+    ckpt_recover(dir);
     shard_set ss;
     shards_open(&ss, dir);
     int counts[16] = {0};
@@ -335,6 +338,7 @@ void ckpt_tensor_summary(const char *dir, char *dtypes, size_t cap, size_t *byte
 
 tokenizer *ckpt_load_tokenizer(const char *dir)
 {
+    ckpt_recover(dir);
     char *path = join(dir, "tokenizer.json"), err[512];
     if (access(path, R_OK) != 0) die(EX_NOINPUT, "%s: %s", path, strerror(errno));
     tokenizer *t = tok_load(path, err, sizeof err);
@@ -345,6 +349,7 @@ tokenizer *ckpt_load_tokenizer(const char *dir)
 
 optim *ckpt_load_optim(const char *dir, const model *m)
 {
+    ckpt_recover(dir);
     char *path = join(dir, "optimizer.safetensors"), err[512];
     if (access(path, F_OK) != 0) { free(path); return NULL; }
     st_file *f = st_open(path, err, sizeof err);
@@ -376,6 +381,7 @@ optim *ckpt_load_optim(const char *dir, const model *m)
 
 char *ckpt_load_state(const char *dir)
 {
+    ckpt_recover(dir);
     char *path = join(dir, "trainer_state.json");
     size_t len;
     char *t = read_text(path, &len);
@@ -386,21 +392,7 @@ char *ckpt_load_state(const char *dir)
 /* ---- saving ---- */
 
 static char *tmpdir_path;
-static void remove_dir(const char *d)
-{
-    DIR *dp = opendir(d);
-    if (!dp) return;
-    struct dirent *e;
-    while ((e = readdir(dp))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-        char *p = join(d, e->d_name);
-        unlink(p);
-        free(p);
-    }
-    closedir(dp);
-    rmdir(d);
-}
-static void cleanup_tmpdir(void *arg) { (void)arg; if (tmpdir_path) remove_dir(tmpdir_path); }
+static void cleanup_tmpdir(void *arg) { (void)arg; if (tmpdir_path) fs_rm_tree(tmpdir_path); }
 
 static void write_text(const char *dir, const char *name, const char *text)
 {
@@ -433,11 +425,11 @@ static void write_tensors(const char *dir, const char *name, const backend *be, 
 void ckpt_save(const char *dir, const model *m, const tokenizer *tok,
                const optim *opt, const char *state_json)
 {
-    size_t dl = strlen(dir);
-    while (dl > 1 && dir[dl - 1] == '/') dl--;
-    char *base = xstrndup(dir, dl);
-    char *tmp = xmalloc(dl + 32);
-    snprintf(tmp, dl + 32, "%s.tmp.XXXXXX", base);
+    char *base = ckpt_target(dir);
+    ckpt_clean_stale(base);
+    size_t dl = strlen(base);
+    char *tmp = xmalloc(dl + 48);
+    snprintf(tmp, dl + 48, "%s.tmp.%ld.XXXXXX", base, (long)getpid());
     if (!mkdtemp(tmp)) die(EX_CANTCREAT, "%s: cannot create a temporary directory: %s", tmp, strerror(errno));
     chmod(tmp, 0755);
     tmpdir_path = tmp;
@@ -475,23 +467,14 @@ void ckpt_save(const char *dir, const model *m, const tokenizer *tok,
     }
     if (state_json) write_text(tmp, "trainer_state.json", state_json);
 
-    /* swap into place */
-    struct stat sb;
-    char *old = NULL;
-    if (stat(base, &sb) == 0) {
-        old = xmalloc(dl + 32);
-        snprintf(old, dl + 32, "%s.old.XXXXXX", base);
-        if (!mkdtemp(old) || rmdir(old) || rename(base, old))
-            die(EX_IOERR, "%s: cannot move the old checkpoint aside: %s", base, strerror(errno));
-    }
-    if (rename(tmp, base)) {
-        int e = errno;
-        if (old) rename(old, base);
-        die(EX_IOERR, "%s: cannot rename %s into place: %s", base, tmp, strerror(e));
-    }
+    /* the marker last: its presence means every file above is on disk */
+    write_text(tmp, CKPT_MARKER, "{\"format\": \"prefpipe-checkpoint\", \"version\": 1}\n");
+    fs_sync_dir(tmp);
+    char err[512];
+    if (fs_swap_dir(tmp, base, err, sizeof err))
+        die(EX_IOERR, "%s: %s", base, err);
     util_remove_cleanup(hook);
     tmpdir_path = NULL;
-    if (old) { remove_dir(old); free(old); }
     free(tmp);
     free(base);
 }

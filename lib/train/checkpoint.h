@@ -17,9 +17,16 @@
  * is reported as "DIR/FILE: ... tensor NAME ..." with exit 65 (66 when a
  * file cannot be opened).
  *
- * Saving writes everything into DIR.tmp.XXXXXX next to DIR, then renames
- * it over DIR (an old DIR is moved aside first and removed after), so a
- * crash leaves either the old checkpoint or the new one, never half.
+ * Saving writes everything into DIR.tmp.PID.XXXXXX next to DIR, the marker
+ * file prefpipe-checkpoint.json last, then exchanges it with DIR in one
+ * step (renameat2 RENAME_EXCHANGE, base/fsreplace.h), so DIR names a
+ * complete checkpoint at every instant; the previous content is removed.
+ *
+ * Checkpoint directories (ckpt_dir.c): a save replaces DIR only if DIR is a
+ * checkpoint (the marker, or only checkpoint files), empty, or --force was
+ * given; a symlink DIR is followed.  Loading a DIR that a killed save left
+ * missing first restores the newest complete DIR.tmp.* / DIR.old.* copy;
+ * saving removes the copies that killed runs left behind.
  */
 #ifndef PREFPIPE_CHECKPOINT_H
 #define PREFPIPE_CHECKPOINT_H
@@ -44,6 +51,19 @@ char *ckpt_load_state(const char *dir);
 
 /* Tensor files on disk: "F32 x20" style dtype counts, bytes, tensors. */
 void ckpt_tensor_summary(const char *dir, char *dtypes, size_t cap, size_t *bytes, int *ntensors);
+
+/* The marker every checkpoint gets, written last. */
+#define CKPT_MARKER "prefpipe-checkpoint.json"
+/* --force: let a save replace a directory that is not a checkpoint. */
+void ckpt_allow_replace(int yes);
+/* The directory a save to DIR writes (DIR, or where a symlink DIR points),
+ * malloc'd; dies 73 with the reason when DIR may not be replaced. */
+char *ckpt_target(const char *dir);
+/* If DIR is missing after a killed save, rename the newest complete copy
+ * into place (with a message).  Loading calls it. */
+void ckpt_recover(const char *dir);
+/* Remove DIR.tmp.* / DIR.old.* left by processes that no longer run. */
+void ckpt_clean_stale(const char *base);
 
 /* opt and state may be NULL.  Dies (exit 73/74) on failure. */
 void ckpt_save(const char *dir, const model *m, const tokenizer *tok,

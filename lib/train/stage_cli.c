@@ -8,6 +8,7 @@
 #include "base/cli.h"
 #include "base/inputs.h"
 #include "base/util.h"
+#include "train/checkpoint.h"
 
 #include <string.h>
 
@@ -62,6 +63,7 @@ int train_cli_handle(train_cli *t, int c, const char *a)
     case TC_NO_TIMING: o->no_timing = 1; break;
     case 'j': threads_set("--threads", a); break;
     case TC_DEVICE: t->device = a; break;
+    case TC_FORCE: ckpt_allow_replace(1); break;
     case TC_STOP_AFTER: o->stop_after = parse_ll("--stop-after", a, 1, (long long)1 << 40); break;
     default: return 0;
     }

@@ -18,7 +18,8 @@
 enum {
     TC_EPOCHS = 2000, TC_MAX_STEPS, TC_BATCH, TC_MICRO, TC_LR, TC_LR_FLOOR, TC_WARMUP, TC_WD, TC_CLIP,
     TC_B1, TC_B2, TC_EPS, TC_SEED, TC_SAVE_EVERY, TC_RESUME, TC_METRICS, TC_EVAL, TC_MAX_LEN,
-    TC_TRUNC, TC_PROGRESS, TC_STOP_AFTER, TC_NO_TIMING, TC_DEVICE, TC_BETAS, TC_CLIP_NORM, TC_WARMUP_FRAC
+    TC_TRUNC, TC_PROGRESS, TC_STOP_AFTER, TC_NO_TIMING, TC_DEVICE, TC_BETAS, TC_CLIP_NORM, TC_WARMUP_FRAC,
+    TC_FORCE
 };
 
 #define TRAIN_CLI_OPTIONS                                                                         \
@@ -37,11 +38,13 @@ enum {
     {"device", required_argument, 0, TC_DEVICE}, THREADS_OPTION,                                  \
     {"adam-betas", required_argument, 0, TC_BETAS}, {"clip-norm", required_argument, 0, TC_CLIP_NORM}, \
     {"warmup-frac", required_argument, 0, TC_WARMUP_FRAC},                                        \
+    {"force", no_argument, 0, TC_FORCE},                                                          \
     {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}
 
 #define TRAIN_CLI_USAGE                                                                       \
     "  -m, --model DIR        checkpoint to start from (required)\n"                         \
     "  -o, --output DIR       checkpoint to write (required; replaced atomically)\n"         \
+    "      --force            let -o replace a directory that is not a checkpoint\n"         \
     "      --epochs N         passes over the data\n"                                         \
     "      --max-steps N      stop after N updates (0 = all epochs)\n"                        \
     "      --batch N          examples per update (accumulated over micro-batches)\n"         \

@@ -44,12 +44,15 @@ void train_opts_defaults(train_opts *o)
 
 void train_check_output(const char *dir)
 {
-    size_t n = strlen(dir);
+    /* refuse a foreign directory now, not after hours of training */
+    char *base = ckpt_target(dir);
+    size_t n = strlen(base);
     char *probe = xmalloc(n + 32);
-    snprintf(probe, n + 32, "%s.probe.XXXXXX", dir);
+    snprintf(probe, n + 32, "%s.probe.XXXXXX", base);
     if (!mkdtemp(probe)) die(EX_CANTCREAT, "%s: cannot write a checkpoint here: %s", dir, strerror(errno));
     rmdir(probe);
     free(probe);
+    free(base);
 }
 
 /* ---- spooling ---- */
@@ -301,8 +304,9 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
     model_enable_grads(m);
 
     rstream *w = NULL;
-    /* live: each record reaches the file (or pipe) as it is made */
-    if (strcmp(o->metrics_uri, "-") || !isatty(1)) w = rs_open_live(o->metrics_uri);
+    /* live: each record reaches the file (or pipe) as it is made; a resumed
+     * run continues the file without the records past its checkpoint */
+    if (strcmp(o->metrics_uri, "-") || !isatty(1)) w = train_metrics_open(o->metrics_uri, step);
     else fprintf(stderr, "%s: stdout is a terminal: metrics records not written (use --metrics FILE or a pipe)\n", progname);
 
     struct sigaction sa;
@@ -380,6 +384,7 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
         progress_add(&pr, 1);
         if (o->save_every > 0 && step % o->save_every == 0 && step < total) {
             char *st = state_text(o, step, total, data);
+            if (w) rs_sync(w);   /* every saved step has its metrics on disk */
             ckpt_save(o->out_dir, m, tok, opt, st);
             free(st);
         }
@@ -388,6 +393,7 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
     if (step < total) {   /* a signal or --stop-after */
         int sig = got_signal;
         char *st = state_text(o, step, total, data);
+        if (w) rs_sync(w);
         ckpt_save(o->out_dir, m, tok, opt, st);
         free(st);
         if (w) rs_close(w);
@@ -403,6 +409,7 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
     }
     if (o->finish) o->finish(o->hook_ctx, m, data);
     char *st = state_text(o, step, total, data);
+    if (w) rs_sync(w);
     ckpt_save(o->out_dir, m, tok, opt, st);
     free(st);
     if (eval) emit_eval(w, o, m, eval, obj, step, t0);

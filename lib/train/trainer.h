@@ -90,8 +90,15 @@ typedef struct {
 
 void train_opts_defaults(train_opts *o);
 
-/* Refuse early (exit 73) when a checkpoint cannot be created at dir. */
+/* Refuse early (exit 73) when a checkpoint cannot be created at dir
+ * (not writable, or a directory that is not a checkpoint without --force). */
 void train_check_output(const char *dir);
+
+/* The metrics writer; a run resumed at resume_step (> 0) whose metrics go
+ * to an existing file continues that file: its records up to resume_step
+ * are kept, later ones (written after the last checkpoint by a killed run)
+ * dropped (metrics_log.c). */
+struct rstream *train_metrics_open(const char *uri, long resume_step);
 
 /* Read every record of the inputs (stream URIs, through io/inputs.h) into
  * the spool.  With a reference model, examples without reference
