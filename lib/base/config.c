@@ -71,6 +71,10 @@ static void read_config(const char *path, const struct option *lo, char ***out, 
     fclose(f);
 }
 
+/* The rewritten argv, held here so that it is reachable to the end (a
+ * leak checker would otherwise report what main's argv still uses). */
+static char **volatile config_argv;   /* volatile: the store must stay */
+
 void config_apply(int *argc, char ***argv, const struct option *lo)
 {
     int ac = *argc, has = 0;
@@ -104,6 +108,7 @@ void config_apply(int *argc, char ***argv, const struct option *lo)
     n += nrest;
     out[n] = NULL;
     free(rest);
+    config_argv = out;   /* lives as long as the process: argv points into it */
     *argc = n;
     *argv = out;
 }

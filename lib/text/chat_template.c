@@ -129,8 +129,8 @@ static long encode(const tokenizer *t, const chat_msg *msgs, int n, int gen, siz
     tok_post_ids(t, &pre, &npre, &suf, &nsuf);
     long k = npre + nb;
     *ids = xmalloc(sizeof(int32_t) * (size_t)(k ? k : 1));
-    memcpy(*ids, pre, sizeof(int32_t) * (size_t)npre);
-    memcpy(*ids + npre, body, sizeof(int32_t) * (size_t)nb);
+    if (npre) memcpy(*ids, pre, sizeof(int32_t) * (size_t)npre);   /* pre is NULL when none */
+    if (nb) memcpy(*ids + npre, body, sizeof(int32_t) * (size_t)nb);
     free(body);
     if (mask) {
         uint8_t *mk = xcalloc(k ? (size_t)k : 1, 1);
