@@ -26,7 +26,6 @@
 #include "io/stream.h"
 #include "base/util.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,23 +78,6 @@ static void parse_ks(const char *s, eval_cfg *cfg)
     free(dup);
     if (!cfg->nks)
         cli_usage_error("--k needs at least one value");
-}
-
-static const char *judge_tmpl;    /* --judge-prompt FILE's text, or NULL */
-static size_t judge_tmpl_n;
-
-/* The judge's feeder: each record plus judge_prompt, the filled template
- * (the buffer stays valid until the next call). */
-static void add_judge_prompt(void *ctx, const msgpack_object *rec, const char **raw, size_t *len)
-{
-    recb *rb = ctx;
-    size_t pn;
-    char *jp = judge_prompt_render(judge_tmpl, judge_tmpl_n, rec, &pn);
-    recb_reset(rb);
-    recb_copy_fields(rb, rec);
-    recb_put_strn(rb, "judge_prompt", jp, pn);
-    recb_finish(rb, raw, len);
-    free(jp);
 }
 
 static void show_id(const msgpack_object *rec, char *buf, size_t cap)
@@ -171,31 +153,19 @@ int main(int argc, char **argv)
     if (!meta.benchmark)
         meta.benchmark = task->benchmark;
 
+    judge_feeder feeder = {0};
     if (judge_prompt_file) {
         if (!judge_cmd)
             cli_usage_error("--judge-prompt needs --judge CMD");
-        FILE *f = fopen(judge_prompt_file, "rb");
-        if (!f)
-            die(EX_NOINPUT, "%s: cannot open: %s", judge_prompt_file, strerror(errno));
-        char *buf = NULL;
-        size_t cap = 0, n = 0, k;
-        do {
-            buf = xrealloc(buf, cap += 65536);
-            k = fread(buf + n, 1, cap - n, f);
-            n += k;
-        } while (k > 0 && n == cap);
-        fclose(f);
-        judge_tmpl = buf, judge_tmpl_n = n;
+        judge_feeder_open(&feeder, judge_prompt_file);
     }
     inputs in;
     inputs_open(&in, argc, argv, optind);
     cmd_filter judge = {0};
-    recb judge_rb;
-    recb_init(&judge_rb);
     char judge_uri[32], *judged_input[] = {judge_uri};
     if (judge_cmd) {   /* the judge's feeder reads the inputs; we read the judge */
-        if (judge_tmpl)
-            judge.rewrite = add_judge_prompt, judge.ctx = &judge_rb;
+        if (judge_prompt_file)
+            judge.rewrite = judge_feeder_rewrite, judge.ctx = &feeder;
         cmd_filter_start(&judge, judge_cmd, &in);
         snprintf(judge_uri, sizeof judge_uri, "/dev/fd/%d", judge.fd);
         inputs_open(&in, 1, judged_input, 0);
@@ -256,7 +226,7 @@ int main(int argc, char **argv)
         if (!ok_f)
             die(EX_DATAERR, "could not feed the judge (see the message above)");
     }
-    recb_free(&judge_rb);
+    judge_feeder_close(&feeder);
     if (!no_sum) {
         kv_reset(&sc);
         task->finish(st, &sc);

@@ -15,6 +15,7 @@
 #include "io/inputs.h"
 #include "io/stream.h"
 #include "data/tagger.h"
+#include "text/msgs.h"
 #include "model/chat_answer.h"
 #include "train/checkpoint.h"
 #include "base/util.h"
@@ -87,34 +88,6 @@ static uint32_t parse_tags(const char *opt, const char *s)
     if (tag_parse_list(s, &m, &bad, &n) < 0)
         cli_usage_error("%s: unknown tag '%.*s'", opt, (int)n, bad);
     return m;
-}
-
-/* The user turns of a prompt, joined by blank lines, into buf. */
-static int user_text(const msgpack_object *prompt, char **buf, size_t *cap, size_t *len)
-{
-    *len = 0;
-    if (!prompt || prompt->type != MSGPACK_OBJECT_ARRAY)
-        return -1;
-    for (uint32_t i = 0; i < prompt->via.array.size; i++) {
-        const msgpack_object *m = &prompt->via.array.ptr[i];
-        const char *role, *s;
-        size_t rn, sn;
-        if (rec_get_str(m, "role", &role, &rn) != 1 || rec_get_str(m, "content", &s, &sn) != 1)
-            return -1;
-        if (!(rn == 4 && memcmp(role, "user", 4) == 0))
-            continue;
-        if (*len + sn + 3 > *cap) {
-            *cap = 2 * (*len + sn + 3);
-            *buf = xrealloc(*buf, *cap);
-        }
-        if (*len) {
-            memcpy(*buf + *len, "\n\n", 2);
-            *len += 2;
-        }
-        memcpy(*buf + *len, s, sn);
-        *len += sn;
-    }
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -194,17 +167,8 @@ int main(int argc, char **argv)
     uint64_t nexcluded = 0, nrepeated = 0;
     char *text = NULL;
     size_t cap = 0, len;
-    if (exclude) {
-        rstream *in = rs_open_read(exclude);
-        msgpack_object rec;
-        while (rs_next(in, &rec) == RS_OK) {
-            if (user_text(rec_get(&rec, "prompt"), &text, &cap, &len) < 0)
-                die(EX_DATAERR, "%s: record %llu: no 'prompt' list of {role, content} messages", exclude,
-                    (unsigned long long)rs_count(in));
-            dedup_add_text(&ex, text ? text : "", len);
-        }
-        rs_close(in);
-    }
+    if (exclude)
+        dedup_add_prompts(&ex, exclude);
     rstream *os = rs_open_write(out);
     recb b;
     recb_init(&b);
@@ -216,7 +180,7 @@ int main(int argc, char **argv)
     while (inputs_next(&in)) {
         nread++;
         progress_add(&prog, 1);
-        if (user_text(rec_get(&in.rec, "prompt"), &text, &cap, &len) < 0)
+        if (msgs_user_text(rec_get(&in.rec, "prompt"), &text, &cap, &len) < 0)
             die(EX_DATAERR, "%s: no 'prompt' list of {role, content} messages", inputs_where(&in));
         /* cheap filters first: no model call for a prompt that is dropped anyway */
         if (exclude && dedup_overlaps(&ex, text ? text : "", len)) {
@@ -239,11 +203,7 @@ int main(int argc, char **argv)
             continue;
         recb_reset(&b);
         recb_copy_fields(&b, &in.rec);
-        msgpack_packer *pk = recb_begin(&b, "tags");
-        msgpack_pack_array(pk, (size_t)tag_count(m));
-        for (int t = 0; t < TAG_COUNT; t++)
-            if (m & (1u << t))
-                pack_str(pk, tag_names[t]);
+        tag_pack(recb_begin(&b, "tags"), m);
         recb_end(&b);
         const char *buf;
         size_t blen;

@@ -2,7 +2,8 @@
  * rollout — sample responses from a policy: prompt records in, rollout
  * records out (man 1 rollout).  The logic lives in lib/rl/rollout.c (batch
  * plan, sampling, records) and lib/rl/policy_version.c (the version
- * protocol); this file parses options and runs the loop:
+ * protocol) and lib/rl/policy_follow.c (waiting for a version); this file
+ * parses options and runs the loop:
  *
  *   static (-c DIR):   every batch from DIR, version --policy-version.
  *   follow (-f DIR):   before batch j, wait until DIR/latest >= j - K
@@ -22,12 +23,11 @@
 #include "base/config.h"
 #include "base/threads.h"
 #include "base/inputs.h"
-#include "rl/policy_version.h"
+#include "rl/policy_follow.h"
 #include "rl/rollout.h"
 #include "base/util.h"
 
 #include <getopt.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,83 +72,6 @@ static const char usage[] =
     "74 I/O error, 75 timed out waiting for a policy version.\n";
 
 enum { O_LAG = 1000, O_PVER, O_EPOCHS, O_BATCHES, O_SHUF, O_TOPP, O_TOPK, O_MAXP, O_MAXN, O_GENB, O_WAIT, O_POLL, O_PROG, O_DEVICE };
-
-typedef struct {
-    const backend *be;     /* --device */
-    model *m;
-    tokenizer *tok;
-    long version;
-    char *path;
-    char fp[17];
-} policy_t;
-
-static void policy_load(policy_t *p, const char *dir, long version)
-{
-    model *m = ckpt_load_model(dir, p->be);
-    if (!m->c.lm_head) die(EX_DATAERR, "%s: not a causal LM (no lm_head)", dir);
-    tokenizer *t = ckpt_load_tokenizer(dir);
-    char fp[17];
-    tok_fingerprint_hex(t, fp);
-    if (p->m && strcmp(fp, p->fp))
-        die(EX_DATAERR, "%s: the tokenizer changed between policy versions", dir);
-    if (p->m) model_free(p->m), tok_free(p->tok), free(p->path);
-    p->m = m, p->tok = t, p->version = version, p->path = xstrdup(dir);
-    memcpy(p->fp, fp, sizeof fp);
-}
-
-static int watch_stdout;   /* output is stdout: stop when its reader is gone */
-static int start_stopped;  /* latest was marked stopped when we started (stale) */
-static long start_version;
-static uint64_t known_trainer; /* trainer id of the latest we last acted on */
-static long restart_at = -1;   /* set when the trainer restarted: regenerate from here */
-
-/* wait_version's answer when the trainer has stopped: the caller leaves
- * its loop and closes its output normally, so a ZeroMQ output still
- * sends its end-of-stream and the scorer downstream finishes instead of
- * waiting forever (an exit(0) here skipped that). */
-#define TRAINER_STOPPED (-2)
-
-/* Wait for latest >= need in one-second slices; between slices, a pipe
- * on stdout whose reader has exited (POLLERR) ends us quietly, as a
- * write would with SIGPIPE (nothing downstream is left to tell). */
-static long wait_version(const char *dir, long need, double timeout, double poll_s)
-{
-    double t0 = now_seconds();
-    for (;;) {
-        double left = timeout > 0 ? timeout - (now_seconds() - t0) : 1.0;
-        if (timeout > 0 && left <= 0) break;
-        long v = pv_wait(dir, need, left < 1.0 ? left : 1.0, poll_s);
-        int stopped = 0;
-        uint64_t tid = 0;
-        long cur = pv_read_latest2(dir, &stopped, &tid);
-        int stale = start_stopped && cur <= start_version;   /* a resume is coming */
-        if (v >= 0 && !(stopped && !stale)) {
-            known_trainer = tid;
-            return v;
-        }
-        if (cur >= 0 && known_trainer && tid && tid != known_trainer) {
-            /* the trainer restarted from its state at version cur: the
-             * batch we sent it may be lost, so go back to batch cur */
-            fprintf(stderr, "%s: %s: the trainer restarted at version %ld; resampling from batch %ld\n", progname,
-                    dir, cur, cur);
-            known_trainer = tid;
-            restart_at = cur;
-            return cur;
-        }
-        /* stopped: no batch sampled from now on would be trained, and over
-         * ZeroMQ its records would wait forever for the departed trainer */
-        if (stopped && !stale) {
-            fprintf(stderr, "%s: %s: the trainer stopped at version %ld; stopping\n", progname, dir, cur);
-            return TRAINER_STOPPED;
-        }
-        struct pollfd pf = {1, POLLOUT, 0};
-        if (watch_stdout && poll(&pf, 1, 0) == 1 && (pf.revents & (POLLERR | POLLHUP))) {
-            fprintf(stderr, "%s: the reader of stdout has gone; stopping\n", progname);
-            exit(0);
-        }
-    }
-    die(EX_TEMPFAIL, "%s: timed out waiting for policy version %ld", dir, need);
-}
 
 int main(int argc, char **argv)
 {
@@ -215,18 +138,16 @@ int main(int argc, char **argv)
     if (!(poll > 0)) cli_usage_error("--poll must be positive");
     sc.seed = pl.seed;
 
-    watch_stdout = !strcmp(out_uri, "-");
+    policy_follower fol;
     long v0 = pver;
     if (follow) {
-        start_version = pv_read_latest2(follow, &start_stopped, NULL);
-        v0 = wait_version(follow, 0, wait_timeout, poll);
-        if (v0 == TRAINER_STOPPED) {   /* nothing to sample: end the stream empty */
+        pf_init(&fol, follow, wait_timeout, poll, !strcmp(out_uri, "-"));
+        v0 = pf_wait(&fol, 0);
+        if (v0 == PF_STOPPED) {   /* nothing to sample: end the stream empty */
             rs_close(rs_open_write(out_uri));
             return 0;
         }
-        char *p = pv_path(follow, v0);
-        policy_load(&pol, p, v0);
-        free(p);
+        pf_load(&fol, &pol, v0);
     } else {
         policy_load(&pol, ckpt, pver);
     }
@@ -253,16 +174,12 @@ int main(int argc, char **argv)
     long j = follow ? v0 : 0;
     for (; j < total; j++) {
         if (follow) {
-            long v = wait_version(follow, j - lag, wait_timeout, poll);
-            if (v == TRAINER_STOPPED) break;
-            if (restart_at >= 0) j = restart_at, restart_at = -1;
+            long v = pf_wait(&fol, j - lag);
+            if (v == PF_STOPPED) break;
+            if (fol.restart_at >= 0) j = fol.restart_at, fol.restart_at = -1;
             if (v > j) j = v;          /* batches before v were trained already */
             if (j >= total) break;
-            if (v != pol.version) {
-                char *p = pv_path(follow, v);
-                policy_load(&pol, p, v);
-                free(p);
-            }
+            if (v != pol.version) pf_load(&fol, &pol, v);
         }
         rollout_policy rp = {pol.path, pol.version, pol.fp};
         long n = rollout_write_batch(pol.m, pol.tok, &sc, &pl, &set, j, gen_batch, &rp, out, &ntok);
@@ -277,8 +194,6 @@ int main(int argc, char **argv)
     fprintf(stderr, "%s: %llu rollouts, %llu tokens in %.2fs (%.0f tokens/s)\n", progname, (unsigned long long)nrec,
             (unsigned long long)ntok, el, el > 0 ? ntok / el : 0.0);
     rollout_set_free(&set);
-    model_free(pol.m);
-    tok_free(pol.tok);
-    free(pol.path);
+    policy_free(&pol);
     return 0;
 }

@@ -3,6 +3,9 @@
  * word hashes first; an n-gram's hash mixes its words' hashes in order.
  */
 #include "data/dedup.h"
+#include "io/record.h"
+#include "io/stream.h"
+#include "text/msgs.h"
 #include "base/util.h"
 
 #include <stdlib.h>
@@ -115,4 +118,20 @@ int dedup_overlaps(const dedup_set *s, const char *text, size_t n)
     for (size_t i = 0; !hit && i + (size_t)s->ngram <= nw; i++) hit = has(s, mixn(w + i, (size_t)s->ngram, 0x9a));
     free(w);
     return hit;
+}
+
+void dedup_add_prompts(dedup_set *s, const char *uri)
+{
+    char *text = NULL;
+    size_t cap = 0, len;
+    rstream *in = rs_open_read(uri);
+    msgpack_object rec;
+    while (rs_next(in, &rec) == RS_OK) {
+        if (msgs_user_text(rec_get(&rec, "prompt"), &text, &cap, &len) < 0)
+            die(EX_DATAERR, "%s: record %llu: no 'prompt' list of {role, content} messages", uri,
+                (unsigned long long)rs_count(in));
+        dedup_add_text(s, text ? text : "", len);
+    }
+    rs_close(in);
+    free(text);
 }

@@ -35,5 +35,9 @@ int dedup_overlaps(const dedup_set *s, const char *text, size_t n);
 uint64_t dedup_text_hash(const char *text, size_t n);
 /* Add one hash; returns 1 if it was new, 0 if already there. */
 int dedup_add_hash(dedup_set *s, uint64_t h);
+/* Add the user turns of every record's prompt in the stream at uri (the
+ * evaluation prompts of pref-tag --exclude); a record without a prompt
+ * list is an error naming it (exit 65). */
+void dedup_add_prompts(dedup_set *s, const char *uri);
 
 #endif

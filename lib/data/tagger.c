@@ -4,6 +4,7 @@
  * the parser of its JSON answer (tagger.h).
  */
 #include "data/tagger.h"
+#include "io/record.h"
 #include "base/util.h"
 
 #include <jansson.h>
@@ -203,4 +204,12 @@ int tagger_parse_answer(const char *text, size_t n, uint32_t *mask)
     }
     json_decref(v);
     return 0;
+}
+
+void tag_pack(msgpack_packer *pk, uint32_t m)
+{
+    msgpack_pack_array(pk, (size_t)tag_count(m));
+    for (int t = 0; t < TAG_COUNT; t++)
+        if (m & (1u << t))
+            pack_str(pk, tag_names[t]);
 }

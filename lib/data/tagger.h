@@ -25,6 +25,7 @@
 #ifndef PREFPIPE_TAGGER_H
 #define PREFPIPE_TAGGER_H
 
+#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,8 @@ int tag_parse(const char *s, size_t n);
 /* Parse "A,B,C" into a mask; returns -1 and the bad name in *bad. */
 int tag_parse_list(const char *s, uint32_t *mask, const char **bad, size_t *badlen);
 static inline int tag_count(uint32_t m) { return __builtin_popcount(m); }
+/* Pack a tag mask as an array of tag names, in tag order. */
+void tag_pack(msgpack_packer *pk, uint32_t m);
 
 typedef struct tagger tagger;
 

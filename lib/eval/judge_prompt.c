@@ -8,6 +8,9 @@
 #include "io/record.h"
 #include "base/util.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void question(const msgpack_object *rec, const char **s, size_t *n)
@@ -63,4 +66,43 @@ char *judge_prompt_render(const char *t, size_t tn, const msgpack_object *rec, s
     o[k] = 0;
     *outn = k;
     return o;
+}
+
+void judge_feeder_open(judge_feeder *f, const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        die(EX_NOINPUT, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 0, n = 0, k;
+    char *buf = NULL;
+    do {
+        buf = xrealloc(buf, cap += 65536);
+        k = fread(buf + n, 1, cap - n, fp);
+        n += k;
+    } while (k > 0 && n == cap);
+    if (ferror(fp))
+        die(EX_IOERR, "%s: read error: %s", path, strerror(errno));
+    fclose(fp);
+    f->tmpl = buf, f->n = n;
+    recb_init(&f->rb);
+}
+
+void judge_feeder_rewrite(void *ctx, const msgpack_object *rec, const char **raw, size_t *len)
+{
+    judge_feeder *f = ctx;
+    size_t pn;
+    char *jp = judge_prompt_render(f->tmpl, f->n, rec, &pn);
+    recb_reset(&f->rb);
+    recb_copy_fields(&f->rb, rec);
+    recb_put_strn(&f->rb, "judge_prompt", jp, pn);
+    recb_finish(&f->rb, raw, len);
+    free(jp);
+}
+
+void judge_feeder_close(judge_feeder *f)
+{
+    if (f->tmpl)
+        recb_free(&f->rb);
+    free(f->tmpl);
+    f->tmpl = NULL;
 }

@@ -11,10 +11,25 @@
 #ifndef PREFPIPE_EVAL_JUDGE_PROMPT_H
 #define PREFPIPE_EVAL_JUDGE_PROMPT_H
 
+#include "io/record.h"
+
 #include <msgpack.h>
 #include <stddef.h>
 
 /* malloc'd text (length in *n). */
 char *judge_prompt_render(const char *tmpl, size_t tn, const msgpack_object *rec, size_t *n);
+
+/* eval-score --judge-prompt FILE: the template, and the cmd_filter rewrite
+ * hook that adds judge_prompt (the filled template) to each record sent to
+ * the judge.  The rewritten bytes stay valid until the next call. */
+typedef struct {
+    char *tmpl;
+    size_t n;
+    recb rb;
+} judge_feeder;
+/* Read the template file (exit 66 naming it when it cannot be read). */
+void judge_feeder_open(judge_feeder *f, const char *path);
+void judge_feeder_rewrite(void *ctx, const msgpack_object *rec, const char **raw, size_t *len);
+void judge_feeder_close(judge_feeder *f);
 
 #endif

@@ -137,3 +137,32 @@ void id_hex(uint64_t h, char out[17])
     }
     out[16] = 0;
 }
+
+/* The user turns of a prompt, joined by blank lines, into buf. */
+int msgs_user_text(const msgpack_object *prompt, char **buf, size_t *cap, size_t *len)
+{
+    *len = 0;
+    if (!prompt || prompt->type != MSGPACK_OBJECT_ARRAY)
+        return -1;
+    for (uint32_t i = 0; i < prompt->via.array.size; i++) {
+        const msgpack_object *m = &prompt->via.array.ptr[i];
+        const char *role, *s;
+        size_t rn, sn;
+        if (rec_get_str(m, "role", &role, &rn) != 1 || rec_get_str(m, "content", &s, &sn) != 1)
+            return -1;
+        if (!(rn == 4 && memcmp(role, "user", 4) == 0))
+            continue;
+        if (*len + sn + 3 > *cap) {
+            *cap = 2 * (*len + sn + 3);
+            *buf = xrealloc(*buf, *cap);
+        }
+        if (*len) {
+            memcpy(*buf + *len, "\n\n", 2);
+            *len += 2;
+        }
+        memcpy(*buf + *len, s, sn);
+        *len += sn;
+    }
+    return 0;
+}
+

@@ -50,6 +50,10 @@ int role_parse(const char *s, size_t n);
 /* Pack the first `count` messages as an array of {role, content} maps. */
 void pack_msgs(msgpack_packer *pk, const msgs_t *m, size_t count);
 
+/* The user turns of a {role, content} list, joined by blank lines, into
+ * *buf (grown as needed; *len set).  -1 if prompt is not such a list. */
+int msgs_user_text(const msgpack_object *prompt, char **buf, size_t *cap, size_t *len);
+
 /* Strip ASCII/Unicode-agnostic whitespace (space, \t, \n, \r, \f, \v). */
 void str_strip(const char **s, size_t *n);
 int str_is_blank(const char *s, size_t n);
