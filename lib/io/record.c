@@ -32,6 +32,27 @@ const msgpack_object *rec_get(const msgpack_object *map, const char *key)
     return NULL;
 }
 
+const msgpack_object *rec_get_path(const msgpack_object *map, const char *path)
+{
+    for (;;) {
+        const char *dot = strchr(path, '.');
+        if (!dot)
+            return rec_get(map, path);
+        size_t n = (size_t)(dot - path);
+        if (!map || map->type != MSGPACK_OBJECT_MAP)
+            return NULL;
+        const msgpack_object *next = NULL;
+        const msgpack_object_kv *kv = map->via.map.ptr;
+        for (uint32_t i = 0; i < map->via.map.size && !next; i++)
+            if (kv[i].key.type == MSGPACK_OBJECT_STR && kv[i].key.via.str.size == n &&
+                memcmp(kv[i].key.via.str.ptr, path, n) == 0)
+                next = &kv[i].val;
+        if (!next)
+            return NULL;
+        map = next, path = dot + 1;
+    }
+}
+
 int rec_get_str(const msgpack_object *map, const char *key, const char **s, size_t *len)
 {
     const msgpack_object *o = rec_get(map, key);

@@ -29,6 +29,10 @@
 /* The value under `key` in a map, or NULL when absent (or not a map). */
 const msgpack_object *rec_get(const msgpack_object *map, const char *key);
 
+/* The value at a dotted path ("gold_scores.total": a field of a nested
+ * map), or NULL when any step is absent or not a map. */
+const msgpack_object *rec_get_path(const msgpack_object *map, const char *path);
+
 /* Typed getters: return 1 when present with the right type, 0 when absent,
  * -1 when present with another type. */
 int rec_get_str(const msgpack_object *map, const char *key, const char **s, size_t *len);
