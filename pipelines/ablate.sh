@@ -13,12 +13,50 @@
 # Each variant runs in BASE-TITLE-LABEL (kept, so it can be inspected and
 # re-run; delete it to start over).  The table goes to stdout and to
 # BASE/ablation-TITLE.txt.
+#
+# SEEDS=K (or SEEDS="1 5 9", a list) repeats the whole design over seeds:
+# seed S has its own base BASE-seedS (its own world, initial policy and
+# SFT model, shared by that seed's variants) and variant directories
+# BASE-seedS-TITLE-LABEL.  After the per-seed rows, eval-compare(1) prints
+# the paired comparison of every variant with the first one: mean and sd
+# over seeds, the difference with a bootstrap 95% interval over seeds x
+# prompts, whether it is distinguishable from 0, and the seeds / prompts
+# needed to detect 2 points (records in BASE-seedS1/comparison-TITLE.mp).
 set -eu
 [ $# -ge 5 ] || { sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 64; }
 title=$1 base=$2 model=$3 stages=$4
 shift 4
 root=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$root/bin:$PATH
+
+if [ -n "${SEEDS:-}" ]; then
+  case $SEEDS in *[!0-9\ ]*) echo "ablate: SEEDS must be a count or a list of seeds" >&2; exit 64 ;; esac
+  seeds=$SEEDS
+  [ "$(echo $SEEDS | wc -w)" -eq 1 ] && seeds=$(seq 1 "$SEEDS")
+  first=$(echo $seeds | cut -d' ' -f1)
+  ops=   # eval-compare's operands, one per line (paths may hold spaces)
+  for s in $seeds; do
+    SEED=$s SEEDS= "$0" "$title" "$base-seed$s" "$model" "$stages" "$@"
+    for v in "$@"; do
+      label=${v%%:*}
+      dir="$base-seed$s-$title-$label"
+      [ -s "$dir/eval-$model-gold.mp" ] ||
+        gold-judge --no-summary "$dir/eval-$model.mp" -o "$dir/eval-$model-gold.mp" 2>/dev/null
+      ops="$ops$label:$s=$dir/eval-$model-gold.mp
+"
+    done
+  done
+  echo
+  IFS='
+'
+  # shellcheck disable=SC2086  # split on newlines only
+  set -- $ops
+  unset IFS
+  eval-compare -o "$base-seed$first/comparison-$title.mp" "$@"
+  eval-compare --text "$@" | tee "$base-seed$first/comparison-$title.txt"
+  exit 0
+fi
+
 [ -e "$base/.done-sft" ] || ONLY_STAGES="world pairs init sft" "$root/pipelines/recipe.sh" "$base" > /dev/null
 
 out="$base/ablation-$title.txt"

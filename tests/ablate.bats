@@ -44,6 +44,22 @@ setup_file() {
 }
 
 @test "usage errors" {
+  run env SEEDS=x "$PREFPIPE_ROOT/pipelines/ablate.sh" t b dpo "dpo" v:
+  [ "$status" -eq 64 ]
   run "$PREFPIPE_ROOT/pipelines/ablate.sh" x
   [ "$status" -eq 64 ]
+}
+
+@test "SEEDS=2: each seed its own world and SFT, then a paired comparison over seeds" {
+  export N_SFT=100 N_PREF=100 N_EVAL=20
+  SEEDS=2 "$PREFPIPE_ROOT/pipelines/ablate.sh" data "$BATS_TEST_TMPDIR/m" dpo "pairs dpo eval" \
+    "fine:PAIRS_SCORE=mean-aspects" "overall:PAIRS_SCORE=overall" > seeds.txt 2>/dev/null
+  m=$BATS_TEST_TMPDIR/m
+  ! cmp -s "$m-seed1/eval.mp" "$m-seed2/eval.mp"           # two worlds
+  cmp "$m-seed2/sft/model.safetensors" "$m-seed2-data-overall/sft/model.safetensors"
+  grep -q '^fine .* baseline' seeds.txt
+  grep -Eq '^overall +2 ' seeds.txt
+  rec to-json "$m-seed1/comparison-data.mp" > c.json
+  jq -e -s 'length == 2 and .[1].arm == "overall" and .[1].seeds == 2 and .[1].lo <= .[1].diff and .[1].diff <= .[1].hi' c.json
+  jq -e -s '.[1].power.seeds_needed >= 2' c.json
 }
