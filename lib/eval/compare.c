@@ -220,6 +220,7 @@ int cmp_run(cmp_set *s, const char *baseline, int B, uint64_t seed, double delta
             r->seeds_needed = (long)ceil((s2 + si / nbar) / t2);
             if (r->seeds_needed < 2) r->seeds_needed = 2;
             r->items_needed = K * t2 <= s2 ? -1 : (long)ceil(si / (K * t2 - s2));
+            if (r->items_needed == 0) r->items_needed = 1;   /* no variation at all: any prompt */
         }
     }
     /* two-stage paired bootstrap: seeds, then prompts within each seed */
