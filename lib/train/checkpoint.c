@@ -101,7 +101,17 @@ int ckpt_parse_config(const char *text, size_t len, model_config *c, char *err, 
             get_num(root, "rope_theta", &c->rope_theta, err, el)) break;
         json_t *rp = json_object_get(root, "rope_parameters");
         if (check_rope(rp, "rope_parameters", err, el) || check_rope(json_object_get(root, "rope_scaling"), "rope_scaling", err, el)) break;
-        if (json_is_object(rp) && get_num(rp, "rope_theta", &c->rope_theta, err, el)) break;
+        if (json_is_object(rp)) {
+            /* two places for one number: a file where they disagree was
+             * edited in one place only, and either choice would be a guess */
+            json_t *top = json_object_get(root, "rope_theta"), *in = json_object_get(rp, "rope_theta");
+            if (json_is_number(top) && json_is_number(in) && json_number_value(top) != json_number_value(in)) {
+                cfail(err, el, "rope_theta %.17g disagrees with rope_parameters.rope_theta %.17g",
+                      json_number_value(top), json_number_value(in));
+                break;
+            }
+            if (get_num(rp, "rope_theta", &c->rope_theta, err, el)) break;
+        }
         if (json_is_true(json_object_get(root, "attention_bias"))) { cfail(err, el, "unsupported: attention_bias"); break; }
         if (json_is_true(json_object_get(root, "mlp_bias"))) { cfail(err, el, "unsupported: mlp_bias"); break; }
         const char *act = json_string_value(json_object_get(root, "hidden_act"));
