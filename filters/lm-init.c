@@ -10,6 +10,7 @@
  *   smollm2-135m  d 576, 30 layers, 9 heads / 3 KV, FFN 1536, vocab 49152
  */
 #include "train/checkpoint.h"
+#include "text/chat_template.h"
 #include "base/cli.h"
 #include "base/util.h"
 
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
         char err[512];
         tok = tok_load(tokpath, err, sizeof err);
         if (!tok) die(strstr(err, "cannot open") ? EX_NOINPUT : EX_DATAERR, "%s: %s", tokpath, err);
+        if (chat_template_load_beside(tok, tokpath, err, sizeof err) < 0) die(EX_DATAERR, "%s", err);
     } else tok = tok_byte_new();
 
     model_config cfg = {0};

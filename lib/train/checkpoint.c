@@ -8,6 +8,7 @@
  */
 #include "train/checkpoint.h"
 #include "model/safetensors.h"
+#include "text/chat_template.h"
 #include "base/fsreplace.h"
 #include "base/util.h"
 
@@ -353,6 +354,7 @@ tokenizer *ckpt_load_tokenizer(const char *dir)
     if (access(path, R_OK) != 0) die(EX_NOINPUT, "%s: %s", path, strerror(errno));
     tokenizer *t = tok_load(path, err, sizeof err);
     if (!t) die(EX_DATAERR, "%s: %s", path, err);
+    if (chat_template_load(t, dir, err, sizeof err) < 0) die(EX_DATAERR, "%s", err);   /* a model's own template */
     free(path);
     return t;
 }
@@ -454,6 +456,7 @@ void ckpt_save(const char *dir, const model *m, const tokenizer *tok,
         char err[512];
         char *p = join(tmp, "tokenizer.json");
         if (tok_save(tok, p, err, sizeof err)) die(EX_IOERR, "%s", err);
+        if (chat_template_save(tok, tmp, err, sizeof err)) die(EX_IOERR, "%s", err);
         free(p);
     }
     if (opt) {
