@@ -124,6 +124,20 @@ static jv kwarg(const jv *kw, const char **kwn, const size_t *kwl, int nkw, cons
     return dflt;
 }
 
+/* a string as Python's int()/float() read it: 1 and both forms, or 0 */
+static int parse_number(jv v, long long *i, double *d)
+{
+    char buf[64], *end;
+    size_t k = v.u.s.n < 63 ? v.u.s.n : 63;
+    memcpy(buf, v.u.s.s, k);
+    buf[k] = 0;
+    *d = strtod(buf, &end);
+    if (end == buf || *end) return 0;
+    long long r = strtoll(buf, &end, 10);
+    *i = end != buf && !*end ? r : (long long)*d;
+    return 1;
+}
+
 static jv to_list(jctx *x, const jnode *n, jv v)
 {
     if (v.t == JV_LIST) return v;
@@ -250,36 +264,17 @@ jv jx_filter(jctx *x, const jnode *n, jv v, const jv *a, int na, const jv *kw, c
         return l;
     }
     if (NAMEIS(f, fl, "string") || NAMEIS(f, fl, "safe")) return jv_stringify(x, v);
-    if (NAMEIS(f, fl, "int")) {
-        if (v.t == JV_INT) return v;
-        if (v.t == JV_FLOAT) return jv_int((long long)v.u.f);
-        if (v.t == JV_BOOL) return jv_int(v.u.i);
-        if (v.t == JV_STR) {
-            char buf[64];
-            size_t k = v.u.s.n < 63 ? v.u.s.n : 63;
-            memcpy(buf, v.u.s.s, k);
-            buf[k] = 0;
-            char *end;
-            long long r = strtoll(buf, &end, 10);
-            if (end != buf && !*end) return jv_int(r);
-            double d = strtod(buf, &end);
-            if (end != buf && !*end) return jv_int((long long)d);
-        }
-        return na > 0 ? a[0] : jv_int(0);
-    }
-    if (NAMEIS(f, fl, "float")) {
-        if (v.t == JV_FLOAT) return v;
-        if (v.t == JV_INT || v.t == JV_BOOL) return jv_float((double)v.u.i);
-        if (v.t == JV_STR) {
-            char buf[64];
-            size_t k = v.u.s.n < 63 ? v.u.s.n : 63;
-            memcpy(buf, v.u.s.s, k);
-            buf[k] = 0;
-            char *end;
-            double d = strtod(buf, &end);
-            if (end != buf && !*end) return jv_float(d);
-        }
-        return na > 0 ? a[0] : jv_float(0);
+    if (NAMEIS(f, fl, "int") || NAMEIS(f, fl, "float")) {
+        int want_int = f[0] == 'i';
+        double d = 0;
+        int ok = 1;
+        long long r = 0;
+        if (v.t == JV_INT || v.t == JV_BOOL) r = v.u.i, d = (double)v.u.i;
+        else if (v.t == JV_FLOAT) d = v.u.f, r = (long long)v.u.f;
+        else if (v.t == JV_STR) ok = parse_number(v, &r, &d);
+        else ok = 0;
+        if (!ok) return na > 0 ? a[0] : want_int ? jv_int(0) : jv_float(0);
+        return want_int ? jv_int(r) : jv_float(d);
     }
     if (NAMEIS(f, fl, "abs")) {
         if (v.t == JV_INT) return jv_int(v.u.i < 0 ? -v.u.i : v.u.i);

@@ -99,6 +99,8 @@ static void semantics(void)
     expect("{% for i in range(5) %}{% if i == 1 %}{% continue %}{% endif %}{% if i == 3 %}{% break %}{% endif %}{{ i }}{% endfor %}", NULL, "02");
     expect("{% for m in messages if m.role == 'assistant' %}{{ m.content }}{% else %}none{% endfor %}", msgs, "yo");
     expect("{{ messages | selectattr('role', 'equalto', 'user') | map(attribute='content') | list }}", msgs, "['hi']");
+    expect("{{ '12' | int + 1 }} {{ '2.5' | float }} {{ 'x' | int }} {{ 3.9 | int }} {{ 2 | float }} {{ 'q' | float(7) }}", NULL,
+           "13 2.5 0 3 2.0 7");
     expect("{{ strftime_now('%Y-%m-%d %b') }}", NULL, "2024-07-26 Jul");
     jinja_limits date = {.year = 2025, .month = 1, .day = 2};
     char err[256];
