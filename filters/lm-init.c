@@ -10,6 +10,7 @@
  *   smollm2-135m  d 576, 30 layers, 9 heads / 3 KV, FFN 1536, vocab 49152
  */
 #include "train/checkpoint.h"
+#include "text/chat_template.h"
 #include "base/cli.h"
 #include "base/util.h"
 
@@ -115,6 +116,7 @@ int main(int argc, char **argv)
         char err[512];
         tok = tok_load(tokpath, err, sizeof err);
         if (!tok) die(strstr(err, "cannot open") ? EX_NOINPUT : EX_DATAERR, "%s: %s", tokpath, err);
+        if (chat_template_load_beside(tok, tokpath, err, sizeof err) < 0) die(EX_DATAERR, "%s", err);
     } else tok = tok_byte_new();
 
     model_config cfg = {0};
@@ -135,7 +137,16 @@ int main(int argc, char **argv)
     cfg.tied = !reward && !untied;
     cfg.bos_id = -1;
     cfg.eos_id = tok_eos(tok) ? tok_id(tok, tok_eos(tok)) : -1;
-    cfg.pad_id = tok_id(tok, "<pad>");
+    /* a pad token distinct from EOS where the tokenizer has one: rewards
+     * pool at the last non-pad token (transformers' sequence
+     * classification, model_pool_pos), so pad = EOS would score the token
+     * before the EOS; Qwen's and Llama 3's own choices come first */
+    static const char *pads[] = {"<pad>", "<|pad|>", "<|finetune_right_pad_id|>", "<|endoftext|>", "<|end_of_text|>", "<unk>"};
+    cfg.pad_id = -1;
+    for (size_t i = 0; i < sizeof pads / sizeof *pads && cfg.pad_id < 0; i++) {
+        int id = tok_id(tok, pads[i]);
+        if (id >= 0 && id != cfg.eos_id) cfg.pad_id = id;
+    }
     if (cfg.pad_id < 0) cfg.pad_id = cfg.eos_id;
     const char *e = model_config_check(&cfg);
     if (e) cli_usage_error("bad dimensions: %s", e);

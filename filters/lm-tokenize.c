@@ -157,6 +157,7 @@ int main(int argc, char **argv)
     else if (tokpath) {
         tok = tok_load(tokpath, err, sizeof err);
         if (!tok) die(strstr(err, "cannot open") ? EX_NOINPUT : EX_DATAERR, "%s: %s", tokpath, err);
+        if (chat_template_load_beside(tok, tokpath, err, sizeof err) < 0) die(EX_DATAERR, "%s", err);
     } else tok = tok_byte_new();
     if (chat) { chat_mode(tok, argc, argv, out); tok_free(tok); return 0; }
     int eflags = (special ? TOK_SPLIT_SPECIAL : 0) | (add ? TOK_ADD_SPECIAL : 0);

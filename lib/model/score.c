@@ -41,6 +41,14 @@ void seq_batch_forward(model *m, const seq_batch *b, int train, float *logp, flo
     model_forward(m, b->tokens, b->valid, b->rows, b->T, logp, values);
 }
 
+int model_pool_pos(const model_config *c, const int32_t *ids, int n)
+{
+    if (c->pad_id < 0) return n - 1;
+    for (int t = n - 1; t >= 0; t--)
+        if (ids[t] != c->pad_id) return t;
+    return 0;
+}
+
 /* Score s[0..B) as one packed batch. */
 static void score_block(model *m, score_seq *s, int B, unsigned what)
 {
@@ -66,7 +74,7 @@ static void score_block(model *m, score_seq *s, int B, unsigned what)
             q->logp = xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1));
             if (n > 0) memcpy(q->logp, row + q->start, sizeof(float) * (size_t)n);
         }
-        if (what & SCORE_LAST) q->last = q->n > 0 ? v[(size_t)k * b.T + q->n - 1] : 0;
+        if (what & SCORE_LAST) q->last = q->n > 0 ? v[(size_t)k * b.T + model_pool_pos(&m->c, q->ids, q->n)] : 0;
     }
     free(lp);
     free(v);

@@ -24,7 +24,8 @@
  *                 real token gets 0)
  *   SCORE_TOKENS  those per-token log-probs, malloc'd (n - start floats,
  *                 at least one allocated)
- *   SCORE_LAST    the score head's value at the last token (a reward)
+ *   SCORE_LAST    the score head's value at the pooled token (a reward):
+ *                 model_pool_pos
  */
 #ifndef PREFPIPE_MODEL_SCORE_H
 #define PREFPIPE_MODEL_SCORE_H
@@ -49,6 +50,14 @@ void seq_batch_free(seq_batch *b);
 /* Forward the packed batch (train: keep activations for model_backward).
  * logp / values: NULL or [rows * T] host arrays, as model_forward. */
 void seq_batch_forward(model *m, const seq_batch *b, int train, float *logp, float *values);
+
+/* Where a reward is read, as transformers' LlamaForSequenceClassification
+ * pools: the last token whose id is not the config's pad_token_id (n - 1
+ * when there is none; 0 when every token is pad).  With pad = EOS that is
+ * the token before a final EOS — the model then scores the text, not its
+ * end marker — which is why lm-init gives a distinct pad token where the
+ * tokenizer has one. */
+int model_pool_pos(const model_config *c, const int32_t *ids, int n);
 
 /* ---- the scorer ---- */
 

@@ -15,7 +15,7 @@
  * byte-level tokenizers this is the rule the running sum gave, so their
  * masks are unchanged.
  */
-#include "text/chat_template.h"
+#include "text/chat_template_int.h"
 #include "io/record.h"
 #include "base/util.h"
 
@@ -99,6 +99,10 @@ static char *render(const tokenizer *t, const chat_msg *msgs, int n, int gen, si
 
 char *chat_render(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t *len)
 {
+    if (chat_jinja_attached(t)) {
+        char err[512];
+        return chat_jinja_render(t, msgs, n, gen, 0, len, NULL, NULL, err, sizeof err);
+    }
     return render(t, msgs, n, gen, 0, len, NULL, NULL);
 }
 
@@ -107,7 +111,8 @@ char *chat_render(const tokenizer *t, const chat_msg *msgs, int n, int gen, size
 static long encode(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t skip,
                    int32_t **ids, uint8_t **mask, char *err, size_t el)
 {
-    if (!tok_eos(t)) { snprintf(err, el, "the tokenizer has no end-of-sequence token"); return -1; }
+    int own = chat_jinja_attached(t);
+    if (!own && !tok_eos(t)) { snprintf(err, el, "the tokenizer has no end-of-sequence token"); return -1; }
     for (int i = 0; i < n; i++)
         if (strcmp(msgs[i].role, "user") && strcmp(msgs[i].role, "system") && strcmp(msgs[i].role, "assistant")) {
             snprintf(err, el, "message %d has unknown role \"%s\"", i, msgs[i].role);
@@ -115,7 +120,9 @@ static long encode(const tokenizer *t, const chat_msg *msgs, int n, int gen, siz
         }
     size_t len, *spans;
     int ns;
-    char *text = render(t, msgs, n, gen, skip, &len, &spans, &ns);
+    char *text = own ? chat_jinja_render(t, msgs, n, gen, skip, &len, &spans, &ns, err, el)
+                     : render(t, msgs, n, gen, skip, &len, &spans, &ns);
+    if (!text) return -1;
     tok_offset *offs;
     int32_t *body;
     long nb = tok_encode_offsets(t, text, len, TOK_SPLIT_SPECIAL, &body, &offs, err, el);
@@ -127,6 +134,7 @@ static long encode(const tokenizer *t, const chat_msg *msgs, int n, int gen, siz
     const int32_t *pre, *suf;
     int npre, nsuf;
     tok_post_ids(t, &pre, &npre, &suf, &nsuf);
+    if (own) npre = 0;   /* a model's template writes its BOS itself (apply_chat_template's add_special_tokens=False) */
     long k = npre + nb;
     *ids = xmalloc(sizeof(int32_t) * (size_t)(k ? k : 1));
     if (npre) memcpy(*ids, pre, sizeof(int32_t) * (size_t)npre);   /* pre is NULL when none */
@@ -135,9 +143,13 @@ static long encode(const tokenizer *t, const chat_msg *msgs, int n, int gen, siz
     if (mask) {
         uint8_t *mk = xcalloc(k ? (size_t)k : 1, 1);
         for (long i = 0; i < nb; i++) {
-            size_t at = offs[i].start;
+            size_t at = offs[i].start, to = offs[i].end;
             uint8_t *m = &mk[npre + i];
-            for (int s = 0; s < ns && !*m; s++) *m = at >= spans[2 * s] && at < spans[2 * s + 1];
+            /* a model's template: any overlap (SentencePiece's "▁word" starts
+             * at the template's space before the content, as Llama 2's and
+             * Mistral's " " + content); Tülu's: the start rule above */
+            for (int s = 0; s < ns && !*m; s++)
+                *m = own ? to > spans[2 * s] && at < spans[2 * s + 1] : at >= spans[2 * s] && at < spans[2 * s + 1];
         }
         *mask = mk;
     }
@@ -180,6 +192,9 @@ long chat_encode_response(const tokenizer *t, const chat_msg *prompt, int n, con
     free(all);
     free(joined);
     if (k < 0) return -1;
+    /* template text after the response's end of turn (ChatML's "\n" after
+     * <|im_end|>) belongs to no turn: the response ends with its EOS */
+    while (k > 0 && !mask[k - 1]) k--;
     long start = k;   /* the start of the last run of masked tokens */
     while (start > 0 && mask[start - 1]) start--;
     *nprompt = start;

@@ -1,7 +1,20 @@
 /*
  * chat_template.h — conversations -> token ids + assistant mask.
  *
- * The default (and only) template is Tülu 2's:
+ * A model's own template (chat_template_load: chat_template.jinja or
+ * tokenizer_config.json next to tokenizer.json) is rendered by the Jinja
+ * subset (text/jinja.h) and encoded as transformers' apply_chat_template
+ * does (the template writes BOS itself: no post-processor tokens).  Its
+ * assistant spans come from rendering prefix by prefix, as TRL splits a
+ * prompt from its completion: an assistant message's span starts where
+ * render(messages before it, add_generation_prompt) ends — at its content
+ * when the content appears there — and runs to the end of the tokenizer's
+ * EOS text after the content, else to where render(messages through it)
+ * ends.  A template whose renders are not prefixes of each other (one that
+ * moves the system prompt into the last user turn, for multi-turn input)
+ * is refused with a message rather than masked by a guess.
+ *
+ * Without one, the template is Tülu 2's:
  *   system:    "<|system|>\n" content "\n"
  *   user:      "<|user|>\n" content "\n"
  *   assistant: "<|assistant|>\n" content EOS, then "\n" unless it is the
@@ -43,8 +56,28 @@ typedef struct {
  * points into the object.  Returns the count, or -1 + message. */
 int chat_from_msgpack(const msgpack_object *arr, chat_msg **msgs, char *err, size_t errlen);
 
-/* Render to a malloc'd string (length in *len). */
+/* Render to a malloc'd string (length in *len).  NULL only with a model's
+ * own template, when it fails (raise_exception, a limit). */
 char *chat_render(const tokenizer *t, const chat_msg *msgs, int n, int add_generation_prompt, size_t *len);
+
+/* A model's own chat template (chat_template_jinja.c).  Looks in DIR for
+ * chat_template.jinja, else tokenizer_config.json's "chat_template" (a
+ * string, or a list of {name, template}: the one named "default"), with
+ * its bos_token/eos_token, and attaches it to t: every render and encode
+ * above then uses it instead of Tülu's.  Returns 1 attached, 0 none there
+ * (Tülu stays), -1 + message (unreadable, bad JSON, a template that does
+ * not parse: "FILE: line N: ..."). */
+int chat_template_load(tokenizer *t, const char *dir, char *err, size_t errlen);
+/* chat_template_load on the directory holding a tokenizer.json */
+int chat_template_load_beside(tokenizer *t, const char *tokenizer_json, char *err, size_t errlen);
+/* Attach template source directly (tests; lm-init --chat-template). */
+int chat_template_set(tokenizer *t, const char *src, size_t len, const char *bos, const char *eos, char *err,
+                      size_t errlen);
+/* Write the file the template came from into DIR (a saved checkpoint
+ * carries its template): 0, or -1 + message.  Nothing when Tülu's. */
+int chat_template_save(const tokenizer *t, const char *dir, char *err, size_t errlen);
+/* "tulu" or the file the template came from */
+const char *chat_template_name(const tokenizer *t);
 
 /* Render and encode.  *ids and *mask (may be NULL) are malloc'd.
  * Returns the token count, or -1 + message (unknown role, no EOS). */

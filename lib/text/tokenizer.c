@@ -196,6 +196,7 @@ void tok_free(tokenizer *t)
     tok_sp_free(t);
     free(t->json_text);
     free(t->eos);
+    if (t->chat_free) t->chat_free(t->chat);
     free(t);
 }
 

@@ -95,6 +95,8 @@ struct tokenizer {
     int add_prefix_space, ignore_merges;
     char *json_text;         /* loaded tokenizer.json, saved back verbatim */
     char *eos;
+    void *chat;              /* the model's own chat template (chat_template.c); NULL: Tülu's */
+    void (*chat_free)(void *);
 };
 
 #define TOKF_ADDED   1       /* an added token (the first entry for the id decides special) */

@@ -45,10 +45,15 @@ double train_seq_logp(const train_batch *b, const float *logp, int i, int k)
     return s;
 }
 
-double train_seq_value(const train_batch *b, const float *values, int i, int k)
+int train_seq_pool(const train_batch *b, int i, int k)
 {
     const train_example *e = &b->ex[i];
-    return values[(size_t)(b->row0[i] + k) * b->sb.T + e->len[k] - 1];
+    return b->pool ? model_pool_pos(b->pool, e->ids[k], e->len[k]) : e->len[k] - 1;
+}
+
+double train_seq_value(const train_batch *b, const float *values, int i, int k)
+{
+    return values[(size_t)(b->row0[i] + k) * b->sb.T + train_seq_pool(b, i, k)];
 }
 
 /* The sequences of ex[0..n) in row order, for model_score. */

@@ -14,7 +14,8 @@
  * in double and in token order, of the per-token log-probs of its
  * response span [start, len) (for sequence 0 after its extra spans: the
  * earlier assistant turns of an sft example, examples.h).  A reward is the score head's value at the
- * last real token (the EOS unless truncated).
+ * last real token (the EOS unless truncated) that is not the pad token
+ * (model_pool_pos: transformers' pooling).
  */
 #ifndef PREFPIPE_TRAIN_BATCH_H
 #define PREFPIPE_TRAIN_BATCH_H
@@ -28,13 +29,16 @@ typedef struct {
     const train_example *ex;   /* borrowed */
     int *row0;                 /* [n] */
     seq_batch sb;              /* sb.rows rows of sb.T tokens */
+    const model_config *pool;  /* where rewards pool (model_pool_pos); NULL: the last token */
 } train_batch;
 
 void train_batch_build(train_batch *b, const train_example *ex, int n);
 void train_batch_free(train_batch *b);
 /* Sum of the response log-probs of (example i, sequence k). */
 double train_seq_logp(const train_batch *b, const float *logp, int i, int k);
-/* The value at the last real token of (i, k). */
+/* The position a reward of (i, k) is read at (model_pool_pos with b->pool)
+ * and the value there. */
+int train_seq_pool(const train_batch *b, int i, int k);
 double train_seq_value(const train_batch *b, const float *values, int i, int k);
 
 /* Forward-only, all n examples in one forward (the group is the

@@ -8,6 +8,7 @@
  */
 #include "train/checkpoint.h"
 #include "model/safetensors.h"
+#include "text/chat_template.h"
 #include "base/fsreplace.h"
 #include "base/util.h"
 
@@ -101,7 +102,17 @@ int ckpt_parse_config(const char *text, size_t len, model_config *c, char *err, 
             get_num(root, "rope_theta", &c->rope_theta, err, el)) break;
         json_t *rp = json_object_get(root, "rope_parameters");
         if (check_rope(rp, "rope_parameters", err, el) || check_rope(json_object_get(root, "rope_scaling"), "rope_scaling", err, el)) break;
-        if (json_is_object(rp) && get_num(rp, "rope_theta", &c->rope_theta, err, el)) break;
+        if (json_is_object(rp)) {
+            /* two places for one number: a file where they disagree was
+             * edited in one place only, and either choice would be a guess */
+            json_t *top = json_object_get(root, "rope_theta"), *in = json_object_get(rp, "rope_theta");
+            if (json_is_number(top) && json_is_number(in) && json_number_value(top) != json_number_value(in)) {
+                cfail(err, el, "rope_theta %.17g disagrees with rope_parameters.rope_theta %.17g",
+                      json_number_value(top), json_number_value(in));
+                break;
+            }
+            if (get_num(rp, "rope_theta", &c->rope_theta, err, el)) break;
+        }
         if (json_is_true(json_object_get(root, "attention_bias"))) { cfail(err, el, "unsupported: attention_bias"); break; }
         if (json_is_true(json_object_get(root, "mlp_bias"))) { cfail(err, el, "unsupported: mlp_bias"); break; }
         const char *act = json_string_value(json_object_get(root, "hidden_act"));
@@ -343,6 +354,7 @@ tokenizer *ckpt_load_tokenizer(const char *dir)
     if (access(path, R_OK) != 0) die(EX_NOINPUT, "%s: %s", path, strerror(errno));
     tokenizer *t = tok_load(path, err, sizeof err);
     if (!t) die(EX_DATAERR, "%s: %s", path, err);
+    if (chat_template_load(t, dir, err, sizeof err) < 0) die(EX_DATAERR, "%s", err);   /* a model's own template */
     free(path);
     return t;
 }
@@ -444,6 +456,7 @@ void ckpt_save(const char *dir, const model *m, const tokenizer *tok,
         char err[512];
         char *p = join(tmp, "tokenizer.json");
         if (tok_save(tok, p, err, sizeof err)) die(EX_IOERR, "%s", err);
+        if (chat_template_save(tok, tmp, err, sizeof err)) die(EX_IOERR, "%s", err);
         free(p);
     }
     if (opt) {

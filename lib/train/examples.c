@@ -69,6 +69,7 @@ static long encode_all_turns(const tokenizer *tok, const chat_msg *msgs, int nm,
     long k = chat_encode(tok, all, nm + 1, 0, &ids, &mask, err, el);
     free(all);
     if (k < 0) return -1;
+    while (k > 0 && !mask[k - 1]) k--;   /* template text after the last turn (see chat_encode_response) */
     long start = k;
     while (start > 0 && mask[start - 1]) start--;
     *nspan = 0;

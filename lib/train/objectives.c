@@ -70,8 +70,8 @@ static double bt_micro(void *ctx, const train_batch *b, const float *logp, const
         double dc, dr;
         loss += bt_loss(rc, rr, c->margin_scale * e->margin, c->eta, &dc, &dr) * inv;
         if (dvalues) {
-            dvalues[(size_t)(b->row0[i]) * b->sb.T + e->len[0] - 1] = (float)(dc * inv);
-            dvalues[(size_t)(b->row0[i] + 1) * b->sb.T + e->len[1] - 1] = (float)(dr * inv);
+            dvalues[(size_t)(b->row0[i]) * b->sb.T + train_seq_pool(b, i, 0)] = (float)(dc * inv);
+            dvalues[(size_t)(b->row0[i] + 1) * b->sb.T + train_seq_pool(b, i, 1)] = (float)(dr * inv);
         }
         if (c->collect) {
             c->n += 2;

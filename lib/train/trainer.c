@@ -143,6 +143,7 @@ static double run_examples(model *m, train_example *ex, int n, int micro, train_
         int k = n - i < micro ? n - i : micro;
         train_batch b;
         train_batch_build(&b, ex + i, k);
+        b.pool = &m->c;
         size_t N = (size_t)b.sb.rows * b.sb.T;
         float *lp = obj->want_logp ? xmalloc(sizeof(float) * N) : NULL;
         float *v = obj->want_values ? xmalloc(sizeof(float) * N) : NULL;

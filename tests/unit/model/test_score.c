@@ -8,7 +8,8 @@
  *    the last token of a direct forward; all equal bitwise to a direct
  *    forward of the same packed rows (SCORE_ONE_BATCH keeps the group);
  *  - a logits limit of 1 (one sequence per forward) agrees within 1e-5;
- *  - an overlong sequence is reported by index and nothing is scored.
+ *  - an overlong sequence is reported by index and nothing is scored;
+ *  - rewards pool at the last non-pad token (test_pool).
  */
 #include "check.h"
 #include "model/model.h"
@@ -92,11 +93,57 @@ static void test_score(model *m)
     free(big);
 }
 
+/* Rewards pool as transformers' LlamaForSequenceClassification: the
+ * reference below is its formula, written out — a right-padded batch with
+ * real pad tokens in it, last_non_pad = argmax_t(t * (ids[t] != pad)) —
+ * and SCORE_LAST must read the head there, for pad = EOS (the token before
+ * the final EOS: what the old last-token rule got wrong) and pad != EOS
+ * (the EOS itself). */
+static void test_pool(model *m)
+{
+    enum { EOS = 36, PAD = 35 };
+    int32_t a[4] = {1, 2, 3, EOS}, b[5] = {4, 5, 6, EOS, EOS};
+    const int32_t *ids[2] = {a, b};
+    int len[2] = {4, 5};
+    for (int distinct = 0; distinct < 2; distinct++) {
+        m->c.eos_id = EOS;
+        m->c.pad_id = distinct ? PAD : EOS;
+        int T = 5;
+        int32_t tok[10];
+        uint8_t valid[10];
+        for (int r = 0; r < 2; r++)
+            for (int t = 0; t < T; t++) {
+                valid[r * T + t] = t < len[r];
+                tok[r * T + t] = t < len[r] ? ids[r][t] : m->c.pad_id;
+            }
+        float values[10];
+        model_reserve(m, 2 * T, 0);
+        model_forward(m, tok, valid, 2, T, NULL, values);
+        score_seq s[2] = {{.ids = a, .n = 4}, {.ids = b, .n = 5}};
+        CHECK(model_score(m, s, 2, SCORE_LAST, SCORE_ONE_BATCH) == -1);
+        for (int r = 0; r < 2; r++) {
+            int best = 0, arg = 0;
+            for (int t = 0; t < T; t++) {
+                int key = t * (tok[r * T + t] != m->c.pad_id);
+                if (key > best) best = key, arg = t;
+            }
+            CHECK(arg == (distinct ? len[r] - 1 : 2));
+            CHECK(arg == model_pool_pos(&m->c, ids[r], len[r]));
+            CHECK_NEAR(s[r].last, values[r * T + arg], 1e-6);
+        }
+    }
+    m->c.pad_id = 0;   /* every token pad: position 0, as argmax of zeros */
+    int32_t z[3] = {0, 0, 0};
+    CHECK(model_pool_pos(&m->c, z, 3) == 0);
+    m->c.pad_id = m->c.eos_id = -1;
+}
+
 int main(void)
 {
     model *m = tiny();
     test_pack();
     test_score(m);
+    test_pool(m);
     model_free(m);
     return check_done("test_score");
 }

@@ -46,6 +46,14 @@ static void test_configs(void)
         "\"id2label\":{\"0\":\"LABEL_0\"},\"pad_token_id\":3}";
     CHECK(!ckpt_parse_config(rm, strlen(rm), &c, err, sizeof err), "reward config: %s", err);
     CHECK(c.score && !c.lm_head && c.pad_id == 3, "reward values");
+    /* both places agreeing is fine; disagreeing is refused naming both */
+    const char *same = "{\"model_type\":\"llama\",\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,"
+        "\"num_attention_heads\":4,\"vocab_size\":100,\"rope_theta\":500000,\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":500000.0}}";
+    CHECK(!ckpt_parse_config(same, strlen(same), &c, err, sizeof err) && c.rope_theta == 500000.0, "agreeing rope_theta: %s", err);
+    const char *differ = "{\"model_type\":\"llama\",\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,"
+        "\"num_attention_heads\":4,\"vocab_size\":100,\"rope_theta\":10000.0,\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":500000.0}}";
+    CHECK(ckpt_parse_config(differ, strlen(differ), &c, err, sizeof err) < 0 && strstr(err, "10000") && strstr(err, "500000"),
+          "disagreeing rope_theta refused with both values: %s", err);
     static const char *bad[] = {
         "{\"architectures\":[\"MistralForCausalLM\"],\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":100}",
         "{\"model_type\":\"llama\",\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":100,\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8}}",
