@@ -37,6 +37,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+/* stdout is a launcher's forwarding pseudo-terminal (rs_stdout_forwarded) */
+static int stdout_launcher_tty;
+void rs_stdout_forwarded(void) { stdout_launcher_tty = 1; }
+
 enum { K_FILE, K_ZMQ };
 
 struct rstream {
@@ -219,7 +223,7 @@ static rstream *open_write(const char *uri, int text, int live)
     s->kind = K_FILE;
     s->wbuf = xmalloc(WBUF_CAP);
     if (strcmp(uri, "-") == 0) {
-        if (!text && isatty(1))
+        if (!text && isatty(1) && !stdout_launcher_tty)
             die(EX_USAGE, "refusing to write binary msgpack to a terminal "
                           "(redirect it, or pipe it through 'rec to-json')");
         s->fd = 1;

@@ -100,6 +100,17 @@ void train_cli_finish(train_cli *t);
 train_spool *train_cli_spool(const train_cli *t, train_prep *prep, const model *m, int argc, char **argv,
                              model *ref, int ref_batch, train_spool *data, train_spool *eval);
 
+/* Join the launcher's job (dist_start) and, under one, let rank 0 write
+ * records to stdout (mpirun's pseudo-terminal passes bytes unchanged).
+ * train_cli_init calls it; the scorers and ppo-step call it first thing. */
+void train_dist_start(void);
+
+/* With several ranks (dist.h), refuse (exit 64) an input that is not a
+ * regular file: every rank reads every input whole (the trainers' spools,
+ * the sharded scorers' windows), and stdin, pipes and ZeroMQ streams give
+ * their records to one reader only.  Nothing to check with one rank. */
+void train_check_rank_inputs(char **uris, int n);
+
 /* Train, then close the spools and free tok and m. */
 void train_cli_run(train_cli *t, model *m, tokenizer *tok, train_spool *data, train_spool *eval,
                    train_objective *obj);
