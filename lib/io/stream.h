@@ -49,6 +49,12 @@ rstream *rs_open_write(const char *uri);
  * the launcher's pseudo-terminal (raw: bytes pass unchanged to mpirun's
  * stdout), so a rank launched by it calls this to allow "-". */
 void rs_stdout_forwarded(void);
+/* A writer into memory: rs_write appends; rs_memory gives the bytes so
+ * far, rs_memory_clear forgets them; rs_close frees it.  (The sharded
+ * scorers collect a window's output there before sending it to rank 0.) */
+rstream *rs_open_memory(void);
+const char *rs_memory(const rstream *s, size_t *len);
+void rs_memory_clear(rstream *s);
 /* A live output (metrics, logs): as rs_open_write, except that a plain
  * file path is written in place (created or truncated at open, not renamed
  * at close), so a reader can follow it while it grows (tail -f,

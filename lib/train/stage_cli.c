@@ -95,6 +95,21 @@ void train_dist_start(void)
     if (strcmp(dist_world()->name, "single")) rs_stdout_forwarded();
 }
 
+void train_shard_init(held_shard *s)
+{
+    memset(s, 0, sizeof *s);
+    s->rank = dist_rank();
+    s->nranks = dist_size();
+    s->send = dist_send;
+    s->recv = dist_recv;
+}
+
+void train_shard_window(held_window *h, void (*drop)(void *ctx, int nex))
+{
+    train_shard_init(&h->shard);
+    h->drop = drop;
+}
+
 void train_check_rank_inputs(char **uris, int n)
 {
     if (dist_size() == 1) return;

@@ -9,6 +9,7 @@
 #ifndef PREFPIPE_TRAIN_CLI_H
 #define PREFPIPE_TRAIN_CLI_H
 
+#include "io/held.h"
 #include "train/examples.h"
 #include "train/trainer.h"
 #include "base/threads.h"
@@ -110,6 +111,15 @@ void train_dist_start(void);
  * the sharded scorers' windows), and stdin, pipes and ZeroMQ streams give
  * their records to one reader only.  Nothing to check with one rank. */
 void train_check_rank_inputs(char **uris, int n);
+
+/* A scorer's hold window over the ranks (io/held.h: sharding): with
+ * several ranks, window k is scored by rank k % size and rank 0 writes
+ * every window in order; drop frees the examples of a window this rank
+ * does not score.  Nothing changes with one rank. */
+void train_shard_window(held_window *h, void (*drop)(void *ctx, int nex));
+/* The same for a scorer with its own loop (lm-logprob): the ranks and the
+ * transport of dist.h into s (io/held.h: held_shard_begin/_end). */
+void train_shard_init(held_shard *s);
 
 /* Train, then close the spools and free tok and m. */
 void train_cli_run(train_cli *t, model *m, tokenizer *tok, train_spool *data, train_spool *eval,
