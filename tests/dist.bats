@@ -141,3 +141,25 @@ close() {
   grep -q "exited on signal 9\|terminated\|aborted" log
   [ ! -e out/model.safetensors ]
 }
+
+@test "dist: ppo-step with 2 ranks: policy and value as one process; rank 0 alone writes RUN" {
+  need_mpi
+  lm-init -o pol --seed 1 2>/dev/null
+  rec from-json < "$FIX/ppo/prompts.jsonl" > prompts.mp
+  rollout -c pol -B 4 -n 2 --max-new 6 --seed 2 prompts.mp > raw.mp 2>/dev/null
+  toy-reward --token 0-63 raw.mp > scored.mp
+  # minibatch 3 of 8 items: minibatches a rank has no item of happen too
+  a="-c pol --value-from-policy -b 8 --lr 1e-3 --minibatch 3 --max-lag 1"
+  ppo-step $a -o one scored.mp > m0.mp 2>/dev/null
+  np 2 ppo-step $a -o two scored.mp > m2.mp 2>/dev/null
+  [ "$(cut -d" " -f1,2 two/latest)" = "2 policy-v2" ]
+  close one/policy-v2 two/policy-v2
+  close one/state/value two/state/value
+  [ "$(rec to-json < m2.mp | jq -s length)" = 2 ]
+  jq -n -e --slurpfile a <(rec to-json < m0.mp) --slurpfile b <(rec to-json < m2.mp) \
+    '[range(2) as $i | ["reward_mean","kl","value_loss","explained_variance","entropy"][] as $k
+      | (($a[$i][$k] - $b[$i][$k]) | fabs) < 1e-4] | all'
+  # the per-item diagnostics stay on their ranks: refused with N > 1
+  run np 2 ppo-step $a -o three --diagnostics d.mp scored.mp
+  [ "$status" -eq 64 ]
+}

@@ -84,9 +84,14 @@ void train_cli_finish(train_cli *t)
     if (!(t->o.warmup_frac >= 0 && t->o.warmup_frac <= 1)) cli_usage_error("--warmup must be a fraction in [0, 1]");
     if (t->o.h.clip < 0) cli_usage_error("--clip must be >= 0");
     if (t->o.micro > t->o.batch) t->o.micro = t->o.batch;
-    if (dist_size() > 1 && strcmp(t->be->name, "cpu") && strcmp(t->be->name, "ref") && !dist_attach_device())
+    train_dist_device(t->be);
+}
+
+void train_dist_device(const backend *be)
+{
+    if (dist_size() > 1 && strcmp(be->name, "cpu") && strcmp(be->name, "ref") && !dist_attach_device())
         die(EX_USAGE, "--device %s with %d ranks needs the NCCL engine, and this build has none (make NCCL=1)",
-            t->be->name, dist_size());
+            be->name, dist_size());
 }
 
 void train_dist_start(void)

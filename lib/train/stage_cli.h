@@ -105,6 +105,9 @@ train_spool *train_cli_spool(const train_cli *t, train_prep *prep, const model *
  * records to stdout (mpirun's pseudo-terminal passes bytes unchanged).
  * train_cli_init calls it; the scorers and ppo-step call it first thing. */
 void train_dist_start(void);
+/* Several ranks on a device backend: switch to the NCCL engine, or die
+ * (exit 64) when the build has none.  train_cli_finish calls it. */
+void train_dist_device(const backend *be);
 
 /* With several ranks (dist.h), refuse (exit 64) an input that is not a
  * regular file: every rank reads every input whole (the trainers' spools,
