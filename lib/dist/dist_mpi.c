@@ -18,6 +18,10 @@
  *   by floating-point reassociation (README: tolerance).
  * - Counts above INT_MAX go in chunks (MPI counts are int).
  * - send/recv carry a 64-bit length, then the bytes, on two tags.
+ * - PREFPIPE_DIST_STATS=1: at a normal exit each rank prints how many
+ *   all-reduces it made, their bytes and the wall time spent in them (the
+ *   benchmark's all-reduce share; that time includes waiting for slower
+ *   ranks).
  */
 #include "dist/dist_int.h"
 #include "base/util.h"
@@ -26,12 +30,14 @@
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { TAG_LEN = 7301, TAG_DATA = 7302 };
 #define CHUNK ((size_t)1 << 30)
 
 static dist engine = {.name = "mpi"};
 static int finalize_registered;
+static struct { long calls; double bytes, secs; int on; } stats;
 
 static void on_mpi_error(MPI_Comm *comm, int *code, ...)
 {
@@ -46,6 +52,9 @@ static void on_mpi_error(MPI_Comm *comm, int *code, ...)
 
 static void finalize(void)
 {
+    if (stats.on)
+        fprintf(stderr, "%s: rank %d of %d: %ld all-reduces, %.1f MB, %.3f s in all-reduce\n", progname,
+                engine.rank, engine.size, stats.calls, stats.bytes / 1e6, stats.secs);
     int done = 0;
     MPI_Finalized(&done);
     if (!done) MPI_Finalize();
@@ -77,10 +86,12 @@ static void mpi_allreduce(const dist *d, void *buf, size_t n, dist_type type, di
     size_t es;
     MPI_Datatype t = mpi_type(type, &es);
     MPI_Op o = mpi_op(op);
+    double t0 = stats.on ? MPI_Wtime() : 0;
     for (size_t i = 0; i < n; i += CHUNK) {
         size_t k = n - i < CHUNK ? n - i : CHUNK;
         MPI_Allreduce(MPI_IN_PLACE, (char *)buf + i * es, (int)k, t, o, MPI_COMM_WORLD);
     }
+    if (stats.on) stats.calls++, stats.bytes += (double)(n * es), stats.secs += MPI_Wtime() - t0;
 }
 
 static void mpi_broadcast(const dist *d, void *buf, size_t nbytes, int root)
@@ -131,6 +142,8 @@ const dist *dist_mpi_open(void)
         MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
         if (!finalize_registered) atexit(finalize), finalize_registered = 1;
     }
+    const char *st = getenv("PREFPIPE_DIST_STATS");
+    stats.on = st && *st && strcmp(st, "0");
     MPI_Errhandler eh;
     MPI_Comm_create_errhandler(on_mpi_error, &eh);
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, eh);
