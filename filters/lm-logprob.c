@@ -92,6 +92,7 @@ int main(int argc, char **argv)
     rstream *w = dist_rank() == 0 ? rs_open_write(out) : NULL;   /* rank 0 writes */
     progress_t prog;
     progress_init(&prog, "records", 0, progress);
+    if (dist_rank() != 0) prog.enabled = 0;   /* one progress line per job */
     logprob_batch *lb = logprob_batch_new(&sc, batch);
     int nin;
     char **ins = cli_inputs(argc, argv, optind, &nin);

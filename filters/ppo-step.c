@@ -147,7 +147,8 @@ int main(int argc, char **argv)
     double t0 = now_seconds();
     int stop = batches > 0 && ss.version >= batches;
     progress_t pr;   /* batches trained, with the last batch's mean reward */
-    progress_init(&pr, "batches", batches > 0 ? (uint64_t)batches : 0, progress && rank0);
+    progress_init(&pr, "batches", batches > 0 ? (uint64_t)batches : 0, progress);
+    if (!rank0) pr.enabled = 0;   /* one progress line per job */
     pr.done = (uint64_t)ss.version;
     if (!rank0) {   /* the other ranks train what rank 0 reads */
         long j;

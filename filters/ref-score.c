@@ -238,6 +238,7 @@ int main(int argc, char **argv)
     train_check_rank_inputs(ins, nin);
     train_shard_window(&hw, drop);
     progress_init(&sc.pr, "records", 0, progress);
+    if (dist_rank() != 0) sc.pr.enabled = 0;   /* one progress line per job */
     held_window_run(&hw, ins, nin);
     progress_finish(&sc.pr);
     if (dist_rank() == 0) train_counts_report("pairs", &sc.cnt);

@@ -346,6 +346,7 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
 
     progress_t pr;
     progress_init(&pr, "steps", (uint64_t)total, o->progress);
+    if (dist_rank() != 0) pr.enabled = 0;   /* one progress line per job */
     pr.done = (uint64_t)step;
     size_t *perm = xmalloc(sizeof(size_t) * data->n);
     long perm_epoch = -1;
