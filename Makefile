@@ -42,9 +42,27 @@ LDLIBS   += -L/usr/local/cuda/lib64 -lcudart_static -ldl -lrt -lpthread -lstdc++
 endif
 endif
 
+# Ranks (lib/dist/dist.h): MPI=1 (default where pkg-config finds Open MPI's
+# ompi-c) builds the "mpi" engine and links libmpi into every executable;
+# MPI=0 builds single-process binaries.  NCCL=1 (default where CUDA and MPI
+# are built and nccl.h is beside CUDA) adds the "nccl" engine for GPU ranks;
+# libnccl is dlopen()ed when a GPU rank attaches, as cuBLAS is.
+MPI      ?= $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+CUDA_INC ?= $(dir $(NVCC))../include
+NCCL     ?= $(if $(and $(filter 1,$(CUDA)),$(filter 1,$(MPI)),$(wildcard $(CUDA_INC)/nccl.h)),1,0)
+DIST_OFF  = $(if $(filter 1,$(MPI)),,lib/dist/dist_mpi.c) $(if $(filter 1,$(NCCL)),,lib/dist/dist_nccl.c)
+ifeq ($(MPI),1)
+CPPFLAGS += -DPREFPIPE_MPI
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c)
+LDLIBS   += $(shell pkg-config --libs ompi-c)
+endif
+ifeq ($(NCCL),1)
+CPPFLAGS += -DPREFPIPE_NCCL
+endif
+
 # lib/ is one folder per floor (lib/README.md); tests/unit mirrors it.
 LIB_DIRS  = base io text data model backend backend/cpu backend/ref train rl eval dist
-LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c))
+LIB_SRC   = $(filter-out $(DIST_OFF),$(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c)))
 LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/gen/schemas_gen.o
 LIB_A     = $(BUILD)/libprefpipe.a
 PROGS     = $(patsubst filters/%.c,$(BIN)/%,$(wildcard filters/*.c))
@@ -59,7 +77,11 @@ all: $(PROGS) $(UNIT)
 # -MMD -MP: each object also depends on exactly the headers it includes
 $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(XCPP) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# the engines see their libraries' headers (nothing else does)
+$(BUILD)/lib/dist/dist_mpi.o: XCPP = $(MPI_CFLAGS)
+$(BUILD)/lib/dist/dist_nccl.o: XCPP = $(MPI_CFLAGS) -I$(CUDA_INC)
 
 -include $(LIB_OBJ:.o=.d) $(CUDA_OBJ:.o=.d) $(PROGS:$(BIN)/%=$(BUILD)/filters/%.d) $(UNIT:%=%.d)
 

@@ -3,7 +3,9 @@
  * given tokens under a checkpoint (temperature 1).  Which fields are
  * scored and what is written back is train/logprob_records.h's contract;
  * this file parses options and streams the inputs through a batch of
- * --batch records.
+ * --batch records.  Under mpirun with N ranks every rank reads the same
+ * input files and cuts the same batches; batch k is scored by rank k % N
+ * and rank 0 writes every batch in order (byte-identical to one process).
  */
 #include "train/logprob_records.h"
 #include "train/checkpoint.h"
@@ -13,6 +15,8 @@
 #include "base/threads.h"
 #include "base/inputs.h"
 #include "io/stream.h"
+#include "dist/dist.h"
+#include "train/stage_cli.h"
 #include "base/util.h"
 
 #include <getopt.h>
@@ -48,6 +52,7 @@ int main(int argc, char **argv)
     util_set_progname(argv[0]);
     threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
+    train_dist_start();   /* several ranks under mpirun: batches are sharded */
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"field", required_argument, 0, 'f'},
@@ -84,12 +89,17 @@ int main(int argc, char **argv)
     if (tok_vocab_size(sc.tok) > sc.m->c.vocab)
         die(EX_DATAERR, "%s: tokenizer.json has %d tokens but vocab_size is %d", ckpt, tok_vocab_size(sc.tok),
             sc.m->c.vocab);
-    rstream *w = rs_open_write(out);
+    rstream *w = dist_rank() == 0 ? rs_open_write(out) : NULL;   /* rank 0 writes */
     progress_t prog;
     progress_init(&prog, "records", 0, progress);
+    if (dist_rank() != 0) prog.enabled = 0;   /* one progress line per job */
     logprob_batch *lb = logprob_batch_new(&sc, batch);
     int nin;
     char **ins = cli_inputs(argc, argv, optind, &nin);
+    train_check_rank_inputs(ins, nin);
+    held_shard sh;
+    train_shard_init(&sh);
+    if (sh.nranks > 1) logprob_batch_shard(lb, &sh);
     for (int f = 0; f < nin; f++) {
         rstream *r = rs_open_read(ins[f]);
         const char *name = cli_input_name(ins[f]);
@@ -104,7 +114,8 @@ int main(int argc, char **argv)
         progress_add(&prog, logprob_batch_flush(lb, w, name));
         rs_close(r);
     }
-    rs_close(w);
+    if (w) rs_close(w);
+    held_shard_close(&sh);
     progress_finish(&prog);
     logprob_batch_free(lb);
     tok_free(sc.tok);

@@ -19,6 +19,9 @@
 #include "rl/policy_version.h"
 #include "rl/ppo_cli.h"
 #include "rl/ppo_session.h"
+#include "rl/ppo_share.h"
+#include "dist/dist.h"
+#include "train/stage_cli.h"
 #include "io/stream.h"
 #include "base/util.h"
 
@@ -73,6 +76,7 @@ int main(int argc, char **argv)
     util_set_progname(argv[0]);
     threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
+    train_dist_start();   /* several ranks under mpirun: data-parallel (rl/ppo_share.h) */
     static const struct option lo[] = {
         {"policy", required_argument, 0, 'c'}, {"value", required_argument, 0, O_VALUE},
         {"value-from-policy", no_argument, 0, O_VFP}, {"ref", required_argument, 0, O_REF},
@@ -117,6 +121,11 @@ int main(int argc, char **argv)
         }
     }
     const backend *be = backend_for_device(device);
+    train_dist_device(be);
+    int rank0 = dist_rank() == 0;
+    if (diag && dist_size() > 1)
+        die(EX_USAGE, "--diagnostics with %d ranks: not supported (each item's numbers stay on its rank)",
+            dist_size());
     if (!run) cli_usage_error("missing -o RUN (the run directory)");
     if (!resume && !pdir) cli_usage_error("missing -c POLICY (or --resume)");
     if (!resume && !vdir == !vfp) cli_usage_error("give --value RM_DIR (the paper's choice) or --value-from-policy");
@@ -131,7 +140,7 @@ int main(int argc, char **argv)
     ppo_session_open(&ss, &so, &pc.c);
     ppo_intake in;
     ppo_intake_init(&in, ss.tok, ss.tr.policy->c.vocab, ss.tr.policy->c.max_pos, lag, brec, ss.version);
-    rstream *mout = rs_open_live(murl);
+    rstream *mout = rank0 ? rs_open_live(murl) : NULL;   /* rank 0 writes */
     ss.diag = diag ? rs_open_write(diag) : NULL;
     int ninputs;
     char **inputs = cli_inputs(argc, argv, optind, &ninputs);
@@ -139,7 +148,20 @@ int main(int argc, char **argv)
     int stop = batches > 0 && ss.version >= batches;
     progress_t pr;   /* batches trained, with the last batch's mean reward */
     progress_init(&pr, "batches", batches > 0 ? (uint64_t)batches : 0, progress);
+    if (!rank0) pr.enabled = 0;   /* one progress line per job */
     pr.done = (uint64_t)ss.version;
+    if (!rank0) {   /* the other ranks train what rank 0 reads */
+        long j;
+        ppo_item *items;
+        int n;
+        while (ppo_share_recv(&j, &items, &n)) {
+            ppo_metrics m;
+            ppo_session_step(&ss, items, n, j, &m);
+            for (int i = 0; i < n; i++) ppo_item_free(&items[i]);
+            free(items);
+        }
+        ninputs = 0;
+    }
     for (int f = 0; f < ninputs && !stop; f++) {
         rstream *rin = rs_open_read(inputs[f]);
         msgpack_object rec;
@@ -158,6 +180,7 @@ int main(int argc, char **argv)
             int n;
             ready = ppo_intake_take(&in, &items, &n);
             ppo_metrics m;
+            ppo_share_send(j, items, n);
             ppo_session_step(&ss, items, n, j, &m);
             for (int i = 0; i < n; i++) ppo_item_free(&items[i]);
             free(items);
@@ -171,14 +194,16 @@ int main(int argc, char **argv)
         }
         rs_close(rin);
     }
+    if (rank0) ppo_share_end();
     progress_finish(&pr);
+    if (!rank0) stop = 0, in.nseen = 0;   /* rank 0 reports and marks */
     if (stop) pv_mark_stopped(run, ss.version);   /* followers waiting for more can end */
     if (!stop && in.nseen > 0)
         fprintf(stderr, "%s: input ended inside batch %ld (%ld of %ld records): not trained\n", progname, in.cur,
                 in.nseen, in.expect);
-    fprintf(stderr, "%s: version %ld, %ld updates; rejected: %s\n", progname, ss.version, ss.tr.updates,
+    if (rank0) fprintf(stderr, "%s: version %ld, %ld updates; rejected: %s\n", progname, ss.version, ss.tr.updates,
             ppo_intake_summary(&in));
-    rs_close(mout);
+    if (mout) rs_close(mout);
     if (ss.diag) rs_close(ss.diag);
     ppo_intake_free(&in);
     ppo_session_close(&ss);

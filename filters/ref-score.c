@@ -32,6 +32,7 @@
 #include "text/chat_template.h"
 #include "train/checkpoint.h"
 #include "backend/backend.h"
+#include "dist/dist.h"
 #include "base/cli.h"
 #include "base/config.h"
 #include "base/threads.h"
@@ -174,11 +175,19 @@ static int take(void *ctx, const msgpack_object *rec, const rstream *r, int ex, 
     return 0;
 }
 
+/* a window another rank scores: free what take built */
+static void drop(void *ctx, int nex)
+{
+    scorer *sc = ctx;
+    for (int j = 0; j < nex; j++) train_example_free(&sc->ex[j]);
+}
+
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
     threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
+    train_dist_start();   /* several ranks under mpirun: windows are sharded */
     enum { O_PER_TOKEN = 1000, O_MAX_LEN, O_TRUNC, O_PROGRESS };
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
@@ -223,14 +232,17 @@ int main(int argc, char **argv)
     sc.ex = xcalloc((size_t)batch, sizeof *sc.ex);
     sc.pt = xcalloc((size_t)(2 * batch), sizeof *sc.pt);
     held_window hw = {.max_scored = batch, .max_held = MAX_WINDOW, .take = take, .flush = flush, .ctx = &sc,
-                      .out = rs_open_write(outp)};
+                      .out = dist_rank() == 0 ? rs_open_write(outp) : rs_open_memory()};   /* rank 0 writes */
     int nin;
     char **ins = cli_inputs(argc, argv, optind, &nin);
+    train_check_rank_inputs(ins, nin);
+    train_shard_window(&hw, drop);
     progress_init(&sc.pr, "records", 0, progress);
+    if (dist_rank() != 0) sc.pr.enabled = 0;   /* one progress line per job */
     held_window_run(&hw, ins, nin);
     progress_finish(&sc.pr);
-    train_counts_report("pairs", &sc.cnt);
-    if (sc.nroll) fprintf(stderr, "%s: rollouts: %llu scored\n", progname, (unsigned long long)sc.nroll);
+    if (dist_rank() == 0) train_counts_report("pairs", &sc.cnt);
+    if (sc.nroll && dist_rank() == 0) fprintf(stderr, "%s: rollouts: %llu scored\n", progname, (unsigned long long)sc.nroll);
     free(sc.ex);
     free(sc.pt);
     tok_free(tok);

@@ -36,6 +36,7 @@
  */
 #include "train/checkpoint.h"
 #include "backend/backend.h"
+#include "dist/dist.h"
 #include "base/cli.h"
 #include "base/config.h"
 #include "base/threads.h"
@@ -157,11 +158,19 @@ static void flush(void *ctx, held_rec *w, int nw, int nex, rstream *out)
     for (int j = 0; j < nex; j++) train_example_free(&sc->ex[j]);
 }
 
+/* a window another rank scores: free what take built */
+static void drop(void *ctx, int nex)
+{
+    scorer *sc = ctx;
+    for (int j = 0; j < nex; j++) train_example_free(&sc->ex[j]);
+}
+
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
     threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
+    train_dist_start();   /* several ranks under mpirun: windows are sharded */
     enum { O_NORM = 1000, O_SKIP, O_MAX_LEN, O_TRUNC, O_PROGRESS, O_NOEOS };
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
@@ -214,13 +223,16 @@ int main(int argc, char **argv)
     sc.ex = xcalloc((size_t)batch, sizeof *sc.ex);
     sc.r = xcalloc((size_t)(2 * batch), sizeof *sc.r);
     held_window hw = {.max_scored = batch, .max_held = batch, .split_rollout_batches = 1, .take = take,
-                      .flush = flush, .ctx = &sc, .out = rs_open_write(outp)};
+                      .flush = flush, .ctx = &sc, .out = dist_rank() == 0 ? rs_open_write(outp) : rs_open_memory()};   /* rank 0 writes */
     int nin;
     char **ins = cli_inputs(argc, argv, optind, &nin);
+    train_check_rank_inputs(ins, nin);
+    train_shard_window(&hw, drop);
     progress_init(&sc.pr, "records", 0, progress);
+    if (dist_rank() != 0) sc.pr.enabled = 0;   /* one progress line per job */
     held_window_run(&hw, ins, nin);
     progress_finish(&sc.pr);
-    train_counts_report("scored", &sc.cnt);
+    if (dist_rank() == 0) train_counts_report("scored", &sc.cnt);
     free(sc.ex);
     free(sc.r);
     tok_free(tok);

@@ -24,6 +24,9 @@
 #
 # Sizes: SCALE=full (default) or SCALE=quick (a couple of minutes, for the
 # test suite); every number below can be overridden from the environment.
+# LAUNCH: a launcher prefix for the data-parallel stages (sft, dpo, rm
+# and the RM's held-out scoring), e.g. "mpirun --hostfile H -np 4"; empty
+# (default) runs them as one process.  pipelines/multi-host.sh sets it.
 # The ablation knobs (pipelines/ablate.sh sets them): PAIRS_SCORE,
 # PAIRS_MODELS, RM_PAIRS, RM_MODEL_ARGS, PPO_CATEGORIES, PPO_BETA, DPO_BETA.
 set -eu
@@ -44,6 +47,7 @@ else
   : "${SFT_EPOCHS:=8}" "${DPO_EPOCHS:=2}" "${RM_EPOCHS:=2}" "${PPO_BATCHES:=40}" "${PPO_B:=64}" "${BON:=16}"
 fi
 : "${SFT_LR:=5e-3}" "${DPO_LR:=3e-5}" "${DPO_BETA:=0.5}" "${DPO_LOSS:=dpo}" "${RM_LR:=1e-3}" "${PPO_LR:=1e-4}" "${PPO_BETA:=0.05}"
+: "${LAUNCH:=}"
 : "${MAX_NEW:=64}" "${TEMP:=0.7}" "${PAIRS_SCORE:=mean-aspects}"
 
 mkdir -p "$RUN"
@@ -106,13 +110,13 @@ if stage init; then
 fi 2>>"$RUN/log.txt"
 
 if stage sft; then
-  sft-step -m "$RUN/init" -o "$RUN/sft" --epochs "$SFT_EPOCHS" --lr "$SFT_LR" --lr-floor 1e-4 \
+  $LAUNCH sft-step -m "$RUN/init" -o "$RUN/sft" --epochs "$SFT_EPOCHS" --lr "$SFT_LR" --lr-floor 1e-4 \
     --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/sft.mp" > "$RUN/sft-metrics.mp"
   done_ sft
 fi 2>>"$RUN/log.txt"
 
 if stage dpo; then
-  dpo-step -m "$RUN/sft" --ref "$RUN/sft" -o "$RUN/dpo" --epochs "$DPO_EPOCHS" --lr "$DPO_LR" \
+  $LAUNCH dpo-step -m "$RUN/sft" --ref "$RUN/sft" -o "$RUN/dpo" --epochs "$DPO_EPOCHS" --lr "$DPO_LR" \
     --loss "$DPO_LOSS" --beta "$DPO_BETA" --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/pairs.mp" > "$RUN/dpo-metrics.mp"
   done_ dpo
 fi 2>>"$RUN/log.txt"
@@ -125,9 +129,9 @@ if stage rm; then
     lm-init $RM_MODEL_ARGS --seed "$SEED" -o "$RUN/rm-init"
     rm_init="$RUN/rm-init"
   fi
-  rm-train -m "$rm_init" -o "$RUN/rm" --epochs "$RM_EPOCHS" --lr "$RM_LR" --lr-floor 1e-5 \
+  $LAUNCH rm-train -m "$rm_init" -o "$RUN/rm" --epochs "$RM_EPOCHS" --lr "$RM_LR" --lr-floor 1e-5 \
     --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/rm-pairs.mp" > "$RUN/rm-metrics.mp"
-  rm-score -c "$RUN/rm" "$RUN/rm-eval.mp" | rm-eval --benchmark "synthetic gold pairs" -o "$RUN/rm-accuracy.mp"
+  $LAUNCH rm-score -c "$RUN/rm" "$RUN/rm-eval.mp" | rm-eval --benchmark "synthetic gold pairs" -o "$RUN/rm-accuracy.mp"
   done_ rm
 fi 2>>"$RUN/log.txt"
 

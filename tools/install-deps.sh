@@ -5,7 +5,8 @@
 # --bench adds what `make bench` uses for its references (PyTorch).
 set -eu
 pkgs="gcc make libc6-dev libmsgpack-dev libzmq3-dev libjansson-dev libpcre2-dev
-libopenblas-dev zlib1g-dev jq bats gnuplot-nox iproute2 bsdutils gzip"
+libopenblas-dev zlib1g-dev jq bats gnuplot-nox iproute2 bsdutils gzip
+libopenmpi-dev openmpi-bin"
 [ "${1:-}" = "--bench" ] && pkgs="$pkgs python3 python3-torch python3-numpy"
 missing=""
 for p in $pkgs; do

@@ -9,7 +9,10 @@
  * up in single-process tests too.
  */
 #include "dist/dist.h"
+#include "dist/dist_int.h"
 #include "base/util.h"
+
+#include <stdlib.h>
 
 static void single_allreduce(const dist *d, void *buf, size_t n, dist_type type, dist_op op)
 {
@@ -26,9 +29,22 @@ static void single_broadcast(const dist *d, void *buf, size_t nbytes, int root)
 
 static void single_barrier(const dist *d) { (void)d; }
 
+static void single_send(const dist *d, const void *buf, size_t nbytes, int to)
+{
+    (void)d; (void)buf; (void)nbytes;
+    die(EX_SOFTWARE, "dist: send to rank %d of 1", to);
+}
+
+static void *single_recv(const dist *d, size_t *nbytes, int from)
+{
+    (void)d; (void)nbytes;
+    die(EX_SOFTWARE, "dist: receive from rank %d of 1", from);
+}
+
 static const dist single = {
     .name = "single", .rank = 0, .size = 1, .ctx = NULL,
     .allreduce = single_allreduce, .broadcast = single_broadcast, .barrier = single_barrier,
+    .send = single_send, .recv = single_recv,
 };
 
 static const dist *world = &single;
@@ -45,3 +61,51 @@ void dist_sum_i64(int64_t *buf, size_t n) { world->allreduce(world, buf, n, DIST
 void dist_max_f64(double *buf, size_t n) { world->allreduce(world, buf, n, DIST_F64, DIST_MAX); }
 void dist_broadcast(void *buf, size_t nbytes, int root) { world->broadcast(world, buf, nbytes, root); }
 void dist_barrier(void) { world->barrier(world); }
+void dist_send(const void *buf, size_t nbytes, int to) { world->send(world, buf, nbytes, to); }
+void *dist_recv(size_t *nbytes, int from) { return world->recv(world, nbytes, from); }
+
+void dist_share(long n, long *lo, long *hi)
+{
+    /* in long long: r * n must not overflow for any realistic n */
+    long long r = world->rank, s = world->size;
+    *lo = (long)(r * n / s);
+    *hi = (long)((r + 1) * n / s);
+}
+
+/* The launcher's world size, from the variables mpirun (Open MPI), PMIx
+ * (srun --mpi=pmix) and PMI-2 (srun --mpi=pmi2, MPICH's hydra) set; 0
+ * when the process was not launched by one. */
+int dist_launcher_size(void)
+{
+    static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) return atoi(v) > 0 ? atoi(v) : 1;
+    }
+    if (getenv("PMIX_RANK")) return 1;   /* PMIx without a size: MPI_Init tells */
+    return 0;
+}
+
+void dist_start(void)
+{
+    int n = dist_launcher_size();
+    if (n == 0) return;
+#ifdef PREFPIPE_MPI
+    dist_set_world(dist_mpi_open());
+#else
+    if (n > 1)
+        die(EX_USAGE, "launched as one of %d ranks, but built without MPI (rebuild with Open MPI installed, "
+            "make MPI=1): each rank would train and write alone", n);
+#endif
+}
+
+int dist_attach_device(void)
+{
+    if (world->size == 1) return 1;
+#ifdef PREFPIPE_NCCL
+    dist_set_world(dist_nccl_open(world));
+    return 1;
+#else
+    return 0;
+#endif
+}

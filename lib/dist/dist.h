@@ -14,10 +14,25 @@
  * Gradients are SUMMED, not averaged: every rank already divides its loss
  * by the all-reduced normaliser, so the sum is the whole batch's gradient.
  *
- * Today there is one engine, "single" (rank 0 of 1): every call returns
- * with the buffer untouched, so single-process results are byte-identical
- * to code that never called it.  A real engine (MPI, NCCL) provides the
- * same table and is installed with dist_set_world before training starts.
+ * Engines: "single" (rank 0 of 1): every call returns with the buffer
+ * untouched, so single-process results are byte-identical to code that
+ * never called it.  "mpi" (dist_mpi.c, built with MPI=1, the default where
+ * Open MPI's mpicc/pkg-config is found): MPI_COMM_WORLD, installed by
+ * dist_start when the process was launched by mpirun or srun (the
+ * launcher's rank variables are set); without them a process is "single"
+ * even in an MPI build.  "nccl" (dist_nccl.c, built with NCCL=1 where
+ * nccl.h is found beside CUDA): device buffers all-reduced by an NCCL
+ * communicator bootstrapped over MPI, host buffers through MPI; installed
+ * by dist_attach_device when a rank trains on a GPU.
+ *
+ * Point to point (send/recv of bytes) is what the sharded scorers use to
+ * bring every rank's output to rank 0, which writes it in input order.
+ *
+ * Failure: a rank that dies (die(), a signal) exits without finalising;
+ * the launcher (mpirun, srun --kill-on-bad-exit) then ends the others, so
+ * a job fails with the dead rank's message instead of hanging in a
+ * collective.  MPI errors abort the whole job with a message naming the
+ * rank (dist_mpi.c's error handler).
  *
  * Buffers: all-reduce works in place on `n` elements of `type`.  The
  * gradient buffer is the backend's memory (host memory on the CPU backend,
@@ -44,7 +59,25 @@ struct dist {
     void (*allreduce)(const dist *d, void *buf, size_t n, dist_type type, dist_op op);
     void (*broadcast)(const dist *d, void *buf, size_t nbytes, int root);
     void (*barrier)(const dist *d);
+    /* bytes to rank `to` / a malloc'd message from rank `from` (*nbytes) */
+    void (*send)(const dist *d, const void *buf, size_t nbytes, int to);
+    void *(*recv)(const dist *d, size_t *nbytes, int from);
 };
+
+/* Join the job this process was launched in (mpirun/srun: MPI_Init and the
+ * "mpi" engine), or stay "single".  Call once at the start of main, before
+ * reading input.  A process launched with several ranks by a build without
+ * MPI dies with a message (N copies would each write every output). */
+void dist_start(void);
+/* GPU ranks: switch the world to the "nccl" engine on the current CUDA
+ * device (one GPU per rank).  Returns 1 when it did (or the world is one
+ * rank: nothing to do), 0 when NCCL is not built in: the MPI engine takes
+ * host memory only, so a caller must then refuse device training with
+ * several ranks.  Trainers call it after opening a device backend. */
+int dist_attach_device(void);
+/* This rank's share [*lo, *hi) of n items split in contiguous blocks
+ * (rank r: r*n/size .. (r+1)*n/size); every item in exactly one share. */
+void dist_share(long n, long *lo, long *hi);
 
 /* The process's engine: "single" unless dist_set_world installed another. */
 const dist *dist_world(void);
@@ -62,5 +95,7 @@ void dist_sum_i64(int64_t *buf, size_t n);
 void dist_max_f64(double *buf, size_t n);
 void dist_broadcast(void *buf, size_t nbytes, int root);
 void dist_barrier(void);
+void dist_send(const void *buf, size_t nbytes, int to);
+void *dist_recv(size_t *nbytes, int from);
 
 #endif

@@ -53,11 +53,71 @@ static void window_init(held_window *h)
     h->n = h->nex = 0;
     h->gin = 0;
     h->gb = h->gsize = h->gseen = 0;
+    h->shard.nwin = 0;
 }
 
+/* Another rank's window: its records one by one (a ZeroMQ output sends
+ * one message per record). */
+static void write_records(rstream *out, const char *buf, size_t len)
+{
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    size_t off = 0;
+    while (off < len) {
+        size_t at = off;
+        if (msgpack_unpack_next(&up, buf, len, &off) != MSGPACK_UNPACK_SUCCESS)
+            die(EX_SOFTWARE, "a rank's window output does not unpack");
+        rs_write(out, buf + at, off - at);
+    }
+    msgpack_unpacked_destroy(&up);
+}
+
+rstream *held_shard_begin(held_shard *s, rstream *out)
+{
+    if (s->nranks <= 1) return out;
+    if (s->nwin % s->nranks != s->rank) return NULL;
+    if (s->rank == 0) return out;
+    if (!s->mem) s->mem = rs_open_memory();
+    return s->mem;
+}
+
+void held_shard_end(held_shard *s, rstream *out)
+{
+    long k = s->nwin++;
+    if (s->nranks <= 1) return;
+    int owner = (int)(k % s->nranks);
+    if (s->rank > 0 && owner == s->rank) {
+        size_t len;
+        const char *buf = rs_memory(s->mem, &len);
+        s->send(buf, len, 0);
+        rs_memory_clear(s->mem);
+    } else if (s->rank == 0 && owner != 0) {
+        size_t len;
+        char *buf = s->recv(&len, owner);
+        write_records(out, buf, len);
+        free(buf);
+    }
+}
+
+void held_shard_close(held_shard *s)
+{
+    if (s->mem) rs_close(s->mem);
+    s->mem = NULL;
+}
+
+/* With ranks, window k goes to its owner (held.h: sharding); an empty
+ * window (the final flush of nothing) is no window there. */
 static void window_flush(held_window *h)
 {
-    h->flush(h->ctx, h->w, h->n, h->nex, h->out);
+    if (h->shard.nranks > 1 && h->n == 0) return;
+    rstream *o = held_shard_begin(&h->shard, h->out);
+    if (o) {
+        h->flush(h->ctx, h->w, h->n, h->nex, o);
+    } else {
+        h->drop(h->ctx, h->nex);
+        for (int i = 0; i < h->n; i++) free(h->w[i].raw), h->w[i].raw = NULL;
+    }
+    held_shard_end(&h->shard, h->out);
     h->n = h->nex = 0;
 }
 
@@ -100,6 +160,7 @@ void held_window_run(held_window *h, char **inputs, int ninputs)
     }
     window_flush(h);
     rs_close(h->out);
+    held_shard_close(&h->shard);
     free(h->w);
     h->w = NULL;
 }

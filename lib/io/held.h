@@ -26,6 +26,18 @@
  *     filter waits, or a feedback loop (rollout | scorer | ppo-step) could
  *     wait on it forever.  Files never block, so file input keeps full
  *     batches; only over a paused live input do batches follow arrival.
+ *
+ * Sharding (nranks > 1: the scorers under mpirun): every rank runs the same
+ * window over the same input files, so every rank cuts the same windows
+ * (files never block).  Window k (counted from 0) belongs to rank
+ * k % nranks: its owner scores it, the others drop it (the drop callback
+ * frees the examples take built).  Rank 0 writes its own windows to out
+ * and receives every other window's output bytes from its owner (recv), in
+ * window order; other ranks flush into memory and send those bytes to
+ * rank 0 (send).  Windows are scored whole, by the same calls as in one
+ * process, so the output is byte-identical to a single process's (same
+ * thread count).  The transport is the caller's (dist.h: io knows no
+ * ranks).
  */
 #ifndef PREFPIPE_HELD_H
 #define PREFPIPE_HELD_H
@@ -51,9 +63,29 @@ typedef void held_add_fn(recb *b, const msgpack_object *rec, const held_rec *h, 
 /* Write w[0..n) to out in order and free their copies. */
 void held_write(held_rec *w, int n, rstream *out, held_add_fn *add, void *ctx);
 
-/* ---- the hold window ---- */
+/* ---- sharding a scorer's windows over ranks ---- */
 
 typedef struct {
+    int rank, nranks;              /* nranks 0 or 1: one process */
+    void (*send)(const void *buf, size_t nbytes, int to);
+    void *(*recv)(size_t *nbytes, int from);
+    long nwin;                     /* windows so far */
+    rstream *mem;                  /* rank > 0: the window's output */
+} held_shard;
+
+/* Where the caller writes the next window: out (one process, or rank 0's
+ * own window), a memory stream (another rank's own window), or NULL: the
+ * window is another rank's, the caller drops it.  Then held_shard_end:
+ * a rank > 0 sends what it wrote to rank 0; rank 0 receives a window it
+ * did not score from its owner and writes its records to out. */
+rstream *held_shard_begin(held_shard *s, rstream *out);
+void held_shard_end(held_shard *s, rstream *out);
+/* Free the memory stream (after the last window). */
+void held_shard_close(held_shard *s);
+
+/* ---- the hold window ---- */
+
+typedef struct held_window {
     int max_scored, max_held;      /* flush at this many taken / held records */
     int split_rollout_batches;
     /* Take rec (just read from r) as example number ex: 1 (scored; may set
@@ -63,6 +95,10 @@ typedef struct {
     void (*flush)(void *ctx, held_rec *w, int n, int nex, rstream *out);
     void *ctx;
     rstream *out;
+    /* sharding (see above): the caller fills shard's rank, nranks and
+     * transport, and drop (free examples 0..nex of a dropped window) */
+    held_shard shard;
+    void (*drop)(void *ctx, int nex);
     /* state */
     held_rec *w;
     int n, nex;

@@ -37,6 +37,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+/* stdout is a launcher's forwarding pseudo-terminal (rs_stdout_forwarded) */
+static int stdout_launcher_tty;
+void rs_stdout_forwarded(void) { stdout_launcher_tty = 1; }
+
 enum { K_FILE, K_ZMQ };
 
 struct rstream {
@@ -61,6 +65,7 @@ struct rstream {
     gzFile gz;
     char *wbuf;
     size_t wlen;
+    size_t mem_cap;         /* > 0: a memory writer (rs_open_memory): wbuf grows */
     char *tmp_path;
     char *dst;              /* where tmp_path is renamed when not uri (a symlink's target) */
     int cleanup;
@@ -219,7 +224,7 @@ static rstream *open_write(const char *uri, int text, int live)
     s->kind = K_FILE;
     s->wbuf = xmalloc(WBUF_CAP);
     if (strcmp(uri, "-") == 0) {
-        if (!text && isatty(1))
+        if (!text && isatty(1) && !stdout_launcher_tty)
             die(EX_USAGE, "refusing to write binary msgpack to a terminal "
                           "(redirect it, or pipe it through 'rec to-json')");
         s->fd = 1;
@@ -499,6 +504,7 @@ static void write_all(rstream *s, const char *buf, size_t len)
 
 static void flush_buf(rstream *s)
 {
+    if (s->mem_cap) return;   /* a memory writer keeps its bytes */
     if (s->wlen) {
         write_all(s, s->wbuf, s->wlen);
         s->wlen = 0;
@@ -539,6 +545,12 @@ void rs_write(rstream *s, const char *buf, size_t len)
             die(r == ZS_TEMPFAIL ? EX_TEMPFAIL : EX_IOERR, "%s: %s", s->uri, s->err);
         return;
     }
+    if (s->mem_cap) {
+        while (s->wlen + len > s->mem_cap) s->wbuf = xrealloc(s->wbuf, s->mem_cap *= 2);
+        memcpy(s->wbuf + s->wlen, buf, len);
+        s->wlen += len;
+        return;
+    }
     if (len >= WBUF_CAP) {
         flush_buf(s);
         write_all(s, buf, len);
@@ -549,6 +561,24 @@ void rs_write(rstream *s, const char *buf, size_t len)
     memcpy(s->wbuf + s->wlen, buf, len);
     s->wlen += len;
 }
+
+rstream *rs_open_memory(void)
+{
+    rstream *s = new_stream("(memory)", 1);
+    s->kind = K_FILE;
+    s->mem_cap = 64 * 1024;
+    s->wbuf = xmalloc(s->mem_cap);
+    msgpack_unpacked_init(&s->res);
+    return s;
+}
+
+const char *rs_memory(const rstream *s, size_t *len)
+{
+    *len = s->wlen;
+    return s->wbuf;
+}
+
+void rs_memory_clear(rstream *s) { s->wlen = 0; }
 
 static void free_stream(rstream *s)
 {

@@ -45,6 +45,16 @@ enum { RS_OK = 1, RS_EOF = 0, RS_ERR = -1 };
 rstream *rs_open_read(const char *uri);
 /* Open for writing; exits 73 (cannot create), 74 (ZeroMQ peer unreachable) or 64 (terminal). */
 rstream *rs_open_write(const char *uri);
+/* Binary output to stdout is refused on a terminal; under mpirun stdout is
+ * the launcher's pseudo-terminal (raw: bytes pass unchanged to mpirun's
+ * stdout), so a rank launched by it calls this to allow "-". */
+void rs_stdout_forwarded(void);
+/* A writer into memory: rs_write appends; rs_memory gives the bytes so
+ * far, rs_memory_clear forgets them; rs_close frees it.  (The sharded
+ * scorers collect a window's output there before sending it to rank 0.) */
+rstream *rs_open_memory(void);
+const char *rs_memory(const rstream *s, size_t *len);
+void rs_memory_clear(rstream *s);
 /* A live output (metrics, logs): as rs_open_write, except that a plain
  * file path is written in place (created or truncated at open, not renamed
  * at close), so a reader can follow it while it grows (tail -f,

@@ -150,17 +150,22 @@ void ppo_value_loss(const float *v, const float *vold, const double *ret, int n,
 
 double ppo_explained_variance(const double *ret, const double *v, size_t n)
 {
-    if (n < 2) return NAN;
-    double mr = 0, md = 0;
-    for (size_t i = 0; i < n; i++) mr += ret[i], md += ret[i] - v[i];
-    mr /= (double)n, md /= (double)n;
-    double vr = 0, vd = 0;
+    /* collective, as ppo_whiten: every rank's tokens; a rank with none
+     * still takes part */
+    double s[3] = {(double)n, 0, 0};   /* count, sum of returns, of ret - v */
+    for (size_t i = 0; i < n; i++) s[1] += ret[i], s[2] += ret[i] - v[i];
+    dist_sum_f64(s, 3);
+    double N = s[0];
+    double mr = N > 0 ? s[1] / N : 0, md = N > 0 ? s[2] / N : 0;
+    double q[2] = {0, 0};   /* sums of squared deviations: returns, ret - v */
     for (size_t i = 0; i < n; i++) {
-        vr += (ret[i] - mr) * (ret[i] - mr);
+        q[0] += (ret[i] - mr) * (ret[i] - mr);
         double d = ret[i] - v[i] - md;
-        vd += d * d;
+        q[1] += d * d;
     }
-    return vr > 0 ? 1.0 - vd / vr : NAN;
+    dist_sum_f64(q, 2);
+    if (N < 2) return NAN;
+    return q[0] > 0 ? 1.0 - q[1] / q[0] : NAN;
 }
 
 void ppo_kl_ctl_update(ppo_kl_ctl *k, double kl, double n_steps)

@@ -95,6 +95,7 @@ void ppo_value_loss(const float *v, const float *vold, const double *ret, int n,
                     double coef, float *dv, ppo_vf_stats *st);
 
 /* 1 − Var(ret − v) / Var(ret) over n pairs (NaN when Var(ret) = 0). */
+/* Collective (dist.h): over every rank's n tokens. */
 double ppo_explained_variance(const double *ret, const double *v, size_t n);
 
 /* Adaptive KL controller (Ziegler et al. 2019): error = clip(kl/target −

@@ -3,6 +3,7 @@
  * ppo_session.h).
  */
 #include "rl/ppo_session.h"
+#include "dist/dist.h"
 
 #include "rl/policy_version.h"
 #include "rl/ppo_state.h"
@@ -24,7 +25,7 @@
 static void open_fresh(ppo_session *s, const ppo_session_opts *o, const ppo_train_cfg *c)
 {
     ppo_trainer *tr = &s->tr;
-    if (pv_read_latest(o->run) >= 0)
+    if (dist_rank() == 0 && pv_read_latest(o->run) >= 0)   /* rank 0 writes it below */
         die(EX_USAGE, "%s already holds a run (RUN/latest): use --resume, or a new directory", o->run);
     tr->policy = ckpt_load_model(o->policy, o->be);
     if (!tr->policy->c.lm_head) die(EX_DATAERR, "%s: the policy has no LM head", o->policy);
@@ -53,6 +54,7 @@ static void open_fresh(ppo_session *s, const ppo_session_opts *o, const ppo_trai
     s->ref_path = realpath(ref, NULL);
     if (!s->ref_path) die(EX_NOINPUT, "%s: %s", ref, strerror(errno));
     s->version = 0;
+    if (dist_rank() != 0) return;   /* rank 0 alone writes RUN */
     ppo_state_save(o->run, tr, s->tok, 0, s->ref_path);
     pv_publish(o->run, 0, tr->policy, s->tok, (int)s->keep);
 }
@@ -65,6 +67,7 @@ static void open_resume(ppo_session *s, const ppo_session_opts *o)
     s->version = info.version;
     s->ref_path = o->ref ? xstrdup(o->ref) : info.ref;
     if (o->ref) free(info.ref);
+    if (dist_rank() != 0) return;   /* rank 0 alone writes RUN */
     if (pv_read_latest(o->run) != s->version) pv_publish(o->run, s->version, s->tr.policy, s->tok, (int)s->keep);
     else pv_write_latest(o->run, s->version);   /* clears a "stopped" mark */
     fprintf(stderr, "%s: resumed %s at version %ld (%ld updates)\n", progname, o->run, s->version, s->tr.updates);
@@ -94,15 +97,16 @@ void ppo_session_open(ppo_session *s, const ppo_session_opts *o, const ppo_train
     if (o->warmup_steps >= 0) tr->c.warmup = o->warmup_steps;
     else if (o->batches > 0)   /* in optimizer updates, sized at the first batch (ppo_train.h) */
         tr->c.warmup = -1, tr->c.warmup_frac = o->warmup_frac, tr->c.batches = o->batches;
-    else fprintf(stderr, "%s: no --batches: learning-rate warm-up off (give --warmup-steps)\n", progname);
+    else if (dist_rank() == 0) fprintf(stderr, "%s: no --batches: learning-rate warm-up off (give --warmup-steps)\n", progname);
 }
 
 void ppo_session_step(ppo_session *s, ppo_item *items, int n, long j, ppo_metrics *m)
 {
-    if (n == 0) fprintf(stderr, "%s: batch %ld: every record was rejected; the policy is unchanged\n", progname, j);
+    if (n == 0 && dist_rank() == 0) fprintf(stderr, "%s: batch %ld: every record was rejected; the policy is unchanged\n", progname, j);
     ppo_train_batch(&s->tr, items, n, j, m);
     if (s->diag) ppo_write_diagnostics(s->diag, items, n, j);
     s->version = j + 1;
+    if (dist_rank() != 0) return;   /* rank 0 alone writes RUN */
     ppo_state_save(s->run, &s->tr, s->tok, s->version, s->ref_path);
     /* the last batch's version goes out already marked stopped, so a
      * follower never samples a batch nobody will train (rollout's EOS path) */

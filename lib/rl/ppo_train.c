@@ -4,13 +4,19 @@
  * freed at once; the models' activations are reserved for the largest
  * minibatch seen (model_reserve is a no-op when they already fit).
  *
- * Ranks (dist.h): the gradients are all-reduced in optim_step, the loss
- * normaliser and whitening statistics in ppo_batch.c / ppo.c, and the
- * batch's reported sums (rewards, KL, scores, losses, clip counts) here,
- * where the metrics are formed.  Still rank-local, for the engine that
- * brings several ranks to settle: the running reward normaliser (it
- * needs every rank's rewards in order) and the explained variance.
- * With one process every all-reduce leaves its numbers untouched.
+ * Ranks (dist.h): every rank holds the whole batch (ppo_share.h) and item
+ * i belongs to rank i % N: a rank fills the reference of, computes the old
+ * log-probs, values and advantages of, and trains on its own items only;
+ * every minibatch (the same permutation on every rank) is the rank's own
+ * items of that slice, possibly none, and a rank with none still takes
+ * part in every collective.  The gradients are all-reduced in optim_step,
+ * the loss normaliser and whitening statistics in ppo_batch.c / ppo.c,
+ * the explained variance in ppo.c, and the batch's reported sums
+ * (rewards, KL, scores, losses, clip counts) here, where the metrics are
+ * formed.  The running reward normaliser sees every item's reward on
+ * every rank, in batch order, so it is the same everywhere.  With one
+ * process every item is rank 0's and every all-reduce leaves its numbers
+ * untouched.
  */
 #include "rl/ppo_train.h"
 #include "dist/dist.h"
@@ -39,13 +45,25 @@ long ppo_updates_per_batch(const ppo_train_cfg *c, int n)
     return ((long)c->inner_epochs * mb + c->accum - 1) / c->accum;
 }
 
+/* Item i is this rank's (see the top of the file). */
+static int mine(int i) { return i % dist_size() == dist_rank(); }
+
+/* The rank's items of idx[0..n) into out; returns how many. */
+static int own(const int *idx, int n, int *out)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (mine(idx[i])) out[k++] = idx[i];
+    return k;
+}
+
 /* Reference log-probs for items that lack them, minibatch items per
  * forward (the scorer's SCORE_ONE_BATCH: the group is ours). */
 static void fill_ref(ppo_trainer *t, ppo_item *items, int n)
 {
     int *need = xmalloc((size_t)(n ? n : 1) * sizeof(int)), k = 0;
     for (int i = 0; i < n; i++)
-        if (!items[i].ref) need[k++] = i;
+        if (!items[i].ref && mine(i)) need[k++] = i;
     if (k && !t->ref) die(EX_DATAERR, "rollouts without ref_logprobs and no reference model");
     score_seq *q = xcalloc((size_t)(k ? k : 1), sizeof *q);
     for (int j = 0; j < k; j++) {
@@ -88,13 +106,16 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
     ppo_cfg pc = c->pc;
     /* raw reward statistics, and the running normaliser */
     double rs = 0, rq = 0, len = 0, toks = 0;
+    double nmine = 0;
     for (int i = 0; i < n; i++) {
+        if (c->running_norm) ppo_running_add(&t->rn, items[i].reward);
+        if (!mine(i)) continue;
         rs += items[i].reward, rq += items[i].reward * items[i].reward;
         len += items[i].rlen, toks += items[i].plen + items[i].rlen;
-        if (c->running_norm) ppo_running_add(&t->rn, items[i].reward);
+        nmine++;
     }
     if (c->running_norm) pc.reward_norm = 1, pc.norm_mean = t->rn.mean, pc.norm_std = ppo_running_std(&t->rn);
-    double raw[5] = {rs, rq, len, toks, n};   /* over every rank */
+    double raw[5] = {rs, rq, len, toks, nmine};   /* over every rank */
     dist_sum_f64(raw, 5);
     rs = raw[0], rq = raw[1], len = raw[2], toks = raw[3];
     double N = raw[4];
@@ -106,11 +127,13 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
 
     int *all = xmalloc((size_t)n * sizeof(int));
     for (int i = 0; i < n; i++) all[i] = i;
+    int *sub = xmalloc((size_t)n * sizeof(int));
+    int nown = own(all, n, sub);   /* this rank's items, in order */
     ppo_prep_stats ps = {0};
     if (!c->per_minibatch) {   /* old log-probs and values for the whole batch first */
-        for (int s = 0; s < n; s += c->minibatch) {
+        for (int s = 0; s < nown; s += c->minibatch) {
             ppo_mb mb;
-            ppo_mb_build(&mb, items, all + s, n - s < c->minibatch ? n - s : c->minibatch);
+            ppo_mb_build(&mb, items, sub + s, nown - s < c->minibatch ? nown - s : c->minibatch);
             size_t N = (size_t)mb.sb.rows * mb.sb.T;
             float *lp = xmalloc(N * sizeof(float)), *v = xmalloc(N * sizeof(float));
             forward(t, &mb, lp, v);
@@ -118,7 +141,7 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
             free(lp), free(v);
             ppo_mb_free(&mb);
         }
-        ppo_prepare(&pc, t->beta, items, all, n, &ps);
+        ppo_prepare(&pc, t->beta, items, sub, nown, &ps);
     }
     double ev_n = 0, pg = 0, vf = 0, nmb = 0, gnp = 0, gnv = 0, nupd = 0;
     ppo_loss_stats ls = {0};
@@ -132,30 +155,37 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
         rng_seed(&r, mix64(c->seed ^ mix64((uint64_t)batch * 1000003u + (uint64_t)e)));
         rng_shuffle(&r, perm, (size_t)n, sizeof *perm);
         for (int s = 0; s < n; s += c->minibatch) {
-            ppo_mb mb;
-            ppo_mb_build(&mb, items, perm + s, n - s < c->minibatch ? n - s : c->minibatch);
-            size_t N = (size_t)mb.sb.rows * mb.sb.T;
-            float *lp = xmalloc(N * sizeof(float)), *v = xmalloc(N * sizeof(float));
-            float *dl = xmalloc(N * sizeof(float)), *dv = xmalloc(N * sizeof(float));
-            forward(t, &mb, lp, v);
-            if (c->per_minibatch && e == 0) {
-                take_old(items, &mb, lp, v);
-                ppo_prepare(&pc, t->beta, items, mb.idx, mb.sb.rows, &ps);
-            }
+            int k = own(perm + s, n - s < c->minibatch ? n - s : c->minibatch, sub);
             int train_policy = t->updates >= c->value_warmup;
             ppo_loss_stats st = {0};
-            ppo_mb_loss(&pc, &mb, items, lp, v, dl, dv, train_policy, &st);
             if (acc == 0) {
                 model_zero_grads(t->policy);
                 model_zero_grads(t->value);
             }
-            if (train_policy) model_backward(t->policy, dl, NULL);
-            model_backward(t->value, NULL, dv);
+            if (k > 0) {
+                ppo_mb mb;
+                ppo_mb_build(&mb, items, sub, k);
+                size_t N = (size_t)mb.sb.rows * mb.sb.T;
+                float *lp = xmalloc(N * sizeof(float)), *v = xmalloc(N * sizeof(float));
+                float *dl = xmalloc(N * sizeof(float)), *dv = xmalloc(N * sizeof(float));
+                forward(t, &mb, lp, v);
+                if (c->per_minibatch && e == 0) {
+                    take_old(items, &mb, lp, v);
+                    ppo_prepare(&pc, t->beta, items, mb.idx, mb.sb.rows, &ps);
+                }
+                ppo_mb_loss(&pc, &mb, items, lp, v, dl, dv, train_policy, &st);
+                if (train_policy) model_backward(t->policy, dl, NULL);
+                model_backward(t->value, NULL, dv);
+                free(lp), free(v), free(dl), free(dv);
+                ppo_mb_free(&mb);
+            } else {   /* none of this minibatch is ours: the collectives only */
+                if (c->per_minibatch && e == 0) ppo_prepare(&pc, t->beta, items, sub, 0, &ps);
+                double none = 0;
+                dist_sum_f64(&none, 1);   /* ppo_mb_loss's normaliser */
+            }
             pg += st.pg_loss, vf += st.vf_loss, nmb++;
             ls.pg_clipped += st.pg_clipped, ls.vf_clipped += st.vf_clipped;
             ls.approx_kl += st.approx_kl, ls.entropy += st.entropy, ls.tokens += st.tokens;
-            free(lp), free(v), free(dl), free(dv);
-            ppo_mb_free(&mb);
             if (++acc == c->accum || (e == c->inner_epochs - 1 && s + c->minibatch >= n)) {
                 lr_schedule sch = {c->lr, 0, warmup, 0};
                 double lr = lr_at(&sch, t->updates);
@@ -170,7 +200,7 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
     double *ret = xmalloc((size_t)(ps.tokens > 0 ? ps.tokens : 1) * sizeof(double));
     double *val = xmalloc((size_t)(ps.tokens > 0 ? ps.tokens : 1) * sizeof(double));
     for (int i = 0; i < n; i++)
-        for (int k = 0; k < items[i].rlen; k++) ret[(size_t)ev_n] = items[i].ret[k], val[(size_t)ev_n++] = items[i].old_values[k];
+        for (int k = 0; mine(i) && k < items[i].rlen; k++) ret[(size_t)ev_n] = items[i].ret[k], val[(size_t)ev_n++] = items[i].old_values[k];
     m->explained_variance = ppo_explained_variance(ret, val, (size_t)ev_n);
     free(ret), free(val);
     /* the reported sums over every rank (minibatch and update counts are
@@ -204,5 +234,6 @@ void ppo_train_batch(ppo_trainer *t, ppo_item *items, int n, long batch, ppo_met
         t->beta = k.beta;
     }
     free(perm);
+    free(sub);
     free(all);
 }

@@ -130,6 +130,16 @@ static void score(const logprob_scorer *sc, seq *s, int ns, item *items, const c
     free(q);
 }
 
+static void release(item *items, int n, seq *s, int ns)
+{
+    for (int i = 0; i < n; i++) {
+        item *it = &items[i];
+        free(it->raw); free(it->pids); free(it->rids); free(it->lp[0]); free(it->lp[1]);
+        memset(it, 0, sizeof *it);
+    }
+    for (int k = 0; k < ns; k++) free(s[k].ids);
+}
+
 static void flush(const logprob_scorer *sc, item *items, int n, seq *s, int ns, rstream *w, const char *uri)
 {
     score(sc, s, ns, items, uri);
@@ -162,11 +172,9 @@ static void flush(const logprob_scorer *sc, item *items, int n, seq *s, int ns, 
         recb_finish(&b, &buf, &len);
         rs_write(w, buf, len);
         msgpack_unpacked_destroy(&up);
-        free(it->raw); free(it->pids); free(it->rids); free(it->lp[0]); free(it->lp[1]);
-        memset(it, 0, sizeof *it);
     }
-    for (int k = 0; k < ns; k++) free(s[k].ids);
     recb_free(&b);
+    release(items, n, s, ns);
 }
 
 struct logprob_batch {
@@ -174,7 +182,10 @@ struct logprob_batch {
     int cap, n, ns;
     item *items;
     seq *seqs;          /* up to 2 per item */
+    held_shard *shard;  /* NULL: one process */
 };
+
+void logprob_batch_shard(logprob_batch *b, held_shard *s) { b->shard = s; }
 
 logprob_batch *logprob_batch_new(const logprob_scorer *sc, int cap)
 {
@@ -201,7 +212,14 @@ int logprob_batch_add(logprob_batch *b, const msgpack_object *rec, const char *r
 int logprob_batch_flush(logprob_batch *b, rstream *w, const char *uri)
 {
     int n = b->n;
-    if (n) flush(&b->sc, b->items, n, b->seqs, b->ns, w, uri);
+    if (n && !b->shard) {
+        flush(&b->sc, b->items, n, b->seqs, b->ns, w, uri);
+    } else if (n) {   /* the batch goes to its rank: scored and written here, or dropped */
+        rstream *o = held_shard_begin(b->shard, w);
+        if (o) flush(&b->sc, b->items, n, b->seqs, b->ns, o, uri);
+        else release(b->items, n, b->seqs, b->ns);
+        held_shard_end(b->shard, w);
+    }
     b->n = b->ns = 0;
     return n;
 }

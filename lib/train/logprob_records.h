@@ -27,6 +27,7 @@
 #ifndef PREFPIPE_TRAIN_LOGPROB_RECORDS_H
 #define PREFPIPE_TRAIN_LOGPROB_RECORDS_H
 
+#include "io/held.h"
 #include "io/stream.h"
 #include "model/model.h"
 #include "text/tokenizer.h"
@@ -52,6 +53,11 @@ int logprob_batch_add(logprob_batch *b, const msgpack_object *rec, const char *r
 /* Score the held records and write them to w in input order; returns how
  * many were written (0 when empty). */
 int logprob_batch_flush(logprob_batch *b, rstream *w, const char *uri);
+/* Several ranks (io/held.h held_shard): batch k is scored by rank k % N
+ * and written by rank 0 in order; every rank adds every record (the same
+ * batches), only w of rank 0 is written.  Byte-identical output: batches
+ * are scored whole, as in one process. */
+void logprob_batch_shard(logprob_batch *b, held_shard *s);
 void logprob_batch_free(logprob_batch *b);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "train/checkpoint.h"
 #include "train/objectives.h"
+#include "dist/dist.h"
 #include "base/util.h"
 
 #include <jansson.h>
@@ -24,12 +25,16 @@ void rm_stats_measure(rm_stats *s, model *m, train_spool *data)
     train_objective obj = bt_objective(&bt);
     double stats[TRAIN_MAX_STATS];
     train_evaluate(m, data, 8, &obj, stats);
+    double v[3] = {bt.sum, bt.sumsq, bt.n};   /* each rank scored its share */
+    dist_sum_f64(v, 3);
+    bt.sum = v[0], bt.sumsq = v[1], bt.n = v[2];
     s->mean = bt.sum / bt.n;
     double var = bt.sumsq / bt.n - s->mean * s->mean;
     s->std = var > 0 ? sqrt(var) : 0;
     s->count = bt.n;
     s->have = 1;
-    fprintf(stderr, "%s: rewards on the training data: mean %.6g, std %.6g (%.0f responses)\n", progname, s->mean,
+    if (dist_rank() == 0)
+        fprintf(stderr, "%s: rewards on the training data: mean %.6g, std %.6g (%.0f responses)\n", progname, s->mean,
             s->std, s->count);
 }
 

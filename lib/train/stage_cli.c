@@ -8,13 +8,17 @@
 #include "base/cli.h"
 #include "base/inputs.h"
 #include "base/util.h"
+#include "dist/dist.h"
+#include "io/stream.h"
 #include "train/checkpoint.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 void train_cli_init(train_cli *t, const char *stage)
 {
     memset(t, 0, sizeof *t);
+    train_dist_start();
     train_opts_defaults(&t->o);
     t->o.stage = stage;
     t->o.micro = 4;
@@ -80,6 +84,50 @@ void train_cli_finish(train_cli *t)
     if (!(t->o.warmup_frac >= 0 && t->o.warmup_frac <= 1)) cli_usage_error("--warmup must be a fraction in [0, 1]");
     if (t->o.h.clip < 0) cli_usage_error("--clip must be >= 0");
     if (t->o.micro > t->o.batch) t->o.micro = t->o.batch;
+    train_dist_device(t->be);
+}
+
+void train_dist_device(const backend *be)
+{
+    if (dist_size() > 1 && strcmp(be->name, "cpu") && strcmp(be->name, "ref") && !dist_attach_device())
+        die(EX_USAGE, "--device %s with %d ranks needs the NCCL engine, and this build has none (make NCCL=1)",
+            be->name, dist_size());
+}
+
+void train_dist_start(void)
+{
+    dist_start();
+    if (strcmp(dist_world()->name, "single")) rs_stdout_forwarded();
+}
+
+void train_shard_init(held_shard *s)
+{
+    memset(s, 0, sizeof *s);
+    s->rank = dist_rank();
+    s->nranks = dist_size();
+    s->send = dist_send;
+    s->recv = dist_recv;
+}
+
+void train_shard_window(held_window *h, void (*drop)(void *ctx, int nex))
+{
+    train_shard_init(&h->shard);
+    h->drop = drop;
+}
+
+void train_check_rank_inputs(char **uris, int n)
+{
+    if (dist_size() == 1) return;
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        const char *why = NULL;
+        if (!strcmp(uris[i], "-")) why = "stdin reaches rank 0 only";
+        else if (rs_is_zmq_uri(uris[i])) why = "a ZeroMQ stream is one stream, not one per rank";
+        else if (stat(uris[i], &st) == 0 && !S_ISREG(st.st_mode)) why = "not a regular file (a pipe is read once)";
+        if (why)
+            die(EX_USAGE, "%s: with %d ranks every input must be a file each rank reads whole: %s", uris[i],
+                dist_size(), why);
+    }
 }
 
 train_spool *train_cli_spool(const train_cli *t, train_prep *prep, const model *m, int argc, char **argv,
@@ -91,6 +139,7 @@ train_spool *train_cli_spool(const train_cli *t, train_prep *prep, const model *
         die(EX_USAGE, "--max-len %d exceeds the model's maximum %d", prep->max_len, m->c.max_pos);
     int nin;
     char **ins = cli_inputs(argc, argv, optind, &nin);
+    train_check_rank_inputs(ins, nin);
     train_counts cnt;
     train_spool_inputs(data, ins, nin, prep, ref, ref_batch, &cnt, "training data");
     if (!t->eval_path) return NULL;

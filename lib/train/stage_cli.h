@@ -9,6 +9,7 @@
 #ifndef PREFPIPE_TRAIN_CLI_H
 #define PREFPIPE_TRAIN_CLI_H
 
+#include "io/held.h"
 #include "train/examples.h"
 #include "train/trainer.h"
 #include "base/threads.h"
@@ -99,6 +100,29 @@ void train_cli_finish(train_cli *t);
  * Returns eval, or NULL without --eval. */
 train_spool *train_cli_spool(const train_cli *t, train_prep *prep, const model *m, int argc, char **argv,
                              model *ref, int ref_batch, train_spool *data, train_spool *eval);
+
+/* Join the launcher's job (dist_start) and, under one, let rank 0 write
+ * records to stdout (mpirun's pseudo-terminal passes bytes unchanged).
+ * train_cli_init calls it; the scorers and ppo-step call it first thing. */
+void train_dist_start(void);
+/* Several ranks on a device backend: switch to the NCCL engine, or die
+ * (exit 64) when the build has none.  train_cli_finish calls it. */
+void train_dist_device(const backend *be);
+
+/* With several ranks (dist.h), refuse (exit 64) an input that is not a
+ * regular file: every rank reads every input whole (the trainers' spools,
+ * the sharded scorers' windows), and stdin, pipes and ZeroMQ streams give
+ * their records to one reader only.  Nothing to check with one rank. */
+void train_check_rank_inputs(char **uris, int n);
+
+/* A scorer's hold window over the ranks (io/held.h: sharding): with
+ * several ranks, window k is scored by rank k % size and rank 0 writes
+ * every window in order; drop frees the examples of a window this rank
+ * does not score.  Nothing changes with one rank. */
+void train_shard_window(held_window *h, void (*drop)(void *ctx, int nex));
+/* The same for a scorer with its own loop (lm-logprob): the ranks and the
+ * transport of dist.h into s (io/held.h: held_shard_begin/_end). */
+void train_shard_init(held_shard *s);
 
 /* Train, then close the spools and free tok and m. */
 void train_cli_run(train_cli *t, model *m, tokenizer *tok, train_spool *data, train_spool *eval,

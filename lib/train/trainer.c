@@ -5,11 +5,17 @@
  * Ownership: the stage owns the model, tokenizer and spools; train_run
  * owns the optimizer, the metrics stream and the per-step example buffers.
  *
- * Ranks (dist.h): a step's normaliser (examples, tokens) and the sums it
- * reports (loss, objective statistics, tokens) are all-reduced where they
- * are computed, so with several ranks each divides by the whole batch's
- * count and reports the whole batch; the gradients are all-reduced in
- * optim_step.  With one process these calls change nothing.
+ * Ranks (dist.h): every rank spools the same inputs and walks the same
+ * permutation; of each step's examples rank r takes its contiguous share
+ * (dist_share), as it does of the eval set.  A step's normaliser
+ * (examples, tokens) and the sums it reports (loss, objective statistics,
+ * tokens) are all-reduced where they are computed, so each rank divides
+ * by the whole batch's count and reports the whole batch; the gradients
+ * are all-reduced in optim_step, so every rank applies the same update.
+ * Rank 0 alone writes metrics and checkpoints.  A signal may reach the
+ * ranks between different steps, so the decision to stop is all-reduced
+ * too (every rank leaves the loop after the same step).  With one process
+ * the share is the whole step and these calls change nothing.
  */
 #include "train/trainer.h"
 
@@ -79,7 +85,7 @@ void train_spool_inputs(train_spool *s, char **uris, int nuris, const train_prep
         train_example ex;
         const char *why;
         if (!train_example_from_record(p, &in.rec, rs_count(in.stream), &ex, c, &why)) {
-            if (warned++ < 5) fprintf(stderr, "%s: %s skipped: %s\n", progname, inputs_where(&in), why);
+            if (warned++ < 5 && dist_rank() == 0) fprintf(stderr, "%s: %s skipped: %s\n", progname, inputs_where(&in), why);
             continue;
         }
         if (ref && !ex.has_ref) {
@@ -95,7 +101,7 @@ void train_spool_inputs(train_spool *s, char **uris, int nuris, const train_prep
     if (np) flush_ref(s, ref, pend, np);
     free(pend);
     fflush(s->f);
-    train_counts_report(label, c);
+    if (dist_rank() == 0) train_counts_report(label, c);
 }
 
 /* ---- running batches ---- */
@@ -164,7 +170,9 @@ double train_evaluate(model *m, train_spool *s, int micro, train_objective *obj,
 {
     /* two passes: normaliser, then the loss, reading micro examples at a time */
     train_norm nm = {0, 0};
-    for (size_t i = 0; i < s->n; i++) {
+    long lo0, hi0;
+    dist_share((long)s->n, &lo0, &hi0);
+    for (size_t i = (size_t)lo0; i < (size_t)hi0; i++) {
         train_example e;
         spool_get(s, i, &e);
         train_norm one = norm_of(&e, 1);
@@ -176,8 +184,10 @@ double train_evaluate(model *m, train_spool *s, int micro, train_objective *obj,
     memset(stats, 0, sizeof(double) * TRAIN_MAX_STATS);
     double loss = 0;
     train_example *ex = xcalloc((size_t)micro, sizeof *ex);
-    for (size_t i = 0; i < s->n; i += (size_t)micro) {
-        int k = (int)(s->n - i < (size_t)micro ? s->n - i : (size_t)micro);
+    long lo, hi;   /* this rank's share of the set */
+    dist_share((long)s->n, &lo, &hi);
+    for (size_t i = (size_t)lo; i < (size_t)hi; i += (size_t)micro) {
+        int k = (int)((size_t)hi - i < (size_t)micro ? (size_t)hi - i : (size_t)micro);
         for (int j = 0; j < k; j++) spool_get(s, i + (size_t)j, &ex[j]);
         loss += run_examples(m, ex, k, micro, obj, &nm, 0, stats, NULL);
         for (int j = 0; j < k; j++) train_example_free(&ex[j]);
@@ -191,6 +201,18 @@ double train_evaluate(model *m, train_spool *s, int micro, train_objective *obj,
 
 static volatile sig_atomic_t got_signal;
 static void on_signal(int sig) { got_signal = sig; }
+
+/* Stop before the next step: a signal reached this rank or (several
+ * ranks) any rank; every rank must agree, or one would wait forever in the
+ * next step's all-reduce. */
+static int stop_now(void)
+{
+    if (dist_size() == 1) return got_signal != 0;
+    double s = got_signal;
+    dist_max_f64(&s, 1);
+    if (s != 0 && !got_signal) got_signal = (sig_atomic_t)s;
+    return s != 0;
+}
 
 static char *state_text(const train_opts *o, long step, long total, const train_spool *d)
 {
@@ -257,6 +279,7 @@ static void emit_eval(rstream *w, const train_opts *o, model *m, train_spool *ev
 {
     double stats[TRAIN_MAX_STATS];
     double loss = train_evaluate(m, eval, o->micro, obj, stats);
+    if (!w && dist_rank() != 0) return;   /* rank 0 reports */
     fprintf(stderr, "%s: step %ld: eval loss %.6g", progname, step, loss);
     for (int j = 0; j < obj->nstats; j++) fprintf(stderr, ", %s %.6g", obj->stat[j], stats[j]);
     fputc('\n', stderr);
@@ -298,7 +321,7 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
         if (opt->step != step)
             die(EX_DATAERR, "%s: optimizer step %ld differs from trainer step %ld", o->resume_dir, opt->step, step);
         opt->h = o->h;
-        fprintf(stderr, "%s: resuming %s at step %ld of %ld\n", progname, o->resume_dir, step, total);
+        if (dist_rank() == 0) fprintf(stderr, "%s: resuming %s at step %ld of %ld\n", progname, o->resume_dir, step, total);
     } else {
         opt = optim_new(m, o->h);
     }
@@ -307,7 +330,10 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
     rstream *w = NULL;
     /* live: each record reaches the file (or pipe) as it is made; a resumed
      * run continues the file without the records past its checkpoint */
-    if (strcmp(o->metrics_uri, "-") || !isatty(1)) w = train_metrics_open(o->metrics_uri, step);
+    int rank0 = dist_rank() == 0;
+    if (!rank0) w = NULL;   /* rank 0 alone writes */
+    /* under mpirun stdout is the launcher's pseudo-terminal, not the user's */
+    else if (strcmp(o->metrics_uri, "-") || !isatty(1) || strcmp(dist_world()->name, "single")) w = train_metrics_open(o->metrics_uri, step);
     else fprintf(stderr, "%s: stdout is a terminal: metrics records not written (use --metrics FILE or a pipe)\n", progname);
 
     struct sigaction sa;
@@ -321,6 +347,7 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
 
     progress_t pr;
     progress_init(&pr, "steps", (uint64_t)total, o->progress);
+    if (dist_rank() != 0) pr.enabled = 0;   /* one progress line per job */
     pr.done = (uint64_t)step;
     size_t *perm = xmalloc(sizeof(size_t) * data->n);
     long perm_epoch = -1;
@@ -329,22 +356,25 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
     recb_init(&b);
     double last_loss = 0;
     long this_run = 0;
-    while (step < total && !got_signal && !(o->stop_after > 0 && this_run >= o->stop_after)) {
+    while (step < total && !stop_now() && !(o->stop_after > 0 && this_run >= o->stop_after)) {
         this_run++;
         double ts = now_seconds();
         long epoch = step / spe;
         if (epoch != perm_epoch) { train_shuffle(perm, data->n, o->seed, epoch); perm_epoch = epoch; }
         size_t pos = (size_t)(step % spe) * (size_t)o->batch;
         int n = (int)(data->n - pos < (size_t)o->batch ? data->n - pos : (size_t)o->batch);
-        for (int i = 0; i < n; i++) spool_get(data, perm[pos + (size_t)i], &ex[i]);
-        train_norm nm = norm_of(ex, n);
+        long lo, hi;   /* this rank's share of the step */
+        dist_share(n, &lo, &hi);
+        int k = (int)(hi - lo);
+        for (int i = 0; i < k; i++) spool_get(data, perm[pos + (size_t)lo + (size_t)i], &ex[i]);
+        train_norm nm = norm_of(ex, k);
         norm_all_ranks(&nm);
         double stats[TRAIN_MAX_STATS] = {0};
         long ntok = 0;
         model_zero_grads(m);
-        double loss = run_examples(m, ex, n, o->micro, obj, &nm, 1, stats, &ntok);
+        double loss = run_examples(m, ex, k, o->micro, obj, &nm, 1, stats, &ntok);
         sums_all_ranks(&loss, stats, &ntok);
-        for (int i = 0; i < n; i++) train_example_free(&ex[i]);
+        for (int i = 0; i < k; i++) train_example_free(&ex[i]);
         if (!isfinite(loss)) {
             if (w) rs_close(w);   /* keep the metrics up to the failure */
             die(EX_SOFTWARE, "step %ld: the loss is %g; stopping (the last checkpoint in %s is kept)", step + 1,
@@ -386,7 +416,7 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
         if (o->save_every > 0 && step % o->save_every == 0 && step < total) {
             char *st = state_text(o, step, total, data);
             if (w) rs_sync(w);   /* every saved step has its metrics on disk */
-            ckpt_save(o->out_dir, m, tok, opt, st);
+            if (rank0) ckpt_save(o->out_dir, m, tok, opt, st);
             free(st);
         }
     }
@@ -395,10 +425,10 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
         int sig = got_signal;
         char *st = state_text(o, step, total, data);
         if (w) rs_sync(w);
-        ckpt_save(o->out_dir, m, tok, opt, st);
+        if (rank0) ckpt_save(o->out_dir, m, tok, opt, st);
         free(st);
         if (w) rs_close(w);
-        fprintf(stderr, "%s: %s at step %ld of %ld: checkpoint saved to %s (continue with --resume %s)\n",
+        if (rank0) fprintf(stderr, "%s: %s at step %ld of %ld: checkpoint saved to %s (continue with --resume %s)\n",
                 progname, !sig ? "stopped (--stop-after)" : sig == SIGINT ? "interrupted" : "terminated",
                 step, total, o->out_dir, o->out_dir);
         if (sig) exit(128 + sig);
@@ -411,11 +441,11 @@ void train_run(const train_opts *o, model *m, const tokenizer *tok, train_spool 
     if (o->finish) o->finish(o->hook_ctx, m, data);
     char *st = state_text(o, step, total, data);
     if (w) rs_sync(w);
-    ckpt_save(o->out_dir, m, tok, opt, st);
+    if (rank0) ckpt_save(o->out_dir, m, tok, opt, st);
     free(st);
     if (eval) emit_eval(w, o, m, eval, obj, step, t0);
     if (w) rs_close(w);
-    fprintf(stderr, "%s: %ld steps, last loss %.6g, %.1f s; checkpoint %s\n", progname, step, last_loss,
+    if (rank0) fprintf(stderr, "%s: %ld steps, last loss %.6g, %.1f s; checkpoint %s\n", progname, step, last_loss,
             now_seconds() - t0, o->out_dir);
     recb_free(&b);
     free(ex);

@@ -12,7 +12,12 @@
  *    returned norm is exactly twice the single-process one;
  *  - ppo_whiten uses the statistics of all ranks: under the mirror (two
  *    copies of {1, 2, 3}) the variance is 4/5, not 1;
- *  - dist_set_world(NULL) restores the single engine.
+ *  - dist_set_world(NULL) restores the single engine;
+ *  - dist_share splits n items into contiguous shares, one per rank, that
+ *    cover [0, n) exactly once (n below, at and above the rank count), and
+ *    the single engine's share is everything;
+ *  - ppo_explained_variance is collective: it all-reduces its count and
+ *    sums, then its sums of squares (the value of identical copies stays).
  */
 #include "dist/dist.h"
 #include "train/optim.h"
@@ -122,9 +127,51 @@ static void test_whiten(void)
           "two-rank whiten %g %g %g (want %g)", y[0], y[1], y[2], s2);
 }
 
+/* an engine of `size` ranks seen from `rank` (only rank and size matter) */
+static void test_share(void)
+{
+    long lo, hi;
+    dist_share(7, &lo, &hi);
+    CHECK(lo == 0 && hi == 7, "single share [%ld, %ld)", lo, hi);
+    long ns[] = {0, 1, 3, 4, 10, 1000003};
+    for (int size = 1; size <= 5; size++)
+        for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+            long next = 0;
+            for (int r = 0; r < size; r++) {
+                dist eng = mirror;
+                eng.rank = r, eng.size = size;
+                dist_set_world(&eng);
+                dist_share(ns[k], &lo, &hi);
+                dist_set_world(NULL);
+                CHECK(lo == next && hi >= lo && hi - lo <= ns[k] / size + 1,
+                      "n %ld, rank %d of %d: share [%ld, %ld), expected to start at %ld", ns[k], r, size, lo, hi, next);
+                next = hi;
+            }
+            CHECK(next == ns[k], "n %ld over %d ranks: shares end at %ld", ns[k], size, next);
+        }
+}
+
+static void test_explained_variance(void)
+{
+    /* identical copies on two ranks keep the ratio, so check the calls:
+     * (count, sums) then the two sums of squares, both all-reduced */
+    double ret[3] = {1, 2, 4}, v[3] = {1, 1, 3};
+    double one = ppo_explained_variance(ret, v, 3);
+    ncalls = 0;
+    dist_set_world(&mirror);
+    double two = ppo_explained_variance(ret, v, 3);
+    dist_set_world(NULL);
+    CHECK(ncalls == 2 && calls[0].type == DIST_F64 && calls[0].op == DIST_SUM && calls[0].n == 3 &&
+          calls[1].n == 2, "explained variance: %d all-reduces (want count+sums, then squares)", ncalls);
+    CHECK(fabs(two - one) < 1e-12 && fabs(one - (1 - (2.0 / 3) / (14.0 / 3))) < 1e-12,
+          "explained variance %g / %g", one, two);
+}
+
 int main(void)
 {
     test_single();
+    test_share();
+    test_explained_variance();
     test_optim_chokepoint();
     test_whiten();
     if (failures) { printf("%d failures\n", failures); return 1; }
