@@ -45,7 +45,7 @@ endif
 # lib/ is one folder per floor (lib/README.md); tests/unit mirrors it.
 LIB_DIRS  = base io text data model backend backend/cpu backend/ref train rl eval dist
 LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c))
-LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/gen/schemas_gen.o
+LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/gen/schemas_gen.o $(BUILD)/gen/commit.o
 LIB_A     = $(BUILD)/libprefpipe.a
 PROGS     = $(patsubst filters/%.c,$(BIN)/%,$(wildcard filters/*.c))
 UNIT_SRC  = $(foreach d,$(LIB_DIRS),$(wildcard tests/unit/$(d)/*.c))
@@ -69,6 +69,19 @@ $(BUILD)/gen/schemas_gen.c: $(SCHEMAS) tools/embed-schemas.sh
 
 $(BUILD)/gen/schemas_gen.o: $(BUILD)/gen/schemas_gen.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# the commit run_config.json records (base/run_args.h): commit.c is
+# rewritten only when HEAD moves, so an unchanged tree relinks nothing
+$(BUILD)/gen/commit.c: FORCE
+	@mkdir -p $(@D)
+	@c=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown); \
+	  printf 'const char prefpipe_commit_text[] = "%s";\n' "$$c" > $@.new; \
+	  if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+$(BUILD)/gen/commit.o: $(BUILD)/gen/commit.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+FORCE:
 
 # nvcc writes its own -MMD dependency file, like the C rule above
 $(BUILD)/lib/%.o: lib/%.cu
