@@ -19,8 +19,12 @@
 #            results.json, and PNG plots of the training curves
 #
 # Every stage writes into RUN_DIR and is skipped when it has finished
-# (delete RUN_DIR/.done-STAGE to redo one).  Progress goes to stderr; the
-# table to stdout.  Same SEED and THREADS => the same table.
+# (delete RUN_DIR/.done-STAGE to redo one).  A training stage that was
+# interrupted (Ctrl-C, kill: its checkpoint, saved every SAVE_EVERY steps
+# and on SIGINT/SIGTERM, is short of its last step) is resumed with
+# --resume and the same arguments (changed ones are refused, naming both
+# values) instead of restarted; so is PPO (RUN/ppo/state).  Progress goes to
+# stderr; the table to stdout.  Same SEED and THREADS => the same table.
 #
 # Sizes: SCALE=full (default) or SCALE=quick (a couple of minutes, for the
 # test suite); every number below can be overridden from the environment.
@@ -44,7 +48,7 @@ else
   : "${SFT_EPOCHS:=8}" "${DPO_EPOCHS:=2}" "${RM_EPOCHS:=2}" "${PPO_BATCHES:=40}" "${PPO_B:=64}" "${BON:=16}"
 fi
 : "${SFT_LR:=5e-3}" "${DPO_LR:=3e-5}" "${DPO_BETA:=0.5}" "${DPO_LOSS:=dpo}" "${RM_LR:=1e-3}" "${PPO_LR:=1e-4}" "${PPO_BETA:=0.05}"
-: "${MAX_NEW:=64}" "${TEMP:=0.7}" "${PAIRS_SCORE:=mean-aspects}"
+: "${MAX_NEW:=64}" "${TEMP:=0.7}" "${PAIRS_SCORE:=mean-aspects}" "${SAVE_EVERY:=100}"
 
 mkdir -p "$RUN"
 # Stage progress goes to the caller's stderr (fd 3); the tools' own
@@ -70,6 +74,18 @@ stage() { # stage NAME: true when NAME must run
   log "$1: ..."; STAGE_T0=$(date +%s); tick_start; return 0
 }
 done_() { tick_stop; touch "$RUN/.done-$1"; log "$1: finished in $(( $(date +%s) - STAGE_T0 )) s"; }
+# train TOOL DIR ARGS...: a fresh run into DIR, or, when DIR holds an
+# interrupted run's checkpoint, the same command with --resume DIR (the
+# metrics file continues from the checkpoint's step)
+train() {
+  tool=$1 dir=$2; shift 2
+  if [ -e "$dir/trainer_state.json" ] && jq -e '.step < .total_steps' "$dir/trainer_state.json" > /dev/null 2>&1; then
+    log "$tool: resuming the interrupted run in $dir at step $(jq .step "$dir/trainer_state.json")"
+    "$tool" --resume "$dir" -o "$dir" --save-every "$SAVE_EVERY" "$@"
+  else
+    "$tool" -o "$dir" --save-every "$SAVE_EVERY" "$@"
+  fi
+}
 T0=$(date +%s)
 log "run directory $RUN; the full log (every tool's messages and progress) is $RUN/log.txt"
 
@@ -106,14 +122,15 @@ if stage init; then
 fi 2>>"$RUN/log.txt"
 
 if stage sft; then
-  sft-step -m "$RUN/init" -o "$RUN/sft" --epochs "$SFT_EPOCHS" --lr "$SFT_LR" --lr-floor 1e-4 \
-    --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/sft.mp" > "$RUN/sft-metrics.mp"
+  train sft-step "$RUN/sft" -m "$RUN/init" --epochs "$SFT_EPOCHS" --lr "$SFT_LR" --lr-floor 1e-4 \
+    --batch 32 --micro-batch 16 --seed "$SEED" --progress --metrics "$RUN/sft-metrics.mp" "$RUN/sft.mp"
   done_ sft
 fi 2>>"$RUN/log.txt"
 
 if stage dpo; then
-  dpo-step -m "$RUN/sft" --ref "$RUN/sft" -o "$RUN/dpo" --epochs "$DPO_EPOCHS" --lr "$DPO_LR" \
-    --loss "$DPO_LOSS" --beta "$DPO_BETA" --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/pairs.mp" > "$RUN/dpo-metrics.mp"
+  train dpo-step "$RUN/dpo" -m "$RUN/sft" --ref "$RUN/sft" --epochs "$DPO_EPOCHS" --lr "$DPO_LR" \
+    --loss "$DPO_LOSS" --beta "$DPO_BETA" --batch 32 --micro-batch 16 --seed "$SEED" --progress \
+    --metrics "$RUN/dpo-metrics.mp" "$RUN/pairs.mp"
   done_ dpo
 fi 2>>"$RUN/log.txt"
 
@@ -125,19 +142,35 @@ if stage rm; then
     lm-init $RM_MODEL_ARGS --seed "$SEED" -o "$RUN/rm-init"
     rm_init="$RUN/rm-init"
   fi
-  rm-train -m "$rm_init" -o "$RUN/rm" --epochs "$RM_EPOCHS" --lr "$RM_LR" --lr-floor 1e-5 \
-    --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/rm-pairs.mp" > "$RUN/rm-metrics.mp"
+  train rm-train "$RUN/rm" -m "$rm_init" --epochs "$RM_EPOCHS" --lr "$RM_LR" --lr-floor 1e-5 \
+    --batch 32 --micro-batch 16 --seed "$SEED" --progress --metrics "$RUN/rm-metrics.mp" "$RUN/rm-pairs.mp"
   rm-score -c "$RUN/rm" "$RUN/rm-eval.mp" | rm-eval --benchmark "synthetic gold pairs" -o "$RUN/rm-accuracy.mp"
   done_ rm
 fi 2>>"$RUN/log.txt"
 
 if stage ppo; then
-  rm -rf "$RUN/ppo"
+  # an interrupted PPO run (its state saved after every batch) continues,
+  # after the metrics of the batches its state holds
+  ppo_resume= ppo_done=0
+  ppo_state=$RUN/ppo/state/policy/trainer_state.json
+  [ -e "$ppo_state" ] && ppo_done=$(jq .version "$ppo_state")
+  if [ "$ppo_done" -gt 0 ] && [ "$ppo_done" -lt "$PPO_BATCHES" ]; then
+    ppo_resume=--resume
+    log "ppo: resuming the interrupted run in $RUN/ppo at version $ppo_done"
+    touch "$RUN/ppo-metrics.kept.mp" "$RUN/ppo-metrics.new.mp"
+    cat "$RUN/ppo-metrics.kept.mp" "$RUN/ppo-metrics.new.mp" | rec head -n "$ppo_done" -o "$RUN/ppo-metrics.k.mp"
+    mv "$RUN/ppo-metrics.k.mp" "$RUN/ppo-metrics.kept.mp"
+  else
+    rm -rf "$RUN/ppo"
+    : > "$RUN/ppo-metrics.kept.mp"
+  fi
   # enough passes over the prompt pool for PPO_BATCHES batches of PPO_B
   ppo_epochs=$(( (PPO_BATCHES * PPO_B + N_POOL - 1) / N_POOL ))
   "$root/pipelines/ppo.sh" -p "$RUN/sft" -i "$RUN/ppo-pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" -e "$ppo_epochs" \
     --max-new "$MAX_NEW" --seed "$SEED" -- --batches "$PPO_BATCHES" --lr "$PPO_LR" --beta "$PPO_BETA" \
-    --minibatch 16 --accum $((PPO_B / 16 > 0 ? PPO_B / 16 : 1)) > "$RUN/ppo-metrics.mp"
+    --minibatch 16 --accum $((PPO_B / 16 > 0 ? PPO_B / 16 : 1)) $ppo_resume > "$RUN/ppo-metrics.new.mp"
+  cat "$RUN/ppo-metrics.kept.mp" "$RUN/ppo-metrics.new.mp" > "$RUN/ppo-metrics.mp"
+  rm -f "$RUN/ppo-metrics.kept.mp" "$RUN/ppo-metrics.new.mp"
   latest=$(ls -d "$RUN"/ppo/policy-v* | sort -t v -k2 -n | tail -n 1)
   rm -rf "$RUN/ppo-final" && cp -r "$latest" "$RUN/ppo-final"
   done_ ppo

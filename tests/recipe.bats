@@ -63,3 +63,24 @@ setup_file() {
   grep -q "recipe: run directory $RQ; the full log (every tool's messages and progress) is $RQ/log.txt" \
     "$BATS_FILE_TMPDIR/err.txt"
 }
+
+@test "an interrupted training stage (a checkpoint, no completion marker) is resumed, not restarted, to the same table" {
+  r2="$BATS_TEST_TMPDIR/r2"
+  cp -r "$RQ" "$r2"
+  rm -rf "$r2/.done-dpo" "$r2/.done-eval" "$r2/dpo"
+  # the interruption: the recipe's own dpo-step command (from the checkpoint's
+  # run_config.json, moved to r2) stopped after 3 of its steps
+  mapfile -t args < <(jq -r '(.options | to_entries[] | if .value == true then "--\(.key)" else "--\(.key)=\(.value)" end), .inputs[]' \
+    "$RQ/dpo/run_config.json" | sed "s|$RQ/|$r2/|")
+  dpo-step "${args[@]}" --stop-after 3 2>/dev/null
+  [ "$(jq .step "$r2/dpo/trainer_state.json")" = 3 ]
+  SCALE=quick THREADS=1 run "$PREFPIPE_ROOT/pipelines/recipe.sh" "$r2"
+  [ "$status" -eq 0 ]
+  grep -q "dpo-step: resuming the interrupted run in $r2/dpo at step 3" "$r2/log.txt"
+  grep -q "resuming $r2/dpo at step 3 of" "$r2/log.txt"
+  cmp "$RQ/dpo/model.safetensors" "$r2/dpo/model.safetensors"
+  # one record per step, none twice (timings aside, the same numbers)
+  diff <(rec to-json "$RQ/dpo-metrics.mp" | jq -c 'del(.time, .tokens_per_s)') \
+       <(rec to-json "$r2/dpo-metrics.mp" | jq -c 'del(.time, .tokens_per_s)')
+  diff <(echo "$output" | grep -v '^recipe:') "$BATS_FILE_TMPDIR/out.txt"
+}
