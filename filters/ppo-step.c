@@ -48,7 +48,8 @@ static const char usage[] =
     "  -o, --run DIR             run directory (versions, latest, state/)\n"
     "      --resume              continue from RUN/state with the options and inputs\n"
     "                            saved in RUN/run_config.json (not --batches); only\n"
-    "                            -j, --progress, --metrics, --diagnostics may differ\n"
+    "                            --threads, --progress, --metrics, --diagnostics\n"
+    "                            may differ\n"
     "      --batches N           stop after version N (also sizes the warm-up)\n"
     "      --max-lag K           accept rollouts up to K versions old (default 0)\n"
     "      --keep N              published versions kept (default max-lag + 3)\n"
@@ -56,7 +57,8 @@ static const char usage[] =
     PPO_CLI_USAGE
     "other:\n"
     "  -s, --seed N              minibatch shuffle seed (default 0)\n"
-    "  -m, --metrics URI         metrics output (default stdout)\n"
+    "      --metrics URI         metrics output (default stdout; old spelling -m,\n"
+    "                            until the next release, when -m means --model)\n"
     "      --diagnostics URI     per-record diagnostics (id, reward, score, kl,\n"
     "                            advantage, finish)\n"
     "      --device NAME         compute backend: cpu (default; cuda where built)\n"
@@ -112,7 +114,7 @@ static void save_run_config(const char *run, char *text)
     free(text);
 }
 
-enum { O_VALUE = 1000, O_VFP, O_REF, O_RESUME, O_BATCHES, O_LAG, O_KEEP, O_BREC, O_DIAG, O_DEVICE, O_PROGRESS };
+enum { O_VALUE = 1000, O_VFP, O_REF, O_RESUME, O_BATCHES, O_LAG, O_KEEP, O_BREC, O_DIAG, O_DEVICE, O_PROGRESS, O_METRICS };
 
 int main(int argc, char **argv)
 {
@@ -126,7 +128,7 @@ int main(int argc, char **argv)
         {"batches", required_argument, 0, O_BATCHES}, {"max-lag", required_argument, 0, O_LAG},
         {"keep", required_argument, 0, O_KEEP}, {"batch-records", required_argument, 0, O_BREC},
         PPO_CLI_OPTIONS, {"seed", required_argument, 0, 's'},
-        {"metrics", required_argument, 0, 'm'}, {"diagnostics", required_argument, 0, O_DIAG},
+        {"metrics", required_argument, 0, O_METRICS}, {"diagnostics", required_argument, 0, O_DIAG},
         {"device", required_argument, 0, O_DEVICE}, {"progress", no_argument, 0, O_PROGRESS},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *pdir = NULL, *vdir = NULL, *refdir = NULL, *run = NULL, *murl = "-", *diag = NULL;
@@ -152,7 +154,8 @@ int main(int argc, char **argv)
         case O_KEEP: keep = parse_ll("--keep", optarg, 1, 1 << 20); break;
         case O_BREC: brec = parse_ll("--batch-records", optarg, 1, 1 << 24); break;
         case 's': pc.c.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
-        case 'm': murl = optarg; break;
+        case 'm': cli_old_spelling("-m", "--metrics", "--model"); /* fall through */
+        case O_METRICS: murl = optarg; break;
         case O_DIAG: diag = optarg; break;
         case O_PROGRESS: progress = 1; break;
         case O_DEVICE: device = optarg; break;

@@ -90,13 +90,13 @@ T0=$(date +%s)
 log "run directory $RUN; the full log (every tool's messages and progress) is $RUN/log.txt"
 
 if stage world; then
-  pref-synth -e sft    -s train -n "$N_SFT"  --seed "$SEED" -o "$RUN/sft.mp"
-  pref-synth -e rated  -s train -n "$N_PREF" --seed "$SEED" -o "$RUN/rated.mp"
-  pref-synth -e prompt -s pool  -n "$N_POOL" --seed "$SEED" -o "$RUN/pool.mp"
-  pref-synth -e prompt -s eval  -n "$N_EVAL" --seed "$SEED" -o "$RUN/eval.mp"
+  pref-synth -e sft    --split train -n "$N_SFT"  --seed "$SEED" -o "$RUN/sft.mp"
+  pref-synth -e rated  --split train -n "$N_PREF" --seed "$SEED" -o "$RUN/rated.mp"
+  pref-synth -e prompt --split pool  -n "$N_POOL" --seed "$SEED" -o "$RUN/pool.mp"
+  pref-synth -e prompt --split eval  -n "$N_EVAL" --seed "$SEED" -o "$RUN/eval.mp"
   # gold-labelled held-out pairs for the reward model's accuracy: eval-split
   # rated data, chosen by gold rank, gold ties removed
-  pref-synth -e rated -s eval -n "$N_RMEVAL" --seed "$SEED" | pref-binarize --score rank --seed "$SEED" |
+  pref-synth -e rated --split eval -n "$N_RMEVAL" --seed "$SEED" | pref-binarize --score rank --seed "$SEED" |
     gold-judge --pairs --no-summary | rec to-json |
     jq -c 'select(.gold_chosen.total > .gold_rejected.total) | del(.gold_chosen, .gold_rejected) | .source = "synth-gold"' |
     rec from-json -o "$RUN/rm-eval.mp"
@@ -111,7 +111,7 @@ if stage pairs; then
   if [ -n "${RM_PAIRS:-}" ]; then rec sample -n "$RM_PAIRS" --seed "$SEED" "$RUN/pairs.mp" -o "$RUN/rm-pairs.mp"
   else cp "$RUN/pairs.mp" "$RUN/rm-pairs.mp"; fi
   if [ -n "${PPO_CATEGORIES:-}" ]; then
-    pref-synth -e prompt -s pool -n "$N_POOL" --seed "$SEED" --categories "$PPO_CATEGORIES" -o "$RUN/ppo-pool.mp"
+    pref-synth -e prompt --split pool -n "$N_POOL" --seed "$SEED" --categories "$PPO_CATEGORIES" -o "$RUN/ppo-pool.mp"
   else cp "$RUN/pool.mp" "$RUN/ppo-pool.mp"; fi
   done_ pairs
 fi 2>>"$RUN/log.txt"

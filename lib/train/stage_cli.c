@@ -77,10 +77,16 @@ int train_cli_handle(train_cli *t, int c, const char *a)
     case TC_MICRO: o->micro = (int)parse_ll("--micro-batch", a, 1, 1 << 16); break;
     case TC_LR: o->lr = parse_double("--lr", a); break;
     case TC_LR_FLOOR: o->lr_floor = parse_double("--lr-floor", a); break;
-    case TC_WARMUP: o->warmup_frac = parse_double("--warmup", a); break;   /* old spelling */
+    case TC_WARMUP:   /* old spellings: one release, with a warning */
+        cli_old_spelling("--warmup", "--warmup-frac", NULL);
+        o->warmup_frac = parse_double("--warmup", a);
+        break;
     case TC_WARMUP_FRAC: o->warmup_frac = parse_double("--warmup-frac", a); break;
     case TC_WD: o->h.wd = (float)parse_double("--weight-decay", a); break;
-    case TC_CLIP: o->h.clip = (float)parse_double("--clip", a); break;   /* old spelling */
+    case TC_CLIP:
+        cli_old_spelling("--clip", "--clip-norm", NULL);
+        o->h.clip = (float)parse_double("--clip", a);
+        break;
     case TC_CLIP_NORM: o->h.clip = (float)parse_double("--clip-norm", a); break;
     case TC_BETAS: {   /* one spelling with ppo-step: B1,B2 */
         const char *comma = strchr(a, ',');
@@ -91,8 +97,14 @@ int train_cli_handle(train_cli *t, int c, const char *a)
         o->h.b2 = (float)parse_double("--adam-betas", comma + 1);
         break;
     }
-    case TC_B1: o->h.b1 = (float)parse_double("--adam-beta1", a); break;
-    case TC_B2: o->h.b2 = (float)parse_double("--adam-beta2", a); break;
+    case TC_B1:
+        cli_old_spelling("--adam-beta1", "--adam-betas B1,B2", NULL);
+        o->h.b1 = (float)parse_double("--adam-beta1", a);
+        break;
+    case TC_B2:
+        cli_old_spelling("--adam-beta2", "--adam-betas B1,B2", NULL);
+        o->h.b2 = (float)parse_double("--adam-beta2", a);
+        break;
     case TC_EPS: o->h.eps = (float)parse_double("--adam-eps", a); break;
     case TC_SEED: o->seed = (uint64_t)parse_ll("--seed", a, 0, (long long)9e18); break;
     case TC_SAVE_EVERY: o->save_every = parse_ll("--save-every", a, 0, (long long)1 << 40); break;

@@ -61,7 +61,7 @@ enum {
     "      --lr X             peak learning rate\n"                                           \
     "      --lr-floor X       learning rate at the last step (linear decay)\n"                \
     "      --warmup-frac F    fraction of the steps with linear warm-up (as ppo-step;\n"      \
-    "                         old spelling --warmup)\n"                                       \
+    "                         old spelling --warmup, until the next release)\n"              \
     "      --weight-decay X   AdamW weight decay on matrices (default 0)\n"                   \
     "      --clip-norm X      global gradient-norm clip, 0 = off (default 1; old --clip)\n"  \
     "      --adam-betas B1,B2 (default 0.9,0.999; old --adam-beta1/--adam-beta2)\n"          \
