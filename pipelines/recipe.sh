@@ -222,15 +222,25 @@ jq -s --slurpfile rm "$RUN/rm-accuracy.jsonl" --arg bon "best-of-$BON" --arg com
   printf '%-10s' model
   for c in math instruction safety truthfulness factuality; do printf '%14s' "$c"; done
   printf '   %s\n' "average [95% CI]"
-  jq -r '[.model] + ([.categories.math, .categories.instruction, .categories.safety,
-          .categories.truthfulness, .categories.factuality] | map(if . then (.score * 100 | . * 10 | round / 10 | tostring) else "-" end))
-        + [(.average.score * 1000 | round / 10 | tostring) + " [" + (.average.lo * 1000 | round / 10 | tostring)
-           + ", " + (.average.hi * 1000 | round / 10 | tostring) + "]"] | @tsv' "$RUN/summaries.jsonl" |
+  # one number format (tools/prefpipe.jq pct1: one decimal, always)
+  jq -L "$root/tools" -r 'include "prefpipe"; [.model] + ([.categories.math, .categories.instruction, .categories.safety,
+          .categories.truthfulness, .categories.factuality] | map(if . then (.score | pct1) else "-" end))
+        + [.average | ci1] | @tsv' "$RUN/summaries.jsonl" |
     sed 's/^ppo-final/ppo/; s/^bon\t/best-of-'"$BON"'\t/' |
     awk -F'\t' '{ printf "%-10s", $1; for (i = 2; i <= 6; i++) printf "%14s", $i; printf "   %s\n", $7 }'
-  jq -r 'select(.kind == "summary") | "reward model: held-out gold-pair accuracy \(.accuracy * 1000 | round / 10)% on \(.n) pairs"' \
+  jq -L "$root/tools" -r 'include "prefpipe";
+    select(.kind == "summary") | "reward model: held-out gold-pair accuracy \(.accuracy | pct1)% on \(.n) pairs"' \
     "$RUN/rm-accuracy.jsonl"
   echo "(gold-judge scores x 100 on $N_EVAL held-out prompts, greedy responses; seed $SEED)"
+  # a category where every answer of every model scores exactly 50 (the
+  # bootstrap interval is [50, 50]) is the judge's score of a wrong answer,
+  # not a result: say so (synth_judge.c: the total is the mean of 4 aspects)
+  jq -rs '[.[].categories | to_entries[] | select(.value != null)] | group_by(.key)
+          | map(select(all(.[]; .value.score == 0.5 and .value.lo == 0.5 and .value.hi == 0.5)) | .[0].key)
+          | .[]' "$RUN/summaries.jsonl" | while read -r c; do
+    echo "($c: every answer of every model scores 50.0, the judge's score of a wrong but concise and harmless"
+    echo " answer: helpfulness 0, honesty 0, instruction following 1, harmlessness 1; no model learns $c)"
+  done
 } | tee "$RUN/table.txt"
 log "this run took $(( $(date +%s) - T0 )) s"
 

@@ -84,3 +84,18 @@ setup_file() {
        <(rec to-json "$r2/dpo-metrics.mp" | jq -c 'del(.time, .tokens_per_s)')
   diff <(echo "$output" | grep -v '^recipe:') "$BATS_FILE_TMPDIR/out.txt"
 }
+
+@test "the table has one number format, and explains a category where every answer scores 50" {
+  # one decimal, always (50.0, not 50)
+  awk 'NR > 1 && NR <= 5 { for (i = 2; i <= 6; i++) if ($i != "-" && $i !~ /^[0-9]+\.[0-9]$/) { print "bad: " $i; exit 1 } }' "$RQ/table.txt"
+  grep -Eq '^sft .* [0-9]+\.[0-9] \[[0-9]+\.[0-9], [0-9]+\.[0-9]\]$' "$RQ/table.txt"
+  grep -Eq '^reward model: held-out gold-pair accuracy [0-9]+\.[0-9]% on [0-9]+ pairs$' "$RQ/table.txt"
+  # every model's math at exactly 50 with a [50, 50] interval: the footnote says why
+  r3="$BATS_TEST_TMPDIR/r3"
+  cp -r "$RQ" "$r3"
+  rec to-json "$RQ/summaries.mp" | jq -c '.categories.math = {score: 0.5, lo: 0.5, hi: 0.5, n: 40}' | rec from-json -o "$r3/summaries.mp"
+  SCALE=quick THREADS=1 "$PREFPIPE_ROOT/pipelines/recipe.sh" "$r3" > t3.txt 2>/dev/null
+  grep -q "^(math: every answer of every model scores 50.0, the judge's score of a wrong but concise and harmless$" t3.txt
+  grep -q "^sft  *50.0 " t3.txt
+  ! grep -q "every answer of every model" "$RQ/table.txt" || [ "$(jq '[.models[].categories.math.hi] | max' "$RQ/results.json")" = 0.5 ]
+}
