@@ -45,7 +45,8 @@ endif
 # lib/ is one folder per floor (lib/README.md); tests/unit mirrors it.
 LIB_DIRS  = base io text data model backend backend/cpu backend/ref train rl eval dist
 LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c))
-LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/gen/schemas_gen.o $(BUILD)/gen/commit.o
+LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/gen/schemas_gen.o $(BUILD)/gen/commit.o \
+            $(BUILD)/gen/plot_style.o
 LIB_A     = $(BUILD)/libprefpipe.a
 PROGS     = $(patsubst filters/%.c,$(BIN)/%,$(wildcard filters/*.c))
 UNIT_SRC  = $(foreach d,$(LIB_DIRS),$(wildcard tests/unit/$(d)/*.c))
@@ -77,6 +78,16 @@ $(BUILD)/gen/commit.c: FORCE
 	@c=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown); \
 	  printf 'const char prefpipe_commit_text[] = "%s";\n' "$$c" > $@.new; \
 	  if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+# eval-report --plot starts its gnuplot scripts with the shared style
+# (lib/eval/report.c), the same file the pipelines load
+$(BUILD)/gen/plot_style.c: tools/plot-style.gp
+	@mkdir -p $(@D)
+	{ echo 'const char prefpipe_plot_style[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } > $@
+
+$(BUILD)/gen/plot_style.o: $(BUILD)/gen/plot_style.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/commit.o: $(BUILD)/gen/commit.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -244,18 +244,30 @@ jq -s --slurpfile rm "$RUN/rm-accuracy.jsonl" --arg bon "best-of-$BON" --arg com
 } | tee "$RUN/table.txt"
 log "this run took $(( $(date +%s) - T0 )) s"
 
+# ---- plots: training.png (tools/recipe-plot.gp in the shared style,
+# tools/plot-style.gp), from data files in RUN/plots that tests can read ----
+mkdir -p "$RUN/plots"
+for s in sft dpo rm; do
+  # x = epoch; a batch's weight is its share of a full batch (the largest)
+  [ -s "$RUN/$s-metrics.mp" ] && rec to-json "$RUN/$s-metrics.mp" | jq -L "$root/tools" -rs 'include "prefpipe";
+    def n: if . == null then "NaN" else tostring end;
+    map(select(.step != null and .loss != null)) as $m | ($m | map(.examples) | max) as $b
+    | ($m | ema(.loss; .examples / $b)) as $e
+    | range(0; $m | length) as $i | $m[$i] | [.epoch, .loss, $e[$i], .examples / $b] | map(n) | @tsv' \
+    > "$RUN/plots/$s.tsv" || : > "$RUN/plots/$s.tsv"
+done
+[ -s "$RUN/ppo-metrics.mp" ] && rec to-json "$RUN/ppo-metrics.mp" | jq -L "$root/tools" -rs 'include "prefpipe";
+  def n: if . == null then "NaN" else tostring end;
+  map(select(.step != null)) as $m | ($m | ema(.reward_mean)) as $r | ($m | ema(.kl)) as $k
+  | range(0; $m | length) as $i | $m[$i] | [.step, .reward_mean, $r[$i], .kl, $k[$i]] | map(n) | @tsv' \
+  > "$RUN/plots/ppo.tsv" || : > "$RUN/plots/ppo.tsv"
+jq -r --arg bon "best-of-$BON" '[(if .model == "ppo-final" then "ppo" elif .model == "bon" then $bon else .model end),
+  (.average.score * 100), (.average.lo * 100), (.average.hi * 100)] | @tsv' "$RUN/summaries.jsonl" > "$RUN/plots/eval.tsv"
+has=
+for f in sft dpo rm ppo ppo eval; do if [ -s "$RUN/plots/$f.tsv" ]; then has=${has}1; else has=${has}0; fi; done
 if command -v gnuplot > /dev/null; then
-  for s in sft dpo rm ppo; do
-    rec to-json "$RUN/$s-metrics.mp" | jq -r 'select(.step != null and (.loss // .policy_loss) != null) |
-      [.step, (.loss // .policy_loss), (.reward_mean // .reward_margin // 0), (.kl // 0)] | @tsv' > "$RUN/$s-curve.tsv" || true
-  done
-  gnuplot -e "set terminal pngcairo size 1200,800 noenhanced; set output '$RUN/training.png';
-    set multiplot layout 2,2;
-    set title 'SFT loss'; plot '$RUN/sft-curve.tsv' using 1:2 with lines notitle;
-    set title 'DPO loss and reward margin'; plot '$RUN/dpo-curve.tsv' using 1:2 with lines title 'loss', '' using 1:3 with lines title 'margin';
-    set title 'reward model loss'; plot '$RUN/rm-curve.tsv' using 1:2 with lines notitle;
-    set title 'PPO reward and KL'; plot '$RUN/ppo-curve.tsv' using 1:3 with lines title 'reward', '' using 1:4 with lines title 'KL';
-    unset multiplot" 2>>"$RUN/log.txt" && log "plots: $RUN/training.png" || log "plots: gnuplot failed (see $RUN/log.txt)"
+  gnuplot "$root/tools/plot-style.gp" -c "$root/tools/recipe-plot.gp" "$RUN/training.png" "$RUN/plots" "$has" \
+    2>>"$RUN/log.txt" && log "plots: $RUN/training.png" || log "plots: gnuplot failed (see $RUN/log.txt)"
 else
   log "plots: skipped (gnuplot not installed)"
 fi

@@ -99,3 +99,28 @@ setup_file() {
   grep -q "^sft  *50.0 " t3.txt
   ! grep -q "every answer of every model" "$RQ/table.txt" || [ "$(jq '[.models[].categories.math.hi] | max' "$RQ/results.json")" = 0.5 ]
 }
+
+@test "training.png's data: x in epochs, the last partial batch weighted by its share, an evaluation panel per stage" {
+  # quick SFT: 300 examples in batches of 32, so the 10th step has 12
+  [ "$(wc -l < "$RQ/plots/sft.tsv")" -eq 10 ]
+  awk -F'\t' 'NR == 9 && !($1 == 0.96 && $4 == 1) { exit 1 } NR == 10 && !($1 == 1 && $4 == 0.375) { exit 1 }' "$RQ/plots/sft.tsv"
+  # the smoothed curve moves by 0.1 x 0.375 of the way to the last raw loss, not by 0.1
+  awk -F'\t' 'NR == 9 { p = $3 } NR == 10 { want = p + 0.1 * 0.375 * ($2 - p); d = $3 - want; if (d < -1e-9 || d > 1e-9) exit 1 }' \
+    "$RQ/plots/sft.tsv"
+  for s in dpo rm ppo; do [ -s "$RQ/plots/$s.tsv" ]; done
+  [ "$(cut -f1 "$RQ/plots/eval.tsv" | tr '\n' ' ')" = "sft dpo ppo best-of-4 " ]
+  sft=$(jq '.models[] | select(.model == "sft") | .average.score * 100' "$RQ/results.json")
+  awk -F'\t' -v s="$sft" '$1 == "sft" && ($2 - s > 1e-9 || s - $2 > 1e-9) { exit 1 }' "$RQ/plots/eval.tsv"
+  if command -v gnuplot > /dev/null; then
+    [ "$(head -c 8 "$RQ/training.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+  fi
+}
+
+@test "one plotting style: the recipe, watch-metrics and eval-report all start from tools/plot-style.gp" {
+  grep -q 'gnuplot "$root/tools/plot-style.gp" -c "$root/tools/recipe-plot.gp"' "$PREFPIPE_ROOT/pipelines/recipe.sh"
+  grep -q 'gnuplot "$here/tools/plot-style.gp" -c "$here/tools/metrics.gp"' "$PREFPIPE_ROOT/pipelines/watch-metrics.sh"
+  # axis labels with units in every panel of the recipe's plot
+  [ "$(grep -c '^set ylabel' "$PREFPIPE_ROOT/tools/recipe-plot.gp")" -ge 4 ]
+  grep -q 'set xlabel "epoch (passes over the training data)"' "$PREFPIPE_ROOT/tools/recipe-plot.gp"
+  grep -q '^set key outside' "$PREFPIPE_ROOT/tools/plot-style.gp"
+}
