@@ -198,13 +198,15 @@ parity: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
-	  $(DESTDIR)$(PREFIX)/share/prefpipe/schemas $(DESTDIR)$(PREFIX)/share/prefpipe/pipelines
+	  $(DESTDIR)$(PREFIX)/share/prefpipe/schemas $(DESTDIR)$(PREFIX)/share/prefpipe/pipelines \
+	  $(DESTDIR)$(PREFIX)/share/prefpipe/tools
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(wildcard man/man1/*.1) $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(wildcard man/man5/*.5) $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 644 $(wildcard man/man7/*.7) $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 644 $(SCHEMAS) $(DESTDIR)$(PREFIX)/share/prefpipe/schemas
 	$(if $(wildcard pipelines/*),install -m 755 $(wildcard pipelines/*) $(DESTDIR)$(PREFIX)/share/prefpipe/pipelines)
+	install -m 644 $(wildcard tools/*.gp tools/*.jq) $(DESTDIR)$(PREFIX)/share/prefpipe/tools
 
 clean:
 	rm -rf $(BUILD) $(BIN)

@@ -55,7 +55,7 @@ letters() {
   grep -q "sft-step: warning: --warmup is the old spelling of --warmup-frac" w.err
 }
 
-@test "ppo-step -m (old) writes the metrics as --metrics does, with a warning; rm-score -n likewise for --name" {
+@test "ppo-step -m and rm-score -n (old spellings): out of --help, still accepted, with a warning" {
   run ppo-step --help
   [[ "$output" != *"-m, --metrics"* ]]
   [[ "$output" == *"old spelling -m"* ]]
