@@ -63,7 +63,8 @@ endif
 # lib/ is one folder per floor (lib/README.md); tests/unit mirrors it.
 LIB_DIRS  = base io text data model backend backend/cpu backend/ref train rl eval dist
 LIB_SRC   = $(filter-out $(DIST_OFF),$(foreach d,$(LIB_DIRS),$(wildcard lib/$(d)/*.c)))
-LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/gen/schemas_gen.o
+LIB_OBJ   = $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/gen/schemas_gen.o $(BUILD)/gen/commit.o \
+            $(BUILD)/gen/plot_style.o
 LIB_A     = $(BUILD)/libprefpipe.a
 PROGS     = $(patsubst filters/%.c,$(BIN)/%,$(wildcard filters/*.c))
 UNIT_SRC  = $(foreach d,$(LIB_DIRS),$(wildcard tests/unit/$(d)/*.c))
@@ -91,6 +92,29 @@ $(BUILD)/gen/schemas_gen.c: $(SCHEMAS) tools/embed-schemas.sh
 
 $(BUILD)/gen/schemas_gen.o: $(BUILD)/gen/schemas_gen.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# the commit run_config.json records (base/run_args.h): commit.c is
+# rewritten only when HEAD moves, so an unchanged tree relinks nothing
+$(BUILD)/gen/commit.c: FORCE
+	@mkdir -p $(@D)
+	@c=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown); \
+	  printf 'const char prefpipe_commit_text[] = "%s";\n' "$$c" > $@.new; \
+	  if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+# eval-report --plot starts its gnuplot scripts with the shared style
+# (lib/eval/report.c), the same file the pipelines load
+$(BUILD)/gen/plot_style.c: tools/plot-style.gp
+	@mkdir -p $(@D)
+	{ echo 'const char prefpipe_plot_style[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } > $@
+
+$(BUILD)/gen/plot_style.o: $(BUILD)/gen/plot_style.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/commit.o: $(BUILD)/gen/commit.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+FORCE:
 
 # nvcc writes its own -MMD dependency file, like the C rule above
 $(BUILD)/lib/%.o: lib/%.cu
@@ -196,13 +220,15 @@ parity: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
-	  $(DESTDIR)$(PREFIX)/share/prefpipe/schemas $(DESTDIR)$(PREFIX)/share/prefpipe/pipelines
+	  $(DESTDIR)$(PREFIX)/share/prefpipe/schemas $(DESTDIR)$(PREFIX)/share/prefpipe/pipelines \
+	  $(DESTDIR)$(PREFIX)/share/prefpipe/tools
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
 	install -m 644 $(wildcard man/man1/*.1) $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(wildcard man/man5/*.5) $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 644 $(wildcard man/man7/*.7) $(DESTDIR)$(PREFIX)/share/man/man7
 	install -m 644 $(SCHEMAS) $(DESTDIR)$(PREFIX)/share/prefpipe/schemas
 	$(if $(wildcard pipelines/*),install -m 755 $(wildcard pipelines/*) $(DESTDIR)$(PREFIX)/share/prefpipe/pipelines)
+	install -m 644 $(wildcard tools/*.gp tools/*.jq) $(DESTDIR)$(PREFIX)/share/prefpipe/tools
 
 clean:
 	rm -rf $(BUILD) $(BIN)

@@ -68,7 +68,7 @@ int main(int argc, char **argv)
     int beta_set = 0, gamma_set = 0;
     const char *ref_dir = NULL;
     int ref_batch = 8, c;
-    config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
+    train_cli_args(&tc, &argc, &argv, lo);   /* --config FILE, then --resume DIR's saved arguments */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "hj:m:o:V", lo, NULL)) != -1) {
         switch (c) {
@@ -97,6 +97,11 @@ int main(int argc, char **argv)
     if (dc.loss.label_smoothing > 0 && dc.loss.kind != PL_CDPO)
         cli_usage_error("--label-smoothing applies to --loss cdpo only");
     train_check_output(tc.o.out_dir);
+    train_cli_effective_str(&tc, "loss", pref_loss_name(dc.loss.kind));
+    train_cli_effective_num(&tc, "beta", dc.loss.beta);
+    train_cli_effective_num(&tc, "label_smoothing", dc.loss.label_smoothing);
+    train_cli_effective_num(&tc, "gamma", dc.loss.gamma);
+    train_cli_effective_num(&tc, "ref_batch", ref_batch);
 
     const char *init = tc.o.resume_dir ? tc.o.resume_dir : tc.model_dir;
     model *m = ckpt_load_model(init, tc.be);

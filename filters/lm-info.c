@@ -22,7 +22,8 @@ static const char usage[] =
     "tokenizer.json, optimizer state), after loading and checking every\n"
     "tensor.\n"
     "\n"
-    "  -j, --json      one JSON object instead of text\n"
+    "      --json      one JSON object instead of text (old spelling -j, until the\n"
+    "                  next release: -j is --threads elsewhere)\n"
     "  -h, --help      this help\n"
     "  -V, --version   version\n"
     "\n"
@@ -33,14 +34,15 @@ int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
     static const struct option lo[] = {{"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
-                                       {"json", no_argument, 0, 'j'}, {0, 0, 0, 0}};
+                                       {"json", no_argument, 0, 1000}, {0, 0, 0, 0}};
     int as_json = 0, c;
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "hjV", lo, NULL)) != -1) {
         switch (c) {
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        case 'j': as_json = 1; break;
+        case 'j': cli_old_spelling("-j", "--json", NULL); /* fall through */
+        case 1000: as_json = 1; break;
         default: cli_bad_option(argv, lo);
         }
     }

@@ -47,7 +47,8 @@ static const char usage[] =
     "  -c, --checkpoint DIR   use DIR/tokenizer.json\n"
     "  -t, --tokenizer FILE   use a tokenizer.json\n"
     "      --byte             the built-in byte tokenizer (default)\n"
-    "  -s, --show             one line per token: id, TAB, piece\n"
+    "      --show             one line per token: id, TAB, piece (old spelling -s,\n"
+    "                         until the next release: -s is --seed elsewhere)\n"
     "  -d, --decode           input lines are ids; print the text\n"
     "      --chat             records in (prompt [+ response]), records out\n"
     "                         with prompt_tokens [+ tokens]\n"
@@ -119,11 +120,11 @@ int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
     util_install_signal_cleanup();
-    enum { O_BYTE = 1000, O_CHAT, O_NOSPECIAL, O_NOADD, O_SKIP };
+    enum { O_BYTE = 1000, O_CHAT, O_NOSPECIAL, O_NOADD, O_SKIP, O_SHOW };
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"tokenizer", required_argument, 0, 't'},
-        {"byte", no_argument, 0, O_BYTE}, {"show", no_argument, 0, 's'}, {"decode", no_argument, 0, 'd'},
+        {"byte", no_argument, 0, O_BYTE}, {"show", no_argument, 0, O_SHOW}, {"decode", no_argument, 0, 'd'},
         {"chat", no_argument, 0, O_CHAT}, {"no-special", no_argument, 0, O_NOSPECIAL},
         {"no-add-special", no_argument, 0, O_NOADD}, {"skip-special", no_argument, 0, O_SKIP},
         {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
@@ -137,7 +138,8 @@ int main(int argc, char **argv)
         case 'c': ckpt = optarg; break;
         case 't': tokpath = optarg; break;
         case O_BYTE: ckpt = tokpath = NULL; break;
-        case 's': show = 1; break;
+        case 's': cli_old_spelling("-s", "--show", NULL); /* fall through */
+        case O_SHOW: show = 1; break;
         case 'd': decode = 1; break;
         case O_CHAT: chat = 1; break;
         case O_NOSPECIAL: special = 0; break;

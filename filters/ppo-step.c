@@ -14,6 +14,9 @@
 #include "backend/backend.h"
 #include "base/cli.h"
 #include "base/config.h"
+#include "base/run_args.h"
+#include "base/fsreplace.h"
+#include "train/checkpoint.h"
 #include "base/threads.h"
 #include "base/inputs.h"
 #include "rl/policy_version.h"
@@ -46,7 +49,10 @@ static const char usage[] =
     "      --ref DIR             reference model (default: the initial policy;\n"
     "                            records' ref_logprobs are used when present)\n"
     "  -o, --run DIR             run directory (versions, latest, state/)\n"
-    "      --resume              continue from RUN/state\n"
+    "      --resume              continue from RUN/state with the options and inputs\n"
+    "                            saved in RUN/run_config.json (not --batches); only\n"
+    "                            --threads, --progress, --metrics, --diagnostics\n"
+    "                            may differ\n"
     "      --batches N           stop after version N (also sizes the warm-up)\n"
     "      --max-lag K           accept rollouts up to K versions old (default 0)\n"
     "      --keep N              published versions kept (default max-lag + 3)\n"
@@ -54,7 +60,8 @@ static const char usage[] =
     PPO_CLI_USAGE
     "other:\n"
     "  -s, --seed N              minibatch shuffle seed (default 0)\n"
-    "  -m, --metrics URI         metrics output (default stdout)\n"
+    "      --metrics URI         metrics output (default stdout; old spelling -m,\n"
+    "                            until the next release, when -m means --model)\n"
     "      --diagnostics URI     per-record diagnostics (id, reward, score, kl,\n"
     "                            advantage, finish)\n"
     "      --device NAME         compute backend: cpu (default; cuda where built)\n"
@@ -69,7 +76,48 @@ static const char usage[] =
     "Exit status: 0 ok, 64 usage, 65 bad checkpoint or unusable input,\n"
     "66 cannot open, 73/74 cannot write.\n";
 
-enum { O_VALUE = 1000, O_VFP, O_REF, O_RESUME, O_BATCHES, O_LAG, O_KEEP, O_BREC, O_DIAG, O_DEVICE, O_PROGRESS };
+/* run_config.json (base/run_args.h): what is saved and what a resume may change */
+/* --batches is where this invocation stops (as the trainers' --stop-after):
+ * a resume gives it again to go further, or runs to the end of its input */
+static const char *const drop[] = {"resume", "config", "help", "version", "batches", NULL};
+static const char *const paths[] = {"policy", "value", "ref", "run", "metrics", "diagnostics", NULL};
+static const char *const may_change[] = {"threads", "progress", "metrics", "diagnostics", NULL};
+static const run_args_spec spec = {.program = "ppo-step", .resume_opt = "resume", .dir_opt = "run",
+                                   .paths = paths, .drop = drop, .may_change = may_change};
+
+/* the run's configuration; every checkpoint written from here on holds it */
+static char *run_config(int argc, char **argv, const struct option *lo, const ppo_cli *pc, long batches, long lag)
+{
+    char eff[1024], lr[40], wf[40];
+    format_double(lr, sizeof lr, pc->c.lr);
+    format_double(wf, sizeof wf, pc->warmup_frac);
+    snprintf(eff, sizeof eff,
+             "{\"minibatch\": %d, \"accum\": %d, \"inner_epochs\": %d, \"lr\": %s, \"warmup_steps\": %ld, "
+             "\"warmup_frac\": %s, \"batches\": %ld, \"max_lag\": %ld, \"seed\": %llu, \"threads\": %d}",
+             pc->c.minibatch, pc->c.accum, pc->c.inner_epochs, lr, pc->warmup_steps, wf, batches, lag,
+             (unsigned long long)pc->c.seed, threads_count());
+    char *text = run_args_json(argc, argv, lo, &spec, pc->c.seed, eff);
+    ckpt_set_run_config(text);
+    return text;
+}
+
+/* RUN/run_config.json, replaced in one rename */
+static void save_run_config(const char *run, char *text)
+{
+    size_t n = strlen(run) + 64;
+    char *tmp = xmalloc(n), *dst = xmalloc(n);
+    snprintf(tmp, n, "%s/%s.tmp.%ld", run, RUN_CONFIG_FILE, (long)getpid());
+    snprintf(dst, n, "%s/%s", run, RUN_CONFIG_FILE);
+    FILE *f = fopen(tmp, "w");
+    if (!f || fputs(text, f) == EOF || fclose(f) != 0) die(EX_CANTCREAT, "%s: cannot write", tmp);
+    if (rename(tmp, dst) != 0) die(EX_CANTCREAT, "%s: cannot rename into place", dst);
+    fs_sync_parent(dst);
+    free(tmp);
+    free(dst);
+    free(text);
+}
+
+enum { O_VALUE = 1000, O_VFP, O_REF, O_RESUME, O_BATCHES, O_LAG, O_KEEP, O_BREC, O_DIAG, O_DEVICE, O_PROGRESS, O_METRICS };
 
 int main(int argc, char **argv)
 {
@@ -84,7 +132,7 @@ int main(int argc, char **argv)
         {"batches", required_argument, 0, O_BATCHES}, {"max-lag", required_argument, 0, O_LAG},
         {"keep", required_argument, 0, O_KEEP}, {"batch-records", required_argument, 0, O_BREC},
         PPO_CLI_OPTIONS, {"seed", required_argument, 0, 's'},
-        {"metrics", required_argument, 0, 'm'}, {"diagnostics", required_argument, 0, O_DIAG},
+        {"metrics", required_argument, 0, O_METRICS}, {"diagnostics", required_argument, 0, O_DIAG},
         {"device", required_argument, 0, O_DEVICE}, {"progress", no_argument, 0, O_PROGRESS},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *pdir = NULL, *vdir = NULL, *refdir = NULL, *run = NULL, *murl = "-", *diag = NULL;
@@ -95,6 +143,7 @@ int main(int argc, char **argv)
     const char *device = NULL;
     int progress = 0;
     config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
+    run_args_resume(&argc, &argv, lo, &spec);   /* --resume: RUN/run_config.json's options first */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "c:o:b:g:e:s:m:hVj:", lo, NULL)) != -1) {
         switch (c) {
@@ -109,7 +158,8 @@ int main(int argc, char **argv)
         case O_KEEP: keep = parse_ll("--keep", optarg, 1, 1 << 20); break;
         case O_BREC: brec = parse_ll("--batch-records", optarg, 1, 1 << 24); break;
         case 's': pc.c.seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
-        case 'm': murl = optarg; break;
+        case 'm': cli_old_spelling("-m", "--metrics", "--model"); /* fall through */
+        case O_METRICS: murl = optarg; break;
         case O_DIAG: diag = optarg; break;
         case O_PROGRESS: progress = 1; break;
         case O_DEVICE: device = optarg; break;
@@ -137,7 +187,9 @@ int main(int argc, char **argv)
                            .batches = batches, .warmup_steps = pc.warmup_steps, .warmup_frac = pc.warmup_frac,
                            .be = be};
     ppo_session ss;
+    char *rc = run_config(argc, argv, lo, &pc, batches, lag);
     ppo_session_open(&ss, &so, &pc.c);
+    save_run_config(run, rc);
     ppo_intake in;
     ppo_intake_init(&in, ss.tok, ss.tr.policy->c.vocab, ss.tr.policy->c.max_pos, lag, brec, ss.version);
     rstream *mout = rank0 ? rs_open_live(murl) : NULL;   /* rank 0 writes */

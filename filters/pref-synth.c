@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { O_SPLIT = 1000 };
+
 static const char usage[] =
     "usage: pref-synth --emit KIND --split SPLIT [-n N] [--seed S] [OPTIONS]\n"
     "\n"
@@ -27,10 +29,11 @@ static const char usage[] =
     "\n"
     "  -e, --emit KIND        prompt (with gold), sft (one responder's answers)\n"
     "                         or rated (several responders, rated per aspect)\n"
-    "  -s, --split SPLIT      train, pool (PPO prompts) or eval (held out);\n"
+    "      --split SPLIT      train, pool (PPO prompts) or eval (held out; old\n"
+    "                         spelling -s, until the next release: then -s is --seed);\n"
     "                         a prompt's split is fixed by a hash of its text\n"
     "  -n, --count N          records to write (default 1000)\n"
-    "      --seed S           the world's seed (default 1)\n"
+    "      --seed S           the world's seed (default 0)\n"
     "      --categories LIST  comma-separated subset of the categories\n"
     "      --responder NAME   sft: who answers (default middle)\n"
     "      --responders LIST  rated: the pool to draw from (default: the zoo)\n"
@@ -72,11 +75,11 @@ int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
     util_install_signal_cleanup();
-    synth_opts o = {.emit = -1, .split = -1, .n = 1000, .seed = 1, .per_prompt = 4, .overall_noise = 1.5};
+    synth_opts o = {.emit = -1, .split = -1, .n = 1000, .seed = 0, .per_prompt = 4, .overall_noise = 1.5};
     const char *out_uri = "-";
     const char *responder = "middle";
     static const struct option lo[] = {
-        {"emit", required_argument, 0, 'e'}, {"split", required_argument, 0, 's'},
+        {"emit", required_argument, 0, 'e'}, {"split", required_argument, 0, O_SPLIT},
         {"count", required_argument, 0, 'n'}, {"seed", required_argument, 0, 1},
         {"categories", required_argument, 0, 2}, {"responder", required_argument, 0, 3},
         {"responders", required_argument, 0, 4}, {"per-prompt", required_argument, 0, 5},
@@ -97,7 +100,8 @@ int main(int argc, char **argv)
             if (o.emit == -2)
                 cli_usage_error("--emit: '%s' is not prompt, sft or rated", optarg);
             break;
-        case 's':
+        case 's': cli_old_spelling("-s", "--split", "--seed"); /* fall through */
+        case O_SPLIT:
             o.split = synth_split_from_name(optarg);
             if (o.split < 0)
                 cli_usage_error("--split: '%s' is not train, pool or eval", optarg);

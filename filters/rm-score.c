@@ -63,7 +63,8 @@ static const char usage[] =
     "  -c, --checkpoint DIR   reward model (score head, with tokenizer.json)\n"
     "  -b, --batch N          at most N records per forward pass (default 8; a rollout\n"
     "                         batch, or a pause in a live input, ends one sooner)\n"
-    "  -n, --name NAME        write rollout rewards to rewards.NAME instead of reward\n"
+    "      --name NAME        write rollout rewards to rewards.NAME instead of reward\n"
+    "                         (old spelling -n, until the next release: -n is a count)\n"
     "      --normalize        (r - reward_mean) / reward_std from DIR/trainer_state.json\n"
     "      --skip-bad         pass unscoreable records through (counted) instead of exit 65\n"
     "      --no-eos-trick     score records with finish \"length\" as they are (no EOS\n"
@@ -171,11 +172,11 @@ int main(int argc, char **argv)
     threads_init(argv);   /* passive OpenMP waiting unless chosen (threads.h) */
     util_install_signal_cleanup();
     train_dist_start();   /* several ranks under mpirun: windows are sharded */
-    enum { O_NORM = 1000, O_SKIP, O_MAX_LEN, O_TRUNC, O_PROGRESS, O_NOEOS };
+    enum { O_NORM = 1000, O_SKIP, O_MAX_LEN, O_TRUNC, O_PROGRESS, O_NOEOS, O_NAME };
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"batch", required_argument, 0, 'b'},
-        {"name", required_argument, 0, 'n'}, {"normalize", no_argument, 0, O_NORM},
+        {"name", required_argument, 0, O_NAME}, {"normalize", no_argument, 0, O_NORM},
         {"skip-bad", no_argument, 0, O_SKIP}, {"no-eos-trick", no_argument, 0, O_NOEOS}, {"max-len", required_argument, 0, O_MAX_LEN},
         {"truncation", required_argument, 0, O_TRUNC}, {"output", required_argument, 0, 'o'}, {"device", required_argument, 0, 'D'}, THREADS_OPTION,
         {"progress", no_argument, 0, O_PROGRESS}, {0, 0, 0, 0}};
@@ -195,7 +196,8 @@ int main(int argc, char **argv)
         case 'V': cli_version();
         case 'c': ckpt = optarg; break;
         case 'b': batch = (int)parse_ll("--batch", optarg, 1, 4096); break;
-        case 'n': sc.name = optarg; if (!*sc.name) cli_usage_error("--name must not be empty"); break;
+        case 'n': cli_old_spelling("-n", "--name", NULL); /* fall through */
+        case O_NAME: sc.name = optarg; if (!*sc.name) cli_usage_error("--name must not be empty"); break;
         case 'o': outp = optarg; break;
         case 'D': device = optarg; break;
         case O_NORM: normalize = 1; break;

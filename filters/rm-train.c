@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     tc.o.batch = 512;
     tc.o.micro = 8;
     int c;
-    config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
+    train_cli_args(&tc, &argc, &argv, lo);   /* --config FILE, then --resume DIR's saved arguments */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "hj:m:o:V", lo, NULL)) != -1) {
         switch (c) {
@@ -100,6 +100,8 @@ int main(int argc, char **argv)
     }
     train_cli_finish(&tc);
     train_check_output(tc.o.out_dir);
+    train_cli_effective_num(&tc, "margin_scale", bt.margin_scale);
+    train_cli_effective_num(&tc, "center", bt.eta);
     const char *init = tc.o.resume_dir ? tc.o.resume_dir : tc.model_dir;
     model *m = reward_from_policy(ckpt_load_model(init, tc.be), tc.o.seed);
     tokenizer *tok = ckpt_load_tokenizer(init);

@@ -48,7 +48,7 @@ int main(int argc, char **argv)
     tc.o.warmup_frac = 0.03;
     tc.o.batch = 128;
     int c;
-    config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
+    train_cli_args(&tc, &argc, &argv, lo);   /* --config FILE, then --resume DIR's saved arguments */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "hj:m:o:V", lo, NULL)) != -1) {
         switch (c) {

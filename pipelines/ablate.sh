@@ -82,14 +82,14 @@ for v in "$@"; do
         { cat "$dir/ablate.log" >&2; echo "ablate: $title/$label failed (log: $dir/ablate.log)" >&2; exit 1; }
     )
   fi
-  rec to-json "$dir/summaries.mp" | jq -r --arg m "$model" --arg l "$label" '
+  # the recipe's number format (tools/prefpipe.jq)
+  rec to-json "$dir/summaries.mp" | jq -L "$root/tools" -r --arg m "$model" --arg l "$label" 'include "prefpipe";
     select(.model == $m) |
     [$l] + ([.categories.math, .categories.instruction, .categories.safety, .categories.truthfulness,
-             .categories.factuality] | map(if . then (.score * 1000 | round / 10 | tostring) else "-" end))
-    + [(.average.score * 1000 | round / 10 | tostring) + " [" + (.average.lo * 1000 | round / 10 | tostring)
-       + ", " + (.average.hi * 1000 | round / 10 | tostring) + "]"] | @tsv' 2>/dev/null |
+             .categories.factuality] | map(if . then (.score | pct1) else "-" end))
+    + [.average | ci1] | @tsv' 2>/dev/null |
     awk -F'\t' -v acc="$(case " $stages " in *" rm "*) rec to-json "$dir/rm-accuracy.mp" |
-        jq -r 'select(.kind == "summary") | .accuracy * 1000 | round / 10' ;; esac)" \
+        jq -L "$root/tools" -r 'include "prefpipe"; select(.kind == "summary") | .accuracy | pct1' ;; esac)" \
       '{ printf "%-16s", $1; for (i = 2; i <= 6; i++) printf "%13s", $i; printf "   %-20s %s\n", $7, (acc == "" ? "-" : acc "%") }' >> "$out"
 done
 cat "$out"

@@ -19,8 +19,12 @@
 #            results.json, and PNG plots of the training curves
 #
 # Every stage writes into RUN_DIR and is skipped when it has finished
-# (delete RUN_DIR/.done-STAGE to redo one).  Progress goes to stderr; the
-# table to stdout.  Same SEED and THREADS => the same table.
+# (delete RUN_DIR/.done-STAGE to redo one).  A training stage that was
+# interrupted (Ctrl-C, kill: its checkpoint, saved every SAVE_EVERY steps
+# and on SIGINT/SIGTERM, is short of its last step) is resumed with
+# --resume and the same arguments (changed ones are refused, naming both
+# values) instead of restarted; so is PPO (RUN/ppo/state).  Progress goes to
+# stderr; the table to stdout.  Same SEED and THREADS => the same table.
 #
 # Sizes: SCALE=full (default) or SCALE=quick (a couple of minutes, for the
 # test suite); every number below can be overridden from the environment.
@@ -48,7 +52,7 @@ else
 fi
 : "${SFT_LR:=5e-3}" "${DPO_LR:=3e-5}" "${DPO_BETA:=0.5}" "${DPO_LOSS:=dpo}" "${RM_LR:=1e-3}" "${PPO_LR:=1e-4}" "${PPO_BETA:=0.05}"
 : "${LAUNCH:=}"
-: "${MAX_NEW:=64}" "${TEMP:=0.7}" "${PAIRS_SCORE:=mean-aspects}"
+: "${MAX_NEW:=64}" "${TEMP:=0.7}" "${PAIRS_SCORE:=mean-aspects}" "${SAVE_EVERY:=100}"
 
 mkdir -p "$RUN"
 # Stage progress goes to the caller's stderr (fd 3); the tools' own
@@ -74,17 +78,29 @@ stage() { # stage NAME: true when NAME must run
   log "$1: ..."; STAGE_T0=$(date +%s); tick_start; return 0
 }
 done_() { tick_stop; touch "$RUN/.done-$1"; log "$1: finished in $(( $(date +%s) - STAGE_T0 )) s"; }
+# train TOOL DIR ARGS...: a fresh run into DIR, or, when DIR holds an
+# interrupted run's checkpoint, the same command with --resume DIR (the
+# metrics file continues from the checkpoint's step)
+train() {
+  tool=$1 dir=$2; shift 2
+  if [ -e "$dir/trainer_state.json" ] && jq -e '.step < .total_steps' "$dir/trainer_state.json" > /dev/null 2>&1; then
+    log "$tool: resuming the interrupted run in $dir at step $(jq .step "$dir/trainer_state.json")"
+    $LAUNCH "$tool" --resume "$dir" -o "$dir" --save-every "$SAVE_EVERY" "$@"
+  else
+    $LAUNCH "$tool" -o "$dir" --save-every "$SAVE_EVERY" "$@"
+  fi
+}
 T0=$(date +%s)
 log "run directory $RUN; the full log (every tool's messages and progress) is $RUN/log.txt"
 
 if stage world; then
-  pref-synth -e sft    -s train -n "$N_SFT"  --seed "$SEED" -o "$RUN/sft.mp"
-  pref-synth -e rated  -s train -n "$N_PREF" --seed "$SEED" -o "$RUN/rated.mp"
-  pref-synth -e prompt -s pool  -n "$N_POOL" --seed "$SEED" -o "$RUN/pool.mp"
-  pref-synth -e prompt -s eval  -n "$N_EVAL" --seed "$SEED" -o "$RUN/eval.mp"
+  pref-synth -e sft    --split train -n "$N_SFT"  --seed "$SEED" -o "$RUN/sft.mp"
+  pref-synth -e rated  --split train -n "$N_PREF" --seed "$SEED" -o "$RUN/rated.mp"
+  pref-synth -e prompt --split pool  -n "$N_POOL" --seed "$SEED" -o "$RUN/pool.mp"
+  pref-synth -e prompt --split eval  -n "$N_EVAL" --seed "$SEED" -o "$RUN/eval.mp"
   # gold-labelled held-out pairs for the reward model's accuracy: eval-split
   # rated data, chosen by gold rank, gold ties removed
-  pref-synth -e rated -s eval -n "$N_RMEVAL" --seed "$SEED" | pref-binarize --score rank --seed "$SEED" |
+  pref-synth -e rated --split eval -n "$N_RMEVAL" --seed "$SEED" | pref-binarize --score rank --seed "$SEED" |
     gold-judge --pairs --no-summary | rec to-json |
     jq -c 'select(.gold_chosen.total > .gold_rejected.total) | del(.gold_chosen, .gold_rejected) | .source = "synth-gold"' |
     rec from-json -o "$RUN/rm-eval.mp"
@@ -99,7 +115,7 @@ if stage pairs; then
   if [ -n "${RM_PAIRS:-}" ]; then rec sample -n "$RM_PAIRS" --seed "$SEED" "$RUN/pairs.mp" -o "$RUN/rm-pairs.mp"
   else cp "$RUN/pairs.mp" "$RUN/rm-pairs.mp"; fi
   if [ -n "${PPO_CATEGORIES:-}" ]; then
-    pref-synth -e prompt -s pool -n "$N_POOL" --seed "$SEED" --categories "$PPO_CATEGORIES" -o "$RUN/ppo-pool.mp"
+    pref-synth -e prompt --split pool -n "$N_POOL" --seed "$SEED" --categories "$PPO_CATEGORIES" -o "$RUN/ppo-pool.mp"
   else cp "$RUN/pool.mp" "$RUN/ppo-pool.mp"; fi
   done_ pairs
 fi 2>>"$RUN/log.txt"
@@ -110,14 +126,15 @@ if stage init; then
 fi 2>>"$RUN/log.txt"
 
 if stage sft; then
-  $LAUNCH sft-step -m "$RUN/init" -o "$RUN/sft" --epochs "$SFT_EPOCHS" --lr "$SFT_LR" --lr-floor 1e-4 \
-    --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/sft.mp" > "$RUN/sft-metrics.mp"
+  train sft-step "$RUN/sft" -m "$RUN/init" --epochs "$SFT_EPOCHS" --lr "$SFT_LR" --lr-floor 1e-4 \
+    --batch 32 --micro-batch 16 --seed "$SEED" --progress --metrics "$RUN/sft-metrics.mp" "$RUN/sft.mp"
   done_ sft
 fi 2>>"$RUN/log.txt"
 
 if stage dpo; then
-  $LAUNCH dpo-step -m "$RUN/sft" --ref "$RUN/sft" -o "$RUN/dpo" --epochs "$DPO_EPOCHS" --lr "$DPO_LR" \
-    --loss "$DPO_LOSS" --beta "$DPO_BETA" --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/pairs.mp" > "$RUN/dpo-metrics.mp"
+  train dpo-step "$RUN/dpo" -m "$RUN/sft" --ref "$RUN/sft" --epochs "$DPO_EPOCHS" --lr "$DPO_LR" \
+    --loss "$DPO_LOSS" --beta "$DPO_BETA" --batch 32 --micro-batch 16 --seed "$SEED" --progress \
+    --metrics "$RUN/dpo-metrics.mp" "$RUN/pairs.mp"
   done_ dpo
 fi 2>>"$RUN/log.txt"
 
@@ -129,19 +146,35 @@ if stage rm; then
     lm-init $RM_MODEL_ARGS --seed "$SEED" -o "$RUN/rm-init"
     rm_init="$RUN/rm-init"
   fi
-  $LAUNCH rm-train -m "$rm_init" -o "$RUN/rm" --epochs "$RM_EPOCHS" --lr "$RM_LR" --lr-floor 1e-5 \
-    --batch 32 --micro-batch 16 --seed "$SEED" --progress "$RUN/rm-pairs.mp" > "$RUN/rm-metrics.mp"
+  train rm-train "$RUN/rm" -m "$rm_init" --epochs "$RM_EPOCHS" --lr "$RM_LR" --lr-floor 1e-5 \
+    --batch 32 --micro-batch 16 --seed "$SEED" --progress --metrics "$RUN/rm-metrics.mp" "$RUN/rm-pairs.mp"
   $LAUNCH rm-score -c "$RUN/rm" "$RUN/rm-eval.mp" | rm-eval --benchmark "synthetic gold pairs" -o "$RUN/rm-accuracy.mp"
   done_ rm
 fi 2>>"$RUN/log.txt"
 
 if stage ppo; then
-  rm -rf "$RUN/ppo"
+  # an interrupted PPO run (its state saved after every batch) continues,
+  # after the metrics of the batches its state holds
+  ppo_resume= ppo_done=0
+  ppo_state=$RUN/ppo/state/policy/trainer_state.json
+  [ -e "$ppo_state" ] && ppo_done=$(jq .version "$ppo_state")
+  if [ "$ppo_done" -gt 0 ] && [ "$ppo_done" -lt "$PPO_BATCHES" ]; then
+    ppo_resume=--resume
+    log "ppo: resuming the interrupted run in $RUN/ppo at version $ppo_done"
+    touch "$RUN/ppo-metrics.kept.mp" "$RUN/ppo-metrics.new.mp"
+    cat "$RUN/ppo-metrics.kept.mp" "$RUN/ppo-metrics.new.mp" | rec head -n "$ppo_done" -o "$RUN/ppo-metrics.k.mp"
+    mv "$RUN/ppo-metrics.k.mp" "$RUN/ppo-metrics.kept.mp"
+  else
+    rm -rf "$RUN/ppo"
+    : > "$RUN/ppo-metrics.kept.mp"
+  fi
   # enough passes over the prompt pool for PPO_BATCHES batches of PPO_B
   ppo_epochs=$(( (PPO_BATCHES * PPO_B + N_POOL - 1) / N_POOL ))
   "$root/pipelines/ppo.sh" -p "$RUN/sft" -i "$RUN/ppo-pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" -e "$ppo_epochs" \
     --max-new "$MAX_NEW" --seed "$SEED" -- --batches "$PPO_BATCHES" --lr "$PPO_LR" --beta "$PPO_BETA" \
-    --minibatch 16 --accum $((PPO_B / 16 > 0 ? PPO_B / 16 : 1)) > "$RUN/ppo-metrics.mp"
+    --minibatch 16 --accum $((PPO_B / 16 > 0 ? PPO_B / 16 : 1)) $ppo_resume > "$RUN/ppo-metrics.new.mp"
+  cat "$RUN/ppo-metrics.kept.mp" "$RUN/ppo-metrics.new.mp" > "$RUN/ppo-metrics.mp"
+  rm -f "$RUN/ppo-metrics.kept.mp" "$RUN/ppo-metrics.new.mp"
   latest=$(ls -d "$RUN"/ppo/policy-v* | sort -t v -k2 -n | tail -n 1)
   rm -rf "$RUN/ppo-final" && cp -r "$latest" "$RUN/ppo-final"
   done_ ppo
@@ -193,30 +226,52 @@ jq -s --slurpfile rm "$RUN/rm-accuracy.jsonl" --arg bon "best-of-$BON" --arg com
   printf '%-10s' model
   for c in math instruction safety truthfulness factuality; do printf '%14s' "$c"; done
   printf '   %s\n' "average [95% CI]"
-  jq -r '[.model] + ([.categories.math, .categories.instruction, .categories.safety,
-          .categories.truthfulness, .categories.factuality] | map(if . then (.score * 100 | . * 10 | round / 10 | tostring) else "-" end))
-        + [(.average.score * 1000 | round / 10 | tostring) + " [" + (.average.lo * 1000 | round / 10 | tostring)
-           + ", " + (.average.hi * 1000 | round / 10 | tostring) + "]"] | @tsv' "$RUN/summaries.jsonl" |
+  # one number format (tools/prefpipe.jq pct1: one decimal, always)
+  jq -L "$root/tools" -r 'include "prefpipe"; [.model] + ([.categories.math, .categories.instruction, .categories.safety,
+          .categories.truthfulness, .categories.factuality] | map(if . then (.score | pct1) else "-" end))
+        + [.average | ci1] | @tsv' "$RUN/summaries.jsonl" |
     sed 's/^ppo-final/ppo/; s/^bon\t/best-of-'"$BON"'\t/' |
     awk -F'\t' '{ printf "%-10s", $1; for (i = 2; i <= 6; i++) printf "%14s", $i; printf "   %s\n", $7 }'
-  jq -r 'select(.kind == "summary") | "reward model: held-out gold-pair accuracy \(.accuracy * 1000 | round / 10)% on \(.n) pairs"' \
+  jq -L "$root/tools" -r 'include "prefpipe";
+    select(.kind == "summary") | "reward model: held-out gold-pair accuracy \(.accuracy | pct1)% on \(.n) pairs"' \
     "$RUN/rm-accuracy.jsonl"
   echo "(gold-judge scores x 100 on $N_EVAL held-out prompts, greedy responses; seed $SEED)"
+  # a category where every answer of every model scores exactly 50 (the
+  # bootstrap interval is [50, 50]) is the judge's score of a wrong answer,
+  # not a result: say so (synth_judge.c: the total is the mean of 4 aspects)
+  jq -rs '[.[].categories | to_entries[] | select(.value != null)] | group_by(.key)
+          | map(select(all(.[]; .value.score == 0.5 and .value.lo == 0.5 and .value.hi == 0.5)) | .[0].key)
+          | .[]' "$RUN/summaries.jsonl" | while read -r c; do
+    echo "($c: every answer of every model scores 50.0, the judge's score of a wrong but concise and harmless"
+    echo " answer: helpfulness 0, honesty 0, instruction following 1, harmlessness 1; no model learns $c)"
+  done
 } | tee "$RUN/table.txt"
 log "this run took $(( $(date +%s) - T0 )) s"
 
+# ---- plots: training.png (tools/recipe-plot.gp in the shared style,
+# tools/plot-style.gp), from data files in RUN/plots that tests can read ----
+mkdir -p "$RUN/plots"
+for s in sft dpo rm; do
+  # x = epoch; a batch's weight is its share of a full batch (the largest)
+  [ -s "$RUN/$s-metrics.mp" ] && rec to-json "$RUN/$s-metrics.mp" | jq -L "$root/tools" -rs 'include "prefpipe";
+    def n: if . == null then "NaN" else tostring end;
+    map(select(.step != null and .loss != null)) as $m | ($m | map(.examples) | max) as $b
+    | ($m | ema(.loss; .examples / $b)) as $e
+    | range(0; $m | length) as $i | $m[$i] | [.epoch, .loss, $e[$i], .examples / $b] | map(n) | @tsv' \
+    > "$RUN/plots/$s.tsv" || : > "$RUN/plots/$s.tsv"
+done
+[ -s "$RUN/ppo-metrics.mp" ] && rec to-json "$RUN/ppo-metrics.mp" | jq -L "$root/tools" -rs 'include "prefpipe";
+  def n: if . == null then "NaN" else tostring end;
+  map(select(.step != null)) as $m | ($m | ema(.reward_mean)) as $r | ($m | ema(.kl)) as $k
+  | range(0; $m | length) as $i | $m[$i] | [.step, .reward_mean, $r[$i], .kl, $k[$i]] | map(n) | @tsv' \
+  > "$RUN/plots/ppo.tsv" || : > "$RUN/plots/ppo.tsv"
+jq -r --arg bon "best-of-$BON" '[(if .model == "ppo-final" then "ppo" elif .model == "bon" then $bon else .model end),
+  (.average.score * 100), (.average.lo * 100), (.average.hi * 100)] | @tsv' "$RUN/summaries.jsonl" > "$RUN/plots/eval.tsv"
+has=
+for f in sft dpo rm ppo ppo eval; do if [ -s "$RUN/plots/$f.tsv" ]; then has=${has}1; else has=${has}0; fi; done
 if command -v gnuplot > /dev/null; then
-  for s in sft dpo rm ppo; do
-    rec to-json "$RUN/$s-metrics.mp" | jq -r 'select(.step != null and (.loss // .policy_loss) != null) |
-      [.step, (.loss // .policy_loss), (.reward_mean // .reward_margin // 0), (.kl // 0)] | @tsv' > "$RUN/$s-curve.tsv" || true
-  done
-  gnuplot -e "set terminal pngcairo size 1200,800 noenhanced; set output '$RUN/training.png';
-    set multiplot layout 2,2;
-    set title 'SFT loss'; plot '$RUN/sft-curve.tsv' using 1:2 with lines notitle;
-    set title 'DPO loss and reward margin'; plot '$RUN/dpo-curve.tsv' using 1:2 with lines title 'loss', '' using 1:3 with lines title 'margin';
-    set title 'reward model loss'; plot '$RUN/rm-curve.tsv' using 1:2 with lines notitle;
-    set title 'PPO reward and KL'; plot '$RUN/ppo-curve.tsv' using 1:3 with lines title 'reward', '' using 1:4 with lines title 'KL';
-    unset multiplot" 2>>"$RUN/log.txt" && log "plots: $RUN/training.png" || log "plots: gnuplot failed (see $RUN/log.txt)"
+  gnuplot "$root/tools/plot-style.gp" -c "$root/tools/recipe-plot.gp" "$RUN/training.png" "$RUN/plots" "$has" \
+    2>>"$RUN/log.txt" && log "plots: $RUN/training.png" || log "plots: gnuplot failed (see $RUN/log.txt)"
 else
   log "plots: skipped (gnuplot not installed)"
 fi

@@ -7,8 +7,9 @@
 #   pipelines/watch-metrics.sh run/sft.mp run/sft.png     # Ctrl-C to stop
 #
 # Every S seconds (default 5) it reads METRICS, writes its curves as a TSV
-# beside PNG and redraws PNG with gnuplot (tools/metrics.gp: loss and PPO
-# reward raw and smoothed, KL, eval loss), replacing PNG atomically so an
+# beside PNG and redraws PNG with gnuplot (tools/metrics.gp in the shared
+# style of tools/plot-style.gp: loss and PPO reward raw and smoothed, KL,
+# eval loss), replacing PNG atomically so an
 # image viewer never shows half a file.  --once draws once and exits.
 # Exit status: 0, 64 usage, 66 METRICS unreadable, 69 gnuplot or jq missing.
 set -eu
@@ -35,14 +36,13 @@ tsv=$png.tsv
 draw() {
   [ -r "$metrics" ] || { echo "watch-metrics.sh: cannot read $metrics" >&2; return 66; }
   # a record being written when we read stops the read there: drawn next time
-  rec to-json < "$metrics" 2>/dev/null | jq -rs '
-    def ema(f): reduce .[] as $r ({v: null, out: []};
-      ($r | f) as $x
-      | if $x == null then .out += [null]
-        else .v = (if .v == null then $x else 0.9 * .v + 0.1 * $x end) | .out += [.v] end) | .out;
+  # the EMA of tools/prefpipe.jq: a partial batch (fewer examples than the
+  # largest) moves the smoothed loss only by its share
+  rec to-json < "$metrics" 2>/dev/null | jq -L "$here/tools" -rs 'include "prefpipe";
     def n: if . == null then "NaN" else tostring end;
-    map(select(.step != null)) as $m
-    | ($m | ema(.loss)) as $l | ($m | ema(.reward_mean)) as $r
+    map(select(.step != null)) as $m | ($m | map(.examples // 0) | max) as $b
+    | ($m | ema(.loss; if .examples != null and $b > 0 then .examples / $b else 1 end)) as $l
+    | ($m | ema(.reward_mean)) as $r
     | range(0; $m | length) as $i | $m[$i]
     | [.step, (.loss | n), ($l[$i] | n), (.reward_mean | n), ($r[$i] | n), (.kl | n), (.eval_loss | n)]
     | @tsv' > "$tsv.tmp" || true
@@ -50,7 +50,7 @@ draw() {
   [ -s "$tsv" ] || { echo "watch-metrics.sh: $metrics: no metrics records yet" >&2; return 0; }
   has=$(awk -F'\t' '{ for (c = 2; c <= 7; c++) if ($c != "NaN") h[c] = 1 }
     END { printf "%d%d%d%d", h[2] ? 1 : 0, h[4] ? 1 : 0, h[6] ? 1 : 0, h[7] ? 1 : 0 }' "$tsv")
-  if gnuplot -c "$here/tools/metrics.gp" "$png.tmp.png" "$tsv" "$has" 2>"$png.err"; then
+  if gnuplot "$here/tools/plot-style.gp" -c "$here/tools/metrics.gp" "$png.tmp.png" "$tsv" "$has" 2>"$png.err"; then
     mv -f "$png.tmp.png" "$png"; rm -f "$png.err"
   else
     echo "watch-metrics.sh: gnuplot failed (see $png.err)" >&2; rm -f "$png.tmp.png"; return 1

@@ -96,8 +96,9 @@ setup_data() {
   run dpo-step --ref pol --resume part -o part $train_args eval.mp
   [ "$status" -eq 65 ]
   [[ "$output" == *"cannot resume"* ]]
+  # a setting given again with another value: a usage error naming both (resume.bats)
   run dpo-step --ref pol --resume part -o part --epochs 2 --batch 4 --lr 1e-3 train.mp
-  [ "$status" -eq 65 ]
+  [ "$status" -eq 64 ]
 }
 
 @test "dpo-step: SIGINT saves a resumable checkpoint and exits 130" {

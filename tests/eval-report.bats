@@ -96,3 +96,13 @@ sums() {
   run eval-report --version
   [ "$status" -eq 0 ]
 }
+
+@test "eval-report --plot: its gnuplot script starts with the shared style (tools/plot-style.gp)" {
+  command -v gnuplot >/dev/null || skip "gnuplot not installed"
+  sums
+  PREFPIPE_PLOT_SCRIPT=$PWD/kept.gp eval-report --plot steps.png s.mp > /dev/null 2> err
+  n=$(wc -l < "$PREFPIPE_ROOT/tools/plot-style.gp")
+  head -n "$n" kept.gp | cmp - "$PREFPIPE_ROOT/tools/plot-style.gp"
+  grep -q 'ls 1 lw 3 title' kept.gp
+  [ -s steps.png ]
+}

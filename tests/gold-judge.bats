@@ -52,7 +52,7 @@ judge() {
 }
 
 @test "the summary averages per category, then over categories, with intervals" {
-  pref-synth -e sft -s eval -n 100 --responder middle > s.mp
+  pref-synth -e sft --split eval -n 100 --responder middle > s.mp
   gold-judge --summary-only --model mid --bootstrap 200 s.mp > sum.mp
   rec to-json sum.mp > sum.json
   jq -e '.kind == "summary" and .n == 100 and .model == "mid"' sum.json > /dev/null
@@ -63,7 +63,7 @@ judge() {
 }
 
 @test "records stream through with gold_scores; earlier summaries pass through" {
-  pref-synth -e sft -s eval -n 10 > s.mp
+  pref-synth -e sft --split eval -n 10 > s.mp
   gold-judge s.mp > once.mp
   [ "$(rec count once.mp)" -eq 11 ]
   gold-judge --no-summary once.mp | rec to-json | jq -r '.kind // "record"' | sort | uniq -c | awk '{print $1}' | tr '\n' ' ' > c.txt
@@ -71,7 +71,7 @@ judge() {
 }
 
 @test "the same seed gives the same intervals" {
-  pref-synth -e sft -s eval -n 50 > s.mp
+  pref-synth -e sft --split eval -n 50 > s.mp
   gold-judge --summary-only --seed 5 s.mp > a.mp
   gold-judge --summary-only --seed 5 s.mp > b.mp
   cmp a.mp b.mp
@@ -86,7 +86,7 @@ judge() {
 }
 
 @test "a record without a response is an error" {
-  pref-synth -e prompt -s eval -n 1 > p.mp
+  pref-synth -e prompt --split eval -n 1 > p.mp
   run gold-judge p.mp
   [ "$status" -eq 65 ]
   [[ "$output" == *"no string 'response'"* ]]

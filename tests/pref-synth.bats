@@ -26,16 +26,16 @@ load helper
 }
 
 @test "same seed, same bytes; another seed, another world" {
-  pref-synth -e rated -s train -n 200 --seed 3 > a.mp
-  pref-synth -e rated -s train -n 200 --seed 3 > b.mp
-  pref-synth -e rated -s train -n 200 --seed 4 > c.mp
+  pref-synth -e rated --split train -n 200 --seed 3 > a.mp
+  pref-synth -e rated --split train -n 200 --seed 3 > b.mp
+  pref-synth -e rated --split train -n 200 --seed 4 > c.mp
   cmp a.mp b.mp
   ! cmp -s a.mp c.mp
 }
 
 @test "no evaluation prompt appears in the training or pool data" {
   for s in train pool eval; do
-    pref-synth -e prompt -s $s -n 1500 --seed 7 2>/dev/null | rec to-json | jq -r '.prompt[0].content' | sort -u > $s.txt
+    pref-synth -e prompt --split $s -n 1500 --seed 7 2>/dev/null | rec to-json | jq -r '.prompt[0].content' | sort -u > $s.txt
   done
   [ "$(comm -12 train.txt eval.txt | wc -l)" -eq 0 ]
   [ "$(comm -12 pool.txt eval.txt | wc -l)" -eq 0 ]
@@ -44,21 +44,21 @@ load helper
 }
 
 @test "outputs are balanced over the five categories and valid records" {
-  pref-synth -e prompt -s eval -n 100 > p.mp
+  pref-synth -e prompt --split eval -n 100 > p.mp
   rec validate prompt --check p.mp
   rec to-json p.mp | jq -r '.gold.category' | sort | uniq -c | awk '{print $1}' | sort -u > counts.txt
   [ "$(cat counts.txt)" = "20" ]
-  pref-synth -e sft -s train -n 50 | rec validate sft --check
-  pref-synth -e rated -s train -n 50 | rec validate rated --check
+  pref-synth -e sft --split train -n 50 | rec validate sft --check
+  pref-synth -e rated --split train -n 50 | rec validate rated --check
 }
 
 @test "--categories restricts the prompts" {
-  pref-synth -e prompt -s pool -n 30 --categories math,factuality | rec to-json | jq -r .gold.category | sort -u > c.txt
+  pref-synth -e prompt --split pool -n 30 --categories math,factuality | rec to-json | jq -r .gold.category | sort -u > c.txt
   [ "$(tr '\n' ' ' < c.txt)" = "factuality math " ]
 }
 
 @test "rated records: per-aspect ratings 1-5, overall 1-10, ranks, distinct models" {
-  pref-synth -e rated -s train -n 40 --per-prompt 4 | rec to-json > r.jsonl
+  pref-synth -e rated --split train -n 40 --per-prompt 4 | rec to-json > r.jsonl
   jq -e '.completions | length == 4' r.jsonl > /dev/null
   jq -e '[.completions[].ratings[]] | all(. >= 1 and . <= 5)' r.jsonl > /dev/null
   jq -e '[.completions[].overall] | all(. >= 1 and . <= 10)' r.jsonl > /dev/null
@@ -69,13 +69,13 @@ load helper
 
 @test "the responders are graded: strong > middle > weak under the gold judge" {
   for w in strong middle weak; do
-    pref-synth -e sft -s eval -n 200 --responder $w 2>/dev/null | gold-judge --summary-only 2>/dev/null | rec to-json | jq .score > $w.txt
+    pref-synth -e sft --split eval -n 200 --responder $w 2>/dev/null | gold-judge --summary-only 2>/dev/null | rec to-json | jq .score > $w.txt
   done
   awk -v s="$(cat strong.txt)" -v m="$(cat middle.txt)" -v w="$(cat weak.txt)" 'BEGIN { exit !(s > m + 0.08 && m > w + 0.08) }'
 }
 
 @test "mean-of-aspects pairs agree with the gold judge more than overall pairs" {
-  pref-synth -e rated -s train -n 600 2>/dev/null > r.mp
+  pref-synth -e rated --split train -n 600 2>/dev/null > r.mp
   for s in overall mean-aspects; do
     pref-binarize --score $s --seed 1 r.mp 2>/dev/null | gold-judge --pairs --summary-only 2>/dev/null | rec to-json | jq .gold_agreement > $s.txt
   done

@@ -51,7 +51,7 @@ load fixtures/train/train-helper
   rec from-json < "$FIX/ppo/prompts.jsonl" > prompts.mp
   rollout -c pol -B 4 -n 2 --max-new 4 prompts.mp 2>/dev/null | toy-reward --token 0-63 > s.mp
   mkfifo in
-  ppo-step -c pol --value-from-policy -o run -b 8 -m m.mp in 2> err &
+  ppo-step -c pol --value-from-policy -o run -b 8 --metrics m.mp in 2> err &
   pid=$!
   exec 5> in                       # hold the input open: ppo-step waits for more
   rec head -n 8 s.mp >&5           # one batch (4 prompts x 2)

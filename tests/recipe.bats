@@ -63,3 +63,64 @@ setup_file() {
   grep -q "recipe: run directory $RQ; the full log (every tool's messages and progress) is $RQ/log.txt" \
     "$BATS_FILE_TMPDIR/err.txt"
 }
+
+@test "an interrupted training stage (a checkpoint, no completion marker) is resumed, not restarted, to the same table" {
+  r2="$BATS_TEST_TMPDIR/r2"
+  cp -r "$RQ" "$r2"
+  rm -rf "$r2/.done-dpo" "$r2/.done-eval" "$r2/dpo"
+  # the interruption: the recipe's own dpo-step command (from the checkpoint's
+  # run_config.json, moved to r2) stopped after 3 of its steps
+  mapfile -t args < <(jq -r '(.options | to_entries[] | if .value == true then "--\(.key)" else "--\(.key)=\(.value)" end), .inputs[]' \
+    "$RQ/dpo/run_config.json" | sed "s|$RQ/|$r2/|")
+  dpo-step "${args[@]}" --stop-after 3 2>/dev/null
+  [ "$(jq .step "$r2/dpo/trainer_state.json")" = 3 ]
+  SCALE=quick THREADS=1 run "$PREFPIPE_ROOT/pipelines/recipe.sh" "$r2"
+  [ "$status" -eq 0 ]
+  grep -q "dpo-step: resuming the interrupted run in $r2/dpo at step 3" "$r2/log.txt"
+  grep -q "resuming $r2/dpo at step 3 of" "$r2/log.txt"
+  cmp "$RQ/dpo/model.safetensors" "$r2/dpo/model.safetensors"
+  # one record per step, none twice (timings aside, the same numbers)
+  diff <(rec to-json "$RQ/dpo-metrics.mp" | jq -c 'del(.time, .tokens_per_s)') \
+       <(rec to-json "$r2/dpo-metrics.mp" | jq -c 'del(.time, .tokens_per_s)')
+  diff <(echo "$output" | grep -v '^recipe:') "$BATS_FILE_TMPDIR/out.txt"
+}
+
+@test "the table has one number format, and explains a category where every answer scores 50" {
+  # one decimal, always (50.0, not 50)
+  awk 'NR > 1 && NR <= 5 { for (i = 2; i <= 6; i++) if ($i != "-" && $i !~ /^[0-9]+\.[0-9]$/) { print "bad: " $i; exit 1 } }' "$RQ/table.txt"
+  grep -Eq '^sft .* [0-9]+\.[0-9] \[[0-9]+\.[0-9], [0-9]+\.[0-9]\]$' "$RQ/table.txt"
+  grep -Eq '^reward model: held-out gold-pair accuracy [0-9]+\.[0-9]% on [0-9]+ pairs$' "$RQ/table.txt"
+  # every model's math at exactly 50 with a [50, 50] interval: the footnote says why
+  r3="$BATS_TEST_TMPDIR/r3"
+  cp -r "$RQ" "$r3"
+  rec to-json "$RQ/summaries.mp" | jq -c '.categories.math = {score: 0.5, lo: 0.5, hi: 0.5, n: 40}' | rec from-json -o "$r3/summaries.mp"
+  SCALE=quick THREADS=1 "$PREFPIPE_ROOT/pipelines/recipe.sh" "$r3" > t3.txt 2>/dev/null
+  grep -q "^(math: every answer of every model scores 50.0, the judge's score of a wrong but concise and harmless$" t3.txt
+  grep -q "^sft  *50.0 " t3.txt
+  ! grep -q "every answer of every model" "$RQ/table.txt" || [ "$(jq '[.models[].categories.math.hi] | max' "$RQ/results.json")" = 0.5 ]
+}
+
+@test "training.png's data: x in epochs, the last partial batch weighted by its share, an evaluation panel per stage" {
+  # quick SFT: 300 examples in batches of 32, so the 10th step has 12
+  [ "$(wc -l < "$RQ/plots/sft.tsv")" -eq 10 ]
+  awk -F'\t' 'NR == 9 && !($1 == 0.96 && $4 == 1) { exit 1 } NR == 10 && !($1 == 1 && $4 == 0.375) { exit 1 }' "$RQ/plots/sft.tsv"
+  # the smoothed curve moves by 0.1 x 0.375 of the way to the last raw loss, not by 0.1
+  awk -F'\t' 'NR == 9 { p = $3 } NR == 10 { want = p + 0.1 * 0.375 * ($2 - p); d = $3 - want; if (d < -1e-9 || d > 1e-9) exit 1 }' \
+    "$RQ/plots/sft.tsv"
+  for s in dpo rm ppo; do [ -s "$RQ/plots/$s.tsv" ]; done
+  [ "$(cut -f1 "$RQ/plots/eval.tsv" | tr '\n' ' ')" = "sft dpo ppo best-of-4 " ]
+  sft=$(jq '.models[] | select(.model == "sft") | .average.score * 100' "$RQ/results.json")
+  awk -F'\t' -v s="$sft" '$1 == "sft" && ($2 - s > 1e-9 || s - $2 > 1e-9) { exit 1 }' "$RQ/plots/eval.tsv"
+  if command -v gnuplot > /dev/null; then
+    [ "$(head -c 8 "$RQ/training.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+  fi
+}
+
+@test "one plotting style: the recipe, watch-metrics and eval-report all start from tools/plot-style.gp" {
+  grep -q 'gnuplot "$root/tools/plot-style.gp" -c "$root/tools/recipe-plot.gp"' "$PREFPIPE_ROOT/pipelines/recipe.sh"
+  grep -q 'gnuplot "$here/tools/plot-style.gp" -c "$here/tools/metrics.gp"' "$PREFPIPE_ROOT/pipelines/watch-metrics.sh"
+  # axis labels with units in every panel of the recipe's plot
+  [ "$(grep -c '^set ylabel' "$PREFPIPE_ROOT/tools/recipe-plot.gp")" -ge 4 ]
+  grep -q 'set xlabel "epoch (passes over the training data)"' "$PREFPIPE_ROOT/tools/recipe-plot.gp"
+  grep -q '^set key outside' "$PREFPIPE_ROOT/tools/plot-style.gp"
+}

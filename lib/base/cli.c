@@ -194,3 +194,14 @@ void progress_finish(progress_t *p)
         progress_print(p, 1);
     }
 }
+
+void cli_old_spelling(const char *old, const char *now, const char *later)
+{
+    static const char *said[16];
+    for (int i = 0; i < 16 && said[i]; i++)
+        if (!strcmp(said[i], old)) return;
+    for (int i = 0; i < 16; i++)
+        if (!said[i]) { said[i] = old; break; }
+    fprintf(stderr, "%s: warning: %s is the old spelling of %s; use %s (%s goes in the next release%s%s)\n",
+            progname, old, now, now, old, later ? ", then means " : "", later ? later : "");
+}

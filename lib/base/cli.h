@@ -23,6 +23,10 @@ void cli_usage_error(const char *fmt, ...) __attribute__((noreturn, format(print
  * with the closest long option of lo when one is near ("did you mean
  * '--lr'?"), the candidates of an ambiguous prefix, or "needs a value". */
 void cli_bad_option(char **argv, const struct option *lo) __attribute__((noreturn));
+/* An old spelling kept for one release (README "One meaning per flag"):
+ * "PROG: warning: OLD is the old spelling of NOW; use NOW (OLD goes in the
+ * next release[, then means LATER])" on stderr, once per OLD. */
+void cli_old_spelling(const char *old, const char *now, const char *later);
 /* The name in names[0..n) closest to s (edit distance, at most ~1/3 of
  * its length), or NULL: for "did you mean" messages. */
 const char *cli_nearest(const char *s, size_t slen, const char *const *names, size_t n);

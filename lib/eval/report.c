@@ -14,6 +14,12 @@
  * with control characters replaced by spaces so a newline cannot end the
  * line, and "noenhanced" so markup characters are shown, not interpreted.
  * gnuplot is started with execvp, never through a shell.
+ *
+ * Style: the script starts with tools/plot-style.gp (embedded at build
+ * time as prefpipe_plot_style), the style the recipe's training.png and
+ * watch-metrics use; PREFPIPE_PLOT_SCRIPT=FILE keeps a copy of the script
+ * (to inspect it, and for the tests: plots are checked as scripts, not
+ * pixels).
  */
 #include "eval/report.h"
 #include "io/record.h"
@@ -28,6 +34,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/wait.h>
+
+extern const char prefpipe_plot_style[];   /* build/gen/plot_style.c */
 #include <unistd.h>
 
 static const char *const categories[] = {"factuality", "reasoning", "coding", "truthfulness", "safety",
@@ -384,6 +392,26 @@ static int run_gnuplot(const char *script)
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
+/* a copy of the plot script (PREFPIPE_PLOT_SCRIPT) */
+static int copy_file(const char *from, const char *to, char *err, size_t cap)
+{
+    FILE *in = fopen(from, "r"), *out = in ? fopen(to, "w") : NULL;
+    if (!in || !out) {
+        snprintf(err, cap, "%s: %s", in ? to : from, strerror(errno));
+        if (in) fclose(in);
+        return -1;
+    }
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
+    fclose(in);
+    if (fclose(out) != 0) {
+        snprintf(err, cap, "%s: %s", to, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int report_plot(const report *r, const char *png, char *msg, size_t cap)
 {
     if (strpbrk(png, "\"\\\n'")) {
@@ -433,17 +461,19 @@ int report_plot(const report *r, const char *png, char *msg, size_t cap)
             isnan(rw->vals[i]) ? fputs(" -", d) : fprintf(d, " %.6g", rw->vals[i]);
         fputc('\n', d);
     }
-    fputs("set terminal png size 1000,600\nset output ", s);
+    fputs(prefpipe_plot_style, s);
+    fputs("set terminal pngcairo size 1000,600 noenhanced font \",10\"\nset output ", s);
     gp_quote(s, tmp_png);
     fputs("\nset datafile missing \"-\"\n"
-          "set xlabel \"training step\"\nset ylabel \"score\"\nset key outside right\nset grid\nset offsets 0,0,2,2\nplot ",
+          "set xlabel \"training step\"\nset ylabel \"score x 100\"\nset offsets 0,0,2,2\nplot ",
           s);
     int first = 1;
     for (size_t m = 0; m < nmodels; m++)
         for (size_t i = 0; i <= r->nb; i++) {
             const char *name = i == 0 ? "average" : r->bench[i - 1];
-            fprintf(s, "%s\"%s\" index %zu using 1:%zu with linespoints title ", first ? "" : ", \\\n  ", data, m,
-                    i + 2);
+            /* one colour per benchmark (the style's 1-6), the average solid */
+            fprintf(s, "%s\"%s\" index %zu using 1:%zu with linespoints ls %zu%s title ", first ? "" : ", \\\n  ",
+                    data, m, i + 2, 1 + i % 6, i == 0 ? " lw 3" : "");
             size_t tl = strlen(models[m]) + 1 + strlen(name) + 1;
             char *title = xmalloc(tl);
             snprintf(title, tl, "%s%s%s", models[m], *models[m] ? " " : "", name);
@@ -456,6 +486,12 @@ int report_plot(const report *r, const char *png, char *msg, size_t cap)
     int bad = ferror(d) | ferror(s);
     bad |= fclose(d) != 0;
     bad |= fclose(s) != 0;
+    const char *keep = getenv("PREFPIPE_PLOT_SCRIPT");
+    if (keep && *keep && !bad) {
+        char cmd_err[256];
+        if (copy_file(script, keep, cmd_err, sizeof cmd_err))
+            fprintf(stderr, "%s: PREFPIPE_PLOT_SCRIPT: %s\n", progname, cmd_err);
+    }
     int rc = bad ? -1 : run_gnuplot(script);
     unlink(data);
     unlink(script);

@@ -434,6 +434,14 @@ static void write_tensors(const char *dir, const char *name, const backend *be, 
     free(p); free(o); free(host);
 }
 
+static char *g_run_config;
+
+void ckpt_set_run_config(const char *json)
+{
+    free(g_run_config);
+    g_run_config = json ? xstrdup(json) : NULL;
+}
+
 void ckpt_save(const char *dir, const model *m, const tokenizer *tok,
                const optim *opt, const char *state_json)
 {
@@ -479,6 +487,7 @@ void ckpt_save(const char *dir, const model *m, const tokenizer *tok,
         m->be->free(m->be, both);
     }
     if (state_json) write_text(tmp, "trainer_state.json", state_json);
+    if (g_run_config) write_text(tmp, "run_config.json", g_run_config);
 
     /* the marker last: its presence means every file above is on disk */
     write_text(tmp, CKPT_MARKER, "{\"format\": \"prefpipe-checkpoint\", \"version\": 1}\n");

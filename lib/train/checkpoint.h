@@ -8,6 +8,9 @@
  *   optimizer.safetensors AdamW moments (flat, parameter layout) + step
  *   trainer_state.json    optional text owned by the trainer (data position,
  *                         schedule, ...) for exact resume
+ *   run_config.json       optional: the arguments, effective configuration,
+ *                         seed and prefpipe version/commit of the run that
+ *                         wrote it (base/run_args.h; --resume restores them)
  *
  * Loading accepts LlamaForCausalLM (tied checkpoints may omit
  * lm_head.weight) and LlamaForSequenceClassification with one label
@@ -64,6 +67,10 @@ char *ckpt_target(const char *dir);
 void ckpt_recover(const char *dir);
 /* Remove DIR.tmp.* / DIR.old.* left by processes that no longer run. */
 void ckpt_clean_stale(const char *base);
+
+/* run_config.json text every later ckpt_save of this process writes
+ * (copied; NULL: none). */
+void ckpt_set_run_config(const char *json);
 
 /* opt and state may be NULL.  Dies (exit 73/74) on failure. */
 void ckpt_save(const char *dir, const model *m, const tokenizer *tok,

@@ -2,9 +2,18 @@
  * stage_cli.h — the command-line options shared by the training stages
  * (sft-step, rm-train, dpo-step): model in, checkpoint out, schedule,
  * optimizer, batching, truncation, checkpoints, resume, metrics, eval.
- * Each stage puts TRAIN_CLI_OPTIONS in its getopt_long table, passes
- * unknown codes to train_cli_handle(), and prints TRAIN_CLI_USAGE in its
- * --help; its getopt string has "j:" for -j/--threads.  Stage defaults are set before parsing.
+ * Each stage puts TRAIN_CLI_OPTIONS in its getopt_long table, calls
+ * train_cli_args() before getopt (--config FILE, then --resume DIR's saved
+ * arguments), passes unknown codes to train_cli_handle(), and prints
+ * TRAIN_CLI_USAGE in its --help; its getopt string has "j:" for
+ * -j/--threads.  Stage defaults are set before parsing.
+ *
+ * Resume (base/run_args.h): every checkpoint holds run_config.json, so
+ * `STAGE --resume DIR` alone continues the run with its saved options and
+ * inputs.  May change on resume (TRAIN_CLI_MAY_CHANGE): --output (default:
+ * DIR), --threads, --progress, --metrics, --no-timing, --save-every,
+ * --stop-after, --eval; any other option given again with another value is
+ * a usage error naming both values.
  */
 #ifndef PREFPIPE_TRAIN_CLI_H
 #define PREFPIPE_TRAIN_CLI_H
@@ -53,14 +62,17 @@ enum {
     "      --lr X             peak learning rate\n"                                           \
     "      --lr-floor X       learning rate at the last step (linear decay)\n"                \
     "      --warmup-frac F    fraction of the steps with linear warm-up (as ppo-step;\n"      \
-    "                         old spelling --warmup)\n"                                       \
+    "                         old spelling --warmup, until the next release)\n"              \
     "      --weight-decay X   AdamW weight decay on matrices (default 0)\n"                   \
     "      --clip-norm X      global gradient-norm clip, 0 = off (default 1; old --clip)\n"  \
     "      --adam-betas B1,B2 (default 0.9,0.999; old --adam-beta1/--adam-beta2)\n"          \
     "      --adam-eps X       (default 1e-8)\n"                                               \
     "      --seed N           shuffle seed (default 0)\n"                                     \
     "      --save-every N     also checkpoint every N steps (default: only at the end)\n"     \
-    "      --resume DIR       continue the run checkpointed in DIR exactly\n"                 \
+    "      --resume DIR       continue the run checkpointed in DIR exactly, with its\n"       \
+    "                         saved options and inputs (DIR/run_config.json); only\n"      \
+    "                         -o, -j, --progress, --metrics, --no-timing, --eval,\n"        \
+    "                         --save-every, --stop-after may differ (default -o DIR)\n"    \
     "      --stop-after N     checkpoint and exit 0 after N steps of this invocation\n"        \
     "      --metrics URI      metrics records (default stdout)\n"                             \
     "      --no-timing        no time/tokens_per_s in metrics (byte-reproducible)\n"          \
@@ -84,10 +96,20 @@ typedef struct {
     trunc_mode trunc;
     const char *device;     /* --device NAME; NULL: the CPU backend */
     const backend *be;      /* set by train_cli_finish (backend_for_device) */
+    int argc;               /* the command line after train_cli_args, for run_config.json */
+    char **argv;
+    const struct option *lo;
+    char effective[512];    /* stage settings for run_config.json ("\"k\": v, ...") */
 } train_cli;
 
 /* Defaults common to every stage (the stage overrides some). */
 void train_cli_init(train_cli *t, const char *stage);
+/* Before getopt: --config FILE (base/config.h), then a --resume DIR's
+ * saved arguments (base/run_args.h). */
+void train_cli_args(train_cli *t, int *argc, char ***argv, const struct option *lo);
+/* A stage's resolved setting for run_config.json's "effective" object. */
+void train_cli_effective_num(train_cli *t, const char *key, double v);
+void train_cli_effective_str(train_cli *t, const char *key, const char *v);
 /* Handle one option; returns 1 when handled, 0 when c is not ours. */
 int train_cli_handle(train_cli *t, int c, const char *arg);
 /* Check required options and combinations (exit 64 on error); resolve
@@ -124,7 +146,8 @@ void train_shard_window(held_window *h, void (*drop)(void *ctx, int nex));
  * transport of dist.h into s (io/held.h: held_shard_begin/_end). */
 void train_shard_init(held_shard *s);
 
-/* Train, then close the spools and free tok and m. */
+/* Train (every checkpoint with run_config.json), then close the spools and
+ * free tok and m. */
 void train_cli_run(train_cli *t, model *m, tokenizer *tok, train_spool *data, train_spool *eval,
                    train_objective *obj);
 

@@ -17,7 +17,7 @@ cd "$dir"
 unset OMP_WAIT_POLICY GOMP_SPINCOUNT
 export OPENBLAS_NUM_THREADS=1
 [ -d init ] || lm-init --preset tiny --seed 1 -o init 2>/dev/null
-[ -s sft.mp ] || pref-synth -e sft -s train -n 320 --seed 1 -o sft.mp 2>/dev/null
+[ --split sft.mp ] || pref-synth -e sft --split train -n 320 --seed 1 -o sft.mp 2>/dev/null
 
 busy_pids=
 busy_start() { i=0; while [ $i -lt "$1" ]; do sh -c 'while :; do :; done' & busy_pids="$busy_pids $!"; i=$((i + 1)); done; }

@@ -8,6 +8,8 @@ export PREFPIPE_BIN=${PREFPIPE_BIN:-$here/../../bin}
 export PATH="$PREFPIPE_BIN:$PATH"
 export PREFPIPE_BENCH_DIR=${PREFPIPE_BENCH_DIR:-/tmp/prefpipe-bench}
 mkdir -p "$PREFPIPE_BENCH_DIR"
+# "load" is another name of busy.sh (idle vs. loaded machine)
+set -- $(echo " $* " | sed 's/ load / busy /g')
 for b in "$here"/*.sh; do
   name=$(basename "$b" .sh)
   [ "$name" = run ] && continue
