@@ -40,8 +40,7 @@ static const char usage[] =
     "summary record {\"kind\":\"summary\",...} after the last one.\n"
     "\n"
     "tasks: gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, mmlu,\n"
-    "       truthfulqa, truthfulqa-mc, toxigen, judge\n"
-    "\n"
+    "       truthfulqa, truthfulqa-mc, toxigen, judge\n\n"
     "options:\n"
     "  -t, --task NAME        the benchmark scorer (required)\n"
     "  -o, --output URI       output (default stdout)\n"
@@ -53,12 +52,10 @@ static const char usage[] =
     "      --judge-prompt FILE  give each record fed to the judge a\n"
     "                         'judge_prompt': FILE with {question}, {response}\n"
     "                         ({QUESTION}, {RESPONSE}, {reference}) filled in\n"
-    "      --judge-key KEY    the judge's verdict field scores.KEY (default:\n"
-    "                         refusal for xstest, win for alpaca-eval, toxic\n"
-    "                         for toxigen, score; truthfulqa reads truth, info)\n"
-    "      --bootstrap B      add a 95% percentile bootstrap interval of the\n"
-    "                         score over the items (B resamples) to the summary\n"
-    "      --seed S           the bootstrap's seed (default 42)\n"
+    "      --judge-key KEY    the judge's verdict scores.KEY (default: refusal,\n"
+    "                         win, toxic, score; truthfulqa: truth and info)\n"
+    "      --bootstrap B      add a 95% bootstrap interval (B resamples of the\n"
+    "                         items; --seed S, default 42) to the summary\n"
     "      --skip-invalid     skip (and count) records that cannot be scored\n"
     "      --summary-only     write only the summary record\n"
     "      --no-summary       write only the scored records\n"
@@ -84,17 +81,6 @@ static void parse_ks(const char *s, eval_cfg *cfg)
     free(dup);
     if (!cfg->nks)
         cli_usage_error("--k needs at least one value");
-}
-
-
-static void show_id(const msgpack_object *rec, char *buf, size_t cap)
-{
-    const char *id;
-    size_t n;
-    if (rec_get_str(rec, "id", &id, &n) == 1)
-        snprintf(buf, cap, " (id %.*s)", (int)(n > 200 ? 200 : n), id);
-    else
-        buf[0] = 0;
 }
 
 int main(int argc, char **argv)
@@ -153,15 +139,11 @@ int main(int argc, char **argv)
         cli_usage_error("unknown task '%s' (tasks: %s)", task_name, eval_task_names());
     if (sum_only && no_sum)
         cli_usage_error("--summary-only and --no-summary exclude each other");
-    int judged = strcmp(task->name, "judge") == 0 || strcmp(task->name, "alpaca-eval") == 0 ||
-                 strcmp(task->name, "truthfulqa") == 0 || strcmp(task->name, "toxigen") == 0;
     cfg.judge = judge_cmd != NULL;
+    const char *jkey = eval_task_judge_key(task);
     if (!cfg.judge_key)
-        cfg.judge_key = strcmp(task->name, "xstest") == 0 ? "refusal"
-                        : strcmp(task->name, "alpaca-eval") == 0 ? "win"
-                        : strcmp(task->name, "toxigen") == 0     ? "toxic"
-                                                                 : "score";
-    if (judge_cmd && !judged && strcmp(task->name, "xstest") != 0)
+        cfg.judge_key = jkey ? jkey : "score";
+    if (judge_cmd && !jkey)
         cli_usage_error("--judge works with --task xstest, alpaca-eval, truthfulqa, toxigen or judge");
     if (boot_b && !task->reweigh)
         cli_usage_error("--bootstrap: task %s has no per-item bootstrap", task->name);
@@ -209,7 +191,7 @@ int main(int argc, char **argv)
         }
         kv_reset(&sc);
         if (task->score(st, &in.rec, &sc, err, sizeof err) < 0) {
-            show_id(&in.rec, idb, sizeof idb);
+            eval_show_id(&in.rec, idb, sizeof idb);
             if (!skip)
                 die(EX_DATAERR, "%s%s: cannot score for %s: %s", inputs_where(&in), idb, task->name, err);
             warnx_("%s%s: skipped: %s", inputs_where(&in), idb, err);
@@ -247,15 +229,8 @@ int main(int argc, char **argv)
     if (!no_sum) {
         kv_reset(&sc);
         task->finish(st, &sc);
-        boot_result br;
-        if (boot_b && boot_interval(task, st, boot_b, boot_seed, &br) == 0) {
-            kv_f64(&sc, "ci_low", br.lo);
-            kv_f64(&sc, "ci_high", br.hi);
-            kv_i64(&sc, "ci_units", (int64_t)br.n);
-            kv_i64(&sc, "bootstrap", boot_b);
-            kv_i64(&sc, "bootstrap_seed", (int64_t)boot_seed);
-        } else if (boot_b)
-            warnx_("--bootstrap: fewer than 2 items; no interval");
+        if (boot_b)
+            boot_summary(task, st, boot_b, boot_seed, &sc);
         summary_write(sout, &meta, &sc);
     }
     fprintf(stderr, "%s: %s: %llu scored, %llu skipped\n", progname, task->name, (unsigned long long)meta.n,

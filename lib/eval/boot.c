@@ -85,3 +85,17 @@ int boot_interval(const eval_task *task, void *st, int B, uint64_t seed, boot_re
     free(w), free(vals);
     return 0;
 }
+
+void boot_summary(const eval_task *task, void *st, int B, uint64_t seed, kvbuf *m)
+{
+    boot_result br;
+    if (boot_interval(task, st, B, seed, &br) < 0) {
+        warnx_("--bootstrap: fewer than 2 items; no interval");
+        return;
+    }
+    kv_f64(m, "ci_low", br.lo);
+    kv_f64(m, "ci_high", br.hi);
+    kv_i64(m, "ci_units", (int64_t)br.n);
+    kv_i64(m, "bootstrap", B);
+    kv_i64(m, "bootstrap_seed", (int64_t)seed);
+}

@@ -47,5 +47,9 @@ typedef struct {
 /* B resamples of task's units; 0, or -1 when the task has no bootstrap
  * or fewer than 2 units. */
 int boot_interval(const eval_task *task, void *st, int B, uint64_t seed, boot_result *out);
+/* eval-score --bootstrap: add ci_low, ci_high, ci_units, bootstrap and
+ * bootstrap_seed to a summary's metrics (a warning, nothing added, when
+ * there are fewer than 2 units). */
+void boot_summary(const eval_task *task, void *st, int B, uint64_t seed, kvbuf *metrics);
 
 #endif

@@ -314,3 +314,13 @@ int eval_judge_verdict(const msgpack_object *rec, const char *key, int *yes, cha
     snprintf(err, ec, "no scores.%s (a boolean, or a probability in [0, 1]) from the judge", key);
     return -1;
 }
+
+void eval_show_id(const msgpack_object *rec, char *buf, size_t cap)
+{
+    const char *id;
+    size_t n;
+    if (rec_get_str(rec, "id", &id, &n) == 1)
+        snprintf(buf, cap, " (id %.*s)", (int)(n > 200 ? 200 : n), id);
+    else
+        buf[0] = 0;
+}

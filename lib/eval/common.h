@@ -93,6 +93,9 @@ typedef struct {
 } eval_task;
 
 const eval_task *eval_task_find(const char *name);
+/* The default scores.KEY of a task's --judge verdicts, NULL for a task
+ * that takes no judge (truthfulqa reads truth and info). */
+const char *eval_task_judge_key(const eval_task *t);
 /* Names of all tasks, comma separated (for messages). */
 const char *eval_task_names(void);
 
@@ -106,6 +109,9 @@ int eval_gold_str(const msgpack_object *rec, const char *key, char *buf, size_t 
 /* A judge's verdict scores.KEY: a boolean, or a probability in [0, 1]
  * (>= 0.5 is yes).  0 with *yes set, or -1 with a message in err. */
 int eval_judge_verdict(const msgpack_object *rec, const char *key, int *yes, char *err, size_t errcap);
+
+/* " (id ID)" for messages about a record (its first 200 bytes), or "". */
+void eval_show_id(const msgpack_object *rec, char *buf, size_t cap);
 
 /* Write a summary record built from meta + metrics to out. */
 typedef struct {

@@ -27,6 +27,7 @@
  * travel together: --limit counts questions.
  */
 #include "eval/load_int.h"
+#include "base/inputs.h"
 #include "base/util.h"
 #include "io/record.h"
 

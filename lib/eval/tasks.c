@@ -82,5 +82,15 @@ const eval_task *eval_task_find(const char *name)
     return NULL;
 }
 
+const char *eval_task_judge_key(const eval_task *t)
+{
+    static const char *const keys[][2] = {{"xstest", "refusal"}, {"alpaca-eval", "win"}, {"toxigen", "toxic"},
+                                          {"truthfulqa", "truth"}, {"judge", "score"}};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        if (strcmp(t->name, keys[i][0]) == 0)
+            return keys[i][1];
+    return NULL;
+}
+
 const char *eval_task_names(void) { return "gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, mmlu, truthfulqa, truthfulqa-mc, toxigen, judge";
 }
