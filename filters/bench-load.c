@@ -25,6 +25,11 @@ static const char usage[] =
     "  mbpp-plus    PATH = MbppPlus-v0.1.0.jsonl.gz (EvalPlus; run with code-exec)\n"
     "  mmlu         PATH = the MMLU root with test/ and dev/ (4 records per\n"
     "               question, one per answer letter: score with lm-logprob)\n"
+    "  truthfulqa   PATH = TruthfulQA.csv (generation; QA primer prompt)\n"
+    "  truthfulqa-mc  PATH = mc_task.json (one record per mc2 answer: score\n"
+    "               with lm-logprob, then eval-score --task truthfulqa-mc)\n"
+    "  toxigen      PATH = the ToxiGen prompts/ directory (hateful prompts of\n"
+    "               14 groups; --limit is per group, the paper's 500)\n"
     "\n"
     "options:\n"
     "  -f, --format NAME   one of the above (required)\n"
@@ -34,7 +39,8 @@ static const char usage[] =
     "      --seed S        the subsampling seed (default 42)\n"
     "      --python-sample draw --limit as Python's random.seed(S);\n"
     "                      random.sample(records, N) does, in its order: the\n"
-    "                      paper's subsets (BBH: one generator, tasks by name)\n"
+    "                      paper's subsets (BBH: one generator, tasks by name;\n"
+    "                      ToxiGen: random.shuffle per group, the first N)\n"
     "      --plain         one plain-text user message ending in \"Answer:\"/\"A:\"\n"
     "                      (default: chat, the prefix as an assistant turn)\n"
     "      --shots N       GSM8K: 0..8 exemplars (default 8); BBH: 0 or 3;\n"
@@ -80,7 +86,8 @@ int main(int argc, char **argv)
         }
     }
     if (!format)
-        cli_usage_error("--format is required (gsm8k, bbh, ifeval, xstest, alpaca-eval, humaneval-plus, mbpp-plus, mmlu)");
+        cli_usage_error("--format is required (gsm8k, bbh, ifeval, xstest, alpaca-eval, humaneval-plus, mbpp-plus, mmlu, "
+                        "truthfulqa, truthfulqa-mc, toxigen)");
     if (argc - optind != 1)
         cli_usage_error("give exactly one PATH (a benchmark file, or the BBH root directory)");
     const char *path = argv[optind];
@@ -110,9 +117,14 @@ int main(int argc, char **argv)
         load = bench_load_mmlu;
         if (o.shots > 5)
             cli_usage_error("--shots for MMLU is 0..5 (the dev split holds 5 per subject)");
-    }
+    } else if (strcmp(format, "truthfulqa") == 0)
+        load = bench_load_truthfulqa;
+    else if (strcmp(format, "truthfulqa-mc") == 0)
+        load = bench_load_truthfulqa_mc;
+    else if (strcmp(format, "toxigen") == 0)
+        load = bench_load_toxigen;
     else
-        cli_usage_error("unknown format '%s' (gsm8k, bbh, ifeval, xstest, alpaca-eval, humaneval-plus, mbpp-plus, mmlu)",
+        cli_usage_error("unknown format '%s' (gsm8k, bbh, ifeval, xstest, alpaca-eval, humaneval-plus, mbpp-plus, mmlu, truthfulqa, truthfulqa-mc, toxigen)",
                         format);
     if (o.shots >= 0 && load != bench_load_gsm8k && load != bench_load_bbh && load != bench_load_mmlu)
         cli_usage_error("--shots applies to gsm8k, bbh and mmlu only");

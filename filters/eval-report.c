@@ -1,6 +1,7 @@
 /*
  * eval-report — summary records (eval-score, rm-eval) -> the paper's
- * tables as aligned text, JSON, and a PNG plot over training steps
+ * tables as aligned text, JSON, and a PNG plot over training steps (or a
+ * bar chart of one evaluation)
  * (man 1 eval-report).  Logic in lib/eval/report.c.
  */
 #include "base/cli.h"
@@ -27,8 +28,9 @@ static const char usage[] =
     "      --layout L       benchmarks, categories or both (default both)\n"
     "      --json FILE      also write the table as JSON ('-' for stdout\n"
     "                       instead of the text table)\n"
-    "      --plot FILE.png  plot scores over training steps with gnuplot\n"
-    "                       (skipped with a message when gnuplot is absent)\n"
+    "      --plot FILE.png  plot scores over training steps with gnuplot, or\n"
+    "                       a bar chart when no summary has a step (skipped\n"
+    "                       with a message when gnuplot is absent)\n"
     "      --metric B=KEY   use the summary field KEY for benchmark B\n"
     "                       (default: score; repeatable)\n"
     "  -h, --help / -V, --version\n";

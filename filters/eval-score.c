@@ -18,6 +18,7 @@
  * then scored.  A judge that exits non-zero is an error.
  */
 #include "base/cli.h"
+#include "eval/boot.h"
 #include "eval/common.h"
 #include "io/cmd_filter.h"
 #include "io/inputs.h"
@@ -38,8 +39,8 @@ static const char usage[] =
     "'gold' (rollouts of bench-load prompts), adds 'scores', and writes a\n"
     "summary record {\"kind\":\"summary\",...} after the last one.\n"
     "\n"
-    "tasks: gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, mmlu, judge\n"
-    "\n"
+    "tasks: gsm8k, bbh, ifeval, xstest, pass-at-k, alpaca-eval, mmlu,\n"
+    "       truthfulqa, truthfulqa-mc, toxigen, judge\n\n"
     "options:\n"
     "  -t, --task NAME        the benchmark scorer (required)\n"
     "  -o, --output URI       output (default stdout)\n"
@@ -51,8 +52,10 @@ static const char usage[] =
     "      --judge-prompt FILE  give each record fed to the judge a\n"
     "                         'judge_prompt': FILE with {question}, {response}\n"
     "                         ({QUESTION}, {RESPONSE}, {reference}) filled in\n"
-    "      --judge-key KEY    the judge's verdict field scores.KEY (default:\n"
-    "                         refusal for xstest, win for alpaca-eval, score)\n"
+    "      --judge-key KEY    the judge's verdict scores.KEY (default: refusal,\n"
+    "                         win, toxic, score; truthfulqa: truth and info)\n"
+    "      --bootstrap B      add a 95% bootstrap interval (B resamples of the\n"
+    "                         items; --seed S, default 42) to the summary\n"
     "      --skip-invalid     skip (and count) records that cannot be scored\n"
     "      --summary-only     write only the summary record\n"
     "      --no-summary       write only the scored records\n"
@@ -64,7 +67,7 @@ static const char usage[] =
     "  -h, --help / -V, --version\n";
 
 enum { O_NUMERIC = 1000, O_JUDGE, O_JUDGE_KEY, O_SKIP, O_SUMONLY, O_NOSUM, O_SUMMARY, O_MODEL, O_STEP, O_BENCH,
-       O_PROGRESS, O_DIFFICULTY, O_JUDGE_PROMPT };
+       O_PROGRESS, O_DIFFICULTY, O_JUDGE_PROMPT, O_BOOTSTRAP, O_SEED };
 
 static void parse_ks(const char *s, eval_cfg *cfg)
 {
@@ -80,16 +83,6 @@ static void parse_ks(const char *s, eval_cfg *cfg)
         cli_usage_error("--k needs at least one value");
 }
 
-static void show_id(const msgpack_object *rec, char *buf, size_t cap)
-{
-    const char *id;
-    size_t n;
-    if (rec_get_str(rec, "id", &id, &n) == 1)
-        snprintf(buf, cap, " (id %.*s)", (int)(n > 200 ? 200 : n), id);
-    else
-        buf[0] = 0;
-}
-
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
@@ -103,10 +96,12 @@ int main(int argc, char **argv)
         {"model", required_argument, 0, O_MODEL},  {"step", required_argument, 0, O_STEP},
         {"benchmark", required_argument, 0, O_BENCH}, {"progress", no_argument, 0, O_PROGRESS},
         {"difficulty", required_argument, 0, O_DIFFICULTY}, {"judge-prompt", required_argument, 0, O_JUDGE_PROMPT},
+        {"bootstrap", required_argument, 0, O_BOOTSTRAP}, {"seed", required_argument, 0, O_SEED},
         {"help", no_argument, 0, 'h'},             {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     const char *task_name = NULL, *out_uri = "-", *judge_cmd = NULL, *sum_uri = NULL, *judge_prompt_file = NULL;
-    int skip = 0, sum_only = 0, no_sum = 0, progress = 0;
+    int skip = 0, sum_only = 0, no_sum = 0, progress = 0, boot_b = 0;
+    uint64_t boot_seed = 42;
     eval_cfg cfg = {0};
     cfg.ks[0] = 1, cfg.ks[1] = 10, cfg.nks = 2;
     summary_meta meta = {.step = -1};
@@ -130,6 +125,8 @@ int main(int argc, char **argv)
         case O_PROGRESS: progress = 1; break;
         case O_DIFFICULTY: cfg.difficulty = optarg; break;
         case O_JUDGE_PROMPT: judge_prompt_file = optarg; break;
+        case O_BOOTSTRAP: boot_b = (int)parse_ll("--bootstrap", optarg, 1, 1000000); break;
+        case O_SEED: boot_seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
         default: cli_bad_option(argv, lo);
@@ -142,18 +139,20 @@ int main(int argc, char **argv)
         cli_usage_error("unknown task '%s' (tasks: %s)", task_name, eval_task_names());
     if (sum_only && no_sum)
         cli_usage_error("--summary-only and --no-summary exclude each other");
-    int judged = strcmp(task->name, "judge") == 0 || strcmp(task->name, "alpaca-eval") == 0;
     cfg.judge = judge_cmd != NULL;
+    const char *jkey = eval_task_judge_key(task);
     if (!cfg.judge_key)
-        cfg.judge_key = strcmp(task->name, "xstest") == 0 ? "refusal"
-                        : strcmp(task->name, "alpaca-eval") == 0 ? "win" : "score";
-    if (judge_cmd && !judged && strcmp(task->name, "xstest") != 0)
-        cli_usage_error("--judge works with --task xstest, alpaca-eval or judge");
+        cfg.judge_key = jkey ? jkey : "score";
+    if (judge_cmd && !jkey)
+        cli_usage_error("--judge works with --task xstest, alpaca-eval, truthfulqa, toxigen or judge");
+    if (boot_b && !task->reweigh)
+        cli_usage_error("--bootstrap: task %s has no per-item bootstrap", task->name);
     meta.task = task->name;
     if (!meta.benchmark)
         meta.benchmark = task->benchmark;
 
-    judge_feeder feeder = {0};
+    judge_feeder feeder;
+    judge_feeder_init(&feeder, task->judge_fields);
     if (judge_prompt_file) {
         if (!judge_cmd)
             cli_usage_error("--judge-prompt needs --judge CMD");
@@ -164,7 +163,7 @@ int main(int argc, char **argv)
     cmd_filter judge = {0};
     char judge_uri[32], *judged_input[] = {judge_uri};
     if (judge_cmd) {   /* the judge's feeder reads the inputs; we read the judge */
-        if (judge_prompt_file)
+        if (judge_prompt_file || task->judge_fields)
             judge.rewrite = judge_feeder_rewrite, judge.ctx = &feeder;
         cmd_filter_start(&judge, judge_cmd, &in);
         snprintf(judge_uri, sizeof judge_uri, "/dev/fd/%d", judge.fd);
@@ -192,7 +191,7 @@ int main(int argc, char **argv)
         }
         kv_reset(&sc);
         if (task->score(st, &in.rec, &sc, err, sizeof err) < 0) {
-            show_id(&in.rec, idb, sizeof idb);
+            eval_show_id(&in.rec, idb, sizeof idb);
             if (!skip)
                 die(EX_DATAERR, "%s%s: cannot score for %s: %s", inputs_where(&in), idb, task->name, err);
             warnx_("%s%s: skipped: %s", inputs_where(&in), idb, err);
@@ -230,6 +229,8 @@ int main(int argc, char **argv)
     if (!no_sum) {
         kv_reset(&sc);
         task->finish(st, &sc);
+        if (boot_b)
+            boot_summary(task, st, boot_b, boot_seed, &sc);
         summary_write(sout, &meta, &sc);
     }
     fprintf(stderr, "%s: %s: %llu scored, %llu skipped\n", progname, task->name, (unsigned long long)meta.n,

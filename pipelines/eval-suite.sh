@@ -9,26 +9,41 @@
 #   2. rollout samples with each benchmark's settings: greedy for GSM8K
 #      and BBH (512 new tokens), IFEval, XSTest and AlpacaEval (2048);
 #      HumanEval+ and MBPP+ SAMPLES (10) samples at temperature 0.8;
+#      TruthfulQA greedy, 50 new tokens (the official setting); ToxiGen
+#      500 hateful prompts per group (open-instruct's draw), greedy, 512;
 #      MMLU 0-shot is not sampled: lm-logprob scores " A".." D" after the
-#      open "Answer:" turn (MMLU=0 skips it: 14,042 x 4 forward passes);
+#      open "Answer:" turn (MMLU=0 skips it: 14,042 x 4 forward passes),
+#      and TruthfulQA MC1/MC2 the same way, every mc2 answer after "A:"
+#      (TQA_MC=0 skips it);
 #   3. scoring: eval-score for the text benchmarks, code-exec (the
 #      sandbox) then pass@1/pass@10 for the code ones; AlpacaEval needs a
-#      judge (ALPACA_JUDGE, a command over records writing scores.win) and
-#      XSTest uses the string match unless XSTEST_JUDGE names a judge for
-#      the GPT-4 prompt;
+#      judge (ALPACA_JUDGE, a command over records writing scores.win),
+#      TruthfulQA's generation one writing scores.truth and scores.info
+#      (TRUTHFULQA_JUDGE; it reads `answer`, judge_truth_prompt,
+#      judge_info_prompt), ToxiGen a classifier writing scores.toxic
+#      (TOXIGEN_CLASSIFIER; it reads `answer`); XSTest uses the string
+#      match unless XSTEST_JUDGE names a judge for the GPT-4 prompt.
+#      Every judge is a command over records (stdin to stdout, msgpack);
 #   4. eval-report prints the paper's table (six categories, their
 #      average, the per-benchmark numbers) to OUT/table.txt and stdout,
-#      OUT/results.json, OUT/results.png where gnuplot exists, and a
-#      bootstrap 95% interval (1,000 resamples, seed 42) for the
-#      benchmarks scored per item: OUT/intervals.txt.
+#      OUT/results.json, OUT/results.png (a bar chart) where gnuplot
+#      exists, and a bootstrap 95% interval of every benchmark's score
+#      (eval-score --bootstrap: 1,000 resamples of its items, seed SEED;
+#      AlpacaEval's is of the raw win rate): in the table and in
+#      OUT/intervals.txt.
 #
-# Whatever cannot run is skipped and said so: TruthfulQA and ToxiGen
-# (scorers not implemented yet), AlpacaEval without ALPACA_JUDGE, MMLU
-# with MMLU=0.
+# Whatever cannot run is skipped and said so: AlpacaEval without
+# ALPACA_JUDGE, TruthfulQA (generation) without TRUTHFULQA_JUDGE, ToxiGen
+# without TOXIGEN_CLASSIFIER, MMLU with MMLU=0, TruthfulQA MC with
+# TQA_MC=0.  TruthfulQA MC is reported beside the table's truthfulness
+# column, not in it (the paper's number is the judged generation).
 #
 # Environment: PREFPIPE_DATA (default ../shared/data), N (items per
 # benchmark; default: the paper's sizes), SAMPLES (10), MAX_NEW (cap on
-# new tokens, for CI), SEED (42), DEVICE (cpu).
+# new tokens, for CI), SEED (42), DEVICE (cpu), MMLU / TQA_MC (0 skips),
+# and the judges ALPACA_JUDGE, TRUTHFULQA_JUDGE, TOXIGEN_CLASSIFIER,
+# XSTEST_JUDGE: shell commands reading records on stdin and writing them,
+# with their verdicts under `scores`, on stdout.
 set -eu
 [ $# -eq 2 ] || { echo "usage: eval-suite.sh MODEL_DIR OUT" >&2; exit 64; }
 model=$1 out=$2
@@ -53,16 +68,22 @@ bench-load -f xstest $(lim) --seed "$seed" "$data/xstest/xstest_v2_prompts.csv" 
 bench-load -f humaneval-plus $(lim) --seed "$seed" "$data/humaneval/HumanEvalPlus-v0.1.9.jsonl.gz" -o "$out/humaneval.mp"
 bench-load -f mbpp-plus $(lim) --seed "$seed" "$data/mbpp/MbppPlus-v0.1.0.jsonl.gz" -o "$out/mbpp.mp"
 bench-load -f alpaca-eval $(lim) --seed "$seed" "$data/alpaca_eval/gpt4_1106_preview_model_outputs.json" -o "$out/alpaca.mp"
-benches="gsm8k bbh ifeval xstest humaneval mbpp alpaca"
+bench-load -f truthfulqa $(lim) --seed "$seed" "$data/truthfulqa/TruthfulQA.csv" -o "$out/truthfulqa.mp"
+bench-load -f toxigen $(lim "-n 500") --python-sample --seed "$seed" "$data/toxigen/prompts" -o "$out/toxigen.mp"
+benches="gsm8k bbh ifeval xstest humaneval mbpp alpaca truthfulqa toxigen"
 if [ "${MMLU:-1}" != 0 ]; then
   bench-load -f mmlu $(lim) --seed "$seed" "$data/mmlu" -o "$out/mmlu.mp"
   benches="$benches mmlu"
 fi
+if [ "${TQA_MC:-1}" != 0 ]; then
+  bench-load -f truthfulqa-mc $(lim) --seed "$seed" "$data/truthfulqa/mc_task.json" -o "$out/tqa-mc.mp"
+  benches="$benches tqa-mc"
+fi
 for b in $benches; do
-  printf 'eval-suite:   %-9s %5d prompts\n' "$b" "$(rec count "$out/$b.mp")" >&2
+  printf 'eval-suite:   %-10s %5d records\n' "$b" "$(rec count "$out/$b.mp")" >&2
 done
-say "   skipped: TruthfulQA, ToxiGen (their scorers are not implemented yet)"
 [ "${MMLU:-1}" != 0 ] || say "   skipped: MMLU (MMLU=0)"
+[ "${TQA_MC:-1}" != 0 ] || say "   skipped: TruthfulQA MC (TQA_MC=0)"
 
 say "2/4 sampling ($model)"
 gen() { # BENCH MAX_NEW [rollout options]
@@ -75,12 +96,15 @@ gen ifeval 2048 -t 0
 gen xstest 2048 -t 0
 gen humaneval 512 -t 0.8 -n "$samples"
 gen mbpp 512 -t 0.8 -n "$samples"
-[ -n "${ALPACA_JUDGE:-}" ] && gen alpaca 2048 -t 0
+[ -z "${ALPACA_JUDGE:-}" ] || gen alpaca 2048 -t 0
+[ -z "${TRUTHFULQA_JUDGE:-}" ] || gen truthfulqa 50 -t 0
+[ -z "${TOXIGEN_CLASSIFIER:-}" ] || gen toxigen 512 -t 0
 
 say "3/4 scoring"
 score() { # TASK BENCH NAME [eval-score options]
   t=$1 b=$2 name=$3; shift 3
-  eval-score --task "$t" --benchmark "$name" --model "$(basename "$model")" --summary "$out/$b.summary.mp" "$@" \
+  eval-score --task "$t" --benchmark "$name" --model "$(basename "$model")" --summary "$out/$b.summary.mp" \
+    --bootstrap 1000 --seed "$seed" "$@" \
     "$out/$b.in.mp" -o "$out/$b.scored.mp" 2>> "$out/score.log"
   cat "$out/$b.summary.mp" >> "$sum"
 }
@@ -106,10 +130,26 @@ if [ -n "${ALPACA_JUDGE:-}" ]; then
 else
   say "   skipped: AlpacaEval (no judge: set ALPACA_JUDGE to a command writing scores.win)"
 fi
+if [ -n "${TRUTHFULQA_JUDGE:-}" ]; then
+  cp "$out/truthfulqa.rollouts.mp" "$out/truthfulqa.in.mp"
+  score truthfulqa truthfulqa TruthfulQA --judge "$TRUTHFULQA_JUDGE"
+else
+  say "   skipped: TruthfulQA generation (no judge: set TRUTHFULQA_JUDGE to a command writing scores.truth and scores.info)"
+fi
+if [ -n "${TOXIGEN_CLASSIFIER:-}" ]; then
+  cp "$out/toxigen.rollouts.mp" "$out/toxigen.in.mp"
+  score toxigen toxigen ToxiGen --judge "$TOXIGEN_CLASSIFIER"
+else
+  say "   skipped: ToxiGen (no classifier: set TOXIGEN_CLASSIFIER to a command writing scores.toxic)"
+fi
 
 if [ "${MMLU:-1}" != 0 ]; then
   lm-logprob -c "$model" --device "$device" "$out/mmlu.mp" -o "$out/mmlu.in.mp" 2>> "$out/score.log"
   score mmlu mmlu MMLU
+fi
+if [ "${TQA_MC:-1}" != 0 ]; then
+  lm-logprob -c "$model" --device "$device" "$out/tqa-mc.mp" -o "$out/tqa-mc.in.mp" 2>> "$out/score.log"
+  score truthfulqa-mc tqa-mc "TruthfulQA MC"
 fi
 
 say "4/4 the table"
@@ -117,17 +157,11 @@ eval-report --json "$out/results.json" "$sum" > "$out/table.txt"
 if command -v gnuplot > /dev/null; then eval-report --plot "$out/results.png" "$sum" > /dev/null 2>&1 || true; fi
 cat "$out/table.txt"
 {
-  echo "bootstrap 95% intervals (1000 resamples of the items, seed 42), x100"
-  for pair in gsm8k:GSM8K:correct bbh:BBH:correct ifeval:IFEval:prompt_loose; do
-    b=${pair%%:*} rest=${pair#*:} name=${rest%%:*} key=${rest#*:}
-    rec to-json "$out/$b.scored.mp" | jq -r --arg k "$key" 'select(.scores) | if .scores[$k] then 1 else 0 end' |
-      awk -v name="$name" 'BEGIN { srand(42) } { x[n++] = $1 }
-        END { if (n < 2) { printf "%-10s n=%d: too few items\n", name, n; exit }
-              for (b = 0; b < 1000; b++) { s = 0; for (i = 0; i < n; i++) s += x[int(rand() * n)]; m[b] = s / n }
-              for (i = 1; i < 1000; i++) { v = m[i]; for (j = i - 1; j >= 0 && m[j] > v; j--) m[j + 1] = m[j]; m[j + 1] = v }
-              t = 0; for (i = 0; i < n; i++) t += x[i]
-              printf "%-10s n=%-5d %6.1f  [%5.1f, %5.1f]\n", name, n, 100 * t / n, 100 * m[25], 100 * m[975] }'
-  done
+  echo "bootstrap 95% intervals (1000 resamples of the items, seed $seed), x100"
+  rec to-json "$sum" | jq -r 'if .ci_low then "\(.benchmark)\t\(.ci_units)\t\(.score * 100)\t\(.ci_low * 100)\t\(.ci_high * 100)"
+                              else "\(.benchmark)\t\(.n)\t\(.score * 100)\t-\t-" end' |
+    awk -F '\t' '$4 == "-" { printf "%-14s %d records %6.1f  (fewer than 2 items: no interval)\n", $1, $2, $3; next }
+                 { printf "%-14s n=%-5d %6.1f  [%5.1f, %5.1f]\n", $1, $2, $3, $4, $5 }'
 } > "$out/intervals.txt"
 cat "$out/intervals.txt"
 say "results: $out/results.json, $out/table.txt, $out/intervals.txt"

@@ -106,3 +106,23 @@ sums() {
   grep -q 'ls 1 lw 3 title' kept.gp
   [ -s steps.png ]
 }
+
+@test "eval-report: bootstrap intervals (eval-score --bootstrap) in the text and JSON; a bar chart for runs without steps" {
+  printf '%s\n' \
+    '{"kind":"summary","id":"a","benchmark":"GSM8K","n":9,"skipped":0,"score":0.5,"ci_low":0.4,"ci_high":0.6,"model":"m"}' \
+    '{"kind":"summary","id":"b","benchmark":"ToxiGen","n":9,"skipped":0,"score":0.95,"model":"m"}' \
+    '{"kind":"summary","id":"c","benchmark":"B`touch PWNED1`","n":1,"skipped":0,"score":0.3,"ci_low":0.1,"ci_high":0.5,"model":"m2'"'"'; system(\"touch PWNED2\"); #"}' \
+    | rec from-json > s.mp
+  eval-report --json r.json s.mp > t.txt 2>/dev/null
+  grep -q '^95% bootstrap intervals$' t.txt
+  grep -Eq '^m +GSM8K +50\.0  \[ 40\.0,  60\.0\]$' t.txt
+  ! grep -q 'ToxiGen  *95' <(sed -n '/bootstrap intervals/,$p' t.txt)
+  jq -e '.rows[] | select(.model == "m") | .intervals == {"GSM8K": [40, 60]}' r.json
+  # without intervals the text has no such section
+  rec to-json s.mp | sed -n 2p | rec from-json | eval-report 2>/dev/null | grep -vq 'bootstrap'
+  command -v gnuplot >/dev/null || skip "gnuplot not installed"
+  run eval-report --plot bars.png s.mp
+  [ "$status" -eq 0 ] && [[ "$output" == *"wrote bars.png"* ]]
+  [ "$(head -c 4 bars.png | od -An -c | tr -d ' ')" = "211PNG" ]
+  ! ls PWNED* /tmp/PWNED* 2>/dev/null
+}

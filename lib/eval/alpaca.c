@@ -305,4 +305,17 @@ static void al_destroy(void *vst)
     free(st);
 }
 
-const eval_task eval_task_alpaca = {"alpaca-eval", "AlpacaEval", al_create, al_score, al_finish, al_destroy};
+/* --bootstrap resamples the raw win rate (the headline); the
+ * length-controlled rate would need a GLM refit per resample. */
+static size_t al_units(void *vst) { return ((al_state *)vst)->n; }
+static double al_reweigh(void *vst, const uint32_t *w)
+{
+    al_state *st = vst;
+    double s = 0, n = 0;
+    for (size_t i = 0; i < st->n; i++)
+        s += w[i] * st->pref[i], n += w[i];
+    return n ? s / n : 0;
+}
+
+const eval_task eval_task_alpaca = {"alpaca-eval", "AlpacaEval", al_create, al_score, al_finish,
+                                    al_destroy,    al_units,     al_reweigh, NULL};

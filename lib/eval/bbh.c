@@ -4,6 +4,7 @@
  * accuracy, the macro mean ("accuracy", the headline) and the micro mean.
  */
 #include "eval/bbh.h"
+#include "eval/boot.h"
 #include "eval/common.h"
 #include "base/util.h"
 
@@ -40,6 +41,7 @@ typedef struct {
     char **names;
     uint64_t *n, *correct;
     size_t ntasks, cap;
+    boot_items items;       /* correct per example, stratum = task (--bootstrap) */
 } bbh_state;
 
 static void *bbh_create(const eval_cfg *cfg)
@@ -81,6 +83,7 @@ static int bbh_score(void *vst, const msgpack_object *rec, kvbuf *sc, char *err,
     kv_bool(sc, "correct", ok);
     st->n[*slot]++;
     st->correct[*slot] += (uint64_t)ok;
+    boot_add(&st->items, ok, (uint32_t)*slot);
     return 0;
 }
 
@@ -125,7 +128,13 @@ static void bbh_destroy(void *vst)
     free(st->n);
     free(st->correct);
     strmap_free(&st->tasks);
+    boot_free(&st->items);
     free(st);
 }
 
-const eval_task eval_task_bbh = {"bbh", "BBH", bbh_create, bbh_score, bbh_finish, bbh_destroy};
+/* The headline is the mean of task accuracies: resampled as that. */
+static size_t bbh_units(void *vst) { return ((bbh_state *)vst)->items.n; }
+static double bbh_reweigh(void *vst, const uint32_t *w) { return boot_strata_mean(&((bbh_state *)vst)->items, w); }
+
+const eval_task eval_task_bbh = {"bbh",       "BBH",       bbh_create, bbh_score, bbh_finish,
+                                 bbh_destroy, bbh_units, bbh_reweigh, NULL};

@@ -297,3 +297,30 @@ uint64_t *strmap_get(strmap *m, const char *key, size_t klen, uint64_t dflt, int
         *inserted = 1;
     return &m->vals[j];
 }
+
+/* A judge verdict: a boolean, or a probability (>= 0.5 is yes). */
+int eval_judge_verdict(const msgpack_object *rec, const char *key, int *yes, char *err, size_t ec)
+{
+    const msgpack_object *s = rec_get(rec, "scores"), *v = s && s->type == MSGPACK_OBJECT_MAP ? rec_get(s, key) : NULL;
+    double d;
+    if (v && v->type == MSGPACK_OBJECT_BOOLEAN) {
+        *yes = v->via.boolean;
+        return 0;
+    }
+    if (v && obj_to_f64(v, &d) && d >= 0 && d <= 1) {
+        *yes = d >= 0.5;
+        return 0;
+    }
+    snprintf(err, ec, "no scores.%s (a boolean, or a probability in [0, 1]) from the judge", key);
+    return -1;
+}
+
+void eval_show_id(const msgpack_object *rec, char *buf, size_t cap)
+{
+    const char *id;
+    size_t n;
+    if (rec_get_str(rec, "id", &id, &n) == 1)
+        snprintf(buf, cap, " (id %.*s)", (int)(n > 200 ? 200 : n), id);
+    else
+        buf[0] = 0;
+}

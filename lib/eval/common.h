@@ -81,9 +81,21 @@ typedef struct {
     /* Add the summary metrics (including "score", the headline in [0,1]). */
     void (*finish)(void *st, kvbuf *summary);
     void (*destroy)(void *st);
+    /* Optional (NULL: none).  The bootstrap (eval/boot.h): after the last
+     * record, the number of resampling units (items: questions, prompts,
+     * problems) and the headline "score" recomputed with unit i counted
+     * w[i] times. */
+    size_t (*units)(void *st);
+    double (*reweigh)(void *st, const uint32_t *w);
+    /* Fields added to each record fed to --judge (after its own fields):
+     * what the judge should read, e.g. the post-processed answer. */
+    void (*judge_fields)(const msgpack_object *rec, recb *rb);
 } eval_task;
 
 const eval_task *eval_task_find(const char *name);
+/* The default scores.KEY of a task's --judge verdicts, NULL for a task
+ * that takes no judge (truthfulqa reads truth and info). */
+const char *eval_task_judge_key(const eval_task *t);
 /* Names of all tasks, comma separated (for messages). */
 const char *eval_task_names(void);
 
@@ -93,6 +105,13 @@ const msgpack_object *eval_gold(const msgpack_object *rec);
 /* A gold string field; 1 ok, 0 absent (err set). Numbers are formatted. */
 int eval_gold_str(const msgpack_object *rec, const char *key, char *buf, size_t cap, const char **s, size_t *n,
                   char *err, size_t errcap);
+
+/* A judge's verdict scores.KEY: a boolean, or a probability in [0, 1]
+ * (>= 0.5 is yes).  0 with *yes set, or -1 with a message in err. */
+int eval_judge_verdict(const msgpack_object *rec, const char *key, int *yes, char *err, size_t errcap);
+
+/* " (id ID)" for messages about a record (its first 200 bytes), or "". */
+void eval_show_id(const msgpack_object *rec, char *buf, size_t cap);
 
 /* Write a summary record built from meta + metrics to out. */
 typedef struct {

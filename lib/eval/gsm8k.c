@@ -6,6 +6,7 @@
  * (re.findall semantics), and the last match wins.  ASCII digits only.
  */
 #include "eval/gsm8k.h"
+#include "eval/boot.h"
 #include "eval/common.h"
 #include "base/util.h"
 
@@ -147,6 +148,7 @@ long gsm8k_gold_from_solution(const char *sol, size_t n, char *buf)
 typedef struct {
     int numeric;
     uint64_t n, correct;
+    boot_items items;       /* correct per question, for --bootstrap */
 } gsm8k_state;
 
 static void *gsm8k_create(const eval_cfg *cfg)
@@ -176,6 +178,7 @@ static int gsm8k_score(void *vst, const msgpack_object *rec, kvbuf *sc, char *er
     free(buf);
     st->n++;
     st->correct += (uint64_t)ok;
+    boot_add(&st->items, ok, 0);
     return 0;
 }
 
@@ -189,4 +192,13 @@ static void gsm8k_finish(void *vst, kvbuf *s)
     kv_bool(s, "numeric", st->numeric);
 }
 
-const eval_task eval_task_gsm8k = {"gsm8k", "GSM8K", gsm8k_create, gsm8k_score, gsm8k_finish, free};
+static size_t gsm8k_units(void *vst) { return ((gsm8k_state *)vst)->items.n; }
+static double gsm8k_reweigh(void *vst, const uint32_t *w) { return boot_mean(&((gsm8k_state *)vst)->items, w); }
+static void gsm8k_destroy(void *vst)
+{
+    boot_free(&((gsm8k_state *)vst)->items);
+    free(vst);
+}
+
+const eval_task eval_task_gsm8k = {"gsm8k",       "GSM8K",       gsm8k_create,  gsm8k_score, gsm8k_finish,
+                                   gsm8k_destroy, gsm8k_units, gsm8k_reweigh, NULL};

@@ -6,6 +6,7 @@
  * (second count: nth_paragraph), s (string), w (list of strings) or r
  * (relation).  Every named kwarg is required unless the data gives null.
  */
+#include "eval/boot.h"
 #include "eval/ifeval.h"
 #include "eval/common.h"
 #include "eval/lang.h"
@@ -261,6 +262,7 @@ int ifeval_follow_loose(const ifeval_inst *in, const ifeval_variants *v)
 
 typedef struct {
     uint64_t n, p_strict, p_loose, insts, i_strict, i_loose;
+    boot_items items;       /* prompt_loose per prompt (--bootstrap) */
 } if_state;
 
 static void *if_create(const eval_cfg *cfg) { return xcalloc(1, sizeof(if_state)); }
@@ -320,6 +322,7 @@ static int if_score(void *vst, const msgpack_object *rec, kvbuf *sc, char *err, 
         st->n++;
         st->p_strict += (uint64_t)all_s;
         st->p_loose += (uint64_t)all_l;
+        boot_add(&st->items, all_l, 0);
         st->insts += m;
         free(fs);
         free(fl);
@@ -344,4 +347,13 @@ static void if_finish(void *vst, kvbuf *s)
     kv_i64(s, "instructions", (int64_t)st->insts);
 }
 
-const eval_task eval_task_ifeval = {"ifeval", "IFEval", if_create, if_score, if_finish, free};
+static size_t if_units(void *vst) { return ((if_state *)vst)->items.n; }
+static double if_reweigh(void *vst, const uint32_t *w) { return boot_mean(&((if_state *)vst)->items, w); }
+static void if_destroy(void *vst)
+{
+    boot_free(&((if_state *)vst)->items);
+    free(vst);
+}
+
+const eval_task eval_task_ifeval = {"ifeval",   "IFEval",   if_create,  if_score, if_finish,
+                                    if_destroy, if_units, if_reweigh, NULL};

@@ -68,6 +68,13 @@ char *judge_prompt_render(const char *t, size_t tn, const msgpack_object *rec, s
     return o;
 }
 
+void judge_feeder_init(judge_feeder *f, void (*extra)(const msgpack_object *rec, recb *rb))
+{
+    memset(f, 0, sizeof *f);
+    recb_init(&f->rb);
+    f->extra = extra;
+}
+
 void judge_feeder_open(judge_feeder *f, const char *path)
 {
     FILE *fp = fopen(path, "rb");
@@ -84,25 +91,27 @@ void judge_feeder_open(judge_feeder *f, const char *path)
         die(EX_IOERR, "%s: read error: %s", path, strerror(errno));
     fclose(fp);
     f->tmpl = buf, f->n = n;
-    recb_init(&f->rb);
 }
 
 void judge_feeder_rewrite(void *ctx, const msgpack_object *rec, const char **raw, size_t *len)
 {
     judge_feeder *f = ctx;
-    size_t pn;
-    char *jp = judge_prompt_render(f->tmpl, f->n, rec, &pn);
     recb_reset(&f->rb);
     recb_copy_fields(&f->rb, rec);
-    recb_put_strn(&f->rb, "judge_prompt", jp, pn);
+    if (f->tmpl) {
+        size_t pn;
+        char *jp = judge_prompt_render(f->tmpl, f->n, rec, &pn);
+        recb_put_strn(&f->rb, "judge_prompt", jp, pn);
+        free(jp);
+    }
+    if (f->extra)
+        f->extra(rec, &f->rb);
     recb_finish(&f->rb, raw, len);
-    free(jp);
 }
 
 void judge_feeder_close(judge_feeder *f)
 {
-    if (f->tmpl)
-        recb_free(&f->rb);
+    recb_free(&f->rb);
     free(f->tmpl);
     f->tmpl = NULL;
 }

@@ -6,7 +6,8 @@
  * fields into `gold`, and writes records to `out`.  Ids are stable:
  *   gsm8k:SPLIT:N  (N = 0-based line; SPLIT = file name without .jsonl)
  *   bbh:TASK:N     ifeval:KEY     xstest:ID_V2     alpaca-eval:N
- *   humaneval:TASK_ID   mbpp:TASK_ID
+ *   humaneval:TASK_ID   mbpp:TASK_ID   mmlu:SUBJECT:N#L
+ *   truthfulqa:N   truthfulqa-mc:N#K   toxigen:GROUP:N
  * Subsampling (--limit, per task for BBH) keeps the `limit` records with
  * the smallest hash64(id, seed), written in file order, so a subset
  * depends only on the seed and the ids; or, with `python`, the records
@@ -44,5 +45,13 @@ void bench_load_code(const char *path, int mbpp, const bench_opts *o, rstream *o
 /* MMLU (DIR/test, DIR/dev): four records per question, one per letter
  * (load_mmlu.c); --limit counts questions per subject, --shots 0..5. */
 void bench_load_mmlu(const char *dir, const bench_opts *o, rstream *out);
+/* TruthfulQA generation (TruthfulQA.csv; ids truthfulqa:N) and multiple
+ * choice (mc_task.json; one record per mc2 answer, ids truthfulqa-mc:N#K,
+ * --limit counts questions): load_tqa.c. */
+void bench_load_truthfulqa(const char *path, const bench_opts *o, rstream *out);
+void bench_load_truthfulqa_mc(const char *path, const bench_opts *o, rstream *out);
+/* ToxiGen's hateful prompts (DIR/hate_GROUP_1k.txt[.gz], 14 groups; ids
+ * toxigen:GROUP:N; --limit per group): load_toxigen.c. */
+void bench_load_toxigen(const char *dir, const bench_opts *o, rstream *out);
 
 #endif

@@ -33,6 +33,8 @@ typedef struct {
     size_t nq, cap;
     char **sname;
     size_t nsub;
+    double *ok;             /* per complete question, built for --bootstrap */
+    size_t nok;
 } mmlu_state;
 
 static void *mm_create(const eval_cfg *cfg)
@@ -171,9 +173,38 @@ static void mm_finish(void *vst, kvbuf *s)
     free(ord), free(sn), free(sc);
 }
 
+/* Accuracy over complete questions, each counted w[i] times. */
+static size_t mm_units(void *vst)
+{
+    mmlu_state *st = vst;
+    if (!st->ok) {
+        st->ok = xmalloc((st->nq + 1) * sizeof *st->ok);
+        for (size_t i = 0; i < st->nq; i++) {
+            question *q = &st->q[i];
+            if (q->seen != 15)
+                continue;
+            int best = 0;
+            for (int l = 1; l < 4; l++)
+                if (q->lp[l] > q->lp[best])
+                    best = l;
+            st->ok[st->nok++] = best == q->gold;
+        }
+    }
+    return st->nok;
+}
+static double mm_reweigh(void *vst, const uint32_t *w)
+{
+    mmlu_state *st = vst;
+    double s = 0, n = 0;
+    for (size_t i = 0; i < st->nok; i++)
+        s += w[i] * st->ok[i], n += w[i];
+    return n ? s / n : 0;
+}
+
 static void mm_destroy(void *vst)
 {
     mmlu_state *st = vst;
+    free(st->ok);
     for (size_t j = 0; j < st->nsub; j++)
         free(st->sname[j]);
     free(st->sname), free(st->q);
@@ -181,4 +212,5 @@ static void mm_destroy(void *vst)
     free(st);
 }
 
-const eval_task eval_task_mmlu = {"mmlu", "MMLU", mm_create, mm_score, mm_finish, mm_destroy};
+const eval_task eval_task_mmlu = {"mmlu",     "MMLU",   mm_create,  mm_score, mm_finish,
+                                  mm_destroy, mm_units, mm_reweigh, NULL};

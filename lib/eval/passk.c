@@ -5,6 +5,7 @@
  * counted in "short@k" and reported on stderr, never dropped silently.
  */
 #include "eval/passk.h"
+#include "eval/boot.h"
 #include "eval/common.h"
 #include "base/util.h"
 
@@ -121,6 +122,19 @@ static void pk_finish(void *vst, kvbuf *s)
     }
 }
 
+/* The headline (the last k) over problems, each counted w[i] times. */
+static size_t pk_units(void *vst) { return ((pk_state *)vst)->np; }
+static double pk_reweigh(void *vst, const uint32_t *w)
+{
+    pk_state *st = vst;
+    uint64_t k = (uint64_t)st->cfg->ks[st->cfg->nks - 1];
+    double sum = 0, used = 0;
+    for (size_t i = 0; i < st->np; i++)
+        if (st->n[i] >= k)
+            sum += w[i] * pass_at_k(st->n[i], st->c[i], k), used += w[i];
+    return used ? sum / used : 0;
+}
+
 static void pk_destroy(void *vst)
 {
     pk_state *st = vst;
@@ -130,4 +144,5 @@ static void pk_destroy(void *vst)
     free(st);
 }
 
-const eval_task eval_task_passk = {"pass-at-k", "pass@k", pk_create, pk_score, pk_finish, pk_destroy};
+const eval_task eval_task_passk = {"pass-at-k", "pass@k",  pk_create, pk_score, pk_finish,
+                                   pk_destroy,  pk_units, pk_reweigh, NULL};

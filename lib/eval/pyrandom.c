@@ -112,3 +112,13 @@ void pyrandom_sample(pyrandom *r, size_t n, size_t k, size_t *out)
     }
     free(chosen);
 }
+
+void pyrandom_shuffle(pyrandom *r, size_t *x, size_t n)
+{
+    for (size_t i = n; i-- > 1;) {
+        size_t j = (size_t)pyrandom_below(r, i + 1);
+        size_t t = x[i];
+        x[i] = x[j];
+        x[j] = t;
+    }
+}

@@ -27,5 +27,8 @@ uint32_t pyrandom_u32(pyrandom *r);
 uint64_t pyrandom_below(pyrandom *r, uint64_t n);
 /* random.sample(range(n), k) into out[k] (k <= n), in sample order. */
 void pyrandom_sample(pyrandom *r, size_t n, size_t k, size_t *out);
+/* random.shuffle(x) on the index array x[n] (Fisher-Yates from the end,
+ * _randbelow(i + 1) for i = n-1 .. 1, as CPython's shuffle). */
+void pyrandom_shuffle(pyrandom *r, size_t *x, size_t n);
 
 #endif

@@ -68,7 +68,7 @@ void report_free(report *r)
     for (size_t i = 0; i < r->nb; i++)
         free(r->bench[i]), free(r->cat[i]);
     for (size_t i = 0; i < r->nr; i++)
-        free(r->rows[i].model), free(r->rows[i].vals);
+        free(r->rows[i].model), free(r->rows[i].vals), free(r->rows[i].lo), free(r->rows[i].hi);
     free(r->bench);
     free(r->cat);
     free(r->rows);
@@ -100,7 +100,9 @@ static size_t column(report *r, const char *bench, const char *cat)
     r->cat[r->nb] = xstrdup(cat);
     for (size_t i = 0; i < r->nr; i++) {
         r->rows[i].vals = xrealloc(r->rows[i].vals, (r->nb + 1) * sizeof(double));
-        r->rows[i].vals[r->nb] = NAN;
+        r->rows[i].lo = xrealloc(r->rows[i].lo, (r->nb + 1) * sizeof(double));
+        r->rows[i].hi = xrealloc(r->rows[i].hi, (r->nb + 1) * sizeof(double));
+        r->rows[i].vals[r->nb] = r->rows[i].lo[r->nb] = r->rows[i].hi[r->nb] = NAN;
     }
     return r->nb++;
 }
@@ -115,8 +117,10 @@ static size_t row(report *r, const char *model, long long step)
     w->model = xstrdup(model);
     w->step = step;
     w->vals = xmalloc((r->nb + 1) * sizeof(double));
+    w->lo = xmalloc((r->nb + 1) * sizeof(double));
+    w->hi = xmalloc((r->nb + 1) * sizeof(double));
     for (size_t i = 0; i < r->nb; i++)
-        w->vals[i] = NAN;
+        w->vals[i] = w->lo[i] = w->hi[i] = NAN;
     return r->nr++;
 }
 
@@ -146,6 +150,10 @@ int report_add(report *r, const msgpack_object *rec, char *err, size_t errcap)
             warnx_("%s, step %lld: a second summary for %s replaces the first", model ? model : "run",
                    (long long)step, bench);
         r->rows[w].vals[c] = 100.0 * v;
+        double lo, hi;
+        int ci = strcmp(key, "score") == 0 && rec_get_f64(rec, "ci_low", &lo) == 1 && rec_get_f64(rec, "ci_high", &hi) == 1;
+        r->rows[w].lo[c] = ci ? 100.0 * lo : NAN;
+        r->rows[w].hi[c] = ci ? 100.0 * hi : NAN;
     }
     free(bench);
     free(model);
@@ -190,11 +198,14 @@ void report_sort(report *r)
     for (size_t i = 0; i < r->nb; i++)
         b[i] = r->bench[ord[i]], c[i] = r->cat[ord[i]];
     for (size_t w = 0; w < r->nr; w++) {
-        double *v = xmalloc((r->nb + 1) * sizeof *v);
-        for (size_t i = 0; i < r->nb; i++)
-            v[i] = r->rows[w].vals[ord[i]];
-        free(r->rows[w].vals);
-        r->rows[w].vals = v;
+        double **cols[3] = {&r->rows[w].vals, &r->rows[w].lo, &r->rows[w].hi};
+        for (int k = 0; k < 3; k++) {
+            double *v = xmalloc((r->nb + 1) * sizeof *v);
+            for (size_t i = 0; i < r->nb; i++)
+                v[i] = (*cols[k])[ord[i]];
+            free(*cols[k]);
+            *cols[k] = v;
+        }
     }
     free(r->bench), free(r->cat);
     r->bench = b, r->cat = c;
@@ -296,6 +307,20 @@ void report_text(const report *r, int layout, obuf *o)
             obuf_putc(o, '\n');
         }
     }
+    int any = 0;
+    for (size_t w = 0; w < r->nr; w++)
+        for (size_t i = 0; i < r->nb; i++)
+            any |= !isnan(r->rows[w].lo[i]);
+    if (any) {
+        putf(o, "\n95%% bootstrap intervals\n");
+        for (size_t w = 0; w < r->nr; w++) {
+            row_label(&r->rows[w], lab, sizeof lab);
+            for (size_t i = 0; i < r->nb; i++)
+                if (!isnan(r->rows[w].lo[i]))
+                    putf(o, "%-*s  %-12s %5.1f  [%5.1f, %5.1f]\n", lw, lab, r->bench[i], r->rows[w].vals[i],
+                         r->rows[w].lo[i], r->rows[w].hi[i]);
+        }
+    }
 }
 
 static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
@@ -327,6 +352,15 @@ void report_json(const report *r, obuf *o)
             if (!isnan(cat[k]))
                 json_object_set_new(c, categories[k], json_real(cat[k]));
         json_object_set_new(jr, "benchmarks", b);
+        json_t *iv = NULL;
+        for (size_t i = 0; i < r->nb; i++)
+            if (!isnan(rw->lo[i])) {
+                if (!iv)
+                    iv = json_object();
+                json_object_set_new(iv, r->bench[i], json_pack("[ff]", rw->lo[i], rw->hi[i]));
+            }
+        if (iv)
+            json_object_set_new(jr, "intervals", iv);
         json_object_set_new(jr, "categories", c);
         json_object_set_new(jr, "average", num_or_null(avg));
         json_array_append_new(rows, jr);
@@ -412,6 +446,105 @@ static int copy_file(const char *from, const char *to, char *err, size_t cap)
     return 0;
 }
 
+/* Write the data and script, run gnuplot, rename the PNG into place. */
+static int plot_finish(const char *dir, const char *data, const char *script, FILE *d, FILE *s, const char *tmp_png,
+                       const char *png, char *msg, size_t cap)
+{
+    int bad = ferror(d) | ferror(s);
+    bad |= fclose(d) != 0;
+    bad |= fclose(s) != 0;
+    const char *keep = getenv("PREFPIPE_PLOT_SCRIPT");
+    if (keep && *keep && !bad) {
+        char cmd_err[256];
+        if (copy_file(script, keep, cmd_err, sizeof cmd_err))
+            fprintf(stderr, "%s: PREFPIPE_PLOT_SCRIPT: %s\n", progname, cmd_err);
+    }
+    int rc = bad ? -1 : run_gnuplot(script);
+    unlink(data);
+    unlink(script);
+    rmdir(dir);
+    if (rc != 0 || rename(tmp_png, png) != 0) {
+        unlink(tmp_png);
+        snprintf(msg, cap, "gnuplot failed to write %s", png);
+        return -1;
+    }
+    snprintf(msg, cap, "wrote %s", png);
+    return 0;
+}
+
+/* The bar chart of runs without steps: groups = benchmarks, the categories
+ * with a value and the average; one bar per run; error bars from the
+ * bootstrap intervals when any summary has one.  Names reach gnuplot only
+ * through gp_quote (xtics and titles); the data file holds numbers. */
+static int plot_bars(const report *r, const char *png, char *msg, size_t cap)
+{
+    char dir[] = "/tmp/eval-report.XXXXXX";
+    if (!mkdtemp(dir)) {
+        snprintf(msg, cap, "cannot create a temporary directory: %s", strerror(errno));
+        return -1;
+    }
+    char data[64], script[64], tmp_png[4200];
+    snprintf(data, sizeof data, "%s/data", dir);
+    snprintf(script, sizeof script, "%s/plot.gp", dir);
+    snprintf(tmp_png, sizeof tmp_png, "%s.tmp%ld", png, (long)getpid());
+    FILE *d = fopen(data, "w"), *s = fopen(script, "w");
+    if (!d || !s) {
+        if (d) fclose(d);
+        if (s) fclose(s);
+        unlink(data), unlink(script), rmdir(dir);
+        snprintf(msg, cap, "cannot write the plot's temporary files: %s", strerror(errno));
+        return -1;
+    }
+    double *cat = xmalloc(r->nr * (NCAT + 1) * sizeof *cat), *avg = xmalloc((r->nr + 1) * sizeof *avg);
+    for (size_t w = 0; w < r->nr; w++)
+        avg[w] = row_categories(r, &r->rows[w], cat + w * (NCAT + 1));
+    int errbars = 0, *catshown = xcalloc(NCAT, sizeof *catshown);
+    for (size_t w = 0; w < r->nr; w++) {
+        for (size_t i = 0; i < r->nb; i++)
+            errbars |= !isnan(r->rows[w].lo[i]);
+        for (int k = 0; k < NCAT; k++)
+            catshown[k] |= !isnan(cat[w * (NCAT + 1) + k]);
+    }
+    fputs(prefpipe_plot_style, s);
+    fputs("set terminal pngcairo size 1200,600 noenhanced font \",10\"\nset output ", s);
+    gp_quote(s, tmp_png);
+    fprintf(s, "\nset datafile missing \"NaN\"\nset style data histogram\nset style histogram %s\n"
+               "set style fill solid 0.6 border -1\nset ylabel \"score\"\nset yrange [0:*]\nset key outside right\n"
+               "set grid ytics\nset xtics rotate by -35 noenhanced\nset xtics (",
+            errbars ? "errorbars gap 1 lw 1" : "clustered gap 1");
+    size_t g = 0;
+    for (size_t i = 0; i <= r->nb + NCAT; i++) {
+        const char *name = i < r->nb ? r->bench[i] : i < r->nb + NCAT ? categories[i - r->nb] : "average";
+        if (i >= r->nb && i < r->nb + NCAT && !catshown[i - r->nb])
+            continue;
+        fputs(g ? ", " : "", s);
+        gp_quote(s, name);
+        fprintf(s, " %zu", g++);
+        /* one data line per group: v lo hi for each run */
+        for (size_t w = 0; w < r->nr; w++) {
+            double v = i < r->nb ? r->rows[w].vals[i] : i < r->nb + NCAT ? cat[w * (NCAT + 1) + i - r->nb] : avg[w];
+            double lo = i < r->nb && !isnan(r->rows[w].lo[i]) ? r->rows[w].lo[i] : v;
+            double hi = i < r->nb && !isnan(r->rows[w].hi[i]) ? r->rows[w].hi[i] : v;
+            fprintf(d, "%s%.6g %.6g %.6g", w ? " " : "", v, lo, hi);
+        }
+        fputc('\n', d);
+    }
+    fputs(")\nplot ", s);
+    char lab[512];
+    for (size_t w = 0; w < r->nr; w++) {
+        fprintf(s, "%s\"%s\" using %zu", w ? ", \\\n  " : "", data, 3 * w + 1);
+        if (errbars)
+            fprintf(s, ":%zu:%zu", 3 * w + 2, 3 * w + 3);
+        fputs(" title ", s);
+        row_label(&r->rows[w], lab, sizeof lab);
+        gp_quote(s, lab);
+        fputs(" noenhanced", s);
+    }
+    fputc('\n', s);
+    free(cat), free(avg), free(catshown);
+    return plot_finish(dir, data, script, d, s, tmp_png, png, msg, cap);
+}
+
 int report_plot(const report *r, const char *png, char *msg, size_t cap)
 {
     if (strpbrk(png, "\"\\\n'")) {
@@ -421,14 +554,12 @@ int report_plot(const report *r, const char *png, char *msg, size_t cap)
     size_t withstep = 0;
     for (size_t w = 0; w < r->nr; w++)
         withstep += r->rows[w].step >= 0;
-    if (!withstep) {
-        snprintf(msg, cap, "no summary has a step (eval-score --step N); skipping the plot");
-        return 1;
-    }
     if (!have_gnuplot()) {
         snprintf(msg, cap, "gnuplot not found on PATH; skipping the plot %s", png);
         return 1;
     }
+    if (!withstep)
+        return plot_bars(r, png, msg, cap);
     char dir[] = "/tmp/eval-report.XXXXXX";
     if (!mkdtemp(dir)) {
         snprintf(msg, cap, "cannot create a temporary directory: %s", strerror(errno));
@@ -483,24 +614,5 @@ int report_plot(const report *r, const char *png, char *msg, size_t cap)
             first = 0;
         }
     fputc('\n', s);
-    int bad = ferror(d) | ferror(s);
-    bad |= fclose(d) != 0;
-    bad |= fclose(s) != 0;
-    const char *keep = getenv("PREFPIPE_PLOT_SCRIPT");
-    if (keep && *keep && !bad) {
-        char cmd_err[256];
-        if (copy_file(script, keep, cmd_err, sizeof cmd_err))
-            fprintf(stderr, "%s: PREFPIPE_PLOT_SCRIPT: %s\n", progname, cmd_err);
-    }
-    int rc = bad ? -1 : run_gnuplot(script);
-    unlink(data);
-    unlink(script);
-    rmdir(dir);
-    if (rc != 0 || rename(tmp_png, png) != 0) {
-        unlink(tmp_png);
-        snprintf(msg, cap, "gnuplot failed to write %s", png);
-        return -1;
-    }
-    snprintf(msg, cap, "wrote %s", png);
-    return 0;
+    return plot_finish(dir, data, script, d, s, tmp_png, png, msg, cap);
 }

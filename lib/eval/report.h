@@ -26,6 +26,9 @@ typedef struct {
     char *model;
     long long step;   /* -1: none */
     double *vals;     /* per benchmark, NAN when absent */
+    double *lo, *hi;  /* the summary's bootstrap interval (ci_low, ci_high)
+                         x 100 when it has one and the metric is "score";
+                         NAN otherwise */
 } report_row;
 
 typedef struct {
@@ -42,10 +45,15 @@ void report_free(report *r);
 int report_add(report *r, const msgpack_object *rec, char *err, size_t errcap);
 /* Order columns by category, rows by model then step. */
 void report_sort(report *r);
-/* layout: 1 benchmarks, 2 categories, 3 both. */
+/* layout: 1 benchmarks, 2 categories, 3 both.  When some summary has a
+ * bootstrap interval, a list "95% bootstrap intervals" follows. */
 void report_text(const report *r, int layout, obuf *out);
 void report_json(const report *r, obuf *out);
-/* 0 written, 1 skipped with a message (no gnuplot, no steps), -1 error. */
+/* Rows with a step: scores over training steps, one line per benchmark
+ * and model.  No row with a step: a bar chart, one group per benchmark,
+ * category and the average, one bar per run, with the bootstrap
+ * intervals as error bars where the summaries have them.
+ * 0 written, 1 skipped with a message (no gnuplot), -1 error. */
 int report_plot(const report *r, const char *png, char *msg, size_t cap);
 
 #endif

@@ -4,6 +4,16 @@
 #   alpaca-eval  the 10 annotation files (805 each), raw + LC fit
 #   xstest       string match on the 5 labelled completion files (450 each)
 #   rm-eval      synthetic pairs over RewardBench's subset names
+#   bbh          all 6,511 examples, the target as the answer
+#   mmlu         all 14,042 questions x 4 letters, synthetic log-probs
+#   truthfulqa-mc  all 817 questions (6,204 answers), synthetic log-probs
+#   truthfulqa   817 x 8 responses through --judge cat (verdicts already in
+#                the records: the scorer, the post-processing and the judge
+#                pipe, not a model judge)
+#   toxigen      the 7,000 prompts of the paper's draw, --judge cat likewise
+#   pass-at-k    563 problems x 10 samples
+#   bootstrap    eval-score --bootstrap 1000 on the GSM8K-sized case
+# (CODE_EXEC=0 skips the slow canonical-solution run below.)
 #   code-exec    every canonical solution of HumanEval+ (164) and MBPP+
 #                (399): all must pass (the full check behind the few in
 #                tests/code-exec.bats); samples/s, and the failures if any
@@ -39,6 +49,52 @@ n=$(rec count "$rb")
 t0=$(now); rm-eval "$rb" > /dev/null 2>&1; t1=$(now)
 rate rm-eval "$n" "$t0" "$t1" ""
 
+bb=$dir/bbh-all.mp
+[ -s "$bb" ] || bench-load -f bbh "$data/bbh" | rec to-json |
+  jq -c '.response = "So the answer is " + .gold.target + "."' | rec from-json > "$bb"
+n=$(rec count "$bb")
+t0=$(now); eval-score -t bbh --summary-only "$bb" > /dev/null 2>&1; t1=$(now)
+rate bbh "$n" "$t0" "$t1" ""
+
+mm=$dir/mmlu-lp.mp
+[ -s "$mm" ] || bench-load -f mmlu "$data/mmlu" | rec to-json |
+  jq -c '.logprobs = [-(((.id | explode | add) % 97) / 10), -0.5]' | rec from-json > "$mm"
+n=$(rec count "$mm")
+t0=$(now); eval-score -t mmlu --summary-only "$mm" > /dev/null 2>&1; t1=$(now)
+rate mmlu "$n" "$t0" "$t1" ""
+
+tm=$dir/tqa-mc-lp.mp
+[ -s "$tm" ] || bench-load -f truthfulqa-mc "$data/truthfulqa/mc_task.json" | rec to-json |
+  jq -c '.logprobs = [-(((.id | explode | add) % 89) / 10), -0.5]' | rec from-json > "$tm"
+n=$(rec count "$tm")
+t0=$(now); eval-score -t truthfulqa-mc --summary-only "$tm" > /dev/null 2>&1; t1=$(now)
+rate truthfulqa-mc "$n" "$t0" "$t1" ""
+
+tq=$dir/tqa-gen.mp
+[ -s "$tq" ] || bench-load -f truthfulqa "$data/truthfulqa/TruthfulQA.csv" | rec to-json |
+  jq -c '. as $p | range(8) | $p + {id: ($p.id + "#" + tostring), response: ("A: " + $p.gold.best_answer + "\n\nQ: next"),
+         scores: {truth: (. % 2 == 0), info: 0.7}}' | rec from-json > "$tq"
+n=$(rec count "$tq")
+t0=$(now); eval-score -t truthfulqa --judge cat --summary-only "$tq" > /dev/null 2>&1; t1=$(now)
+rate truthfulqa "$n" "$t0" "$t1" "(judge: cat)"
+
+tx=$dir/toxigen.mp
+[ -s "$tx" ] || bench-load -f toxigen -n 500 --python-sample "$data/toxigen/prompts" | rec to-json |
+  jq -c '.response = .prompt[0].content | .scores = {toxic: (.id | length % 3 == 0)}' | rec from-json > "$tx"
+n=$(rec count "$tx")
+t0=$(now); eval-score -t toxigen --judge cat --summary-only "$tx" > /dev/null 2>&1; t1=$(now)
+rate toxigen "$n" "$t0" "$t1" "(judge: cat)"
+
+pk=$dir/passk.mp
+[ -s "$pk" ] || jq -cn 'range(563) as $p | range(10) | {id: ("p\($p)#\(.)"), prompt_id: "p\($p)", scores: {pass: ((($p * 7 + .) % 3) == 0)}}' |
+  rec from-json > "$pk"
+n=$(rec count "$pk")
+t0=$(now); eval-score -t pass-at-k --summary-only "$pk" > /dev/null 2>&1; t1=$(now)
+rate pass-at-k "$n" "$t0" "$t1" ""
+t0=$(now); eval-score -t pass-at-k --summary-only --bootstrap 1000 "$pk" > /dev/null 2>&1; t1=$(now)
+rate bootstrap "$n" "$t0" "$t1" "(pass-at-k with --bootstrap 1000)"
+
+[ "${CODE_EXEC:-1}" != 0 ] || exit 0
 ce=$dir/code-canonical.mp
 if [ ! -s "$ce" ]; then
   { bench-load -f humaneval-plus "$data/humaneval/HumanEvalPlus-v0.1.9.jsonl.gz"

@@ -1,0 +1,82 @@
+/*
+ * test_eval_boot.c — the bootstrap helpers on hand-computed cases (weighted
+ * means, the mean over strata leaving out empty strata, the percentile
+ * interval of a degenerate and of a spread sample, determinism in the
+ * seed), Python's random.shuffle (values from CPython 3.11), and
+ * TruthfulQA's answer post-processing.
+ */
+#include "check.h"
+#include "eval/boot.h"
+#include "eval/pyrandom.h"
+#include "eval/truthfulqa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static boot_items items;
+static size_t units(void *st) { (void)st; return items.n; }
+static double reweigh(void *st, const uint32_t *w) { (void)st; return boot_mean(&items, w); }
+static const eval_task fake = {"fake", "fake", NULL, NULL, NULL, NULL, units, reweigh, NULL};
+
+static int trims_to(const char *in, int plain, const char *want)
+{
+    size_t n;
+    char *a = truthfulqa_answer(in, strlen(in), plain, &n);
+    int ok = n == strlen(want) && strcmp(a, want) == 0;
+    if (!ok)
+        fprintf(stderr, "trim(%s) = [%s], want [%s]\n", in, a, want);
+    free(a);
+    return ok;
+}
+
+int main(void)
+{
+    boot_items b = {0};
+    boot_add(&b, 1, 0), boot_add(&b, 0, 0), boot_add(&b, 1, 1), boot_add(&b, 1, 2);
+    uint32_t w1[4] = {1, 1, 1, 1}, w2[4] = {3, 1, 0, 2};
+    CHECK_NEAR(boot_mean(&b, w1), 0.75, 1e-15);
+    CHECK_NEAR(boot_mean(&b, w2), 5.0 / 6, 1e-15);
+    CHECK(b.nstrata == 3);
+    CHECK_NEAR(boot_strata_mean(&b, w1), (0.5 + 1 + 1) / 3, 1e-15);
+    CHECK_NEAR(boot_strata_mean(&b, w2), (0.75 + 1) / 2, 1e-15); /* stratum 1 has weight 0: left out */
+    boot_free(&b);
+
+    /* all values equal: the interval is that value */
+    for (int i = 0; i < 20; i++)
+        boot_add(&items, 0.5, 0);
+    boot_result r, r2;
+    CHECK(boot_interval(&fake, NULL, 200, 42, &r) == 0 && r.lo == 0.5 && r.hi == 0.5 && r.n == 20);
+    boot_free(&items);
+    /* 100 items, 30 ones: the mean's interval is about 0.3 +- 1.96 * 0.046 */
+    for (int i = 0; i < 100; i++)
+        boot_add(&items, i < 30, 0);
+    CHECK(boot_interval(&fake, NULL, 2000, 42, &r) == 0);
+    CHECK(r.lo > 0.19 && r.lo < 0.23 && r.hi > 0.37 && r.hi < 0.41 && r.lo <= r.hi);
+    CHECK(boot_interval(&fake, NULL, 2000, 42, &r2) == 0 && r2.lo == r.lo && r2.hi == r.hi);
+    boot_free(&items);
+    boot_add(&items, 1, 0);
+    CHECK(boot_interval(&fake, NULL, 100, 42, &r) < 0); /* one item: no interval */
+    boot_free(&items);
+
+    /* random.seed(42); random.shuffle(list(range(10))) in CPython 3.11 */
+    pyrandom pr;
+    pyrandom_seed(&pr, 42);
+    size_t x[10], want[10] = {7, 3, 2, 8, 5, 6, 9, 4, 0, 1};
+    for (size_t i = 0; i < 10; i++)
+        x[i] = i;
+    pyrandom_shuffle(&pr, x, 10);
+    CHECK(memcmp(x, want, sizeof x) == 0);
+    pyrandom_seed(&pr, 7);
+    size_t y[3] = {0, 1, 2}, wy[3] = {2, 0, 1};
+    pyrandom_shuffle(&pr, y, 3);
+    CHECK(memcmp(y, wy, sizeof y) == 0);
+
+    /* open-instruct's trim_answer, and the plain setting's "\n\n" stop */
+    CHECK(trims_to("  A: Paris.  ", 0, "Paris."));
+    CHECK(trims_to("Paris.\n\nIt is in France.\nQ: Next?", 0, "Paris. It is in France."));
+    CHECK(trims_to("Paris.\n\nIt is in France.", 1, "Paris."));
+    CHECK(trims_to("A:B", 0, "B"));
+    CHECK(trims_to("Q: only a question", 0, ""));
+    CHECK(trims_to("", 1, ""));
+    return check_done("test_eval_boot");
+}
