@@ -71,6 +71,15 @@ int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap);
  * producer id at *id, *idlen, inside d; RECORDS_SENT and CONSUMERS, 0 when
  * absent), -1 an unknown control message.  (Exposed for fuzz_zeos.) */
 int zs_parse_eos(const char *d, size_t n, const char **id, size_t *idlen, uint64_t *sent, int *consumers);
+/* Readers in acknowledged mode (?ack=1).  fn flushes the process's
+ * outputs: it runs before every acknowledgement, so a record is
+ * acknowledged only after what the application wrote for it has left
+ * the process.  zs_duplicate: 1 when a record with this id came before
+ * (a restarted producer sends its stream again): the caller skips it, and
+ * it is acknowledged like any other. */
+void zs_set_flush(zstream *z, void (*fn)(void));
+int zs_acked(const zstream *z);
+int zs_duplicate(zstream *z, const char *id, size_t len);
 /* Writers: run the EOS handshake.  Then close everything. 0 ok, -1 err */
 int zs_close(zstream *z, char *err, size_t errcap);
 
