@@ -41,8 +41,18 @@
  * before the end of the stream (killed: the records queued to it are gone)
  * finishes with the others and then warns on stderr with the count (a
  * consumer that stops early on purpose, ppo-step --batches, looks the
- * same), and sends CONSUMERS 0 so that no reader checks the count.  Loss is
- * reported, not repaired: there are no acknowledgements.
+ * same), and sends CONSUMERS 0 so that no reader checks the count.  In
+ * the plain mode loss is reported, not repaired.
+ *
+ * Acknowledged mode (?ack=1 on both ends; zack.c): ROUTER sockets, each
+ * record sent with a delivery number and kept by the producer until its
+ * consumer acknowledges it (at most ?window=W per consumer); the records of
+ * a consumer whose connection closes go to the survivors; the EOS goes out
+ * once everything is acknowledged.  Consumers acknowledge what the
+ * application has finished with when they are about to wait, after the
+ * flush hook (stdout), and drop records whose id came before.  At least
+ * once; exactly once in effect after that dedup.  A socket-type mismatch
+ * (ack on one end only) shows as a failed handshake, reported on timeout.
  */
 #ifndef PREFPIPE_ZSTREAM_H
 #define PREFPIPE_ZSTREAM_H
