@@ -12,6 +12,7 @@
 #ifndef PREFPIPE_ZSTREAM_INT_H
 #define PREFPIPE_ZSTREAM_INT_H
 
+#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <zmq.h>
@@ -96,7 +97,6 @@ double zs_now(void);
 void zs_pump_events(zstream *z, long timeout_ms);
 int zs_stalled(zstream *z, char *err, size_t errcap);
 void zs_close_sockets(zstream *z);
-#include <msgpack.h>
 /* This producer's end-of-stream message (init's sb; the caller destroys). */
 void zs_pack_eos(zstream *z, msgpack_sbuffer *sb);
 /* Handle an end-of-stream message from producer id (readers, both

@@ -389,7 +389,8 @@ static void req_begin(msgpack_sbuffer *sb, msgpack_packer *pk, const char *tag, 
 static int fetch_file(pvnet_client *c, const char *part, long v, const pv_file *f)
 {
     char p[4096];
-    snprintf(p, sizeof p, "%s/%s", part, f->name);
+    if (snprintf(p, sizeof p, "%s/%s", part, f->name) >= (int)sizeof p)
+        die(EX_USAGE, "%s: path too long", part);
     for (int attempt = 0;; attempt++) {
         int fd = open(p, O_RDWR | O_CREAT, 0644);
         if (fd < 0)
