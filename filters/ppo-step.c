@@ -9,7 +9,15 @@
  * RUN/policy-vN + RUN/latest, which rollout -f follows), write one
  * metrics record.  A fresh run publishes version 0
  * (the initial policy) first; --resume reloads RUN/state and republishes
- * its version.  stdout carries metrics records only.
+ * its version.  With --publish EP a thread also serves RUN's versions
+ * over ZeroMQ (lib/rl/policy_net.c) to rollout workers on other hosts.
+ * stdout carries metrics records only.
+ *
+ * Longer than the other filters (~270 lines): besides options, it wires
+ * the three optional edges of the loop — MPI ranks (rank 0 reads and
+ * writes), the policy server for workers on other hosts (--publish) and
+ * the saved run configuration for --resume — a few lines each; the
+ * logic of each lives in lib/rl and lib/base.
  */
 #include "backend/backend.h"
 #include "base/cli.h"
@@ -20,6 +28,7 @@
 #include "base/threads.h"
 #include "base/inputs.h"
 #include "rl/policy_version.h"
+#include "rl/policy_net.h"
 #include "rl/ppo_cli.h"
 #include "rl/ppo_session.h"
 #include "rl/ppo_share.h"
@@ -56,6 +65,8 @@ static const char usage[] =
     "      --batches N           stop after version N (also sizes the warm-up)\n"
     "      --max-lag K           accept rollouts up to K versions old (default 0)\n"
     "      --keep N              published versions kept (default max-lag + 3)\n"
+    "      --publish EP          also serve the versions over ZeroMQ at EP\n"
+    "                            (@tcp://HOST:PORT) for rollout --policy-from\n"
     "      --batch-records N     batch size for records without batch/batch_size\n"
     PPO_CLI_USAGE
     "other:\n"
@@ -117,7 +128,7 @@ static void save_run_config(const char *run, char *text)
     free(text);
 }
 
-enum { O_VALUE = 1000, O_VFP, O_REF, O_RESUME, O_BATCHES, O_LAG, O_KEEP, O_BREC, O_DIAG, O_DEVICE, O_PROGRESS, O_METRICS };
+enum { O_VALUE = 1000, O_VFP, O_REF, O_RESUME, O_BATCHES, O_LAG, O_KEEP, O_BREC, O_DIAG, O_DEVICE, O_PROGRESS, O_METRICS, O_PUBLISH };
 
 int main(int argc, char **argv)
 {
@@ -134,13 +145,14 @@ int main(int argc, char **argv)
         PPO_CLI_OPTIONS, {"seed", required_argument, 0, 's'},
         {"metrics", required_argument, 0, O_METRICS}, {"diagnostics", required_argument, 0, O_DIAG},
         {"device", required_argument, 0, O_DEVICE}, {"progress", no_argument, 0, O_PROGRESS},
+        {"publish", required_argument, 0, O_PUBLISH},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *pdir = NULL, *vdir = NULL, *refdir = NULL, *run = NULL, *murl = "-", *diag = NULL;
     int vfp = 0, resume = 0, c;
     long batches = -1, lag = 0, keep = -1, brec = 0;
     ppo_cli pc;
     ppo_cli_init(&pc);
-    const char *device = NULL;
+    const char *device = NULL, *publish = NULL;
     int progress = 0;
     config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     run_args_resume(&argc, &argv, lo, &spec);   /* --resume: RUN/run_config.json's options first */
@@ -162,6 +174,7 @@ int main(int argc, char **argv)
         case O_METRICS: murl = optarg; break;
         case O_DIAG: diag = optarg; break;
         case O_PROGRESS: progress = 1; break;
+        case O_PUBLISH: publish = optarg; break;
         case O_DEVICE: device = optarg; break;
         case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);
@@ -190,6 +203,8 @@ int main(int argc, char **argv)
     char *rc = run_config(argc, argv, lo, &pc, batches, lag);
     ppo_session_open(&ss, &so, &pc.c);
     save_run_config(run, rc);
+    /* RUN/latest exists now: rollout workers elsewhere can follow it */
+    pvnet_server *pub = publish && rank0 ? pvnet_serve(publish, run) : NULL;
     ppo_intake in;
     ppo_intake_init(&in, ss.tok, ss.tr.policy->c.vocab, ss.tr.policy->c.max_pos, lag, brec, ss.version);
     rstream *mout = rank0 ? rs_open_live(murl) : NULL;   /* rank 0 writes */
@@ -250,6 +265,7 @@ int main(int argc, char **argv)
     progress_finish(&pr);
     if (!rank0) stop = 0, in.nseen = 0;   /* rank 0 reports and marks */
     if (stop) pv_mark_stopped(run, ss.version);   /* followers waiting for more can end */
+    pvnet_stop(pub);   /* after the waiting workers saw the last line */
     if (!stop && in.nseen > 0)
         fprintf(stderr, "%s: input ended inside batch %ld (%ld of %ld records): not trained\n", progname, in.cur,
                 in.nseen, in.expect);

@@ -15,7 +15,9 @@
  *                      ppo-step deduplicates, so nothing is lost or
  *                      counted twice.
  * With K = 0 (the default) batch j is sampled by version j exactly:
- * strictly on-policy.
+ * strictly on-policy.  With --policy-from EP, DIR is a local mirror of
+ * ppo-step's RUN on another host (lib/rl/policy_net.c fills it before each
+ * read of DIR/latest), and everything above holds unchanged.
  */
 #include "train/checkpoint.h"
 #include "backend/backend.h"
@@ -24,6 +26,8 @@
 #include "base/threads.h"
 #include "base/inputs.h"
 #include "rl/policy_follow.h"
+#include "rl/policy_net.h"
+#include "rl/policy_version.h"
 #include "rl/rollout.h"
 #include "base/util.h"
 
@@ -41,6 +45,9 @@ static const char usage[] =
     "  -c, --checkpoint DIR     a fixed policy checkpoint\n"
     "  -f, --follow DIR         follow the versions ppo-step publishes in DIR\n"
     "                           (DIR/latest, DIR/policy-vN)\n"
+    "      --policy-from EP     with -f DIR: fetch the versions from ppo-step\n"
+    "                           --publish at EP (>tcp://HOST:PORT) into DIR, a\n"
+    "                           local folder (no shared RUN needed)\n"
     "      --max-lag K          sample batch j with a version >= j - K (default 0:\n"
     "                           strictly on-policy; waits for each update)\n"
     "      --policy-version N   version written with -c (default 0)\n"
@@ -71,7 +78,7 @@ static const char usage[] =
     "Exit status: 0 ok, 64 usage, 65 bad prompt record, 66 cannot open,\n"
     "74 I/O error, 75 timed out waiting for a policy version.\n";
 
-enum { O_LAG = 1000, O_PVER, O_EPOCHS, O_BATCHES, O_SHUF, O_TOPP, O_TOPK, O_MAXP, O_MAXN, O_GENB, O_WAIT, O_POLL, O_PROG, O_DEVICE };
+enum { O_FROM = 999, O_LAG = 1000, O_PVER, O_EPOCHS, O_BATCHES, O_SHUF, O_TOPP, O_TOPK, O_MAXP, O_MAXN, O_GENB, O_WAIT, O_POLL, O_PROG, O_DEVICE };
 
 int main(int argc, char **argv)
 {
@@ -89,10 +96,10 @@ int main(int argc, char **argv)
         {"gen-batch", required_argument, 0, O_GENB}, {"seed", required_argument, 0, 's'},
         {"wait-timeout", required_argument, 0, O_WAIT}, {"poll", required_argument, 0, O_POLL},
         {"output", required_argument, 0, 'o'}, {"progress", no_argument, 0, O_PROG},
-        {"device", required_argument, 0, O_DEVICE},
+        {"device", required_argument, 0, O_DEVICE}, {"policy-from", required_argument, 0, O_FROM},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, THREADS_OPTION, {0, 0, 0, 0}};
     const char *ckpt = NULL, *follow = NULL, *out_uri = "-";
-    const char *device = NULL;
+    const char *device = NULL, *from = NULL;
     long lag = 0, pver = 0, max_batches = -1;
     int max_prompt = 1024, gen_batch = 32, progress = 0, c;
     double wait_timeout = 0, poll = 0.05;
@@ -125,6 +132,7 @@ int main(int argc, char **argv)
         case 'o': out_uri = optarg; break;
         case O_PROG: progress = 1; break;
         case O_DEVICE: device = optarg; break;
+        case O_FROM: from = optarg; break;
         case 'j': threads_set("--threads", optarg); break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
@@ -133,6 +141,8 @@ int main(int argc, char **argv)
     }
     policy_t pol = {.be = backend_for_device(device)};
     if (!ckpt == !follow) cli_usage_error("give exactly one of -c DIR and -f DIR");
+    if (from && !follow) cli_usage_error("--policy-from needs -f DIR (the local folder it fills)");
+    if (from) pv_set_sync(pvnet_sync, pvnet_connect(from));
     if (!(sc.temperature >= 0)) cli_usage_error("--temperature must be >= 0");
     if (!(sc.top_p > 0 && sc.top_p <= 1)) cli_usage_error("--top-p must be in (0, 1]");
     if (!(poll > 0)) cli_usage_error("--poll must be positive");

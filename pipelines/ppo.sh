@@ -8,12 +8,14 @@
 # the version that trained its previous batch (--max-lag 0, the paper's
 # strictly on-policy setting) and reloads it.  With --zmq the same three
 # stages run as separate processes joined by ZeroMQ endpoints (here on
-# loopback; on other hosts only the endpoints change, and RUN must be a
-# shared directory).
+# loopback; on other hosts only the endpoints change).  With a third port
+# (--zmq P0,P1,P2) no folder is shared either: ppo-step --publish serves
+# the versions on P2 and rollout --policy-from fetches them into its own
+# folder RUN.rollout (what a rollout host would hold).
 #
 # usage: pipelines/ppo.sh -p POLICY -i PROMPTS -o RUN (-r RM | --toy LIST)
 #                         [-B PROMPTS_PER_BATCH] [-n SAMPLES] [-e EPOCHS]
-#                         [--max-new N] [--seed N] [--zmq PORT0,PORT1]
+#                         [--max-new N] [--seed N] [--zmq PORT0,PORT1[,PORT2]]
 #                         [-- PPO-STEP OPTIONS...]
 #   -r RM        reward model: scores rollouts (rm-score) and initialises
 #                the value model (ppo-step --value RM)
@@ -67,14 +69,20 @@ else
   value=--value-from-policy
 fi
 
-roll() { rollout -f "$RUN" -B "$B" -n "$N" --epochs "$E" --max-new "$MAXNEW" --seed "$SEED" "$@" "$PROMPTS"; }
+follow=$RUN from=
+roll() { rollout -f "$follow" ${from:+--policy-from "$from"} -B "$B" -n "$N" --epochs "$E" --max-new "$MAXNEW" --seed "$SEED" "$@" "$PROMPTS"; }
 
 if [ -z "$ZMQ" ]; then
   roll | score | ppo-step -c "$POLICY" $value -o "$RUN" --seed "$SEED" "$@"
 else
-  p0=${ZMQ%,*} p1=${ZMQ#*,}
+  p0=$(echo "$ZMQ" | cut -d, -f1) p1=$(echo "$ZMQ" | cut -d, -f2) p2=$(echo "$ZMQ," | cut -d, -f3)
+  publish=
+  if [ -n "$p2" ]; then   # versions over ZeroMQ: no shared RUN
+    publish="--publish @tcp://127.0.0.1:$p2"
+    follow=$RUN.rollout from=">tcp://127.0.0.1:$p2"
+  fi
   # trainer host: binds the scored-rollout endpoint
-  ppo-step -c "$POLICY" $value -o "$RUN" --seed "$SEED" "$@" "@tcp://127.0.0.1:$p1?producers=1" &
+  ppo-step -c "$POLICY" $value -o "$RUN" --seed "$SEED" $publish "$@" "@tcp://127.0.0.1:$p1?producers=1" &
   trainer=$!
   # scorer host: pulls rollouts, pushes scored rollouts to the trainer
   score -o ">tcp://127.0.0.1:$p1" "@tcp://127.0.0.1:$p0?producers=1" &

@@ -35,6 +35,19 @@ PPO_SH=$BATS_TEST_DIRNAME/../pipelines/ppo.sh
   cmp a.jsonl b.jsonl
 }
 
+@test "ppo.sh --zmq P0,P1,P2: versions over ZeroMQ into the rollout's own folder, the same policy" {
+  setup_models
+  "$PPO_SH" -p pol -i prompts.mp -o pipe -r rm -B 4 -n 2 --max-new 8 -- --lr 1e-4 -b 8 > a.mp 2>/dev/null
+  "$PPO_SH" -p pol -i prompts.mp -o zmq -r rm -B 4 -n 2 --max-new 8 --zmq "$(free_port),$(free_port),$(free_port)" \
+    -- --lr 1e-4 -b 8 > b.mp 2>/dev/null
+  [ "$(cut -d" " -f1,2 zmq/latest)" = "2 policy-v2" ]
+  [ -f zmq.rollout/policy-v1/model.safetensors ]   # the rollout's copy, fetched
+  cmp pipe/policy-v2/model.safetensors zmq/policy-v2/model.safetensors
+  rec to-json < a.mp | jq -c '{step, reward_mean, kl}' > a.jsonl
+  rec to-json < b.mp | jq -c '{step, reward_mean, kl}' > b.jsonl
+  cmp a.jsonl b.jsonl
+}
+
 @test "ppo.sh --toy: a known reward without a reward model" {
   setup_models
   "$PPO_SH" -p pol -i prompts.mp -o run --toy 0-63 -B 8 -n 2 --max-new 4 -- -b 16 > m.mp 2>/dev/null

@@ -184,3 +184,79 @@ big() { seq 1 "$2" | awk -v p="$1" '{printf "{\"id\":\"%s%d\",\"v\":%d}\n", p, $
   grep -q "records lost: the producers sent 20000, [0-9]* arrived" e1
   [ ! -e c1.mp ] && [ ! -e c2.mp ]
 }
+
+# ---- acknowledged streams (?ack=1): redelivery and dedup by id ----
+
+@test "?ack=1 relays 100,000 records unchanged, either side binding" {
+  big r 100000 in.mp
+  timeout 60 rec cat in.mp -o "@ipc://$T/a1?ack=1" &
+  timeout 60 rec cat ">ipc://$T/a1?ack=1" -o out1.mp
+  wait
+  cmp in.mp out1.mp
+  p=$(free_port)
+  timeout 60 rec cat "@tcp://127.0.0.1:$p?ack=1" -o out2.mp &
+  timeout 60 rec cat in.mp -o ">tcp://127.0.0.1:$p?ack=1"
+  wait
+  cmp in.mp out2.mp
+}
+
+# sorted ids of record files
+ids() { cat "$@" | rec to-json | jq -r .id | sort; }
+
+@test "?ack=1, 1 of 3 consumers killed (100,000 records): its unacknowledged records go to the others, none lost or duplicated" {
+  big r 100000 in.mp
+  head -c 1000000 in.mp > first.mp
+  tail -c +1000001 in.mp > rest.mp
+  mkfifo go
+  ( cat first.mp; cat go > /dev/null; cat rest.mp ) | timeout 60 rec cat -o "@ipc://$T/ka?consumers=3&ack=1" 2> err & p=$!
+  timeout 60 rec cat ">ipc://$T/ka?ack=1" -o c1.mp & c1=$!
+  timeout 60 rec cat ">ipc://$T/ka?ack=1" -o c2.mp & c2=$!
+  rec cat ">ipc://$T/ka?ack=1" > c3.mp & c3=$!
+  # the first part is spread and acknowledged (an idle consumer has
+  # flushed and acknowledged what it took): c3's output stops growing
+  s0=-1
+  for i in $(seq 100); do s=$(stat -c %s c3.mp); [ "$s" -gt 0 ] && [ "$s" = "$s0" ] && break; s0=$s; sleep 0.3; done
+  kill -STOP $c3            # c3 now takes records it will never acknowledge
+  echo > go
+  sleep 1
+  kill -9 $c3
+  s=0; wait $p || s=$?
+  wait $c1; wait $c2        # the survivors end normally
+  [ "$s" -eq 0 ]
+  cat err >&2
+  grep -q "records sent again after 1 consumer left; every record acknowledged" err
+  [ -s c3.mp ]
+  [ "$(cat c1.mp c2.mp | rec count)" -lt 100000 ]
+  ids c1.mp c2.mp c3.mp > got.txt
+  ids in.mp > want.txt
+  diff want.txt got.txt     # every record once: none lost, none twice
+}
+
+@test "?ack=1, 1 of 3 producers killed and restarted (100,000 records): the consumer drops what it sent again, by id" {
+  big a 40000 a.mp; big b 30000 b.mp; big c 30000 c.mp
+  timeout 60 rec cat "@ipc://$T/kp?producers=3&ack=1&timeout=10" -o out.mp 2> err & r=$!
+  timeout 60 rec cat a.mp -o ">ipc://$T/kp?ack=1" & pa=$!
+  timeout 60 rec cat b.mp -o ">ipc://$T/kp?ack=1" & pb=$!
+  ( head -c 200000 c.mp; sleep 30 ) | rec cat -o ">ipc://$T/kp?ack=1" & pc=$!
+  sleep 1
+  kill -9 $pc
+  timeout 60 rec cat c.mp -o ">ipc://$T/kp?ack=1"   # the restart sends its whole input again
+  s=0; wait $r || s=$?
+  wait $pa; wait $pb
+  [ "$s" -eq 0 ]
+  grep -q "duplicate records dropped" err
+  ids out.mp > got.txt
+  ids a.mp b.mp c.mp > want.txt
+  diff want.txt got.txt
+}
+
+@test "?ack=1 on one end only: a clear error within the timeout, not a hang" {
+  many r 10 in.mp
+  timeout 30 rec cat in.mp -o "@ipc://$T/mm?ack=1&timeout=1" 2> perr & p=$!
+  run timeout 30 rec count ">ipc://$T/mm?timeout=1"
+  [ "$status" -eq 75 ]
+  [[ "$output" == *"are both ends ?ack=1 (or neither)?"* ]]
+  s=0; wait $p || s=$?
+  [ "$s" -eq 75 ]
+  grep -Eq "both ends need \?ack=1|are both ends \?ack=1" perr
+}

@@ -25,6 +25,7 @@
 #include "base/inputs.h"
 #include "io/bytesrc.h"
 #include "io/mpscan.h"
+#include "io/record.h"
 #include "base/util.h"
 #include "io/zstream.h"
 
@@ -166,6 +167,14 @@ const char *rs_check_record(const msgpack_object *o, int max_depth)
 static rstream *g_stdout_w;   /* the msgpack writer on stdout, flushed before blocking reads */
 static void flush_buf(rstream *s);
 
+/* acknowledged ZeroMQ input: what we wrote for a record leaves the
+ * process before the record is acknowledged (zstream.h) */
+static void flush_stdout(void)
+{
+    if (g_stdout_w)
+        flush_buf(g_stdout_w);
+}
+
 static rstream *new_stream(const char *uri, int writer)
 {
     rstream *s = xcalloc(1, sizeof *s);
@@ -184,6 +193,7 @@ rstream *rs_open_read(const char *uri)
         s->z = zs_open(uri, 0, s->err, sizeof s->err);
         if (!s->z)
             die(EX_NOINPUT, "%s: %s", uri, s->err);
+        zs_set_flush(s->z, flush_stdout);
         msgpack_unpacked_init(&s->res);
         return s;
     }
@@ -308,6 +318,7 @@ static int parse_one(rstream *s, const char *buf, size_t n, size_t *used);
 
 static int read_zmq(rstream *s, msgpack_object *rec)
 {
+again:;
     const char *d;
     size_t n;
     /* as for pipes below: do not sit on output while waiting for input */
@@ -337,6 +348,14 @@ static int read_zmq(rstream *s, msgpack_object *rec)
     if (r == RS_ERR) {
         s->recoverable = 1;
         return RS_ERR;
+    }
+    /* acknowledged streams are exactly-once in effect: a record whose id
+     * came before (sent again by a restarted producer) is skipped */
+    const char *id;
+    size_t idlen;
+    if (zs_acked(s->z) && rec_get_str(&s->res.data, "id", &id, &idlen) == 1 && zs_duplicate(s->z, id, idlen)) {
+        s->nrec--;
+        goto again;
     }
     *rec = s->res.data;
     return RS_OK;

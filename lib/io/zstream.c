@@ -15,6 +15,7 @@
  * reader whose count of records differs from what its producers sent fails.
  */
 #include "io/zstream.h"
+#include "io/zstream_int.h"
 #include "io/mpscan.h"
 #include "base/util.h"
 
@@ -27,44 +28,10 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define MAX_PEERS 1024
-#define EOS_TAG "prefpipe-eos"
-
-static void *g_ctx;
+void *zs_g_ctx;
 static int g_nsock;
 
-struct zstream {
-    void *sock, *mon;
-    int writer, bound;
-    int nendpoints;
-    int expected;           /* readers: producers to wait for */
-    double timeout;         /* seconds for connecting */
-    int peers[MAX_PEERS];
-    int npeers;
-    int ever_connected;     /* peers that ever connected */
-    int consumers;          /* writers: peers to serve before ending */
-    char id[96];            /* producer id */
-    uint64_t sent;
-    /* reader state */
-    zmq_msg_t msg;
-    int have_msg;
-    zmq_msg_t next;         /* a record zs_ready took off the socket */
-    int have_next;
-    int failed;             /* zs_ready met an error: err holds it for zs_recv */
-    char err[256];
-    char **eos_ids;
-    int neos;
-    int ended;
-    /* liveness and loss */
-    int closing;            /* writers: the end-of-stream handshake has begun */
-    int lost;               /* peers that disconnected before the end of the stream */
-    double progress_at;     /* when a record or a new end-of-stream last came */
-    uint64_t received;      /* readers: data records */
-    uint64_t eos_sent;      /* readers: sum of RECORDS_SENT over distinct EOS */
-    int eos_checkable;      /* readers: every EOS so far says it had one consumer */
-};
-
-static double now_s(void)
+double zs_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -91,7 +58,7 @@ static void peer_del(zstream *z, int fd)
 }
 
 /* Drain monitor events, waiting up to timeout_ms for the first one. */
-static void pump_events(zstream *z, long timeout_ms)
+void zs_pump_events(zstream *z, long timeout_ms)
 {
     if (!z->mon)
         return;
@@ -124,12 +91,17 @@ static void pump_events(zstream *z, long timeout_ms)
         }
         if (ev == ZMQ_EVENT_ACCEPTED || ev == ZMQ_EVENT_CONNECTED) {
             peer_add(z, (int)val);
+        } else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+            z->mismatch = 1;
         } else if (ev == ZMQ_EVENT_DISCONNECTED || ev == ZMQ_EVENT_CLOSED) {
             int had = z->npeers;
             peer_del(z, (int)val);
+            if (z->ack)
+                zack_peer_gone(z, (int)val);
             /* a consumer leaves only after its end-of-stream: one that goes
-             * earlier died, with the records queued to it */
-            if (z->npeers < had && !z->ended && (!z->writer || !z->closing))
+             * earlier died, with the records queued to it (acknowledged
+             * mode sends those again: zack.c) */
+            if (z->npeers < had && !z->ended && (!z->writer || !z->closing) && !(z->ack && z->writer))
                 z->lost++;
         }
     }
@@ -158,6 +130,15 @@ static int parse_options(zstream *z, char *spec, char *err, size_t errcap)
                 return -1;
             }
             z->consumers = (int)v;
+        } else if (strcmp(tok, "ack=1") == 0 || strcmp(tok, "ack=0") == 0) {
+            z->ack = tok[4] == '1';
+        } else if (strncmp(tok, "window=", 7) == 0) {
+            long v = strtol(tok + 7, &end, 10);
+            if (*end || v < 1 || v > 1000000) {
+                snprintf(err, errcap, "bad window= value '%s'", tok + 7);
+                return -1;
+            }
+            z->window = (int)v;
         } else if (strncmp(tok, "timeout=", 8) == 0) {
             double v = strtod(tok + 8, &end);
             if (*end || !(v > 0)) {
@@ -166,14 +147,14 @@ static int parse_options(zstream *z, char *spec, char *err, size_t errcap)
             }
             z->timeout = v;
         } else {
-            snprintf(err, errcap, "unknown endpoint option '%s' (known: producers=N, consumers=N, timeout=S)", tok);
+            snprintf(err, errcap, "unknown endpoint option '%s' (known: producers=N, consumers=N, timeout=S, ack=1, window=N)", tok);
             return -1;
         }
     }
     return 0;
 }
 
-static void close_sockets(zstream *z)
+void zs_close_sockets(zstream *z)
 {
     if (z->mon) {
         zmq_socket_monitor(z->sock, NULL, 0);
@@ -184,8 +165,8 @@ static void close_sockets(zstream *z)
         zmq_close(z->sock);
         z->sock = NULL;
         if (--g_nsock == 0) {
-            zmq_ctx_term(g_ctx);
-            g_ctx = NULL;
+            zmq_ctx_term(zs_g_ctx);
+            zs_g_ctx = NULL;
         }
     }
 }
@@ -198,17 +179,26 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
     z->expected = 0;
     z->consumers = 1;
     z->timeout = 60;
+    z->window = 256;
+    z->cur_prod = z->next_prod = -1;
     const char *env = getenv("PREFPIPE_ZMQ_TIMEOUT");
     if (env && atof(env) > 0)
         z->timeout = atof(env);
     char *spec = xstrdup(uri + 1);
     if (parse_options(z, spec, err, errcap) < 0)
         goto fail;
-    if (!g_ctx && !(g_ctx = zmq_ctx_new())) {
+    if (!zs_g_ctx && !(zs_g_ctx = zmq_ctx_new())) {
         snprintf(err, errcap, "zmq_ctx_new: %s", zmq_strerror(errno));
         goto fail;
     }
-    z->sock = zmq_socket(g_ctx, writer ? ZMQ_PUSH : ZMQ_PULL);
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(z->id, sizeof z->id, "%s:%d:%llx", host, (int)getpid(),
+             (unsigned long long)mix64((uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)z));
+    /* acknowledged mode addresses its peers: ROUTER on both ends */
+    z->sock = zmq_socket(zs_g_ctx, z->ack ? ZMQ_ROUTER : writer ? ZMQ_PUSH : ZMQ_PULL);
     if (!z->sock) {
         snprintf(err, errcap, "zmq_socket: %s", zmq_strerror(errno));
         goto fail;
@@ -228,12 +218,15 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
     zmq_setsockopt(z->sock, ZMQ_HEARTBEAT_TTL, &hb_to, sizeof hb_to);
     if (!z->bound) /* queue only on live connections, never on a dead pipe */
         zmq_setsockopt(z->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    if (z->ack)
+        zack_setup(z);
     char monaddr[64];
     snprintf(monaddr, sizeof monaddr, "inproc://prefpipe-mon-%p", (void *)z);
     if (zmq_socket_monitor(z->sock, monaddr,
                            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
-                               ZMQ_EVENT_CLOSED) == 0) {
-        z->mon = zmq_socket(g_ctx, ZMQ_PAIR);
+                               ZMQ_EVENT_CLOSED | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+        z->mon = zmq_socket(zs_g_ctx, ZMQ_PAIR);
         zmq_connect(z->mon, monaddr);
     }
     for (char *ep = strtok(spec, ","); ep; ep = strtok(NULL, ",")) {
@@ -252,28 +245,22 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
     if (!z->expected)
         z->expected = z->bound ? 1 : z->nendpoints;
     if (!z->bound) {
-        double deadline = now_s() + z->timeout;
-        while (z->npeers < z->nendpoints && now_s() < deadline)
-            pump_events(z, 50);
+        double deadline = zs_now() + z->timeout;
+        while (z->npeers < z->nendpoints && zs_now() < deadline)
+            zs_pump_events(z, 50);
         if (z->npeers < z->nendpoints) {
             snprintf(err, errcap, "cannot connect: no peer answered within %g s (is the other side running?)",
                      z->timeout);
             goto fail;
         }
     }
-    char host[64] = "";
-    gethostname(host, sizeof host - 1);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(z->id, sizeof z->id, "%s:%d:%llx", host, (int)getpid(),
-             (unsigned long long)mix64((uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)z));
     free(spec);
-    z->progress_at = now_s();
+    z->progress_at = zs_now();
     z->eos_checkable = 1;
     return z;
 fail:
     free(spec);
-    close_sockets(z);
+    zs_close_sockets(z);
     free(z);
     return NULL;
 }
@@ -311,17 +298,21 @@ int zs_parse_eos(const char *d, size_t n, const char **id, size_t *idlen, uint64
     return ok ? 1 : -1;
 }
 
-/* Receive one data message into *m, handling EOS messages on the way:
- * 1 a record, 0 the stream has ended, -1 error, -2 nothing waiting (only
- * with ZMQ_DONTWAIT). */
 /* Waiting gives up (ZS_TEMPFAIL) after `timeout` s without progress while
  * no peer is connected, or after a peer vanished (a killed producer never
  * sends its end-of-stream; the others wait for us and keep their pipes). */
-static int stalled(zstream *z, char *err, size_t errcap)
+int zs_stalled(zstream *z, char *err, size_t errcap)
 {
-    if (now_s() - z->progress_at < z->timeout || (z->npeers > 0 && !z->lost))
+    if (zs_now() - z->progress_at < z->timeout || (z->npeers > 0 && !z->lost))
         return 0;
-    if (z->writer)
+    if (z->mismatch)
+        snprintf(err, errcap, "a peer connected but its handshake failed for %g s: are both ends ?ack=1 (or "
+                 "neither)?", z->timeout);
+    else if (z->writer && z->ack)
+        snprintf(err, errcap, "no consumer connected for %g s (%llu records sent, %zu to send again; both ends need "
+                 "?ack=1); giving up",
+                 z->timeout, (unsigned long long)z->sent, z->nredo - z->redo_head);
+    else if (z->writer)
         snprintf(err, errcap, "no consumer connected for %g s (%llu records sent); giving up", z->timeout,
                  (unsigned long long)z->sent);
     else if (z->lost)
@@ -335,6 +326,40 @@ static int stalled(zstream *z, char *err, size_t errcap)
     return 1;
 }
 
+/* An end-of-stream from producer id: counted once per producer; the
+ * stream ends (and the sockets close, which releases the producers) when
+ * every producer expected has ended. */
+int zs_take_eos(zstream *z, const char *id, size_t idlen, uint64_t sent, int consumers, char *err, size_t errcap)
+{
+    int seen = 0;
+    for (int i = 0; i < z->neos; i++)
+        if (strlen(z->eos_ids[i]) == idlen && memcmp(z->eos_ids[i], id, idlen) == 0)
+            seen = 1;
+    if (!seen) {
+        z->eos_ids = xrealloc(z->eos_ids, (size_t)(z->neos + 1) * sizeof *z->eos_ids);
+        z->eos_ids[z->neos++] = xstrndup(id, idlen);
+        z->progress_at = zs_now();
+        z->eos_sent += sent;
+        if (consumers != 1)
+            z->eos_checkable = 0;
+    }
+    if (z->neos < z->expected)
+        return 0;
+    z->ended = 1;
+    zs_close_sockets(z);
+    /* every producer served only us: we must have all they sent; a
+     * producer that vanished mid-stream (and was restarted) may have
+     * delivered records its successor's count does not cover */
+    if (z->eos_checkable && (z->lost ? z->received < z->eos_sent : z->received != z->eos_sent)) {
+        snprintf(err, errcap, "records lost: the producers sent %llu, %llu arrived",
+                 (unsigned long long)z->eos_sent, (unsigned long long)z->received);
+        z->failed = 1;
+        snprintf(z->err, sizeof z->err, "%s", err);
+        return ZS_LOST;
+    }
+    return 1;
+}
+
 /* Receive one data message into *m, handling EOS messages on the way:
  * 1 a record, 0 the stream has ended, -1 error, ZS_TEMPFAIL / ZS_LOST,
  * -2 nothing waiting (only with ZMQ_DONTWAIT). */
@@ -342,6 +367,8 @@ static int recv_msg(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, s
 {
     if (z->ended)
         return 0;
+    if (z->ack)
+        return zack_recv(z, m, have, flags, err, errcap);
     for (;;) {
         if (*have)
             zmq_msg_close(m);
@@ -358,8 +385,8 @@ static int recv_msg(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, s
             }
             zmq_pollitem_t it = {z->sock, 0, ZMQ_POLLIN, 0};
             zmq_poll(&it, 1, 100);
-            pump_events(z, 0);
-            if (stalled(z, err, errcap))
+            zs_pump_events(z, 0);
+            if (zs_stalled(z, err, errcap))
                 return ZS_TEMPFAIL;
             continue;
         }
@@ -372,48 +399,29 @@ static int recv_msg(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, s
         int e = zs_parse_eos(d, n, &id, &idlen, &sent, &consumers);
         if (e == 0) {
             z->received++;
-            z->progress_at = now_s();
+            z->progress_at = zs_now();
             return 1;
         }
         if (e < 0) {
             snprintf(err, errcap, "unknown control message on the socket");
             return -1;
         }
-        int seen = 0;
-        for (int i = 0; i < z->neos; i++)
-            if (strlen(z->eos_ids[i]) == idlen && memcmp(z->eos_ids[i], id, idlen) == 0)
-                seen = 1;
-        if (!seen) {
-            z->eos_ids = xrealloc(z->eos_ids, (size_t)(z->neos + 1) * sizeof *z->eos_ids);
-            z->eos_ids[z->neos++] = xstrndup(id, idlen);
-            z->progress_at = now_s();
-            z->eos_sent += sent;
-            if (consumers != 1)
-                z->eos_checkable = 0;
-        }
-        if (z->neos >= z->expected) {
-            z->ended = 1;
+        int r = zs_take_eos(z, id, idlen, sent, consumers, err, errcap);
+        if (r != 0) {
             zmq_msg_close(m);
             *have = 0;
-            close_sockets(z); /* releases the producers */
-            /* every producer served only us: we must have all they sent */
-            /* a producer that vanished mid-stream (and was restarted) may
-             * have delivered records its successor's count does not cover */
-            if (z->eos_checkable && (z->lost ? z->received < z->eos_sent : z->received != z->eos_sent)) {
-                snprintf(err, errcap, "records lost: the producers sent %llu, %llu arrived",
-                         (unsigned long long)z->eos_sent, (unsigned long long)z->received);
-                z->failed = 1;
-                snprintf(z->err, sizeof z->err, "%s", err);
-                return ZS_LOST;
-            }
-            return 0;
+            return r == 1 ? 0 : r;
         }
     }
 }
 
 int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap)
 {
+    if (z->ack) /* the application is done with the record it had */
+        zack_taken(z);
     if (z->have_next) { /* the record zs_ready took: it becomes the current one */
+        z->cur_prod = z->next_prod, z->cur_seq = z->next_seq_in;
+        z->next_prod = -1;
         if (z->have_msg)
             zmq_msg_close(&z->msg);
         zmq_msg_init(&z->msg);
@@ -459,6 +467,8 @@ int zs_ready(zstream *z)
 
 int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap)
 {
+    if (z->ack)
+        return zack_send(z, data, len, err, errcap);
     for (;;) {
         int r = zmq_send(z->sock, data, len, ZMQ_DONTWAIT);
         if (r >= 0)
@@ -472,24 +482,23 @@ int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap)
         /* no consumer, or all of them full: wait, but not without end */
         zmq_pollitem_t it = {z->sock, 0, ZMQ_POLLOUT, 0};
         zmq_poll(&it, 1, 100);
-        pump_events(z, 0);
+        zs_pump_events(z, 0);
         if (z->npeers > 0)
-            z->progress_at = now_s();   /* a slow consumer is not a dead one */
-        if (stalled(z, err, errcap))
+            z->progress_at = zs_now();   /* a slow consumer is not a dead one */
+        if (zs_stalled(z, err, errcap))
             return ZS_TEMPFAIL;
     }
-    z->progress_at = now_s();
+    z->progress_at = zs_now();
     if ((++z->sent & 255) == 0)
-        pump_events(z, 0);
+        zs_pump_events(z, 0);
     return 0;
 }
 
-static int send_eos_round(zstream *z, int n)
+void zs_pack_eos(zstream *z, msgpack_sbuffer *sb)
 {
-    msgpack_sbuffer sb;
     msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_sbuffer_init(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
     msgpack_pack_array(&pk, 4);
     msgpack_pack_str(&pk, strlen(EOS_TAG));
     msgpack_pack_str_body(&pk, EOS_TAG, strlen(EOS_TAG));
@@ -498,7 +507,13 @@ static int send_eos_round(zstream *z, int n)
     msgpack_pack_uint64(&pk, z->sent);
     /* 0: "do not check the count" — this producer lost a consumer (and
      * reports that itself), so what the others got is not what it sent */
-    msgpack_pack_uint64(&pk, z->lost ? 0 : (uint64_t)z->consumers);
+    msgpack_pack_uint64(&pk, z->lost || z->deaths ? 0 : (uint64_t)z->consumers);
+}
+
+static int send_eos_round(zstream *z, int n)
+{
+    msgpack_sbuffer sb;
+    zs_pack_eos(z, &sb);
     int sent = 0;
     for (int i = 0; i < n; i++)
         if (zmq_send(z->sock, sb.data, sb.size, ZMQ_DONTWAIT) >= 0)
@@ -510,37 +525,39 @@ static int send_eos_round(zstream *z, int n)
 int zs_close(zstream *z, char *err, size_t errcap)
 {
     int rc = 0;
-    if (z->writer && z->sock) {
+    if (z->ack && z->sock)
+        rc = z->writer ? zack_close_writer(z, err, errcap) : (zack_taken(z), zack_close_reader(z), 0);
+    else if (z->writer && z->sock) {
         /* Wait for a first peer if none ever came (an empty stream still
          * needs its EOS delivered), bound or connecting, up to the timeout. */
-        pump_events(z, 0);
+        zs_pump_events(z, 0);
         z->closing = 1;
-        double deadline = now_s() + z->timeout;
+        double deadline = zs_now() + z->timeout;
         while (!z->ever_connected) {
-            pump_events(z, 100);
-            if (now_s() > deadline) {
+            zs_pump_events(z, 100);
+            if (zs_now() > deadline) {
                 snprintf(err, errcap, "no consumer connected within %g s", z->timeout);
                 rc = ZS_TEMPFAIL;
                 break;
             }
         }
-        z->progress_at = now_s();
+        z->progress_at = zs_now();
         while (rc == 0) {
-            pump_events(z, 0);
+            zs_pump_events(z, 0);
             if (z->npeers == 0 && z->ever_connected >= z->consumers)
                 break;
             if (z->npeers == 0) { /* more consumers announced: wait for them */
-                pump_events(z, 50);
-                if (now_s() - z->progress_at > z->timeout) {
+                zs_pump_events(z, 50);
+                if (zs_now() - z->progress_at > z->timeout) {
                     snprintf(err, errcap, "%d of %d consumers came within %g s", z->ever_connected, z->consumers,
                              z->timeout);
                     rc = ZS_TEMPFAIL;
                 }
                 continue;
             }
-            z->progress_at = now_s();
+            z->progress_at = zs_now();
             send_eos_round(z, z->npeers);
-            pump_events(z, 50);
+            zs_pump_events(z, 50);
         }
         if (rc == 0 && z->lost) {
             snprintf(err, errcap,
@@ -561,10 +578,14 @@ int zs_close(zstream *z, char *err, size_t errcap)
         zmq_msg_close(&z->msg);
     if (z->have_next)
         zmq_msg_close(&z->next);
-    close_sockets(z);
+    zs_close_sockets(z);
     for (int i = 0; i < z->neos; i++)
         free(z->eos_ids[i]);
     free(z->eos_ids);
+    if (z->dups)
+        fprintf(stderr, "%s: %llu duplicate records dropped (sent again by a restarted producer)\n", progname,
+                (unsigned long long)z->dups);
+    zack_free(z);
     free(z);
     return rc;
 }

@@ -41,8 +41,18 @@
  * before the end of the stream (killed: the records queued to it are gone)
  * finishes with the others and then warns on stderr with the count (a
  * consumer that stops early on purpose, ppo-step --batches, looks the
- * same), and sends CONSUMERS 0 so that no reader checks the count.  Loss is
- * reported, not repaired: there are no acknowledgements.
+ * same), and sends CONSUMERS 0 so that no reader checks the count.  In
+ * the plain mode loss is reported, not repaired.
+ *
+ * Acknowledged mode (?ack=1 on both ends; zack.c): ROUTER sockets, each
+ * record sent with a delivery number and kept by the producer until its
+ * consumer acknowledges it (at most ?window=W per consumer); the records of
+ * a consumer whose connection closes go to the survivors; the EOS goes out
+ * once everything is acknowledged.  Consumers acknowledge what the
+ * application has finished with when they are about to wait, after the
+ * flush hook (stdout), and drop records whose id came before.  At least
+ * once; exactly once in effect after that dedup.  A socket-type mismatch
+ * (ack on one end only) shows as a failed handshake, reported on timeout.
  */
 #ifndef PREFPIPE_ZSTREAM_H
 #define PREFPIPE_ZSTREAM_H
@@ -71,6 +81,15 @@ int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap);
  * producer id at *id, *idlen, inside d; RECORDS_SENT and CONSUMERS, 0 when
  * absent), -1 an unknown control message.  (Exposed for fuzz_zeos.) */
 int zs_parse_eos(const char *d, size_t n, const char **id, size_t *idlen, uint64_t *sent, int *consumers);
+/* Readers in acknowledged mode (?ack=1).  fn flushes the process's
+ * outputs: it runs before every acknowledgement, so a record is
+ * acknowledged only after what the application wrote for it has left
+ * the process.  zs_duplicate: 1 when a record with this id came before
+ * (a restarted producer sends its stream again): the caller skips it, and
+ * it is acknowledged like any other. */
+void zs_set_flush(zstream *z, void (*fn)(void));
+int zs_acked(const zstream *z);
+int zs_duplicate(zstream *z, const char *id, size_t len);
 /* Writers: run the EOS handshake.  Then close everything. 0 ok, -1 err */
 int zs_close(zstream *z, char *err, size_t errcap);
 

@@ -34,8 +34,14 @@ long pv_read_latest(const char *dir)
 static uint64_t g_trainer;
 void pv_set_trainer(uint64_t id) { g_trainer = id; }
 
+static void (*g_sync)(const char *dir, void *arg);
+static void *g_sync_arg;
+void pv_set_sync(void (*fn)(const char *dir, void *arg), void *arg) { g_sync = fn, g_sync_arg = arg; }
+
 long pv_read_latest2(const char *dir, int *stopped, uint64_t *trainer)
 {
+    if (g_sync)   /* DIR mirrors a policy server (policy_net.h) */
+        g_sync(dir, g_sync_arg);
     char path[4096], buf[64];
     snprintf(path, sizeof path, "%s/latest", dir);
     int fd = open(path, O_RDONLY);

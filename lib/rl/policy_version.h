@@ -62,6 +62,10 @@ long pv_read_latest2(const char *dir, int *stopped, uint64_t *trainer);
  * it waits knows the trainer restarted (from its saved state) and may
  * have lost the batch in flight: it regenerates from latest. */
 void pv_set_trainer(uint64_t id);
+/* Called with DIR before every read of DIR/latest (pv_read_latest*,
+ * pv_wait): rollout --policy-from mirrors a remote RUN into DIR there
+ * (policy_net.h). */
+void pv_set_sync(void (*fn)(const char *dir, void *arg), void *arg);
 
 
 #endif

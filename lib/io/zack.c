@@ -1,0 +1,576 @@
+/*
+ * zack.c — acknowledged ZeroMQ record streams (?ack=1 on both ends; the
+ * guarantee is stated in zstream.h).
+ *
+ * Both ends are ROUTER sockets with ZMQ_PROBE_ROUTER: every new
+ * connection announces itself with an empty message, so each side learns
+ * the other's routing id (its stream id) whichever side binds.  After the
+ * routing-id frame:
+ *   consumer -> producer  ["prefpipe-hello", ID, WINDOW]  answer to a probe
+ *                         ["prefpipe-ack", [SEQ...]]      delivery numbers done
+ *   producer -> consumer  SEQ (8 bytes, big-endian), RECORD   two frames
+ *                         ["prefpipe-eos", ID, SENT, CONSUMERS]
+ *
+ * Producer invariants: until acknowledged, a record is in exactly one
+ * place — the flight list of the consumer it went to (at most WINDOW
+ * records each) or the redo queue.  When a consumer's connection closes
+ * (the socket monitor; ZMTP heartbeats close a silent one) its flight list
+ * moves to the redo queue, oldest first, and queued records go out before
+ * new ones.  The end-of-stream goes out only when nothing is in flight or
+ * queued, to each live consumer by name, so a consumer holding it has had
+ * everything it will get.  Memory: WINDOW copies per consumer.
+ *
+ * Consumer invariants: a record is acknowledged after the application
+ * asked for the one after it, and only when the consumer is about to wait
+ * for input, after flushing the process's outputs (zs_set_flush): a
+ * relay has written it by then, and a stage that holds a window of
+ * records (the scoring filters) writes what it holds before it waits.
+ * Record ids seen are kept (8 bytes each) to drop what a restarted
+ * producer sends again (zs_duplicate).
+ */
+#include "io/zstream.h"
+#include "io/zstream_int.h"
+#include "io/mpscan.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <msgpack.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HELLO_TAG "prefpipe-hello"
+#define ACK_TAG "prefpipe-ack"
+
+void zack_setup(zstream *z)
+{
+    int one = 1, hwm = z->window + 1000;
+    zmq_setsockopt(z->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one); /* a gone peer is an error, not a drop */
+    zmq_setsockopt(z->sock, ZMQ_PROBE_ROUTER, &one, sizeof one);
+    zmq_setsockopt(z->sock, ZMQ_ROUTING_ID, z->id, strlen(z->id));
+    zmq_setsockopt(z->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(z->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+}
+
+/* ---- framing ---- */
+
+/* One message off the socket, without waiting: its frames in p[0..2]
+ * (more are dropped), *fd the connection it came on.  1 a message, 0
+ * nothing waiting, -1 error. */
+static int recv_parts(zstream *z, zmq_msg_t p[3], int *n, int *fd)
+{
+    *n = 0;
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, z->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            if (errno == EINTR)
+                continue;
+            return *n ? 1 : errno == EAGAIN ? 0 : -1;
+        }
+        int more = zmq_msg_more(&m);
+        if (*n == 1)
+            *fd = zmq_msg_get(&m, ZMQ_SRCFD); /* the routing-id frame is the router's own */
+        if (*n < 3)
+            p[(*n)++] = m;
+        else
+            zmq_msg_close(&m);
+        if (!more)
+            return 1;
+    }
+}
+
+static void close_parts(zmq_msg_t *p, int n)
+{
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&p[i]);
+}
+
+static int send_to(zstream *z, const void *rid, size_t rlen, const void *a, size_t alen, const void *b, size_t blen)
+{
+    if (zmq_send(z->sock, rid, rlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -1;
+    /* the routing frame went: the rest of the message goes too */
+    if (b && zmq_send(z->sock, a, alen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return -1;
+    return zmq_send(z->sock, b ? b : a, b ? blen : alen, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}
+
+/* A control message: a msgpack array whose first element is the string
+ * tag.  Returns the object (in zone) or NULL; the size claims are checked
+ * before msgpack allocates for them, as in zs_parse_eos. */
+static const msgpack_object_array *parse_ctl(const char *d, size_t n, msgpack_zone *zone, msgpack_object *o,
+                                             const char *tag)
+{
+    size_t end = 0, off = 0;
+    if (n == 0 || (unsigned char)d[0] < 0x90 || (unsigned char)d[0] > 0x9f ||
+        mpscan((const unsigned char *)d, n, n, 4, &end) != MPSCAN_OK || end != n ||
+        msgpack_unpack(d, n, &off, zone, o) != MSGPACK_UNPACK_SUCCESS || o->type != MSGPACK_OBJECT_ARRAY ||
+        o->via.array.size < 1 || o->via.array.ptr[0].type != MSGPACK_OBJECT_STR ||
+        o->via.array.ptr[0].via.str.size != strlen(tag) || memcmp(o->via.array.ptr[0].via.str.ptr, tag, strlen(tag)))
+        return NULL;
+    return &o->via.array;
+}
+
+/* ---- producer ---- */
+
+static zcons *cons_find(zstream *z, const char *rid, size_t rlen)
+{
+    for (int i = 0; i < z->ncons; i++)
+        if (z->cons[i].rlen == rlen && memcmp(z->cons[i].rid, rid, rlen) == 0)
+            return &z->cons[i];
+    return NULL;
+}
+
+static void redo_push(zstream *z, zpend p)
+{
+    if (z->nredo == z->capredo) {
+        z->capredo = z->capredo ? 2 * z->capredo : 256;
+        z->redo = xrealloc(z->redo, z->capredo * sizeof *z->redo);
+    }
+    z->redo[z->nredo++] = p;
+}
+
+/* A consumer is gone: what it held unacknowledged goes to the others. */
+static void cons_dead(zstream *z, zcons *c)
+{
+    if (!c->alive)
+        return;
+    c->alive = 0;
+    if (c->eos)  /* it had everything and left: the normal end */
+        return;
+    z->deaths++;
+    /* oldest first, so the stream stays as close to input order as it can */
+    for (int i = 0; i < c->nfl; i++)
+        for (int k = i + 1; k < c->nfl; k++)
+            if (c->fl[k].seq < c->fl[i].seq) {
+                zpend t = c->fl[i];
+                c->fl[i] = c->fl[k], c->fl[k] = t;
+            }
+    for (int i = 0; i < c->nfl; i++)
+        redo_push(z, c->fl[i]);
+    if (c->nfl)
+        fprintf(stderr, "%s: a consumer left with %d records unacknowledged: sending them to the others\n", progname,
+                c->nfl);
+    c->nfl = 0;
+}
+
+void zack_peer_gone(zstream *z, int fd)
+{
+    if (!z->writer)
+        return;
+    for (int i = 0; i < z->ncons; i++)
+        if (z->cons[i].fd == fd)
+            cons_dead(z, &z->cons[i]);
+}
+
+static void on_hello(zstream *z, const char *rid, size_t rlen, int fd, const msgpack_object_array *a)
+{
+    zcons *c = cons_find(z, rid, rlen);
+    if (!c) {
+        if (rlen > sizeof c->rid)
+            return;
+        z->cons = xrealloc(z->cons, (size_t)(z->ncons + 1) * sizeof *z->cons);
+        c = &z->cons[z->ncons++];
+        memset(c, 0, sizeof *c);
+        memcpy(c->rid, rid, rlen);
+        c->rlen = rlen;
+    }
+    c->fd = fd;
+    c->alive = 1;
+    c->window = a->size >= 3 && a->ptr[2].type == MSGPACK_OBJECT_POSITIVE_INTEGER && a->ptr[2].via.u64 > 0 &&
+                        a->ptr[2].via.u64 < 1000000
+                    ? (int)a->ptr[2].via.u64 : 1;
+}
+
+static void on_ack(zstream *z, const char *rid, size_t rlen, const msgpack_object_array *a)
+{
+    zcons *c = cons_find(z, rid, rlen);
+    if (!c || a->size < 2 || a->ptr[1].type != MSGPACK_OBJECT_ARRAY)
+        return;
+    const msgpack_object_array *s = &a->ptr[1].via.array;
+    for (uint32_t k = 0; k < s->size; k++) {
+        if (s->ptr[k].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+            continue;
+        for (int i = 0; i < c->nfl; i++)
+            if (c->fl[i].seq == s->ptr[k].via.u64) {
+                free(c->fl[i].data);
+                c->fl[i] = c->fl[--c->nfl];
+                break;
+            }
+    }
+}
+
+/* Take in monitor events, hellos and acknowledgements. */
+static void writer_pump(zstream *z)
+{
+    zs_pump_events(z, 0);
+    zmq_msg_t p[3];
+    int n, fd = -1;
+    while (recv_parts(z, p, &n, &fd) == 1) {
+        if (n == 2 && zmq_msg_size(&p[1]) > 0) {
+            msgpack_zone zone;
+            msgpack_zone_init(&zone, 1024);
+            msgpack_object o;
+            const char *rid = zmq_msg_data(&p[0]), *d = zmq_msg_data(&p[1]);
+            size_t rlen = zmq_msg_size(&p[0]), dn = zmq_msg_size(&p[1]);
+            const msgpack_object_array *a;
+            if ((a = parse_ctl(d, dn, &zone, &o, HELLO_TAG)))
+                on_hello(z, rid, rlen, fd, a);
+            else if ((a = parse_ctl(d, dn, &zone, &o, ACK_TAG)))
+                on_ack(z, rid, rlen, a);
+            msgpack_zone_destroy(&zone);
+        }
+        close_parts(p, n);
+    }
+}
+
+/* Send p to a live consumer with room (round robin).  1 sent, 0 none has
+ * room now. */
+static int dispatch(zstream *z, zpend *p)
+{
+    for (int k = 0; k < z->ncons; k++) {
+        zcons *c = &z->cons[(z->rr + k) % z->ncons];
+        if (!c->alive || c->nfl >= c->window)
+            continue;
+        unsigned char seq[8];
+        for (int b = 0; b < 8; b++)
+            seq[b] = (unsigned char)(p->seq >> (56 - 8 * b));
+        if (send_to(z, c->rid, c->rlen, seq, 8, p->data, p->len) < 0) {
+            if (errno == EHOSTUNREACH)
+                cons_dead(z, c);
+            continue; /* EAGAIN: its pipe is full for now */
+        }
+        if (c->nfl == c->capfl) {
+            c->capfl = c->capfl ? 2 * c->capfl : 64;
+            c->fl = xrealloc(c->fl, (size_t)c->capfl * sizeof *c->fl);
+        }
+        c->fl[c->nfl++] = *p;
+        z->rr = (int)((c - z->cons) + 1) % z->ncons;
+        return 1;
+    }
+    return 0;
+}
+
+static void send_redo(zstream *z)
+{
+    while (z->redo_head < z->nredo && dispatch(z, &z->redo[z->redo_head])) {
+        z->redo_head++;
+        z->redelivered++;
+    }
+    if (z->redo_head == z->nredo)
+        z->redo_head = z->nredo = 0;
+}
+
+static int alive_consumers(zstream *z)
+{
+    int n = 0;
+    for (int i = 0; i < z->ncons; i++)
+        n += z->cons[i].alive;
+    return n;
+}
+
+/* Wait a slice for acknowledgements; a live consumer, however slow, is
+ * progress.  1: gave up (err set). */
+static int writer_wait(zstream *z, char *err, size_t errcap)
+{
+    zmq_pollitem_t it = {z->sock, 0, ZMQ_POLLIN, 0};
+    zmq_poll(&it, 1, 50);
+    writer_pump(z);
+    if (alive_consumers(z))
+        z->progress_at = zs_now();
+    return zs_stalled(z, err, errcap);
+}
+
+int zack_send(zstream *z, const char *data, size_t len, char *err, size_t errcap)
+{
+    zpend p = {z->next_seq++, xmalloc(len ? len : 1), len};
+    memcpy(p.data, data, len);
+    /* the fast path takes in acknowledgements only every 64 records or
+     * when no consumer has room */
+    if ((z->sent & 63) == 0)
+        writer_pump(z);
+    for (;;) {
+        send_redo(z);
+        if (z->nredo == 0 && dispatch(z, &p))
+            break;
+        writer_pump(z);
+        send_redo(z);
+        if (z->nredo == 0 && dispatch(z, &p))
+            break;
+        if (writer_wait(z, err, errcap)) {
+            free(p.data);
+            return ZS_TEMPFAIL;
+        }
+    }
+    z->sent++;
+    z->progress_at = zs_now();
+    return 0;
+}
+
+static int in_flight(zstream *z)
+{
+    int n = (int)(z->nredo - z->redo_head);
+    for (int i = 0; i < z->ncons; i++)
+        n += z->cons[i].nfl;
+    return n;
+}
+
+int zack_close_writer(zstream *z, char *err, size_t errcap)
+{
+    z->closing = 1;
+    z->progress_at = zs_now();
+    /* every record acknowledged (an empty stream still waits for a consumer
+     * to give its end-of-stream to) */
+    while (in_flight(z) || !z->ncons) {
+        writer_pump(z);
+        send_redo(z);
+        if (!in_flight(z) && z->ncons)
+            break;
+        if (writer_wait(z, err, errcap)) {
+            snprintf(err, errcap, "no consumer for %g s with %d records unacknowledged (%llu sent); giving up",
+                     z->timeout, in_flight(z), (unsigned long long)z->sent);
+            return ZS_TEMPFAIL;
+        }
+    }
+    /* the end-of-stream, by name, to every live consumer, including those
+     * that come later (?consumers=M); then wait for them to leave */
+    msgpack_sbuffer sb;
+    zs_pack_eos(z, &sb);
+    int rc = 0;
+    z->progress_at = zs_now();
+    for (;;) {
+        writer_pump(z);
+        for (int i = 0; i < z->ncons; i++) {
+            zcons *c = &z->cons[i];
+            if (c->alive && !c->eos && send_to(z, c->rid, c->rlen, sb.data, sb.size, NULL, 0) == 0)
+                c->eos = 1;
+        }
+        if (z->npeers == 0 && z->ever_connected >= z->consumers)
+            break;
+        if (z->npeers > 0)
+            z->progress_at = zs_now();
+        else if (zs_now() - z->progress_at > z->timeout) {
+            snprintf(err, errcap, "%d of %d consumers came within %g s", z->ever_connected, z->consumers, z->timeout);
+            rc = ZS_TEMPFAIL;
+            break;
+        }
+        zs_pump_events(z, 50);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    if (z->redelivered)
+        fprintf(stderr, "%s: %llu records sent again after %llu consumer%s left; every record acknowledged\n",
+                progname, (unsigned long long)z->redelivered, (unsigned long long)z->deaths,
+                z->deaths > 1 ? "s" : "");
+    return rc;
+}
+
+/* ---- consumer ---- */
+
+static int prod_index(zstream *z, const char *rid, size_t rlen)
+{
+    for (int i = 0; i < z->nprods; i++)
+        if (z->prods[i].rlen == rlen && memcmp(z->prods[i].rid, rid, rlen) == 0)
+            return i;
+    if (rlen > sizeof z->prods[0].rid)
+        return -1;
+    z->prods = xrealloc(z->prods, (size_t)(z->nprods + 1) * sizeof *z->prods);
+    zprod *p = &z->prods[z->nprods];
+    memset(p, 0, sizeof *p);
+    memcpy(p->rid, rid, rlen);
+    p->rlen = rlen;
+    return z->nprods++;
+}
+
+static void send_hello(zstream *z, const char *rid, size_t rlen)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 3);
+    msgpack_pack_str(&pk, strlen(HELLO_TAG));
+    msgpack_pack_str_body(&pk, HELLO_TAG, strlen(HELLO_TAG));
+    msgpack_pack_str(&pk, strlen(z->id));
+    msgpack_pack_str_body(&pk, z->id, strlen(z->id));
+    msgpack_pack_uint64(&pk, (uint64_t)z->window);
+    send_to(z, rid, rlen, sb.data, sb.size, NULL, 0);
+    msgpack_sbuffer_destroy(&sb);
+}
+
+void zack_taken(zstream *z)
+{
+    if (z->cur_prod < 0)
+        return;
+    zprod *p = &z->prods[z->cur_prod];
+    if (p->nacks == p->capacks) {
+        p->capacks = p->capacks ? 2 * p->capacks : 64;
+        p->acks = xrealloc(p->acks, (size_t)p->capacks * sizeof *p->acks);
+    }
+    p->acks[p->nacks++] = z->cur_seq;
+    z->cur_prod = -1;
+}
+
+/* Flush the outputs, then acknowledge everything taken. */
+static void send_acks(zstream *z)
+{
+    int any = 0;
+    for (int i = 0; i < z->nprods; i++)
+        any |= z->prods[i].nacks > 0;
+    if (!any)
+        return;
+    if (z->flush)
+        z->flush();
+    for (int i = 0; i < z->nprods; i++) {
+        zprod *p = &z->prods[i];
+        if (!p->nacks)
+            continue;
+        msgpack_sbuffer sb;
+        msgpack_packer pk;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_array(&pk, 2);
+        msgpack_pack_str(&pk, strlen(ACK_TAG));
+        msgpack_pack_str_body(&pk, ACK_TAG, strlen(ACK_TAG));
+        msgpack_pack_array(&pk, (size_t)p->nacks);
+        for (int k = 0; k < p->nacks; k++)
+            msgpack_pack_uint64(&pk, p->acks[k]);
+        send_to(z, p->rid, p->rlen, sb.data, sb.size, NULL, 0); /* a producer gone needs none */
+        msgpack_sbuffer_destroy(&sb);
+        p->nacks = 0;
+    }
+}
+
+int zack_recv(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, size_t errcap)
+{
+    for (;;) {
+        zmq_msg_t p[3];
+        int n, fd = -1;
+        int r = recv_parts(z, p, &n, &fd);
+        if (r < 0) {
+            snprintf(err, errcap, "receive: %s", zmq_strerror(errno));
+            return -1;
+        }
+        if (r == 0) {
+            if (flags & ZMQ_DONTWAIT)
+                return -2;
+            send_acks(z); /* about to wait: what was taken is done */
+            zmq_pollitem_t it = {z->sock, 0, ZMQ_POLLIN, 0};
+            zmq_poll(&it, 1, 100);
+            zs_pump_events(z, 0);
+            if (zs_stalled(z, err, errcap))
+                return ZS_TEMPFAIL;
+            continue;
+        }
+        const char *rid = zmq_msg_data(&p[0]);
+        size_t rlen = zmq_msg_size(&p[0]);
+        if (n == 3) { /* a record: [seq][bytes] */
+            int pi = prod_index(z, rid, rlen);
+            if (zmq_msg_size(&p[1]) != 8 || pi < 0) {
+                close_parts(p, n);
+                snprintf(err, errcap, "malformed acknowledged-mode message on the socket");
+                return -1;
+            }
+            const unsigned char *s = zmq_msg_data(&p[1]);
+            uint64_t seq = 0;
+            for (int b = 0; b < 8; b++)
+                seq = seq << 8 | s[b];
+            if (*have)
+                zmq_msg_close(m);
+            zmq_msg_init(m);
+            zmq_msg_move(m, &p[2]);
+            *have = 1;
+            if (m == &z->next)
+                z->next_prod = pi, z->next_seq_in = seq;
+            else
+                z->cur_prod = pi, z->cur_seq = seq;
+            close_parts(p, n);
+            z->received++;
+            z->progress_at = zs_now();
+            return 1;
+        }
+        if (n == 2 && zmq_msg_size(&p[1]) == 0) { /* a probe: a producer connected */
+            send_hello(z, rid, rlen);
+            close_parts(p, n);
+            continue;
+        }
+        const char *id;
+        size_t idlen;
+        uint64_t sent = 0;
+        int consumers = 0;
+        int e = n == 2 ? zs_parse_eos(zmq_msg_data(&p[1]), zmq_msg_size(&p[1]), &id, &idlen, &sent, &consumers)
+                       : -1;
+        if (e != 1) {
+            close_parts(p, n);
+            snprintf(err, errcap, "unknown control message on the socket");
+            return -1;
+        }
+        /* id points into p[1] */
+        int t = zs_take_eos(z, id, idlen, sent, consumers, err, errcap);
+        close_parts(p, n);
+        if (t != 0)
+            return t == 1 ? 0 : t;
+    }
+}
+
+void zack_close_reader(zstream *z)
+{
+    if (z->ended || !z->sock)
+        return;
+    /* stopping early: what we took is done; let the acknowledgements
+     * leave before the socket closes, the rest goes to other consumers */
+    send_acks(z);
+    int linger = 1000;
+    zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
+}
+
+void zs_set_flush(zstream *z, void (*fn)(void)) { z->flush = fn; }
+int zs_acked(const zstream *z) { return z->ack; }
+
+int zs_duplicate(zstream *z, const char *id, size_t len)
+{
+    if (2 * (z->nseen + 1) > z->capseen) { /* keep the set at most half full */
+        size_t cap = z->capseen ? 2 * z->capseen : 1024;
+        uint64_t *t = xcalloc(cap, sizeof *t);
+        for (size_t i = 0; i < z->capseen; i++)
+            if (z->seen[i]) {
+                size_t k = z->seen[i] & (cap - 1);
+                while (t[k])
+                    k = (k + 1) & (cap - 1);
+                t[k] = z->seen[i];
+            }
+        free(z->seen);
+        z->seen = t, z->capseen = cap;
+    }
+    uint64_t h = hash64(id, len, 0x69642d736574ULL) | 1; /* 0 marks an empty slot */
+    size_t k = h & (z->capseen - 1);
+    while (z->seen[k]) {
+        if (z->seen[k] == h) {
+            z->dups++;
+            z->received--; /* the end-of-stream counts distinct records */
+            return 1;
+        }
+        k = (k + 1) & (z->capseen - 1);
+    }
+    z->seen[k] = h;
+    z->nseen++;
+    return 0;
+}
+
+void zack_free(zstream *z)
+{
+    for (int i = 0; i < z->ncons; i++) {
+        for (int k = 0; k < z->cons[i].nfl; k++)
+            free(z->cons[i].fl[k].data);
+        free(z->cons[i].fl);
+    }
+    free(z->cons);
+    for (size_t i = z->redo_head; i < z->nredo; i++)
+        free(z->redo[i].data);
+    free(z->redo);
+    for (int i = 0; i < z->nprods; i++)
+        free(z->prods[i].acks);
+    free(z->prods);
+    free(z->seen);
+}
