@@ -40,6 +40,12 @@ parity() {
 @test "parity sp-misc (Strip, Replace Regex, RobertaProcessing)" { parity sp-misc; }
 @test "parity gpt2-prefix (ByteLevel add_prefix_space, lstrip/rstrip/normalized added tokens)" { parity gpt2-prefix; }
 @test "parity trained (byte-level BPE trained by the library, missing bytes dropped)" { parity trained; }
+@test "parity split-behaviours (Split MergedWithPrevious, MergedWithNext, Contiguous, inverted Removed)" { parity split-behaviours; }
+@test "parity ws-punct (WhitespaceSplit, Punctuation Contiguous, Digits individual)" { parity ws-punct; }
+@test "parity whitespace-merged (Whitespace, Punctuation MergedWithNext, inverted MergedWithPrevious)" { parity whitespace-merged; }
+@test "parity wordpiece (WordPiece, BertPreTokenizer, [CLS]/[SEP] template, WordPiece decoder)" { parity wordpiece; }
+@test "parity unigram (Unigram Viterbi, byte fallback, Metaspace, EOS template)" { parity unigram; }
+@test "parity unigram-unk (Unigram without byte fallback: fused unknown runs)" { parity unigram-unk; }
 
 @test "parity: the fixtures really exercise BOS, byte fallback and NFC" {
   # guards against recordings that would pass trivially
@@ -55,8 +61,8 @@ parity() {
 }
 
 @test "parity: an unsupported tokenizer.json exits 65 naming the key" {
-  jq '.normalizer = {"type": "NFKC"}' "$TOKFIX/qwen2.json" > bad.json
+  jq '.normalizer = {"type": "Precompiled"}' "$TOKFIX/qwen2.json" > bad.json
   run lm-tokenize -t bad.json <<< 'x'
   [ "$status" -eq 65 ]
-  [[ "$output" == *"bad.json"*"normalizer"*"NFKC"* ]]
+  [[ "$output" == *"bad.json"*"normalizer"*"Precompiled"* ]]
 }

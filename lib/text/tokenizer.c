@@ -194,6 +194,7 @@ void tok_free(tokenizer *t)
     free(t->idflags);
     tok_norm_free(t);
     tok_sp_free(t);
+    tok_models_free(t);
     free(t->json_text);
     free(t->eos);
     free(t);
@@ -204,7 +205,10 @@ void tok_free(tokenizer *t)
 int tok_vocab_size(const tokenizer *t) { return t->n; }
 int tok_num_merges(const tokenizer *t) { return t->nmerges; }
 int tok_num_added(const tokenizer *t) { return t->nadded; }
-const char *tok_kind(const tokenizer *t) { return t->is_byte ? "byte" : "bpe"; }
+const char *tok_kind(const tokenizer *t)
+{
+    return t->is_byte ? "byte" : t->model == MODEL_WORDPIECE ? "wordpiece" : t->model == MODEL_UNIGRAM ? "unigram" : "bpe";
+}
 
 const char *tok_eos(const tokenizer *t) { return t->eos; }
 

@@ -42,7 +42,7 @@ static int add_regex(tokenizer *t, const char *pat, size_t len, int literal, cha
 {
     int ec;
     PCRE2_SIZE eo;
-    uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | (literal ? PCRE2_LITERAL : 0);
+    uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (literal ? PCRE2_LITERAL : PCRE2_UCP);   /* LITERAL refuses UCP */
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, len, opts, &ec, &eo, NULL);
     if (!re) {
         PCRE2_UCHAR msg[256];
@@ -58,6 +58,32 @@ static int add_regex(tokenizer *t, const char *pat, size_t len, int literal, cha
     t->pre[t->npre].patlen = len;
     t->pre[t->npre].literal = literal;
     t->npre++;
+    return 0;
+}
+
+/* Rust's White_Space, for use inside a character class */
+#define WS_CHARS "\\t-\\r\\x20\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}"
+#define WS_CLASS "[" WS_CHARS "]"
+#define PUNCT_CLASS "[\\p{P}!-/:-@\\[-`{-~]"
+/* the regex crate's \w: Alphabetic, marks, decimal digits, connector
+ * punctuation, joiners (Alphabetic = letters, letter numbers and the
+ * Other_Alphabetic symbols: circled and squared Latin letters) */
+#define RUST_W "\\p{L}\\p{M}\\p{Nd}\\p{Nl}\\p{Pc}\\x{200C}\\x{200D}\\x{24B6}-\\x{24E9}\\x{1F130}-\\x{1F149}" \
+               "\\x{1F150}-\\x{1F169}\\x{1F170}-\\x{1F189}"
+
+static int split_behavior(const char *b)
+{
+    static const char *names[] = {"Isolated", "Removed", "MergedWithPrevious", "MergedWithNext", "Contiguous"};
+    for (int i = 0; b && i < 5; i++)
+        if (!strcmp(b, names[i])) return i;   /* the order of SPLIT_* */
+    return -1;
+}
+
+static int add_split(tokenizer *t, const char *rx, int behavior, int invert, char *err, size_t el)
+{
+    if (add_regex(t, rx, strlen(rx), 0, err, el)) return -1;
+    t->pre[t->npre - 1].behavior = behavior;
+    t->pre[t->npre - 1].invert = invert;
     return 0;
 }
 
@@ -126,16 +152,49 @@ static int load_pretok(tokenizer *t, json_t *p, int depth, char *err, size_t el)
     }
     if (!strcmp(type, "Split")) {
         json_t *pat = json_object_get(p, "pattern");
-        const char *beh = json_string_value(json_object_get(p, "behavior"));
-        if (!beh || strcmp(beh, "Isolated") || json_is_true(json_object_get(p, "invert")))
-            return fail(err, el, "unsupported Split pre_tokenizer (only behavior Isolated, not inverted)");
+        int beh = split_behavior(json_string_value(json_object_get(p, "behavior")));
+        if (beh < 0) return fail(err, el, "Split pre_tokenizer behavior must be Removed, Isolated, MergedWithPrevious, "
+                                 "MergedWithNext or Contiguous");
         json_t *rx = json_object_get(pat, "Regex"), *st = json_object_get(pat, "String");
-        if (json_is_string(rx)) return add_regex(t, json_string_value(rx), json_string_length(rx), 0, err, el);
-        if (json_is_string(st)) return add_regex(t, json_string_value(st), json_string_length(st), 1, err, el);
-        return fail(err, el, "Split pre_tokenizer without a Regex or String pattern");
+        int rc;
+        if (json_is_string(rx)) rc = add_regex(t, json_string_value(rx), json_string_length(rx), 0, err, el);
+        else if (json_is_string(st) && json_string_length(st) == 0) {   /* the library: no match at all */
+            rc = add_regex(t, "(*FAIL)", 7, 0, err, el);
+        } else if (json_is_string(st)) rc = add_regex(t, json_string_value(st), json_string_length(st), 1, err, el);
+        else return fail(err, el, "Split pre_tokenizer without a Regex or String pattern");
+        if (rc) return rc;
+        t->pre[t->npre - 1].behavior = beh;
+        t->pre[t->npre - 1].invert = json_is_true(json_object_get(p, "invert"));
+        return 0;
+    }
+    /* The character-class pre-tokenizers, as splits on one character at a
+     * time (the library's char-predicate patterns match each character
+     * alone); the classes are written out so they mean what Rust means:
+     * char::is_whitespace (White_Space), is_punc (ASCII punctuation or
+     * a Unicode P* category). */
+    if (!strcmp(type, "WhitespaceSplit")) return add_split(t, WS_CLASS, SPLIT_REMOVED, 0, err, el);
+    if (!strcmp(type, "Punctuation")) {
+        const char *b = json_string_value(json_object_get(p, "behavior"));
+        int beh = b ? split_behavior(b) : SPLIT_ISOLATED;
+        if (beh < 0) return fail(err, el, "Punctuation pre_tokenizer behavior \"%.20s\" is not known", b);
+        return add_split(t, PUNCT_CLASS, beh, 0, err, el);
+    }
+    if (!strcmp(type, "BertPreTokenizer"))
+        return add_split(t, WS_CLASS, SPLIT_REMOVED, 0, err, el) || add_split(t, PUNCT_CLASS, SPLIT_ISOLATED, 0, err, el);
+    if (!strcmp(type, "Whitespace"))   /* the regex crate's \w+|[^\w\s]+, kept (inverted, Removed) */
+        return add_split(t, "[" RUST_W "]+|[^" RUST_W WS_CHARS "]+", SPLIT_REMOVED, 1, err, el);
+    if (!strcmp(type, "CharDelimiterSplit")) {
+        json_t *d = json_object_get(p, "delimiter");
+        size_t k;
+        if (!json_is_string(d) || !json_string_length(d) ||
+            un_utf8_next(json_string_value(d), json_string_length(d), &k) < 0 || k != json_string_length(d))
+            return fail(err, el, "CharDelimiterSplit pre_tokenizer \"delimiter\" must be one character");
+        if (add_regex(t, json_string_value(d), k, 1, err, el)) return -1;
+        t->pre[t->npre - 1].behavior = SPLIT_REMOVED;
+        return 0;
     }
     return fail(err, el, "unsupported pre_tokenizer type %s (supported: ByteLevel, Split, Digits, Metaspace, "
-                "Sequence)", type);
+                "Whitespace, WhitespaceSplit, Punctuation, BertPreTokenizer, CharDelimiterSplit, Sequence)", type);
 }
 
 /* A byte-level token string -> raw bytes; -1 if a character is not one of
@@ -216,6 +275,8 @@ static int load_merges(tokenizer *t, json_t *vocab, json_t *merges, char *err, s
     return 0;
 }
 
+static int load_model_vocab(tokenizer *t, json_t *root, json_t *model, json_t *vocab, char *err, size_t el);
+
 static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
 {
     json_t *model = json_object_get(root, "model");
@@ -223,8 +284,17 @@ static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
     json_t *vocab = json_object_get(model, "vocab");
     if (!json_is_object(model)) return fail(err, el, "no \"model\" object");
     if (!type && json_object_get(model, "merges")) type = "BPE";   /* older files omit the type */
-    if (!type || strcmp(type, "BPE"))
-        return fail(err, el, "unsupported model.type %s (only BPE)", type ? type : "(none)");
+    if (type && !strcmp(type, "WordPiece")) t->model = MODEL_WORDPIECE;
+    else if (type && !strcmp(type, "Unigram")) t->model = MODEL_UNIGRAM;
+    else if (!type || strcmp(type, "BPE"))
+        return fail(err, el, "unsupported model.type %s (supported: BPE, WordPiece, Unigram)", type ? type : "(none)");
+    if (t->model != MODEL_BPE) {   /* the vocabulary as BPE's {token: id}; the rest in tokenizer_models.c */
+        json_t *v = tok_model_vocab(t, model, err, el);
+        if (!v) return -1;
+        int rc = load_model_vocab(t, root, model, v, err, el);
+        json_decref(v);
+        return rc ? rc : tok_load_model_rest(t, model, err, el);
+    }
     const char *pre = json_string_value(json_object_get(model, "continuing_subword_prefix"));
     const char *suf = json_string_value(json_object_get(model, "end_of_word_suffix"));
     if ((pre && *pre) || (suf && *suf))
@@ -234,11 +304,20 @@ static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
         return fail(err, el, "unsupported: model.dropout (random BPE)");
     if (!json_is_object(vocab)) return fail(err, el, "model.vocab is not an object");
     t->ignore_merges = json_is_true(json_object_get(model, "ignore_merges"));
-    t->byte_fallback = json_is_true(json_object_get(model, "byte_fallback"));
     t->fuse_unk = json_is_true(json_object_get(model, "fuse_unk"));
+    if (load_model_vocab(t, root, model, vocab, err, el)) return -1;
+    return load_merges(t, vocab, json_object_get(model, "merges"), err, el);
+}
+
+/* The vocabulary ({token: id}), the unknown token, byte fallback and the
+ * added tokens: what every model type shares. */
+static int load_model_vocab(tokenizer *t, json_t *root, json_t *model, json_t *vocab, char *err, size_t el)
+{
+    t->byte_fallback = json_is_true(json_object_get(model, "byte_fallback"));
     t->byte_level = has_bytelevel(json_object_get(root, "pre_tokenizer"), 0);
     t->unk_id = -1;
     json_t *unk = json_object_get(model, "unk_token");
+    if (t->model == MODEL_UNIGRAM) unk = NULL;   /* unk_id, read by tok_load_model_rest */
     if (json_is_string(unk)) {
         t->unk_id = vocab_id(vocab, json_string_value(unk));
         if (t->unk_id < 0) return fail(err, el, "model.unk_token \"%.40s\" is not in model.vocab", json_string_value(unk));
@@ -306,7 +385,7 @@ static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
         set_token(t, a->id, a->text, a->len);
     }
     tok_index_build(t);
-    return load_merges(t, vocab, json_object_get(model, "merges"), err, el);
+    return 0;
 }
 
 tokenizer *tok_parse(const char *text, size_t len, char *err, size_t el)

@@ -37,11 +37,14 @@ typedef struct {
 typedef struct { uint64_t key; int32_t rank, id; } merge_ent;
 
 enum { PRE_REGEX, PRE_PREFIX_SPACE, PRE_METASPACE };
+/* how a regex split treats what it matches (the library's SplitDelimiterBehavior) */
+enum { SPLIT_ISOLATED, SPLIT_REMOVED, SPLIT_MERGED_PREV, SPLIT_MERGED_NEXT, SPLIT_CONTIGUOUS };
 enum { SCHEME_ALWAYS, SCHEME_FIRST, SCHEME_NEVER };
 typedef struct {
     int kind;
-    pcre2_code *re;                         /* PRE_REGEX: Isolated split */
+    pcre2_code *re;                         /* PRE_REGEX: the split pattern */
     char *pat; size_t patlen; int literal;  /* PRE_REGEX: its source (tok_fingerprint) */
+    int behavior, invert;                   /* PRE_REGEX: SPLIT_*, matches and gaps swapped */
     char rep[8]; size_t replen;             /* PRE_METASPACE: the replacement character */
     int scheme, split;
 } pre_step;
@@ -54,15 +57,18 @@ typedef struct {
     int left, right;                        /* Strip */
 } norm_step;
 
-enum { DEC_BYTELEVEL, DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE };
+enum { DEC_BYTELEVEL, DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE, DEC_WORDPIECE };
 typedef struct {
     int kind;
     char *a, *b; size_t al, bl;   /* Replace a -> b; Strip/Metaspace: a = the character */
-    int start, stop, scheme;
+    int start, stop, scheme;      /* WordPiece: a = the prefix, start = cleanup */
 } dec_step;
+
+enum { MODEL_BPE, MODEL_WORDPIECE, MODEL_UNIGRAM };
 
 struct tokenizer {
     int is_byte;
+    int model;               /* MODEL_*: what turns a pre-token into ids */
     int byte_level;          /* BPE on raw bytes (ByteLevel pre-tokenizer) */
     int n;                   /* ids 0 .. n-1 */
     char **bytes;            /* model string of each id (NULL: hole) */
@@ -93,6 +99,12 @@ struct tokenizer {
     int npost_pre, npost_suf;
     int post_trim, post_trim_prefix; /* a ByteLevel post-processor's trim_offsets, add_prefix_space */
     int add_prefix_space, ignore_merges;
+    char *wp_prefix;         /* WordPiece: continuing_subword_prefix ("##") */
+    size_t wp_plen;
+    int wp_max_chars;        /* WordPiece: max_input_chars_per_word */
+    double *score;           /* Unigram: the log-probability of each id */
+    double unk_score;        /* Unigram: the lowest score minus 10 */
+    size_t max_piece;        /* Unigram: the longest vocabulary string, bytes */
     char *json_text;         /* loaded tokenizer.json, saved back verbatim */
     char *eos;
 };
@@ -115,6 +127,19 @@ void tok_merge_add(tokenizer *t, int32_t a, int32_t b, int32_t out);
 const merge_ent *tok_merge_find(const tokenizer *t, int32_t a, int32_t b);
 /* Pieces longer than this use the heap merge (tests lower or raise it). */
 extern int tok_heap_min;
+
+/* tokenizer_models.c: WordPiece and Unigram.  tok_model_vocab gives the
+ * model's vocabulary as {token: id} (new reference) or NULL + message;
+ * tok_load_model_rest reads the model's own settings once the vocabulary
+ * is loaded. */
+void *tok_model_vocab(tokenizer *t, void *model, char *err, size_t el);
+int tok_load_model_rest(tokenizer *t, void *model, char *err, size_t el);
+/* One pre-token's tokens, [b, e) byte positions in s; returns the count,
+ * *out malloc'd. */
+typedef struct { int32_t id; uint32_t b, e; } tok_span;
+size_t tok_wordpiece(const tokenizer *t, const char *s, size_t n, tok_span **out);
+size_t tok_unigram(const tokenizer *t, const char *s, size_t n, tok_span **out);
+void tok_models_free(tokenizer *t);
 
 /* tokenizer_norm.c */
 int tok_load_normalizer(tokenizer *t, void *json, char *err, size_t el);   /* json_t * */

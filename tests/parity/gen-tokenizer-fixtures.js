@@ -272,6 +272,97 @@ function build(dir) {
   trained.decoder = { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true };
   out["trained"] = trained;
 
+  /* Split behaviours on a byte-level BPE: spaces glued to the word before,
+   * numbers to what follows, punctuation runs kept whole, then the GPT-2
+   * split inverted and removed (o200k style) */
+  out["split-behaviours"] = tokenizerJson({
+    added: [addTok(g.next, "<|endoftext|>", true)],
+    pre: { type: "Sequence", pretokenizers: [
+      { type: "Split", pattern: { String: " " }, behavior: "MergedWithPrevious", invert: false },
+      { type: "Split", pattern: { Regex: "\\p{N}+" }, behavior: "MergedWithNext", invert: false },
+      { type: "Split", pattern: { Regex: "[!-/:-@]" }, behavior: "Contiguous", invert: false },
+      { type: "Split", pattern: { Regex: "\\s" }, behavior: "Removed", invert: true },
+      { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false } ] },
+    vocab: g.vocab, merges: g.merges,
+    decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+  });
+  /* the character-class pre-tokenizers on a SentencePiece vocabulary */
+  out["ws-punct"] = spBase({
+    pre: { type: "Sequence", pretokenizers: [
+      { type: "WhitespaceSplit" }, { type: "Punctuation", behavior: "Contiguous" },
+      { type: "Digits", individual_digits: true } ] },
+    decoder: { type: "Sequence", decoders: [{ type: "ByteFallback" }, { type: "Fuse" }] },
+  });
+  out["whitespace-merged"] = spBase({
+    pre: { type: "Sequence", pretokenizers: [
+      { type: "Whitespace" }, { type: "Punctuation", behavior: "MergedWithNext" },
+      { type: "Split", pattern: { Regex: "e" }, behavior: "MergedWithPrevious", invert: true } ] },
+    decoder: { type: "Sequence", decoders: [{ type: "ByteFallback" }, { type: "Fuse" }] },
+  });
+
+  /* WordPiece trained by the library, BERT's specials in front */
+  {
+    const w = new tk.Tokenizer(tk.WordPiece.empty());
+    w.setPreTokenizer(tk.bertPreTokenizer());
+    const tmpw = fs.mkdtempSync(path.join(require("os").tmpdir(), "tokfix-"));
+    w.train([path.join(here, "train.txt")]);
+    w.save(path.join(tmpw, "w.json"));
+    const wj = JSON.parse(fs.readFileSync(path.join(tmpw, "w.json"), "utf8"));
+    fs.rmSync(tmpw, { recursive: true });
+    const specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
+    const vocab = {};
+    specials.forEach((sp, i) => { vocab[sp] = i; });
+    for (const [k, v] of Object.entries(wj.model.vocab)) vocab[k] = v + specials.length;
+    const bert = (norm, pre) => ({
+      version: "1.0", truncation: null, padding: null,
+      added_tokens: specials.map((sp, i) => addTok(i, sp, true)),
+      normalizer: norm, pre_tokenizer: pre,
+      post_processor: { type: "TemplateProcessing",
+        single: [{ SpecialToken: { id: "[CLS]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } },
+                 { SpecialToken: { id: "[SEP]", type_id: 0 } }],
+        pair: [{ SpecialToken: { id: "[CLS]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } },
+               { SpecialToken: { id: "[SEP]", type_id: 0 } }, { Sequence: { id: "B", type_id: 1 } },
+               { SpecialToken: { id: "[SEP]", type_id: 1 } }],
+        special_tokens: { "[CLS]": { id: "[CLS]", ids: [2], tokens: ["[CLS]"] },
+                          "[SEP]": { id: "[SEP]", ids: [3], tokens: ["[SEP]"] } } },
+      decoder: { type: "WordPiece", prefix: "##", cleanup: true },
+      model: { type: "WordPiece", unk_token: "[UNK]", continuing_subword_prefix: "##",
+               max_input_chars_per_word: 12, vocab },
+    });
+    out["wordpiece"] = bert(null, { type: "BertPreTokenizer" });
+  }
+
+  /* Unigram trained by the library; <unk> and the byte pieces added */
+  {
+    const u = new tk.Tokenizer(tk.Unigram.empty());
+    u.setPreTokenizer(tk.metaspacePreTokenizer());
+    const tmpu = fs.mkdtempSync(path.join(require("os").tmpdir(), "tokfix-"));
+    u.train([path.join(here, "train.txt")]);
+    u.save(path.join(tmpu, "u.json"));
+    const uj = JSON.parse(fs.readFileSync(path.join(tmpu, "u.json"), "utf8"));
+    fs.rmSync(tmpu, { recursive: true });
+    const vocab = [["<unk>", 0.0], ["<s>", 0.0], ["</s>", 0.0]];
+    for (let b = 0; b < 256; b++) vocab.push(["<0x" + b.toString(16).toUpperCase().padStart(2, "0") + ">", 0.0]);
+    for (const [p, sc] of uj.model.vocab) if (!vocab.some(([q]) => q === p)) vocab.push([p, sc]);
+    const uni = (byteFallback) => ({
+      version: "1.0", truncation: null, padding: null,
+      added_tokens: [addTok(0, "<unk>", true), addTok(1, "<s>", true), addTok(2, "</s>", true)],
+      normalizer: null,
+      pre_tokenizer: { type: "Metaspace", replacement: SP, prepend_scheme: "always", split: true },
+      post_processor: { type: "TemplateProcessing",
+        single: [{ Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: "</s>", type_id: 0 } }],
+        pair: [{ Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: "</s>", type_id: 0 } },
+               { Sequence: { id: "B", type_id: 0 } }, { SpecialToken: { id: "</s>", type_id: 0 } }],
+        special_tokens: { "</s>": { id: "</s>", ids: [2], tokens: ["</s>"] } } },
+      decoder: { type: "Sequence", decoders: [
+        { type: "Metaspace", replacement: SP, prepend_scheme: "always", split: true },
+        { type: "ByteFallback" }, { type: "Fuse" }] },
+      model: { type: "Unigram", unk_id: 0, vocab, byte_fallback: byteFallback },
+    });
+    out["unigram"] = uni(true);
+    out["unigram-unk"] = uni(false);
+  }
+
   for (const [name, j] of Object.entries(out)) {
     tk.Tokenizer.fromString(JSON.stringify(j));   /* the library must accept it */
     fs.writeFileSync(path.join(dir, name + ".json"), JSON.stringify(j) + "\n");
