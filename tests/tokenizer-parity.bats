@@ -46,6 +46,11 @@ parity() {
 @test "parity wordpiece (WordPiece, BertPreTokenizer, [CLS]/[SEP] template, WordPiece decoder)" { parity wordpiece; }
 @test "parity unigram (Unigram Viterbi, byte fallback, Metaspace, EOS template)" { parity unigram; }
 @test "parity unigram-unk (Unigram without byte fallback: fused unknown runs)" { parity unigram-unk; }
+@test "parity bert (BertNormalizer lowercase + accents + Chinese, BertPreTokenizer, WordPiece)" { parity bert; }
+@test "parity bert-cased (BertNormalizer strip_accents without lowercase, Whitespace)" { parity bert-cased; }
+@test "parity nfkc-lower (NFKC + Lowercase, byte-level BPE)" { parity nfkc-lower; }
+@test "parity nfd-strip (NFD + StripAccents, SentencePiece BPE)" { parity nfd-strip; }
+@test "parity nfkd (NFKD, byte-level BPE)" { parity nfkd; }
 
 @test "parity: the fixtures really exercise BOS, byte fallback and NFC" {
   # guards against recordings that would pass trivially

@@ -85,6 +85,7 @@ uint64_t tok_fingerprint(const tokenizer *t)
         const norm_step *s = &t->norm[i];
         h = h_int(h_int(h_int(h, s->kind), s->left), s->right);
         h = h_bytes(h_bytes(h, s->a, s->al), s->b, s->bl);
+        if (s->kind == NORM_BERT) h = h_int(h_int(h_int(h_int(h, s->clean), s->chinese), s->accents), s->lower);
     }
     for (int i = 0; i < t->ndec; i++) {
         const dec_step *d = &t->dec[i];

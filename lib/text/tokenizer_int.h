@@ -49,12 +49,14 @@ typedef struct {
     int scheme, split;
 } pre_step;
 
-enum { NORM_NFC, NORM_PREPEND, NORM_REPLACE, NORM_REPLACE_RE, NORM_STRIP };
+enum { NORM_NFC, NORM_PREPEND, NORM_REPLACE, NORM_REPLACE_RE, NORM_STRIP, NORM_NFD, NORM_NFKD, NORM_NFKC,
+       NORM_LOWER, NORM_STRIP_ACCENTS, NORM_BERT };
 typedef struct {
     int kind;
     char *a, *b; size_t al, bl;             /* Prepend a; Replace a -> b */
     pcre2_code *re;                         /* Replace with a Regex */
     int left, right;                        /* Strip */
+    int clean, chinese, accents, lower;     /* BertNormalizer */
 } norm_step;
 
 enum { DEC_BYTELEVEL, DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE, DEC_WORDPIECE };

@@ -286,6 +286,27 @@ function build(dir) {
     vocab: g.vocab, merges: g.merges,
     decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
   });
+  /* the normalization forms and character maps */
+  out["nfkc-lower"] = tokenizerJson({
+    added: [addTok(q.next, "<|endoftext|>", true), addTok(q.next + 1, "<think>", false, { normalized: true })],
+    normalizer: { type: "Sequence", normalizers: [{ type: "NFKC" }, { type: "Lowercase" }] },
+    pre: qpre, vocab: q.vocab, merges: q.merges,
+    decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+  });
+  out["nfd-strip"] = spBase({
+    normalizer: { type: "Sequence", normalizers: [
+      { type: "NFD" }, { type: "StripAccents" }, { type: "Prepend", prepend: SP },
+      { type: "Replace", pattern: { String: " " }, content: SP } ] },
+    decoder: spDecoder,
+  });
+  out["nfkd"] = tokenizerJson({
+    added: [addTok(q.next, "<|endoftext|>", true)],
+    normalizer: { type: "NFKD" }, pre: qpre, vocab: q.vocab, merges: q.merges,
+    /* not trim_offsets: where NFKD turns a multi-byte space into " " the
+     * library's trimmed offsets land past the character (not matched yet) */
+    post: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+    decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+  });
   /* the character-class pre-tokenizers on a SentencePiece vocabulary */
   out["ws-punct"] = spBase({
     pre: { type: "Sequence", pretokenizers: [
@@ -330,6 +351,10 @@ function build(dir) {
                max_input_chars_per_word: 12, vocab },
     });
     out["wordpiece"] = bert(null, { type: "BertPreTokenizer" });
+    out["bert"] = bert({ type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null,
+                         lowercase: true }, { type: "BertPreTokenizer" });
+    out["bert-cased"] = bert({ type: "BertNormalizer", clean_text: true, handle_chinese_chars: false,
+                               strip_accents: true, lowercase: false }, { type: "Whitespace" });
   }
 
   /* Unigram trained by the library; <unk> and the byte pieces added */
