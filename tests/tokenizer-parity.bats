@@ -20,13 +20,15 @@ parity() {
   jq -r "$sel | .ids_no_add | map(tostring) | join(\" \")" "$exp" > want-raw.txt
   jq -r "$sel | .decoded" "$exp" > want-dec.txt
   jq -r "$sel | .decoded_skip" "$exp" > want-skip.txt
-  lm-tokenize -t "$TOKFIX/$1.json" in.txt > got-ids.txt
+  local tok=$TOKFIX/$1.json
+  if [ ! -f "$tok" ]; then gunzip -c "$tok.gz" > tok.json; tok=tok.json; fi   # production files: .json.gz
+  lm-tokenize -t "$tok" in.txt > got-ids.txt
   diff want-ids.txt got-ids.txt
-  lm-tokenize -t "$TOKFIX/$1.json" --no-add-special in.txt > got-raw.txt
+  lm-tokenize -t "$tok" --no-add-special in.txt > got-raw.txt
   diff want-raw.txt got-raw.txt
-  lm-tokenize -t "$TOKFIX/$1.json" --decode want-ids.txt > got-dec.txt
+  lm-tokenize -t "$tok" --decode want-ids.txt > got-dec.txt
   diff want-dec.txt got-dec.txt
-  lm-tokenize -t "$TOKFIX/$1.json" --decode --skip-special want-ids.txt > got-skip.txt
+  lm-tokenize -t "$tok" --decode --skip-special want-ids.txt > got-skip.txt
   diff want-skip.txt got-skip.txt
 }
 
@@ -51,6 +53,16 @@ parity() {
 @test "parity nfkc-lower (NFKC + Lowercase, byte-level BPE)" { parity nfkc-lower; }
 @test "parity nfd-strip (NFD + StripAccents, SentencePiece BPE)" { parity nfd-strip; }
 @test "parity nfkd (NFKD, byte-level BPE)" { parity nfkd; }
+@test "parity gpt-4o (production o200k file: Split Removed + invert, ByteLevel)" { parity gpt-4o; }
+@test "parity deepseek-v3 (production file: three Splits, vocabulary entries that are not byte-level)" { parity deepseek-v3; }
+@test "parity gemma-3 (production file: Split MergedWithPrevious, 6415 added tokens, byte fallback)" { parity gemma-3; }
+@test "gemma-3: EOS is the special <eos>, not the ordinary added </s>" {
+  # unit/test_tokenizer_parity renders these conversations with tok_eos and
+  # compares them with the recording, so a </s> there fails it
+  jq -e -s 'length > 0 and all(.eos == "<eos>")' "$TOKFIX/gemma-3.chat.jsonl"
+  gunzip -c "$TOKFIX/gemma-3.json.gz" > tok.json
+  jq -e '(.added_tokens[] | select(.content == "</s>") | .special) == false' tok.json
+}
 
 @test "parity: the fixtures really exercise BOS, byte fallback and NFC" {
   # guards against recordings that would pass trivially

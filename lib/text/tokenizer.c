@@ -74,7 +74,8 @@ void tok_index_build(tokenizer *t)
     t->idx = xmalloc(sizeof(int32_t) * t->idx_cap);
     for (size_t i = 0; i < t->idx_cap; i++) t->idx[i] = -1;
     for (int id = 0; id < t->n; id++) {
-        if (!t->bytes[id] || tok_is_special(t, id) || (t->nonmodel && t->nonmodel[id])) continue;
+        if (!t->bytes[id] || tok_is_special(t, id) || (t->nonmodel && t->nonmodel[id]) || (t->notbl && t->notbl[id]))
+            continue;
         size_t h = hash64(t->bytes[id], t->blen[id], 0) & (t->idx_cap - 1);
         while (t->idx[h] >= 0) {
             int o = t->idx[h];
@@ -191,6 +192,7 @@ void tok_free(tokenizer *t)
     }
     free(t->pre);
     free(t->nonmodel);
+    free(t->notbl);
     free(t->idflags);
     tok_norm_free(t);
     tok_sp_free(t);

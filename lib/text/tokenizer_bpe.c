@@ -351,8 +351,13 @@ static int load_model_vocab(tokenizer *t, json_t *root, json_t *model, json_t *v
         if (kl + 1 > tcap) { tcap = kl * 2 + 16; tmp = xrealloc(tmp, tcap); }
         if (!t->byte_level) { memcpy(tmp, key, kl); bl = kl; }
         else if (bytelevel_decode(key, kl, tmp, &bl)) {
-            free(tmp);
-            return fail(err, el, "model.vocab token \"%.40s\" is not byte-level, but the pre_tokenizer is ByteLevel", key);
+            /* not byte-level text (DeepSeek V3, GPT-NeoX: specials in the
+             * vocabulary): the library keeps it; BPE on bytes never makes it
+             * and decoding gives it as it is */
+            memcpy(tmp, key, kl);
+            bl = kl;
+            if (!t->notbl) t->notbl = xcalloc((size_t)t->n + 1, 1);
+            t->notbl[json_integer_value(v)] = 1;
         }
         int id = (int)json_integer_value(v);
         if (t->bytes[id]) { free(tmp); return fail(err, el, "vocab id %d is given to two tokens", id); }
@@ -417,6 +422,11 @@ tokenizer *tok_parse(const char *text, size_t len, char *err, size_t el)
     t->is_byte = t->byte_level && t->nmerges == 0 && t->npre == 0 && !t->add_prefix_space && t->n >= 256 &&
                  !t->nnorm && !t->npost_pre && !t->npost_suf;
     for (int b = 0; b < 256 && t->is_byte; b++) t->is_byte = t->byte_id[b] == b;
+    /* Gemma: the model's EOS is the special <eos>; its "</s>" is an
+     * ordinary added token, so <eos> is asked for first and only as a
+     * special token */
+    int eid = tok_id(t, "<eos>");
+    if (eid >= 0 && tok_is_special(t, eid)) t->eos = xstrdup("<eos>");
     static const char *eos_names[] = {"</s>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>", "<|end_of_text|>"};
     for (size_t k = 0; k < sizeof eos_names / sizeof *eos_names && !t->eos; k++)
         if (tok_id(t, eos_names[k]) >= 0) t->eos = xstrdup(eos_names[k]);

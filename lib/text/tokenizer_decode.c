@@ -242,7 +242,7 @@ char *tok_hf_string(const tokenizer *t, int32_t id, size_t *len)
 {
     tok_sbuf o = {0};
     tok_put(&o, "", 0);
-    if (!t->byte_level || tok_is_added(t, id)) tok_put(&o, t->bytes[id], t->blen[id]);
+    if (!t->byte_level || tok_is_added(t, id) || (t->notbl && t->notbl[id])) tok_put(&o, t->bytes[id], t->blen[id]);
     else
         for (uint32_t i = 0; i < t->blen[id]; i++) {
             char u[4];

@@ -92,6 +92,7 @@ uint64_t tok_fingerprint(const tokenizer *t)
         h = h_int(h_int(h_int(h_int(h, d->kind), d->start), d->stop), d->scheme);
         h = h_bytes(h_bytes(h, d->a, d->al), d->b, d->bl);
     }
+    for (int32_t i = 0; t->notbl && i < t->n; i++) h = h_int(h, t->notbl[i]);
     if (t->model == MODEL_WORDPIECE) h = h_int(h_bytes(h, t->wp_prefix, t->wp_plen), t->wp_max_chars);
     for (int32_t i = 0; t->score && i < t->n; i++) {   /* Unigram: the scores, bit for bit */
         uint64_t bits;

@@ -78,6 +78,8 @@ struct tokenizer {
     char **piece;            /* text of each id where it differs from bytes (or NULL array) */
     uint32_t *plen;
     uint8_t *nonmodel;       /* 1: an added token the model vocabulary lacks */
+    uint8_t *notbl;          /* byte-level mode, 1: a vocabulary string that is not byte-level text,
+                                kept as it is (NULL when there is none) */
     uint8_t *idflags;        /* TOKF_* of each id (tok_index_build) */
     uint8_t added_first[256]; /* bit 1: a raw added token starts with this byte; bit 2: a normalized one */
     int32_t *idx;            /* open-addressing bytes -> id (ordinary tokens) */

@@ -40,6 +40,9 @@
  *   trained          byte-level BPE trained by the library (tokenizer.train)
  *                    on train.txt: its vocabulary lacks most bytes, so the
  *                    library drops characters it cannot encode
+ * Production files (tokenizer.json of real models, from npm packages that
+ * ship them; see tests/fixtures/tokenizer/SOURCES.md) are committed as
+ * NAME.json.gz and recorded the same way.
  * Records (one JSON object per line): for each corpus text, the ids with
  * and without the post-processor (addSpecialTokens), the offsets of the
  * first as byte offsets into the UTF-8 text (the binding gives character
@@ -47,7 +50,7 @@
  * pseudo-random id lists (fixed seed); and for each conversation of
  * DIR/chat.jsonl the Tülu rendering (as lib/text/chat_template.c writes it, EOS
  * the tokenizer's first of </s> <|im_end|> <|eot_id|> <|endoftext|>
- * <|end_of_text|>), its ids and byte offsets without the post-processor,
+ * <|end_of_text|>, or a special <eos> before them all, as Gemma has it), its ids and byte offsets without the post-processor,
  * the assistant mask those offsets give (a token is marked iff its start
  * lies in an assistant content + EOS span) and the decode of each
  * assistant turn's marked ids.
@@ -435,10 +438,11 @@ function renderTulu(msgs, eos, gen) {
   return { text: s, spans };
 }
 
-async function recordChat(t, dir) {
+async function recordChat(t, dir, json) {
   const f = path.join(dir, "chat.jsonl");
   if (!fs.existsSync(f)) return [];
-  const eos = EOS_NAMES.find((n) => t.tokenToId(n) !== undefined && t.tokenToId(n) !== null);
+  const gemma = json.added_tokens.some((a) => a.content === "<eos>" && a.special);   /* as tokenizer_bpe.c */
+  const eos = gemma ? "<eos>" : EOS_NAMES.find((n) => t.tokenToId(n) !== undefined && t.tokenToId(n) !== null);
   if (!eos) return [];
   const lines = [];
   for (const conv of fs.readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))) {
@@ -460,9 +464,13 @@ async function recordChat(t, dir) {
 async function record(dir, outDir) {
   fs.mkdirSync(outDir, { recursive: true });
   const corpus = fs.readFileSync(path.join(dir, "corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  const names = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
+  /* NAME.json, or NAME.json.gz (the production files, committed compressed) */
+  const names = fs.readdirSync(dir).filter((f) => f.endsWith(".json") || f.endsWith(".json.gz"))
+    .map((f) => f.replace(/\.json(\.gz)?$/, "")).sort();
   for (const name of names) {
-    const json = JSON.parse(fs.readFileSync(path.join(dir, name + ".json"), "utf8"));
+    const plain = path.join(dir, name + ".json");
+    const json = JSON.parse(fs.existsSync(plain) ? fs.readFileSync(plain, "utf8")
+      : require("zlib").gunzipSync(fs.readFileSync(plain + ".gz")).toString("utf8"));
     const t = tk.Tokenizer.fromString(JSON.stringify(json));
     const lines = [];
     for (const text of corpus) {
@@ -478,7 +486,7 @@ async function record(dir, outDir) {
     for (const ids of idLists(t.getVocabSize(true), specials, 60))
       dl.push(JSON.stringify({ ids, decoded: await t.decode(ids, false), decoded_skip: await t.decode(ids, true) }));
     fs.writeFileSync(path.join(outDir, name + ".decode.jsonl"), dl.join("\n") + "\n");
-    const chat = await recordChat(t, dir);
+    const chat = await recordChat(t, dir, json);
     if (chat.length) fs.writeFileSync(path.join(outDir, name + ".chat.jsonl"), chat.join("\n") + "\n");
     console.error(`${name}: ${corpus.length} texts, ${dl.length} id lists, ${chat.length} conversations`);
   }
