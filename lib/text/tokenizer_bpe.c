@@ -21,6 +21,7 @@
  * so the fuzz target can drive it.
  */
 #include "tokenizer_int.h"
+#include "regex_class_table.h"
 #include "text/unicode_norm.h"
 #include "base/util.h"
 
@@ -38,12 +39,80 @@ static const char gpt2_regex[] =
 #define fail tok_fail
 int tok_metaspace_scheme(void *json, char *err, size_t el);   /* tokenizer_decode.c */
 
+/* Rust's White_Space, for use inside a character class */
+#define WS_CHARS "\\t-\\r\\x20\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}"
+
+/* A tokenizer.json regex as the library's engine (Oniguruma, Unicode 16)
+ * reads it, for PCRE2 (Unicode 14): \s is White_Space (PCRE2 also takes
+ * U+180E) and \p{X} gains the code points assigned to X since
+ * (regex_class_table.h, measured from the library).  Only \s, \S and
+ * \p{X} / \pX are rewritten, inside or outside a class; error offsets
+ * then refer to the rewritten pattern. */
+char *tok_rx_rewrite(const char *p, size_t n, size_t *on)
+{
+    tok_sbuf o = {0};
+    tok_put(&o, "", 0);
+    int in = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '[' && !in) {
+            in = 1;
+            tok_put(&o, p + i, 1);
+            if (i + 1 < n && p[i + 1] == '^') tok_put(&o, p + ++i, 1);
+            if (i + 1 < n && p[i + 1] == ']') tok_put(&o, p + ++i, 1);   /* a literal ] first */
+            continue;
+        }
+        if (c == '[' && in && i + 1 < n && p[i + 1] == ':') {   /* [:alpha:] */
+            const char *e = memmem(p + i + 2, n - i - 2, ":]", 2);
+            size_t end = e ? (size_t)(e - p) + 2 : n;
+            tok_put(&o, p + i, end - i);
+            i = end - 1;
+            continue;
+        }
+        if (c == ']' && in) { in = 0; tok_put(&o, p + i, 1); continue; }
+        if (c != '\\' || i + 1 >= n) { tok_put(&o, p + i, 1); continue; }
+        char d = p[i + 1];
+        if (d == 's') { tok_put(&o, in ? WS_CHARS : "[" WS_CHARS "]", strlen(in ? WS_CHARS : "[" WS_CHARS "]")); i++; continue; }
+        if (d == 'S' && !in) { tok_put(&o, "[^" WS_CHARS "]", strlen("[^" WS_CHARS "]")); i++; continue; }
+        if (d == 'p' || d == 'P') {
+            size_t b = i + 2, e = b + 1;
+            if (b < n && p[b] == '{') {
+                const char *r = memchr(p + b, '}', n - b);
+                e = r ? (size_t)(r - p) + 1 : n;
+            }
+            if (e > n) e = n;
+            const char *name = p + b + (b < n && p[b] == '{');
+            size_t nl = (p[b] == '{' ? e - 1 : e) - (size_t)(name - p);
+            const char *extra = NULL;
+            for (size_t k = 0; k < sizeof rx_class_extra / sizeof *rx_class_extra; k++)
+                if (strlen(rx_class_extra[k].name) == nl && !memcmp(rx_class_extra[k].name, name, nl))
+                    extra = rx_class_extra[k].extra;
+            if (extra && *extra && !(d == 'P' && in)) {
+                if (!in) tok_put(&o, d == 'P' ? "[^" : "[", d == 'P' ? 2 : 1);
+                tok_put(&o, "\\p", 2);
+                tok_put(&o, p + i + 2, e - i - 2);
+                tok_put(&o, extra, strlen(extra));
+                if (!in) tok_put(&o, "]", 1);
+                i = e - 1;
+                continue;
+            }
+        }
+        tok_put(&o, p + i, 2);   /* any other escape, as it is */
+        i++;
+    }
+    *on = o.n;
+    return o.s;
+}
+
 static int add_regex(tokenizer *t, const char *pat, size_t len, int literal, char *err, size_t el)
 {
     int ec;
     PCRE2_SIZE eo;
     uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (literal ? PCRE2_LITERAL : PCRE2_UCP);   /* LITERAL refuses UCP */
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, len, opts, &ec, &eo, NULL);
+    size_t rl = len;
+    char *rx = literal ? NULL : tok_rx_rewrite(pat, len, &rl);
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)(rx ? rx : pat), rl, opts, &ec, &eo, NULL);
+    free(rx);
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(ec, msg, sizeof msg);
@@ -61,8 +130,6 @@ static int add_regex(tokenizer *t, const char *pat, size_t len, int literal, cha
     return 0;
 }
 
-/* Rust's White_Space, for use inside a character class */
-#define WS_CHARS "\\t-\\r\\x20\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}"
 #define WS_CLASS "[" WS_CHARS "]"
 #define PUNCT_CLASS "[\\p{P}!-/:-@\\[-`{-~]"
 /* the regex crate's \w: Alphabetic, marks, decimal digits, connector

@@ -145,6 +145,10 @@ size_t tok_wordpiece(const tokenizer *t, const char *s, size_t n, tok_span **out
 size_t tok_unigram(const tokenizer *t, const char *s, size_t n, tok_span **out);
 void tok_models_free(tokenizer *t);
 
+/* A tokenizer.json regex rewritten for PCRE2 so its \s and \p{X} mean
+ * what the library's engine means (tokenizer_bpe.c); malloc'd. */
+char *tok_rx_rewrite(const char *p, size_t n, size_t *on);
+
 /* tokenizer_norm.c */
 int tok_load_normalizer(tokenizer *t, void *json, char *err, size_t el);   /* json_t * */
 /* Apply the normalizer steps: malloc'd result, or NULL when there are none.

@@ -110,8 +110,10 @@ static int load_norm(tokenizer *t, json_t *n, int depth, char *err, size_t el)
         if (s->kind == NORM_REPLACE_RE) {
             int ec;
             PCRE2_SIZE eo;
-            s->re = pcre2_compile((PCRE2_SPTR)s->a, s->al, PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF,
-                                  &ec, &eo, NULL);
+            size_t rl;
+            char *rx = tok_rx_rewrite(s->a, s->al, &rl);
+            s->re = pcre2_compile((PCRE2_SPTR)rx, rl, PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
+            free(rx);
             if (!s->re) {
                 PCRE2_UCHAR msg[256];
                 pcre2_get_error_message(ec, msg, sizeof msg);
