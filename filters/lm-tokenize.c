@@ -167,6 +167,7 @@ int main(int argc, char **argv)
 
     bsrc *src = bsrc_open(in);
     if (!src) die(EX_NOINPUT, "%s: cannot open: %s", in, strerror(errno));
+    bsrc_keep_last_cr(src);   /* only "\n" or "\r\n" ends a line: any other "\r" is text */
     rstream *o = rs_open_text_out(out);
     char *line;
     size_t len;

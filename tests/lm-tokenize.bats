@@ -64,3 +64,12 @@ load helper
   [[ "$output" == *"long.txt: line 2: longer than"* ]]
   [[ "$output" != *"line 2: line 2"* ]]
 }
+
+@test "lm-tokenize: a trailing \\r is text unless the line ends in \\r\\n" {
+  # qwen2 gives "\r" its own token (13): kept on a last line without "\n",
+  # dropped with "\r\n", kept before "\r\n"
+  printf 'e\r' | lm-tokenize --no-add-special -t "$FIX/tokenizer/qwen2.json" > got.txt
+  printf 'e\r\n' | lm-tokenize --no-add-special -t "$FIX/tokenizer/qwen2.json" >> got.txt
+  printf 'e\r\r\n' | lm-tokenize --no-add-special -t "$FIX/tokenizer/qwen2.json" >> got.txt
+  printf '101 13\n101\n101 13\n' | diff - got.txt
+}

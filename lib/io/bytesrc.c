@@ -32,6 +32,7 @@ struct bsrc {
     char *lbuf;
     size_t lcap, lpos, llen;  /* decoded bytes held: [lpos, llen) */
     uint64_t lineno;
+    int keep_cr;          /* bsrc_keep_last_cr: a last line's lone '\r' is text */
     char *line;
     size_t line_cap;
 };
@@ -215,6 +216,7 @@ const char *bsrc_error(const bsrc *s) { return s->err; }
 int bsrc_is_gzip(const bsrc *s) { return s->gzip; }
 uint64_t bsrc_bytes_in(const bsrc *s) { return s->bytes_in; }
 uint64_t bsrc_lineno(const bsrc *s) { return s->lineno; }
+void bsrc_keep_last_cr(bsrc *s) { s->keep_cr = 1; }
 
 void bsrc_close(bsrc *s)
 {
@@ -279,7 +281,7 @@ int bsrc_getline(bsrc *s, char **line, size_t *len, size_t max_line)
             /* last line without '\n' */
             size_t n = s->llen - s->lpos;
             char *st = s->lbuf + s->lpos;
-            if (n > 0 && st[n - 1] == '\r')
+            if (n > 0 && st[n - 1] == '\r' && !s->keep_cr)
                 n--;
             st[n] = 0;
             s->lpos = s->llen;

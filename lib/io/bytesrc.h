@@ -39,6 +39,9 @@ void bsrc_close(bsrc *s);
 /* 1: a line in *line, *len (NUL-terminated), 0: end, -1: error.  Lines
  * longer than max_line (0 = unlimited) are an error. */
 int bsrc_getline(bsrc *s, char **line, size_t *len, size_t max_line);
+/* Lines end in "\n" or "\r\n"; a last line without "\n" also loses a
+ * trailing "\r" unless this is called (lm-tokenize: text is text). */
+void bsrc_keep_last_cr(bsrc *s);
 uint64_t bsrc_lineno(const bsrc *s);
 
 /* Read everything (for JSON-array files); caller frees.  NULL on error. */

@@ -74,7 +74,8 @@ void tok_index_build(tokenizer *t)
     t->idx = xmalloc(sizeof(int32_t) * t->idx_cap);
     for (size_t i = 0; i < t->idx_cap; i++) t->idx[i] = -1;
     for (int id = 0; id < t->n; id++) {
-        if (!t->bytes[id] || tok_is_special(t, id) || (t->nonmodel && t->nonmodel[id])) continue;
+        if (!t->bytes[id] || tok_is_special(t, id) || (t->nonmodel && t->nonmodel[id]) || (t->notbl && t->notbl[id]))
+            continue;
         size_t h = hash64(t->bytes[id], t->blen[id], 0) & (t->idx_cap - 1);
         while (t->idx[h] >= 0) {
             int o = t->idx[h];
@@ -191,9 +192,11 @@ void tok_free(tokenizer *t)
     }
     free(t->pre);
     free(t->nonmodel);
+    free(t->notbl);
     free(t->idflags);
     tok_norm_free(t);
     tok_sp_free(t);
+    tok_models_free(t);
     free(t->json_text);
     free(t->eos);
     if (t->chat_free) t->chat_free(t->chat);
@@ -205,7 +208,10 @@ void tok_free(tokenizer *t)
 int tok_vocab_size(const tokenizer *t) { return t->n; }
 int tok_num_merges(const tokenizer *t) { return t->nmerges; }
 int tok_num_added(const tokenizer *t) { return t->nadded; }
-const char *tok_kind(const tokenizer *t) { return t->is_byte ? "byte" : "bpe"; }
+const char *tok_kind(const tokenizer *t)
+{
+    return t->is_byte ? "byte" : t->model == MODEL_WORDPIECE ? "wordpiece" : t->model == MODEL_UNIGRAM ? "unigram" : "bpe";
+}
 
 const char *tok_eos(const tokenizer *t) { return t->eos; }
 

@@ -21,6 +21,7 @@
  * so the fuzz target can drive it.
  */
 #include "tokenizer_int.h"
+#include "regex_class_table.h"
 #include "text/unicode_norm.h"
 #include "base/util.h"
 
@@ -38,12 +39,80 @@ static const char gpt2_regex[] =
 #define fail tok_fail
 int tok_metaspace_scheme(void *json, char *err, size_t el);   /* tokenizer_decode.c */
 
+/* Rust's White_Space, for use inside a character class */
+#define WS_CHARS "\\t-\\r\\x20\\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}"
+
+/* A tokenizer.json regex as the library's engine (Oniguruma, Unicode 16)
+ * reads it, for PCRE2 (Unicode 14): \s is White_Space (PCRE2 also takes
+ * U+180E) and \p{X} gains the code points assigned to X since
+ * (regex_class_table.h, measured from the library).  Only \s, \S and
+ * \p{X} / \pX are rewritten, inside or outside a class; error offsets
+ * then refer to the rewritten pattern. */
+char *tok_rx_rewrite(const char *p, size_t n, size_t *on)
+{
+    tok_sbuf o = {0};
+    tok_put(&o, "", 0);
+    int in = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '[' && !in) {
+            in = 1;
+            tok_put(&o, p + i, 1);
+            if (i + 1 < n && p[i + 1] == '^') tok_put(&o, p + ++i, 1);
+            if (i + 1 < n && p[i + 1] == ']') tok_put(&o, p + ++i, 1);   /* a literal ] first */
+            continue;
+        }
+        if (c == '[' && in && i + 1 < n && p[i + 1] == ':') {   /* [:alpha:] */
+            const char *e = memmem(p + i + 2, n - i - 2, ":]", 2);
+            size_t end = e ? (size_t)(e - p) + 2 : n;
+            tok_put(&o, p + i, end - i);
+            i = end - 1;
+            continue;
+        }
+        if (c == ']' && in) { in = 0; tok_put(&o, p + i, 1); continue; }
+        if (c != '\\' || i + 1 >= n) { tok_put(&o, p + i, 1); continue; }
+        char d = p[i + 1];
+        if (d == 's') { tok_put(&o, in ? WS_CHARS : "[" WS_CHARS "]", strlen(in ? WS_CHARS : "[" WS_CHARS "]")); i++; continue; }
+        if (d == 'S' && !in) { tok_put(&o, "[^" WS_CHARS "]", strlen("[^" WS_CHARS "]")); i++; continue; }
+        if (d == 'p' || d == 'P') {
+            size_t b = i + 2, e = b + 1;
+            if (b < n && p[b] == '{') {
+                const char *r = memchr(p + b, '}', n - b);
+                e = r ? (size_t)(r - p) + 1 : n;
+            }
+            if (e > n) e = n;
+            const char *name = p + b + (b < n && p[b] == '{');
+            size_t nl = (p[b] == '{' ? e - 1 : e) - (size_t)(name - p);
+            const char *extra = NULL;
+            for (size_t k = 0; k < sizeof rx_class_extra / sizeof *rx_class_extra; k++)
+                if (strlen(rx_class_extra[k].name) == nl && !memcmp(rx_class_extra[k].name, name, nl))
+                    extra = rx_class_extra[k].extra;
+            if (extra && *extra && !(d == 'P' && in)) {
+                if (!in) tok_put(&o, d == 'P' ? "[^" : "[", d == 'P' ? 2 : 1);
+                tok_put(&o, "\\p", 2);
+                tok_put(&o, p + i + 2, e - i - 2);
+                tok_put(&o, extra, strlen(extra));
+                if (!in) tok_put(&o, "]", 1);
+                i = e - 1;
+                continue;
+            }
+        }
+        tok_put(&o, p + i, 2);   /* any other escape, as it is */
+        i++;
+    }
+    *on = o.n;
+    return o.s;
+}
+
 static int add_regex(tokenizer *t, const char *pat, size_t len, int literal, char *err, size_t el)
 {
     int ec;
     PCRE2_SIZE eo;
-    uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | (literal ? PCRE2_LITERAL : 0);
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, len, opts, &ec, &eo, NULL);
+    uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (literal ? PCRE2_LITERAL : PCRE2_UCP);   /* LITERAL refuses UCP */
+    size_t rl = len;
+    char *rx = literal ? NULL : tok_rx_rewrite(pat, len, &rl);
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)(rx ? rx : pat), rl, opts, &ec, &eo, NULL);
+    free(rx);
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(ec, msg, sizeof msg);
@@ -58,6 +127,30 @@ static int add_regex(tokenizer *t, const char *pat, size_t len, int literal, cha
     t->pre[t->npre].patlen = len;
     t->pre[t->npre].literal = literal;
     t->npre++;
+    return 0;
+}
+
+#define WS_CLASS "[" WS_CHARS "]"
+#define PUNCT_CLASS "[\\p{P}!-/:-@\\[-`{-~]"
+/* the regex crate's \w: Alphabetic, marks, decimal digits, connector
+ * punctuation, joiners (Alphabetic = letters, letter numbers and the
+ * Other_Alphabetic symbols: circled and squared Latin letters) */
+#define RUST_W "\\p{L}\\p{M}\\p{Nd}\\p{Nl}\\p{Pc}\\x{200C}\\x{200D}\\x{24B6}-\\x{24E9}\\x{1F130}-\\x{1F149}" \
+               "\\x{1F150}-\\x{1F169}\\x{1F170}-\\x{1F189}"
+
+static int split_behavior(const char *b)
+{
+    static const char *names[] = {"Isolated", "Removed", "MergedWithPrevious", "MergedWithNext", "Contiguous"};
+    for (int i = 0; b && i < 5; i++)
+        if (!strcmp(b, names[i])) return i;   /* the order of SPLIT_* */
+    return -1;
+}
+
+static int add_split(tokenizer *t, const char *rx, int behavior, int invert, char *err, size_t el)
+{
+    if (add_regex(t, rx, strlen(rx), 0, err, el)) return -1;
+    t->pre[t->npre - 1].behavior = behavior;
+    t->pre[t->npre - 1].invert = invert;
     return 0;
 }
 
@@ -126,16 +219,49 @@ static int load_pretok(tokenizer *t, json_t *p, int depth, char *err, size_t el)
     }
     if (!strcmp(type, "Split")) {
         json_t *pat = json_object_get(p, "pattern");
-        const char *beh = json_string_value(json_object_get(p, "behavior"));
-        if (!beh || strcmp(beh, "Isolated") || json_is_true(json_object_get(p, "invert")))
-            return fail(err, el, "unsupported Split pre_tokenizer (only behavior Isolated, not inverted)");
+        int beh = split_behavior(json_string_value(json_object_get(p, "behavior")));
+        if (beh < 0) return fail(err, el, "Split pre_tokenizer behavior must be Removed, Isolated, MergedWithPrevious, "
+                                 "MergedWithNext or Contiguous");
         json_t *rx = json_object_get(pat, "Regex"), *st = json_object_get(pat, "String");
-        if (json_is_string(rx)) return add_regex(t, json_string_value(rx), json_string_length(rx), 0, err, el);
-        if (json_is_string(st)) return add_regex(t, json_string_value(st), json_string_length(st), 1, err, el);
-        return fail(err, el, "Split pre_tokenizer without a Regex or String pattern");
+        int rc;
+        if (json_is_string(rx)) rc = add_regex(t, json_string_value(rx), json_string_length(rx), 0, err, el);
+        else if (json_is_string(st) && json_string_length(st) == 0) {   /* the library: no match at all */
+            rc = add_regex(t, "(*FAIL)", 7, 0, err, el);
+        } else if (json_is_string(st)) rc = add_regex(t, json_string_value(st), json_string_length(st), 1, err, el);
+        else return fail(err, el, "Split pre_tokenizer without a Regex or String pattern");
+        if (rc) return rc;
+        t->pre[t->npre - 1].behavior = beh;
+        t->pre[t->npre - 1].invert = json_is_true(json_object_get(p, "invert"));
+        return 0;
+    }
+    /* The character-class pre-tokenizers, as splits on one character at a
+     * time (the library's char-predicate patterns match each character
+     * alone); the classes are written out so they mean what Rust means:
+     * char::is_whitespace (White_Space), is_punc (ASCII punctuation or
+     * a Unicode P* category). */
+    if (!strcmp(type, "WhitespaceSplit")) return add_split(t, WS_CLASS, SPLIT_REMOVED, 0, err, el);
+    if (!strcmp(type, "Punctuation")) {
+        const char *b = json_string_value(json_object_get(p, "behavior"));
+        int beh = b ? split_behavior(b) : SPLIT_ISOLATED;
+        if (beh < 0) return fail(err, el, "Punctuation pre_tokenizer behavior \"%.20s\" is not known", b);
+        return add_split(t, PUNCT_CLASS, beh, 0, err, el);
+    }
+    if (!strcmp(type, "BertPreTokenizer"))
+        return add_split(t, WS_CLASS, SPLIT_REMOVED, 0, err, el) || add_split(t, PUNCT_CLASS, SPLIT_ISOLATED, 0, err, el);
+    if (!strcmp(type, "Whitespace"))   /* the regex crate's \w+|[^\w\s]+, kept (inverted, Removed) */
+        return add_split(t, "[" RUST_W "]+|[^" RUST_W WS_CHARS "]+", SPLIT_REMOVED, 1, err, el);
+    if (!strcmp(type, "CharDelimiterSplit")) {
+        json_t *d = json_object_get(p, "delimiter");
+        size_t k;
+        if (!json_is_string(d) || !json_string_length(d) ||
+            un_utf8_next(json_string_value(d), json_string_length(d), &k) < 0 || k != json_string_length(d))
+            return fail(err, el, "CharDelimiterSplit pre_tokenizer \"delimiter\" must be one character");
+        if (add_regex(t, json_string_value(d), k, 1, err, el)) return -1;
+        t->pre[t->npre - 1].behavior = SPLIT_REMOVED;
+        return 0;
     }
     return fail(err, el, "unsupported pre_tokenizer type %s (supported: ByteLevel, Split, Digits, Metaspace, "
-                "Sequence)", type);
+                "Whitespace, WhitespaceSplit, Punctuation, BertPreTokenizer, CharDelimiterSplit, Sequence)", type);
 }
 
 /* A byte-level token string -> raw bytes; -1 if a character is not one of
@@ -216,6 +342,8 @@ static int load_merges(tokenizer *t, json_t *vocab, json_t *merges, char *err, s
     return 0;
 }
 
+static int load_model_vocab(tokenizer *t, json_t *root, json_t *model, json_t *vocab, char *err, size_t el);
+
 static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
 {
     json_t *model = json_object_get(root, "model");
@@ -223,8 +351,17 @@ static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
     json_t *vocab = json_object_get(model, "vocab");
     if (!json_is_object(model)) return fail(err, el, "no \"model\" object");
     if (!type && json_object_get(model, "merges")) type = "BPE";   /* older files omit the type */
-    if (!type || strcmp(type, "BPE"))
-        return fail(err, el, "unsupported model.type %s (only BPE)", type ? type : "(none)");
+    if (type && !strcmp(type, "WordPiece")) t->model = MODEL_WORDPIECE;
+    else if (type && !strcmp(type, "Unigram")) t->model = MODEL_UNIGRAM;
+    else if (!type || strcmp(type, "BPE"))
+        return fail(err, el, "unsupported model.type %s (supported: BPE, WordPiece, Unigram)", type ? type : "(none)");
+    if (t->model != MODEL_BPE) {   /* the vocabulary as BPE's {token: id}; the rest in tokenizer_models.c */
+        json_t *v = tok_model_vocab(t, model, err, el);
+        if (!v) return -1;
+        int rc = load_model_vocab(t, root, model, v, err, el);
+        json_decref(v);
+        return rc ? rc : tok_load_model_rest(t, model, err, el);
+    }
     const char *pre = json_string_value(json_object_get(model, "continuing_subword_prefix"));
     const char *suf = json_string_value(json_object_get(model, "end_of_word_suffix"));
     if ((pre && *pre) || (suf && *suf))
@@ -234,11 +371,20 @@ static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
         return fail(err, el, "unsupported: model.dropout (random BPE)");
     if (!json_is_object(vocab)) return fail(err, el, "model.vocab is not an object");
     t->ignore_merges = json_is_true(json_object_get(model, "ignore_merges"));
-    t->byte_fallback = json_is_true(json_object_get(model, "byte_fallback"));
     t->fuse_unk = json_is_true(json_object_get(model, "fuse_unk"));
+    if (load_model_vocab(t, root, model, vocab, err, el)) return -1;
+    return load_merges(t, vocab, json_object_get(model, "merges"), err, el);
+}
+
+/* The vocabulary ({token: id}), the unknown token, byte fallback and the
+ * added tokens: what every model type shares. */
+static int load_model_vocab(tokenizer *t, json_t *root, json_t *model, json_t *vocab, char *err, size_t el)
+{
+    t->byte_fallback = json_is_true(json_object_get(model, "byte_fallback"));
     t->byte_level = has_bytelevel(json_object_get(root, "pre_tokenizer"), 0);
     t->unk_id = -1;
     json_t *unk = json_object_get(model, "unk_token");
+    if (t->model == MODEL_UNIGRAM) unk = NULL;   /* unk_id, read by tok_load_model_rest */
     if (json_is_string(unk)) {
         t->unk_id = vocab_id(vocab, json_string_value(unk));
         if (t->unk_id < 0) return fail(err, el, "model.unk_token \"%.40s\" is not in model.vocab", json_string_value(unk));
@@ -272,8 +418,13 @@ static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
         if (kl + 1 > tcap) { tcap = kl * 2 + 16; tmp = xrealloc(tmp, tcap); }
         if (!t->byte_level) { memcpy(tmp, key, kl); bl = kl; }
         else if (bytelevel_decode(key, kl, tmp, &bl)) {
-            free(tmp);
-            return fail(err, el, "model.vocab token \"%.40s\" is not byte-level, but the pre_tokenizer is ByteLevel", key);
+            /* not byte-level text (DeepSeek V3, GPT-NeoX: specials in the
+             * vocabulary): the library keeps it; BPE on bytes never makes it
+             * and decoding gives it as it is */
+            memcpy(tmp, key, kl);
+            bl = kl;
+            if (!t->notbl) t->notbl = xcalloc((size_t)t->n + 1, 1);
+            t->notbl[json_integer_value(v)] = 1;
         }
         int id = (int)json_integer_value(v);
         if (t->bytes[id]) { free(tmp); return fail(err, el, "vocab id %d is given to two tokens", id); }
@@ -306,7 +457,7 @@ static int load_model(tokenizer *t, json_t *root, char *err, size_t el)
         set_token(t, a->id, a->text, a->len);
     }
     tok_index_build(t);
-    return load_merges(t, vocab, json_object_get(model, "merges"), err, el);
+    return 0;
 }
 
 tokenizer *tok_parse(const char *text, size_t len, char *err, size_t el)
@@ -338,6 +489,11 @@ tokenizer *tok_parse(const char *text, size_t len, char *err, size_t el)
     t->is_byte = t->byte_level && t->nmerges == 0 && t->npre == 0 && !t->add_prefix_space && t->n >= 256 &&
                  !t->nnorm && !t->npost_pre && !t->npost_suf;
     for (int b = 0; b < 256 && t->is_byte; b++) t->is_byte = t->byte_id[b] == b;
+    /* Gemma: the model's EOS is the special <eos>; its "</s>" is an
+     * ordinary added token, so <eos> is asked for first and only as a
+     * special token */
+    int eid = tok_id(t, "<eos>");
+    if (eid >= 0 && tok_is_special(t, eid)) t->eos = xstrdup("<eos>");
     static const char *eos_names[] = {"</s>", "<|im_end|>", "<|eot_id|>", "<|endoftext|>", "<|end_of_text|>"};
     for (size_t k = 0; k < sizeof eos_names / sizeof *eos_names && !t->eos; k++)
         if (tok_id(t, eos_names[k]) >= 0) t->eos = xstrdup(eos_names[k]);

@@ -105,8 +105,16 @@ static int load_dec(tokenizer *t, json_t *d, int depth, char *err, size_t el)
         s->scheme = sc;
         return 0;
     }
+    if (!strcmp(type, "WordPiece")) {
+        json_t *p = json_object_get(d, "prefix"), *c = json_object_get(d, "cleanup");
+        dec_step *s = new_dec(t, DEC_WORDPIECE);
+        s->a = json_is_string(p) ? xstrndup(json_string_value(p), s->al = json_string_length(p)) : xstrdup("##");
+        if (!json_is_string(p)) s->al = 2;
+        s->start = c ? json_is_true(c) : 1;
+        return 0;
+    }
     return tok_fail(err, el, "unsupported decoder type %s (supported: ByteLevel, Replace, ByteFallback, Fuse, "
-                    "Strip, Metaspace, Sequence)", type);
+                    "Strip, Metaspace, WordPiece, Sequence)", type);
 }
 
 int tok_load_decoder(tokenizer *t, void *json, char *err, size_t el)
@@ -234,7 +242,7 @@ char *tok_hf_string(const tokenizer *t, int32_t id, size_t *len)
 {
     tok_sbuf o = {0};
     tok_put(&o, "", 0);
-    if (!t->byte_level || tok_is_added(t, id)) tok_put(&o, t->bytes[id], t->blen[id]);
+    if (!t->byte_level || tok_is_added(t, id) || (t->notbl && t->notbl[id])) tok_put(&o, t->bytes[id], t->blen[id]);
     else
         for (uint32_t i = 0; i < t->blen[id]; i++) {
             char u[4];
@@ -266,6 +274,23 @@ static void replace_into(tok_sbuf *o, const char *s, size_t n, const char *a, si
     for (size_t i = 0; i < n;) {
         if (n - i >= al && !memcmp(s + i, a, al)) { if (!drop) tok_put(o, b, bl); i += al; }
         else tok_put(o, s + i++, 1);
+    }
+}
+
+/* The WordPiece decoder's cleanup: the library's chain of str::replace,
+ * each over the whole token, in this order. */
+static void wordpiece_cleanup(tok_sbuf *o)
+{
+    static const char *rules[][2] = {{" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"},
+                                     {" n't", "n't"}, {" 'm", "'m"}, {" do not", " don't"}, {" 's", "'s"},
+                                     {" 've", "'ve"}, {" 're", "'re"}};
+    for (size_t r = 0; r < sizeof rules / sizeof *rules; r++) {
+        if (!memmem(o->s, o->n, rules[r][0], strlen(rules[r][0]))) continue;
+        tok_sbuf x = {0};
+        tok_put(&x, "", 0);
+        replace_into(&x, o->s, o->n, rules[r][0], strlen(rules[r][0]), rules[r][1], strlen(rules[r][1]), 0);
+        free(o->s);
+        *o = x;
     }
 }
 
@@ -321,7 +346,14 @@ static void apply_dec(const tokenizer *t, const dec_step *d, toklist *L, int los
     for (size_t i = 0; i < L->n; i++) {
         tok_sbuf *s = &L->v[i], o = {0};
         tok_put(&o, "", 0);
-        if (d->kind == DEC_REPLACE) replace_into(&o, s->s, s->n, d->a, d->al, d->b, d->bl, 0);
+        if (d->kind == DEC_WORDPIECE) {
+            if (i && s->n >= d->al && !memcmp(s->s, d->a, d->al)) tok_put(&o, s->s + d->al, s->n - d->al);
+            else {
+                if (i) tok_put(&o, " ", 1);
+                tok_put(&o, s->s, s->n);
+            }
+            if (d->start) wordpiece_cleanup(&o);
+        } else if (d->kind == DEC_REPLACE) replace_into(&o, s->s, s->n, d->a, d->al, d->b, d->bl, 0);
         else if (d->kind == DEC_METASPACE)
             replace_into(&o, s->s, s->n, d->a, d->al, " ", 1, i == 0 && d->scheme != SCHEME_NEVER);
         else {   /* DEC_STRIP: up to start leading and stop trailing copies of the character */
@@ -403,6 +435,7 @@ int tok_decode_mode(const tokenizer *t)
         if (d->kind == DEC_STRIP && (d->start > 1 || d->stop > 0)) return TOK_DECODE_WHOLE;
         if (d->kind == DEC_REPLACE && (un_utf8_next(d->a, d->al, &cl) < 0 || cl != d->al)) return TOK_DECODE_WHOLE;
         if (d->kind == DEC_BYTELEVEL && k > 0) return TOK_DECODE_WHOLE;   /* on joined text: all or nothing */
+        if (d->kind == DEC_WORDPIECE) return TOK_DECODE_WHOLE;   /* cleanup looks across tokens */
     }
     return append ? TOK_DECODE_APPEND : TOK_DECODE_WINDOW;
 }

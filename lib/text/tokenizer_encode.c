@@ -198,9 +198,20 @@ static size_t bl_byte_at(const char *s, size_t n, size_t p, size_t *i, size_t *p
     return *i;
 }
 
+/* WordPiece and Unigram (tokenizer_models.c): their spans to ids and offsets */
+static void model_piece(const tokenizer *t, const char *s, size_t n, const tok_offset *al, enc_out *out)
+{
+    tok_span *v = NULL;
+    size_t k = t->model == MODEL_WORDPIECE ? tok_wordpiece(t, s, n, &v) : tok_unigram(t, s, n, &v);
+    for (size_t i = 0; i < k; i++)
+        push(out, v[i].id, al ? (tok_offset){al[v[i].b].start, al[v[i].e - 1].end} : no_off);
+    free(v);
+}
+
 static void bpe_piece(const tokenizer *t, const char *s, size_t n, const tok_offset *al, enc_out *out)
 {
     if (n == 0) return;
+    if (t->model != MODEL_BPE) { model_piece(t, s, n, al, out); return; }
     symvec sym = {0};
     int32_t whole = t->ignore_merges ? tok_lookup(t, s, n) : -1;
     if (whole >= 0) {
@@ -243,6 +254,8 @@ static void bpe_piece(const tokenizer *t, const char *s, size_t n, const tok_off
 }
 
 static void pretok(const tokenizer *t, int step, const char *s, size_t n, const tok_offset *al, int at0, enc_out *out);
+static void split_regex(const tokenizer *t, int step, const char *s, size_t n, const tok_offset *al, int at0,
+                        enc_out *out);
 
 /* Metaspace: spaces -> the replacement (aligned to the space), the
  * replacement prepended as the scheme says (aligned to the first
@@ -303,26 +316,74 @@ static void pretok(const tokenizer *t, int step, const char *s, size_t n, const 
         free(ta);
         return;
     }
-    /* regex split, Isolated: matches and the gaps between them are pieces */
+    split_regex(t, step, s, n, al, at0, out);
+}
+
+/* A regex split as the library's NormalizedString::split does it: the
+ * string becomes a list of spans, each a match or the gap before one (onig's
+ * find_iter: an empty match right where the previous match ended is
+ * skipped, one at the start or after a gap is kept); invert swaps the two
+ * kinds; the behaviour then drops matches (Removed), keeps every span
+ * (Isolated), glues each match to the span before it (MergedWithPrevious)
+ * or after it (MergedWithNext), or glues runs of spans of the same kind
+ * (Contiguous); empty pieces are dropped. */
+typedef struct { size_t b, e; int m; } span;
+
+static void span_push(span **v, size_t *n, size_t *cap, size_t b, size_t e, int m)
+{
+    if (*n == *cap) { *cap = *cap ? *cap * 2 : 32; *v = xrealloc(*v, sizeof **v * *cap); }
+    (*v)[(*n)++] = (span){b, e, m};
+}
+
+static void split_regex(const tokenizer *t, int step, const char *s, size_t n, const tok_offset *al, int at0,
+                        enc_out *out)
+{
+    const pre_step *p = &t->pre[step];
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(p->re, NULL);
-    size_t at = 0, last = 0;
+    span *v = NULL;
+    size_t nv = 0, cap = 0, at = 0, prev = 0;
+    long last_end = -1;
     while (at <= n) {
         int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, at, 0, md, NULL);
         if (rc == PCRE2_ERROR_NOMATCH) break;
         if (rc < 0) tok_regex_die("pre-tokenizer", rc);
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         size_t b = ov[0], e = ov[1];
-        if (e == b) {   /* empty match: step over one character */
-            at = b + 1;
+        if (e == b && last_end == (long)e) {   /* empty, right after the last match: step one character */
+            at = e + 1;
             while (at < n && ((unsigned char)s[at] & 0xc0) == 0x80) at++;
             continue;
         }
-        if (b > last) pretok(t, step + 1, s + last, b - last, at_al(al, last), at0 && last == 0, out);
-        pretok(t, step + 1, s + b, e - b, at_al(al, b), at0 && b == 0, out);
-        last = at = e;
+        if (b > prev) span_push(&v, &nv, &cap, prev, b, 0);
+        span_push(&v, &nv, &cap, b, e, 1);
+        prev = at = e;
+        last_end = (long)e;
     }
     pcre2_match_data_free(md);
-    if (last < n) pretok(t, step + 1, s + last, n - last, at_al(al, last), at0 && last == 0, out);
+    if (prev < n) span_push(&v, &nv, &cap, prev, n, 0);
+    size_t k = 0;
+    int prev_m = 0;
+    if (p->behavior == SPLIT_MERGED_NEXT) {   /* right to left, as the library folds it */
+        for (size_t j = nv; j-- > 0;) {
+            int m = v[j].m ^ p->invert;
+            if (m && !prev_m && k) v[nv - k].b = v[j].b;   /* into the span after it */
+            else { k++; v[nv - k] = (span){v[j].b, v[j].e, 0}; }
+            prev_m = m;
+        }
+        memmove(v, v + nv - k, sizeof *v * k);
+    } else
+        for (size_t j = 0; j < nv; j++) {
+            int m = v[j].m ^ p->invert;
+            if (p->behavior == SPLIT_REMOVED) { if (!m) v[k++] = v[j]; continue; }
+            if (p->behavior == SPLIT_ISOLATED) { v[k++] = v[j]; continue; }
+            int glue = p->behavior == SPLIT_MERGED_PREV ? m && !prev_m : m == prev_m;
+            if (glue && k) v[k - 1].e = v[j].e;
+            else v[k++] = v[j];
+            prev_m = m;
+        }
+    for (size_t j = 0; j < k; j++)
+        if (v[j].e > v[j].b) pretok(t, step + 1, s + v[j].b, v[j].e - v[j].b, at_al(al, v[j].b), at0 && v[j].b == 0, out);
+    free(v);
 }
 
 /* The longest added token of the given kind (normalized or not) at s[i],

@@ -79,16 +79,25 @@ uint64_t tok_fingerprint(const tokenizer *t)
         const pre_step *p = &t->pre[i];
         h = h_int(h_int(h_int(h_int(h, p->kind), p->literal), p->scheme), p->split);
         h = h_bytes(h_bytes(h, p->pat, p->patlen), p->rep, p->replen);
+        if (p->behavior || p->invert) h = h_int(h_int(h, 100 + p->behavior), p->invert);   /* not Isolated */
     }
     for (int i = 0; i < t->nnorm; i++) {
         const norm_step *s = &t->norm[i];
         h = h_int(h_int(h_int(h, s->kind), s->left), s->right);
         h = h_bytes(h_bytes(h, s->a, s->al), s->b, s->bl);
+        if (s->kind == NORM_BERT) h = h_int(h_int(h_int(h_int(h, s->clean), s->chinese), s->accents), s->lower);
     }
     for (int i = 0; i < t->ndec; i++) {
         const dec_step *d = &t->dec[i];
         h = h_int(h_int(h_int(h_int(h, d->kind), d->start), d->stop), d->scheme);
         h = h_bytes(h_bytes(h, d->a, d->al), d->b, d->bl);
+    }
+    for (int32_t i = 0; t->notbl && i < t->n; i++) h = h_int(h, t->notbl[i]);
+    if (t->model == MODEL_WORDPIECE) h = h_int(h_bytes(h, t->wp_prefix, t->wp_plen), t->wp_max_chars);
+    for (int32_t i = 0; t->score && i < t->n; i++) {   /* Unigram: the scores, bit for bit */
+        uint64_t bits;
+        memcpy(&bits, &t->score[i], sizeof bits);
+        h = h_int(h, (long)bits);
     }
     h = h_int(h, t->npost_pre);
     for (int i = 0; i < t->npost_pre; i++) h = h_int(h, t->post_pre[i]);

@@ -37,32 +37,40 @@ typedef struct {
 typedef struct { uint64_t key; int32_t rank, id; } merge_ent;
 
 enum { PRE_REGEX, PRE_PREFIX_SPACE, PRE_METASPACE };
+/* how a regex split treats what it matches (the library's SplitDelimiterBehavior) */
+enum { SPLIT_ISOLATED, SPLIT_REMOVED, SPLIT_MERGED_PREV, SPLIT_MERGED_NEXT, SPLIT_CONTIGUOUS };
 enum { SCHEME_ALWAYS, SCHEME_FIRST, SCHEME_NEVER };
 typedef struct {
     int kind;
-    pcre2_code *re;                         /* PRE_REGEX: Isolated split */
+    pcre2_code *re;                         /* PRE_REGEX: the split pattern */
     char *pat; size_t patlen; int literal;  /* PRE_REGEX: its source (tok_fingerprint) */
+    int behavior, invert;                   /* PRE_REGEX: SPLIT_*, matches and gaps swapped */
     char rep[8]; size_t replen;             /* PRE_METASPACE: the replacement character */
     int scheme, split;
 } pre_step;
 
-enum { NORM_NFC, NORM_PREPEND, NORM_REPLACE, NORM_REPLACE_RE, NORM_STRIP };
+enum { NORM_NFC, NORM_PREPEND, NORM_REPLACE, NORM_REPLACE_RE, NORM_STRIP, NORM_NFD, NORM_NFKD, NORM_NFKC,
+       NORM_LOWER, NORM_STRIP_ACCENTS, NORM_BERT };
 typedef struct {
     int kind;
     char *a, *b; size_t al, bl;             /* Prepend a; Replace a -> b */
     pcre2_code *re;                         /* Replace with a Regex */
     int left, right;                        /* Strip */
+    int clean, chinese, accents, lower;     /* BertNormalizer */
 } norm_step;
 
-enum { DEC_BYTELEVEL, DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE };
+enum { DEC_BYTELEVEL, DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE, DEC_WORDPIECE };
 typedef struct {
     int kind;
     char *a, *b; size_t al, bl;   /* Replace a -> b; Strip/Metaspace: a = the character */
-    int start, stop, scheme;
+    int start, stop, scheme;      /* WordPiece: a = the prefix, start = cleanup */
 } dec_step;
+
+enum { MODEL_BPE, MODEL_WORDPIECE, MODEL_UNIGRAM };
 
 struct tokenizer {
     int is_byte;
+    int model;               /* MODEL_*: what turns a pre-token into ids */
     int byte_level;          /* BPE on raw bytes (ByteLevel pre-tokenizer) */
     int n;                   /* ids 0 .. n-1 */
     char **bytes;            /* model string of each id (NULL: hole) */
@@ -70,6 +78,8 @@ struct tokenizer {
     char **piece;            /* text of each id where it differs from bytes (or NULL array) */
     uint32_t *plen;
     uint8_t *nonmodel;       /* 1: an added token the model vocabulary lacks */
+    uint8_t *notbl;          /* byte-level mode, 1: a vocabulary string that is not byte-level text,
+                                kept as it is (NULL when there is none) */
     uint8_t *idflags;        /* TOKF_* of each id (tok_index_build) */
     uint8_t added_first[256]; /* bit 1: a raw added token starts with this byte; bit 2: a normalized one */
     int32_t *idx;            /* open-addressing bytes -> id (ordinary tokens) */
@@ -93,6 +103,12 @@ struct tokenizer {
     int npost_pre, npost_suf;
     int post_trim, post_trim_prefix; /* a ByteLevel post-processor's trim_offsets, add_prefix_space */
     int add_prefix_space, ignore_merges;
+    char *wp_prefix;         /* WordPiece: continuing_subword_prefix ("##") */
+    size_t wp_plen;
+    int wp_max_chars;        /* WordPiece: max_input_chars_per_word */
+    double *score;           /* Unigram: the log-probability of each id */
+    double unk_score;        /* Unigram: the lowest score minus 10 */
+    size_t max_piece;        /* Unigram: the longest vocabulary string, bytes */
     char *json_text;         /* loaded tokenizer.json, saved back verbatim */
     char *eos;
     void *chat;              /* the model's own chat template (chat_template.c); NULL: Tülu's */
@@ -117,6 +133,23 @@ void tok_merge_add(tokenizer *t, int32_t a, int32_t b, int32_t out);
 const merge_ent *tok_merge_find(const tokenizer *t, int32_t a, int32_t b);
 /* Pieces longer than this use the heap merge (tests lower or raise it). */
 extern int tok_heap_min;
+
+/* tokenizer_models.c: WordPiece and Unigram.  tok_model_vocab gives the
+ * model's vocabulary as {token: id} (new reference) or NULL + message;
+ * tok_load_model_rest reads the model's own settings once the vocabulary
+ * is loaded. */
+void *tok_model_vocab(tokenizer *t, void *model, char *err, size_t el);
+int tok_load_model_rest(tokenizer *t, void *model, char *err, size_t el);
+/* One pre-token's tokens, [b, e) byte positions in s; returns the count,
+ * *out malloc'd. */
+typedef struct { int32_t id; uint32_t b, e; } tok_span;
+size_t tok_wordpiece(const tokenizer *t, const char *s, size_t n, tok_span **out);
+size_t tok_unigram(const tokenizer *t, const char *s, size_t n, tok_span **out);
+void tok_models_free(tokenizer *t);
+
+/* A tokenizer.json regex rewritten for PCRE2 so its \s and \p{X} mean
+ * what the library's engine means (tokenizer_bpe.c); malloc'd. */
+char *tok_rx_rewrite(const char *p, size_t n, size_t *on);
 
 /* tokenizer_norm.c */
 int tok_load_normalizer(tokenizer *t, void *json, char *err, size_t el);   /* json_t * */

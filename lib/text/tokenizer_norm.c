@@ -24,6 +24,7 @@
  */
 #include "tokenizer_int.h"
 #include "text/unicode_norm.h"
+#include "unicode_case_table.h"
 #include "base/util.h"
 
 #include <jansson.h>
@@ -109,8 +110,10 @@ static int load_norm(tokenizer *t, json_t *n, int depth, char *err, size_t el)
         if (s->kind == NORM_REPLACE_RE) {
             int ec;
             PCRE2_SIZE eo;
-            s->re = pcre2_compile((PCRE2_SPTR)s->a, s->al, PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF,
-                                  &ec, &eo, NULL);
+            size_t rl;
+            char *rx = tok_rx_rewrite(s->a, s->al, &rl);
+            s->re = pcre2_compile((PCRE2_SPTR)rx, rl, PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
+            free(rx);
             if (!s->re) {
                 PCRE2_UCHAR msg[256];
                 pcre2_get_error_message(ec, msg, sizeof msg);
@@ -126,8 +129,23 @@ static int load_norm(tokenizer *t, json_t *n, int depth, char *err, size_t el)
         s->right = json_is_true(json_object_get(n, "strip_right"));
         return 0;
     }
-    return tok_fail(err, el, "unsupported normalizer type %s (supported: NFC, Prepend, Replace, Strip, Sequence)",
-                    type);
+    static const struct { const char *name; int kind; } plain[] = {
+        {"NFD", NORM_NFD}, {"NFKD", NORM_NFKD}, {"NFKC", NORM_NFKC}, {"Lowercase", NORM_LOWER},
+        {"StripAccents", NORM_STRIP_ACCENTS}};
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+        if (!strcmp(type, plain[i].name)) { new_step(t, plain[i].kind); return 0; }
+    if (!strcmp(type, "BertNormalizer")) {
+        norm_step *s = new_step(t, NORM_BERT);
+        json_t *c = json_object_get(n, "clean_text"), *h = json_object_get(n, "handle_chinese_chars");
+        json_t *a = json_object_get(n, "strip_accents"), *l = json_object_get(n, "lowercase");
+        s->clean = c ? json_is_true(c) : 1;
+        s->chinese = h ? json_is_true(h) : 1;
+        s->lower = l ? json_is_true(l) : 1;
+        s->accents = a && !json_is_null(a) ? json_is_true(a) : s->lower;   /* null: as lowercase */
+        return 0;
+    }
+    return tok_fail(err, el, "unsupported normalizer type %s (supported: NFC, NFD, NFKC, NFKD, Lowercase, "
+                    "StripAccents, BertNormalizer, Prepend, Replace, Strip, Sequence)", type);
 }
 
 int tok_load_normalizer(tokenizer *t, void *json, char *err, size_t el)
@@ -176,10 +194,12 @@ static const tok_offset none = {0, 0};
  * is spread inside the chunk). */
 #define JOIN_MAX 256
 
-static void nfc_chunk(abuf *o, const char *s, size_t n, const tok_offset *al)
+typedef char *(*norm_fn)(const char *, size_t, size_t *);
+
+static void nfc_chunk(abuf *o, const char *s, size_t n, const tok_offset *al, norm_fn fn)
 {
     size_t k, nl;
-    char *r = un_nfc(s, n, &nl);
+    char *r = fn(s, n, &nl);
     if (nl == n && !memcmp(r, s, n)) { aput(o, s, n, al, none); free(r); return; }
     size_t m = 0, nout = 0;
     for (size_t i = 0; i < n; i += k) { un_utf8_next(s + i, n - i, &k); m++; }
@@ -195,21 +215,21 @@ static void nfc_chunk(abuf *o, const char *s, size_t n, const tok_offset *al)
     free(r);
 }
 
-static int nfc_splits(const char *a, size_t an, const char *b, size_t bn)
+static int nfc_splits(const char *a, size_t an, const char *b, size_t bn, norm_fn fn)
 {
     size_t l1, l2, l3;
     char *ab = xmalloc(an + bn + 1);
     memcpy(ab, a, an);
     memcpy(ab + an, b, bn);
-    if (un_nfc_quick(ab, an + bn)) { free(ab); return 1; }
-    char *x = un_nfc(ab, an + bn, &l1), *y = un_nfc(a, an, &l2), *z = un_nfc(b, bn, &l3);
+    if (fn == un_nfc && un_nfc_quick(ab, an + bn)) { free(ab); return 1; }
+    char *x = fn(ab, an + bn, &l1), *y = fn(a, an, &l2), *z = fn(b, bn, &l3);
     int ok = l1 == l2 + l3 && !memcmp(x, y, l2) && !memcmp(x + l2, z, l3);
     free(ab); free(x); free(y); free(z);
     return ok;
 }
 
 /* one region: chunks joined as long as NFC does not split between them */
-static void nfc_region_aligned(abuf *o, const char *s, size_t n, const tok_offset *al)
+static void nfc_region_aligned(abuf *o, const char *s, size_t n, const tok_offset *al, norm_fn fn)
 {
     size_t k, cur = 0, next;
     for (size_t i = 0; i < n;) {
@@ -222,13 +242,13 @@ static void nfc_region_aligned(abuf *o, const char *s, size_t n, const tok_offse
             if (c < 0 || un_ccc((uint32_t)c) == 0) break;
             next += k;
         }
-        if (i > cur && i - cur <= JOIN_MAX && nfc_splits(s + cur, i - cur, s + i, next - i)) {
-            nfc_chunk(o, s + cur, i - cur, al + cur);
+        if (i > cur && i - cur <= JOIN_MAX && nfc_splits(s + cur, i - cur, s + i, next - i, fn)) {
+            nfc_chunk(o, s + cur, i - cur, al + cur, fn);
             cur = i;
         }
         i = next;
     }
-    if (n > cur) nfc_chunk(o, s + cur, n - cur, al + cur);
+    if (n > cur) nfc_chunk(o, s + cur, n - cur, al + cur, fn);
 }
 
 static void nfc_aligned(abuf *o, const char *s, size_t n, const tok_offset *al)
@@ -238,14 +258,163 @@ static void nfc_aligned(abuf *o, const char *s, size_t n, const tok_offset *al)
         aput(o, s + i, q - i, al + i, none);
         if (q == n) break;
         size_t e = q + un_nfc_region_end(s + q, n - q);
-        nfc_region_aligned(o, s + q, e - q, al + q);
+        nfc_region_aligned(o, s + q, e - q, al + q, un_nfc);
         i = e;
     }
+}
+
+/* NFD / NFKD with alignment, as the library's transform sees a
+ * decomposition: each source character's first code point replaces it
+ * (change 0), the rest are inserted (change 1); canonical ordering then
+ * moves code points with their change; finally, in order, a change-0 code
+ * point takes the alignment of the next source character not yet taken,
+ * an inserted one that of the last taken. */
+typedef struct { uint32_t cp; int ins, ccc; } dcp;
+
+static void decomp_aligned(abuf *o, const char *s, size_t n, const tok_offset *al, int compat)
+{
+    dcp *v = xmalloc(sizeof *v * (n * 18 + 1));   /* no character decomposes into more than 18 */
+    tok_offset *src = xmalloc(sizeof *src * (n + 1));
+    size_t nv = 0, ns = 0, k;
+    for (size_t i = 0; i < n; i += k) {
+        int32_t c = un_utf8_next(s + i, n - i, &k);
+        src[ns++] = al[i];
+        if (c < 0) { v[nv++] = (dcp){0x110000u + (unsigned char)s[i], 0, 0}; continue; }
+        uint32_t d[32];
+        size_t nd = un_decompose((uint32_t)c, compat, d, 32);
+        for (size_t j = 0; j < nd; j++) v[nv++] = (dcp){d[j], j > 0, un_ccc(d[j])};
+    }
+    for (size_t i = 1; i < nv; i++) {   /* stable insertion sort inside runs of marks */
+        dcp x = v[i];
+        size_t j = i;
+        if (!x.ccc) continue;
+        while (j > 0 && v[j - 1].ccc > x.ccc) { v[j] = v[j - 1]; j--; }
+        v[j] = x;
+    }
+    size_t next = 0;
+    tok_offset last = ns ? src[0] : none;
+    for (size_t i = 0; i < nv; i++) {
+        if (!v[i].ins && next < ns) last = src[next++];
+        char u[4];
+        if (v[i].cp >= 0x110000u) { u[0] = (char)(v[i].cp - 0x110000u); aput(o, u, 1, NULL, last); }
+        else aput(o, u, un_utf8_put(v[i].cp, u), NULL, last);
+    }
+    free(v);
+    free(src);
+}
+
+/* NFKC: the same chunks and positional rule as NFC, over the whole text
+ * (no stable-run shortcut); NFD and NFKD as above. */
+static void norm_form(abuf *o, const char *s, size_t n, const tok_offset *al, norm_fn fn)
+{
+    if (o->track && n && (fn == un_nfd || fn == un_nfkd)) { decomp_aligned(o, s, n, al, fn == un_nfkd); return; }
+    if (!o->track || !n) {
+        size_t nl;
+        char *r = fn(s, n, &nl);
+        aput(o, r, nl, NULL, none);
+        free(r);
+        return;
+    }
+    nfc_region_aligned(o, s, n, al, fn);
+}
+
+/* ---- character maps (Lowercase, StripAccents, BertNormalizer) ----
+ * Each character becomes zero or more characters, every one aligned to the
+ * character it comes from (the library's transform: the first replaces it,
+ * the others are inserted after it and share its alignment).  The tables
+ * were measured from the library (tools/gen-unicode-case.js). */
+static int in_runs(const un_run *r, size_t nr, uint32_t cp)
+{
+    size_t lo = 0, hi = nr;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (cp < r[m].first) hi = m;
+        else if (cp > r[m].last) lo = m + 1;
+        else return 1;
+    }
+    return 0;
+}
+#define IN(table, cp) in_runs(table, sizeof table / sizeof *table, cp)
+
+static size_t lower_of(uint32_t cp, uint32_t *out)
+{
+    size_t lo = 0, hi = sizeof un_lower / sizeof *un_lower;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (cp < un_lower[m].cp) hi = m;
+        else if (cp > un_lower[m].cp) lo = m + 1;
+        else {
+            for (uint32_t i = 0; i < un_lower[m].count; i++) out[i] = un_lower_cps[un_lower[m].first + i];
+            return un_lower[m].count;
+        }
+    }
+    out[0] = cp;
+    return 1;
+}
+
+static int is_chinese(uint32_t c)
+{
+    return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+           (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||
+           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+enum { MAP_LOWER = 1, MAP_MARKS = 2, MAP_CLEAN = 4, MAP_CHINESE = 8 };
+
+static void char_map(abuf *o, const char *s, size_t n, const tok_offset *al, int what)
+{
+    size_t k;
+    for (size_t i = 0; i < n; i += k) {
+        int32_t c = un_utf8_next(s + i, n - i, &k);
+        tok_offset a = o->track ? al[i] : none;
+        if (c < 0) { aput(o, s + i, k, NULL, a); continue; }   /* invalid byte: kept */
+        uint32_t v[8];
+        size_t nv = 1;
+        v[0] = (uint32_t)c;
+        if ((what & MAP_MARKS) && IN(un_mark, v[0])) continue;
+        if (what & MAP_CLEAN) {
+            if (IN(un_bert_drop, v[0])) continue;
+            if (IN(un_bert_space, v[0])) v[0] = ' ';
+        }
+        if ((what & MAP_CHINESE) && is_chinese(v[0])) { v[1] = v[0]; v[0] = v[2] = ' '; nv = 3; }
+        if (what & MAP_LOWER) nv = lower_of(v[0], v);
+        for (size_t j = 0; j < nv; j++) {
+            char u[4];
+            aput(o, u, un_utf8_put(v[j], u), NULL, a);
+        }
+    }
+}
+
+/* BertNormalizer: clean_text, handle_chinese_chars, strip_accents (NFD
+ * then marks removed), lowercase, in the library's order */
+static void bert(const norm_step *st, const char *s, size_t n, const tok_offset *al, abuf *o)
+{
+    abuf a = {{0}, NULL, 0, o->track}, b = {{0}, NULL, 0, o->track};
+    tok_put(&a.s, "", 0);
+    char_map(&a, s, n, al, (st->clean ? MAP_CLEAN : 0) | (st->chinese ? MAP_CHINESE : 0));
+    if (st->accents) {
+        abuf c = {{0}, NULL, 0, o->track};
+        tok_put(&c.s, "", 0);
+        norm_form(&c, a.s.s, a.s.n, a.a, un_nfd);
+        tok_put(&b.s, "", 0);
+        char_map(&b, c.s.s, c.s.n, c.a, MAP_MARKS);
+        free(c.s.s); free(c.a);
+        free(a.s.s); free(a.a);
+        a = b;
+    }
+    char_map(o, a.s.s, a.s.n, a.a, st->lower ? MAP_LOWER : 0);
+    free(a.s.s); free(a.a);
 }
 
 static void apply(const norm_step *st, const char *s, size_t n, const tok_offset *al, abuf *o)
 {
     switch (st->kind) {
+    case NORM_NFD: norm_form(o, s, n, al, un_nfd); break;
+    case NORM_NFKD: norm_form(o, s, n, al, un_nfkd); break;
+    case NORM_NFKC: norm_form(o, s, n, al, un_nfkc); break;
+    case NORM_LOWER: char_map(o, s, n, al, MAP_LOWER); break;
+    case NORM_STRIP_ACCENTS: char_map(o, s, n, al, MAP_MARKS); break;
+    case NORM_BERT: bert(st, s, n, al, o); break;
     case NORM_NFC:
         if (un_nfc_quick(s, n) || !o->track) {
             size_t nl;

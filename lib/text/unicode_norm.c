@@ -118,6 +118,34 @@ static void cp_push(cpvec *o, uint32_t c)
     o->v[o->n++] = c;
 }
 
+static const un_kdecomp_ent *kdecomp_find(uint32_t cp)
+{
+    size_t lo = 0, hi = sizeof un_kdecomp / sizeof *un_kdecomp;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (cp < un_kdecomp[m].cp) hi = m;
+        else if (cp > un_kdecomp[m].cp) lo = m + 1;
+        else return &un_kdecomp[m];
+    }
+    return NULL;
+}
+
+/* full compatibility decomposition: the compatibility mapping where there
+ * is one, the canonical one otherwise, each part decomposed again */
+static void decompose(cpvec *o, uint32_t cp, int depth);
+static void kdecompose(cpvec *o, uint32_t cp, int depth)
+{
+    const un_kdecomp_ent *k = cp < RAW_BASE && depth < 8 ? kdecomp_find(cp) : NULL;
+    if (!k) {
+        const un_decomp_ent *d = cp < RAW_BASE && depth < 8 && !(cp >= SBASE && cp < SBASE + SCOUNT) ? decomp_find(cp) : NULL;
+        if (!d) { decompose(o, cp, depth); return; }
+        kdecompose(o, d->a, depth + 1);
+        if (d->b) kdecompose(o, d->b, depth + 1);
+        return;
+    }
+    for (uint32_t i = 0; i < k->count; i++) kdecompose(o, un_kdecomp_cps[k->first + i], depth + 1);
+}
+
 static void decompose(cpvec *o, uint32_t cp, int depth)
 {
     if (cp >= SBASE && cp < SBASE + SCOUNT) {
@@ -275,14 +303,16 @@ static void sort_marks(uint32_t *v, size_t n)
     free(tmp);
 }
 
-/* NFC of one region, appended to o (d: scratch kept between regions) */
-static void nfc_region(obuf *o, const char *s, size_t n, cpvec *d)
+/* NFC (or with compat / without compose, NFKC, NFD, NFKD) of one region,
+ * appended to o (d: scratch kept between regions) */
+static void norm_region(obuf *o, const char *s, size_t n, cpvec *d, int compat, int comp)
 {
     d->n = 0;
     for (size_t i = 0; i < n;) {
         size_t k;
         int32_t cp = un_utf8_next(s + i, n - i, &k);
         if (cp < 0) cp_push(d, RAW_BASE + (unsigned char)s[i]);
+        else if (compat) kdecompose(d, (uint32_t)cp, 0);
         else decompose(d, (uint32_t)cp, 0);
         i += k;
     }
@@ -296,7 +326,8 @@ static void nfc_region(obuf *o, const char *s, size_t n, cpvec *d)
     /* composition, in place: w is the output length, st the last starter */
     size_t w = 0;
     long st = -1;
-    for (size_t i = 0; i < d->n; i++) {
+    for (size_t i = 0; i < d->n && !comp; i++) d->v[w++] = d->v[i];
+    for (size_t i = 0; i < d->n && comp; i++) {
         uint32_t c = d->v[i];
         int cc = cls(c);
         if (st >= 0) {
@@ -324,11 +355,39 @@ char *un_nfc(const char *s, size_t n, size_t *olen)
         oput(&o, s + i, q - i);
         if (q == n) break;
         size_t e = q + un_nfc_region_end(s + q, n - q);
-        nfc_region(&o, s + q, e - q, &d);
+        norm_region(&o, s + q, e - q, &d, 0, 1);
         i = e;
     }
     o.s[o.n] = 0;
     *olen = o.n;
     free(d.v);
     return o.s;
+}
+
+/* NFD, NFKD, NFKC: the whole text as one region (no fast path) */
+static char *norm_all(const char *s, size_t n, size_t *olen, int compat, int comp)
+{
+    obuf o = {xmalloc(n + 1), 0, n + 1};
+    cpvec d = {0};
+    norm_region(&o, s, n, &d, compat, comp);
+    oput(&o, "", 0);
+    o.s[o.n] = 0;
+    *olen = o.n;
+    free(d.v);
+    return o.s;
+}
+
+char *un_nfd(const char *s, size_t n, size_t *olen) { return norm_all(s, n, olen, 0, 0); }
+char *un_nfkd(const char *s, size_t n, size_t *olen) { return norm_all(s, n, olen, 1, 0); }
+char *un_nfkc(const char *s, size_t n, size_t *olen) { return norm_all(s, n, olen, 1, 1); }
+
+size_t un_decompose(uint32_t cp, int compat, uint32_t *out, size_t cap)
+{
+    cpvec d = {0};
+    if (compat) kdecompose(&d, cp, 0);
+    else decompose(&d, cp, 0);
+    size_t n = d.n < cap ? d.n : cap;
+    memcpy(out, d.v, n * sizeof *out);
+    free(d.v);
+    return n;
 }

@@ -3,7 +3,9 @@
  * the NFC normalizer of tokenizer.json (Qwen2 and others).
  *
  * The tables come from the Unicode Character Database through
- * tools/gen-unicode-norm.py (lib/text/unicode_norm_table.h).  Bytes that are not
+ * tools/gen-unicode-norm.py (lib/text/unicode_norm_table.h), cut at Unicode
+ * 9.0 as the Hugging Face tokenizers library's tables are (characters
+ * assigned later are starters that decompose and compose with nothing).  Bytes that are not
  * valid UTF-8 pass through unchanged and act as starters that nothing
  * composes with, so any byte string is accepted.
  */
@@ -15,6 +17,10 @@
 
 /* NFC of s[0..n): malloc'd, NUL-terminated, length in *olen. */
 char *un_nfc(const char *s, size_t n, size_t *olen);
+/* The other forms, same contract (tokenizer.json NFD, NFKD, NFKC). */
+char *un_nfd(const char *s, size_t n, size_t *olen);
+char *un_nfkd(const char *s, size_t n, size_t *olen);
+char *un_nfkc(const char *s, size_t n, size_t *olen);
 /* 1 if s[0..n) is certainly already NFC (the cheap check: nothing at or
  * above U+0300); 0 means "maybe not". */
 int un_nfc_quick(const char *s, size_t n);
@@ -26,6 +32,9 @@ size_t un_nfc_stable_prefix(const char *s, size_t n);
  * character after the first one (or n); NFC of s is NFC of the region
  * followed by NFC of the rest.  n > 0 gives at least one character. */
 size_t un_nfc_region_end(const char *s, size_t n);
+/* The full canonical (compat 0) or compatibility decomposition of one code
+ * point, at most cap code points (32 always suffice); returns the count. */
+size_t un_decompose(uint32_t cp, int compat, uint32_t *out, size_t cap);
 /* Canonical combining class of a code point (0 for starters). */
 int un_ccc(uint32_t cp);
 /* Decode one UTF-8 character at s (n bytes left): code point, or -1 for an

@@ -40,6 +40,9 @@
  *   trained          byte-level BPE trained by the library (tokenizer.train)
  *                    on train.txt: its vocabulary lacks most bytes, so the
  *                    library drops characters it cannot encode
+ * Production files (tokenizer.json of real models, from npm packages that
+ * ship them; see tests/fixtures/tokenizer/SOURCES.md) are committed as
+ * NAME.json.gz and recorded the same way.
  * Records (one JSON object per line): for each corpus text, the ids with
  * and without the post-processor (addSpecialTokens), the offsets of the
  * first as byte offsets into the UTF-8 text (the binding gives character
@@ -47,7 +50,7 @@
  * pseudo-random id lists (fixed seed); and for each conversation of
  * DIR/chat.jsonl the Tülu rendering (as lib/text/chat_template.c writes it, EOS
  * the tokenizer's first of </s> <|im_end|> <|eot_id|> <|endoftext|>
- * <|end_of_text|>), its ids and byte offsets without the post-processor,
+ * <|end_of_text|>, or a special <eos> before them all, as Gemma has it), its ids and byte offsets without the post-processor,
  * the assistant mask those offsets give (a token is marked iff its start
  * lies in an assistant content + EOS span) and the decode of each
  * assistant turn's marked ids.
@@ -272,6 +275,122 @@ function build(dir) {
   trained.decoder = { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true };
   out["trained"] = trained;
 
+  /* Split behaviours on a byte-level BPE: spaces glued to the word before,
+   * numbers to what follows, punctuation runs kept whole, then the GPT-2
+   * split inverted and removed (o200k style) */
+  out["split-behaviours"] = tokenizerJson({
+    added: [addTok(g.next, "<|endoftext|>", true)],
+    pre: { type: "Sequence", pretokenizers: [
+      { type: "Split", pattern: { String: " " }, behavior: "MergedWithPrevious", invert: false },
+      { type: "Split", pattern: { Regex: "\\p{N}+" }, behavior: "MergedWithNext", invert: false },
+      { type: "Split", pattern: { Regex: "[!-/:-@]" }, behavior: "Contiguous", invert: false },
+      { type: "Split", pattern: { Regex: "\\s" }, behavior: "Removed", invert: true },
+      { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false } ] },
+    vocab: g.vocab, merges: g.merges,
+    decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+  });
+  /* the normalization forms and character maps */
+  out["nfkc-lower"] = tokenizerJson({
+    added: [addTok(q.next, "<|endoftext|>", true), addTok(q.next + 1, "<think>", false, { normalized: true })],
+    normalizer: { type: "Sequence", normalizers: [{ type: "NFKC" }, { type: "Lowercase" }] },
+    pre: qpre, vocab: q.vocab, merges: q.merges,
+    decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+  });
+  out["nfd-strip"] = spBase({
+    normalizer: { type: "Sequence", normalizers: [
+      { type: "NFD" }, { type: "StripAccents" }, { type: "Prepend", prepend: SP },
+      { type: "Replace", pattern: { String: " " }, content: SP } ] },
+    decoder: spDecoder,
+  });
+  out["nfkd"] = tokenizerJson({
+    added: [addTok(q.next, "<|endoftext|>", true)],
+    normalizer: { type: "NFKD" }, pre: qpre, vocab: q.vocab, merges: q.merges,
+    /* not trim_offsets: where NFKD turns a multi-byte space into " " the
+     * library's trimmed offsets land past the character (not matched yet) */
+    post: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+    decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
+  });
+  /* the character-class pre-tokenizers on a SentencePiece vocabulary */
+  out["ws-punct"] = spBase({
+    pre: { type: "Sequence", pretokenizers: [
+      { type: "WhitespaceSplit" }, { type: "Punctuation", behavior: "Contiguous" },
+      { type: "Digits", individual_digits: true } ] },
+    decoder: { type: "Sequence", decoders: [{ type: "ByteFallback" }, { type: "Fuse" }] },
+  });
+  out["whitespace-merged"] = spBase({
+    pre: { type: "Sequence", pretokenizers: [
+      { type: "Whitespace" }, { type: "Punctuation", behavior: "MergedWithNext" },
+      { type: "Split", pattern: { Regex: "e" }, behavior: "MergedWithPrevious", invert: true } ] },
+    decoder: { type: "Sequence", decoders: [{ type: "ByteFallback" }, { type: "Fuse" }] },
+  });
+
+  /* WordPiece trained by the library, BERT's specials in front */
+  {
+    const w = new tk.Tokenizer(tk.WordPiece.empty());
+    w.setPreTokenizer(tk.bertPreTokenizer());
+    const tmpw = fs.mkdtempSync(path.join(require("os").tmpdir(), "tokfix-"));
+    w.train([path.join(here, "train.txt")]);
+    w.save(path.join(tmpw, "w.json"));
+    const wj = JSON.parse(fs.readFileSync(path.join(tmpw, "w.json"), "utf8"));
+    fs.rmSync(tmpw, { recursive: true });
+    const specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
+    const vocab = {};
+    specials.forEach((sp, i) => { vocab[sp] = i; });
+    for (const [k, v] of Object.entries(wj.model.vocab)) vocab[k] = v + specials.length;
+    const bert = (norm, pre) => ({
+      version: "1.0", truncation: null, padding: null,
+      added_tokens: specials.map((sp, i) => addTok(i, sp, true)),
+      normalizer: norm, pre_tokenizer: pre,
+      post_processor: { type: "TemplateProcessing",
+        single: [{ SpecialToken: { id: "[CLS]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } },
+                 { SpecialToken: { id: "[SEP]", type_id: 0 } }],
+        pair: [{ SpecialToken: { id: "[CLS]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } },
+               { SpecialToken: { id: "[SEP]", type_id: 0 } }, { Sequence: { id: "B", type_id: 1 } },
+               { SpecialToken: { id: "[SEP]", type_id: 1 } }],
+        special_tokens: { "[CLS]": { id: "[CLS]", ids: [2], tokens: ["[CLS]"] },
+                          "[SEP]": { id: "[SEP]", ids: [3], tokens: ["[SEP]"] } } },
+      decoder: { type: "WordPiece", prefix: "##", cleanup: true },
+      model: { type: "WordPiece", unk_token: "[UNK]", continuing_subword_prefix: "##",
+               max_input_chars_per_word: 12, vocab },
+    });
+    out["wordpiece"] = bert(null, { type: "BertPreTokenizer" });
+    out["bert"] = bert({ type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null,
+                         lowercase: true }, { type: "BertPreTokenizer" });
+    out["bert-cased"] = bert({ type: "BertNormalizer", clean_text: true, handle_chinese_chars: false,
+                               strip_accents: true, lowercase: false }, { type: "Whitespace" });
+  }
+
+  /* Unigram trained by the library; <unk> and the byte pieces added */
+  {
+    const u = new tk.Tokenizer(tk.Unigram.empty());
+    u.setPreTokenizer(tk.metaspacePreTokenizer());
+    const tmpu = fs.mkdtempSync(path.join(require("os").tmpdir(), "tokfix-"));
+    u.train([path.join(here, "train.txt")]);
+    u.save(path.join(tmpu, "u.json"));
+    const uj = JSON.parse(fs.readFileSync(path.join(tmpu, "u.json"), "utf8"));
+    fs.rmSync(tmpu, { recursive: true });
+    const vocab = [["<unk>", 0.0], ["<s>", 0.0], ["</s>", 0.0]];
+    for (let b = 0; b < 256; b++) vocab.push(["<0x" + b.toString(16).toUpperCase().padStart(2, "0") + ">", 0.0]);
+    for (const [p, sc] of uj.model.vocab) if (!vocab.some(([q]) => q === p)) vocab.push([p, sc]);
+    const uni = (byteFallback) => ({
+      version: "1.0", truncation: null, padding: null,
+      added_tokens: [addTok(0, "<unk>", true), addTok(1, "<s>", true), addTok(2, "</s>", true)],
+      normalizer: null,
+      pre_tokenizer: { type: "Metaspace", replacement: SP, prepend_scheme: "always", split: true },
+      post_processor: { type: "TemplateProcessing",
+        single: [{ Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: "</s>", type_id: 0 } }],
+        pair: [{ Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: "</s>", type_id: 0 } },
+               { Sequence: { id: "B", type_id: 0 } }, { SpecialToken: { id: "</s>", type_id: 0 } }],
+        special_tokens: { "</s>": { id: "</s>", ids: [2], tokens: ["</s>"] } } },
+      decoder: { type: "Sequence", decoders: [
+        { type: "Metaspace", replacement: SP, prepend_scheme: "always", split: true },
+        { type: "ByteFallback" }, { type: "Fuse" }] },
+      model: { type: "Unigram", unk_id: 0, vocab, byte_fallback: byteFallback },
+    });
+    out["unigram"] = uni(true);
+    out["unigram-unk"] = uni(false);
+  }
+
   for (const [name, j] of Object.entries(out)) {
     tk.Tokenizer.fromString(JSON.stringify(j));   /* the library must accept it */
     fs.writeFileSync(path.join(dir, name + ".json"), JSON.stringify(j) + "\n");
@@ -319,10 +438,11 @@ function renderTulu(msgs, eos, gen) {
   return { text: s, spans };
 }
 
-async function recordChat(t, dir) {
+async function recordChat(t, dir, json) {
   const f = path.join(dir, "chat.jsonl");
   if (!fs.existsSync(f)) return [];
-  const eos = EOS_NAMES.find((n) => t.tokenToId(n) !== undefined && t.tokenToId(n) !== null);
+  const gemma = json.added_tokens.some((a) => a.content === "<eos>" && a.special);   /* as tokenizer_bpe.c */
+  const eos = gemma ? "<eos>" : EOS_NAMES.find((n) => t.tokenToId(n) !== undefined && t.tokenToId(n) !== null);
   if (!eos) return [];
   const lines = [];
   for (const conv of fs.readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))) {
@@ -344,9 +464,13 @@ async function recordChat(t, dir) {
 async function record(dir, outDir) {
   fs.mkdirSync(outDir, { recursive: true });
   const corpus = fs.readFileSync(path.join(dir, "corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  const names = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
+  /* NAME.json, or NAME.json.gz (the production files, committed compressed) */
+  const names = fs.readdirSync(dir).filter((f) => f.endsWith(".json") || f.endsWith(".json.gz"))
+    .map((f) => f.replace(/\.json(\.gz)?$/, "")).sort();
   for (const name of names) {
-    const json = JSON.parse(fs.readFileSync(path.join(dir, name + ".json"), "utf8"));
+    const plain = path.join(dir, name + ".json");
+    const json = JSON.parse(fs.existsSync(plain) ? fs.readFileSync(plain, "utf8")
+      : require("zlib").gunzipSync(fs.readFileSync(plain + ".gz")).toString("utf8"));
     const t = tk.Tokenizer.fromString(JSON.stringify(json));
     const lines = [];
     for (const text of corpus) {
@@ -362,7 +486,7 @@ async function record(dir, outDir) {
     for (const ids of idLists(t.getVocabSize(true), specials, 60))
       dl.push(JSON.stringify({ ids, decoded: await t.decode(ids, false), decoded_skip: await t.decode(ids, true) }));
     fs.writeFileSync(path.join(outDir, name + ".decode.jsonl"), dl.join("\n") + "\n");
-    const chat = await recordChat(t, dir);
+    const chat = await recordChat(t, dir, json);
     if (chat.length) fs.writeFileSync(path.join(outDir, name + ".chat.jsonl"), chat.join("\n") + "\n");
     console.error(`${name}: ${corpus.length} texts, ${dl.length} id lists, ${chat.length} conversations`);
   }

@@ -33,7 +33,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tokparity.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/fix"
-cp "$fix"/*.json "$fix/corpus.jsonl" "$fix/chat.jsonl" "$tmp/fix/"
+cp "$fix"/*.json "$fix"/*.json.gz "$fix/corpus.jsonl" "$fix/chat.jsonl" "$tmp/fix/"
 node "$here/gen-tokenizer-fixtures.js" record "$tmp/fix" "$tmp/out"
 status=0
 for f in "$tmp"/out/*.jsonl; do

@@ -17,7 +17,9 @@
  * chat_encode must agree, and each assistant turn's marked tokens must
  * start at its content, end with its EOS and decode as the library
  * decodes them.  Texts with newlines, NFC, byte fallback
- * and unknown characters are covered here; tests/tokenizer-parity.bats runs
+ * and unknown characters are covered here, for NAME.json and for the
+ * production files committed as NAME.json.gz (gpt-4o, DeepSeek V3, Gemma 3);
+ * tests/tokenizer-parity.bats runs
  * the newline-free texts through lm-tokenize as well.
  */
 #include "text/chat_template.h"
@@ -28,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 static int failures, checks, chat_spans, chat_exact;
 
@@ -284,6 +287,25 @@ static void run_chat(const char *dir, const char *name, const tokenizer *t)
     printf("%s.chat.jsonl: %d checks, %d differ\n", name, checks - before, failures - bad);
 }
 
+/* the production tokenizer.json files are committed gzip-compressed */
+static tokenizer *load_gz(const char *path, char *err, size_t el)
+{
+    gzFile f = gzopen(path, "rb");
+    if (!f) { snprintf(err, el, "cannot open"); return NULL; }
+    size_t n = 0, cap = 1 << 20;
+    char *buf = malloc(cap);
+    int r;
+    while ((r = gzread(f, buf + n, (unsigned)(cap - n))) > 0) {
+        n += (size_t)r;
+        if (n == cap) buf = realloc(buf, cap *= 2);
+    }
+    gzclose(f);
+    tokenizer *t = r < 0 ? NULL : tok_parse(buf, n, err, el);
+    if (r < 0) snprintf(err, el, "gzip read error");
+    free(buf);
+    return t;
+}
+
 int main(void)
 {
     char dir[512];
@@ -296,11 +318,12 @@ int main(void)
     int fixtures = 0;
     while ((e = readdir(d))) {
         size_t l = strlen(e->d_name);
-        if (l < 6 || strcmp(e->d_name + l - 5, ".json") || !strcmp(e->d_name, "chat.json")) continue;
+        int gz = l > 8 && !strcmp(e->d_name + l - 8, ".json.gz");
+        if (!gz && (l < 6 || strcmp(e->d_name + l - 5, ".json") || !strcmp(e->d_name, "chat.json"))) continue;
         char name[256], path[1024], err[512];
-        snprintf(name, sizeof name, "%.*s", (int)(l - 5), e->d_name);
+        snprintf(name, sizeof name, "%.*s", (int)(l - (gz ? 8 : 5)), e->d_name);
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        tokenizer *t = tok_load(path, err, sizeof err);
+        tokenizer *t = gz ? load_gz(path, err, sizeof err) : tok_load(path, err, sizeof err);
         if (!t) { printf("FAIL load %s: %s\n", path, err); failures++; continue; }
         run_file(dir, name, ".expected.jsonl", t, 1);
         run_file(dir, name, ".decode.jsonl", t, 0);

@@ -1,12 +1,14 @@
 /*
  * test_unicode_norm.c — NFC (unicode_norm.c) and the tokenizer's NFC
- * normalizer with and without offsets, against Python's
- * unicodedata.normalize('NFC', ...).
+ * normalizer with and without offsets, against the Hugging Face tokenizers
+ * library's NFC (which has Unicode 9.0 tables: later marks are class 0).
  *
  *  - recorded cases: inputs that tests/parity/nfc-diff.py drew (starters,
  *    marks of many classes, Hangul jamo and syllables, composition
  *    exclusions, singletons, two-part Indic vowels, long mark runs) with
- *    the NFC Python gave, recorded below so no Python is needed here.  Each
+ *    the NFC the tokenizers library 0.23.2 gives (re-recorded from Python's
+ *    Unicode 14 answers; the cases holding marks added after Unicode 9
+ *    changed), recorded below so nothing else is needed here.  Each
  *    must come out of un_nfc, of tok_encode and of tok_encode_offsets (the
  *    aligned NFC path) of a byte-level tokenizer whose only normalizer is
  *    NFC and whose ids are the bytes (no merges);
@@ -145,9 +147,9 @@ static const char *recorded[][2] = {
 {"e0a79fe186b3e2839ee1acba68e9a0ae", "e0a6afe0a6bce186b3e2839ee1acba68e9a0ae"},
 {"cc88", "cc88"},
 {"e1ba9b78e1bbbc", "e1ba9b78e1bbbc"},
-{"e18483e8a598e1848de185a3e1b7b5e2839de1b7b7ccbae185b1f09196b9", "e18483e8a598eca894e1b7b5e2839dccbae1b7b7e185b1f09196b9"},
+{"e18483e8a598e1848de185a3e1b7b5e2839de1b7b7ccbae185b1f09196b9", "e18483e8a598eca894e1b7b5e2839de1b7b7ccbae185b1f09196b9"},
 {"eb98bbd899e1b7ab5ae185b5e186b041e18492", "eb98bbd899e1b7ab5ae185b5e186b041e18492"},
-{"e9bb86e18486e185aeccb2d98dd6acd695cd88cca4d6b7d892d98de1b7b8d699d897e2839de1b783d787cc9ed890d781e1b7aae1b7b5", "e9bb86ebacb4d6b7d98dd98dccb2cd88cca4e1b7b8d6acd695d892d699d897e2839dd787d781cc9ee1b783d890e1b7aae1b7b5"},
+{"e9bb86e18486e185aeccb2d98dd6acd695cd88cca4d6b7d892d98de1b7b8d699d897e2839de1b783d787cc9ed890d781e1b7aae1b7b5", "e9bb86ebacb4d6b7d98dd98dccb2cd88cca4d6acd695d892e1b7b8d699d897e2839dd787d781cc9ee1b783d890e1b7aae1b7b5"},
 {"e1ac85c692e1b798e283a7e1b79ccd89d6b9e283a8e1b79ce1b79ce1b79cd6b7e1b7a3e1b79ce1b7accd99e1b79ccd94e1b79ce1b79ce1b780cda6e1b79ce1b79cec958469c680e185a1e69181e0ad87", "e1ac85c692d6b7d6b9cd89e283a8cd99cd94e1b798e283a7e1b79ce1b79ce1b79ce1b79ce1b7a3e1b79ce1b7ace1b79ce1b79ce1b79ce1b780cda6e1b79ce1b79cec958469c680e185a1e69181e0ad87"},
 {"e185abe0ad96e1848ae185b0d69fe1b7a1cc86cc8dd6bee283a4d6bccc9ce1b788e0b8b9d784cd9033e18482d894e185b2c8aaeabda9cc90e2839dd6aae18488", "e185abe0ad96ec929cd69fe1b7a1cc86cc8dd6bee283a4d6bce0b8b9cc9ce1b788d784cd9033e18482d894e185b2c8aaeabda9cc90e2839dd6aae18488"},
 {"e18483", "e18483"},
@@ -160,7 +162,7 @@ static const char *recorded[][2] = {
 {"45e0acbcd999e1bba9c8aae186b259e1848f", "45e0acbcd999e1bba9c8aae186b259e1848f"},
 {"e1bab1", "e1bab1"},
 {"e186b5cca1e1b7ba3dcc94d785e0a59be18482e185b3e1b7b2ccadcdaee18481e1bdb978e0b395e0b396c386e18490d69ed99ecc9ae1be92e1acbac694", "e186b5cca1e1b7ba3dd785cc94e0a49ce0a4bceb8a90ccade1b7b2cdaee18481cf8c78e0b395e0b396c386e18490d69ed99ecc9ae1be92e1acbac694"},
-{"4ad784c7b1ec899be18491e185a4d99de1b7a0cc92cc91cc94e1b7bae283acccb1e1b787cd83e1b788e283abd898cca7d993cd93d98ccd96ccaee1b7a9ccb6", "4ad784c7b1ec899bed8da0e283abccb6d98cd898cca7e1b7bae283acccb1cd93cd96ccaed99de1b7a0cc92cc91cc94e1b787cc93e1b788d993e1b7a9"},
+{"4ad784c7b1ec899be18491e185a4d99de1b7a0cc92cc91cc94e1b7bae283acccb1e1b787cd83e1b788e283abd898cca7d993cd93d98ccd96ccaee1b7a9ccb6", "4ad784c7b1ec899bed8da0d99de1b7a0cc92cc91cc94e1b7bae283abccb6d98cd898cca7e283acccb1cd93cd96ccaee1b787cc93e1b788d993e1b7a9"},
 {"c794e1b98f", "c794e1b98f"},
 {"f0afa0a94bcd81e18488e1bd88f09f9880cc86ebae89", "e58c85e1b8b0e18488e1bd88f09f9880cc86ebae89"},
 {"29e1b7bee1b79de380afe380afe380afcd85e380afe0bdb1e1b796cd84d6b5cc8ee380afcd93cd93e0bdbad69be28397e2839ae28397d696e28397e28397d6bcf09d85a5e28397e28397e280a674", "29e2839ad6b5d6bce0bdb1e0bdbaf09d85a5cd93cd93d69bd696e380afe380afe380afe380afe380afe1b7bee1b79de1b796cc88cc81cc8ee28397e28397e28397e28397e28397e28397cd85e280a674"},
@@ -172,7 +174,7 @@ static const char *recorded[][2] = {
 {"e18480cea6d0b0d6a4", "e18480cea6d0b0d6a4"},
 {"e1bc9dcf8aed989c", "e1bc9dcf8aed989c"},
 {"e58bb22bf091a4b0cdaed699e1bea1d6bacebde185a4e1b99be0bdb5cc88", "e58bb22bf091a4b0cdaed699e1bea1d6bacebde185a4e1b99be0bdb1e0bdb4cc88"},
-{"f0918299e18491e185a5e186b4d69bd6a0e1b7b7cc91e1b797e1b7a8cc8dccaccca9cc91cdaee1b7a1e38299e1b7a4cca9d6b0d893e0acbccd9ecd85ccbdcd9fe1b7b4d6a1d890cd94cd93e69494efa480", "f0918299ed8e89e0acbce38299d6b0d69bccaccca9cca9cd94cd93e1b7b7d6a0cc91e1b797e1b7a8cc8dcc91cdaee1b7a1e1b7a4d893ccbde1b7b4d6a1d890cd9fcd9ecd85e69494e8b188"},
+{"f0918299e18491e185a5e186b4d69bd6a0e1b7b7cc91e1b797e1b7a8cc8dccaccca9cc91cdaee1b7a1e38299e1b7a4cca9d6b0d893e0acbccd9ecd85ccbdcd9fe1b7b4d6a1d890cd94cd93e69494efa480", "f0918299ed8e89d69bd6a0e1b7b7e0acbce38299d6b0ccaccca9cca9cd94cd93cc91e1b797e1b7a8cc8dcc91cdaee1b7a1e1b7a4d893ccbde1b7b4d6a1d890cd9fcd9ecd85e69494e8b188"},
 {"e1bda8", "e1bda8"},
 {"e185b2f09f9880e1848fe185abd998d692e1b7a1e1b7aae28393cda4d6a0cd92e1b7beccbde2839fd6bee1b783cd95cd86e1b7a4e1b7a4e1b7b0d6a5e283a4d990ccb2e2839f", "e185b2f09f9880ecbe8ce28393d998d692e1b7a1e1b7aacda4d6a0cd92e1b7beccbde2839fd6becd95d6a5e1b783cd86e1b7a4e1b7a4e1b7b0e283a4d990ccb2e2839f"},
 {"e1b9b25f", "e1b9b25f"},
