@@ -67,8 +67,8 @@ small_args="--dim 16 --layers 1 --heads 2 --ffn 32"
 @test "lm-init: missing tokenizer file exits 66, unsupported one 65" {
   run lm-init -o ck $small_args --tokenizer nope.json
   [ "$status" -eq 66 ]
-  jq '.model.type = "WordPiece"' "$FIX/model/bpe-gpt2.json" > wp.json
+  jq '.model.type = "WordLevel"' "$FIX/model/bpe-gpt2.json" > wp.json
   run lm-init -o ck $small_args --tokenizer wp.json
   [ "$status" -eq 65 ]
-  [[ "$output" == *"wp.json"*"WordPiece"* ]]
+  [[ "$output" == *"wp.json"*"WordLevel"* ]]
 }
