@@ -55,7 +55,7 @@ static const char usage[] =
     "      --judge-key KEY    the judge's verdict scores.KEY (default: refusal,\n"
     "                         win, toxic, score; truthfulqa: truth and info)\n"
     "      --bootstrap B      add a 95% bootstrap interval (B resamples of the\n"
-    "                         items; --seed S, default 42) to the summary\n"
+    "                         items; --seed S, default 0) to the summary\n"
     "      --skip-invalid     skip (and count) records that cannot be scored\n"
     "      --summary-only     write only the summary record\n"
     "      --no-summary       write only the scored records\n"
@@ -101,7 +101,7 @@ int main(int argc, char **argv)
         {0, 0, 0, 0}};
     const char *task_name = NULL, *out_uri = "-", *judge_cmd = NULL, *sum_uri = NULL, *judge_prompt_file = NULL;
     int skip = 0, sum_only = 0, no_sum = 0, progress = 0, boot_b = 0;
-    uint64_t boot_seed = 42;
+    uint64_t boot_seed = 0;
     eval_cfg cfg = {0};
     cfg.ks[0] = 1, cfg.ks[1] = 10, cfg.nks = 2;
     summary_meta meta = {.step = -1};
