@@ -33,8 +33,9 @@ static const char usage_main[] =
     "usage: rec COMMAND [OPTIONS] [INPUT...]\n"
     "\n"
     "The record multi-tool of prefpipe.  Inputs and -o take stream URIs:\n"
-    "'-', a file (gzip detected on read, written for *.gz), '@tcp://*:PORT'\n"
-    "(bind) or '>tcp://HOST:PORT' (connect); ipc:// works too.\n"
+    "'-', a file (gzip detected on read, written for *.gz), '@tcp://IP:PORT'\n"
+    "(bind) or '>tcp://HOST:PORT' (connect); ipc:// works too.  Binding other\n"
+    "than loopback needs CURVE keys ('rec keygen --help') or insecure=1.\n"
     "\n"
     "commands:\n"
     "  from-json   JSON lines -> records\n"
@@ -177,7 +178,7 @@ static const char usage_cat[] =
     "usage: rec cat [-o OUT] [INPUT...]\n"
     "\n"
     "Relay records unchanged from the inputs, in order, to OUT: e.g. a file\n"
-    "to a ZeroMQ endpoint ('rec cat data.mp -o @tcp://*:5555') or back.\n";
+    "to a ZeroMQ endpoint ('rec cat data.mp -o @tcp://127.0.0.1:5555') or back.\n";
 
 static const char usage_head[] =
     "usage: rec head [-n N] [-o OUT] [INPUT...]\n"
