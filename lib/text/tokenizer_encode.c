@@ -34,6 +34,7 @@
  * "▁" shares the first character's span).
  */
 #include "tokenizer_int.h"
+#include "text/relimit.h"
 #include "text/unicode_norm.h"
 #include "base/util.h"
 
@@ -307,7 +308,7 @@ static void pretok(const tokenizer *t, int step, const char *s, size_t n, const 
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(p->re, NULL);
     size_t at = 0, last = 0;
     while (at <= n) {
-        int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, at, 0, md, NULL);
+        int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, at, 0, md, relimit_context());
         if (rc == PCRE2_ERROR_NOMATCH) break;
         if (rc < 0) tok_regex_die("pre-tokenizer", rc);
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
