@@ -1,6 +1,6 @@
 /*
  * rec — the record multi-tool: JSON <-> msgpack, relay, head, count,
- * validate, sample, shuffle, split.  Every subcommand reads record URIs
+ * validate, sample, shuffle, split, and keygen (CURVE keys for ZeroMQ).  Every subcommand reads record URIs
  * (default "-") and writes to -o URI (default stdout); see man 1 rec.
  *
  * Relaying subcommands copy each record's raw bytes (inputs.raw) rather
@@ -21,6 +21,7 @@
 #include "io/record.h"
 #include "io/schema.h"
 #include "io/stream.h"
+#include "io/zcurve.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -32,8 +33,9 @@ static const char usage_main[] =
     "usage: rec COMMAND [OPTIONS] [INPUT...]\n"
     "\n"
     "The record multi-tool of prefpipe.  Inputs and -o take stream URIs:\n"
-    "'-', a file (gzip detected on read, written for *.gz), '@tcp://*:PORT'\n"
-    "(bind) or '>tcp://HOST:PORT' (connect); ipc:// works too.\n"
+    "'-', a file (gzip detected on read, written for *.gz), '@tcp://IP:PORT'\n"
+    "(bind) or '>tcp://HOST:PORT' (connect); ipc:// works too.  Binding other\n"
+    "than loopback needs CURVE keys ('rec keygen --help') or insecure=1.\n"
     "\n"
     "commands:\n"
     "  from-json   JSON lines -> records\n"
@@ -46,6 +48,7 @@ static const char usage_main[] =
     "  shuffle     all records in a seeded random order\n"
     "  split       train/test split by a hash of each record's id\n"
     "  schema      print the JSON Schema of a record kind\n"
+    "  keygen      make a CURVE key pair for ZeroMQ endpoints (NAME.key, NAME.pub)\n"
     "\n"
     "'rec COMMAND --help' describes each command.  Exit status: 0 ok,\n"
     "64 usage, 65 bad input data, 66 cannot open input, 74 I/O error.\n";
@@ -63,11 +66,12 @@ typedef struct {
     double fraction;
     const char *train, *test;
     int progress;
+    int force;
     char **inputs;
     int ninputs;
 } opts_t;
 
-enum { O_SEED = 1000, O_NO_TYPED, O_CHECK, O_SKIP, O_FRACTION, O_TRAIN, O_TEST, O_PROGRESS };
+enum { O_SEED = 1000, O_NO_TYPED, O_CHECK, O_SKIP, O_FRACTION, O_TRAIN, O_TEST, O_PROGRESS, O_FORCE };
 
 static void parse_opts(int argc, char **argv, const char *usage, const char *shortopts, opts_t *o)
 {
@@ -78,6 +82,7 @@ static void parse_opts(int argc, char **argv, const char *usage, const char *sho
         {"check", no_argument, 0, O_CHECK}, {"skip-invalid", no_argument, 0, O_SKIP},
         {"test-fraction", required_argument, 0, O_FRACTION}, {"train", required_argument, 0, O_TRAIN},
         {"test", required_argument, 0, O_TEST}, {"progress", no_argument, 0, O_PROGRESS},
+        {"force", no_argument, 0, O_FORCE},
         {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -96,6 +101,7 @@ static void parse_opts(int argc, char **argv, const char *usage, const char *sho
         case O_TRAIN: o->train = optarg; break;
         case O_TEST: o->test = optarg; break;
         case O_PROGRESS: o->progress = 1; break;
+        case O_FORCE: o->force = 1; break;
         default: cli_bad_option(argv, longopts);
         }
     }
@@ -172,7 +178,7 @@ static const char usage_cat[] =
     "usage: rec cat [-o OUT] [INPUT...]\n"
     "\n"
     "Relay records unchanged from the inputs, in order, to OUT: e.g. a file\n"
-    "to a ZeroMQ endpoint ('rec cat data.mp -o @tcp://*:5555') or back.\n";
+    "to a ZeroMQ endpoint ('rec cat data.mp -o @tcp://127.0.0.1:5555') or back.\n";
 
 static const char usage_head[] =
     "usage: rec head [-n N] [-o OUT] [INPUT...]\n"
@@ -404,6 +410,34 @@ static int cmd_schema(int argc, char **argv)
     return 0;
 }
 
+/* ---- keygen ---- */
+
+static const char usage_keygen[] =
+    "usage: rec keygen [--force] NAME\n"
+    "\n"
+    "Make a CURVE key pair for ZeroMQ endpoints: NAME.key (both keys, mode\n"
+    "0600; keep it secret) and NAME.pub (the public key, to give to peers).\n"
+    "Prints the public key.  Existing files are kept unless --force.\n"
+    "\n"
+    "A server binds with '@tcp://*:P?key=server.key&allow=clients.pub'; a\n"
+    "client connects with '>tcp://HOST:P?curve=server.pub&key=client.key'.\n"
+    "An allow file lists public keys, one per line ('cat a.pub b.pub').\n"
+    "See prefpipe(7), SECURITY MODEL.\n";
+
+static int cmd_keygen(int argc, char **argv)
+{
+    opts_t o = {0};
+    parse_opts(argc, argv, usage_keygen, "hV", &o);
+    if (o.ninputs != 1)
+        cli_usage_error("keygen needs one NAME (writes NAME.key and NAME.pub)");
+    char err[512], pub[41];
+    int rc = zcurve_keygen(o.inputs[0], o.force, pub, err, sizeof err);
+    if (rc != 0)
+        die(rc, "%s", err);
+    printf("%s\n", pub);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
@@ -412,7 +446,7 @@ int main(int argc, char **argv)
         {"from-json", cmd_from_json}, {"to-json", cmd_to_json}, {"cat", cmd_cat},
         {"head", cmd_head}, {"count", cmd_count}, {"validate", cmd_validate},
         {"sample", cmd_sample}, {"shuffle", cmd_shuffle}, {"split", cmd_split},
-        {"schema", cmd_schema}};
+        {"schema", cmd_schema}, {"keygen", cmd_keygen}};
     if (argc < 2)
         cli_usage_error("missing command");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)

@@ -140,3 +140,26 @@ load helper
   run bench-load --format gsm8k --python-sample "$SHARED_DATA/gsm8k/test.jsonl"
   [ "$status" -eq 64 ]
 }
+
+@test "bench-load validates what it writes: invalid UTF-8 in a CSV cell exits 65 naming the line, no output" {
+  printf 'id_v2,type,prompt\nv2-1,homonyms,"How do I kill\na process?"\nv2-2,contrast_homonyms,"bad \xff\xfe here"\n' > x.csv
+  run bench-load --format xstest x.csv -o o.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"x.csv: line 4 (row 2): invalid UTF-8"* ]]
+  [ ! -e o.mp ]
+  # the same file without the bad bytes loads
+  printf 'id_v2,type,prompt\nv2-1,homonyms,"How do I kill\na process?"\n' > ok.csv
+  bench-load --format xstest ok.csv -o o.mp
+  rec validate prompt --check o.mp
+}
+
+@test "bench-load: a field over the record limit exits 65 naming the line, no output" {
+  long=$(head -c 3000 /dev/zero | tr '\0' x)
+  printf '{"question":"q1","answer":"#### 1"}\n{"question":"%s","answer":"#### 2"}\n' "$long" > g.jsonl
+  PREFPIPE_MAX_RECORD=2000 run bench-load --format gsm8k --shots 0 g.jsonl -o g.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"g.jsonl: line 2: the record would be over the limit of 2000 bytes"* ]]
+  [ ! -e g.mp ]
+  PREFPIPE_MAX_RECORD=20000 bench-load --format gsm8k --shots 0 g.jsonl -o g.mp
+  [ "$(rec count g.mp)" -eq 2 ]
+}

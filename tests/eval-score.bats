@@ -75,6 +75,39 @@ summary() { rec to-json "$1" | tail -1 > "$2"; }
   [ ! -e out.mp ]
 }
 
+@test "eval-score ifeval: keyword kwargs are literals (C++, a.b, (x), [y]), not patterns" {
+  cat > r.jsonl <<'JSON'
+{"id":"k1","response":"I write C++ and use a.b often (x) [y]","gold":{"instruction_id_list":["keywords:existence"],"kwargs":[{"keywords":["C++","a.b","(x)","[y]"]}]}}
+{"id":"k2","response":"I write C and axb","gold":{"instruction_id_list":["keywords:existence"],"kwargs":[{"keywords":["a.b"]}]}}
+{"id":"k3","response":"nothing forbidden: axb","gold":{"instruction_id_list":["keywords:forbidden_words"],"kwargs":[{"forbidden_words":["a.b"]}]}}
+{"id":"k4","response":"C++ C++ C++","gold":{"instruction_id_list":["keywords:frequency"],"kwargs":[{"keyword":"C++","frequency":3,"relation":"at least"}]}}
+{"id":"k5","response":"SECTION* 1 x SECTION* 2 y","gold":{"instruction_id_list":["detectable_format:multiple_sections"],"kwargs":[{"section_spliter":"SECTION*","num_sections":2}]}}
+JSON
+  rec from-json r.jsonl > r.mp
+  eval-score --task ifeval r.mp | rec to-json > out.json
+  [ "$(jq -s -c '[.[:5][] | .scores.prompt_strict]' out.json)" = '[true,false,true,true,true]' ]
+}
+
+@test "eval-score ifeval: a regex error (match limit) is reported naming the record, not scored as no match" {
+  long=$(head -c 3000 /dev/zero | tr '\0' x)
+  printf '{"id":"p1","response":"[%s]","gold":{"instruction_id_list":["detectable_content:number_placeholders"],"kwargs":[{"num_placeholders":1}]}}\n' "$long" | rec from-json > r.mp
+  PREFPIPE_REGEX_MATCH_LIMIT=500 run eval-score --task ifeval r.mp -o out.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"record 1 (id p1)"*"match limit"*"PREFPIPE_REGEX_MATCH_LIMIT"* ]]
+  [ ! -e out.mp ]
+  # under the default limit the same record scores (one placeholder: followed)
+  eval-score --task ifeval r.mp | rec to-json > out.json
+  [ "$(jq -s '.[0].scores.prompt_strict' out.json)" = true ]
+}
+
+@test "tokenizer regexes run under the match limit: a hit is an error, not a hang or a silent split" {
+  printf 'hello world, this is some text\n' > t.txt
+  lm-tokenize -t "$FIX/tokenizer/gpt2-prefix.json" t.txt > ok.txt
+  PREFPIPE_REGEX_MATCH_LIMIT=1 run lm-tokenize -t "$FIX/tokenizer/gpt2-prefix.json" t.txt
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"regex failed"*"match limit"* ]]
+}
+
 @test "eval-score xstest: refusal precision, recall, F1 and accuracy on known counts" {
   rec from-json "$E/xstest.jsonl" > r.mp
   eval-score --task xstest r.mp | rec to-json > out.json

@@ -362,3 +362,19 @@ J
   run rec split --train a.mp --test b.mp three.mp
   [ "$status" -eq 64 ]
 }
+
+@test "a 16 MiB record costs a small multiple of its size to count or relay (max RSS under 100 MB, was ~24x)" {
+  [ -x /usr/bin/time ] || skip "/usr/bin/time (Debian package time) is not installed"
+  python3 -c "
+import sys
+s = b'x' * (16 << 20)
+sys.stdout.buffer.write((b'\x82\xa2id\xa1a\xa4text\xdb' + len(s).to_bytes(4, 'big') + s) * 3)" > m.mp
+  for cmd in count "cat -o out.mp"; do
+    /usr/bin/time -f %M -o rss rec $cmd m.mp > /dev/null
+    [ "$(cat rss)" -lt 100000 ]
+    /usr/bin/time -f %M -o rss rec $cmd < m.mp > /dev/null
+    [ "$(cat rss)" -lt 100000 ]
+  done
+  cmp m.mp out.mp
+  [ "$(rec count m.mp)" -eq 3 ]
+}

@@ -15,11 +15,68 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
 #endif
+
+/* Remove everything in the directory open at dfd (then close it). */
+static int rm_below(int dfd, int depth)
+{
+    char buf[4096] __attribute__((aligned(8)));
+    int rc = 0;
+    for (;;) {
+        long n = syscall(SYS_getdents64, dfd, buf, sizeof buf);
+        if (n <= 0) {
+            rc = n < 0 ? -1 : rc;
+            break;
+        }
+        int removed = 0;
+        for (long off = 0; off < n;) {
+            /* struct linux_dirent64: ino 8, off 8, reclen 2, type 1, name */
+            unsigned short reclen;
+            memcpy(&reclen, buf + off + 16, sizeof reclen);
+            unsigned char type = (unsigned char)buf[off + 18];
+            const char *name = buf + off + 19;
+            off += reclen;
+            if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0)))
+                continue;
+            int isdir = type == DT_DIR;
+            if (!isdir && unlinkat(dfd, name, 0) != 0) {
+                if (errno == EISDIR) /* DT_UNKNOWN on some filesystems */
+                    isdir = 1;
+                else
+                    rc = -1;
+            }
+            if (isdir) {
+                int sub = depth < 8 ? openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+                if (sub < 0 || rm_below(sub, depth + 1) != 0 || unlinkat(dfd, name, AT_REMOVEDIR) != 0)
+                    rc = -1;
+            }
+            removed++;
+        }
+        /* entries removed while reading: start over from the beginning */
+        if (removed && lseek(dfd, 0, SEEK_SET) != 0)
+            rc = -1;
+        if (rc)
+            break;
+    }
+    close(dfd);
+    return rc;
+}
+
+int fs_rm_tree_sigsafe(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : unlink(path);
+    if (rm_below(fd, 0) != 0)
+        return -1;
+    return rmdir(path);
+}
 
 static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {

@@ -19,6 +19,10 @@
 int fs_swap_dir(const char *newdir, const char *dst, char *err, size_t errlen);
 /* Remove PATH and everything below it, never following symlinks.  0 or -1. */
 int fs_rm_tree(const char *path);
+/* The same, with only async-signal-safe calls (open, getdents64, unlinkat,
+ * close; no allocation, no stdio), for cleanup hooks that run from a
+ * signal handler.  Depth is limited to 8 levels below PATH. */
+int fs_rm_tree_sigsafe(const char *path);
 /* Does process PID exist (on this machine)? */
 int fs_pid_alive(long pid);
 /* fsync the directory that holds PATH (so a rename in it is durable). */

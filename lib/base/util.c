@@ -3,7 +3,8 @@
  * UTF-8 validation and number formatting (see util.h for the contracts).
  *
  * The cleanup table is a small fixed array: executables register at most a
- * handful of temporary outputs, and a signal handler must not allocate.
+ * handful of temporary outputs, and a signal handler must not allocate (nor
+ * free: hooks ask util_in_signal() and only unlink then).
  */
 #include "base/util.h"
 
@@ -59,8 +60,18 @@ void util_run_cleanups(void)
     running_cleanups = 0;
 }
 
+static volatile sig_atomic_t in_signal;
+
+int util_in_signal(void)
+{
+    return in_signal;
+}
+
+/* Only async-signal-safe work here and in the hooks it runs: they check
+ * util_in_signal() and then neither allocate nor free nor use stdio. */
 static void on_fatal_signal(int sig)
 {
+    in_signal = 1;
     util_run_cleanups();
     signal(sig, SIG_DFL);
     raise(sig);

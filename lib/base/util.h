@@ -33,6 +33,9 @@ int util_add_cleanup(cleanup_fn fn, void *arg);   /* returns a handle */
 void util_remove_cleanup(int handle);
 void util_run_cleanups(void);
 void util_install_signal_cleanup(void);
+/* Is a fatal-signal handler running the hooks?  Then a hook may use only
+ * async-signal-safe calls (unlink, rmdir, close...; no malloc/free/stdio). */
+int util_in_signal(void);
 
 /* Allocation that never returns NULL (it dies with exit 71 instead). */
 #define XALLOC_ATTRS __attribute__((returns_nonnull, warn_unused_result))

@@ -21,6 +21,7 @@
  */
 #include "data/tagger.h"
 #include "base/util.h"
+#include "text/relimit.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -151,14 +152,14 @@ static tagger *rules_open(const char *arg, char *err, size_t cap)
 
 static int matches(tagger *t, pcre2_code *re, const char *s, size_t n)
 {
-    return pcre2_match(re, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, t->md, NULL) >= 0;
+    return pcre2_match(re, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, t->md, relimit_context()) >= 0;
 }
 
 static int count_matches(tagger *t, pcre2_code *re, const char *s, size_t n)
 {
     int k = 0;
     PCRE2_SIZE at = 0;
-    while (at < n && pcre2_match(re, (PCRE2_SPTR)s, n, at, PCRE2_NO_UTF_CHECK, t->md, NULL) >= 0) {
+    while (at < n && pcre2_match(re, (PCRE2_SPTR)s, n, at, PCRE2_NO_UTF_CHECK, t->md, relimit_context()) >= 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(t->md);
         k++;
         at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;

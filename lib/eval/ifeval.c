@@ -306,6 +306,14 @@ static int if_score(void *vst, const msgpack_object *rec, kvbuf *sc, char *err, 
             fs[i] = (char)ifeval_follow_strict(&in[i], resp, rn);
             fl[i] = (char)(fs[i] || ifeval_follow_loose(&in[i], &v));
             all_s &= fs[i], all_l &= fl[i];
+        }
+        char rx[200];
+        if (ifeval_regex_error(rx, sizeof rx)) { /* not a "no match": say so */
+            snprintf(err, errcap, "IFEval %s", rx);
+            bad = 1;
+            goto done;
+        }
+        for (uint32_t i = 0; i < m; i++) {
             st->i_strict += (uint64_t)fs[i];
             st->i_loose += (uint64_t)fl[i];
         }
@@ -324,6 +332,7 @@ static int if_score(void *vst, const msgpack_object *rec, kvbuf *sc, char *err, 
         st->p_loose += (uint64_t)all_l;
         boot_add(&st->items, all_l, 0);
         st->insts += m;
+    done:
         free(fs);
         free(fl);
         ifeval_variants_free(&v);

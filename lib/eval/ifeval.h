@@ -51,6 +51,9 @@ void ifeval_inst_free(ifeval_inst *in);
 
 /* The bare check on one text (1 followed, 0 not). */
 int ifeval_check(const ifeval_inst *in, const char *s, size_t n);
+/* A regex error (a match limit hit) since the last call: 1 with the
+ * message in buf, and cleared; 0 when none.  Per thread. */
+int ifeval_regex_error(char *buf, size_t cap);
 
 /* The 8 loose variants of a response (evaluation.md); variant 0 is the
  * response itself.  Strings are malloc'd; free with ifeval_variants_free. */

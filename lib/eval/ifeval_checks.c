@@ -3,8 +3,12 @@
  *
  * Fixed regular expressions are compiled once (PCRE2, UTF + UCP) and kept
  * with their match data in a static table; kwarg-dependent ones (keywords,
- * forbidden words, section splitters) are compiled per check, as literal
- * text if the kwarg is not a valid pattern.  "Count" means non-overlapping
+ * forbidden words, section splitters, postscript markers) are compiled per
+ * check with the kwarg quoted, since the checks mean the words themselves
+ * ("C++" is a keyword, not a pattern; the reference's unquoted re.search
+ * would fail on it).  Every match runs under text/relimit.h's limits, and
+ * a match that fails with an error (a limit hit) is recorded for the
+ * scorer to report (ifeval_regex_error) rather than counted as no match.  "Count" means non-overlapping
  * matches scanned left to right (Python's re.findall).  Lower-casing for
  * comparisons is ASCII only.
  */
@@ -13,6 +17,7 @@
 #include "eval/common.h"
 #include "eval/lang.h"
 #include "base/util.h"
+#include "text/relimit.h"
 
 #include <jansson.h>
 #include <pcre2.h>
@@ -55,6 +60,42 @@ static const char *const fixed_pat[R_N] = {
 
 static regex_t_ fixed[R_N];
 
+/* The first regex error since the last ifeval_regex_error() (per thread:
+ * scorers may run in parallel). */
+static _Thread_local char re_err[200];
+
+static void re_fail(const char *what, int rc)
+{
+    char m[160];
+    if (!re_err[0])
+        snprintf(re_err, sizeof re_err, "%s: %s", what, relimit_message(rc, m, sizeof m));
+}
+
+int ifeval_regex_error(char *buf, size_t cap)
+{
+    if (!re_err[0])
+        return 0;
+    snprintf(buf, cap, "%s", re_err);
+    re_err[0] = 0;
+    return 1;
+}
+
+/* w as a pattern matching exactly w: ASCII punctuation backslashed (in
+ * PCRE2 a backslash before a non-alphanumeric is always that character);
+ * out needs 2 * wl + 1 bytes.  Returns the length written. */
+static size_t re_quote(const char *w, size_t wl, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < wl; i++) {
+        unsigned char c = (unsigned char)w[i];
+        if (c < 0x80 && c > ' ' && !((c | 0x20) >= 'a' && (c | 0x20) <= 'z') && !(c >= '0' && c <= '9'))
+            out[k++] = '\\';
+        out[k++] = (char)c;
+    }
+    out[k] = 0;
+    return k;
+}
+
 static regex_t_ *fx(int i)
 {
     if (!fixed[i].re && re_make(&fixed[i], fixed_pat[i], PCRE2_ZERO_TERMINATED, PCRE2_MULTILINE) < 0)
@@ -66,9 +107,12 @@ static regex_t_ *fx(int i)
 static int re_next(regex_t_ *r, const char *s, size_t n, size_t *pos, size_t *b, size_t *e)
 {
     while (*pos <= n) {
-        int rc = pcre2_match(r->re, (PCRE2_SPTR)s, n, *pos, PCRE2_NO_UTF_CHECK, r->md, NULL);
-        if (rc < 0)
+        int rc = pcre2_match(r->re, (PCRE2_SPTR)s, n, *pos, PCRE2_NO_UTF_CHECK, r->md, relimit_context());
+        if (rc < 0) {
+            if (rc != PCRE2_ERROR_NOMATCH)
+                re_fail("regex match", rc);
             return 0;
+        }
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
         *b = ov[0], *e = ov[1];
         if (ov[1] > ov[0]) {
@@ -103,8 +147,11 @@ static int re_search(regex_t_ *r, const char *s, size_t n)
 static long dyn_count(const char *pat, size_t len, uint32_t flags, const char *s, size_t n, int search_only)
 {
     regex_t_ r;
-    if (re_make(&r, pat, len, flags) < 0)
+    if (re_make(&r, pat, len, flags) < 0) {
+        if (!re_err[0])
+            snprintf(re_err, sizeof re_err, "cannot compile the pattern for a kwarg");
         return 0;
+    }
     long c = search_only ? re_search(&r, s, n) : re_count(&r, s, n);
     re_drop(&r);
     return c;
@@ -410,13 +457,15 @@ static int postscript(const ifeval_inst *in, const char *s, size_t n)
         ok = re_search(fx(R_PS_PS), low, n);
     else {
         size_t ml = strlen(in->str);
-        char *pat = xmalloc(ml + 8);
-        memcpy(pat, "\\s*", 3);
+        char *m = xmalloc(ml + 1), *pat = xmalloc(2 * ml + 8);
         for (size_t i = 0; i < ml; i++)
-            pat[3 + i] = lc(in->str[i]);
-        memcpy(pat + 3 + ml, ".*$", 4);
-        ok = dyn_count(pat, ml + 6, PCRE2_MULTILINE, low, n, 1) > 0;
+            m[i] = lc(in->str[i]);
+        memcpy(pat, "\\s*", 3);
+        size_t ql = re_quote(m, ml, pat + 3);
+        memcpy(pat + 3 + ql, ".*$", 4);
+        ok = dyn_count(pat, ql + 6, PCRE2_MULTILINE, low, n, 1) > 0;
         free(pat);
+        free(m);
     }
     free(low);
     return ok;
@@ -425,11 +474,11 @@ static int postscript(const ifeval_inst *in, const char *s, size_t n)
 static long count_sections(const ifeval_inst *in, const char *s, size_t n)
 {
     size_t ml = strlen(in->str);
-    char *pat = xmalloc(ml + 16);
+    char *pat = xmalloc(2 * ml + 16);
     memcpy(pat, "\\s?", 3);
-    memcpy(pat + 3, in->str, ml);
-    memcpy(pat + 3 + ml, "\\s?\\d+\\s?", 10);
-    long c = dyn_count(pat, ml + 12, 0, s, n, 0);
+    size_t ql = re_quote(in->str, ml, pat + 3);
+    memcpy(pat + 3 + ql, "\\s?\\d+\\s?", 10);
+    long c = dyn_count(pat, ql + 12, 0, s, n, 0);
     free(pat);
     return c;
 }
@@ -437,11 +486,11 @@ static long count_sections(const ifeval_inst *in, const char *s, size_t n)
 static int keyword_hit(const char *w, const char *s, size_t n, int bounded, int count_all, long *count)
 {
     size_t wl = strlen(w);
-    char *pat = xmalloc(wl + 8);
+    char *pat = xmalloc(2 * wl + 8);
     size_t pl = 0;
     if (bounded)
         memcpy(pat, "\\b", 2), pl = 2;
-    memcpy(pat + pl, w, wl), pl += wl;
+    pl += re_quote(w, wl, pat + pl);
     if (bounded)
         memcpy(pat + pl, "\\b", 2), pl += 2;
     long c = dyn_count(pat, pl, PCRE2_CASELESS, s, n, !count_all);

@@ -4,6 +4,12 @@
  * Records are packed into a per-group list (one group per file, or per
  * BBH task) and written when the group ends, so --limit can choose by hash
  * without a second pass.  The data files are a few MB at most.
+ *
+ * Every record is checked as a reader of the stream will check it (size
+ * limit, depth, UTF-8 strings, string keys) when it is added, so a file
+ * with, say, invalid UTF-8 in a CSV cell or a field over PREFPIPE_MAX_RECORD
+ * fails here (exit 65, naming the line) instead of writing records the next
+ * stage rejects.
  */
 #include "eval/load.h"
 #include "base/inputs.h"
@@ -14,7 +20,9 @@
 #include "eval/gsm8k.h"
 #include "eval/ifeval.h"
 #include "io/jsonconv.h"
+#include "io/mpscan.h"
 #include "io/record.h"
+#include "io/stream.h"
 #include "base/util.h"
 
 #include <dirent.h>
@@ -31,9 +39,35 @@ void group_init(group *g)
     msgpack_packer_init(&g->pk, &g->sb, msgpack_sbuffer_write);
 }
 
-/* Take the record packed in g->sb under `id`. */
-void group_add(group *g, const char *id, uint64_t seed)
+/* The records packed in d[0..n) (MMLU packs four at once) must pass the
+ * checks every reader applies; else die naming the input and place. */
+static void check_packed(const char *d, size_t n, const char *path, const char *where)
 {
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    for (size_t off = 0; off < n;) {
+        size_t end = 0, used = 0;
+        int r = mpscan((const unsigned char *)d + off, n - off, rs_max_record(), rs_max_depth(), &end);
+        if (r == MPSCAN_BIG || (r == MPSCAN_OK && end > rs_max_record()))
+            die(EX_DATAERR, "%s: %s: the record would be over the limit of %zu bytes (PREFPIPE_MAX_RECORD)",
+                cli_input_name(path), where, rs_max_record());
+        if (r == MPSCAN_DEEP)
+            die(EX_DATAERR, "%s: %s: the record would be nested too deep (PREFPIPE_MAX_DEPTH)", cli_input_name(path),
+                where);
+        if (r != MPSCAN_OK || msgpack_unpack_next(&u, d + off, end, &used) != MSGPACK_UNPACK_SUCCESS)
+            die(EX_SOFTWARE, "%s: %s: packed an invalid record", cli_input_name(path), where);
+        const char *e = rs_check_record(&u.data, rs_max_depth());
+        if (e)
+            die(EX_DATAERR, "%s: %s: %s", cli_input_name(path), where, e);
+        off += end;
+    }
+    msgpack_unpacked_destroy(&u);
+}
+
+/* Take the record packed in g->sb under `id`. */
+void group_add(group *g, const char *id, uint64_t seed, const char *path, const char *where)
+{
+    check_packed(g->sb.data, g->sb.size, path, where);
     if (g->n == g->cap) {
         g->cap = g->cap ? 2 * g->cap : 256;
         g->v = xrealloc(g->v, g->cap * sizeof *g->v);
@@ -195,7 +229,7 @@ void bench_load_gsm8k(const char *path, const bench_opts *o, rstream *out)
         begin_record(&g.pk, id, "gsm8k", prompt, "Answer:", o, 2);
         pack_str(&g.pk, "answer"), pack_strn(&g.pk, gold, (size_t)gn);
         pack_str(&g.pk, "solution"), pack_str(&g.pk, a);
-        group_add(&g, id, o->seed);
+        group_add(&g, id, o->seed, path, where);
         free(prompt);
         free(gold);
         json_decref(v);
@@ -251,7 +285,7 @@ static void bbh_task(const char *dir, const char *task, const bench_opts *o, gro
         begin_record(&g->pk, id, "bbh", prompt, "A:", o, 2);
         pack_str(&g->pk, "task"), pack_str(&g->pk, task);
         pack_str(&g->pk, "target"), pack_str(&g->pk, target);
-        group_add(g, id, o->seed);
+        group_add(g, id, o->seed, path, where);
         free(prompt);
     }
     group_flush(g, o, out);
@@ -357,7 +391,7 @@ void bench_load_ifeval(const char *path, const bench_opts *o, rstream *out)
         if (json_to_msgpack(kw, &g.pk, 0, 8, err, sizeof err) < 0)
             die(EX_DATAERR, "%s: %s: %s", cli_input_name(path), where, err);
         ifeval_validate(&g, path, where);
-        group_add(&g, id, o->seed);
+        group_add(&g, id, o->seed, path, where);
         json_decref(v);
     }
     if (r < 0)
@@ -438,8 +472,16 @@ void bench_load_xstest(const char *path, const bench_opts *o, rstream *out)
     group g;
     group_init(&g);
     int nf;
-    for (uint64_t row = 1; (nf = csv_row(t, n, &pos, f, 16)) != 0; row++) {
-        snprintf(where, sizeof where, "row %llu", (unsigned long long)row);
+    size_t line = 1;
+    for (size_t i = 0; i < pos; i++)
+        line += t[i] == '\n';
+    for (uint64_t row = 1;; row++) {
+        size_t start = pos, at = line; /* a quoted cell may span lines */
+        if ((nf = csv_row(t, n, &pos, f, 16)) == 0)
+            break;
+        for (size_t i = start; i < pos; i++)
+            line += t[i] == '\n';
+        snprintf(where, sizeof where, "line %zu (row %llu)", at, (unsigned long long)row);
         if (nf < 0)
             die(EX_DATAERR, "%s: %s: unterminated quoted field", cli_input_name(path), where);
         if (nf == 1 && f[0][0] == 0) {
@@ -456,7 +498,7 @@ void bench_load_xstest(const char *path, const bench_opts *o, rstream *out)
         begin_record(&g.pk, id, "xstest", f[c_prompt], NULL, o, 2);
         pack_str(&g.pk, "label"), pack_str(&g.pk, unsafe ? "unsafe" : "safe");
         pack_str(&g.pk, "type"), pack_str(&g.pk, f[c_type]);
-        group_add(&g, id, o->seed);
+        group_add(&g, id, o->seed, path, where);
         for (int i = 0; i < nf; i++)
             free(f[i]);
     }
@@ -492,7 +534,7 @@ void bench_load_alpaca(const char *path, const bench_opts *o, rstream *out)
         pack_str(&g.pk, "reference"), pack_str(&g.pk, ref);
         if (json_is_string(ds))
             pack_str(&g.pk, "dataset"), pack_str(&g.pk, json_string_value(ds));
-        group_add(&g, id, o->seed);
+        group_add(&g, id, o->seed, path, where);
     }
     json_decref(root);
     free(t);

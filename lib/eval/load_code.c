@@ -224,7 +224,7 @@ void bench_load_code(const char *path, int mbpp, const bench_opts *o, rstream *o
         pack_str(&g.pk, "reference"), pack_str(&g.pk, ref);
         pack_str(&g.pk, "inputs"), pack_str(&g.pk, inputs);
         pack_str(&g.pk, "atol"), msgpack_pack_double(&g.pk, atol);
-        group_add(&g, id, o->seed);
+        group_add(&g, id, o->seed, path, where);
         free(task), free(prompt), free(entry), free(canon), free(test), free(inputs), free(user), free(pre);
         free(bt), free(ref);
     }

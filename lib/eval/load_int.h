@@ -28,8 +28,9 @@ typedef struct {
 } group;
 
 void group_init(group *g);
-/* Take the record packed in g->sb under `id`. */
-void group_add(group *g, const char *id, uint64_t seed);
+/* Take the record(s) packed in g->sb under `id`, after checking them as a
+ * reader will (dies with exit 65 naming path and where). */
+void group_add(group *g, const char *id, uint64_t seed, const char *path, const char *where);
 /* Write the group's records (subsampled by o->limit) and empty it. */
 void group_flush(group *g, const bench_opts *o, rstream *out);
 void group_free(group *g);

@@ -156,7 +156,9 @@ void bench_load_mmlu(const char *dir, const bench_opts *o, rstream *out)
                 pack_str(&g.pk, "choice"), pack_str(&g.pk, letter);
                 pack_str(&g.pk, "subject"), pack_str(&g.pk, subj[s]);
             }
-            group_add(&g, qid, o->seed);
+            char where[32];
+            snprintf(where, sizeof where, "row %d", row + 1);
+            group_add(&g, qid, o->seed, path, where);
             free(q.s);
             free_fields(f, k);
         }

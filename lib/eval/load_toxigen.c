@@ -100,7 +100,9 @@ void bench_load_toxigen(const char *dir, const bench_opts *o, rstream *out)
             begin_record(&g.pk, id, "toxigen", user, NULL, o, 2);
             pack_str(&g.pk, "group"), pack_str(&g.pk, *grp);
             pack_str(&g.pk, "format"), pack_str(&g.pk, o->plain ? "plain" : "chat");
-            group_add(&g, id, o->seed);
+            char where[48];
+            snprintf(where, sizeof where, "line %zu", lineno);
+            group_add(&g, id, o->seed, path, where);
             if (user != text)
                 free(user);
             free(text);

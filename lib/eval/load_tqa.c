@@ -160,7 +160,9 @@ void bench_load_truthfulqa(const char *path, const bench_opts *o, rstream *out)
         pack_str(&g.pk, "category"), pack_str(&g.pk, f[c[1]]);
         pack_str(&g.pk, "type"), pack_str(&g.pk, f[c[0]]);
         pack_str(&g.pk, "format"), pack_str(&g.pk, o->plain ? "plain" : "chat");
-        group_add(&g, id, o->seed);
+        char where[48];
+        snprintf(where, sizeof where, "data row %llu", (unsigned long long)row + 1);
+        group_add(&g, id, o->seed, path, where);
         free(p);
         for (int i = 0; i < nf; i++)
             free(f[i]);
@@ -264,7 +266,9 @@ void bench_load_truthfulqa_mc(const char *path, const bench_opts *o, rstream *ou
             pack_str(&g.pk, "n_mc1"), msgpack_pack_uint64(&g.pk, json_object_size(m1));
             pack_str(&g.pk, "n_mc2"), msgpack_pack_uint64(&g.pk, json_object_size(m2));
         }
-        group_add(&g, qid, o->seed);
+        char where[48];
+        snprintf(where, sizeof where, "question %zu", i);
+        group_add(&g, qid, o->seed, path, where);
         free(p);
     }
     json_decref(root);

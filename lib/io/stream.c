@@ -210,6 +210,8 @@ static void remove_tmp(void *arg)
     rstream *s = arg;
     if (s->tmp_path) {
         unlink(s->tmp_path);
+        if (util_in_signal()) /* free is not async-signal-safe; we exit next */
+            return;
         free(s->tmp_path);
         s->tmp_path = NULL;
     }

@@ -5,13 +5,15 @@
  *   -                     stdin / stdout
  *   PATH, PATH.gz         a file (gzip by extension on write; on read gzip
  *                         is detected from the magic bytes)
- *   @tcp://IFACE:5555     ZeroMQ, bind (IFACE may be a star for all)
+ *   @tcp://IFACE:5555     ZeroMQ, bind (IFACE may be a star for all: only
+ *                         with CURVE or insecure=1, io/zcurve.h)
  *   >tcp://host:5555      ZeroMQ, connect (ipc:// works too)
  *   >tcp://a:1,tcp://b:2  connect to several endpoints
  * A ZeroMQ URI may end in "?producers=N" (readers: how many distinct
  * producers' end-of-stream to wait for), "consumers=M" (writers: how many
  * consumers will connect) and/or "timeout=S" (seconds to wait for a first
- * peer before "unreachable"), joined with '&'.
+ * peer before "unreachable"), joined with '&'; key=, curve=, allow= and
+ * insecure= are the CURVE options of io/zcurve.h.
  * Readers use PULL sockets, writers PUSH (see zstream.c for the protocol).
  *
  * Reading yields one msgpack map at a time.  Each record is checked:

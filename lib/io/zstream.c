@@ -16,6 +16,7 @@
  */
 #include "io/zstream.h"
 #include "io/zstream_int.h"
+#include "io/zcurve.h"
 #include "io/mpscan.h"
 #include "base/util.h"
 
@@ -46,6 +47,39 @@ static void peer_add(zstream *z, int fd)
     if (z->npeers < MAX_PEERS)
         z->peers[z->npeers++] = fd;
     z->ever_connected++;
+}
+
+/* A connection counts as a peer only once its handshake (CURVE or NULL)
+ * succeeded: a stranger whose handshake fails is neither a consumer that
+ * was lost nor a producer that vanished.  libzmq's handshake events carry
+ * no fd, so a success promotes the oldest pending connection, and a
+ * disconnect that follows a failed handshake but names a promoted fd
+ * corrects the guess (the pending one was the peer). */
+static int fd_del(int *set, int *n, int fd)
+{
+    for (int i = 0; i < *n; i++)
+        if (set[i] == fd) {
+            memmove(set + i, set + i + 1, (size_t)(*n - i - 1) * sizeof *set);
+            (*n)--;
+            return 1;
+        }
+    return 0;
+}
+
+static void pending_add(zstream *z, int fd)
+{
+    fd_del(z->pending, &z->npending, fd);
+    if (z->npending < MAX_PEERS)
+        z->pending[z->npending++] = fd;
+}
+
+static void promote_pending(zstream *z)
+{
+    if (z->npending == 0)
+        return;
+    int fd = z->pending[0];
+    fd_del(z->pending, &z->npending, fd);
+    peer_add(z, fd);
 }
 
 static void peer_del(zstream *z, int fd)
@@ -90,9 +124,23 @@ void zs_pump_events(zstream *z, long timeout_ms)
             zmq_msg_close(&m);
         }
         if (ev == ZMQ_EVENT_ACCEPTED || ev == ZMQ_EVENT_CONNECTED) {
-            peer_add(z, (int)val);
-        } else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
-            z->mismatch = 1;
+            pending_add(z, (int)val);
+        } else if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            promote_pending(z);
+        } else if (ev & (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)) {
+            z->hs_failed++;
+            z->hs_ever_failed = 1;
+            if (ev != ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+                z->mismatch = 1;   /* ack=1 on one end only? (zack.c) */
+            if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && !z->bound)
+                z->auth_refused = (int)val;
+        } else if ((ev == ZMQ_EVENT_DISCONNECTED || ev == ZMQ_EVENT_CLOSED) &&
+                   (fd_del(z->pending, &z->npending, (int)val) ||
+                    (z->hs_failed > 0 && z->npending > 0 && fd_del(z->peers, &z->npeers, (int)val) &&
+                     (promote_pending(z), z->ever_connected--, 1)))) {
+            if (z->hs_failed > 0)
+                z->hs_failed--;
         } else if (ev == ZMQ_EVENT_DISCONNECTED || ev == ZMQ_EVENT_CLOSED) {
             int had = z->npeers;
             peer_del(z, (int)val);
@@ -147,7 +195,15 @@ static int parse_options(zstream *z, char *spec, char *err, size_t errcap)
             }
             z->timeout = v;
         } else {
-            snprintf(err, errcap, "unknown endpoint option '%s' (known: producers=N, consumers=N, timeout=S, ack=1, window=N)", tok);
+            int c = zcurve_parse_opt(&z->sec, tok, err, errcap);
+            if (c < 0)
+                return -1;
+            if (c > 0)
+                continue;
+            snprintf(err, errcap,
+                     "unknown endpoint option '%s' (known: producers=N, consumers=N, timeout=S, key=FILE, "
+                     "curve=FILE, allow=FILE, insecure=1, ack=1, window=N)",
+                     tok);
             return -1;
         }
     }
@@ -164,7 +220,9 @@ void zs_close_sockets(zstream *z)
     if (z->sock) {
         zmq_close(z->sock);
         z->sock = NULL;
+        zcurve_release(&z->sec);
         if (--g_nsock == 0) {
+            zcurve_stop(zs_g_ctx);
             zmq_ctx_term(zs_g_ctx);
             zs_g_ctx = NULL;
         }
@@ -181,6 +239,7 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
     z->timeout = 60;
     z->window = 256;
     z->cur_prod = z->next_prod = -1;
+    zcurve_init(&z->sec);
     const char *env = getenv("PREFPIPE_ZMQ_TIMEOUT");
     if (env && atof(env) > 0)
         z->timeout = atof(env);
@@ -204,6 +263,8 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
         goto fail;
     }
     g_nsock++;
+    if (zcurve_apply(zs_g_ctx, z->sock, &z->sec, z->bound, err, errcap) < 0)
+        goto fail;
     int one = 1, hwm = 1000, linger = 0, ivl = 10;
     zmq_setsockopt(z->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl); /* peers that start late join fast */
     zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
@@ -224,12 +285,14 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
     snprintf(monaddr, sizeof monaddr, "inproc://prefpipe-mon-%p", (void *)z);
     if (zmq_socket_monitor(z->sock, monaddr,
                            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED |
-                               ZMQ_EVENT_CLOSED | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+                               ZMQ_EVENT_CLOSED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
         z->mon = zmq_socket(zs_g_ctx, ZMQ_PAIR);
         zmq_connect(z->mon, monaddr);
     }
     for (char *ep = strtok(spec, ","); ep; ep = strtok(NULL, ",")) {
+        if (z->bound && zcurve_check_bind(&z->sec, ep, err, errcap) < 0)
+            goto fail;
         int r = z->bound ? zmq_bind(z->sock, ep) : zmq_connect(z->sock, ep);
         if (r != 0) {
             snprintf(err, errcap, "cannot %s %s: %s", z->bound ? "bind" : "connect to", ep,
@@ -246,11 +309,22 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
         z->expected = z->bound ? 1 : z->nendpoints;
     if (!z->bound) {
         double deadline = zs_now() + z->timeout;
-        while (z->npeers < z->nendpoints && zs_now() < deadline)
+        while (z->npeers < z->nendpoints && zs_now() < deadline && !z->auth_refused)
             zs_pump_events(z, 50);
+        if (z->auth_refused) {
+            snprintf(err, errcap, "the server refused our CURVE key (status %d): is key= in its allow list?",
+                     z->auth_refused);
+            goto fail;
+        }
         if (z->npeers < z->nendpoints) {
-            snprintf(err, errcap, "cannot connect: no peer answered within %g s (is the other side running?)",
-                     z->timeout);
+            if (z->hs_ever_failed)
+                snprintf(err, errcap,
+                         "cannot connect: the handshake failed for %g s (CURVE on one side only, curve= not "
+                         "the server's public key, or ?ack=1 on one end only: are both ends ?ack=1 (or neither)?)",
+                         z->timeout);
+            else
+                snprintf(err, errcap, "cannot connect: no peer answered within %g s (is the other side running?)",
+                         z->timeout);
             goto fail;
         }
     }

@@ -8,8 +8,10 @@
  *
  * Producer (PUSH), at close: while any peer is connected, send one EOS per
  * connected peer (round-robin spreads them), then wait briefly for peers to
- * disconnect; repeat.  Peers are counted with a socket monitor
- * (accepted/connected minus disconnected).  Because ZeroMQ keeps each pipe
+ * disconnect; repeat.  Peers are counted with a socket monitor: a
+ * connection counts once its handshake succeeded (so a stranger refused by
+ * CURVE is neither a consumer nor a lost one), until it disconnects.
+ * CURVE keys and the bind rule are io/zcurve.h's.  Because ZeroMQ keeps each pipe
  * in order, a consumer that has seen P's EOS on a pipe has seen every
  * record P sent down that pipe; a consumer disconnects only after it has
  * seen every EOS it expects, so nothing is lost and nothing is duplicated.

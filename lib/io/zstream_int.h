@@ -12,6 +12,7 @@
 #ifndef PREFPIPE_ZSTREAM_INT_H
 #define PREFPIPE_ZSTREAM_INT_H
 
+#include "io/zcurve.h"
 #include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +53,10 @@ struct zstream {
     double timeout;         /* seconds for connecting */
     int peers[MAX_PEERS];
     int npeers;
+    int pending[MAX_PEERS]; /* connected, handshake not done, oldest first */
+    int npending;
+    int hs_failed;          /* failed handshakes whose disconnect is to come */
+    int hs_ever_failed;     /* for the message when connecting fails */
     int ever_connected;     /* peers that ever connected */
     int consumers;          /* writers: peers to serve before ending */
     char id[96];            /* producer id */
@@ -74,6 +79,8 @@ struct zstream {
     uint64_t eos_sent;      /* readers: sum of RECORDS_SENT over distinct EOS */
     int eos_checkable;      /* readers: every EOS so far says it had one consumer */
     int mismatch;           /* a peer's handshake failed (ack=1 on one end only?) */
+    zcurve_opts sec;        /* CURVE keys and the bind rule (io/zcurve.h) */
+    int auth_refused;       /* connecting: the server refused our key */
     /* acknowledged mode (zack.c) */
     int ack;
     int window;

@@ -34,6 +34,7 @@
  * "▁" shares the first character's span).
  */
 #include "tokenizer_int.h"
+#include "text/relimit.h"
 #include "text/unicode_norm.h"
 #include "base/util.h"
 
@@ -344,7 +345,7 @@ static void split_regex(const tokenizer *t, int step, const char *s, size_t n, c
     size_t nv = 0, cap = 0, at = 0, prev = 0;
     long last_end = -1;
     while (at <= n) {
-        int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, at, 0, md, NULL);
+        int rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, at, 0, md, relimit_context());
         if (rc == PCRE2_ERROR_NOMATCH) break;
         if (rc < 0) tok_regex_die("pre-tokenizer", rc);
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);

@@ -23,6 +23,7 @@
  * made per call, so one tokenizer serves many threads.
  */
 #include "tokenizer_int.h"
+#include "text/relimit.h"
 #include "text/unicode_norm.h"
 #include "unicode_case_table.h"
 #include "base/util.h"
@@ -441,7 +442,7 @@ static void apply(const norm_step *st, const char *s, size_t n, const tok_offset
         size_t at = 0, last = 0;
         pcre2_match_data *md = pcre2_match_data_create_from_pattern(st->re, NULL);
         while (at <= n) {
-            int rc = pcre2_match(st->re, (PCRE2_SPTR)s, n, at, 0, md, NULL);
+            int rc = pcre2_match(st->re, (PCRE2_SPTR)s, n, at, 0, md, relimit_context());
             if (rc == PCRE2_ERROR_NOMATCH) break;
             if (rc < 0) tok_regex_die("normalizer Replace", rc);
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);

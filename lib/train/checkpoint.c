@@ -404,7 +404,8 @@ char *ckpt_load_state(const char *dir)
 /* ---- saving ---- */
 
 static char *tmpdir_path;
-static void cleanup_tmpdir(void *arg) { (void)arg; if (tmpdir_path) fs_rm_tree(tmpdir_path); }
+/* also run from a signal handler: the async-signal-safe removal */
+static void cleanup_tmpdir(void *arg) { (void)arg; if (tmpdir_path) fs_rm_tree_sigsafe(tmpdir_path); }
 
 static void write_text(const char *dir, const char *name, const char *text)
 {
