@@ -26,8 +26,9 @@ threads=${BENCH_THREADS:-2}
 reps=${BENCH_REPS:-2}
 py=/usr/bin/python3
 exe=$dir/model_bench
+# the library's own link flags (the CUDA runtime where it was built with it)
 cc -O2 -std=c11 -fopenmp -I"$root/lib" -D_GNU_SOURCE -o "$exe" "$here/model_bench.c" \
-  "$root/build/libprefpipe.a" -lmsgpackc -lzmq -ljansson -lpcre2-8 -lopenblas -lz -lm
+  "$root/build/libprefpipe.a" $(make -s --no-print-directory -C "$root" print-ldlibs)
 if ! $py -c 'import torch' 2>/dev/null; then
   echo "model: PyTorch missing (apt-get install python3-torch); prefpipe only"
   py=""

@@ -69,37 +69,47 @@ TGT static inline void transpose8(__m256 *r)
     r[7] = _mm256_permute2f128_ps(b3, b7, 0x31);
 }
 
-/* M (1..3) rows, 8 outputs from j: the vector path of smallm_nt */
+/* M (1..3) rows, NB blocks of 8 outputs from j: the vector path of
+ * smallm_nt.  Each chain adds one product per k and FMA latency is ~4
+ * cycles, so NB * M chains run side by side to keep the FMA units busy. */
 TGT static inline __attribute__((always_inline)) void
-nt8(float *y, int ldy, const float *x, int ldx, const float *w, int ldw, int M, int j, int K,
+nt8(float *y, int ldy, const float *x, int ldx, const float *w, int ldw, int M, int NB, int j, int K,
     __m256 va, int acc)
 {
-    __m256 c[SMALLM_MAX];
-    for (int i = 0; i < M; i++) c[i] = acc ? _mm256_loadu_ps(y + (size_t)i * ldy + j) : _mm256_setzero_ps();
-    const float *wj = w + (size_t)j * ldw;
+    __m256 c[4][SMALLM_MAX];
+    for (int b = 0; b < NB; b++)
+        for (int i = 0; i < M; i++)
+            c[b][i] = acc ? _mm256_loadu_ps(y + (size_t)i * ldy + j + 8 * b) : _mm256_setzero_ps();
     for (int ls = 0; ls < K;) {
         int le = ls + kblock(K - ls), k = ls;
-        __m256 a[SMALLM_MAX];
-        for (int i = 0; i < M; i++) a[i] = _mm256_setzero_ps();
-        for (; k + 8 <= le; k += 8) {
-            __m256 t[8];
-            for (int r = 0; r < 8; r++) t[r] = _mm256_loadu_ps(wj + (size_t)r * ldw + k);
-            transpose8(t);
-            for (int cc = 0; cc < 8; cc++)
+        __m256 a[4][SMALLM_MAX];
+        for (int b = 0; b < NB; b++)
+            for (int i = 0; i < M; i++) a[b][i] = _mm256_setzero_ps();
+        for (; k + 8 <= le; k += 8)
+            for (int b = 0; b < NB; b++) {
+                const float *wj = w + (size_t)(j + 8 * b) * ldw + k;
+                __m256 t[8];
+                for (int r = 0; r < 8; r++) t[r] = _mm256_loadu_ps(wj + (size_t)r * ldw);
+                transpose8(t);
+                for (int cc = 0; cc < 8; cc++)
+                    for (int i = 0; i < M; i++)
+                        a[b][i] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + (size_t)i * ldx + k + cc), t[cc], a[b][i]);
+            }
+        for (; k < le; k++)
+            for (int b = 0; b < NB; b++) {
+                const float *wj = w + (size_t)(j + 8 * b) * ldw + k;
+                __m256 t = _mm256_set_ps(wj[7 * (size_t)ldw], wj[6 * (size_t)ldw], wj[5 * (size_t)ldw],
+                                         wj[4 * (size_t)ldw], wj[3 * (size_t)ldw], wj[2 * (size_t)ldw],
+                                         wj[(size_t)ldw], wj[0]);
                 for (int i = 0; i < M; i++)
-                    a[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + (size_t)i * ldx + k + cc), t[cc], a[i]);
-        }
-        for (; k < le; k++) {
-            __m256 t = _mm256_set_ps(wj[7 * (size_t)ldw + k], wj[6 * (size_t)ldw + k], wj[5 * (size_t)ldw + k],
-                                     wj[4 * (size_t)ldw + k], wj[3 * (size_t)ldw + k], wj[2 * (size_t)ldw + k],
-                                     wj[(size_t)ldw + k], wj[k]);
-            for (int i = 0; i < M; i++)
-                a[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + (size_t)i * ldx + k), t, a[i]);
-        }
-        for (int i = 0; i < M; i++) c[i] = _mm256_fmadd_ps(va, a[i], c[i]);
+                    a[b][i] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + (size_t)i * ldx + k), t, a[b][i]);
+            }
+        for (int b = 0; b < NB; b++)
+            for (int i = 0; i < M; i++) c[b][i] = _mm256_fmadd_ps(va, a[b][i], c[b][i]);
         ls = le;
     }
-    for (int i = 0; i < M; i++) _mm256_storeu_ps(y + (size_t)i * ldy + j, c[i]);
+    for (int b = 0; b < NB; b++)
+        for (int i = 0; i < M; i++) _mm256_storeu_ps(y + (size_t)i * ldy + j + 8 * b, c[b][i]);
 }
 
 /* one output element, the same chain in scalar FMAs (ragged ends) */
@@ -121,11 +131,16 @@ TGT static void nt_rows(float *y, int ldy, const float *x, int ldx, const float 
 {
     __m256 va = _mm256_set1_ps(alpha);
     int j = j0;
+    /* constant M and NB: the accumulators stay in registers */
+    for (; j + 32 <= j1; j += 32) {
+        if (M == 1) nt8(y, ldy, x, ldx, w, ldw, 1, 4, j, K, va, acc);
+        else if (M == 2) nt8(y, ldy, x, ldx, w, ldw, 2, 4, j, K, va, acc);
+        else nt8(y, ldy, x, ldx, w, ldw, 3, 4, j, K, va, acc);
+    }
     for (; j + 8 <= j1; j += 8) {
-        /* constant M: the accumulators stay in registers */
-        if (M == 1) nt8(y, ldy, x, ldx, w, ldw, 1, j, K, va, acc);
-        else if (M == 2) nt8(y, ldy, x, ldx, w, ldw, 2, j, K, va, acc);
-        else nt8(y, ldy, x, ldx, w, ldw, 3, j, K, va, acc);
+        if (M == 1) nt8(y, ldy, x, ldx, w, ldw, 1, 1, j, K, va, acc);
+        else if (M == 2) nt8(y, ldy, x, ldx, w, ldw, 2, 1, j, K, va, acc);
+        else nt8(y, ldy, x, ldx, w, ldw, 3, 1, j, K, va, acc);
     }
     for (; j < j1; j++)
         for (int i = 0; i < M; i++) {
