@@ -9,7 +9,9 @@
  *   model_bench gen D L H KV F V B P NEW
  *       batched sampling (temperature 0.7) of NEW tokens after P-token
  *       prompts; prints new tokens/s and peak RSS.
- * Output: one line "key=value ..." for the script to format.
+ * Output: one line "key=value ..." for the script to format: rates per
+ * wall second (tok_s) and per CPU-second of the process (tok_cpu_s, the
+ * steadier figure on a shared machine), and the OpenBLAS core in use.
  */
 #include "model/model.h"
 #include "train/optim.h"
@@ -17,6 +19,7 @@
 #include "text/tokenizer.h"
 #include "base/util.h"
 
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,8 +94,9 @@ int main(int argc, char **argv)
         }
         double dt = now() - t0, dc = cpu_now() - c0;
         double theo = (4.0 * m->nparams + act_floats(&c, (double)B * T)) * 4 / (1 << 20);
-        printf("tok_s=%.1f tok_cpu_s=%.1f params=%zu peak_mib=%.1f theory_mib=%.1f\n",
-               iters * (double)B * T / dt, iters * (double)B * T / dc, m->nparams, peak_mib(), theo);
+        printf("tok_s=%.1f tok_cpu_s=%.1f params=%zu peak_mib=%.1f theory_mib=%.1f core=%s\n",
+               iters * (double)B * T / dt, iters * (double)B * T / dc, m->nparams, peak_mib(), theo,
+               openblas_get_corename());
         optim_free(o);
     } else {
         int P = T, NEW = K;
@@ -116,7 +120,8 @@ int main(int argc, char **argv)
         double dt = now() - t0, dc = cpu_now() - c0;
         long n = 0;
         for (int b = 0; b < B; b++) { n += out[b].n; sample_out_free(&out[b]); }
-        printf("tok_s=%.1f tok_cpu_s=%.1f params=%zu peak_mib=%.1f\n", n / dt, n / dc, m->nparams, peak_mib());
+        printf("tok_s=%.1f tok_cpu_s=%.1f params=%zu peak_mib=%.1f core=%s\n", n / dt, n / dc, m->nparams, peak_mib(),
+               openblas_get_corename());
         tok_free(tok);
     }
     model_free(m);

@@ -10,7 +10,7 @@ export PREFPIPE_BENCH_DIR=${PREFPIPE_BENCH_DIR:-/tmp/prefpipe-bench}
 mkdir -p "$PREFPIPE_BENCH_DIR"
 for b in "$here"/*.sh; do
   name=$(basename "$b" .sh)
-  [ "$name" = run ] && continue
+  case $name in run|model_bench) continue ;; esac   # helpers, not benchmarks
   if [ $# -gt 0 ] && ! echo "$*" | grep -qw "$name"; then continue; fi
   echo "== bench: $name"
   sh "$b"
