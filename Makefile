@@ -212,6 +212,11 @@ data:
 bench: all
 	@PREFPIPE_BIN=$(abspath $(BIN)) sh tests/bench/run.sh $(BENCH)
 
+# the link flags of this build, for scripts that link a driver against
+# build/libprefpipe.a (tests/bench/model.sh)
+print-ldlibs:
+	@echo $(LDLIBS)
+
 # ---- parity with other implementations (needs Node and npm; not in test) ----
 parity: all
 	@sh tests/parity/run.sh $(abspath $(BIN)) $(abspath $(BUILD))
@@ -233,5 +238,5 @@ install: all
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all deps check-layers test test-cuda asan fuzz fuzz-targets fuzz-run bench data parity install clean
+.PHONY: all deps check-layers test test-cuda asan fuzz fuzz-targets fuzz-run bench print-ldlibs data parity install clean
 .SECONDARY:

@@ -36,6 +36,7 @@ typedef struct {
     uint32_t *strs;        /* decoded string lengths | ESCAPED */
     size_t nstrs, capstrs;
     int depth, max_depth;
+    int typed;             /* typed fields (schema_dtype) become bins */
 } scan_t;
 
 static int push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
@@ -340,7 +341,7 @@ static int scan_object(scan_t *s)
                 return -1;
             s->p++;
             skip_ws(s);
-            char dtype = s->p < s->end && *s->p == '[' ? schema_dtype((const char *)kstart, kl) : 0;
+            char dtype = s->typed && s->p < s->end && *s->p == '[' ? schema_dtype((const char *)kstart, kl) : 0;
             if (dtype) {
                 /* try it as a bin; if that is not lossless, as a plain array */
                 const unsigned char *at = s->p;
@@ -456,21 +457,23 @@ static void put_utf8(char **o, unsigned cp)
     *o = q;
 }
 
-static int emit_string(emit_t *e)
+/* The bytes of the string at e->p (its opening quote), decoded: in the
+ * text itself when it has no escapes, else in e->tmp.  NULL: no memory. */
+static const char *string_bytes(emit_t *e, uint32_t *outlen)
 {
     uint32_t info = e->strs[e->si++];
     uint32_t len = info & ~ESCAPED;
+    *outlen = len;
     e->p++; /* opening quote */
-    msgpack_pack_str(e->pk, len);
     if (!(info & ESCAPED)) {
-        msgpack_pack_str_body(e->pk, e->p, len);
+        const char *b = (const char *)e->p;
         e->p += len + 1;
-        return 0;
+        return b;
     }
     if (len > e->tmpcap) {
         char *t = realloc(e->tmp, len);
         if (!t)
-            return -1;
+            return NULL;
         e->tmp = t;
         e->tmpcap = len;
     }
@@ -508,8 +511,18 @@ static int emit_string(emit_t *e)
         default: *o++ = (char)x; /* " \ / */
         }
     }
-    msgpack_pack_str_body(e->pk, e->tmp, len);
     e->p = p + 1;
+    return e->tmp;
+}
+
+static int emit_string(emit_t *e)
+{
+    uint32_t len;
+    const char *b = string_bytes(e, &len);
+    if (!b)
+        return -1;
+    msgpack_pack_str(e->pk, len);
+    msgpack_pack_str_body(e->pk, b, len);
     return 0;
 }
 
@@ -555,6 +568,44 @@ static int emit_typed(emit_t *e)
     return 0;
 }
 
+/* The number at e->p (validated by pass 1), moving past it: 1 and *dv
+ * when it is a real (has a fraction or exponent), 0 and *iv when an
+ * integer (it fits int64: pass 1 checked). */
+static int number_at(emit_t *e, int64_t *iv, double *dv)
+{
+    const unsigned char *q = e->p;
+    if (*q == '-')
+        q++;
+    int real = 0;
+    while ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' || *q == '+' || *q == '-') {
+        if (*q == '.' || *q == 'e' || *q == 'E')
+            real = 1;
+        q++;
+    }
+    char buf[64];
+    size_t n = (size_t)(q - e->p);
+    memcpy(buf, e->p, n);
+    buf[n] = 0;
+    e->p = q;
+    if (real) {
+        *dv = strtod(buf, NULL);
+        return 1;
+    }
+    if (n <= 18) {
+        /* fast decimal parse; fits in int64 */
+        const char *d = buf;
+        int neg = *d == '-';
+        d += neg;
+        int64_t v = 0;
+        while (*d)
+            v = v * 10 + (*d++ - '0');
+        *iv = neg ? -v : v;
+    } else {
+        *iv = strtoll(buf, NULL, 10);
+    }
+    return 0;
+}
+
 static int emit_value(emit_t *e)
 {
     skip_ws2(e);
@@ -593,59 +644,108 @@ static int emit_value(emit_t *e)
     if (c == 't') { msgpack_pack_true(e->pk); e->p += 4; return 0; }
     if (c == 'f') { msgpack_pack_false(e->pk); e->p += 5; return 0; }
     if (c == 'n') { msgpack_pack_nil(e->pk); e->p += 4; return 0; }
-    /* number: integer unless it has a fraction or exponent */
-    const unsigned char *q = e->p;
-    if (*q == '-')
-        q++;
-    int real = 0;
-    while ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' || *q == '+' || *q == '-') {
-        if (*q == '.' || *q == 'e' || *q == 'E')
-            real = 1;
-        q++;
-    }
-    char buf[64];
-    size_t n = (size_t)(q - e->p);
-    memcpy(buf, e->p, n);
-    buf[n] = 0;
-    if (real) {
-        msgpack_pack_double(e->pk, strtod(buf, NULL));
-    } else if (n <= 18) {
-        /* fast decimal parse; fits in int64 */
-        const char *d = buf;
-        int neg = *d == '-';
-        d += neg;
-        int64_t v = 0;
-        while (*d)
-            v = v * 10 + (*d++ - '0');
-        msgpack_pack_int64(e->pk, neg ? -v : v);
-    } else {
-        msgpack_pack_int64(e->pk, strtoll(buf, NULL, 10));
-    }
-    e->p = q;
+    int64_t iv;
+    double dv;
+    if (number_at(e, &iv, &dv))
+        msgpack_pack_double(e->pk, dv);
+    else
+        msgpack_pack_int64(e->pk, iv);
     return 0;
+}
+
+/* ---- pass 2, jansson values (json_fast_to_jansson) ---- */
+
+static json_t *build_value(emit_t *e)
+{
+    skip_ws2(e);
+    unsigned c = *e->p;
+    if (c == '{' || c == '[') {
+        uint32_t n = e->counts[e->ci++];   /* an untyped scan: no flags */
+        int obj = c == '{';
+        json_t *v = obj ? json_object() : json_array();
+        if (!v)
+            return NULL;
+        e->p++;
+        for (uint32_t i = 0; i < n; i++) {
+            skip_ws2(e);
+            if (*e->p == ',') {
+                e->p++;
+                skip_ws2(e);
+            }
+            uint32_t kl = 0;
+            const char *k = NULL;
+            if (obj) {   /* keys have no escapes (pass 1 declines them): in the text */
+                k = string_bytes(e, &kl);
+                skip_ws2(e);
+                e->p++; /* ':' */
+            }
+            json_t *x = build_value(e);
+            /* pass 1 found the keys unique, NUL-free and valid UTF-8: nocheck */
+            if (!x || (obj ? json_object_setn_new_nocheck(v, k, kl, x) : json_array_append_new(v, x)) < 0) {
+                json_decref(v);
+                return NULL;
+            }
+        }
+        skip_ws2(e);
+        e->p++; /* closing bracket */
+        return v;
+    }
+    if (c == '"') {
+        uint32_t len;
+        const char *b = string_bytes(e, &len);
+        return b ? json_stringn_nocheck(b, len) : NULL;
+    }
+    if (c == 't') { e->p += 4; return json_true(); }
+    if (c == 'f') { e->p += 5; return json_false(); }
+    if (c == 'n') { e->p += 4; return json_null(); }
+    int64_t iv;
+    double dv;
+    return number_at(e, &iv, &dv) ? json_real(dv) : json_integer((json_int_t)iv);
+}
+
+/* Pass 1 over one object; 0 when the fast path takes it. */
+static int scan_text(scan_t *s, const char *text, size_t n, int max_depth, int typed)
+{
+    s->p = (const unsigned char *)text;
+    s->end = s->p + n;
+    s->ncounts = s->nstrs = 0;
+    s->depth = 0;
+    s->max_depth = max_depth;
+    s->typed = typed;
+    skip_ws(s);
+    if (s->p >= s->end || *s->p != '{')
+        return -1;
+    if (scan_object(s) < 0)
+        return -1;
+    skip_ws(s);
+    return s->p == s->end ? 0 : -1;
+}
+
+static void emit_start(emit_t *e, const scan_t *s, const char *text)
+{
+    e->p = (const unsigned char *)text;
+    e->counts = s->counts;
+    e->strs = s->strs;
+    e->ci = e->si = 0;
 }
 
 int json_fast_to_msgpack(const char *text, size_t n, msgpack_packer *pk, int max_depth)
 {
     static __thread scan_t s;
     static __thread emit_t e;
-    s.p = (const unsigned char *)text;
-    s.end = s.p + n;
-    s.ncounts = s.nstrs = 0;
-    s.depth = 0;
-    s.max_depth = max_depth;
-    skip_ws(&s);
-    if (s.p >= s.end || *s.p != '{')
+    if (scan_text(&s, text, n, max_depth, 1) < 0)
         return -1;
-    if (scan_object(&s) < 0)
-        return -1;
-    skip_ws(&s);
-    if (s.p != s.end)
-        return -1;
-    e.p = (const unsigned char *)text;
-    e.counts = s.counts;
-    e.strs = s.strs;
-    e.ci = e.si = 0;
+    emit_start(&e, &s, text);
     e.pk = pk;
     return emit_value(&e);
+}
+
+json_t *json_fast_to_jansson(const char *text, size_t n, int max_depth)
+{
+    static __thread scan_t s;
+    static __thread emit_t e;
+    if (scan_text(&s, text, n, max_depth, 0) < 0)
+        return NULL;
+    emit_start(&e, &s, text);
+    return build_value(&e);
 }

@@ -15,11 +15,20 @@
 #ifndef PREFPIPE_JSON_FAST_H
 #define PREFPIPE_JSON_FAST_H
 
+#include <jansson.h>
 #include <msgpack.h>
 #include <stddef.h>
 
 /* Transcode one JSON text holding an object.  0 = packed into pk;
  * -1 = declined (nothing useful was packed: reset the buffer). */
 int json_fast_to_msgpack(const char *s, size_t n, msgpack_packer *pk, int max_depth);
+
+/* The same parser building jansson values, for readers that walk a
+ * json_t tree (pref-load's dataset formats): the object json_loadb(s, n,
+ * JSON_ALLOW_NUL) would return — same keys in the same order, same
+ * strings, integers and reals — or NULL where the fast path declines (the
+ * list above; typed fields stay plain arrays here), and then the caller
+ * runs json_loadb, which converts the line or says what is wrong with it. */
+json_t *json_fast_to_jansson(const char *s, size_t n, int max_depth);
 
 #endif

@@ -26,8 +26,7 @@ threads=${BENCH_THREADS:-2}
 reps=${BENCH_REPS:-2}
 py=/usr/bin/python3
 exe=$dir/model_bench
-cc -O2 -std=c11 -fopenmp -I"$root/lib" -D_GNU_SOURCE -o "$exe" "$here/model_bench.c" \
-  "$root/build/libprefpipe.a" -lmsgpackc -lzmq -ljansson -lpcre2-8 -lopenblas -lz -lm
+sh "$here/model_bench.sh" "$exe"
 if ! $py -c 'import torch' 2>/dev/null; then
   echo "model: PyTorch missing (apt-get install python3-torch); prefpipe only"
   py=""
@@ -36,6 +35,7 @@ fi
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 > b + 0) ? a : b }'; }
 
+echo "OpenBLAS core: $(field "$("$exe" gen 64 1 4 4 64 64 1 2 1)" core)"
 printf '%-34s %12s %12s %7s %18s %12s\n' "workload ($threads threads)" "prefpipe/s" "pytorch/s" "ratio" "prefpipe MiB (th.)" "pytorch MiB"
 row() {
   name=$1; shift

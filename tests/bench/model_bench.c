@@ -9,7 +9,9 @@
  *   model_bench gen D L H KV F V B P NEW
  *       batched sampling (temperature 0.7) of NEW tokens after P-token
  *       prompts; prints new tokens/s and peak RSS.
- * Output: one line "key=value ..." for the script to format.
+ * Output: one line "key=value ..." for the script to format: rates per
+ * wall second (tok_s) and per CPU-second of the process (tok_cpu_s, the
+ * steadier figure on a shared machine), and the OpenBLAS core in use.
  */
 #include "model/model.h"
 #include "train/optim.h"
@@ -17,6 +19,7 @@
 #include "text/tokenizer.h"
 #include "base/util.h"
 
+#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,15 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds of the whole process (all threads): on a shared machine
+ * work per CPU-second is steadier than work per wall second */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -73,17 +85,18 @@ int main(int argc, char **argv)
         model_enable_grads(m);
         model_reserve(m, B * T, 1);
         optim *o = optim_new(m, adamw_defaults());   /* allocated so peak memory includes it */
-        double t0 = 0;
+        double t0 = 0, c0 = 0;
         for (int it = 0; it <= iters; it++) {
-            if (it == 1) t0 = now();
+            if (it == 1) { t0 = now(); c0 = cpu_now(); }
             model_zero_grads(m);
             model_forward(m, tok, NULL, B, T, lp, NULL);
             model_backward(m, d, NULL);
         }
-        double dt = now() - t0;
+        double dt = now() - t0, dc = cpu_now() - c0;
         double theo = (4.0 * m->nparams + act_floats(&c, (double)B * T)) * 4 / (1 << 20);
-        printf("tok_s=%.1f params=%zu peak_mib=%.1f theory_mib=%.1f\n", iters * (double)B * T / dt,
-               m->nparams, peak_mib(), theo);
+        printf("tok_s=%.1f tok_cpu_s=%.1f params=%zu peak_mib=%.1f theory_mib=%.1f core=%s\n",
+               iters * (double)B * T / dt, iters * (double)B * T / dc, m->nparams, peak_mib(), theo,
+               openblas_get_corename());
         optim_free(o);
     } else {
         int P = T, NEW = K;
@@ -102,12 +115,13 @@ int main(int argc, char **argv)
         sc.temperature = 0.7;
         sc.max_new = NEW;
         sample_out *out = xcalloc(B, sizeof *out);
-        double t0 = now();
+        double t0 = now(), c0 = cpu_now();
         sample_batch(m, tok, &sc, (const int32_t *const *)ids, plen, (const char *const *)rid, B, out);
-        double dt = now() - t0;
+        double dt = now() - t0, dc = cpu_now() - c0;
         long n = 0;
         for (int b = 0; b < B; b++) { n += out[b].n; sample_out_free(&out[b]); }
-        printf("tok_s=%.1f params=%zu peak_mib=%.1f\n", n / dt, m->nparams, peak_mib());
+        printf("tok_s=%.1f tok_cpu_s=%.1f params=%zu peak_mib=%.1f core=%s\n", n / dt, n / dc, m->nparams, peak_mib(),
+               openblas_get_corename());
         tok_free(tok);
     }
     model_free(m);

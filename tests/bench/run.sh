@@ -12,7 +12,7 @@ mkdir -p "$PREFPIPE_BENCH_DIR"
 set -- $(echo " $* " | sed 's/ load / busy /g')
 for b in "$here"/*.sh; do
   name=$(basename "$b" .sh)
-  [ "$name" = run ] && continue
+  case $name in run|model_bench) continue ;; esac   # helpers, not benchmarks
   if [ $# -gt 0 ] && ! echo "$*" | grep -qw "$name"; then continue; fi
   echo "== bench: $name"
   sh "$b"

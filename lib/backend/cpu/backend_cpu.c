@@ -19,6 +19,7 @@
  * backend memory is host memory, ctx is NULL and sync does nothing.
  */
 #include "backend/backend_int.h"
+#include "backend/cpu/cpu_smallm_int.h"
 #include "base/util.h"
 
 /* We never use floating-point exception flags; telling GCC so lets it
@@ -126,6 +127,17 @@ static void slice16(int len, int *lo, int *hi)
 
 static void cpu_matmul(const backend *be, float *y, const float *x, const float *w, int n, int in, int out, int acc)
 {
+    if (n <= SMALLM_MAX && smallm_ready()) {
+        /* decoding: no packing of w, the same bits (cpu_smallm_int.h); the
+         * split cannot change them, so the team joins at less work */
+        #pragma omp parallel if ((size_t)n * in * out >= PAR_MIN * 8)
+        {
+            int o0, o1;
+            slice16(out, &o0, &o1);
+            if (o1 > o0) smallm_nt(y, out, x, in, w, in, n, o0, o1, in, 1.0f, acc);
+        }
+        return;
+    }
     #pragma omp parallel if ((size_t)n * in * out >= GEMM_PAR_MIN)
     {
         int o0, o1;                 /* y[:, o0:o1] = x . w[o0:o1, :]^T */
@@ -289,12 +301,43 @@ static float masked_softmax_row(float *row, const uint8_t *vm, int lim, int Tk)
  * keys 0 .. q0+i1-1 only, which skips most of the causal upper triangle. */
 #define ATT_BQ 64
 
+/* One new query per row (decoding): the query heads that share a K/V head
+ * go through that head's keys and values together, read where the cache
+ * holds them (no packed copy per head and step), each head's row in the
+ * same order as the one-row sgemm calls of the general path below. */
+static void attention_decode(float *out, float *lse, const float *q, const float *k, const float *v,
+                             const uint8_t *valid, int B, int q0, int kstride, int H, int KV, int hd)
+{
+    int grp = H / KV, qd = H * hd, kd = KV * hd, kmax = q0 + 1;
+    float scale = 1.0f / sqrtf((float)hd);
+    #pragma omp parallel if ((size_t)B * H * kmax * hd >= PAR_MIN * 16)
+    {
+        float *S = scratch(0, (size_t)grp * kmax);
+        #pragma omp for collapse(2) schedule(dynamic, 1)
+        for (int b = 0; b < B; b++)
+            for (int kh = 0; kh < KV; kh++) {
+                const uint8_t *vm = valid + (size_t)b * kstride;
+                const float *K = k + (size_t)b * kstride * kd + kh * hd;
+                const float *Vv = v + (size_t)b * kstride * kd + kh * hd;
+                const float *Q = q + (size_t)b * qd + (size_t)kh * grp * hd;
+                smallm_nt(S, kmax, Q, hd, K, kd, grp, 0, kmax, hd, scale, 0);
+                for (int g = 0; g < grp; g++)
+                    lse[(size_t)b * H + kh * grp + g] = masked_softmax_row(S + (size_t)g * kmax, vm, q0, kmax);
+                smallm_nn(out + (size_t)b * qd + (size_t)kh * grp * hd, hd, S, kmax, Vv, kd, grp, hd, kmax, 1.0f, 0);
+            }
+    }
+}
+
 static void cpu_attention(const backend *be, float *out, float *lse, const float *q, const float *k,
                           const float *v, const uint8_t *valid, int B, int Tq,
                           int q0, int kstride, int H, int KV, int hd)
 {
     int grp = H / KV, qd = H * hd, kd = KV * hd, Tk = q0 + Tq;
     float scale = 1.0f / sqrtf((float)hd);
+    if (Tq == 1 && smallm_ready()) {
+        attention_decode(out, lse, q, k, v, valid, B, q0, kstride, H, KV, hd);
+        return;
+    }
     #pragma omp parallel if ((size_t)B * H * Tq * Tk * hd >= PAR_MIN * 16)
     {
         float *S = scratch(0, (size_t)ATT_BQ * Tk);
@@ -508,6 +551,7 @@ const backend *backend_cpu_open(const char *arg, backend_error *err)
     if (arg) return backend_fail(err, EX_USAGE, "backend 'cpu' takes no device number (got 'cpu:%s')", arg);
     if (!pinned) {
         openblas_set_num_threads(1);
+        smallm_init();   /* after pinning: the check compares with one-thread sgemm */
         pinned = 1;
     }
     return &cpu_backend;

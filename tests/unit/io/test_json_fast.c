@@ -2,7 +2,10 @@
  * test_json_fast.c — differential test of the fast JSON transcoder against
  * the jansson path: on every line where json_fast accepts, its bytes must
  * equal jansson's; where jansson rejects, json_fast must decline.  A fixed
- * corpus of awkward lines plus thousands of random objects (seeded).
+ * corpus of awkward lines plus thousands of random objects (seeded).  The
+ * same lines check json_fast_to_jansson (pref-load's reader) against
+ * json_loadb: the same tree (json_equal) with the same key order and the
+ * same numbers (compact dumps equal), or a decline.
  */
 #include "check.h"
 #include "io/json_fast.h"
@@ -46,6 +49,32 @@ static int agree(const char *line)
     return ok;
 }
 
+static int jansson_ok;
+
+/* 1 if json_fast_to_jansson declines or builds what json_loadb builds */
+static int agree_tree(const char *line)
+{
+    size_t n = strlen(line);
+    json_t *f = json_fast_to_jansson(line, n, 16);
+    if (!f)
+        return 1;
+    jansson_ok++;
+    json_error_t je;
+    json_t *j = json_loadb(line, n, JSON_ALLOW_NUL, &je);
+    int ok = j && json_is_object(j) && json_equal(f, j);
+    if (ok) {
+        char *a = json_dumps(f, JSON_COMPACT), *b = json_dumps(j, JSON_COMPACT);
+        ok = a && b && !strcmp(a, b);
+        free(a);
+        free(b);
+    }
+    if (!ok)
+        fprintf(stderr, "json_fast_to_jansson disagrees with json_loadb on: %s\n", line);
+    json_decref(f);
+    json_decref(j);
+    return ok;
+}
+
 static int declines(const char *line)
 {
     msgpack_sbuffer a;
@@ -54,7 +83,9 @@ static int declines(const char *line)
     msgpack_packer_init(&pa, &a, msgpack_sbuffer_write);
     int r = json_fast_to_msgpack(line, strlen(line), &pa, 16);
     msgpack_sbuffer_destroy(&a);
-    return r != 0;
+    json_t *t = json_fast_to_jansson(line, strlen(line), 16);
+    json_decref(t);
+    return r != 0 && !t;
 }
 
 static const char *corpus[] = {
@@ -168,8 +199,11 @@ static void rnd_value(rng_t *r, obuf *o, int depth)
 
 int main(void)
 {
-    for (size_t i = 0; i < sizeof corpus / sizeof *corpus; i++)
+    for (size_t i = 0; i < sizeof corpus / sizeof *corpus; i++) {
         CHECK(agree(corpus[i]));
+        CHECK(agree_tree(corpus[i]));
+    }
+    CHECK(jansson_ok >= 25);   /* typed fields too: they stay arrays here */
     for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++) {
         int d = declines(invalid[i]);
         if (!d)
@@ -190,9 +224,10 @@ int main(void)
         rnd_object(&r, &o, 1);
         obuf_putc(&o, 0);
         bad += !agree(o.p);
+        bad += !agree_tree(o.p);
     }
     CHECK(bad == 0);
     obuf_free(&o);
-    printf("fast path took %d lines, declined %d\n", fast_ok, fast_declined);
+    printf("fast path took %d lines, declined %d; as jansson trees took %d\n", fast_ok, fast_declined, jansson_ok);
     return check_done("test_json_fast");
 }
