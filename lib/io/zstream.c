@@ -323,7 +323,7 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
                          "the server's public key, or ?ack=1 on one end only: are both ends ?ack=1 (or neither)?)",
                          z->timeout);
             else
-                snprintf(err, errcap, "cannot connect: no peer answered within %g s (is the other side running?)",
+                snprintf(err, errcap, "cannot connect: no peer answered within %g s (is the other side running? are both ends ?ack=1 (or neither)?)",
                          z->timeout);
             goto fail;
         }
