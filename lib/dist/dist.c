@@ -13,6 +13,7 @@
 #include "base/util.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void single_allreduce(const dist *d, void *buf, size_t n, dist_type type, dist_op op)
 {
@@ -99,9 +100,19 @@ void dist_start(void)
 #endif
 }
 
+/* PREFPIPE_DIST_ENGINE=nccl: the NCCL engine even for one rank (its
+ * all-reduce of one buffer is a copy), so one GPU can check that libnccl
+ * loads, the communicator starts and training through it equals training
+ * without it (tests/gpu/run.sh). */
+int dist_device_engine_forced(void)
+{
+    const char *e = getenv("PREFPIPE_DIST_ENGINE");
+    return e && !strcmp(e, "nccl");
+}
+
 int dist_attach_device(void)
 {
-    if (world->size == 1) return 1;
+    if (world->size == 1 && !dist_device_engine_forced()) return 1;
 #ifdef PREFPIPE_NCCL
     dist_set_world(dist_nccl_open(world));
     return 1;

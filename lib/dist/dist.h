@@ -75,6 +75,9 @@ void dist_start(void);
  * host memory only, so a caller must then refuse device training with
  * several ranks.  Trainers call it after opening a device backend. */
 int dist_attach_device(void);
+/* 1 when PREFPIPE_DIST_ENGINE=nccl asks for the NCCL engine even at one
+ * rank (a one-GPU check of the engine). */
+int dist_device_engine_forced(void);
 /* This rank's share [*lo, *hi) of n items split in contiguous blocks
  * (rank r: r*n/size .. (r+1)*n/size); every item in exactly one share. */
 void dist_share(long n, long *lo, long *hi);

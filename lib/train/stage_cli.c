@@ -145,7 +145,8 @@ void train_cli_finish(train_cli *t)
 
 void train_dist_device(const backend *be)
 {
-    if (dist_size() > 1 && strcmp(be->name, "cpu") && strcmp(be->name, "ref") && !dist_attach_device())
+    if ((dist_size() > 1 || dist_device_engine_forced()) && strcmp(be->name, "cpu") && strcmp(be->name, "ref")
+        && !dist_attach_device())
         die(EX_USAGE, "--device %s with %d ranks needs the NCCL engine, and this build has none (make NCCL=1)",
             be->name, dist_size());
 }
