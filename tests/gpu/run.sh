@@ -5,8 +5,10 @@
 #       fills build/gpu-pack with what the GPU machine lacks: the stripped
 #       executables, the unit tests test-cuda runs, the shared libraries
 #       (../shared/gpu/pack-libs.sh: libzmq, libmsgpackc, ...), bats and
-#       jq, and the PyTorch peer script.  Carry build/gpu-pack to the GPU
-#       machine with the tree (about 60 MB).
+#       jq, and the PyTorch peer script, packed as build/gpu-pack.tar.xz
+#       (about 10 MB; the directory is over the 64 MiB carry limit).  Carry
+#       build/gpu-pack.tar.xz to the GPU machine with the tree; run.sh
+#       unpacks it there.
 #   sh tests/gpu/run.sh               on the GPU machine, repository root:
 #       1. make test-cuda's checks (tests/run-tests.sh cuda test_cuda_bodies
 #          with PREFPIPE_REQUIRE_GPU=1: a GPU that cannot be used fails);
@@ -58,7 +60,14 @@ if [ $mode = pack ]; then
   cp -r /usr/lib/bats-core "$pack/bats/lib/"
   cp -r /usr/libexec/bats-core "$pack/bats/libexec/"
   du -sh "$pack"
+  # the directory (about 70 MB with Open MPI's libraries) is over the
+  # device tool's 64 MiB carry limit; the tarball is about 10 MB
+  tar -C "$root/build" -cf - gpu-pack | xz -T0 -3 > "$root/build/gpu-pack.tar.xz"
+  ls -la "$root/build/gpu-pack.tar.xz"
   exit 0
+fi
+if [ ! -d "$pack/bin" ] && [ -f "$root/build/gpu-pack.tar.xz" ]; then
+  mkdir -p "$root/build" && xz -dc "$root/build/gpu-pack.tar.xz" | tar -C "$root/build" -xf -
 fi
 
 OUT=${OUT:-$root/build/gpu-out}
