@@ -240,6 +240,15 @@ else
   torch_mem=null
 fi
 
+# ---- 4. transformers parity (issue #18): CPU, fp32, needs transformers ----
+# tests/parity/transformers/check.py needs torch and transformers, which
+# the GPU machine has and the build machine does not; exit 77 = skipped.
+if [ $mode = gpu ] && [ -f "$root/tests/parity/transformers/check.py" ]; then
+  log "transformers: tests/parity/transformers/check.py"
+  timeout $(tmo 150) python3 "$root/tests/parity/transformers/check.py" "$BIN" > "$OUT/transformers-check.txt" 2>&1
+  log "transformers: exit $?: $(tail -n 1 "$OUT/transformers-check.txt")"
+fi
+
 # ---- result ----
 python3 - "$OUT" "$W" "$mode" "$preset" "$STEPS" "$WARM" "$checks_rc" "$dpo_rc" "$t0" "$t1" \
   "$ra" "$rb" "$rc_" "${dpo_mem:-null}" "${torch_mem:-null}" "${PREFPIPE_CUDA_PRECISION:-fp32}" "${nparam:-0}" "$peer" <<'EOF'
