@@ -78,6 +78,7 @@ int main(int argc, char **argv)
     const char *out_uri = "-", *py = NULL;
     sandbox_opts so = {.timeout_s = 60, .cpu_s = 0, .mem_mb = 2048, .fsize_mb = 16, .nproc = 64};
     int progress = 0, c;
+    opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "o:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'o': out_uri = optarg; break;
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
         case O_PROGRESS: progress = 1; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
-        default: cli_usage_error("invalid option");
+        default: cli_bad_option(argv, lo);
         }
     }
     if (!so.cpu_s)

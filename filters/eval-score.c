@@ -18,6 +18,7 @@
  * then scored.  A judge that exits non-zero is an error.
  */
 #include "base/cli.h"
+#include "base/config.h"
 #include "eval/boot.h"
 #include "eval/common.h"
 #include "io/cmd_filter.h"
@@ -63,7 +64,10 @@ static const char usage[] =
     "      --model NAME       label the summary with a model name\n"
     "      --step N           label the summary with a training step\n"
     "      --benchmark NAME   display name in reports (default per task)\n"
-    "      --progress         progress on stderr\n"
+    "      --progress         progress on stderr (a line every\n"
+    "                         PREFPIPE_PROGRESS_EVERY s, default 10; a bar on a terminal)\n"
+    "      --config FILE      \"key = value\" lines for long options; flags on\n"
+    "                         the command line override them\n"
     "  -h, --help / -V, --version\n";
 
 enum { O_NUMERIC = 1000, O_JUDGE, O_JUDGE_KEY, O_SKIP, O_SUMONLY, O_NOSUM, O_SUMMARY, O_MODEL, O_STEP, O_BENCH,
@@ -106,6 +110,7 @@ int main(int argc, char **argv)
     cfg.ks[0] = 1, cfg.ks[1] = 10, cfg.nks = 2;
     summary_meta meta = {.step = -1};
     int c;
+    config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "t:o:k:hV", lo, NULL)) != -1) {
         switch (c) {

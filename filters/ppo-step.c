@@ -45,7 +45,7 @@
 
 static const char usage[] =
     "usage: ppo-step -c POLICY (--value RM | --value-from-policy) -o RUN [OPTIONS] [INPUT...]\n"
-    "       ppo-step --resume -o RUN [OPTIONS] [INPUT...]\n"
+    "       ppo-step --resume RUN [OPTIONS] [INPUT...]\n"
     "\n"
     "Train POLICY with PPO on scored rollout records; publish each new\n"
     "version in RUN (RUN/latest, RUN/policy-vN) for rollout -f RUN; write\n"
@@ -58,10 +58,11 @@ static const char usage[] =
     "      --ref DIR             reference model (default: the initial policy;\n"
     "                            records' ref_logprobs are used when present)\n"
     "  -o, --run DIR             run directory (versions, latest, state/)\n"
-    "      --resume              continue from RUN/state with the options and inputs\n"
+    "      --resume [RUN]        continue from RUN/state (--resume -o RUN, or\n"
+    "                            --resume RUN) with the options and inputs\n"
     "                            saved in RUN/run_config.json (not --batches); only\n"
-    "                            --threads, --progress, --metrics, --diagnostics\n"
-    "                            may differ\n"
+    "                            --threads, --progress, --metrics, --diagnostics,\n"
+    "                            --device, --publish may differ\n"
     "      --batches N           stop after version N (also sizes the warm-up)\n"
     "      --max-lag K           accept rollouts up to K versions old (default 0)\n"
     "      --keep N              published versions kept (default max-lag + 3)\n"
@@ -92,23 +93,26 @@ static const char usage[] =
  * a resume gives it again to go further, or runs to the end of its input */
 static const char *const drop[] = {"resume", "config", "help", "version", "batches", NULL};
 static const char *const paths[] = {"policy", "value", "ref", "run", "metrics", "diagnostics", NULL};
-static const char *const may_change[] = {"threads", "progress", "metrics", "diagnostics", NULL};
+static const char *const maybe_paths[] = {"reward-norm", NULL};   /* DIR, or MEAN,STD / running */
+static const char *const may_change[] = {"threads", "progress", "metrics", "diagnostics", "device", "publish", NULL};
 static const run_args_spec spec = {.program = "ppo-step", .resume_opt = "resume", .dir_opt = "run",
-                                   .paths = paths, .drop = drop, .may_change = may_change};
+                                   .paths = paths, .maybe_paths = maybe_paths, .drop = drop,
+                                   .may_change = may_change};
 
 /* the run's configuration; every checkpoint written from here on holds it */
-static char *run_config(int argc, char **argv, const struct option *lo, const ppo_cli *pc, long batches, long lag)
+static char *run_config(int argc, char **argv, const struct option *lo, const ppo_cli *pc, long batches, long lag,
+                        long keep, long brec, const backend *be)
 {
-    char eff[1024], lr[40], wf[40];
-    format_double(lr, sizeof lr, pc->c.lr);
-    format_double(wf, sizeof wf, pc->warmup_frac);
-    snprintf(eff, sizeof eff,
-             "{\"minibatch\": %d, \"accum\": %d, \"inner_epochs\": %d, \"lr\": %s, \"warmup_steps\": %ld, "
-             "\"warmup_frac\": %s, \"batches\": %ld, \"max_lag\": %ld, \"seed\": %llu, \"threads\": %d}",
-             pc->c.minibatch, pc->c.accum, pc->c.inner_epochs, lr, pc->warmup_steps, wf, batches, lag,
-             (unsigned long long)pc->c.seed, threads_count());
+    char *ppo = ppo_cli_effective(pc);
+    size_t n = strlen(ppo) + 256;
+    char *eff = xmalloc(n);
+    snprintf(eff, n, "{%s, \"batches\": %ld, \"max_lag\": %ld, \"keep\": %ld, \"batch_records\": %ld, "
+             "\"device\": \"%s\", \"threads\": %d}",
+             ppo, batches, lag, keep, brec, be ? be->name : "cpu", threads_count());
     char *text = run_args_json(argc, argv, lo, &spec, pc->c.seed, eff);
     ckpt_set_run_config(text);
+    free(ppo);
+    free(eff);
     return text;
 }
 
@@ -154,6 +158,7 @@ int main(int argc, char **argv)
     ppo_cli_init(&pc);
     const char *device = NULL, *publish = NULL;
     int progress = 0;
+    ppo_cli_resume_dir(&argc, &argv);   /* --resume RUN: --resume -o RUN */
     config_apply(&argc, &argv, lo);   /* --config FILE: its options first, ours override */
     run_args_resume(&argc, &argv, lo, &spec);   /* --resume: RUN/run_config.json's options first */
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
@@ -200,7 +205,7 @@ int main(int argc, char **argv)
                            .batches = batches, .warmup_steps = pc.warmup_steps, .warmup_frac = pc.warmup_frac,
                            .be = be};
     ppo_session ss;
-    char *rc = run_config(argc, argv, lo, &pc, batches, lag);
+    char *rc = run_config(argc, argv, lo, &pc, batches, lag, keep, brec, be);
     ppo_session_open(&ss, &so, &pc.c);
     save_run_config(run, rc);
     /* RUN/latest exists now: rollout workers elsewhere can follow it */

@@ -453,6 +453,13 @@ int main(int argc, char **argv)
         cli_help(usage_main);
     if (strcmp(argv[1], "--version") == 0)
         cli_version();
+    if (argv[1][0] == '-' && argv[1][1]) {   /* an option before any command: as getopt's, with a suggestion */
+        static const char *const own[] = {"help", "version"};
+        const char *o = argv[1] + 1 + (argv[1][1] == '-');
+        const char *near = argv[1][1] == '-' ? cli_nearest(o, strlen(o), own, 2) : NULL;
+        if (near) cli_usage_error("unrecognized option '%s'; did you mean '--%s'?", argv[1], near);
+        cli_usage_error("%s option '%s'", argv[1][1] == '-' ? "unrecognized" : "invalid", argv[1]);
+    }
     const char *names[sizeof cmds / sizeof cmds[0]];
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         names[i] = cmds[i].name;

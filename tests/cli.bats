@@ -16,6 +16,26 @@ load helper
   done
 }
 
+@test "every executable: a typo is one message with a did-you-mean; every rec subcommand names itself" {
+  n=0
+  for t in "$PREFPIPE_BIN"/*; do
+    [ -x "$t" ] && [ -f "$t" ] || continue
+    name=$(basename "$t")
+    run "$t" --helpp
+    [ "$status" -eq 64 ] || { echo "$name: exit $status: $output"; false; }
+    [ "${lines[0]}" = "$name: unrecognized option '--helpp'; did you mean '--help'?" ] || { echo "$name: ${lines[0]}"; false; }
+    [ "${#lines[@]}" -eq 2 ] || { echo "$name: ${#lines[@]} lines: $output"; false; }
+    n=$((n + 1))
+  done
+  [ "$n" -ge 25 ]
+  for s in from-json to-json cat head count validate sample shuffle split schema keygen; do
+    run rec "$s" --helpp
+    [ "$status" -eq 64 ] || { echo "rec $s: exit $status"; false; }
+    [ "${lines[0]}" = "rec $s: unrecognized option '--helpp'; did you mean '--help'?" ] || { echo "rec $s: ${lines[0]}"; false; }
+    [ "${#lines[@]}" -eq 2 ] || { echo "rec $s: ${#lines[@]} lines: $output"; false; }
+  done
+}
+
 @test "an ambiguous prefix lists the candidates; a missing value names the option" {
   run sft-step --max 3
   [ "$status" -eq 64 ]

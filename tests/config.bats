@@ -40,9 +40,14 @@ load fixtures/train/train-helper
   [ "$status" -eq 64 ]
 }
 
-@test "--config on every model stage" {
-  for t in sft-step rm-train dpo-step ref-score rm-score rollout ppo-step lm-logprob; do
+@test "--config on every model stage: in --help, and the file is read (a typo in it is named)" {
+  printf 'progres = true\n' > typo.conf
+  for t in sft-step rm-train dpo-step ref-score rm-score rollout ppo-step lm-logprob eval-score; do
     run "$t" --help
     [[ "$output" == *"--config FILE"* ]] || { echo "$t: no --config in --help"; false; }
+    run "$t" --config typo.conf
+    [ "$status" -eq 64 ] || { echo "$t: exit $status"; false; }
+    [ "${lines[0]}" = "$t: typo.conf:1: unknown key 'progres'; did you mean 'progress'?" ] || { echo "$t: ${lines[0]}"; false; }
   done
+  # that the file's settings apply, stage by stage: progress.bats ("--progress from a --config file")
 }

@@ -75,3 +75,68 @@ load fixtures/train/train-helper
   [ "$(stat -c %i m.mp)" = "$ino" ]     # an atomic rename would have replaced it
   [ "$(rec count m.mp)" = 8 ]
 }
+
+# inputs for every long stage of the issue's list (tiny models)
+stage_inputs() {
+  policy pol
+  lm-init --preset tiny --reward -o rm --seed 4 2>/dev/null
+  pairs sft.mp 16 3 sft
+  pairs p.mp 16 3
+  rec from-json < "$FIX/ppo/prompts.jsonl" > prompts.mp
+  rollout -c pol -B 4 -n 2 --max-new 4 prompts.mp 2>/dev/null > r.mp
+  toy-reward --token 0-63 r.mp > s.mp
+  printf '%s\n' '{"id":"a#0","prompt_id":"a","prompt":[{"role":"user","content":"1+1?"}],"response":"The answer is 2","gold":{"answer":"2"}}' \
+    '{"id":"b#0","prompt_id":"b","prompt":[{"role":"user","content":"2+2?"}],"response":"5","gold":{"answer":"4"}}' |
+    rec from-json > e.mp
+}
+
+# "TOOL ARGS|the last progress line it must print (ERE)" for each stage
+stage_lines() {
+  cat <<'LIST'
+sft-step -m pol -o o1 --batch 4 sft.mp|^sft-step: 8/8 steps 100%, .*, loss [0-9.]+$
+rm-train -m pol -o o2 --batch 4 p.mp|^rm-train: 8/8 steps 100%, .*, loss [0-9.]+$
+dpo-step -m pol --ref pol -o o3 --batch 4 p.mp|^dpo-step: 8/8 steps 100%, .*, loss [0-9.]+$
+ref-score -c pol p.mp|^ref-score: 16 records
+rm-score -c rm r.mp|^rm-score: 16 records, .*reward -?[0-9.]+
+rollout -c pol -B 4 -n 2 --max-new 4 prompts.mp|^rollout: 2/2 batches 100%
+ppo-step -c pol --value-from-policy -o o4 -b 8 --batches 2 s.mp|^ppo-step: 2/2 batches 100%.*reward -?[0-9.]+
+eval-score --task gsm8k e.mp|^eval-score: 2 records
+LIST
+}
+
+@test "every long stage (sft-step rm-train dpo-step ref-score rm-score rollout ppo-step eval-score): progress lines, --progress from a --config file" {
+  stage_inputs
+  printf 'progress = true\n' > p.conf
+  export PREFPIPE_PROGRESS_EVERY=0
+  n=0
+  mapfile -t list < <(stage_lines)
+  for line in "${list[@]}"; do
+    cmd=${line%%|*} want=${line#*|}
+    $cmd --config p.conf > out.mp 2> err || { echo "$cmd: exit $?"; cat err; false; }
+    grep -Eq "$want" err || { echo "$cmd: no line like '$want' in:"; cat err; false; }
+    # without --progress, into a file: no progress lines
+    $cmd > out.mp 2> quiet
+    ! grep -Eq "$want" quiet || { echo "$cmd: progress without --progress"; false; }
+    rm -rf o1 o2 o3 o4
+    n=$((n + 1))
+  done
+  [ "$n" -eq 8 ]
+}
+
+@test "every long stage on a terminal: its line redrawn in place (a bar where the total is known)" {
+  command -v script > /dev/null || skip "no script(1) to give a terminal"
+  stage_inputs
+  mapfile -t list < <(stage_lines)
+  for line in "${list[@]}"; do
+    cmd=${line%%|*} want=${line#*|} tool=${line%% *}
+    script -qc "$cmd > out.mp" /dev/null > tty.txt
+    rm -rf o1 o2 o3 o4
+    tr '\r' '\n' < tty.txt | sed 's/\x1b\[K//g' > lines.txt
+    grep -Eq "^$tool: " lines.txt || { echo "$cmd:"; cat -A tty.txt; false; }
+    grep -q $'\r' tty.txt || { echo "$cmd: not redrawn in place"; cat -A tty.txt; false; }
+    case $want in
+      *" steps "*|*" batches "*) grep -Eq "^$tool: \[####################\] [0-9]+/[0-9]+ " lines.txt ||
+        { echo "$cmd: no full bar"; cat -A tty.txt; false; } ;;
+    esac
+  done
+}

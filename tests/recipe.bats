@@ -56,6 +56,13 @@ setup_file() {
   jq -e '.seed == 1 and .threads == 1 and .config.SCALE == "quick" and .config.BON == "4"' "$RQ/results.json" > /dev/null
   jq -e '.prefpipe.version | length > 0' "$RQ/results.json" > /dev/null
   jq -e '.prefpipe.commit | length > 0' "$RQ/results.json" > /dev/null
+  if c=$(git -C "$PREFPIPE_ROOT" rev-parse --short HEAD 2>/dev/null); then
+    jq -e --arg c "$c" '.prefpipe.commit == $c' "$RQ/results.json" > /dev/null
+  fi
+  # the configuration: every size and hyper-parameter, as config.txt beside it
+  jq -e '.config | has("MODEL_ARGS") and has("PPO_BATCHES") and has("DPO_BETA") and has("SFT_LR") and .PPO_BATCHES == "2"' \
+    "$RQ/results.json" > /dev/null
+  [ "$(jq '.config | length' "$RQ/results.json")" = "$(wc -l < "$RQ/config.txt")" ]
   jq -e '.reward_model.benchmark == "synthetic gold pairs"' "$RQ/results.json" > /dev/null
 }
 
@@ -82,6 +89,42 @@ setup_file() {
   # one record per step, none twice (timings aside, the same numbers)
   diff <(rec to-json "$RQ/dpo-metrics.mp" | jq -c 'del(.time, .tokens_per_s)') \
        <(rec to-json "$r2/dpo-metrics.mp" | jq -c 'del(.time, .tokens_per_s)')
+  diff <(echo "$output" | grep -v '^recipe:') "$BATS_FILE_TMPDIR/out.txt"
+}
+
+@test "the PPO stage killed mid-run (the whole recipe, as Ctrl-C does) is resumed, not restarted, to the same policy and table" {
+  r4="$BATS_TEST_TMPDIR/r4"
+  # the kill must land between version 1 and the last version (2 at this
+  # scale): the recipe is frozen (SIGSTOP) as soon as version 1's metrics
+  # record is out, then killed; a try where version 2 was already saved
+  # (a loaded machine) is repeated
+  for try in 1 2 3; do
+    rm -rf "$r4"
+    cp -r "$RQ" "$r4"
+    rm -rf "$r4/.done-ppo" "$r4/.done-eval" "$r4/ppo" "$r4/ppo-final" "$r4"/ppo-metrics*.mp
+    set -m   # its own process group, as a terminal's job
+    SCALE=quick THREADS=1 ONLY_STAGES=ppo "$PREFPIPE_ROOT/pipelines/recipe.sh" "$r4" > /dev/null 2>&1 &
+    pid=$!
+    set +m
+    for i in $(seq 6000); do [ -s "$r4/ppo-metrics.new.mp" ] && break; sleep 0.01; done
+    kill -STOP -- -"$pid" || true
+    v=$(jq .version "$r4/ppo/state/policy/trainer_state.json" || echo none)
+    kill -TERM -- -"$pid" || true
+    kill -CONT -- -"$pid" || true
+    wait "$pid" || true
+    [ "$v" = 1 ] && break
+  done
+  [ "$v" = 1 ]
+  [ ! -e "$r4/.done-ppo" ]
+  SCALE=quick THREADS=1 run "$PREFPIPE_ROOT/pipelines/recipe.sh" "$r4"
+  [ "$status" -eq 0 ]
+  grep -q "ppo: resuming the interrupted run in $r4/ppo at version 1" "$r4/log.txt"
+  grep -q "resumed $r4/ppo at version 1" "$r4/log.txt"
+  cmp "$RQ/ppo-final/model.safetensors" "$r4/ppo-final/model.safetensors"
+  # one metrics record per batch, none twice, the same numbers (timings and
+  # the count of re-sent duplicates aside)
+  diff <(rec to-json "$RQ/ppo-metrics.mp" | jq -c 'del(.time, .tokens_per_s, .rejected)') \
+       <(rec to-json "$r4/ppo-metrics.mp" | jq -c 'del(.time, .tokens_per_s, .rejected)')
   diff <(echo "$output" | grep -v '^recipe:') "$BATS_FILE_TMPDIR/out.txt"
 }
 

@@ -119,3 +119,83 @@ setup_data() {
   grep -q "resumed part at version 2" err
   cmp full/policy-v4/model.safetensors part/policy-v4/model.safetensors
 }
+
+@test "a flag the run was started without: its default passes, another value is refused naming both" {
+  setup_data
+  dpo-step -m pol --ref pol -o part $train_args --stop-after 2 train.mp > /dev/null 2>&1
+  jq -e '.options | has("beta") | not' part/run_config.json
+  beta=$(jq .effective.beta part/run_config.json)
+  run dpo-step --resume part --beta 0.5
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"--beta 0.5 differs from the run being resumed (beta $beta, its setting without --beta, in part/run_config.json)"* ]]
+  # an option with no effective setting of its name (an old spelling): never given, so not now either
+  run dpo-step --resume part --warmup 0.5
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"--warmup 0.5 was not given to the run being resumed (part/run_config.json)"* ]]
+  # a list compares number by number
+  run dpo-step --resume part --adam-betas 0.9,0.5
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"--adam-betas 0.9,0.5 differs from the run being resumed (adam_betas [0.9,0.999]"* ]]
+  [ "$(jq .step part/trainer_state.json)" = 2 ]
+  dpo-step --resume part --beta "$beta" --adam-betas 0.9,0.999 --stop-after 1 > /dev/null 2>&1
+  [ "$(jq .step part/trainer_state.json)" = 3 ]
+}
+
+# the PPO runs below: rollouts of a tiny policy scored by toy-reward
+ppo_roll() { rollout -f "$1" -B 8 -n 4 --epochs 4 --max-new 8 --temperature 1 --seed 3 --wait-timeout 60 prompts.mp 2>/dev/null | toy-reward --token 0-63; }
+
+@test "ppo-step's run_config.json holds every PPO setting resolved; --resume RUN alone restores them" {
+  lm-init -o pol --seed 1 2>/dev/null
+  rec from-json < "$FIX/ppo/prompts.jsonl" > prompts.mp
+  args="-c pol --value-from-policy -b 32 --lr 1e-2 --warmup-steps 0 --no-eos-trick --seed 1 --gamma 0.99"
+  ppo_roll full | ppo-step $args -o full 2>/dev/null > /dev/null
+  ppo_roll part | ppo-step $args -o part --batches 2 2>/dev/null > /dev/null
+  # given, and defaults resolved (the paper's Table 10)
+  jq -e '.effective | .gamma == 0.99 and .lambda == 0.95 and .beta == 0.05 and .kl_estimator == "k1"
+         and .cliprange == 0.2 and .cliprange_value == 0.2 and .vf_coef == 0.1 and .eos_trick == false
+         and .eos_reward == -10 and .reward_norm == null and .reward_clip == null and .kl_clamp == null
+         and .adaptive_kl == null and .whiten_rewards == false and .whiten_advantages == true
+         and .minibatch == 32 and .accum == 1 and .inner_epochs == 1 and .forward == "minibatch"
+         and .adam_betas == [0.9, 0.95] and .clip_norm == 1 and .warmup_steps == 0 and .value_warmup == 0
+         and .max_lag == 0 and .keep == 3 and .batches == 2 and .seed == 1 and .threads == 1' part/run_config.json
+  cmp part/run_config.json part/policy-v2/run_config.json
+  # --resume RUN (no -o), from another directory
+  mkdir elsewhere
+  ppo_roll part | (cd elsewhere && ppo-step --resume ../part 2> ../err > /dev/null)
+  grep -q "resuming with the arguments saved in ../part/run_config.json" err
+  grep -q "resumed ../part at version 2" err
+  cmp full/policy-v4/model.safetensors part/policy-v4/model.safetensors
+  # the resumed run's settings are the saved ones (--batches aside: per invocation)
+  diff <(jq -S '.effective | del(.batches)' full/run_config.json) <(jq -S '.effective | del(.batches)' part/run_config.json)
+  # a PPO setting the run was started without: refused unless it is the default
+  run ppo-step --resume part --cliprange 0.1 < /dev/null
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"--cliprange 0.1 differs from the run being resumed (cliprange 0.2, its setting without --cliprange, in part/run_config.json)"* ]]
+  run ppo-step --resume part --gamma 0.9 < /dev/null
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"--gamma 0.9 differs from the run being resumed (--gamma 0.99 in part/run_config.json)"* ]]
+}
+
+@test "ppo-step --reward-norm DIR is saved absolute: a resume from another directory reads the same statistics" {
+  policy tp
+  pairs train.mp 16 1
+  rm-train -m tp -o rmdir --max-steps 2 --batch 8 train.mp > /dev/null 2>&1
+  jq -e '.reward_std > 0' rmdir/trainer_state.json
+  lm-init -o pol --seed 1 2>/dev/null
+  rec from-json < "$FIX/ppo/prompts.jsonl" > prompts.mp
+  args="-c pol --value-from-policy -b 32 --lr 1e-2 --warmup-steps 0 --no-eos-trick --seed 1 --reward-norm rmdir"
+  ppo_roll full | ppo-step $args -o full 2>/dev/null > /dev/null
+  ppo_roll part | ppo-step $args -o part --batches 2 2>/dev/null > /dev/null
+  jq -e --arg w "$PWD" '.options["reward-norm"] == "\($w)/rmdir"' part/run_config.json
+  # the statistics read from it (run_config.json keeps 15 significant digits)
+  jq -e --slurpfile s rmdir/trainer_state.json 'def near(a; b): ((a - b) | fabs) <= 1e-13 * (b | fabs);
+    near(.effective.reward_norm.mean; $s[0].reward_mean) and near(.effective.reward_norm.std; $s[0].reward_std)' \
+    part/run_config.json
+  mkdir elsewhere
+  ppo_roll part | (cd elsewhere && ppo-step --resume ../part 2> ../err > /dev/null)
+  grep -q "resumed ../part at version 2" err
+  cmp full/policy-v4/model.safetensors part/policy-v4/model.safetensors
+  # MEAN,STD and running are no file names: kept as given
+  ppo_roll nums | ppo-step -c pol --value-from-policy -b 32 -o nums --batches 1 --reward-norm 0.5,2 2>/dev/null > /dev/null
+  jq -e '.options["reward-norm"] == "0.5,2" and .effective.reward_norm == {mean: 0.5, std: 2}' nums/run_config.json
+}

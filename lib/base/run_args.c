@@ -147,6 +147,13 @@ static char *absolute(const char *s)
     return out;
 }
 
+/* the same for a value that is a file name only when such a file exists
+ * (--reward-norm DIR | MEAN,STD | running): kept as it is otherwise */
+static char *absolute_if_file(const char *s)
+{
+    return access(s, F_OK) == 0 ? absolute(s) : xstrdup(s);
+}
+
 static int is_number(const char *s, double *v)
 {
     char *end;
@@ -160,9 +167,14 @@ static int same_value(const run_args_spec *spec, const char *name, const char *a
     if (!a || !b) return a == b;
     double x, y;
     if (is_number(a, &x) && is_number(b, &y)) return x == y;
-    if (in_list(spec->paths, name)) {
-        char *pa = absolute(a), *pb = absolute(b);
-        int same = !strcmp(pa, pb);
+    int p = in_list(spec->paths, name);
+    if (p || in_list(spec->maybe_paths, name)) {
+        char *pa = p ? absolute(a) : absolute_if_file(a), *pb = p ? absolute(b) : absolute_if_file(b);
+        /* the same file by two names (../run from a subdirectory) */
+        char *ra = realpath(pa, NULL), *rb = realpath(pb, NULL);
+        int same = !strcmp(pa, pb) || (ra && rb && !strcmp(ra, rb));
+        free(ra);
+        free(rb);
         free(pa);
         free(pb);
         return same;
@@ -190,6 +202,54 @@ static char *may_change_text(const run_args_spec *spec)
         strcat(s, *m);
     }
     return s;
+}
+
+/* "X,Y,..." equal to a JSON array of numbers */
+static int same_numbers(json_t *a, const char *s)
+{
+    size_t i, n = json_array_size(a);
+    for (i = 0; i < n; i++) {
+        json_t *x = json_array_get(a, i);
+        char *end;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (!json_is_number(x) || end == s || errno || v != json_number_value(x)) return 0;
+        if (i + 1 < n && *end != ',') return 0;
+        s = end + 1;
+        if (i + 1 == n && *end) return 0;
+    }
+    return n > 0;
+}
+
+/* --KEY VALUE (or a flag: VALUE NULL) given on resume to a run saved
+ * without it: equal to the saved effective setting of that name (dashes as
+ * underscores), or a usage error naming both. */
+static void check_new_option(const run_args_spec *spec, const char *path, json_t *eff, const char *key,
+                             const char *now)
+{
+    char *ekey = xstrdup(key);
+    for (char *p = ekey; *p; p++)
+        if (*p == '-') *p = '_';
+    json_t *e = json_is_object(eff) ? json_object_get(eff, ekey) : NULL;
+    double x;
+    int same = 0;
+    if (!e) same = 0;
+    else if (!now) same = json_is_true(e);
+    else if (json_is_number(e)) same = is_number(now, &x) && x == json_number_value(e);
+    else if (json_is_string(e)) same = same_value(spec, key, json_string_value(e), now);
+    else if (json_is_array(e)) same = same_numbers(e, now);   /* --adam-betas 0.9,0.999 */
+    if (!same) {
+        char *mc = may_change_text(spec);
+        if (e) {
+            char *saved = json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15));
+            cli_usage_error("--%s %s differs from the run being resumed (%s %s, its setting without --%s, in %s); "
+                            "only %s may change on resume (or start a new run with another --output)",
+                            key, now ? now : "(flag)", ekey, saved ? saved : "?", key, path, mc);
+        }
+        cli_usage_error("--%s%s%s was not given to the run being resumed (%s); only %s may change on resume (or "
+                        "start a new run with another --output)", key, now ? " " : "", now ? now : "", path, mc);
+    }
+    free(ekey);
 }
 
 /* The rewritten argv, reachable to the end (as config.c's). */
@@ -243,6 +303,19 @@ void run_args_resume(int *argc, char ***argv, const struct option *lo, const run
         else snprintf(arg, len, "--%s", key);
         out[n++] = arg;
     }
+    /* an option the run was started without (its default applied there)
+     * must not change the run either: compared with the saved effective
+     * configuration, where a setting of that name is recorded */
+    json_t *eff = json_object_get(j, "effective");
+    for (int i = 0; i < cl.n; i++) {
+        const char *key = cl.o[i].name, *now = cl.o[i].value;
+        if (json_object_get(opts, key) || in_list(spec->may_change, key) || in_list(spec->drop, key) ||
+            !strcmp(key, spec->resume_opt) || (spec->dir_opt && !strcmp(key, spec->dir_opt)) ||
+            !strcmp(key, "config") || !strcmp(key, "help") || !strcmp(key, "version"))
+            continue;
+        if (last_of(&cl, key) != &cl.o[i]) continue;   /* given twice: its last value counts */
+        check_new_option(spec, path, eff, key, now);
+    }
     /* the command line's options as given (getopt reads them as before) */
     for (int i = 1; i < *argc; i++) {
         if (!strcmp((*argv)[i], "--")) break;
@@ -288,8 +361,9 @@ char *run_args_json(int argc, char **argv, const struct option *lo, const run_ar
                 !strcmp(name, "version"))
                 continue;
             if (!c.o[i].value) { json_object_set_new(opts, name, json_true()); continue; }
-            if (in_list(spec->paths, name)) {
-                char *a = absolute(c.o[i].value);
+            int p = in_list(spec->paths, name);
+            if (p || in_list(spec->maybe_paths, name)) {
+                char *a = p ? absolute(c.o[i].value) : absolute_if_file(c.o[i].value);
                 json_object_set_new(opts, name, json_string(a));
                 free(a);
             } else {

@@ -16,7 +16,9 @@
  * ...).  Values of the spec's `paths` options and input operands that are
  * relative file names are made absolute (against the current directory),
  * so a resume from another directory reads the same files; "-" and stream
- * URIs (tcp://, ipc://, @..., >...) are kept as they are.  "effective" is
+ * URIs (tcp://, ipc://, @..., >...) are kept as they are.  So are the
+ * values of the spec's `maybe_paths` options, unless they name an existing
+ * file or directory (--reward-norm DIR, not --reward-norm 0,1).  "effective" is
  * the caller's: every resolved setting, defaults included.
  *
  * Restoring: run_args_resume() runs before getopt.  When the command line
@@ -28,9 +30,13 @@
  * An option given on the command line with another value than the saved
  * one is a usage error (exit 64) naming both values, unless it is on the
  * spec's `may_change` list (threads, progress, metrics path, output, ...);
+ * so is one the run was started without, unless its value equals the
+ * setting of that name (dashes as underscores) in the saved "effective"
+ * configuration (--beta 0.1 where effective.beta is 0.1: the default);
  * the spec's `out_opt` (--output) defaults to the resumed directory;
  * values compare as numbers when both are numbers (5e-3 == 0.005), and
- * path options after being made absolute.  A directory without
+ * path options after being made absolute (and both resolved, when they
+ * name existing files: ../run from a subdirectory is run).  A directory without
  * run_config.json (written before it existed) leaves argv as it is: the
  * caller then needs every option again, as before.  A run_config.json
  * that cannot be read or parsed is an error naming the file (exit 65).
@@ -48,6 +54,8 @@ typedef struct {
     const char *dir_opt;                 /* resume is a flag: the option naming the run
                                             directory ("run"); NULL: resume takes DIR */
     const char *const *paths;            /* options whose values are file names */
+    const char *const *maybe_paths;      /* options whose values are file names when such
+                                            a file exists (--reward-norm DIR | MEAN,STD) */
     const char *const *drop;             /* options never saved (per invocation) */
     const char *const *may_change;       /* options a resume may give another value */
     const char *out_opt;                 /* not given on resume: the resume directory

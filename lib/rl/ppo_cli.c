@@ -1,5 +1,6 @@
 /*
- * ppo_cli.c — ppo-step's PPO options (ppo_cli.h).
+ * ppo_cli.c — ppo-step's PPO options (ppo_cli.h), and their resolved
+ * values as JSON for run_config.json (ppo_cli_effective).
  */
 #include "rl/ppo_cli.h"
 
@@ -7,6 +8,8 @@
 #include "base/cli.h"
 #include "base/util.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,4 +99,122 @@ int ppo_cli_handle(ppo_cli *p, int opt, const char *arg)
 void ppo_cli_finish(const ppo_cli *p)
 {
     if (!(p->c.pc.cliprange > 0) || !(p->c.pc.cliprange_value > 0)) cli_usage_error("clip ranges must be positive");
+}
+
+/* JSON members appended to a growing text */
+typedef struct {
+    char *s;
+    size_t n, cap;
+} jbuf;
+
+static void jb_add(jbuf *b, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void jb_add(jbuf *b, const char *key, const char *fmt, ...)
+{
+    char v[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v, sizeof v, fmt, ap);
+    va_end(ap);
+    size_t need = strlen(key) + strlen(v) + 8;
+    if (b->n + need > b->cap) {
+        b->cap = (b->n + need) * 2;
+        b->s = xrealloc(b->s, b->cap);
+    }
+    b->n += (size_t)snprintf(b->s + b->n, b->cap - b->n, "%s\"%s\": %s", b->n ? ", " : "", key, v);
+}
+
+/* a double's shortest text; a non-finite one (no JSON number) is null */
+static const char *num(char *buf, size_t cap, double v)
+{
+    if (v != v || v - v != 0) snprintf(buf, cap, "null");
+    else format_double(buf, cap, v);
+    return buf;
+}
+
+static const char *fnum(char *buf, size_t cap, float v)
+{
+    format_float(buf, cap, v);
+    return buf;
+}
+
+static const char *yes(int v) { return v ? "true" : "false"; }
+
+/* The rewritten argv, reachable to the end (as config.c's). */
+static char **volatile resume_argv;
+
+void ppo_cli_resume_dir(int *argc, char ***argv)
+{
+    char **in = *argv, **out = xcalloc((size_t)*argc * 2 + 1, sizeof *out);
+    int n = 0, changed = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *a = in[i], *dir = NULL;
+        if (!strcmp(a, "--")) {   /* operands from here on */
+            while (i < *argc) out[n++] = in[i++];
+            break;
+        }
+        struct stat st;
+        if (!strncmp(a, "--resume=", 9)) dir = a + 9;
+        else if (i > 0 && !strcmp(a, "--resume") && i + 1 < *argc && in[i + 1][0] != '-' &&
+                 stat(in[i + 1], &st) == 0 && S_ISDIR(st.st_mode))
+            dir = in[++i];   /* an input is a file or a stream, never a directory */
+        if (!dir) { out[n++] = in[i]; continue; }
+        size_t len = strlen(dir) + 8;
+        char *run = xmalloc(len);
+        snprintf(run, len, "--run=%s", dir);
+        out[n++] = "--resume";
+        out[n++] = run;
+        changed = 1;
+    }
+    out[n] = NULL;
+    if (!changed) { free(out); return; }
+    resume_argv = out;
+    *argc = n;
+    *argv = out;
+}
+
+char *ppo_cli_effective(const ppo_cli *p)
+{
+    const ppo_train_cfg *c = &p->c;
+    const ppo_cfg *pc = &c->pc;
+    char a[40], b[40];
+    jbuf j = {0};
+    jb_add(&j, "minibatch", "%d", c->minibatch);
+    jb_add(&j, "accum", "%d", c->accum);
+    jb_add(&j, "inner_epochs", "%d", c->inner_epochs);
+    jb_add(&j, "forward", "\"%s\"", c->per_minibatch ? "minibatch" : "batch");
+    jb_add(&j, "lr", "%s", num(a, sizeof a, c->lr));
+    jb_add(&j, "warmup_steps", "%ld", p->warmup_steps);
+    jb_add(&j, "warmup_frac", "%s", num(a, sizeof a, p->warmup_frac));
+    jb_add(&j, "adam_betas", "[%s, %s]", fnum(a, sizeof a, c->h.b1), fnum(b, sizeof b, c->h.b2));
+    jb_add(&j, "adam_eps", "%s", fnum(a, sizeof a, c->h.eps));
+    jb_add(&j, "weight_decay", "%s", fnum(a, sizeof a, c->h.wd));
+    jb_add(&j, "clip_norm", "%s", fnum(a, sizeof a, c->h.clip));
+    jb_add(&j, "beta", "%s", num(a, sizeof a, pc->beta));
+    jb_add(&j, "kl_estimator", "\"k%d\"", (int)pc->kl_est);
+    if (pc->kl_clamp) jb_add(&j, "kl_clamp", "[%s, %s]", num(a, sizeof a, pc->kl_min), num(b, sizeof b, pc->kl_max));
+    else jb_add(&j, "kl_clamp", "null");
+    if (c->adaptive_kl)
+        jb_add(&j, "adaptive_kl", "{\"target\": %s, \"horizon\": %s}", num(a, sizeof a, c->kl_target),
+               num(b, sizeof b, c->kl_horizon));
+    else jb_add(&j, "adaptive_kl", "null");
+    jb_add(&j, "eos_trick", "%s", yes(pc->eos_trick));
+    jb_add(&j, "eos_reward", "%s", num(a, sizeof a, pc->eos_reward));
+    /* the statistics themselves, also when they came from a directory */
+    if (c->running_norm) jb_add(&j, "reward_norm", "\"running\"");
+    else if (pc->reward_norm)
+        jb_add(&j, "reward_norm", "{\"mean\": %s, \"std\": %s}", num(a, sizeof a, pc->norm_mean),
+               num(b, sizeof b, pc->norm_std));
+    else jb_add(&j, "reward_norm", "null");
+    if (pc->reward_clip > 0) jb_add(&j, "reward_clip", "%s", num(a, sizeof a, pc->reward_clip));
+    else jb_add(&j, "reward_clip", "null");
+    jb_add(&j, "whiten_rewards", "%s", yes(pc->whiten_rewards));
+    jb_add(&j, "whiten_advantages", "%s", yes(pc->whiten_adv));
+    jb_add(&j, "gamma", "%s", num(a, sizeof a, pc->gamma));
+    jb_add(&j, "lambda", "%s", num(a, sizeof a, pc->lam));
+    jb_add(&j, "cliprange", "%s", num(a, sizeof a, pc->cliprange));
+    jb_add(&j, "cliprange_value", "%s", num(a, sizeof a, pc->cliprange_value));
+    jb_add(&j, "vf_coef", "%s", num(a, sizeof a, pc->vf_coef));
+    jb_add(&j, "value_warmup", "%ld", c->value_warmup);
+    jb_add(&j, "seed", "%llu", (unsigned long long)c->seed);
+    return j.s;
 }

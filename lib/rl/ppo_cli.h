@@ -75,5 +75,16 @@ void ppo_cli_init(ppo_cli *p);
 int ppo_cli_handle(ppo_cli *p, int c, const char *arg);
 /* Checks across options (usage error, exit 64). */
 void ppo_cli_finish(const ppo_cli *p);
+/* Before anything reads argv: `--resume RUN` (a directory) and
+ * `--resume=RUN` become `--resume --run=RUN`, so that ppo-step resumes like
+ * the other trainers (`--resume DIR` alone) while `--resume -o RUN` keeps
+ * working. */
+void ppo_cli_resume_dir(int *argc, char ***argv);
+/* Every resolved PPO setting, defaults included, as JSON object members
+ * ("minibatch": 64, "beta": 0.05, ...; no braces; malloc'd) for
+ * run_config.json's "effective": batching, optimiser, KL, EOS trick, reward
+ * normalisation (the statistics, also when read from a directory), GAE,
+ * clip ranges, seed. */
+char *ppo_cli_effective(const ppo_cli *p);
 
 #endif

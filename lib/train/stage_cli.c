@@ -31,7 +31,7 @@ void train_cli_init(train_cli *t, const char *stage)
 static const char *const drop[] = {"resume", "config", "force", "stop-after", "help", "version", NULL};
 static const char *const paths[] = {"model", "output", "eval", "metrics", "ref", NULL};
 static const char *const may_change[] = {"output",    "threads",    "progress", "metrics",
-                                         "no-timing", "save-every", "eval",     NULL};
+                                         "no-timing", "save-every", "eval",     "device", NULL};
 
 static run_args_spec spec_of(const train_cli *t)
 {

@@ -12,8 +12,9 @@
  * `STAGE --resume DIR` alone continues the run with its saved options and
  * inputs.  May change on resume (TRAIN_CLI_MAY_CHANGE): --output (default:
  * DIR), --threads, --progress, --metrics, --no-timing, --save-every,
- * --stop-after, --eval; any other option given again with another value is
- * a usage error naming both values.
+ * --stop-after, --eval, --device; any other option given again with another
+ * value (or given now with a value other than the run's default) is a usage
+ * error naming both values.
  */
 #ifndef PREFPIPE_TRAIN_CLI_H
 #define PREFPIPE_TRAIN_CLI_H
@@ -72,7 +73,8 @@ enum {
     "      --resume DIR       continue the run checkpointed in DIR exactly, with its\n"       \
     "                         saved options and inputs (DIR/run_config.json); only\n"      \
     "                         -o, -j, --progress, --metrics, --no-timing, --eval,\n"        \
-    "                         --save-every, --stop-after may differ (default -o DIR)\n"    \
+    "                         --device, --save-every, --stop-after may differ\n"          \
+    "                         (default -o DIR)\n"                                          \
     "      --stop-after N     checkpoint and exit 0 after N steps of this invocation\n"        \
     "      --metrics URI      metrics records (default stdout)\n"                             \
     "      --no-timing        no time/tokens_per_s in metrics (byte-reproducible)\n"          \
