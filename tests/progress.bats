@@ -93,9 +93,9 @@ stage_inputs() {
 # "TOOL ARGS|the last progress line it must print (ERE)" for each stage
 stage_lines() {
   cat <<'LIST'
-sft-step -m pol -o o1 --batch 4 sft.mp|^sft-step: 8/8 steps 100%, .*, loss [0-9.]+$
-rm-train -m pol -o o2 --batch 4 p.mp|^rm-train: 8/8 steps 100%, .*, loss [0-9.]+$
-dpo-step -m pol --ref pol -o o3 --batch 4 p.mp|^dpo-step: 8/8 steps 100%, .*, loss [0-9.]+$
+sft-step -m pol -o o1 --batch 4 sft.mp|^sft-step: ([0-9]+)/\1 steps 100%, .*, loss [0-9.]+$
+rm-train -m pol -o o2 --batch 4 p.mp|^rm-train: ([0-9]+)/\1 steps 100%, .*, loss [0-9.]+$
+dpo-step -m pol --ref pol -o o3 --batch 4 p.mp|^dpo-step: ([0-9]+)/\1 steps 100%, .*, loss [0-9.]+$
 ref-score -c pol p.mp|^ref-score: 16 records
 rm-score -c rm r.mp|^rm-score: 16 records, .*reward -?[0-9.]+
 rollout -c pol -B 4 -n 2 --max-new 4 prompts.mp|^rollout: 2/2 batches 100%
@@ -115,7 +115,8 @@ LIST
     $cmd --config p.conf > out.mp 2> err || { echo "$cmd: exit $?"; cat err; false; }
     grep -Eq "$want" err || { echo "$cmd: no line like '$want' in:"; cat err; false; }
     # without --progress, into a file: no progress lines
-    $cmd > out.mp 2> quiet
+    rm -rf o1 o2 o3 o4
+    $cmd > out.mp 2> quiet || { echo "$cmd: exit $?"; cat quiet; false; }
     ! grep -Eq "$want" quiet || { echo "$cmd: progress without --progress"; false; }
     rm -rf o1 o2 o3 o4
     n=$((n + 1))
