@@ -71,6 +71,22 @@ setup_file() {
     "$BATS_FILE_TMPDIR/err.txt"
 }
 
+@test "on a terminal the recipe echoes the running stage's latest progress line under its name" {
+  command -v script > /dev/null || skip "no script(1) to give a terminal"
+  r5="$BATS_TEST_TMPDIR/r5"
+  cp -r "$RQ" "$r5"
+  # SFT runs again, five epochs (a few seconds: the echo comes every 0.2 s),
+  # with --progress into the log; the later stages are done already
+  rm -f "$r5/.done-sft"
+  PREFPIPE_PROGRESS_EVERY=0.2 SFT_EPOCHS=5 SCALE=quick THREADS=1 script -qec "$PREFPIPE_ROOT/pipelines/recipe.sh $r5 > /dev/null" /dev/null \
+    < /dev/null > tty.txt
+  grep -q "^recipe: sft: \.\.\." tty.txt
+  grep -q "^recipe:   sft-step: " tty.txt
+  grep -q "^recipe: sft: finished in" tty.txt
+  # the progress lines themselves are in the log, not on the terminal
+  grep -q "^sft-step: .*/50 steps.*loss" "$r5/log.txt"
+}
+
 @test "an interrupted training stage (a checkpoint, no completion marker) is resumed, not restarted, to the same table" {
   r2="$BATS_TEST_TMPDIR/r2"
   cp -r "$RQ" "$r2"
@@ -113,6 +129,7 @@ setup_file() {
     kill -CONT -- -"$pid" || true
     wait "$pid" || true
     [ "$v" = 1 ] && break
+    echo "# try $try: version $v at the kill; again" >&3
   done
   [ "$v" = 1 ]
   [ ! -e "$r4/.done-ppo" ]
