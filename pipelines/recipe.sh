@@ -29,8 +29,10 @@
 # Sizes: SCALE=full (default) or SCALE=quick (a couple of minutes, for the
 # test suite); every number below can be overridden from the environment.
 # LAUNCH: a launcher prefix for the data-parallel stages (sft, dpo, rm
-# and the RM's held-out scoring), e.g. "mpirun --hostfile H -np 4"; empty
-# (default) runs them as one process.  pipelines/multi-host.sh sets it.
+# and the RM's scoring of held-out pairs and of best-of-N samples), e.g.
+# "mpirun --hostfile H -np 4"; empty (default) runs them as one process.
+# PPO_LOOP: the PPO loop's script (default pipelines/ppo.sh; its options).
+# pipelines/multi-host.sh sets both.
 # The ablation knobs (pipelines/ablate.sh sets them): PAIRS_SCORE,
 # PAIRS_MODELS, RM_PAIRS, RM_MODEL_ARGS, PPO_CATEGORIES, PPO_BETA, DPO_BETA.
 set -eu
@@ -170,7 +172,7 @@ if stage ppo; then
   fi
   # enough passes over the prompt pool for PPO_BATCHES batches of PPO_B
   ppo_epochs=$(( (PPO_BATCHES * PPO_B + N_POOL - 1) / N_POOL ))
-  "$root/pipelines/ppo.sh" -p "$RUN/sft" -i "$RUN/ppo-pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" -e "$ppo_epochs" \
+  "${PPO_LOOP:-$root/pipelines/ppo.sh}" -p "$RUN/sft" -i "$RUN/ppo-pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" -e "$ppo_epochs" \
     --max-new "$MAX_NEW" --seed "$SEED" -- --batches "$PPO_BATCHES" --lr "$PPO_LR" --beta "$PPO_BETA" \
     --minibatch 16 --accum $((PPO_B / 16 > 0 ? PPO_B / 16 : 1)) $ppo_resume > "$RUN/ppo-metrics.new.mp"
   cat "$RUN/ppo-metrics.kept.mp" "$RUN/ppo-metrics.new.mp" > "$RUN/ppo-metrics.mp"
@@ -185,7 +187,12 @@ if stage eval; then
     [ -d "$RUN/$m" ] || continue
     rollout -c "$RUN/$m" -t 0 --max-new "$MAX_NEW" --seed "$SEED" "$RUN/eval.mp" -o "$RUN/eval-$m.mp"
   done
-  if [ -d "$RUN/rm" ]; then
+  if [ -d "$RUN/rm" ] && [ -n "$LAUNCH" ]; then
+    # several ranks read files, not a pipe: the samples go through one
+    # (rm-score's batches follow the rollout batches: the same bytes)
+    rollout -c "$RUN/sft" -n "$BON" -t "$TEMP" --max-new "$MAX_NEW" --seed "$SEED" "$RUN/eval.mp" -o "$RUN/bon-samples.mp"
+    $LAUNCH rm-score -c "$RUN/rm" "$RUN/bon-samples.mp" | best-of-n -n "$BON" -o "$RUN/eval-bon.mp"
+  elif [ -d "$RUN/rm" ]; then
     rollout -c "$RUN/sft" -n "$BON" -t "$TEMP" --max-new "$MAX_NEW" --seed "$SEED" "$RUN/eval.mp" |
       rm-score -c "$RUN/rm" | best-of-n -n "$BON" -o "$RUN/eval-bon.mp"
   fi

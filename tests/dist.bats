@@ -142,6 +142,49 @@ close() {
   [ ! -e out/model.safetensors ]
 }
 
+@test "dist: a rank stopped (SIGSTOP) mid-run: the job aborts after PREFPIPE_DIST_TIMEOUT, naming the wait" {
+  need_mpi
+  policy pol
+  pairs train.mp 32 1
+  # rank 1 never dies, it stops answering: MPI alone would wait forever
+  PREFPIPE_DIST_TIMEOUT=4 timeout 120 mpirun --oversubscribe -np 2 sh -c 'echo $$ > pid.$OMPI_COMM_WORLD_RANK
+    exec dpo-step -m pol --ref pol -o out --epochs 400 --batch 8 --lr 1e-4 --metrics m.mp train.mp' > log 2>&1 &
+  job=$!
+  for i in $(seq 600); do [ -s m.mp ] && [ -s pid.1 ] && break; sleep 0.1; done
+  [ -s m.mp ]
+  kill -STOP "$(cat pid.1)"
+  t0=$(date +%s)
+  rc=0; wait "$job" || rc=$?
+  t=$(( $(date +%s) - t0 ))
+  # the stopped rank is ended with the job (else: clean up, and fail)
+  left=0; kill -0 "$(cat pid.1)" 2>/dev/null && { left=1; kill -9 "$(cat pid.1)"; }
+  cat log >&3
+  echo "job ended ${t} s after the SIGSTOP, exit $rc" >&3
+  [ "$left" = 0 ]
+  [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
+  grep -q "dpo-step: rank 0 of 2: [a-z -]* waited [0-9]* s for the other ranks (PREFPIPE_DIST_TIMEOUT=4): a rank hangs or was stopped; aborting the job" log
+  [ "$t" -lt 60 ]
+  [ ! -e out/model.safetensors ]
+}
+
+@test "dist: PREFPIPE_DIST_TIMEOUT that is not a number of seconds is a usage error" {
+  need_mpi
+  policy pol
+  pairs train.mp 4 1
+  PREFPIPE_DIST_TIMEOUT=soon run np 2 dpo-step -m pol --ref pol -o out train.mp
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"PREFPIPE_DIST_TIMEOUT=soon: give the seconds a rank may wait for the others (0: no limit)"* ]]
+}
+
+@test "dist: srun tasks without an MPI interface are refused, not trained alone" {
+  policy pol
+  pairs train.mp 4 1
+  SLURM_STEP_NUM_TASKS=2 SLURM_PROCID=1 run dpo-step -m pol --ref pol -o out train.mp
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"started by srun as task 1 of 2 without an MPI interface: run srun --mpi=pmix"* ]]
+  [ ! -e out ]
+}
+
 @test "dist: ppo-step with 2 ranks: policy and value as one process; rank 0 alone writes RUN" {
   need_mpi
   lm-init -o pol --seed 1 2>/dev/null

@@ -65,6 +65,21 @@ void dist_barrier(void) { world->barrier(world); }
 void dist_send(const void *buf, size_t nbytes, int to) { world->send(world, buf, nbytes, to); }
 void *dist_recv(size_t *nbytes, int from) { return world->recv(world, nbytes, from); }
 
+static int untimed;
+void dist_untimed(int on) { untimed = on; }
+int dist_is_untimed(void) { return untimed; }
+
+double dist_timeout(void)
+{
+    const char *v = getenv("PREFPIPE_DIST_TIMEOUT");
+    if (!v || !*v) return 600;
+    char *end;
+    double t = strtod(v, &end);
+    if (*end || !(t >= 0) || t > 1e9)
+        die(EX_USAGE, "PREFPIPE_DIST_TIMEOUT=%s: give the seconds a rank may wait for the others (0: no limit)", v);
+    return t;
+}
+
 void dist_share(long n, long *lo, long *hi)
 {
     /* in long long: r * n must not overflow for any realistic n */
@@ -75,7 +90,9 @@ void dist_share(long n, long *lo, long *hi)
 
 /* The launcher's world size, from the variables mpirun (Open MPI), PMIx
  * (srun --mpi=pmix) and PMI-2 (srun --mpi=pmi2, MPICH's hydra) set; 0
- * when the process was not launched by one. */
+ * when the process was not launched by one.  Slurm's own variables
+ * (SLURM_PROCID, SLURM_STEP_NUM_TASKS) are no MPI world: MPI_Init needs
+ * the PMIx/PMI server srun --mpi=... starts beside the tasks. */
 int dist_launcher_size(void)
 {
     static const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"};
@@ -84,6 +101,14 @@ int dist_launcher_size(void)
         if (v && *v) return atoi(v) > 0 ? atoi(v) : 1;
     }
     if (getenv("PMIX_RANK")) return 1;   /* PMIx without a size: MPI_Init tells */
+    /* srun started several tasks but gave them no process-management
+     * interface (the site's MpiDefault is none and no --mpi=): MPI could
+     * not join them, and each would train and write alone */
+    const char *st = getenv("SLURM_STEP_NUM_TASKS"), *id = getenv("SLURM_PROCID");
+    if (st && atoi(st) > 1 && id)
+        die(EX_USAGE, "started by srun as task %s of %s without an MPI interface: run srun --mpi=pmix "
+            "(srun --mpi=list names the ones this Slurm has); each task would otherwise train and write alone",
+            id, st);
     return 0;
 }
 

@@ -32,7 +32,12 @@
  * the launcher (mpirun, srun --kill-on-bad-exit) then ends the others, so
  * a job fails with the dead rank's message instead of hanging in a
  * collective.  MPI errors abort the whole job with a message naming the
- * rank (dist_mpi.c's error handler).
+ * rank (dist_mpi.c's error handler).  A rank that hangs without dying is
+ * caught by time: a call that waits longer than PREFPIPE_DIST_TIMEOUT
+ * seconds (default 600) for the other ranks aborts the job (both engines).
+ * A wait for input rather than for other ranks' work (ppo-step's ranks
+ * while rank 0 reads the next batch from its producers, which may take
+ * any time) is bracketed with dist_untimed.
  *
  * Buffers: all-reduce works in place on `n` elements of `type`.  The
  * gradient buffer is the backend's memory (host memory on the CPU backend,
@@ -88,6 +93,10 @@ const dist *dist_world(void);
 void dist_set_world(const dist *d);
 /* The single-process engine: rank 0 of 1. */
 const dist *dist_single(void);
+
+/* dist_untimed(1) ... dist_untimed(0): the calls between wait for input,
+ * not for the other ranks' work, and are exempt from the timeout. */
+void dist_untimed(int on);
 
 /* Shorthands on dist_world(). */
 int dist_rank(void);

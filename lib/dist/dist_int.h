@@ -10,6 +10,11 @@
 
 /* The launcher's world size (mpirun, srun), or 0 outside a launcher. */
 int dist_launcher_size(void);
+/* PREFPIPE_DIST_TIMEOUT in seconds: unset or empty 600, 0 never; anything
+ * but a number >= 0 dies (exit 64) naming the variable. */
+double dist_timeout(void);
+/* Inside dist_untimed(1) ... dist_untimed(0)? */
+int dist_is_untimed(void);
 
 #ifdef PREFPIPE_MPI
 /* MPI_Init (once), MPI_COMM_WORLD's engine; MPI_Finalize at a normal exit. */

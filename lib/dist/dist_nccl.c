@@ -19,7 +19,7 @@
  *   the reduced buffer as with MPI.
  * - Failure: the wait polls the stream and ncclCommGetAsyncError; an NCCL
  *   error, or no completion within PREFPIPE_DIST_TIMEOUT seconds (default
- *   600: a rank that died or hangs), aborts the communicator and dies
+ *   600, 0 never: a rank that died or hangs), aborts the communicator and dies
  *   (exit 70) with the rank in the message; the launcher ends the others.
  */
 #include "dist/dist_int.h"
@@ -103,7 +103,7 @@ static void wait_done(const char *what)
             nc.comm_abort(st.comm);
             check(ae, what);
         }
-        if (now_seconds() - t0 > st.timeout) {
+        if (st.timeout > 0 && now_seconds() - t0 > st.timeout) {
             nc.comm_abort(st.comm);
             die(EX_SOFTWARE, "nccl: rank %d of %d: %s did not complete in %.0f s (a rank died or hangs; "
                 "PREFPIPE_DIST_TIMEOUT)", engine.rank, engine.size, what, st.timeout);
@@ -159,8 +159,7 @@ const dist *dist_nccl_open(const dist *host)
 {
     load_nccl();
     st.host = host;
-    const char *to = getenv("PREFPIPE_DIST_TIMEOUT");
-    st.timeout = to && atof(to) > 0 ? atof(to) : 600;
+    st.timeout = dist_timeout();
     engine.rank = host->rank;
     engine.size = host->size;
     ncclUniqueId id;

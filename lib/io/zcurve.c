@@ -43,10 +43,13 @@ static zdomain *g_dom;
 static int g_ndom;
 static unsigned g_seq;
 
-/* The handler: a thread owning a REP socket on the context it serves. */
-static void *g_zap_ctx;
-static pthread_t g_zap_thread;
-static int g_zap_running;
+/* The handlers: one thread owning a REP socket per context that has a
+ * CURVE server (the record streams' shared context, and ppo-step's policy
+ * server, which has a context of its own: lib/rl/policy_net.c). */
+#define ZAP_MAX_CTX 4
+static struct { void *ctx; pthread_t thread; } g_zap[ZAP_MAX_CTX];
+static int g_nzap;
+static pthread_mutex_t g_zap_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static int key_allowed(const char *domain, size_t dlen, const unsigned char *key)
 {
@@ -122,35 +125,53 @@ static void *zap_main(void *arg)
 
 static int zap_start(void *ctx, char *err, size_t errcap)
 {
-    if (g_zap_running && g_zap_ctx == ctx)
-        return 0;
+    int rc = 0;
+    pthread_mutex_lock(&g_zap_mu);
+    for (int i = 0; i < g_nzap; i++)
+        if (g_zap[i].ctx == ctx)
+            goto out;
+    rc = -1;
+    if (g_nzap == ZAP_MAX_CTX) {
+        snprintf(err, errcap, "cannot start the ZAP handler: more than %d ZeroMQ contexts with CURVE servers",
+                 ZAP_MAX_CTX);
+        goto out;
+    }
     void *rep = zmq_socket(ctx, ZMQ_REP);
     if (!rep || zmq_bind(rep, ZAP_ENDPOINT) != 0) {
         snprintf(err, errcap, "cannot start the ZAP handler: %s", zmq_strerror(errno));
         if (rep)
             zmq_close(rep);
-        return -1;
+        goto out;
     }
-    if (pthread_create(&g_zap_thread, NULL, zap_main, rep) != 0) {
+    if (pthread_create(&g_zap[g_nzap].thread, NULL, zap_main, rep) != 0) {
         snprintf(err, errcap, "cannot start the ZAP handler thread");
         zmq_close(rep);
-        return -1;
+        goto out;
     }
-    g_zap_ctx = ctx;
-    g_zap_running = 1;
-    return 0;
+    g_zap[g_nzap++].ctx = ctx;
+    rc = 0;
+out:
+    pthread_mutex_unlock(&g_zap_mu);
+    return rc;
 }
 
 void zcurve_stop(void *ctx)
 {
-    if (!g_zap_running || g_zap_ctx != ctx)
+    pthread_mutex_lock(&g_zap_mu);
+    int i = 0;
+    while (i < g_nzap && g_zap[i].ctx != ctx)
+        i++;
+    if (i == g_nzap) {
+        pthread_mutex_unlock(&g_zap_mu);
         return;
+    }
+    pthread_t th = g_zap[i].thread;
+    g_zap[i] = g_zap[--g_nzap];
+    pthread_mutex_unlock(&g_zap_mu);
     /* every other socket is closed: shutting the context down makes the
      * handler's receive fail with ETERM, and it closes its socket */
     zmq_ctx_shutdown(ctx);
-    pthread_join(g_zap_thread, NULL);
-    g_zap_running = 0;
-    g_zap_ctx = NULL;
+    pthread_join(th, NULL);
 }
 
 /* ---- key files ---- */

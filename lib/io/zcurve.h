@@ -1,8 +1,9 @@
 /*
  * zcurve.h — who may talk to a ZeroMQ record stream: CURVE keys, the ZAP
  * handler that checks client keys, and the rule on where a plain (not
- * CURVE) socket may bind.  Internal to io/zstream.c; the user-facing
- * description is in prefpipe(7), "SECURITY MODEL".
+ * CURVE) socket may bind.  Used by io/zstream.c and by the policy-version
+ * endpoints (rl/policy_net.c); the user-facing description is in
+ * prefpipe(7), "SECURITY MODEL".
  *
  * Key files are text, one "public = Z85" and (secret files only) one
  * "secret = Z85" line; '#' starts a comment.  `zcurve_keygen` writes
@@ -21,7 +22,8 @@
  * connecting side with curve= is a CURVE client and needs key=.
  *
  * The ZAP handler is a thread of this process with a REP socket on
- * inproc://zeromq.zap.01 of the shared context; each CURVE server socket
+ * inproc://zeromq.zap.01, one per ZeroMQ context that has a CURVE server
+ * (at most 4; zcurve_stop(ctx) ends that context's); each CURVE server socket
  * gets its own ZAP domain, under which its allowed keys are registered, and
  * a request for an unknown domain or a key not listed is refused (400).
  */

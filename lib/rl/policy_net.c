@@ -9,9 +9,16 @@
  * The client is sequential: one request, one answer, no retry (a server
  * that does not answer within the timeout ends the worker), so an answer
  * can never be taken for another request's.
+ *
+ * Who may fetch: the endpoints take the record streams' CURVE options
+ * (io/zcurve.h: key=, allow= on --publish, key=, curve= on --policy-from,
+ * the PREFPIPE_ZMQ_* defaults) and the same bind rule: a plain server
+ * binds only to loopback or ipc:// unless insecure=1, so the weights are
+ * never served unencrypted to any host that asks.
  */
 #include "rl/policy_net.h"
 #include "rl/policy_version.h"
+#include "io/zcurve.h"
 #include "base/cli.h"
 #include "base/util.h"
 
@@ -90,7 +97,8 @@ static int arg_u64(const msgpack_object_array *a, uint32_t i, uint64_t *v)
 
 struct pvnet_server {
     void *ctx, *sock;
-    char *run;
+    char *run, *addr;
+    zcurve_opts sec;
     pthread_t th;
     atomic_int stop;
     long mver;              /* the cached manifest's version, -1 none */
@@ -282,6 +290,27 @@ static void *serve(void *arg)
     return NULL;
 }
 
+/* "@tcp://H:P?key=F&allow=F" -> the address to bind or connect (malloc'd;
+ * the options point into it) and its CURVE options; anything else after
+ * '?' is a usage error. */
+static char *endpoint_opts(const char *opt, const char *endpoint, zcurve_opts *o)
+{
+    zcurve_init(o);
+    char *addr = xstrdup(endpoint + 1), *q = strchr(addr, '?'), *save = NULL, err[256];
+    if (!q)
+        return addr;
+    *q++ = 0;
+    for (char *tok = strtok_r(q, "&", &save); tok; tok = strtok_r(NULL, "&", &save)) {
+        int c = zcurve_parse_opt(o, tok, err, sizeof err);
+        if (c < 0)
+            die(EX_USAGE, "%s %s: %s", opt, endpoint, err);
+        if (c == 0)
+            die(EX_USAGE, "%s %s: unknown endpoint option '%s' (known: key=FILE, curve=FILE, allow=FILE, insecure=1)",
+                opt, endpoint, tok);
+    }
+    return addr;
+}
+
 pvnet_server *pvnet_serve(const char *endpoint, const char *run)
 {
     if (endpoint[0] != '@')
@@ -289,11 +318,16 @@ pvnet_server *pvnet_serve(const char *endpoint, const char *run)
     pvnet_server *s = xcalloc(1, sizeof *s);
     s->run = xstrdup(run);
     s->mver = -1;
+    s->addr = endpoint_opts("--publish", endpoint, &s->sec);
     s->ctx = zmq_ctx_new();
     s->sock = zmq_socket(s->ctx, ZMQ_ROUTER);
     int linger = 0;
     zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_bind(s->sock, endpoint + 1) != 0)
+    char err[512];
+    if (zcurve_apply(s->ctx, s->sock, &s->sec, 1, err, sizeof err) < 0 ||
+        zcurve_check_bind(&s->sec, s->addr, err, sizeof err) < 0)
+        die(EX_USAGE, "--publish %s: %s", endpoint, err);
+    if (zmq_bind(s->sock, s->addr) != 0)
         die(EX_NOINPUT, "--publish %s: cannot bind: %s", endpoint, zmq_strerror(errno));
     if (pthread_create(&s->th, NULL, serve, s) != 0)
         die(EX_OSERR, "--publish: cannot start the server thread");
@@ -307,9 +341,12 @@ void pvnet_stop(pvnet_server *s)
     atomic_store(&s->stop, 1);
     pthread_join(s->th, NULL);
     zmq_close(s->sock);
+    zcurve_release(&s->sec);
+    zcurve_stop(s->ctx);
     zmq_ctx_term(s->ctx);
     free(s->mf);
     free(s->run);
+    free(s->addr);
     free(s);
 }
 
@@ -318,6 +355,7 @@ void pvnet_stop(pvnet_server *s)
 struct pvnet_client {
     void *ctx, *sock;
     char *ep;
+    int curve;              /* a CURVE client: a refused key looks like silence */
     double timeout;
     size_t chunk;
     zmq_msg_t reply;
@@ -338,12 +376,18 @@ pvnet_client *pvnet_connect(const char *endpoint)
     e = getenv("PREFPIPE_PV_CHUNK");
     if (e && atoll(e) > 0 && (unsigned long long)atoll(e) <= MAX_CHUNK)
         c->chunk = (size_t)atoll(e);
+    zcurve_opts sec;
+    char *addr = endpoint_opts("--policy-from", endpoint, &sec), err[512];
     c->ctx = zmq_ctx_new();
     c->sock = zmq_socket(c->ctx, ZMQ_DEALER);
     int linger = 0;
     zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_connect(c->sock, endpoint + 1) != 0)
+    if (zcurve_apply(c->ctx, c->sock, &sec, 0, err, sizeof err) < 0)
+        die(EX_USAGE, "--policy-from %s: %s", endpoint, err);
+    c->curve = sec.curve;
+    if (zmq_connect(c->sock, addr) != 0)
         die(EX_USAGE, "--policy-from %s: %s", endpoint, zmq_strerror(errno));
+    free(addr);
     zmq_msg_init(&c->reply);
     msgpack_zone_init(&c->zone, 1024);
     return c;
@@ -357,8 +401,8 @@ static const msgpack_object_array *ask(pvnet_client *c, msgpack_sbuffer *req, co
         die(EX_IOERR, "%s: send: %s", c->ep, zmq_strerror(errno));
     zmq_pollitem_t it = {c->sock, 0, ZMQ_POLLIN, 0};
     if (zmq_poll(&it, 1, (long)(c->timeout * 1000)) <= 0)
-        die(EX_TEMPFAIL, "%s: the policy server did not answer within %g s (is ppo-step --publish running?)",
-            c->ep, c->timeout);
+        die(EX_TEMPFAIL, "%s: the policy server did not answer within %g s (is ppo-step --publish running%s?)",
+            c->ep, c->timeout, c->curve ? ", and does its allow= list hold this key, its key= match curve=" : "");
     zmq_msg_close(&c->reply);
     zmq_msg_init(&c->reply);
     if (zmq_msg_recv(&c->reply, c->sock, 0) < 0)

@@ -66,7 +66,11 @@ void ppo_share_end(void)
 int ppo_share_recv(long *j, ppo_item **items, int *n)
 {
     int64_t hd[4];
+    /* rank 0 may wait any time for its producers (rollout, scoring): this
+     * wait is for input, not for a rank, and is not timed (dist.h) */
+    dist_untimed(1);
     header(hd);
+    dist_untimed(0);
     if (!hd[0]) return 0;
     *j = (long)hd[1];
     *n = (int)hd[2];

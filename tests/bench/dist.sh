@@ -6,7 +6,8 @@
 # inside MPI_Allreduce, which includes waiting for the slower rank).
 # Same global batch in every row.  Prints the load average before each
 # shape: the machine may be shared, read the rows against it.
-# `make bench BENCH=dist` (needs mpirun and an MPI build).
+# `make bench BENCH=dist` (needs mpirun and an MPI build); DIST_SHAPES
+# picks shapes (default "tiny small smollm2-135m").
 set -eu
 command -v mpirun > /dev/null || { echo "dist: mpirun not installed: skipped"; exit 0; }
 ldd "$(command -v dpo-step)" | grep -q libmpi || { echo "dist: built without MPI: skipped"; exit 0; }
@@ -42,6 +43,11 @@ bench_shape() {
   echo "$ar" | awk -v w="$(wall "$t1" "$t2")" '{ printf "  all-reduce (rank 0): %d calls, %.1f MB, %.3f s = %.0f %% of the 2-rank wall time\n", $1, $2, $3, 100 * $3 / w }'
 }
 
-bench_shape tiny 8 16 8 128
-bench_shape small 4 8 4 128
-bench_shape smollm2-135m 2 4 2 64
+for s in ${DIST_SHAPES:-tiny small smollm2-135m}; do
+  case $s in
+    tiny) bench_shape tiny 8 16 8 128 ;;
+    small) bench_shape small 4 8 4 128 ;;
+    smollm2-135m) bench_shape smollm2-135m 2 4 2 64 ;;
+    *) echo "dist: unknown shape $s (tiny, small, smollm2-135m)" >&2; exit 64 ;;
+  esac
+done

@@ -17,9 +17,12 @@
  *    cover [0, n) exactly once (n below, at and above the rank count), and
  *    the single engine's share is everything;
  *  - ppo_explained_variance is collective: it all-reduces its count and
- *    sums, then its sums of squares (the value of identical copies stays).
+ *    sums, then its sums of squares (the value of identical copies stays);
+ *  - PREFPIPE_DIST_TIMEOUT: unset or empty is 600 s, 0 is "never", a
+ *    fraction is kept; dist_untimed sets and clears the exemption.
  */
 #include "dist/dist.h"
+#include "dist/dist_int.h"
 #include "train/optim.h"
 #include "rl/ppo.h"
 #include "base/util.h"
@@ -167,6 +170,24 @@ static void test_explained_variance(void)
           "explained variance %g / %g", one, two);
 }
 
+static void test_timeout(void)
+{
+    unsetenv("PREFPIPE_DIST_TIMEOUT");
+    CHECK(dist_timeout() == 600, "default timeout %g", dist_timeout());
+    setenv("PREFPIPE_DIST_TIMEOUT", "", 1);
+    CHECK(dist_timeout() == 600, "empty timeout %g", dist_timeout());
+    setenv("PREFPIPE_DIST_TIMEOUT", "0", 1);
+    CHECK(dist_timeout() == 0, "0 -> %g", dist_timeout());
+    setenv("PREFPIPE_DIST_TIMEOUT", "2.5", 1);
+    CHECK(dist_timeout() == 2.5, "2.5 -> %g", dist_timeout());
+    unsetenv("PREFPIPE_DIST_TIMEOUT");
+    CHECK(!dist_is_untimed(), "timed by default");
+    dist_untimed(1);
+    CHECK(dist_is_untimed(), "untimed inside the bracket");
+    dist_untimed(0);
+    CHECK(!dist_is_untimed(), "timed again after it");
+}
+
 int main(void)
 {
     test_single();
@@ -174,6 +195,7 @@ int main(void)
     test_explained_variance();
     test_optim_chokepoint();
     test_whiten();
+    test_timeout();
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("ok\n");
     return 0;
