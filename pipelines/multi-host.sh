@@ -76,10 +76,10 @@ else
   hosts=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$where")
   # -x: the environment every rank needs; --bind-to none: ranks share cores
   # with their OpenMP threads as the single-host run does
-  base="mpirun --hostfile $where --bind-to none -x PATH -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS -x OMP_WAIT_POLICY$fwd"
-  LAUNCH="$base -np $np"
+  opts="--bind-to none -x PATH -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS -x OMP_WAIT_POLICY$fwd"
+  LAUNCH="mpirun --hostfile $where -np $np $opts"
   PPO_ON=${PPO_ON:-mpirun}
-  [ "${PPO_RANKS:-1}" -le 1 ] || PPO_TRAINER_LAUNCH="$base -np $PPO_RANKS"
+  [ "${PPO_RANKS:-1}" -le 1 ] || PPO_TRAINER_LAUNCH="mpirun --hostfile $where -np $PPO_RANKS $opts"
 fi
 export LAUNCH PPO_ON
 if [ -z "${PPO_WORKERS+x}" ]; then

@@ -156,8 +156,11 @@ close() {
   t0=$(date +%s)
   rc=0; wait "$job" || rc=$?
   t=$(( $(date +%s) - t0 ))
-  # the stopped rank is ended with the job (else: clean up, and fail)
-  left=0; kill -0 "$(cat pid.1)" 2>/dev/null && { left=1; kill -9 "$(cat pid.1)"; }
+  # the stopped rank is ended with the job (a zombie until init reaps it;
+  # one still stopped or running: clean up, and fail)
+  st() { ps -o stat= -p "$(cat pid.1)" 2>/dev/null | tr -d ' '; }
+  for i in $(seq 50); do case $(st) in ''|Z*) break ;; esac; sleep 0.2; done
+  left=0; case $(st) in ''|Z*) ;; *) left=1; kill -9 "$(cat pid.1)" ;; esac
   cat log >&3
   echo "job ended ${t} s after the SIGSTOP, exit $rc" >&3
   [ "$left" = 0 ]
