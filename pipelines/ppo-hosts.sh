@@ -33,11 +33,12 @@
 # this script on the hosts file's first host).
 #
 # Stop: ppo-step ends (its --batches, or every worker's stream ended); the
-# workers then see the stopped version and end.  A worker still running
-# PPO_GRACE seconds (default 30) after a successful trainer is ended with
-# SIGTERM.  The loop's exit status is ppo-step's; a worker that failed
-# while ppo-step was still training is reported (its log: PPO_WORKDIR on
-# its host, and this script's stderr).
+# workers then see the stopped version and end.  A worker's rm-score may
+# still hold its end-of-stream for the trainer that has gone (it would
+# wait PREFPIPE_ZMQ_TIMEOUT for it): whatever still runs PPO_GRACE seconds
+# (default 10) after a successful ppo-step is ended with SIGTERM, its work
+# being done.  The loop's exit status is ppo-step's; a worker that failed
+# before is named with its exit status (its log: log.txt in its folder).
 #
 # usage: pipelines/ppo-hosts.sh -p POLICY -i PROMPTS -o RUN -r RM
 #                               [-B PROMPTS_PER_BATCH] [-n SAMPLES] [-e EPOCHS]
@@ -77,7 +78,7 @@ PPO_BIND=${PPO_BIND:-*}
 PPO_PORT=${PPO_PORT:-5600}
 PPO_KEYS=$(abs "${PPO_KEYS:-$RUN.keys}")
 PPO_WORKDIR=${PPO_WORKDIR:-/tmp/prefpipe-ppo-$(id -un)}
-PPO_GRACE=${PPO_GRACE:-30}
+PPO_GRACE=${PPO_GRACE:-10}
 PPO_TRAINER_LAUNCH=${PPO_TRAINER_LAUNCH:-}
 pp=$PPO_PORT ps=${PPO_PORT_SCORED:-$((PPO_PORT + 1))}
 nw=$(echo $PPO_WORKERS | wc -w)
@@ -154,12 +155,15 @@ t=0 i=0
 for w in $workers; do
   i=$((i + 1))
   while kill -0 "$w" 2>/dev/null && [ "$t" -lt "$((PPO_GRACE * 10))" ]; do sleep 0.1; t=$((t + 1)); done
+  ended=0
   if kill -0 "$w" 2>/dev/null; then
-    echo "ppo-hosts: worker $i still runs ${PPO_GRACE} s after ppo-step ended; ending it" >&2
+    echo "ppo-hosts: worker $i still runs ${PPO_GRACE} s after ppo-step ended (its work is done); ending it" >&2
     kill "$w" 2>/dev/null || true
+    ended=1
   fi
   wrc=0; wait "$w" 2>/dev/null || wrc=$?
-  [ "$wrc" -eq 0 ] || echo "ppo-hosts: worker $i ended with exit $wrc after ppo-step finished (its log.txt in $PPO_WORKDIR/worker-$i)" >&2
+  [ "$wrc" -eq 0 ] || [ "$ended" = 1 ] ||
+    echo "ppo-hosts: worker $i failed (exit $wrc; its log.txt in $PPO_WORKDIR/worker-$i on $(echo $PPO_WORKERS | cut -d' ' -f$i))" >&2
 done
 rm -rf "$stage"
 exit 0

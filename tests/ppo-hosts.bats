@@ -61,7 +61,7 @@ P="-b 32 --lr 1e-2 --warmup-steps 0 --no-eos-trick --seed 1"
   echo "localhost slots=2" > hostfile
   pp=$(free_port); ps=$(free_port)
   ONLY_STAGES="ppo eval" PPO_WORKERS="localhost localhost" PPO_ADDR=127.0.0.1 PPO_BIND=127.0.0.1 PPO_PORT=$pp \
-    PPO_PORT_SCORED=$ps PPO_WORKDIR="$PWD/far" PPO_GRACE=20 \
+    PPO_PORT_SCORED=$ps PPO_WORKDIR="$PWD/far" \
     timeout 600 sh "$PREFPIPE_ROOT/pipelines/multi-host.sh" "$PWD/hostfile" "$PWD/two" > /dev/null 2> err \
     || { cat err two/log.txt >&3; false; }
   [ -e two/.done-ppo ]
