@@ -23,16 +23,17 @@
  * - A rank that hangs without dying (SIGSTOP, a stuck file system, a
  *   deadlocked library) would leave the others in a collective forever:
  *   MPI notices dead processes, not silent ones.  So every call that
- *   waits for other ranks (all-reduce, broadcast, barrier, send, receive,
- *   MPI_Finalize) records when it started, and a watchdog thread (world
+ *   waits for other ranks (all-reduce, broadcast, barrier, send, receive;
+ *   not MPI_Finalize, see finalize) records when it started, and a watchdog thread (world
  *   size > 1 only) checks it every 0.2 s: past PREFPIPE_DIST_TIMEOUT
  *   seconds (dist_timeout: default 600, 0 never; the NCCL engine's
  *   variable) it prints "PROG: rank R of N: CALL waited S s ..." and
  *   calls MPI_Abort, which ends every rank (mpirun, srun) — the hung one
  *   included.  Waits for input rather than for ranks (dist_untimed) are
- *   not timed.  If MPI grants less than MPI_THREAD_MULTIPLE, or the
- *   timeout falls inside MPI_Finalize, the watchdog _exit()s instead and
- *   the launcher ends the others as for a rank that died.
+ *   not timed.  If MPI grants less than MPI_THREAD_MULTIPLE the watchdog
+ *   _exit()s instead and the launcher ends the others as for a rank that
+ *   died.  A save of rank 0's in mid-run is waited for in the next
+ *   collective: the timeout must exceed the longest checkpoint write.
  * - PREFPIPE_DIST_STATS=1: at a normal exit each rank prints how many
  *   all-reduces it made, their bytes and the wall time spent in them (the
  *   benchmark's all-reduce share; that time includes waiting for slower
@@ -137,10 +138,11 @@ static void finalize(void)
     int done = 0;
     MPI_Finalized(&done);
     if (done) return;
+    /* not timed: here the other ranks wait for rank 0's last writes (the
+     * final checkpoint of a big model on a slow disk may take longer than
+     * any timeout meant for hung collectives) */
     atomic_store(&wd.finalizing, 1);
-    wait_begin("MPI_Finalize");   /* a fence: it waits for every rank */
     MPI_Finalize();
-    wait_end();
 }
 
 static MPI_Datatype mpi_type(dist_type t, size_t *size)
