@@ -9,6 +9,11 @@
  *   model_bench gen D L H KV F V B P NEW
  *       batched sampling (temperature 0.7) of NEW tokens after P-token
  *       prompts; prints new tokens/s and peak RSS.
+ *   model_bench peak [N]
+ *       the measured SGEMM peak: the backend's own matrix product (one
+ *       single-threaded sgemm per OpenMP thread on a slice of the
+ *       outputs, as training runs it) on N x N x N (default 1024), best
+ *       of 5 after a warm-up; prints GFLOP/s per wall and per CPU-second.
  * Output: one line "key=value ..." for the script to format: rates per
  * wall second (tok_s) and per CPU-second of the process (tok_cpu_s, the
  * steadier figure on a shared machine), and the OpenBLAS core in use.
@@ -60,10 +65,38 @@ static double act_floats(const model_config *c, double N)
     return N * (c->n_layers * layer + D + fin + grad);
 }
 
+/* The peak the training rates are read against (see the header). */
+static int peak(int n)
+{
+    const backend *be = backend_cpu();
+    size_t nn = (size_t)n * n;
+    float *x = be->alloc(be, nn), *w = be->alloc(be, nn), *y = be->alloc(be, nn);
+    float *host = xmalloc(sizeof(float) * nn);
+    rng_t r;
+    rng_seed(&r, 3);
+    for (size_t i = 0; i < nn; i++) host[i] = (float)rng_uniform(&r) - 0.5f;
+    be->upload(be, x, host, nn);
+    be->upload(be, w, host, nn);
+    double best = 0, best_cpu = 0, flops = 2.0 * n * nn;
+    for (int rep = 0; rep <= 5; rep++) {
+        double t0 = now(), c0 = cpu_now();
+        be->matmul(be, y, x, w, n, n, n, 0);
+        double dt = now() - t0, dc = cpu_now() - c0;
+        if (rep == 0) continue;   /* warm-up */
+        if (flops / dt > best) best = flops / dt;
+        if (flops / dc > best_cpu) best_cpu = flops / dc;
+    }
+    printf("gflops=%.1f gflops_cpu=%.1f n=%d core=%s\n", best / 1e9, best_cpu / 1e9, n, openblas_get_corename());
+    be->free(be, x); be->free(be, w); be->free(be, y);
+    free(host);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "peak")) return peak(argc > 2 ? atoi(argv[2]) : 1024);
     if (argc != 11) {
-        fprintf(stderr, "usage: model_bench train|gen D L H KV F V B T|P ITERS|NEW\n");
+        fprintf(stderr, "usage: model_bench train|gen D L H KV F V B T|P ITERS|NEW, or model_bench peak [N]\n");
         return 64;
     }
     model_config c = {.dim = atoi(argv[2]), .n_layers = atoi(argv[3]), .n_heads = atoi(argv[4]),

@@ -13,6 +13,10 @@
 # on the same thread count, when Debian's python3-torch is installed
 # (/usr/bin/python3); otherwise it says "skipped".  Prints seconds per
 # phase, the share of generation, and the ratio PyTorch / prefpipe.
+# The two sides alternate, one iteration each, $BENCH_REPS times (default
+# 2), and each phase keeps its best time: on a shared machine a load that
+# comes and goes then falls on both sides alike, not on one of them.  The
+# first line names the OpenBLAS core both sides call and the load average.
 set -eu
 dir=${PREFPIPE_BENCH_DIR:-/tmp/prefpipe-bench}/ppo
 fix=$(cd "$(dirname "$0")/.." && pwd)/fixtures/ppo/prompts.jsonl
@@ -20,25 +24,21 @@ mkdir -p "$dir"
 threads=${OMP_NUM_THREADS:-$(nproc)}
 now() { date +%s.%N; }
 since() { echo "$(now) $1" | awk '{printf "%.2f", $1 - $2}'; }
+reps=${BENCH_REPS:-2}
 havetorch=0
 /usr/bin/python3 -c 'import torch' 2>/dev/null && havetorch=1
+here=$(cd "$(dirname "$0")" && pwd)
+sh "$here/model_bench.sh" "$dir/model_bench"
+echo "OpenBLAS core $("$dir/model_bench" peak 64 | tr ' ' '\n' | sed -n 's/^core=//p'); load $(cut -d' ' -f1-3 /proc/loadavg); best of $reps alternating runs"
+# minimum of two lists of numbers, element by element ("" = none yet)
+best3() { if [ -z "$1" ]; then echo "$2"; else echo "$1 $2" | awk '{ for (i = 1; i <= 3; i++) printf "%s%s", (i > 1 ? " " : ""), ($i < $(i + 3) ? $i : $(i + 3)); print "" }'; fi; }
 
 # 64 prompts: the 8 fixture prompts x 8
 jq -c '. as $p | range(8) | $p + {id: ($p.id + "-" + tostring)}' "$fix" | rec from-json > "$dir/prompts.mp"
 
-printf '%-6s %8s %8s %8s %8s %7s | %8s %8s %8s %8s %7s\n' preset gen score train total gen% \
-  torch:gen score train total ratio
-for preset in ${PPO_BENCH_PRESETS-tiny small}; do
-  rm -rf "$dir/pol" "$dir/rm" "$dir/run"
-  lm-init -p "$preset" -o "$dir/pol" --seed 1 2>/dev/null
-  lm-init -p "$preset" --reward -o "$dir/rm" --seed 2 2>/dev/null
-  t=$(now); rollout -c "$dir/pol" -B 64 --max-new 256 --gen-batch 64 "$dir/prompts.mp" > "$dir/r.mp" 2>/dev/null; g=$(since "$t")
-  t=$(now); rm-score -c "$dir/rm" -b 64 "$dir/r.mp" > "$dir/s.mp" 2>/dev/null; s=$(since "$t")
-  t=$(now); ppo-step -c "$dir/pol" --value "$dir/rm" -o "$dir/run" -b 64 "$dir/s.mp" > /dev/null 2>&1; tr=$(since "$t")
-  tot=$(echo "$g $s $tr" | awk '{printf "%.2f", $1 + $2 + $3}')
-  share=$(echo "$g $tot" | awk '{printf "%.0f%%", 100 * $1 / $2}')
-  if [ $havetorch = 1 ]; then
-    ref=$(/usr/bin/python3 - "$threads" "$dir/pol/config.json" <<'PY'
+# torch_ppo THREADS CONFIG: seconds of the PyTorch iteration per phase (gen score train)
+torch_ppo() {
+  /usr/bin/python3 - "$1" "$2" <<'PY'
 import json, math, sys, time
 import torch
 import torch.nn.functional as Fn
@@ -156,7 +156,29 @@ for m, o in ((pol, popt), (val, vopt)):
 t3 = time.perf_counter()
 print("%.2f %.2f %.2f" % (t1 - t0, t2 - t1, t3 - t2))
 PY
-)
+}
+
+printf '%-6s %8s %8s %8s %8s %7s | %8s %8s %8s %8s %7s\n' preset gen score train total gen% \
+  torch:gen score train total ratio
+for preset in ${PPO_BENCH_PRESETS-tiny small}; do
+  rm -rf "$dir/pol" "$dir/rm" "$dir/run"
+  lm-init -p "$preset" -o "$dir/pol" --seed 1 2>/dev/null
+  lm-init -p "$preset" --reward -o "$dir/rm" --seed 2 2>/dev/null
+  ours="" ref=""
+  i=0
+  while [ $i -lt "$reps" ]; do
+    rm -rf "$dir/run"
+    t=$(now); rollout -c "$dir/pol" -B 64 --max-new 256 --gen-batch 64 "$dir/prompts.mp" > "$dir/r.mp" 2>/dev/null; g=$(since "$t")
+    t=$(now); rm-score -c "$dir/rm" -b 64 "$dir/r.mp" > "$dir/s.mp" 2>/dev/null; s=$(since "$t")
+    t=$(now); ppo-step -c "$dir/pol" --value "$dir/rm" -o "$dir/run" -b 64 "$dir/s.mp" > /dev/null 2>&1; tr=$(since "$t")
+    ours=$(best3 "$ours" "$g $s $tr")
+    [ $havetorch = 1 ] && ref=$(best3 "$ref" "$(torch_ppo "$threads" "$dir/pol/config.json")")
+    i=$((i + 1))
+  done
+  set -- $ours; g=$1 s=$2 tr=$3
+  tot=$(echo "$g $s $tr" | awk '{printf "%.2f", $1 + $2 + $3}')
+  share=$(echo "$g $tot" | awk '{printf "%.0f%%", 100 * $1 / $2}')
+  if [ $havetorch = 1 ]; then
     set -- $ref
     rtot=$(echo "$1 $2 $3" | awk '{printf "%.2f", $1 + $2 + $3}')
     ratio=$(echo "$rtot $tot" | awk '{printf "%.2fx", $1 / $2}')

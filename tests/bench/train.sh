@@ -21,6 +21,13 @@
 # rows under no_grad), so both sides do the same work (DPO: job = step).
 # ratio = our e2e / PyTorch's job (our e2e also pays loading, spooling and
 # the checkpoint write, PyTorch's does not); step_ratio = step / step.
+# %peak = step tokens/s x model FLOPs per token / the measured SGEMM peak
+# (model_bench peak: the backend's matrix product on 1024^3 with the same
+# team, printed first with the OpenBLAS core).  Model FLOPs per real token
+# = 6 x the weights of every matrix product (lm head for DPO, score head
+# for rm) + 6 x layers x heads x head_dim x the mean sequence length (the
+# causal attention products, forward and backward), padding not counted:
+# the share of the peak the step turns into useful work.
 # Threads: $BENCH_THREADS (default 2).
 # Presets: $BENCH_PRESETS (default "tiny small"; add smollm2-135m on a
 # machine with the memory and minutes for it).
@@ -47,6 +54,22 @@ if [ ! -s "$data" ]; then
       printf "{\"id\":\"b%d\",\"prompt\":[{\"role\":\"user\",\"content\":\"%s\"}],\"chosen\":\"yes %s\",\"rejected\":\"no %s\"}\n", i, p, c, r } }' |
     rec from-json > "$data"
 fi
+
+here=$(cd "$(dirname "$0")" && pwd)
+sh "$here/model_bench.sh" "$dir/model_bench"
+pk=$("$dir/model_bench" peak 1024)
+peak=$(echo "$pk" | tr ' ' '\n' | sed -n 's/^gflops=//p')
+echo "SGEMM peak (backend matmul 1024^3, $threads threads): $peak GFLOP/s; OpenBLAS core $(echo "$pk" | tr ' ' '\n' | sed -n 's/^core=//p'); load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# flops_per_token PRESET_DIR dpo|rm MEAN_LEN: model FLOPs per real token of a step
+flops_per_token() {
+  jq -r --arg st "$2" --argjson T "$3" '
+    (.head_dim // (.hidden_size / .num_attention_heads)) as $hd
+    | (.num_attention_heads * $hd) as $qd | (.num_key_value_heads * $hd) as $kd
+    | (.hidden_size * $qd * 2 + .hidden_size * $kd * 2 + .hidden_size * .intermediate_size * 3) as $layer
+    | (.num_hidden_layers * $layer + (if $st == "dpo" then .vocab_size * .hidden_size else .hidden_size end)) as $mm
+    | 6 * $mm + 6 * .num_hidden_layers * $qd * $T' "$1/config.json"
+}
 
 have_torch=0
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then have_torch=1; fi
@@ -143,7 +166,7 @@ print("%.0f %.0f" % (tok / t_step, tok / (t_step + t_stats)))
 PY
 }
 
-printf '%-13s %-6s %10s %10s %10s %10s %6s %6s\n' preset stage e2e_tok/s step_tok/s pt_step pt_job ratio step_r
+printf '%-13s %-6s %10s %10s %6s %10s %10s %6s %6s\n' preset stage e2e_tok/s step_tok/s %peak pt_step pt_job ratio step_r
 for preset in ${BENCH_PRESETS:-tiny small}; do
   lm-init --preset "$preset" -o "$dir/$preset" --seed 1 2>/dev/null
   for stage in dpo rm; do
@@ -158,6 +181,9 @@ for preset in ${BENCH_PRESETS:-tiny small}; do
     tok=$(rec to-json < "$dir/m.mp" | jq -s 'map(.tokens // 0) | add')
     step=$(rec to-json < "$dir/m.mp" | jq -s 'map(select(.tokens_per_s > 0)) | (map(.tokens) | add) / (map(.tokens / .tokens_per_s) | add) | floor')
     ours=$(echo "$tok / ($t1 - $t0)" | bc -l | xargs printf '%.0f')
+    mlen=$(rec to-json < "$dir/m.mp" | jq -s 'map(select(.examples > 0)) | (map(.tokens) | add) / (map(.examples * 2) | add)')
+    fpt=$(flops_per_token "$dir/$preset" $stage "$mlen")
+    pct=$(echo "$step * $fpt / ($peak * 1000000000) * 100" | bc -l | xargs printf '%.0f')
     if [ $have_torch = 1 ]; then
       set -- $(torch_ref $preset $stage); pt_step=$1 pt_job=$2
       ratio=$(echo "$ours / $pt_job" | bc -l | xargs printf '%.2f')
@@ -165,7 +191,7 @@ for preset in ${BENCH_PRESETS:-tiny small}; do
     else
       pt_step=skipped pt_job=skipped ratio=- step_r=-
     fi
-    printf '%-13s %-6s %10s %10s %10s %10s %6s %6s\n' "$preset" "$stage" "$ours" "$step" "$pt_step" "$pt_job" "$ratio" "$step_r"
+    printf '%-13s %-6s %10s %10s %6s %10s %10s %6s %6s\n' "$preset" "$stage" "$ours" "$step" "$pct" "$pt_step" "$pt_job" "$ratio" "$step_r"
   done
 done
 [ $have_torch = 1 ] || echo "train: PyTorch reference skipped (Debian's python3-torch is not installed)"

@@ -186,18 +186,29 @@ static void cpu_embed_bwd(const backend *be, float *dt, const float *dout, const
     }
 }
 
+/* Rows go in groups of RG: each row's sum of squares (or dot product) is
+ * one chain in column order, exactly as a row alone, but the group's
+ * chains are interleaved so their latencies overlap. */
+#define RG 4
+
 static void cpu_rmsnorm(const backend *be, float *y, float *rstd, const float *x, const float *w,
                         int n, int d, float eps)
 {
     #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
-    for (int i = 0; i < n; i++) {
-        const float *xi = x + (size_t)i * d;
-        float *yi = y + (size_t)i * d;
-        double ss = 0;
-        for (int j = 0; j < d; j++) ss += (double)xi[j] * xi[j];
-        float r = (float)(1.0 / sqrt(ss / d + eps));
-        rstd[i] = r;
-        for (int j = 0; j < d; j++) yi[j] = w[j] * (xi[j] * r);
+    for (int i0 = 0; i0 < n; i0 += RG) {
+        int nr = n - i0 < RG ? n - i0 : RG;
+        double ss[RG] = {0};
+        const float *x0 = x + (size_t)i0 * d;
+        for (int j = 0; j < d; j++)
+            for (int r = 0; r < nr; r++) ss[r] += (double)x0[(size_t)r * d + j] * x0[(size_t)r * d + j];
+        for (int r = 0; r < nr; r++) {
+            const float *xi = x0 + (size_t)r * d;
+            float *yi = y + (size_t)(i0 + r) * d;
+            float rs = (float)(1.0 / sqrt(ss[r] / d + eps));
+            rstd[i0 + r] = rs;
+            #pragma omp simd
+            for (int j = 0; j < d; j++) yi[j] = w[j] * (xi[j] * rs);
+        }
     }
 }
 
@@ -205,53 +216,115 @@ static void cpu_rmsnorm_bwd(const backend *be, float *dx, float *dw, const float
                             const float *w, const float *rstd, int n, int d, int acc_dx)
 {
     /* y_j = w_j x_j r, r = (mean x^2 + eps)^-1/2
-     * dx_j = r (w_j dy_j) - x_j r^3 / d * sum_k (w_k dy_k x_k) */
-    #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
-    for (int i = 0; i < n; i++) {
-        const float *xi = x + (size_t)i * d, *gi = dy + (size_t)i * d;
-        float *dxi = dx + (size_t)i * d;
-        float r = rstd[i];
-        double dot = 0;
-        for (int j = 0; j < d; j++) dot += (double)w[j] * gi[j] * xi[j];
-        float c = (float)(dot * r * r * r / d);
-        for (int j = 0; j < d; j++) {
-            float v = r * w[j] * gi[j] - xi[j] * c;
-            dxi[j] = acc_dx ? dxi[j] + v : v;
+     * dx_j = r (w_j dy_j) - x_j r^3 / d * sum_k (w_k dy_k x_k)
+     * dw_j = sum_i dy_ij x_ij r_i
+     * One team for both halves (dx never aliases dy or x): a thread done
+     * with its rows of dx goes on to its columns of dw. */
+    enum { CB = 32 };
+    #pragma omp parallel if ((size_t)n * d >= PAR_MIN)
+    {
+        #pragma omp for nowait
+        for (int i0 = 0; i0 < n; i0 += RG) {
+            int nr = n - i0 < RG ? n - i0 : RG;
+            double dot[RG] = {0};
+            const float *x0 = x + (size_t)i0 * d, *g0 = dy + (size_t)i0 * d;
+            for (int j = 0; j < d; j++)
+                for (int r = 0; r < nr; r++) dot[r] += (double)w[j] * g0[(size_t)r * d + j] * x0[(size_t)r * d + j];
+            for (int r = 0; r < nr; r++) {
+                const float *xi = x0 + (size_t)r * d, *gi = g0 + (size_t)r * d;
+                float *dxi = dx + (size_t)(i0 + r) * d;
+                float ri = rstd[i0 + r];
+                float c = (float)(dot[r] * ri * ri * ri / d);
+                #pragma omp simd
+                for (int j = 0; j < d; j++) {
+                    float v = ri * w[j] * gi[j] - xi[j] * c;
+                    dxi[j] = acc_dx ? dxi[j] + v : v;
+                }
+            }
         }
-    }
-    if (dw) {
-        #pragma omp parallel for if ((size_t)n * d >= PAR_MIN)
-        for (int j = 0; j < d; j++) {
-            double s = 0;
-            for (int i = 0; i < n; i++)
-                s += (double)dy[(size_t)i * d + j] * x[(size_t)i * d + j] * rstd[i];
-            dw[j] += (float)s;
+        if (dw) {
+            /* walked row by row over a block of columns (contiguous loads)
+             * instead of down each column: every column still adds its
+             * terms in row order */
+            #pragma omp for
+            for (int j0 = 0; j0 < d; j0 += CB) {
+                int nj = d - j0 < CB ? d - j0 : CB;
+                double s[CB];
+                for (int j = 0; j < nj; j++) s[j] = 0;
+                for (int i = 0; i < n; i++) {
+                    const float *gi = dy + (size_t)i * d + j0, *xi = x + (size_t)i * d + j0;
+                    double r = rstd[i];
+                    #pragma omp simd
+                    for (int j = 0; j < nj; j++) s[j] += (double)gi[j] * xi[j] * r;
+                }
+                for (int j = 0; j < nj; j++) dw[j0 + j] += (float)s[j];
+            }
         }
     }
 }
 
+/* Rotate one token's heads by the angles whose cosines and sines are cs/sn. */
+static inline void rope_row(float *x, int heads, int hd, const float *cs, const float *sn)
+{
+    int half = hd / 2;
+    for (int h = 0; h < heads; h++) {
+        float *v = x + (size_t)h * hd;
+        #pragma omp simd
+        for (int k = 0; k < half; k++) {
+            float a = v[k], b = v[k + half];
+            v[k] = a * cs[k] - b * sn[k];
+            v[k + half] = b * cs[k] + a * sn[k];
+        }
+    }
+}
+
+/* The angles: the frequencies once per call (pow), then cosf/sinf once per
+ * distinct position when positions repeat across rows (a training batch
+ * has every position in every row: the table is the row count divided by
+ * the batch size), else per token (decoding: one token per row).  Each
+ * value is computed by the same expression either way, so the bits do not
+ * depend on which path ran. */
 static void cpu_rope(const backend *be, float *x, const int32_t *pos, int n, int heads, int hd,
                      float theta, int inverse)
 {
     int half = hd / 2;
-    #pragma omp parallel for if ((size_t)n * heads * hd >= PAR_MIN)
+    float finv[512];   /* hd <= 1024 checked by the model */
+    for (int k = 0; k < half; k++) finv[k] = (float)pow((double)theta, -2.0 * k / hd);
+    int maxp = 0;
+    for (int i = 0; i < n; i++) if (pos[i] > maxp) maxp = pos[i];
+    size_t rowd = (size_t)heads * hd;
+    if ((size_t)maxp + 1 <= (size_t)n / 2) {
+        float *tab = malloc(sizeof(float) * 2 * half * ((size_t)maxp + 1));
+        if (!tab) die(EX_SOFTWARE, "out of memory for the rotary table (%d positions)", maxp + 1);
+        #pragma omp parallel if ((size_t)n * rowd >= PAR_MIN)
+        {
+            #pragma omp for
+            for (int p = 0; p <= maxp; p++) {
+                float *cs = tab + (size_t)p * 2 * half, *sn = cs + half;
+                for (int k = 0; k < half; k++) {
+                    float ang = (float)p * finv[k];   /* fp32 angle like the reference implementations */
+                    cs[k] = cosf(ang);
+                    sn[k] = inverse ? -sinf(ang) : sinf(ang);
+                }
+            }
+            #pragma omp for
+            for (int i = 0; i < n; i++) {
+                const float *cs = tab + (size_t)pos[i] * 2 * half;
+                rope_row(x + (size_t)i * rowd, heads, hd, cs, cs + half);
+            }
+        }
+        free(tab);
+        return;
+    }
+    #pragma omp parallel for if ((size_t)n * rowd >= PAR_MIN)
     for (int i = 0; i < n; i++) {
-        float cs[512], sn[512];   /* hd <= 1024 checked by the model */
+        float cs[512], sn[512];
         for (int k = 0; k < half; k++) {
-            double inv = pow((double)theta, -2.0 * k / hd);
-            /* fp32 angle like the reference implementations */
-            float ang = (float)pos[i] * (float)inv;
+            float ang = (float)pos[i] * finv[k];
             cs[k] = cosf(ang);
             sn[k] = inverse ? -sinf(ang) : sinf(ang);
         }
-        for (int h = 0; h < heads; h++) {
-            float *v = x + ((size_t)i * heads + h) * hd;
-            for (int k = 0; k < half; k++) {
-                float a = v[k], b = v[k + half];
-                v[k] = a * cs[k] - b * sn[k];
-                v[k + half] = b * cs[k] + a * sn[k];
-            }
-        }
+        rope_row(x + (size_t)i * rowd, heads, hd, cs, sn);
     }
 }
 
@@ -280,9 +353,12 @@ static float *scratch(int which, size_t n)
  * returns the log-sum-exp (0 and a zero row when nothing is visible). */
 static float masked_softmax_row(float *row, const uint8_t *vm, int lim, int Tk)
 {
-    float mx = -INFINITY;
-    for (int j = 0; j <= lim; j++)
-        if (vm[j] && row[j] > mx) mx = row[j];
+    float mx = -INFINITY;   /* a maximum: any order gives the same value */
+    #pragma omp simd reduction(max:mx)
+    for (int j = 0; j <= lim; j++) {
+        float c = vm[j] ? row[j] : -INFINITY;
+        mx = c > mx ? c : mx;
+    }
     if (mx == -INFINITY) { memset(row, 0, sizeof(float) * Tk); return 0; }
     float sum = 0;
     #pragma omp simd reduction(+:sum)
@@ -293,6 +369,7 @@ static float masked_softmax_row(float *row, const uint8_t *vm, int lim, int Tk)
     }
     for (int j = lim + 1; j < Tk; j++) row[j] = 0;
     float inv = 1.0f / sum;
+    #pragma omp simd
     for (int j = 0; j <= lim; j++) row[j] *= inv;
     return mx + logf(sum);
 }
@@ -405,11 +482,17 @@ static void cpu_attention_bwd(const backend *be, float *dq, float *dk, float *dv
                                     1.0f, P, kmax, dO, qd, 1.0f, dV, kd);
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
                                     1.0f, dO, qd, Vv, kd, 0.0f, dP, kmax);
+                        /* D_i = dO_i . O_i, each summed in c order as one
+                         * chain per row; the rows' chains are interleaved
+                         * (independent, so the latency overlaps) */
+                        float D[ATT_BQ];
+                        for (int i = 0; i < m; i++) D[i] = 0;
+                        for (int c = 0; c < hd; c++)
+                            for (int i = 0; i < m; i++) D[i] += dO[(size_t)i * qd + c] * O[(size_t)i * qd + c];
                         for (int i = 0; i < m; i++) {
-                            const float *oi = O + (size_t)i * qd, *gi = dO + (size_t)i * qd;
-                            float Di = 0;
-                            for (int c = 0; c < hd; c++) Di += gi[c] * oi[c];
-                            float *pr = P + (size_t)i * kmax, *dr = dP + (size_t)i * kmax;
+                            const float *pr = P + (size_t)i * kmax;
+                            float *dr = dP + (size_t)i * kmax, Di = D[i];
+                            #pragma omp simd
                             for (int j = 0; j < kmax; j++) dr[j] = pr[j] * (dr[j] - Di);
                         }
                         /* dQ = scale dS K; dK += scale dS^T Q */
@@ -457,8 +540,9 @@ static void cpu_logprob(const backend *be, float *logp, float *lse, const float 
     #pragma omp parallel for if ((size_t)n * V >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         const float *r = logits + (size_t)i * V;
-        float mx = r[0];
-        for (int j = 1; j < V; j++) if (r[j] > mx) mx = r[j];
+        float mx = r[0];   /* a maximum: any order gives the same value */
+        #pragma omp simd reduction(max:mx)
+        for (int j = 1; j < V; j++) mx = r[j] > mx ? r[j] : mx;
         float s = 0;
         #pragma omp simd reduction(+:s)
         for (int j = 0; j < V; j++) s += fexp(r[j] - mx);
