@@ -211,6 +211,13 @@ int chat_template_save(const tokenizer *t, const char *dir, char *err, size_t el
     return ok ? 0 : -1;
 }
 
+/* the EOS text templates get: tokenizer_config.json's, else the tokenizer's */
+static const char *eos_text(const tokenizer *t)
+{
+    const chat_jinja *c = t->chat;
+    return c->eos ? c->eos : tok_eos(t) ? tok_eos(t) : "";
+}
+
 /* render the first n messages */
 static char *render_n(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t *len, char *err, size_t el)
 {
@@ -220,7 +227,7 @@ static char *render_n(const tokenizer *t, const chat_msg *msgs, int n, int gen, 
         json_array_append_new(arr, json_pack("{s:s,s:s%}", "role", msgs[i].role, "content", msgs[i].content, msgs[i].len));
     json_object_set_new(ctx, "messages", arr);
     json_object_set_new(ctx, "add_generation_prompt", json_boolean(gen));
-    const char *eos = c->eos ? c->eos : tok_eos(t) ? tok_eos(t) : "";
+    const char *eos = eos_text(t);
     json_object_set_new(ctx, "bos_token", json_string(c->bos ? c->bos : ""));
     json_object_set_new(ctx, "eos_token", json_string(eos));
     char msg[512];
@@ -265,7 +272,6 @@ static const char *find(const char *h, size_t hn, const char *nd, size_t nn)
 static size_t *marker_spans(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t tl, size_t skip,
                             int *nspans, char *err, size_t el)
 {
-    const chat_jinja *c = t->chat;
     size_t pl, ml;
     char *plain = render_n(t, msgs, n, gen, &pl, err, el);
     if (!plain) return NULL;
@@ -329,7 +335,7 @@ static size_t *marker_spans(const tokenizer *t, const chat_msg *msgs, int n, int
         free(plain); free(pos); free(starts);
         return NULL;
     }
-    const char *eos = c->eos ? c->eos : tok_eos(t) ? tok_eos(t) : "";
+    const char *eos = eos_text(t);
     size_t eosl = strlen(eos);
     size_t *sp = xmalloc(sizeof(size_t) * 2 * (size_t)(n + 1));
     int ns = 0;
@@ -384,7 +390,7 @@ char *chat_jinja_render(const tokenizer *t, const chat_msg *msgs, int n, int gen
         text[tl] = 0;
     }
     if (!spans) { *len = tl; return text; }
-    const char *eos = c->eos ? c->eos : tok_eos(t) ? tok_eos(t) : "";
+    const char *eos = eos_text(t);
     size_t eosl = strlen(eos);
     size_t *sp = xmalloc(sizeof(size_t) * 2 * (size_t)(n + 1));
     int ns = 0;

@@ -10,12 +10,14 @@
 # $PREFPIPE_BENCH_DIR) mixes English, CJK, Cyrillic and accented Latin in
 # 2 KB lines, generated from a fixed seed.
 #
-# Timed: the library's encode loop alone (tokenizer_ref.js; load excluded),
-# and lm-tokenize's whole run minus its run on one empty line (its load).
-# Each side runs REPS times (default 3), interleaved; the best time counts.
-# Both print the number of ids and a checksum of them: a row whose ids
-# differ is marked DIFFER (the comparison is then void).  The ratio is
-# library time / prefpipe time (> 1: prefpipe faster).  The load average
+# Timed: the library's tokenizer load and encode loop (tokenizer_ref.js),
+# lm-tokenize's load (its run on one empty line) and whole run; prefpipe's
+# encode time is the best whole run minus the best load.  Each side runs
+# REPS times (default 3), interleaved; the best time counts.  Both print
+# the number of ids and a checksum of them: a row whose ids differ is
+# marked DIFFER (the comparison is then void).  The ratios are
+# library time / prefpipe time, for encoding and for load + encoding
+# (> 1: prefpipe faster).  The load average
 # is printed: on a shared machine the numbers are only indicative.
 #
 # Needs node and the library (npm tokenizers@0.23.2, as make parity
@@ -55,11 +57,13 @@ fi
 echo "" > "$dir/tokenizer-empty.txt"
 mb=$(awk -v b="$(wc -c < "$text")" 'BEGIN { printf "%.1f", b / 1e6 }')
 echo "text: $mb MB in $(wc -l < "$text") lines; best of $reps; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-16s %10s %12s %12s %8s\n' tokenizer ids "library s" "prefpipe s" ratio
+printf '%-15s %8s | %-17s | %-17s | %-13s\n' "" "" "library s" "prefpipe s" "ratio"
+printf '%-15s %8s | %8s %8s | %8s %8s | %6s %6s\n' tokenizer ids load encode load encode encode total
 
 # checksum of lm-tokenize's id lines, as tokenizer_ref.js computes it
-ck() { tr ' ' '\n' | awk 'NF { i++; s = (s + (i * $1) % 4294967296) % 4294967296; n++ } END { printf "%d %d", n, s }'; }
+ck() { tr ' ' '\n' | awk 'NF { i++; s = (s + (i * $1) % 4294967296) % 4294967296; n++ } END { printf "%d %.0f", n, s }'; }
 now() { date +%s.%N; }
+min() { awk -v a="$1" -v b="${2:-1e30}" 'BEGIN { print (a + 0 < b + 0 ? a : b) }'; }
 
 for name in gpt-4o deepseek-v3 gemma-3 t5-precompiled qwen2 llama3 llama2-sp bert unigram; do
   tok=$fix/$name.json
@@ -67,22 +71,23 @@ for name in gpt-4o deepseek-v3 gemma-3 t5-precompiled qwen2 llama3 llama2-sp ber
   [ -f "$tok" ] || continue
   plain=$tok
   case $tok in *.gz) plain=$dir/$name.tokenizer.json; [ -s "$plain" ] || gunzip -c "$tok" > "$plain" ;; esac
-  best_ref= best_ours= ref_ck= our_ck=
+  rl= re= ol= ot= ref_ck=
   r=0
   while [ $r -lt "$reps" ]; do
-    out=$(node "$here/tokenizer_ref.js" "$tok" "$text" 1)
-    s=${out%% *}; ref_ck=${out#* }
-    best_ref=$(awk -v a="$s" -v b="${best_ref:-1e30}" 'BEGIN { print (a < b ? a : b) }')
+    set -- $(node "$here/tokenizer_ref.js" "$tok" "$text" 1)
+    rl=$(min "$1" "$rl"); re=$(min "$2" "$re"); ref_ck="$3 $4"
     t0=$(now); lm-tokenize -t "$plain" "$dir/tokenizer-empty.txt" > /dev/null; t1=$(now)
     lm-tokenize -t "$plain" "$text" > "$dir/tokenizer-ids.txt"; t2=$(now)
-    s=$(awk -v a="$t0" -v b="$t1" -v c="$t2" 'BEGIN { d = (c - b) - (b - a); printf "%.3f", d > 0.001 ? d : 0.001 }')
-    best_ours=$(awk -v a="$s" -v b="${best_ours:-1e30}" 'BEGIN { print (a < b ? a : b) }')
+    ol=$(min "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')" "$ol")
+    ot=$(min "$(awk -v b="$t1" -v c="$t2" 'BEGIN { printf "%.3f", c - b }')" "$ot")
     r=$((r + 1))
   done
   our_ck=$(ck < "$dir/tokenizer-ids.txt")
-  ratio=$(awk -v a="$best_ref" -v b="$best_ours" 'BEGIN { printf "%.1fx", a / b }')
-  [ "$our_ck" = "$ref_ck" ] || ratio="DIFFER"
-  printf '%-16s %10s %12s %12s %8s\n' "$name" "${our_ck%% *}" "$best_ref" "$best_ours" "$ratio"
+  oe=$(awk -v t="$ot" -v l="$ol" 'BEGIN { d = t - l; printf "%.3f", (d > 0.001 ? d : 0.001) }')
+  re_ratio=$(awk -v a="$re" -v b="$oe" 'BEGIN { printf "%.1fx", a / b }')
+  to_ratio=$(awk -v a="$re" -v b="$rl" -v c="$ot" 'BEGIN { printf "%.1fx", (a + b) / c }')
+  [ "$our_ck" = "$ref_ck" ] || { re_ratio=DIFFER; to_ratio=DIFFER; }
+  printf '%-15s %8s | %8s %8s | %8s %8s | %6s %6s\n' "$name" "${our_ck%% *}" "$rl" "$re" "$ol" "$oe" "$re_ratio" "$to_ratio"
 done
 rm -f "$dir/tokenizer-ids.txt" "$dir/tokenizer-empty.txt"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -7,8 +7,8 @@
  *
  *   node tokenizer_ref.js TOKENIZER.json[.gz] TEXT [ADD_SPECIAL 0|1]
  *
- * Prints "seconds ids checksum": the encode time only (loading the
- * tokenizer and reading the file are not counted), the number of ids, and
+ * Prints "load encode ids checksum": the seconds to parse the tokenizer,
+ * the seconds of the encode loop (reading the file not counted), the number of ids, and
  * a checksum of the ids (sum of (i+1)*id mod 2^32 over the id stream) that
  * the shell script compares with lm-tokenize's, so both sides did the same
  * work.  The module is require("tokenizers"), else $TOKENIZERS_MODULE.
@@ -20,9 +20,11 @@ try { tk = require("tokenizers"); } catch (e) { tk = require(process.env.TOKENIZ
 
 (async () => {
   const [tokPath, textPath, add] = process.argv.slice(2);
+  const l0 = process.hrtime.bigint();
   const raw = fs.readFileSync(tokPath);
   const json = tokPath.endsWith(".gz") ? require("zlib").gunzipSync(raw).toString("utf8") : raw.toString("utf8");
   const t = tk.Tokenizer.fromString(json);
+  const load = Number(process.hrtime.bigint() - l0) / 1e9;
   const lines = fs.readFileSync(textPath, "utf8").split("\n");
   if (lines.length && lines[lines.length - 1] === "") lines.pop();
   const opts = { addSpecialTokens: add !== "0" };
@@ -34,5 +36,5 @@ try { tk = require("tokenizers"); } catch (e) { tk = require(process.env.TOKENIZ
     for (const id of ids) { idx++; sum = (sum + ((idx * id) >>> 0)) >>> 0; }
   }
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(`${s.toFixed(3)} ${n} ${sum}`);
+  console.log(`${load.toFixed(3)} ${s.toFixed(3)} ${n} ${sum}`);
 })().catch((e) => { console.error(e); process.exit(1); });
