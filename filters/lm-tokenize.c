@@ -5,6 +5,8 @@
  *   --show: one "id<TAB>piece" line per token (piece C-escaped), blank line
  *           between input lines
  *   --decode: each line of ids -> the decoded text
+ *   --pair: each line "A<TAB>B" -> the pair's ids (encode(A, B): the
+ *           post-processor's pair template), or with --show its tokens
  *   --chat: records with `prompt` (messages) and optional `response` ->
  *           the same records plus `prompt_tokens` (the Tülu-templated prompt
  *           ending in "<|assistant|>\n") and `tokens` (the response + EOS),
@@ -55,6 +57,9 @@ static const char usage[] =
     "      --no-special       encode special-token text as ordinary text\n"
     "      --no-add-special   do not add the post-processor's tokens (BOS ...)\n"
     "      --skip-special     --decode: leave special tokens out\n"
+    "      --pair             each line is two texts A<TAB>B (split at the first\n"
+    "                         TAB), encoded as a pair: the post-processor's\n"
+    "                         pair template ([CLS] A [SEP] B [SEP], ...)\n"
     "  -o, --output OUT       output (default stdout)\n"
     "  -h, --help             this help\n"
     "  -V, --version          version\n"
@@ -120,16 +125,16 @@ int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
     util_install_signal_cleanup();
-    enum { O_BYTE = 1000, O_CHAT, O_NOSPECIAL, O_NOADD, O_SKIP, O_SHOW };
+    enum { O_BYTE = 1000, O_CHAT, O_NOSPECIAL, O_NOADD, O_SKIP, O_SHOW, O_PAIR };
     static const struct option lo[] = {
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
         {"checkpoint", required_argument, 0, 'c'}, {"tokenizer", required_argument, 0, 't'},
         {"byte", no_argument, 0, O_BYTE}, {"show", no_argument, 0, O_SHOW}, {"decode", no_argument, 0, 'd'},
         {"chat", no_argument, 0, O_CHAT}, {"no-special", no_argument, 0, O_NOSPECIAL},
         {"no-add-special", no_argument, 0, O_NOADD}, {"skip-special", no_argument, 0, O_SKIP},
-        {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+        {"pair", no_argument, 0, O_PAIR}, {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
     const char *ckpt = NULL, *tokpath = NULL, *out = "-";
-    int show = 0, decode = 0, chat = 0, special = 1, add = 1, skip = 0, c;
+    int show = 0, decode = 0, chat = 0, special = 1, add = 1, skip = 0, pair = 0, c;
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "c:dho:st:V", lo, NULL)) != -1) {
         switch (c) {
@@ -145,12 +150,14 @@ int main(int argc, char **argv)
         case O_NOSPECIAL: special = 0; break;
         case O_NOADD: add = 0; break;
         case O_SKIP: skip = 1; break;
+        case O_PAIR: pair = 1; break;
         case 'o': out = optarg; break;
         default: cli_bad_option(argv, lo);
         }
     }
     if (argc - optind > 1) cli_usage_error("at most one input");
     if (show + decode + chat > 1) cli_usage_error("--show, --decode and --chat exclude each other");
+    if (pair && (decode || chat)) cli_usage_error("--pair encodes text: not with --decode or --chat");
     int nin;
     const char *in = cli_inputs(argc, argv, optind, &nin)[0], *name = cli_input_name(in);
     tokenizer *tok;
@@ -164,6 +171,12 @@ int main(int argc, char **argv)
     if (chat) { chat_mode(tok, argc, argv, out); tok_free(tok); return 0; }
     int eflags = (special ? TOK_SPLIT_SPECIAL : 0) | (add ? TOK_ADD_SPECIAL : 0);
     int dflags = (skip ? TOK_SKIP_SPECIAL : 0) | (strcmp(tok_kind(tok), "byte") ? TOK_DECODE_UTF8 : 0);
+    if (pair) {   /* refused before any output when the tokenizer cannot */
+        int32_t *ids;
+        if (tok_encode_pair(tok, "", 0, "", 0, eflags, &ids, NULL, NULL, err, sizeof err) < 0)
+            die(EX_DATAERR, "--pair: %s", err);
+        free(ids);
+    }
 
     bsrc *src = bsrc_open(in);
     if (!src) die(EX_NOINPUT, "%s: cannot open: %s", in, strerror(errno));
@@ -202,7 +215,13 @@ int main(int argc, char **argv)
             continue;
         }
         int32_t *ids;
-        long n = tok_encode(tok, line, len, eflags, &ids, err, sizeof err);
+        long n;
+        if (pair) {
+            const char *tab = memchr(line, '\t', len);
+            if (!tab) die(EX_DATAERR, "%s: line %lu: --pair needs two texts separated by a TAB", name, lineno);
+            size_t al = (size_t)(tab - line);
+            n = tok_encode_pair(tok, line, al, tab + 1, len - al - 1, eflags, &ids, NULL, NULL, err, sizeof err);
+        } else n = tok_encode(tok, line, len, eflags, &ids, err, sizeof err);
         if (n < 0) die(EX_DATAERR, "%s: line %lu: %s", name, lineno, err);
         char num[32];
         for (long i = 0; i < n; i++) {

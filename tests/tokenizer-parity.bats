@@ -53,6 +53,13 @@ parity() {
 @test "parity nfkc-lower (NFKC + Lowercase, byte-level BPE)" { parity nfkc-lower; }
 @test "parity nfd-strip (NFD + StripAccents, SentencePiece BPE)" { parity nfd-strip; }
 @test "parity nfkd (NFKD, byte-level BPE)" { parity nfkd; }
+@test "parity nfkd-trim (NFKD + ByteLevel trim_offsets: multi-byte spaces made \" \")" {
+  parity nfkd-trim
+  # the offsets (test_tokenizer_parity compares them all): "a" + U+3000 + "b"
+  # is a, " " (from U+3000) and b; trimmed, the space token is empty at the
+  # end of the whole 3-byte character, not inside it
+  jq -e -s 'map(select(.text == "a\u3000b")) | .[0].offsets == [[0,1],[4,4],[4,5]]' "$TOKFIX/nfkd-trim.expected.jsonl"
+}
 @test "parity gpt-4o (production o200k file: Split Removed + invert, ByteLevel)" { parity gpt-4o; }
 @test "parity deepseek-v3 (production file: three Splits, vocabulary entries that are not byte-level)" { parity deepseek-v3; }
 @test "parity gemma-3 (production file: Split MergedWithPrevious, 6415 added tokens, byte fallback)" { parity gemma-3; }
@@ -78,8 +85,68 @@ parity() {
 }
 
 @test "parity: an unsupported tokenizer.json exits 65 naming the key" {
-  jq '.normalizer = {"type": "Precompiled"}' "$TOKFIX/qwen2.json" > bad.json
+  jq '.normalizer = {"type": "Nmt"}' "$TOKFIX/qwen2.json" > bad.json
   run lm-tokenize -t bad.json <<< 'x'
   [ "$status" -eq 65 ]
-  [[ "$output" == *"bad.json"*"normalizer"*"Precompiled"* ]]
+  [[ "$output" == *"bad.json"*"normalizer"*"Nmt"* ]]
+}
+
+@test "parity t5-precompiled (Precompiled: SentencePiece's nmt_nfkc charsmap, Strip, Replace, Unigram, </s> template)" {
+  parity t5-precompiled
+  # the charsmap really rewrites: fullwidth letters and ligatures differ from
+  # their plain forms in the text but not in the ids
+  a=$(jq -c -s 'map(select(.text == "\uff26\uff35\uff2c\uff2c \ufb01ne")) | .[0].ids' "$TOKFIX/t5-precompiled.expected.jsonl")
+  b=$(jq -c -s 'map(select(.text == "FULL fine")) | .[0].ids' "$TOKFIX/t5-precompiled.expected.jsonl")
+  [ "$a" != null ] && [ "$a" = "$b" ]
+}
+
+@test "parity: a damaged precompiled_charsmap exits 65 naming it" {
+  gunzip -c "$TOKFIX/t5-precompiled.json.gz" | jq -c '.normalizer.normalizers[0].precompiled_charsmap = "AAAA"' > bad.json
+  run lm-tokenize -t bad.json <<< 'x'
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"bad.json"*"Precompiled"*"precompiled_charsmap"* ]]
+  gunzip -c "$TOKFIX/t5-precompiled.json.gz" | jq -c '.normalizer.normalizers[0].precompiled_charsmap = "not base64!"' > bad.json
+  run lm-tokenize -t bad.json <<< 'x'
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"base64"* ]]
+}
+
+# pair NAME: lm-tokenize --pair against the library's encode(a, b)
+pair() {
+  local exp=$TOKFIX/$1.pair.jsonl sel='select((.a + .b) | test("[\n\t]") | not)'
+  jq -r "$sel | .a + \"\t\" + .b" "$exp" > in.txt
+  [ "$(wc -l < in.txt)" -ge 8 ]
+  jq -r "$sel | .ids | map(tostring) | join(\" \")" "$exp" > want-ids.txt
+  jq -r "$sel | .ids_no_add | map(tostring) | join(\" \")" "$exp" > want-raw.txt
+  local tok=$TOKFIX/$1.json
+  if [ ! -f "$tok" ]; then gunzip -c "$tok.gz" > tok.json; tok=tok.json; fi
+  lm-tokenize -t "$tok" --pair in.txt > got-ids.txt
+  diff want-ids.txt got-ids.txt
+  lm-tokenize -t "$tok" --pair --no-add-special in.txt > got-raw.txt
+  diff want-raw.txt got-raw.txt
+}
+
+@test "pair wordpiece (TemplateProcessing pair: [CLS] A [SEP] B [SEP])" { pair wordpiece; }
+@test "pair sp-misc (RobertaProcessing: <s> A </s></s> B </s>)" { pair sp-misc; }
+@test "pair t5-precompiled (A </s> B </s>)" { pair t5-precompiled; }
+@test "pair qwen2 (no template: A then B)" { pair qwen2; }
+
+@test "pair: the pairs really carry the template's tokens" {
+  # [CLS]=2 [SEP]=3: two [SEP]s, B's tokens typed 1
+  jq -e -s 'length >= 8 and all(.ids | map(select(. == 3)) | length == 2) and
+            all(.type_ids[-1] == 1 and .type_ids[0] == 0)' "$TOKFIX/wordpiece.pair.jsonl"
+}
+
+@test "pair: a line without a TAB, or a template without a pair, exits 65" {
+  printf 'a\tb\nno tab here\n' > in.txt
+  run lm-tokenize -t "$TOKFIX/wordpiece.json" --pair in.txt
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"line 2"*"TAB"* ]]
+  jq 'del(.post_processor.pair)' "$TOKFIX/wordpiece.json" > nopair.json
+  run lm-tokenize -t nopair.json --pair -o out.txt in.txt
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"pair template"* ]]
+  [ ! -e out.txt ]
+  run lm-tokenize -t "$TOKFIX/wordpiece.json" --pair --decode in.txt
+  [ "$status" -eq 64 ]
 }

@@ -12,7 +12,12 @@
  * EOS text after the content, else to where render(messages through it)
  * ends.  A template whose renders are not prefixes of each other (one that
  * moves the system prompt into the last user turn, for multi-turn input)
- * is refused with a message rather than masked by a guess.
+ * is rendered once more with each message's content between private-use
+ * markers: where the markers land (taken out again, the render must be the
+ * same text) is where each assistant content is, and its span runs on
+ * through the EOS text that follows it, if any, before the next message.
+ * A template that changes the contents themselves is refused with a
+ * message rather than masked by a guess.
  *
  * Without one, the template is Tülu 2's:
  *   system:    "<|system|>\n" content "\n"

@@ -22,6 +22,12 @@
  * is marked when it overlaps a span (chat_template.c): with SentencePiece,
  * " " + content becomes "▁word", which starts in the template.
  *
+ * A template whose prefix renders are not prefixes of the whole render
+ * (Mistral v0.3 moves the system prompt into the last user turn) gets its
+ * spans from one render with every content wrapped in markers instead
+ * (marker_spans below): each assistant content, and the EOS text after it
+ * when it comes before the next message's content.
+ *
  * The file the template came from is kept verbatim so a checkpoint saved
  * from this tokenizer carries it unchanged.
  */
@@ -79,6 +85,13 @@ static int attach(tokenizer *t, const char *src, size_t len, const char *bos, co
     c->file_len = flen;
     if (t->chat_free) t->chat_free(t->chat);
     t->chat = c;
+    /* identity (tokenizer_id.c): what renders, not which file held it */
+    uint64_t h = hash64(src, len, 0x63686174);
+    h = hash64(bos ? "b1" : "b0", 2, h);
+    if (bos) h = hash64(bos, strlen(bos), h);
+    h = hash64(eos ? "e1" : "e0", 2, h);
+    if (eos) h = hash64(eos, strlen(eos), h);
+    t->chat_id = h;
     t->chat_free = chat_jinja_free;
     return 1;
 }
@@ -198,6 +211,13 @@ int chat_template_save(const tokenizer *t, const char *dir, char *err, size_t el
     return ok ? 0 : -1;
 }
 
+/* the EOS text templates get: tokenizer_config.json's, else the tokenizer's */
+static const char *eos_text(const tokenizer *t)
+{
+    const chat_jinja *c = t->chat;
+    return c->eos ? c->eos : tok_eos(t) ? tok_eos(t) : "";
+}
+
 /* render the first n messages */
 static char *render_n(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t *len, char *err, size_t el)
 {
@@ -207,7 +227,7 @@ static char *render_n(const tokenizer *t, const chat_msg *msgs, int n, int gen, 
         json_array_append_new(arr, json_pack("{s:s,s:s%}", "role", msgs[i].role, "content", msgs[i].content, msgs[i].len));
     json_object_set_new(ctx, "messages", arr);
     json_object_set_new(ctx, "add_generation_prompt", json_boolean(gen));
-    const char *eos = c->eos ? c->eos : tok_eos(t) ? tok_eos(t) : "";
+    const char *eos = eos_text(t);
     json_object_set_new(ctx, "bos_token", json_string(c->bos ? c->bos : ""));
     json_object_set_new(ctx, "eos_token", json_string(eos));
     char msg[512];
@@ -234,6 +254,118 @@ static const char *find(const char *h, size_t hn, const char *nd, size_t nn)
     return memmem(h, hn, nd, nn);
 }
 
+/* Spans by markers, for templates whose renders of the first messages are
+ * not prefixes of the whole render (Mistral v0.3 folds the system prompt
+ * into the last user turn): each message's stripped content is wrapped in
+ * private-use markers (U+E000 i U+E001 before, U+E002 i U+E001 after; its
+ * surrounding whitespace stays outside, so a template's |trim keeps them),
+ * the conversation is rendered once, and the markers are taken out again.
+ * The result must be the plain render exactly (a template that changes a
+ * content, or a conversation that holds these characters, is refused), and
+ * each assistant message must appear once.  Its span runs from its content
+ * to the first EOS text after it that comes before the next message's
+ * content, else to the end of its content.  tl: the length of the render
+ * to span (a continued final message is cut there). */
+#define MK_B "\xee\x80\x80"
+#define MK_E "\xee\x80\x82"
+#define MK_END "\xee\x80\x81"
+static size_t *marker_spans(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t tl, size_t skip,
+                            int *nspans, char *err, size_t el)
+{
+    size_t pl, ml;
+    char *plain = render_n(t, msgs, n, gen, &pl, err, el);
+    if (!plain) return NULL;
+    chat_msg *mm = xcalloc((size_t)n + 1, sizeof *mm);
+    char **own = xcalloc((size_t)n + 1, sizeof *own);
+    for (int i = 0; i < n; i++) {
+        size_t off, sl;
+        if (memmem(msgs[i].content, msgs[i].len, "\xee\x80", 2)) {
+            snprintf(err, el, "message %d holds characters U+E000..U+E03F, which mark contents", i);
+            for (int j = 0; j < i; j++) free(own[j]);
+            free(own); free(mm); free(plain);
+            return NULL;
+        }
+        stripped(msgs[i].content, msgs[i].len, &off, &sl);
+        char mb[32], me[32];
+        int bl = snprintf(mb, sizeof mb, MK_B "%d" MK_END, i), elen = snprintf(me, sizeof me, MK_E "%d" MK_END, i);
+        size_t k = 0, rest = msgs[i].len - off - sl;
+        own[i] = xmalloc(msgs[i].len + (size_t)(bl + elen) + 1);
+        memcpy(own[i] + k, msgs[i].content, off), k += off;
+        memcpy(own[i] + k, mb, (size_t)bl), k += (size_t)bl;
+        memcpy(own[i] + k, msgs[i].content + off, sl), k += sl;
+        memcpy(own[i] + k, me, (size_t)elen), k += (size_t)elen;
+        memcpy(own[i] + k, msgs[i].content + off + sl, rest), k += rest;
+        own[i][k] = 0;
+        mm[i] = (chat_msg){msgs[i].role, own[i], k};
+    }
+    char *m = render_n(t, mm, n, gen, &ml, err, el);
+    for (int i = 0; i < n; i++) free(own[i]);
+    free(own);
+    free(mm);
+    if (!m) { free(plain); return NULL; }
+    /* take the markers out: pos[2i] / pos[2i+1] where message i's content
+     * begins / ends in the plain text (-1: not seen; -2: seen twice) */
+    long *pos = xmalloc(sizeof *pos * 2 * (size_t)(n + 1));
+    size_t *starts = xmalloc(sizeof *starts * (ml / 3 + 2));
+    size_t nstarts = 0;
+    for (int i = 0; i < 2 * n; i++) pos[i] = -1;
+    char *out = xmalloc(ml + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < ml;) {
+        int isb = i + 3 <= ml && !memcmp(m + i, MK_B, 3), ise = !isb && i + 3 <= ml && !memcmp(m + i, MK_E, 3);
+        if (isb || ise) {
+            size_t j = i + 3;
+            long v = 0;
+            while (j < ml && m[j] >= '0' && m[j] <= '9' && v < 1000000) v = v * 10 + (m[j++] - '0');
+            if (j + 3 <= ml && !memcmp(m + j, MK_END, 3) && v < n) {
+                long *slot = &pos[2 * v + ise];
+                *slot = *slot == -1 ? (long)o : -2;
+                if (isb) starts[nstarts++] = o;
+                i = j + 3;
+                continue;
+            }
+        }
+        out[o++] = m[i++];
+    }
+    free(m);
+    int ok = o == pl && !memcmp(out, plain, pl);
+    free(out);
+    if (!ok) {
+        snprintf(err, el, "with the contents marked the template renders other text (it changes the contents)");
+        free(plain); free(pos); free(starts);
+        return NULL;
+    }
+    const char *eos = eos_text(t);
+    size_t eosl = strlen(eos);
+    size_t *sp = xmalloc(sizeof(size_t) * 2 * (size_t)(n + 1));
+    int ns = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(msgs[i].role, "assistant")) continue;
+        long b = pos[2 * i], e = pos[2 * i + 1];
+        if (b < 0 || e < b) {
+            snprintf(err, el, "assistant message %d appears %s in the render", i, b == -2 || e == -2 ? "twice" : "not");
+            free(plain); free(pos); free(starts); free(sp);
+            return NULL;
+        }
+        size_t limit = pl;
+        for (size_t k = 0; k < nstarts; k++)
+            if (starts[k] > (size_t)e && starts[k] < limit) limit = starts[k];
+        size_t end = (size_t)e;
+        const char *q = eosl ? find(plain + e, limit - (size_t)e, eos, eosl) : NULL;
+        if (q) end = (size_t)(q - plain) + eosl;
+        size_t off, sl;
+        stripped(msgs[i].content, msgs[i].len, &off, &sl);
+        size_t k = skip && i + 1 == n ? (skip > off ? skip - off : 0) : 0;
+        size_t begin = (size_t)b + (k < sl ? k : sl);
+        sp[2 * ns] = begin < tl ? begin : tl;
+        sp[2 * ns + 1] = end < tl ? end : tl;
+        ns++;
+    }
+    free(plain); free(pos); free(starts);
+    *nspans = ns;
+    return sp;
+}
+
 char *chat_jinja_render(const tokenizer *t, const chat_msg *msgs, int n, int gen, size_t skip, size_t *len,
                         size_t **spans, int *nspans, char *err, size_t el)
 {
@@ -258,7 +390,7 @@ char *chat_jinja_render(const tokenizer *t, const chat_msg *msgs, int n, int gen
         text[tl] = 0;
     }
     if (!spans) { *len = tl; return text; }
-    const char *eos = c->eos ? c->eos : tok_eos(t) ? tok_eos(t) : "";
+    const char *eos = eos_text(t);
     size_t eosl = strlen(eos);
     size_t *sp = xmalloc(sizeof(size_t) * 2 * (size_t)(n + 1));
     int ns = 0;
@@ -272,13 +404,20 @@ char *chat_jinja_render(const tokenizer *t, const chat_msg *msgs, int n, int gen
         int ok = pl <= tl && !memcmp(p, text, pl) && pl <= fe && !memcmp(f, text, fe);
         free(p);
         free(f);
-        if (!ok) {
-            snprintf(err, el, "chat template (%s): rendering the first %d messages does not give the start of the whole "
-                     "conversation, so assistant message %d's tokens cannot be found (the template rewrites earlier "
-                     "turns, e.g. moves the system prompt into the last user turn)", c->file_name, i + 1, i);
-            free(text);
+        if (!ok) {   /* the template rewrites earlier turns: find the contents by markers */
             free(sp);
-            return NULL;
+            sp = marker_spans(t, msgs, n, cont ? 0 : gen, tl, skip, &ns, err, el);
+            if (!sp) {
+                char why[400];
+                snprintf(why, sizeof why, "%s", err);
+                snprintf(err, el, "chat template (%s): rendering the first %d messages does not give the start of the "
+                         "whole conversation (the template rewrites earlier turns, e.g. moves the system prompt into "
+                         "the last user turn), and marking the contents did not find assistant message %d either: %s",
+                         c->file_name, i, i, why);
+                free(text);
+                return NULL;
+            }
+            break;
         }
         size_t off, sl;
         stripped(msgs[i].content, msgs[i].len, &off, &sl);

@@ -76,6 +76,16 @@ typedef struct { size_t start, end; } tok_offset;
 /* tok_encode plus offsets: *offs (may be NULL) is malloc'd, one per id. */
 long tok_encode_offsets(const tokenizer *t, const char *s, size_t n, int flags,
                         int32_t **ids, tok_offset **offs, char *err, size_t errlen);
+/* A pair of texts, as the library's encode(a, b) (tokenizer_pair.c): each
+ * encoded alone, joined by the post-processor's pair template
+ * (TemplateProcessing "pair", Bert/Roberta processors) with
+ * TOK_ADD_SPECIAL, else A's and B's tokens in the template's order.
+ * *offs (may be NULL) are spans of the text each token comes from (a or
+ * b; [0, 0) for special tokens); *type_ids (may be NULL) the library's
+ * type ids.  Returns the count, or -1 + message when the post-processor
+ * has no pair template. */
+long tok_encode_pair(const tokenizer *t, const char *a, size_t an, const char *b, size_t bn, int flags,
+                     int32_t **ids, tok_offset **offs, uint8_t **type_ids, char *err, size_t errlen);
 /* tok_decode flags */
 #define TOK_SKIP_SPECIAL  1   /* drop special tokens (HF skip_special_tokens=True) */
 #define TOK_DECODE_UTF8   2   /* invalid UTF-8 -> U+FFFD, as HF's String result; else bytes kept */
@@ -119,7 +129,9 @@ const char *tok_eos(const tokenizer *t);     /* "</s>" or the tokenizer's own, m
  * defaults omitted or spelled out, added tokens in any order, whitespace,
  * "truncation"/"padding"), different when the vocabulary, merge order,
  * added tokens or their flags, unk/byte-fallback settings, normalizer,
- * pre-tokenizer, post-processor or decoder differ. */
+ * pre-tokenizer, post-processor, decoder or the attached chat template
+ * (chat_template.h: its text, bos_token, eos_token) differ.  Without a
+ * chat template the value is what it was before templates counted. */
 uint64_t tok_fingerprint(const tokenizer *t);
 /* The fingerprint as records carry it (ref_tokenizer, policy.tokenizer):
  * 16 lower-case hex digits and a NUL. */
@@ -128,7 +140,8 @@ void tok_fingerprint_hex(const tokenizer *t, char out[17]);
 int tok_fingerprint_is(const char fp[17], const char *s, size_t n);
 /* The one identity check between two tokenizers: 1 when they encode and
  * decode alike (equal fingerprints), else 0 with the first difference
- * found in why (kind and merges, vocabulary size, a token, or the rest). */
+ * found in why (kind and merges, vocabulary size, a token, the chat
+ * template, or the rest). */
 int tok_same(const tokenizer *a, const tokenizer *b, char *why, size_t wl);
 
 #endif

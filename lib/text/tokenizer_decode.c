@@ -143,6 +143,48 @@ static int post_id(const tokenizer *t, json_t *pair, const char *what, int32_t *
     return 0;
 }
 
+/* TemplateProcessing's "pair": Sequence A and B each exactly once, special
+ * tokens from special_tokens; absent: pairs are refused when encoded */
+static int load_pair(tokenizer *t, json_t *pair, json_t *specials, char *err, size_t el)
+{
+    if (!pair || json_is_null(pair)) { t->pair_missing = 1; return 0; }
+    if (!json_is_array(pair)) return tok_fail(err, el, "post_processor.pair is not a list");
+    json_t *it;
+    size_t i;
+    int seen[2] = {0, 0};
+    json_array_foreach(pair, i, it) {
+        json_t *sp = json_object_get(it, "SpecialToken"), *sq = json_object_get(it, "Sequence");
+        json_t *x = sq ? sq : sp, *ty = json_object_get(x, "type_id");
+        const char *id = json_string_value(json_object_get(x, "id"));
+        int type_id = json_is_integer(ty) ? (int)json_integer_value(ty) : 0;
+        if (sq) {
+            int which = id && !strcmp(id, "A") ? 0 : id && !strcmp(id, "B") ? 1 : -1;
+            if (which < 0 || seen[which]++)
+                return tok_fail(err, el, "post_processor.pair must hold Sequence A and Sequence B once each");
+            tok_pair_add(t, which, type_id, NULL, 0);
+            continue;
+        }
+        json_t *ids = json_object_get(json_object_get(specials, id ? id : ""), "ids"), *v;
+        if (!id || !json_is_array(ids))
+            return tok_fail(err, el, "post_processor.pair item %zu: \"%.40s\" is not in special_tokens", i,
+                            id ? id : "(no id)");
+        size_t k, nk = json_array_size(ids);
+        int32_t *buf = xmalloc(sizeof *buf * (nk + 1));
+        json_array_foreach(ids, k, v) {
+            if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) >= t->n) {
+                free(buf);
+                return tok_fail(err, el, "post_processor.special_tokens \"%.40s\": id outside the vocabulary", id);
+            }
+            buf[k] = (int32_t)json_integer_value(v);
+        }
+        tok_pair_add(t, -1, type_id, buf, (int)nk);
+        free(buf);
+    }
+    if (!seen[0] || !seen[1])
+        return tok_fail(err, el, "post_processor.pair must hold Sequence A and Sequence B once each");
+    return 0;
+}
+
 static int load_post(tokenizer *t, json_t *p, int depth, char *err, size_t el)
 {
     const char *type = json_string_value(json_object_get(p, "type"));
@@ -165,6 +207,16 @@ static int load_post(tokenizer *t, json_t *p, int depth, char *err, size_t el)
             post_id(t, json_object_get(p, "sep"), "sep", &sep, err, el)) return -1;
         ids_append(&t->post_pre, &t->npost_pre, &cls, 1, 1);
         ids_append(&t->post_suf, &t->npost_suf, &sep, 1, 0);
+        /* pairs: [CLS] A [SEP] B [SEP] (Bert: B and its SEP type 1);
+         * <s> A </s></s> B </s> (Roberta: every type id 0, as recorded) */
+        int roberta = type[0] == 'R';
+        t->post_adders++;
+        tok_pair_add(t, -1, 0, &cls, 1);
+        tok_pair_add(t, 0, 0, NULL, 0);
+        tok_pair_add(t, -1, 0, &sep, 1);
+        if (roberta) tok_pair_add(t, -1, 0, &sep, 1);
+        tok_pair_add(t, 1, !roberta, NULL, 0);
+        tok_pair_add(t, -1, !roberta, &sep, 1);
         return 0;
     }
     if (strcmp(type, "TemplateProcessing"))
@@ -207,7 +259,8 @@ static int load_post(tokenizer *t, json_t *p, int depth, char *err, size_t el)
     ids_append(&t->post_pre, &t->npost_pre, pre, npre, 1);
     ids_append(&t->post_suf, &t->npost_suf, suf, nsuf, 0);
     free(pre); free(suf);
-    return 0;
+    t->post_adders++;
+    return load_pair(t, json_object_get(p, "pair"), specials, err, el);
 }
 
 int tok_load_post(tokenizer *t, void *json, char *err, size_t el)
@@ -231,6 +284,8 @@ void tok_sp_free(tokenizer *t)
     free(t->dec);
     free(t->post_pre);
     free(t->post_suf);
+    for (int i = 0; i < t->npair; i++) free(t->pair[i].ids);
+    free(t->pair);
     if (t->piece) for (int i = 0; i < t->n; i++) free(t->piece[i]);
     free(t->piece);
     free(t->plen);

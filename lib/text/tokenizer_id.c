@@ -9,6 +9,12 @@
  * versions in rollout) asks here, so there is one notion of "the same
  * tokenizer": equal fingerprints.  tok_same looks at the vocabulary first
  * only to give a useful reason; its answer is the fingerprint's.
+ *
+ * A model's own chat template is part of the identity (its source, BOS and
+ * EOS text: what renders a conversation), so a policy and a reference that
+ * format conversations differently are not "the same tokenizer".  It is
+ * hashed in last and only when there is one, so every tokenizer without a
+ * template (Tülu's rendering) keeps the fingerprint it always had.
  */
 #include "tokenizer_int.h"
 #include "base/util.h"
@@ -41,7 +47,15 @@ static int by_id(const void *a, const void *b)
  * keys left at their defaults or written out, added tokens in any order,
  * whitespace) hash alike.  The byte tokenizer keeps the hash of its pieces
  * and special flags that policy fingerprints have always used. */
+static uint64_t fp_core(const tokenizer *t);
+
 uint64_t tok_fingerprint(const tokenizer *t)
+{
+    uint64_t h = fp_core(t);
+    return t->chat ? h_int(h_bytes(h, "chat_template", 13), (long)t->chat_id) : h;
+}
+
+static uint64_t fp_core(const tokenizer *t)
 {
     uint64_t h = hash64(tok_kind(t), strlen(tok_kind(t)), 0x70706f);
     if (t->is_byte) {
@@ -86,6 +100,7 @@ uint64_t tok_fingerprint(const tokenizer *t)
         h = h_int(h_int(h_int(h, s->kind), s->left), s->right);
         h = h_bytes(h_bytes(h, s->a, s->al), s->b, s->bl);
         if (s->kind == NORM_BERT) h = h_int(h_int(h_int(h_int(h, s->clean), s->chinese), s->accents), s->lower);
+        for (size_t u = 0; s->kind == NORM_PRECOMPILED && u < s->ntrie; u++) h = h_int(h, (long)s->trie[u]);
     }
     for (int i = 0; i < t->ndec; i++) {
         const dec_step *d = &t->dec[i];
@@ -119,6 +134,14 @@ int tok_fingerprint_is(const char fp[17], const char *s, size_t n)
 int tok_same(const tokenizer *a, const tokenizer *b, char *why, size_t wl)
 {
     if (tok_fingerprint(a) == tok_fingerprint(b)) return 1;
+    if (fp_core(a) == fp_core(b)) {
+        if (a->chat && b->chat)
+            snprintf(why, wl, "same tokenizer, but the chat templates differ (template text, bos_token or eos_token)");
+        else
+            snprintf(why, wl, "same tokenizer, but the chat templates differ (%s vs %s)",
+                     a->chat ? "the model's own" : "none, Tulu's", b->chat ? "the model's own" : "none, Tulu's");
+        return 0;
+    }
     if (strcmp(tok_kind(a), tok_kind(b)) || tok_num_merges(a) != tok_num_merges(b)) {
         snprintf(why, wl, "%s tokenizer with %d merges vs %s with %d", tok_kind(a), tok_num_merges(a), tok_kind(b),
                  tok_num_merges(b));

@@ -50,13 +50,14 @@ typedef struct {
 } pre_step;
 
 enum { NORM_NFC, NORM_PREPEND, NORM_REPLACE, NORM_REPLACE_RE, NORM_STRIP, NORM_NFD, NORM_NFKD, NORM_NFKC,
-       NORM_LOWER, NORM_STRIP_ACCENTS, NORM_BERT };
+       NORM_LOWER, NORM_STRIP_ACCENTS, NORM_BERT, NORM_PRECOMPILED };
 typedef struct {
     int kind;
     char *a, *b; size_t al, bl;             /* Prepend a; Replace a -> b */
     pcre2_code *re;                         /* Replace with a Regex */
     int left, right;                        /* Strip */
     int clean, chinese, accents, lower;     /* BertNormalizer */
+    uint32_t *trie; size_t ntrie;           /* Precompiled: the double-array trie (a: the strings, re: \X) */
 } norm_step;
 
 enum { DEC_BYTELEVEL, DEC_REPLACE, DEC_BYTEFALLBACK, DEC_FUSE, DEC_STRIP, DEC_METASPACE, DEC_WORDPIECE };
@@ -67,6 +68,10 @@ typedef struct {
 } dec_step;
 
 enum { MODEL_BPE, MODEL_WORDPIECE, MODEL_UNIGRAM };
+
+/* one piece of the post-processor's pair template: seq -1 special tokens
+ * (ids), 0 sequence A, 1 sequence B; type_id as the library assigns it */
+typedef struct { int seq, type_id; int32_t *ids; int nids; } pair_piece;
 
 struct tokenizer {
     int is_byte;
@@ -102,6 +107,9 @@ struct tokenizer {
     int32_t *post_pre, *post_suf;   /* post-processor: ids before and after the sequence */
     int npost_pre, npost_suf;
     int post_trim, post_trim_prefix; /* a ByteLevel post-processor's trim_offsets, add_prefix_space */
+    pair_piece *pair;        /* the pair template (tokenizer_pair.c); npair 0: A then B, types 0 and 1 */
+    int npair, post_adders;  /* post_adders: processors that add tokens (a pair needs at most one) */
+    int pair_missing;        /* a TemplateProcessing without "pair" */
     int add_prefix_space, ignore_merges;
     char *wp_prefix;         /* WordPiece: continuing_subword_prefix ("##") */
     size_t wp_plen;
@@ -112,6 +120,7 @@ struct tokenizer {
     char *json_text;         /* loaded tokenizer.json, saved back verbatim */
     char *eos;
     void *chat;              /* the model's own chat template (chat_template.c); NULL: Tülu's */
+    uint64_t chat_id;        /* with chat: hash of its source, bos and eos (tok_fingerprint) */
     void (*chat_free)(void *);
 };
 
@@ -163,10 +172,20 @@ int tok_load_normalizer(tokenizer *t, void *json, char *err, size_t el);   /* js
 char *tok_normalize(const tokenizer *t, const char *s, size_t n, const tok_offset *al,
                     size_t *olen, tok_offset **oal);
 void tok_norm_free(tokenizer *t);
+/* tokenizer_precompiled.c: the Precompiled normalizer (SentencePiece's
+ * precompiled_charsmap).  load: decode and check the base64 charsmap into
+ * st; apply: st on s[0..n), with alignment as tok_normalize when al is
+ * given (origin: the alignment of the piece's start, for text inserted
+ * before its first character). */
+int tok_precompiled_load(norm_step *st, const char *b64, size_t n, char *err, size_t el);
+char *tok_precompiled_apply(const norm_step *st, const char *s, size_t n, const tok_offset *al, tok_offset origin,
+                            size_t *olen, tok_offset **oal);
 
 /* tokenizer_decode.c */
 int tok_load_decoder(tokenizer *t, void *json, char *err, size_t el);
 int tok_load_post(tokenizer *t, void *json, char *err, size_t el);
+/* tokenizer_pair.c: append a piece to t's pair template */
+void tok_pair_add(tokenizer *t, int seq, int type_id, const int32_t *ids, int nids);
 /* Fill piece[] (SentencePiece mode): what each token stands for in text. */
 void tok_make_pieces(tokenizer *t);
 void tok_sp_free(tokenizer *t);

@@ -1,13 +1,14 @@
 /*
  * tokenizer_norm.c — tokenizer.json normalizers: loading and applying.
  *
- * Supported (the forms Llama 2 / Mistral / Tülu 2 and Qwen2 use): NFC
- * (unicode_norm.c), Prepend (only to non-empty text), Replace with a String
- * pattern (every non-overlapping occurrence, left to right) or a Regex
- * pattern (PCRE2, UTF + UCP; empty matches replace nothing), Strip
- * (Unicode White_Space at either end) and Sequence of those.  NFD, NFKC,
- * NFKD, Lowercase, BertNormalizer, Precompiled and the rest are refused with
- * a message that names the type, so a file is never half understood.
+ * Supported: NFC (unicode_norm.c), NFD, NFKD, NFKC, Lowercase,
+ * StripAccents, BertNormalizer, Precompiled (SentencePiece's charsmap:
+ * tokenizer_precompiled.c), Prepend (only to non-empty text), Replace with
+ * a String pattern (every non-overlapping occurrence, left to right) or a
+ * Regex pattern (PCRE2, UTF + UCP; empty matches replace nothing), Strip
+ * (Unicode White_Space at either end) and Sequence of those.  Any other
+ * type is refused with a message that names it, so a file is never half
+ * understood.
  *
  * The normalizer runs on each piece of text between added tokens, as the
  * Hugging Face library does; normalizing never fails.  With an alignment
@@ -135,6 +136,11 @@ static int load_norm(tokenizer *t, json_t *n, int depth, char *err, size_t el)
         {"StripAccents", NORM_STRIP_ACCENTS}};
     for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
         if (!strcmp(type, plain[i].name)) { new_step(t, plain[i].kind); return 0; }
+    if (!strcmp(type, "Precompiled")) {
+        json_t *m = json_object_get(n, "precompiled_charsmap");
+        if (!json_is_string(m)) return tok_fail(err, el, "Precompiled normalizer without a \"precompiled_charsmap\" string");
+        return tok_precompiled_load(new_step(t, NORM_PRECOMPILED), json_string_value(m), json_string_length(m), err, el);
+    }
     if (!strcmp(type, "BertNormalizer")) {
         norm_step *s = new_step(t, NORM_BERT);
         json_t *c = json_object_get(n, "clean_text"), *h = json_object_get(n, "handle_chinese_chars");
@@ -146,7 +152,7 @@ static int load_norm(tokenizer *t, json_t *n, int depth, char *err, size_t el)
         return 0;
     }
     return tok_fail(err, el, "unsupported normalizer type %s (supported: NFC, NFD, NFKC, NFKD, Lowercase, "
-                    "StripAccents, BertNormalizer, Prepend, Replace, Strip, Sequence)", type);
+                    "StripAccents, BertNormalizer, Precompiled, Prepend, Replace, Strip, Sequence)", type);
 }
 
 int tok_load_normalizer(tokenizer *t, void *json, char *err, size_t el)
@@ -159,13 +165,14 @@ void tok_norm_free(tokenizer *t)
     for (int i = 0; i < t->nnorm; i++) {
         free(t->norm[i].a);
         free(t->norm[i].b);
+        free(t->norm[i].trie);
         if (t->norm[i].re) pcre2_code_free(t->norm[i].re);
     }
     free(t->norm);
 }
 
 /* A string with an alignment per byte (al may be NULL: not tracked). */
-typedef struct { tok_sbuf s; tok_offset *a; size_t acap; int track; } abuf;
+typedef struct { tok_sbuf s; tok_offset *a; size_t acap; int track; tok_offset origin; } abuf;
 
 /* Append n bytes; their alignment is al[0..n) or, when al is NULL, `one`. */
 static void aput(abuf *o, const char *s, size_t n, const tok_offset *al, tok_offset one)
@@ -390,11 +397,11 @@ static void char_map(abuf *o, const char *s, size_t n, const tok_offset *al, int
  * then marks removed), lowercase, in the library's order */
 static void bert(const norm_step *st, const char *s, size_t n, const tok_offset *al, abuf *o)
 {
-    abuf a = {{0}, NULL, 0, o->track}, b = {{0}, NULL, 0, o->track};
+    abuf a = {{0}, NULL, 0, o->track, none}, b = {{0}, NULL, 0, o->track, none};
     tok_put(&a.s, "", 0);
     char_map(&a, s, n, al, (st->clean ? MAP_CLEAN : 0) | (st->chinese ? MAP_CHINESE : 0));
     if (st->accents) {
-        abuf c = {{0}, NULL, 0, o->track};
+        abuf c = {{0}, NULL, 0, o->track, none};
         tok_put(&c.s, "", 0);
         norm_form(&c, a.s.s, a.s.n, a.a, un_nfd);
         tok_put(&b.s, "", 0);
@@ -416,6 +423,15 @@ static void apply(const norm_step *st, const char *s, size_t n, const tok_offset
     case NORM_LOWER: char_map(o, s, n, al, MAP_LOWER); break;
     case NORM_STRIP_ACCENTS: char_map(o, s, n, al, MAP_MARKS); break;
     case NORM_BERT: bert(st, s, n, al, o); break;
+    case NORM_PRECOMPILED: {
+        size_t rl;
+        tok_offset *ra = NULL;
+        char *r = tok_precompiled_apply(st, s, n, o->track ? al : NULL, o->origin, &rl, o->track ? &ra : NULL);
+        aput(o, r, rl, ra, none);
+        free(r);
+        free(ra);
+        break;
+    }
     case NORM_NFC:
         if (un_nfc_quick(s, n) || !o->track) {
             size_t nl;
@@ -483,9 +499,9 @@ char *tok_normalize(const tokenizer *t, const char *s, size_t n, const tok_offse
                     size_t *olen, tok_offset **oal)
 {
     if (!t->nnorm) return NULL;
-    abuf cur = {{0}, NULL, 0, al != NULL};
+    abuf cur = {{0}, NULL, 0, al != NULL, none};
     for (int i = 0; i < t->nnorm; i++) {
-        abuf next = {{0}, NULL, 0, al != NULL};
+        abuf next = {{0}, NULL, 0, al != NULL, al && n ? al[0] : none};
         tok_put(&next.s, "", 0);
         if (i == 0) apply(&t->norm[i], s, n, al, &next);
         else apply(&t->norm[i], cur.s.s, cur.s.n, cur.a, &next);

@@ -11,6 +11,8 @@
  *                                                   OUT/NAME.decode.jsonl and
  *                                                   OUT/NAME.chat.jsonl
  *   node gen-tokenizer-fixtures.js all    DIR       both, OUT = DIR
+ *   node gen-tokenizer-fixtures.js spm    DIR MODEL write DIR/t5-precompiled.json.gz
+ *                                                   from a SentencePiece .model
  *
  * The module is found as require("tokenizers"), else $TOKENIZERS_MODULE
  * (e.g. /tmp/tk/node_modules/tokenizers).
@@ -43,6 +45,15 @@
  * Production files (tokenizer.json of real models, from npm packages that
  * ship them; see tests/fixtures/tokenizer/SOURCES.md) are committed as
  * NAME.json.gz and recorded the same way.
+ *   nfkd-trim        nfkd with the ByteLevel post-processor's trim_offsets
+ *   t5-precompiled   (built by `spm DIR MODEL`, not by `build`): a
+ *                    SentencePiece Unigram model trained by spm_train with
+ *                    its built-in nmt_nfkc rules, converted as transformers
+ *                    converts T5's spiece.model: Precompiled(charsmap) +
+ *                    Strip(right) + Replace(" {2,}" -> "▁"), Metaspace,
+ *                    TemplateProcessing "$A </s>" / "$A </s> $B </s>"
+ * A fixture may add texts of its own in NAME.corpus.jsonl (appended to the
+ * corpus for it alone).
  * Records (one JSON object per line): for each corpus text, the ids with
  * and without the post-processor (addSpecialTokens), the offsets of the
  * first as byte offsets into the UTF-8 text (the binding gives character
@@ -53,7 +64,11 @@
  * <|end_of_text|>, or a special <eos> before them all, as Gemma has it), its ids and byte offsets without the post-processor,
  * the assistant mask those offsets give (a token is marked iff its start
  * lies in an assistant content + EOS span) and the decode of each
- * assistant turn's marked ids.
+ * assistant turn's marked ids.  Pairs (NAME.pair.jsonl, for every
+ * tokenizer the library lets encode a pair): corpus texts taken two at a
+ * time, encode(a, b) with and without special tokens: ids, type ids, and
+ * byte offsets into the text each token comes from (seq 0: a, 1: b, null:
+ * a special token).
  */
 "use strict";
 const fs = require("fs");
@@ -305,11 +320,14 @@ function build(dir) {
   out["nfkd"] = tokenizerJson({
     added: [addTok(q.next, "<|endoftext|>", true)],
     normalizer: { type: "NFKD" }, pre: qpre, vocab: q.vocab, merges: q.merges,
-    /* not trim_offsets: where NFKD turns a multi-byte space into " " the
-     * library's trimmed offsets land past the character (not matched yet) */
+    /* trim_offsets: see nfkd-trim */
     post: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
     decoder: { type: "ByteLevel", add_prefix_space: false, trim_offsets: false, use_regex: false },
   });
+  /* NFKD with the ByteLevel post-processor's trim_offsets: where NFKD
+   * makes " " of a multi-byte space the trimmed offsets move by characters */
+  out["nfkd-trim"] = Object.assign({}, out["nfkd"], {
+    post_processor: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: false } });
   /* the character-class pre-tokenizers on a SentencePiece vocabulary */
   out["ws-punct"] = spBase({
     pre: { type: "Sequence", pretokenizers: [
@@ -461,9 +479,91 @@ async function recordChat(t, dir, json) {
   return lines;
 }
 
+/* texts two at a time (deterministic), encoded as pairs */
+async function recordPairs(t, corpus) {
+  const lines = [];
+  for (let i = 0; i < corpus.length; i += 5) {
+    const a = corpus[i], b = corpus[(i * 7 + 3) % corpus.length];
+    let e, r;
+    try {
+      e = await t.encode(a, b, { addSpecialTokens: true });
+      r = await t.encode(a, b, { addSpecialTokens: false });
+    } catch (err) { return []; }
+    const seq = e.getSequenceIds(), offs = e.getOffsets();
+    const bo = offs.map((o, k) => (seq[k] === 0 ? byteOffsets(a, [o])[0] : seq[k] === 1 ? byteOffsets(b, [o])[0] : o));
+    lines.push(JSON.stringify({ a, b, ids: e.getIds(), type_ids: e.getTypeIds(),
+                                seq: seq.map((x) => (x === undefined ? null : x)), offsets: bo,
+                                ids_no_add: r.getIds(), type_ids_no_add: r.getTypeIds() }));
+  }
+  return lines;
+}
+
+/* a SentencePiece ModelProto (protobuf): pieces {piece, score, type} and
+ * normalizer_spec {name, precompiled_charsmap, add_dummy_prefix, ...} */
+function readSpm(buf) {
+  function fields(b) {
+    const out = [];
+    let i = 0;
+    const varint = () => { let v = 0n, sh = 0n; for (;;) { const x = b[i++]; v |= BigInt(x & 0x7f) << sh; sh += 7n; if (!(x & 0x80)) return v; } };
+    while (i < b.length) {
+      const key = Number(varint()), f = key >> 3, w = key & 7;
+      if (w === 0) out.push([f, varint()]);
+      else if (w === 1) { out.push([f, b.subarray(i, i + 8)]); i += 8; }
+      else if (w === 2) { const n = Number(varint()); out.push([f, b.subarray(i, i + n)]); i += n; }
+      else if (w === 5) { out.push([f, b.readFloatLE(i)]); i += 4; }
+      else throw new Error("protobuf wire type " + w);
+    }
+    return out;
+  }
+  const pieces = [], norm = {};
+  for (const [f, v] of fields(buf)) {
+    if (f === 1) {
+      const p = { piece: "", score: 0, type: 1 };
+      for (const [g, x] of fields(v)) {
+        if (g === 1) p.piece = x.toString("utf8");
+        else if (g === 2) p.score = x;
+        else if (g === 3) p.type = Number(x);
+      }
+      pieces.push(p);
+    } else if (f === 3) {
+      for (const [g, x] of fields(v)) {
+        if (g === 1) norm.name = x.toString("utf8");
+        else if (g === 2) norm.charsmap = Buffer.from(x);
+        else if (g === 3) norm.addDummyPrefix = !!Number(x);
+      }
+    }
+  }
+  return { pieces, norm };
+}
+
+/* transformers' T5 conversion of a SentencePiece model */
+function spmToT5(model) {
+  const { pieces, norm } = readSpm(model);
+  const unk = pieces.findIndex((p) => p.type === 2);
+  const eos = pieces.findIndex((p) => p.piece === "</s>");
+  const added = [];
+  pieces.forEach((p, id) => { if (p.type === 2 || p.type === 3) added.push(addTok(id, p.piece, true)); });
+  const scheme = norm.addDummyPrefix === false ? "never" : "always";
+  return {
+    version: "1.0", truncation: null, padding: null, added_tokens: added,
+    normalizer: { type: "Sequence", normalizers: [
+      { type: "Precompiled", precompiled_charsmap: norm.charsmap.toString("base64") },
+      { type: "Strip", strip_left: false, strip_right: true },
+      { type: "Replace", pattern: { Regex: " {2,}" }, content: SP } ] },
+    pre_tokenizer: { type: "Metaspace", replacement: SP, prepend_scheme: scheme, split: true },
+    post_processor: { type: "TemplateProcessing",
+      single: [{ Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: "</s>", type_id: 0 } }],
+      pair: [{ Sequence: { id: "A", type_id: 0 } }, { SpecialToken: { id: "</s>", type_id: 0 } },
+             { Sequence: { id: "B", type_id: 0 } }, { SpecialToken: { id: "</s>", type_id: 0 } }],
+      special_tokens: { "</s>": { id: "</s>", ids: [eos], tokens: ["</s>"] } } },
+    decoder: { type: "Metaspace", replacement: SP, prepend_scheme: scheme, split: true },
+    model: { type: "Unigram", unk_id: unk, vocab: pieces.map((p) => [p.piece, p.score]), byte_fallback: false },
+  };
+}
+
 async function record(dir, outDir) {
   fs.mkdirSync(outDir, { recursive: true });
-  const corpus = fs.readFileSync(path.join(dir, "corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const corpus0 = fs.readFileSync(path.join(dir, "corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
   /* NAME.json, or NAME.json.gz (the production files, committed compressed) */
   const names = fs.readdirSync(dir).filter((f) => f.endsWith(".json") || f.endsWith(".json.gz"))
     .map((f) => f.replace(/\.json(\.gz)?$/, "")).sort();
@@ -472,6 +572,9 @@ async function record(dir, outDir) {
     const json = JSON.parse(fs.existsSync(plain) ? fs.readFileSync(plain, "utf8")
       : require("zlib").gunzipSync(fs.readFileSync(plain + ".gz")).toString("utf8"));
     const t = tk.Tokenizer.fromString(JSON.stringify(json));
+    const own = path.join(dir, name + ".corpus.jsonl");
+    const corpus = corpus0.concat(fs.existsSync(own)
+      ? fs.readFileSync(own, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []);
     const lines = [];
     for (const text of corpus) {
       const enc = await t.encode(text, null, { addSpecialTokens: true });
@@ -488,13 +591,22 @@ async function record(dir, outDir) {
     fs.writeFileSync(path.join(outDir, name + ".decode.jsonl"), dl.join("\n") + "\n");
     const chat = await recordChat(t, dir, json);
     if (chat.length) fs.writeFileSync(path.join(outDir, name + ".chat.jsonl"), chat.join("\n") + "\n");
-    console.error(`${name}: ${corpus.length} texts, ${dl.length} id lists, ${chat.length} conversations`);
+    const pairs = await recordPairs(t, corpus0);
+    if (pairs.length) fs.writeFileSync(path.join(outDir, name + ".pair.jsonl"), pairs.join("\n") + "\n");
+    console.error(`${name}: ${corpus.length} texts, ${dl.length} id lists, ${chat.length} conversations, ` +
+                  `${pairs.length} pairs`);
   }
 }
 
 (async () => {
   const [mode, dir, out] = process.argv.slice(2);
   if (!mode || !dir) { console.error("usage: gen-tokenizer-fixtures.js build|record|all DIR [OUT]"); process.exit(64); }
+  if (mode === "spm") {
+    const j = spmToT5(fs.readFileSync(out));
+    tk.Tokenizer.fromString(JSON.stringify(j));   /* the library must accept it */
+    fs.writeFileSync(path.join(dir, "t5-precompiled.json.gz"), require("zlib").gzipSync(JSON.stringify(j) + "\n", { level: 9 }));
+    return;
+  }
   if (mode === "build" || mode === "all") build(dir);
   if (mode === "record" || mode === "all") await record(dir, out || dir);
 })().catch((e) => { console.error(e); process.exit(1); });

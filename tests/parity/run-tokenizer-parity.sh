@@ -9,8 +9,9 @@
 # TOKENIZERS_MODULE=/path/to/node_modules/tokenizers.  BIN is where
 # lm-tokenize and test_tokenizer_parity were built (default: bin, build).
 #
-# Steps: (1) re-record NAME.expected.jsonl, NAME.decode.jsonl and
-# NAME.chat.jsonl (offsets and chat conversations included) for every
+# Steps: (1) re-record NAME.expected.jsonl, NAME.decode.jsonl,
+# NAME.chat.jsonl and NAME.pair.jsonl (offsets, chat conversations and
+# pairs included; NAME.corpus.jsonl adds a fixture's own texts) for every
 # committed fixture into a temporary directory with the live library and
 # diff them against tests/fixtures/tokenizer (a difference means the
 # library changed its behaviour, or a fixture was edited without
@@ -33,7 +34,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tokparity.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/fix"
-cp "$fix"/*.json "$fix"/*.json.gz "$fix/corpus.jsonl" "$fix/chat.jsonl" "$tmp/fix/"
+cp "$fix"/*.json "$fix"/*.json.gz "$fix"/*.corpus.jsonl "$fix/chat.jsonl" "$tmp/fix/"
 node "$here/gen-tokenizer-fixtures.js" record "$tmp/fix" "$tmp/out"
 status=0
 for f in "$tmp"/out/*.jsonl; do

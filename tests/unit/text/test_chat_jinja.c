@@ -6,13 +6,18 @@
  * decode to exactly its content + end of turn), the response split
  * (prompt ids + response ids = the conversation's encoding, the response
  * ends with the end of turn), continuing a final assistant message, no
- * post-processor BOS (the template writes it), refusal of a template whose
- * renders are not prefixes of each other, and a saved checkpoint carrying
- * the file verbatim.
+ * post-processor BOS (the template writes it), a template whose renders
+ * are not prefixes of each other (Mistral v0.3 with a system prompt:
+ * spans found by marked contents, checked against the reference
+ * renderer's recorded outputs; a template that changes contents refused),
+ * and a saved checkpoint carrying the file verbatim.
  */
 #include "text/chat_template.h"
+#include "text/chat_template_int.h"
 #include "text/tokenizer.h"
 #include "check.h"
+
+#include <jansson.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,22 +164,108 @@ static void llama2(void)
 static void not_prefix(void)
 {
     /* Mistral v0.3 puts the system prompt into the last user turn: the
-     * first turns' render is not the start of the whole */
+     * first turns' render is not the start of the whole, so the spans come
+     * from the render with marked contents */
     tokenizer *t = with_template("llama2-sp", "mistral-v3", "<s>", "</s>");
     if (!t) return;
     chat_msg conv[] = {{"system", "S", 1}, {"user", "a", 1}, {"assistant", "b", 1}, {"user", "c", 1}, {"assistant", "d", 1}};
+    const char *want[] = {"b</s>", "d</s>"};
+    check_mask(t, conv, 5, want, 2);
+    /* one turn: the system prompt rides the last user turn, which stops
+     * being last once the reply follows (the template drops it) */
+    check_mask(t, conv, 3, want, 1);
+    /* without a system prompt every turn is found (prefix renders) */
+    check_mask(t, conv + 1, 4, want, 2);
+    /* a template that changes the contents cannot be marked: refused */
+    const char *upper = "{% for m in messages %}{% if m.role == 'system' %}{% elif loop.last %}[{{ messages[0].content }}] "
+                        "{{ m.content | length }}{{ eos_token }}{% else %}{{ m.content | length }}{{ eos_token }}{% endif %}"
+                        "{% endfor %}";
+    char err[512];
+    CHECK(chat_template_set(t, upper, strlen(upper), "<s>", "</s>", err, sizeof err) == 0);
     int32_t *ids;
     uint8_t *mask;
-    char err[512];
     long k = chat_encode(t, conv, 5, 0, &ids, &mask, err, sizeof err);
-    CHECK(k < 0 && strstr(err, "does not give the start of the whole conversation"));
-    /* so is one turn: the system prompt rides the last user turn, which
-     * stops being last once the reply follows (the template drops it) */
-    k = chat_encode(t, conv, 3, 0, &ids, &mask, err, sizeof err);
-    CHECK(k < 0 && strstr(err, "first 3 messages"));
-    /* without a system prompt every turn is found */
-    const char *want[] = {"b</s>", "d</s>"};
-    check_mask(t, conv + 1, 4, want, 2);
+    CHECK(k < 0 && strstr(err, "changes the contents"));
+    /* a conversation holding the marker characters: refused, not mis-marked */
+    chat_msg odd[] = {{"system", "S", 1}, {"user", "a", 1}, {"assistant", "\xee\x80\x80x", 4}, {"user", "c", 1}};
+    tok_free(t);
+    t = with_template("llama2-sp", "mistral-v3", "<s>", "</s>");
+    k = chat_encode(t, odd, 4, 0, &ids, &mask, err, sizeof err);
+    CHECK(k < 0 && strstr(err, "U+E000"));
+    tok_free(t);
+}
+
+/* Mistral v0.3 against the reference renderer's outputs (recorded from
+ * @huggingface/jinja): for every recorded conversation the render is the
+ * reference's, and each assistant message's span is exactly its trimmed
+ * content followed by </s> (found by markers where the system prompt moves) */
+static void reference_spans(void)
+{
+    tokenizer *t = with_template("llama2-sp", "mistral-v3", "<s>", "</s>");
+    if (!t) return;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/mistral-v3.expected.jsonl", templates);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    if (!f) { tok_free(t); return; }
+    char *line = NULL;
+    size_t cap = 0;
+    int convs = 0, turns = 0, moved = 0;
+    while (getline(&line, &cap, f) > 0) {
+        json_error_t je;
+        json_t *rec = json_loads(line, 0, &je), *ctx = json_object_get(rec, "context");
+        json_t *out = json_object_get(rec, "output"), *msgs = json_object_get(ctx, "messages");
+        if (!json_is_string(out) || json_is_true(json_object_get(ctx, "add_generation_prompt")) ||
+            json_object_get(ctx, "tools")) { json_decref(rec); continue; }
+        size_t n = json_array_size(msgs);
+        chat_msg *m = calloc(n + 1, sizeof *m);
+        int ok = 1, has_sys = 0;
+        for (size_t i = 0; i < n; i++) {
+            json_t *x = json_array_get(msgs, i), *c = json_object_get(x, "content");
+            const char *r = json_string_value(json_object_get(x, "role"));
+            if (!r || !json_is_string(c)) ok = 0;
+            else {
+                m[i] = (chat_msg){!strcmp(r, "system") ? "system" : !strcmp(r, "user") ? "user" : "assistant",
+                                  json_string_value(c), json_string_length(c)};
+                has_sys |= !strcmp(r, "system");
+            }
+        }
+        size_t tl, *sp = NULL;
+        int ns = 0;
+        char err[512];
+        char *text = ok ? chat_jinja_render(t, m, (int)n, 0, 0, &tl, &sp, &ns, err, sizeof err) : NULL;
+        if (ok && !text) { fprintf(stderr, "%s: %s\n", path, err); CHECK(0); }
+        if (text) {
+            convs++;
+            CHECK(tl == json_string_length(out) && !memcmp(text, json_string_value(out), tl));
+            int a = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (strcmp(m[i].role, "assistant")) continue;
+                CHECK(a < ns);
+                if (a >= ns) break;
+                size_t b = 0, e = m[i].len;
+                while (b < e && strchr(" \t\n\r", m[i].content[b])) b++;
+                while (e > b && strchr(" \t\n\r", m[i].content[e - 1])) e--;
+                size_t want = e - b + 4;
+                int good = sp[2 * a + 1] - sp[2 * a] == want && !memcmp(text + sp[2 * a], m[i].content + b, e - b) &&
+                           !memcmp(text + sp[2 * a] + e - b, "</s>", 4);
+                if (!good) fprintf(stderr, "%s: conversation %d, assistant %d: span [%zu, %zu)\n", path, convs, a,
+                                   sp[2 * a], sp[2 * a + 1]);
+                CHECK(good);
+                turns++;
+                moved += has_sys;
+                a++;
+            }
+            CHECK(a == ns);
+        }
+        free(text); free(sp); free(m);
+        json_decref(rec);
+    }
+    free(line);
+    fclose(f);
+    CHECK(convs >= 5 && turns >= 5 && moved >= 2);
+    printf("mistral-v3 reference: %d conversations, %d assistant spans (%d with a moved system prompt)\n", convs,
+           turns, moved);
     tok_free(t);
 }
 
@@ -249,6 +340,7 @@ int main(void)
     chatml();
     llama2();
     not_prefix();
+    reference_spans();
     loading();
     return check_done("test_chat_jinja");
 }

@@ -8,9 +8,16 @@
  *  - the fixture against a copy with only its decoder removed (same
  *    vocabulary and merges): not the same, and the reason says the
  *    vocabulary is equal; the copy re-saved with the decoder put back is
- *    the same again (the fingerprint follows behaviour, not the file).
+ *    the same again (the fingerprint follows behaviour, not the file);
+ *  - chat templates: the fixture with a model's own template is not the
+ *    same as without one, nor as with another template (or the same
+ *    template with another EOS), and the reason names the chat templates;
+ *    two loads with the same template are the same; tokenizers without a
+ *    template keep the fingerprints recorded before templates counted
+ *    (byte tokenizer, bpe-gpt2.json).
  */
 #include "check.h"
+#include "text/chat_template.h"
 #include "text/tokenizer.h"
 #include "base/util.h"
 
@@ -21,6 +28,11 @@
 #include <unistd.h>
 
 static char fixdir[512];
+
+/* fingerprints before chat templates were part of the identity (commit
+ * d60fec8): records and checkpoints made then must still match */
+#define BYTE_FP "b29ecc8ca05e3f7c"
+#define GPT2_FP "f970cbb25edadd82"
 
 static tokenizer *load_file(const char *path)
 {
@@ -93,6 +105,31 @@ int main(void)
     json_decref(dec);
     CHECK(tok_same(g, redec, why, sizeof why) == 1);
     rmdir(tmpl);
+
+    /* identities from before chat templates counted (no template: unchanged) */
+    tok_fingerprint_hex(a, hex);
+    CHECK(!strcmp(hex, BYTE_FP));
+    tok_fingerprint_hex(g, hex);
+    CHECK(!strcmp(hex, GPT2_FP));
+    const char *t1 = "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{{ eos_token }}{% endfor %}";
+    const char *t2 = "{% for m in messages %}[{{ m.role }}] {{ m.content }}{{ eos_token }}{% endfor %}";
+    char err[256];
+    tokenizer *c1 = load_file(path), *c1b = load_file(path), *c2 = load_file(path), *c3 = load_file(path);
+    CHECK(chat_template_set(c1, t1, strlen(t1), NULL, "</s>", err, sizeof err) == 0);
+    CHECK(chat_template_set(c1b, t1, strlen(t1), NULL, "</s>", err, sizeof err) == 0);
+    CHECK(chat_template_set(c2, t2, strlen(t2), NULL, "</s>", err, sizeof err) == 0);
+    CHECK(chat_template_set(c3, t1, strlen(t1), NULL, "<|endoftext|>", err, sizeof err) == 0);
+    CHECK(tok_same(c1, c1b, why, sizeof why) == 1);
+    why[0] = 0;
+    CHECK(tok_same(g, c1, why, sizeof why) == 0 && strstr(why, "chat templates differ"));
+    why[0] = 0;
+    CHECK(tok_same(c1, c2, why, sizeof why) == 0 && strstr(why, "chat templates differ"));
+    CHECK(tok_same(c1, c3, why, sizeof why) == 0);
+    CHECK(tok_fingerprint(c1) != tok_fingerprint(g) && tok_fingerprint(c1) != tok_fingerprint(c2));
+    tok_free(c1);
+    tok_free(c1b);
+    tok_free(c2);
+    tok_free(c3);
 
     tok_free(a);
     tok_free(b);

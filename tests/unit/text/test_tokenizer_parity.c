@@ -16,7 +16,11 @@
  * per-turn decodes those offsets give; chat_render, tok_encode_offsets and
  * chat_encode must agree, and each assistant turn's marked tokens must
  * start at its content, end with its EOS and decode as the library
- * decodes them.  Texts with newlines, NFC, byte fallback
+ * decodes them.  Pairs: each record of NAME.pair.jsonl (where the library
+ * encodes pairs with that tokenizer) gives two texts and the library's
+ * encode(a, b) with and without special tokens: tok_encode_pair must give
+ * the same ids, type ids and offsets (into the text each token comes
+ * from).  Texts with newlines, NFC, byte fallback
  * and unknown characters are covered here, for NAME.json and for the
  * production files committed as NAME.json.gz (gpt-4o, DeepSeek V3, Gemma 3);
  * tests/tokenizer-parity.bats runs
@@ -32,7 +36,7 @@
 #include <string.h>
 #include <zlib.h>
 
-static int failures, checks, chat_spans, chat_exact;
+static int failures, checks, chat_spans, chat_exact, pair_records;
 
 static void show_ids(const char *label, const int32_t *ids, long n)
 {
@@ -264,27 +268,69 @@ static void check_chat(const char *fix, long line, const tokenizer *t, json_t *r
     free(m); free(txt); free(want); free(ids); free(ids2); free(o); free(mask);
 }
 
-static void run_chat(const char *dir, const char *name, const tokenizer *t)
+/* each record of dir/NAME.SUFFIX through fn; a missing file is a failure
+ * unless optional */
+static void run_lines(const char *dir, const char *name, const char *suffix, const tokenizer *t, int optional,
+                      void (*fn)(const char *, long, const tokenizer *, json_t *))
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/%s.chat.jsonl", dir, name);
+    snprintf(path, sizeof path, "%s/%s%s", dir, name, suffix);
     FILE *f = fopen(path, "r");
-    if (!f) { printf("FAIL cannot open %s\n", path); failures++; return; }
+    if (!f) {
+        if (!optional) { printf("FAIL cannot open %s\n", path); failures++; }
+        return;
+    }
     char *line = NULL;
     size_t cap = 0;
     long ln = 0;
     int before = checks, bad = failures;
     while (getline(&line, &cap, f) > 0) {
         json_error_t je;
-        json_t *rec = json_loads(line, 0, &je);
+        json_t *rec = json_loads(line, JSON_ALLOW_NUL, &je);
         ln++;
         if (!rec) { printf("FAIL %s: %s\n", path, je.text); failures++; continue; }
-        check_chat(name, ln, t, rec);
+        fn(name, ln, t, rec);
         json_decref(rec);
     }
     free(line);
     fclose(f);
-    printf("%s.chat.jsonl: %d checks, %d differ\n", name, checks - before, failures - bad);
+    printf("%s%s: %d checks, %d differ\n", name, suffix, checks - before, failures - bad);
+}
+
+static void check_pair(const char *fix, long line, const tokenizer *t, json_t *rec)
+{
+    pair_records++;
+    json_t *a = json_object_get(rec, "a"), *b = json_object_get(rec, "b");
+    static const char *key[2][3] = {{"ids", "type_ids", "offsets"}, {"ids_no_add", "type_ids_no_add", NULL}};
+    for (int v = 0; v < 2; v++) {
+        int32_t *ids, *want;
+        tok_offset *o;
+        uint8_t *ty;
+        char err[256];
+        long n = tok_encode_pair(t, json_string_value(a), json_string_length(a), json_string_value(b),
+                                 json_string_length(b), TOK_SPLIT_SPECIAL | (v ? 0 : TOK_ADD_SPECIAL), &ids, &o, &ty,
+                                 err, sizeof err);
+        checks += 3;
+        if (n < 0) { printf("FAIL %s.pair.jsonl:%ld: %s\n", fix, line, err); failures++; continue; }
+        int nw = ids_from_json(json_object_get(rec, key[v][0]), &want);
+        int ok_ty = (long)json_array_size(json_object_get(rec, key[v][1])) == n;
+        for (long i = 0; ok_ty && i < n; i++)
+            ok_ty = ty[i] == json_integer_value(json_array_get(json_object_get(rec, key[v][1]), (size_t)i));
+        if (nw != n || memcmp(ids, want, sizeof *ids * (size_t)nw)) {
+            printf("FAIL %s.pair.jsonl:%ld: %s\n", fix, line, key[v][0]);
+            show_ids("want", want, nw);
+            show_ids("got ", ids, n);
+            failures++;
+        } else if (!ok_ty) {
+            printf("FAIL %s.pair.jsonl:%ld: %s\n", fix, line, key[v][1]);
+            failures++;
+        } else if (key[v][2] && !offsets_equal(json_object_get(rec, key[v][2]), o, n)) {
+            printf("FAIL %s.pair.jsonl:%ld: offsets\n", fix, line);
+            show_offs("got ", o, n);
+            failures++;
+        }
+        free(ids); free(want); free(o); free(ty);
+    }
 }
 
 /* the production tokenizer.json files are committed gzip-compressed */
@@ -327,12 +373,14 @@ int main(void)
         if (!t) { printf("FAIL load %s: %s\n", path, err); failures++; continue; }
         run_file(dir, name, ".expected.jsonl", t, 1);
         run_file(dir, name, ".decode.jsonl", t, 0);
-        if (tok_eos(t)) run_chat(dir, name, t);
+        if (tok_eos(t)) run_lines(dir, name, ".chat.jsonl", t, 0, check_chat);
+        run_lines(dir, name, ".pair.jsonl", t, 1, check_pair);   /* where the library encodes pairs */
         tok_free(t);
         fixtures++;
     }
     closedir(d);
     if (fixtures < 10) { printf("FAIL only %d fixtures\n", fixtures); failures++; }
+    if (pair_records < 50) { printf("FAIL only %d pair records\n", pair_records); failures++; }
     printf("chat: %d assistant turns, %d of them marked from their first byte\n", chat_spans, chat_exact);
     printf("%d fixtures, %d checks, %d differ from the library\n", fixtures, checks, failures);
     return failures ? 1 : 0;
