@@ -121,7 +121,7 @@ if [ ! -s "$ce" ]; then
     jq -c '.response = ((.gold.reference[(.gold.program_prefix | length):]) + "\n```\n")' | rec from-json > "$ce"
 fi
 n=$(rec count "$ce")
-t0=$(now); code-exec --timeout 300 "$ce" 2> "$dir/code-exec.err" | rec to-json > "$dir/code-exec.json"; t1=$(now)
+t0=$(now); code-exec --timeout 86400 --cpu 600 "$ce" 2> "$dir/code-exec.err" | rec to-json > "$dir/code-exec.json"; t1=$(now)
 pass=$(jq -s 'map(select(.scores.pass)) | length' "$dir/code-exec.json")
 rate code-exec "$n" "$t0" "$t1" "canonical solutions passing: $pass / $n"
 jq -c 'select(.scores.pass | not) | {id, scores}' "$dir/code-exec.json"
