@@ -36,7 +36,7 @@ static const char usage[] =
     "  -o, --output URI     output (default stdout)\n"
     "      --timeout S      wall-clock seconds per sample (default 60)\n"
     "      --cpu S          CPU seconds per sample (default: the timeout, rounded up)\n"
-    "      --mem MB         address space (default 2048)\n"
+    "      --mem MB         address space (default 4096, EvalPlus' 4 GiB)\n"
     "      --fsize MB       largest file it may write, output included (default 16)\n"
     "      --nproc N        processes (default 64)\n"
     "      --python PATH    interpreter (default /usr/bin/python3, else python3 on PATH)\n"
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
         {"progress", no_argument, 0, O_PROGRESS}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},        {0, 0, 0, 0}};
     const char *out_uri = "-", *py = NULL;
-    sandbox_opts so = {.timeout_s = 60, .cpu_s = 0, .mem_mb = 2048, .fsize_mb = 16, .nproc = 64};
+    sandbox_opts so = {.timeout_s = 60, .cpu_s = 0, .mem_mb = 4096, .fsize_mb = 16, .nproc = 64};
     int progress = 0, c;
     opterr = 0;   /* cli_bad_option says it once, with a suggestion */
     while ((c = getopt_long(argc, argv, "o:hV", lo, NULL)) != -1) {

@@ -145,6 +145,7 @@ int main(int argc, char **argv)
     if (sum_only && no_sum)
         cli_usage_error("--summary-only and --no-summary exclude each other");
     cfg.judge = judge_cmd != NULL;
+    cfg.bootstrap = boot_b, cfg.boot_seed = boot_seed;
     const char *jkey = eval_task_judge_key(task);
     if (!cfg.judge_key)
         cfg.judge_key = jkey ? jkey : "score";

@@ -29,7 +29,8 @@
 #      OUT/results.json, OUT/results.png (a bar chart) where gnuplot
 #      exists, and a bootstrap 95% interval of every benchmark's score
 #      (eval-score --bootstrap: 1,000 resamples of its items, seed SEED;
-#      AlpacaEval's is of the raw win rate): in the table and in
+#      AlpacaEval's is of the raw win rate, and its length-controlled
+#      rate has a second one, refitted per resample): in the table and in
 #      OUT/intervals.txt.
 #
 # Whatever cannot run is skipped and said so: AlpacaEval without
@@ -158,8 +159,10 @@ if command -v gnuplot > /dev/null; then eval-report --plot "$out/results.png" "$
 cat "$out/table.txt"
 {
   echo "bootstrap 95% intervals (1000 resamples of the items, seed $seed), x100"
-  rec to-json "$sum" | jq -r 'if .ci_low then "\(.benchmark)\t\(.ci_units)\t\(.score * 100)\t\(.ci_low * 100)\t\(.ci_high * 100)"
-                              else "\(.benchmark)\t\(.n)\t\(.score * 100)\t-\t-" end' |
+  rec to-json "$sum" | jq -r '(if .ci_low then "\(.benchmark)\t\(.ci_units)\t\(.score * 100)\t\(.ci_low * 100)\t\(.ci_high * 100)"
+                               else "\(.benchmark)\t\(.n)\t\(.score * 100)\t-\t-" end),
+                              (if .lc_ci_low then "\(.benchmark) LC\t\(.ci_units)\t\(.lc_win_rate)\t\(.lc_ci_low)\t\(.lc_ci_high)"
+                               else empty end)' |
     awk -F '\t' '$4 == "-" { printf "%-14s %d records %6.1f  (fewer than 2 items: no interval)\n", $1, $2, $3; next }
                  { printf "%-14s n=%-5d %6.1f  [%5.1f, %5.1f]\n", $1, $2, $3, $4, $5 }'
 } > "$out/intervals.txt"

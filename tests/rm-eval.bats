@@ -47,3 +47,17 @@ E=$BATS_TEST_DIRNAME/fixtures/eval
   run rm-eval --benchmark "" p.mp
   [ "$status" -eq 64 ]
 }
+
+@test "rm-eval: Table 13's 61.0 from its section accuracies, (74.3 + 49.3 + 52.2 + 65.0 + 0.5 x 67.9) / 4.5" {
+  # 1,000 pairs per section (one subset each), that many of them right
+  jq -cn '[["alpacaeval-easy", 743], ["mt-bench-hard", 493], ["donotanswer", 522], ["math-prm", 650], ["shp", 679]][] as [$s, $k] |
+    range(1000) | {id: "\($s)-\(.)", source: $s, reward_chosen: (if . < $k then 1 else 0 end), reward_rejected: 0.5}' |
+    rec from-json > p.mp
+  rm-eval p.mp 2>/dev/null | rec to-json > s.json
+  jq -e '(.sections.Chat.accuracy - 0.743 | fabs) < 1e-12 and (.sections["Chat Hard"].accuracy - 0.493 | fabs) < 1e-12' s.json
+  jq -e '(.sections["Prior Sets"].accuracy - 0.679 | fabs) < 1e-12 and .sections["Prior Sets"].weight == 0.5' s.json
+  jq -e '(.weighted - (0.743 + 0.493 + 0.522 + 0.650 + 0.5 * 0.679) / 4.5 | fabs) < 1e-12' s.json
+  # 61.06 from the rounded section numbers; the paper's 61.0 came from unrounded ones
+  jq -e '(.weighted * 100 - 61.0 | fabs) < 0.1' s.json
+  jq -e '.accuracy == (743 + 493 + 522 + 650 + 679) / 5000 and .n == 5000'  s.json   # the plain (micro) accuracy beside it
+}

@@ -14,6 +14,7 @@
  * differs in the last bits on the shipped annotations.
  */
 #include "eval/alpaca.h"
+#include "eval/boot.h"
 #include "eval/common.h"
 #include "base/util.h"
 
@@ -79,7 +80,8 @@ static int solve(double H[3][3], double *g, int k)
     return 0;
 }
 
-double alpaca_lc_fit(const double *y, const double *tl, const double *d, size_t n, double w[3])
+double alpaca_lc_fit(const double *y, const double *tl, const double *d, const uint32_t *wt, size_t n,
+                     double w[3])
 {
     /* features: 0 length, 1 difficulty (if any), 2 constant; k active */
     int idx[3] = {0, 1, 2}, k = 3;
@@ -92,9 +94,10 @@ double alpaca_lc_fit(const double *y, const double *tl, const double *d, size_t 
             double x[3] = {tl[i], d ? d[i] : 0, 1}, z = 0;
             for (int a = 0; a < k; a++)
                 z += b[a] * x[idx[a]];
-            double p = sigmoid(z), v = p * (1 - p);
+            /* times 1.0 when unweighted: the same bits as no weight */
+            double cw = wt ? (double)wt[i] : 1.0, p = sigmoid(z), v = cw * (p * (1 - p));
             for (int a = 0; a < k; a++) {
-                g[a] += (p - y[i]) * x[idx[a]];
+                g[a] += cw * (p - y[i]) * x[idx[a]];
                 for (int c = 0; c < k; c++)
                     H[a][c] += v * x[idx[a]] * x[idx[c]];
             }
@@ -112,10 +115,37 @@ double alpaca_lc_fit(const double *y, const double *tl, const double *d, size_t 
     w[0] = b[0];
     w[1] = d ? b[1] : 0;
     w[2] = d ? b[2] : b[1];
-    double s = 0;
+    double s = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double c = wt ? (double)wt[i] : 1.0;
+        s += c * sigmoid(w[1] * (d ? d[i] : 0) + w[2]);
+        m += c;
+    }
+    return m > 0 ? s / m : NAN;
+}
+
+double alpaca_lc(const double *y, const double *dlen, const double *d, const uint32_t *wt, size_t n, double w[3])
+{
+    double mean = 0, var = 0, m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double c = wt ? (double)wt[i] : 1.0;
+        mean += c * dlen[i];
+        m += c;
+    }
+    mean = m > 0 ? mean / m : 0;
+    for (size_t i = 0; i < n; i++) {
+        double c = wt ? (double)wt[i] : 1.0;
+        var += c * ((dlen[i] - mean) * (dlen[i] - mean));
+    }
+    double sd = m > 1 ? sqrt(var / (m - 1)) : 0;
+    if (!(sd > 0))
+        return NAN;
+    double *tl = xmalloc((n ? n : 1) * sizeof *tl);
     for (size_t i = 0; i < n; i++)
-        s += sigmoid(w[1] * (d ? d[i] : 0) + w[2]);
-    return n ? s / (double)n : NAN;
+        tl[i] = tanh(dlen[i] / sd);
+    double lc = alpaca_lc_fit(y, tl, d, wt, n, w);
+    free(tl);
+    return lc;
 }
 
 /* ---- the scorer ---- */
@@ -257,6 +287,15 @@ static int al_score(void *vst, const msgpack_object *rec, kvbuf *sc, char *err, 
     return 0;
 }
 
+/* --bootstrap of the LC rate: the fit redone on each resample (its
+ * length sd included), the same draws as the raw rate's interval. */
+static double lc_reweigh(void *vst, const uint32_t *w)
+{
+    al_state *st = vst;
+    double wts[3];
+    return alpaca_lc(st->pref, st->dlen, st->have_diff ? st->diff : NULL, w, st->n, wts);
+}
+
 static void al_finish(void *vst, kvbuf *s)
 {
     al_state *st = vst;
@@ -272,20 +311,9 @@ static void al_finish(void *vst, kvbuf *s)
     kv_i64(s, "n_wins_base", (int64_t)base);
     kv_i64(s, "n_draws", (int64_t)draws);
     /* length control needs every record's two outputs and some spread */
-    double mean = 0, var = 0;
-    for (size_t i = 0; i < n; i++)
-        mean += st->dlen[i];
-    mean = n ? mean / (double)n : 0;
-    for (size_t i = 0; i < n; i++)
-        var += (st->dlen[i] - mean) * (st->dlen[i] - mean);
-    double sd = n > 1 ? sqrt(var / (double)(n - 1)) : 0;
-    if (!st->have_len || st->no_len || !(sd > 0))
+    if (!st->have_len || st->no_len)
         return;
-    double *tl = xmalloc(n * sizeof *tl), w[3];
-    for (size_t i = 0; i < n; i++)
-        tl[i] = tanh(st->dlen[i] / sd);
-    double lc = alpaca_lc_fit(st->pref, tl, st->have_diff ? st->diff : NULL, n, w);
-    free(tl);
+    double w[3], lc = alpaca_lc(st->pref, st->dlen, st->have_diff ? st->diff : NULL, NULL, n, w);
     if (lc != lc)
         return;
     kv_f64(s, "lc_win_rate", lc * 100);
@@ -295,6 +323,15 @@ static void al_finish(void *vst, kvbuf *s)
     pack_str(pk, "length"), msgpack_pack_double(pk, w[0]);
     pack_str(pk, "difficulty"), msgpack_pack_double(pk, w[1]);
     pack_str(pk, "constant"), msgpack_pack_double(pk, w[2]);
+    if (st->cfg->bootstrap) {
+        boot_result br;
+        if (boot_fn_interval(n, lc_reweigh, st, st->cfg->bootstrap, st->cfg->boot_seed, &br) == 0) {
+            kv_f64(s, "lc_ci_low", br.lo * 100);
+            kv_f64(s, "lc_ci_high", br.hi * 100);
+        } else {
+            warnx_("--bootstrap: the length-controlled fit failed on a resample; no lc interval");
+        }
+    }
 }
 
 static void al_destroy(void *vst)
@@ -305,8 +342,8 @@ static void al_destroy(void *vst)
     free(st);
 }
 
-/* --bootstrap resamples the raw win rate (the headline); the
- * length-controlled rate would need a GLM refit per resample. */
+/* --bootstrap resamples the raw win rate (the headline) here; the
+ * length-controlled rate's interval is refitted per resample in al_finish. */
 static size_t al_units(void *vst) { return ((al_state *)vst)->n; }
 static double al_reweigh(void *vst, const uint32_t *w)
 {

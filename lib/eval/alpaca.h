@@ -25,13 +25,24 @@
 #define PREFPIPE_EVAL_ALPACA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* NumPy's float64 add.reduce order over x[0..n): x[0] + pairwise(x+1, n-1). */
 double numpy_sum(const double *x, size_t n);
 
 /* The LC fit: y in [0,1], tl = tanh(std length difference), d (NULL: no
- * difficulty feature).  Writes the weights (length, difficulty, constant)
- * and returns the LC win rate in [0,1], or NaN when the fit fails. */
-double alpaca_lc_fit(const double *y, const double *tl, const double *d, size_t n, double w[3]);
+ * difficulty feature), wt the count of each item (NULL: 1 each; a
+ * bootstrap resample's counts otherwise).  Writes the weights (length,
+ * difficulty, constant) and returns the LC win rate in [0,1], or NaN when
+ * the fit fails. */
+double alpaca_lc_fit(const double *y, const double *tl, const double *d, const uint32_t *wt, size_t n,
+                     double w[3]);
+/* The whole LC computation from the length differences (output_1 minus
+ * output_2, in code points): their sample standard deviation over the
+ * (weighted) items, the tanh feature, the fit.  NaN when the lengths do
+ * not vary or the fit fails.  With wt NULL, bit for bit what the scorer
+ * reports; with a resample's counts, the LC rate of that resample
+ * (eval-score --bootstrap: lc_ci_low / lc_ci_high). */
+double alpaca_lc(const double *y, const double *dlen, const double *d, const uint32_t *wt, size_t n, double w[3]);
 
 #endif

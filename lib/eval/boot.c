@@ -60,30 +60,39 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int boot_interval(const eval_task *task, void *st, int B, uint64_t seed, boot_result *out)
+int boot_fn_interval(size_t n, double (*f)(void *ctx, const uint32_t *w), void *ctx, int B, uint64_t seed,
+                     boot_result *out)
 {
-    if (!task->units || !task->reweigh || B < 1)
-        return -1;
-    size_t n = task->units(st);
-    if (n < 2)
+    if (n < 2 || B < 1)
         return -1;
     uint32_t *w = xmalloc(n * sizeof *w);
     double *vals = xmalloc((size_t)B * sizeof *vals);
     rng_t r;
     rng_seed(&r, seed);
+    int bad = 0;
     for (int b = 0; b < B; b++) {
         memset(w, 0, n * sizeof *w);
         for (size_t i = 0; i < n; i++)
             w[rng_below(&r, n)]++;
-        vals[b] = task->reweigh(st, w);
+        vals[b] = f(ctx, w);
+        bad |= vals[b] != vals[b];
     }
-    qsort(vals, (size_t)B, sizeof *vals, by_value);
-    size_t lo = (size_t)floor(0.025 * B), hi = (size_t)ceil(0.975 * B);
-    out->lo = vals[lo];
-    out->hi = vals[hi ? hi - 1 : 0];
-    out->n = n;
+    if (!bad) {
+        qsort(vals, (size_t)B, sizeof *vals, by_value);
+        size_t lo = (size_t)floor(0.025 * B), hi = (size_t)ceil(0.975 * B);
+        out->lo = vals[lo];
+        out->hi = vals[hi ? hi - 1 : 0];
+        out->n = n;
+    }
     free(w), free(vals);
-    return 0;
+    return bad ? -1 : 0;
+}
+
+int boot_interval(const eval_task *task, void *st, int B, uint64_t seed, boot_result *out)
+{
+    if (!task->units || !task->reweigh)
+        return -1;
+    return boot_fn_interval(task->units(st), task->reweigh, st, B, seed, out);
 }
 
 void boot_summary(const eval_task *task, void *st, int B, uint64_t seed, kvbuf *m)

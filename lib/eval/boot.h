@@ -44,6 +44,11 @@ typedef struct {
     size_t n;             /* units resampled */
 } boot_result;
 
+/* B resamples of n units through f (a reweigh: the statistic with unit i
+ * counted w[i] times); 0, or -1 with fewer than 2 units or when f gave
+ * NaN on some resample. */
+int boot_fn_interval(size_t n, double (*f)(void *ctx, const uint32_t *w), void *ctx, int B, uint64_t seed,
+                     boot_result *out);
 /* B resamples of task's units; 0, or -1 when the task has no bootstrap
  * or fewer than 2 units. */
 int boot_interval(const eval_task *task, void *st, int B, uint64_t seed, boot_result *out);

@@ -12,8 +12,9 @@
  * The harness (codeexec_int.h) reads the job — a JSON object with the
  * token — from stdin and closes it before any generated code runs, keeps
  * the token in a local, computes the reference outputs first, then loads
- * the program, runs the base tests on a copy of its namespace and the
- * plus inputs, and writes "TOKEN BASE PLUS" to fd 3.  It withstands
+ * the program, checks it on the base inputs (or, for records without
+ * n_base, runs base_test on a copy of its namespace) and on the plus
+ * inputs, and writes "TOKEN BASE PLUS" to fd 3.  It withstands
  * crashes, early exits, loops, forks, output floods and resource abuse
  * (the sandbox's limits); code written to cheat it by introspection
  * (walking frames to find the token) is out of scope, as in EvalPlus.
@@ -81,6 +82,22 @@ static int gold_s(const msgpack_object *g, const char *key, const char **s, size
     return 0;
 }
 
+/* The names the harness knows (codeexec_int.h); anything else is an error
+ * here rather than a harness crash that would read as a failing sample. */
+static int known(const char *const *names, const char *s, size_t n)
+{
+    for (; *names; names++)
+        if (strlen(*names) == n && !memcmp(*names, s, n))
+            return 1;
+    return 0;
+}
+static const char *const forms[] = {"", "args-tuples", "args-tuple-lists", "first-tuple-list", "second-tuple",
+                                    "first-sets", "float-complex", "first-tuple", "args-tuple-tuples",
+                                    "first-tuple-of-tuples", "first-tuple-3", "first-dict-tuples", "complex",
+                                    "all-tuples", NULL};
+static const char *const oracles[] = {"",    "always",   "or-zero",  "surface-area", "digit-distance",
+                                      "set", "not-none", "poly-root", NULL};
+
 static void random_token(char *out, size_t cap)
 {
     unsigned char b[16] = {0};
@@ -105,10 +122,27 @@ int codeexec_run(const sandbox_opts *o, const char *python, const msgpack_object
         snprintf(err, ec, "no gold map");
         return -1;
     }
-    if (gold_s(g, "entry_point", &entry, &en, err, ec) < 0 || gold_s(g, "program_prefix", &prefix, &pn, err, ec) < 0 ||
-        gold_s(g, "base_test", &base, &bn, err, ec) < 0 || gold_s(g, "reference", &ref, &fn, err, ec) < 0 ||
-        gold_s(g, "inputs", &inputs, &in_n, err, ec) < 0)
+    int64_t nbase = -1;
+    if (rec_get(g, "n_base") && (rec_get_i64(g, "n_base", &nbase) != 1 || nbase < 0)) {
+        snprintf(err, ec, "gold.n_base must be a count (a non-negative integer)");
         return -1;
+    }
+    if (gold_s(g, "entry_point", &entry, &en, err, ec) < 0 || gold_s(g, "program_prefix", &prefix, &pn, err, ec) < 0 ||
+        gold_s(g, "reference", &ref, &fn, err, ec) < 0 || gold_s(g, "inputs", &inputs, &in_n, err, ec) < 0)
+        return -1;
+    base = "", bn = 0; /* the dataset's asserts: the base verdict only without n_base */
+    if (nbase < 0 && gold_s(g, "base_test", &base, &bn, err, ec) < 0)
+        return -1;
+    const char *form = "", *oracle = "";
+    size_t formn = 0, oraclen = 0;
+    if ((rec_get(g, "input_form") && gold_s(g, "input_form", &form, &formn, err, ec) < 0) ||
+        (rec_get(g, "oracle") && gold_s(g, "oracle", &oracle, &oraclen, err, ec) < 0))
+        return -1;
+    if (!known(forms, form, formn) || !known(oracles, oracle, oraclen)) {
+        snprintf(err, ec, "unknown gold.%s '%.*s'", known(forms, form, formn) ? "oracle" : "input_form",
+                 (int)(known(forms, form, formn) ? oraclen : formn), known(forms, form, formn) ? oracle : form);
+        return -1;
+    }
     const msgpack_object *fe = rec_get(g, "prefix_in_fence");
     int in_fence = fe && fe->type == MSGPACK_OBJECT_BOOLEAN && fe->via.boolean;
     double atol = 0;
@@ -125,6 +159,9 @@ int codeexec_run(const sandbox_opts *o, const char *python, const msgpack_object
     json_object_set_new(job, "reference", json_stringn(ref, fn));
     json_object_set_new(job, "inputs", json_stringn(inputs, in_n));
     json_object_set_new(job, "atol", json_real(atol));
+    json_object_set_new(job, "n_base", json_integer(nbase));
+    json_object_set_new(job, "input_form", json_stringn(form, formn));
+    json_object_set_new(job, "oracle", json_stringn(oracle, oraclen));
     char *js = json_dumps(job, JSON_COMPACT);
     json_decref(job);
     free(prog);

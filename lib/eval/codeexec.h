@@ -8,11 +8,21 @@
  * (the assistant prefix opened a ```python block), base_test (the
  * dataset's own asserts: HumanEval's check() + call, MBPP's assertions),
  * reference (the canonical program), inputs (a JSON array of argument
- * lists: the base and plus inputs of EvalPlus) and atol.
+ * lists: the base and plus inputs of EvalPlus), atol, n_base (how many of
+ * the inputs are base inputs), input_form (how EvalPlus rebuilds tuples,
+ * sets and complex numbers from the JSON; "" none) and oracle (EvalPlus'
+ * special comparison for the task; "" none) — codeexec_int.h says what
+ * each means.
  *
- * Verdicts: base — the base tests ran without an exception; plus — on
- * every input the sample's output equals the reference's (floats within
- * atol, or 1e-6 when atol is 0, as EvalPlus); pass = base and plus.  A
+ * Verdicts, as EvalPlus: base — on every base input the sample's output
+ * equals the reference's (floats within atol, or 1e-6 when atol is 0, or
+ * the task's oracle); plus — the same on every plus input; pass = base and
+ * plus.  A record without n_base (hand-written tasks) takes base from
+ * base_test instead — the test code ran without an exception — and treats
+ * every input as a plus input.  What differs from EvalPlus: one wall-clock
+ * and CPU limit per sample instead of a limit per input scaled from the
+ * reference's time, and the reference runs in the same child, just before
+ * the sample.  A
  * verdict counts only when the harness writes it, with a per-run random
  * token, to fd 3 after the tests: exiting early (sys.exit(0), os._exit),
  * crashing, timing out or being killed is a failure.

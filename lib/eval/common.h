@@ -69,6 +69,8 @@ typedef struct {
     int ks[16];             /* pass@k: the k values */
     int nks;
     const char *difficulty; /* AlpacaEval: records {instruction, difficulty} for the LC fit */
+    int bootstrap;          /* --bootstrap B (0: none), for intervals a scorer adds itself */
+    uint64_t boot_seed;     /* (AlpacaEval's LC rate, refitted per resample) */
 } eval_cfg;
 
 typedef struct {

@@ -9,7 +9,14 @@
  * is walked as text: the top-level members' value spans are found by a
  * small scanner (strings with escapes, nesting), the string fields are
  * parsed one by one, and base_input/plus_input are copied as raw text into
- * one JSON array (the harness reads it with Python's json).
+ * one JSON array (the harness reads it with Python's json), n_base saying
+ * where the base inputs end.  What JSON cannot hold (tuples, sets,
+ * complex numbers) EvalPlus rebuilds per task when it loads MBPP+; the
+ * same rules go into gold.input_form, and its special oracles, chosen by
+ * entry point, into gold.oracle (both applied by code-exec's harness).
+ * The dataset's own asserts stay in base_test, for reading; the verdicts
+ * use the inputs, as EvalPlus does (MBPP+'s assertion field even uses
+ * math.isclose without importing math).
  *
  * Prompts (chat): HumanEval as open-instruct's codex_humaneval chat
  * format — user "Complete the following python function.\n\n\n" + prompt,
@@ -164,6 +171,86 @@ static char *join_inputs(const member *b, const member *p, const char *path, con
     return o;
 }
 
+/* Elements of a JSON array's text (base_input), by the same scanner. */
+static long count_elems(const member *a)
+{
+    if (!a || a->vn < 2 || a->v[0] != '[')
+        return 0;
+    size_t i = skip_ws(a->v, a->vn, 1);
+    long k = 0;
+    while (i < a->vn && a->v[i] != ']') {
+        size_t e = skip_value(a->v, a->vn, i);
+        if (!e)
+            return -1;
+        k++;
+        i = skip_ws(a->v, a->vn, e);
+        if (i < a->vn && a->v[i] == ',')
+            i = skip_ws(a->v, a->vn, i + 1);
+    }
+    return k;
+}
+
+/* How EvalPlus rebuilds the arguments of MBPP+ tasks whose inputs JSON
+ * cannot hold (tuples, sets, complex numbers): evalplus/data/mbpp.py's
+ * mbpp_deserialize_inputs, as a rule name per task number that the
+ * harness (codeexec_int.h) applies.  Same table for v0.1.0 and v0.2.0. */
+static const struct {
+    const char *form;
+    int ids[24];
+} mbpp_forms[] = {
+    {"args-tuples", {2, 116, 132, 143, 222, 261, 273, 394, 399, 421, 424, 429, 470, 560, 579, 596, 616, 630, 726,
+                     740, 744, 809}},
+    {"args-tuple-lists", {63, 64, 70, 94, 120, 237, 272, 299, 400, 409, 417, 438, 473, 614, 780}},
+    {"first-tuple-list", {75, 413, 444, 753}},
+    {"second-tuple", {106, 750}},
+    {"first-sets", {115}},
+    {"float-complex", {124}},
+    {"first-tuple", {250, 405, 446, 617, 720, 763, 808}},
+    {"args-tuple-tuples", {259, 401, 445}},
+    {"first-tuple-of-tuples", {278}},
+    {"first-tuple-3", {307}},
+    {"first-dict-tuples", {722}},
+    {"complex", {252}},
+    {"all-tuples", {580, 615, 791}},
+};
+
+/* EvalPlus' special oracles (evalplus/eval/_special_oracle.py and the
+ * comparison in evalplus/eval/__init__.py), by entry point. */
+static const struct {
+    int mbpp;
+    const char *entry, *oracle;
+} oracles[] = {
+    {1, "are_equivalent", "always"},       {1, "sum_div", "or-zero"},
+    {1, "surface_Area", "surface-area"},   {1, "digit_distance_nums", "digit-distance"},
+    {1, "check_str", "not-none"},          {1, "text_match_three", "not-none"},
+    {1, "text_starta_endb", "not-none"},   {1, "similar_elements", "set"},
+    {1, "find_char_long", "set"},          {1, "common_in_nested_lists", "set"},
+    {1, "extract_singly", "set"},          {1, "larg_nnum", "set"},
+    {1, "intersection_array", "set"},      {1, "find_dissimilar", "set"},
+    {1, "Diff", "set"},                    {0, "find_zero", "poly-root"},
+};
+
+static const char *input_form(const char *task, int mbpp)
+{
+    const char *slash = strrchr(task, '/');
+    if (!mbpp || !slash)
+        return "";
+    int id = atoi(slash + 1);
+    for (size_t i = 0; i < sizeof mbpp_forms / sizeof *mbpp_forms; i++)
+        for (int j = 0; j < 24 && mbpp_forms[i].ids[j]; j++)
+            if (mbpp_forms[i].ids[j] == id)
+                return mbpp_forms[i].form;
+    return "";
+}
+
+static const char *oracle_of(const char *entry, int mbpp)
+{
+    for (size_t i = 0; i < sizeof oracles / sizeof *oracles; i++)
+        if (oracles[i].mbpp == mbpp && !strcmp(oracles[i].entry, entry))
+            return oracles[i].oracle;
+    return "";
+}
+
 static const char instr[] = "Complete the following python function.\n\n\n";
 static const char asst[] = "Here is the completed function:\n\n\n```python\n";
 
@@ -191,6 +278,9 @@ void bench_load_code(const char *path, int mbpp, const bench_opts *o, rstream *o
         if (!bi)
             die(EX_DATAERR, "%s: %s: no base_input (an EvalPlus file is needed)", shown(path), where);
         char *inputs = join_inputs(bi, pi, path, where);
+        long nbase = count_elems(bi);
+        if (nbase < 0)
+            die(EX_DATAERR, "%s: %s: base_input is not a JSON array", shown(path), where);
         double atol = 0;
         if (at) {
             char buf[64];
@@ -202,7 +292,7 @@ void bench_load_code(const char *path, int mbpp, const bench_opts *o, rstream *o
         char *user = xmalloc(sizeof instr + pl + 1), *pre = xmalloc(sizeof asst + pl + 1);
         snprintf(user, sizeof instr + pl + 1, "%s%s", o->plain ? "" : instr, prompt);
         snprintf(pre, sizeof asst + pl + 1, "%s%s", asst, mbpp ? "" : prompt);
-        begin_record(&g.pk, id, mbpp ? "mbpp-plus" : "humaneval-plus", user, pre, o, 8);
+        begin_record(&g.pk, id, mbpp ? "mbpp-plus" : "humaneval-plus", user, pre, o, 11);
         pack_str(&g.pk, "task_id"), pack_str(&g.pk, task);
         pack_str(&g.pk, "entry_point"), pack_str(&g.pk, entry);
         pack_str(&g.pk, "program_prefix"), pack_str(&g.pk, mbpp ? "" : prompt);
@@ -224,6 +314,9 @@ void bench_load_code(const char *path, int mbpp, const bench_opts *o, rstream *o
         pack_str(&g.pk, "reference"), pack_str(&g.pk, ref);
         pack_str(&g.pk, "inputs"), pack_str(&g.pk, inputs);
         pack_str(&g.pk, "atol"), msgpack_pack_double(&g.pk, atol);
+        pack_str(&g.pk, "n_base"), msgpack_pack_int64(&g.pk, nbase);
+        pack_str(&g.pk, "input_form"), pack_str(&g.pk, input_form(task, mbpp));
+        pack_str(&g.pk, "oracle"), pack_str(&g.pk, oracle_of(entry, mbpp));
         group_add(&g, id, o->seed, path, where);
         free(task), free(prompt), free(entry), free(canon), free(test), free(inputs), free(user), free(pre);
         free(bt), free(ref);

@@ -7,8 +7,11 @@
  * itself before exec: PR_SET_PDEATHSIG (it dies with us), rlimits, the
  * uid drop, the scratch directory as cwd.  The parent polls waitpid with a
  * short sleep until the child ends or the wall clock runs out, then kills
- * it (SIGKILL to pid 1 of the namespace takes every process in it; without
- * a namespace, to the whole process group) and reaps it.
+ * it (SIGKILL to pid 1 of the namespace takes every process in it, and
+ * the kernel has them all gone when its wait returns; without a
+ * namespace, to the whole process group, whose members — orphans come to
+ * us as the subreaper — are reaped until the group is empty) and reaps
+ * it.  Either way no process of the run is left when sandbox_run returns.
  *
  * The scratch directory lives under tmpdir (default $TMPDIR or /tmp) as
  * prefpipe-exec.XXXXXX, mode 0700, owned by the child's uid; the stdin
@@ -76,6 +79,21 @@ static void write_all(int fd, const char *p, size_t n)
         if (w <= 0)
             return;
         p += w, n -= (size_t)w;
+    }
+}
+
+/* Without a PID namespace: kill what the child left in its group and wait
+ * until none of it exists, so that nothing of this run outlives the call
+ * (orphans come to us, the subreaper, and are reaped here; the kill fails
+ * with ESRCH once the group is empty).  Bounded, for a process stuck in the
+ * kernel. */
+static void reap_group(pid_t g)
+{
+    for (int i = 0; i < 10000 && kill(-g, SIGKILL) == 0; i++) {
+        while (waitpid(-g, NULL, WNOHANG) > 0)
+            ;
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
     }
 }
 
@@ -152,6 +170,7 @@ int sandbox_run(const sandbox_opts *o, char *const argv[], const char *in, size_
 
     fflush(NULL);
     int own_ns = 1;
+    prctl(PR_SET_CHILD_SUBREAPER, 1); /* for reap_group */
     pid_t pid = (pid_t)syscall(SYS_clone, (long)(SIGCHLD | CLONE_NEWPID | CLONE_NEWNET), 0L, 0L, 0L, 0L);
     if (pid < 0 && (errno == EPERM || errno == EINVAL || errno == ENOSPC || errno == EUSERS)) {
         own_ns = 0;
@@ -192,7 +211,7 @@ int sandbox_run(const sandbox_opts *o, char *const argv[], const char *in, size_
         nanosleep(&ts, NULL);
     }
     if (!own_ns)
-        kill(-pid, SIGKILL); /* anything it left behind in its group */
+        reap_group(pid);
     ssize_t k;
     while (vn + 1 < sizeof r->verdict && (k = read(vp[0], r->verdict + vn, sizeof r->verdict - 1 - vn)) > 0)
         vn += (size_t)k;

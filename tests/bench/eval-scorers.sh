@@ -12,11 +12,16 @@
 #                pipe, not a model judge)
 #   toxigen      the 7,000 prompts of the paper's draw, --judge cat likewise
 #   pass-at-k    563 problems x 10 samples
-#   bootstrap    eval-score --bootstrap 1000 on the GSM8K-sized case
+#   bootstrap    eval-score --bootstrap 1000 on the pass@k case
+#   judge        the generic judge task (mean of scores.score): 200,000
+#                records through --judge cat (the judge pipe and the mean)
+#   alpaca-lc-boot  alpaca-eval --bootstrap 1000 on one annotation file
+#                (805): the LC fit redone on every resample
 # (CODE_EXEC=0 skips the slow canonical-solution run below.)
 #   code-exec    every canonical solution of HumanEval+ (164) and MBPP+
-#                (399): all must pass (the full check behind the few in
-#                tests/code-exec.bats); samples/s, and the failures if any
+#                (399): all must pass; samples/s, and the failures if any
+#                (tools/code-canonical.sh does the same per dataset, MBPP+
+#                v0.2.0 included)
 # No reference implementation runs here (alpaca_eval, EvalPlus and
 # RewardBench need packages that are not installed); prefpipe's numbers only.
 set -eu
@@ -94,6 +99,20 @@ rate pass-at-k "$n" "$t0" "$t1" ""
 t0=$(now); eval-score -t pass-at-k --summary-only --bootstrap 1000 "$pk" > /dev/null 2>&1; t1=$(now)
 rate bootstrap "$n" "$t0" "$t1" "(pass-at-k with --bootstrap 1000)"
 
+jd=$dir/judge.mp
+[ -s "$jd" ] || jq -cn 'range(200000) | {id: tostring, response: "r", scores: {score: ((. * 7919) % 11 / 10)}}' |
+  rec from-json > "$jd"
+n=$(rec count "$jd")
+t0=$(now); eval-score -t judge --judge cat --summary-only "$jd" > /dev/null 2>&1; t1=$(now)
+rate judge "$n" "$t0" "$t1" "(judge: cat)"
+
+ab=$dir/alpaca-one.mp
+[ -s "$ab" ] || zcat "$data/alpaca_eval/annotations/weighted_alpaca_eval_gpt4_turbo/gpt-3.5-turbo-0301.json.gz" |
+  jq -c '.[]' | rec from-json > "$ab"
+n=$(rec count "$ab")
+t0=$(now); eval-score -t alpaca-eval --summary-only --bootstrap 1000 "$ab" > /dev/null 2>&1; t1=$(now)
+rate alpaca-lc-boot "$n" "$t0" "$t1" "(raw + LC, --bootstrap 1000)"
+
 [ "${CODE_EXEC:-1}" != 0 ] || exit 0
 ce=$dir/code-canonical.mp
 if [ ! -s "$ce" ]; then
@@ -102,7 +121,7 @@ if [ ! -s "$ce" ]; then
     jq -c '.response = ((.gold.reference[(.gold.program_prefix | length):]) + "\n```\n")' | rec from-json > "$ce"
 fi
 n=$(rec count "$ce")
-t0=$(now); code-exec --timeout 300 "$ce" 2> "$dir/code-exec.err" | rec to-json > "$dir/code-exec.json"; t1=$(now)
+t0=$(now); code-exec --timeout 86400 --cpu 600 "$ce" 2> "$dir/code-exec.err" | rec to-json > "$dir/code-exec.json"; t1=$(now)
 pass=$(jq -s 'map(select(.scores.pass)) | length' "$dir/code-exec.json")
 rate code-exec "$n" "$t0" "$t1" "canonical solutions passing: $pass / $n"
 jq -c 'select(.scores.pass | not) | {id, scores}' "$dir/code-exec.json"

@@ -2,14 +2,20 @@
  * test_eval_boot.c — the bootstrap helpers on hand-computed cases (weighted
  * means, the mean over strata leaving out empty strata, the percentile
  * interval of a degenerate and of a spread sample, determinism in the
- * seed), Python's random.shuffle (values from CPython 3.11), and
- * TruthfulQA's answer post-processing.
+ * seed), Python's random.shuffle (values from CPython 3.11),
+ * TruthfulQA's answer post-processing, and AlpacaEval's length-controlled
+ * rate under resample counts: the weighted fit equals the plain fit on the
+ * items repeated that many times (what a resample is), its unweighted
+ * form is the scorer's number bit for bit, and a resample whose fit
+ * fails gives no interval.
  */
 #include "check.h"
+#include "eval/alpaca.h"
 #include "eval/boot.h"
 #include "eval/pyrandom.h"
 #include "eval/truthfulqa.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +23,13 @@ static boot_items items;
 static size_t units(void *st) { (void)st; return items.n; }
 static double reweigh(void *st, const uint32_t *w) { (void)st; return boot_mean(&items, w); }
 static const eval_task fake = {"fake", "fake", NULL, NULL, NULL, NULL, units, reweigh, NULL};
+
+static double nan_at_third(void *ctx, const uint32_t *w)
+{
+    int *k = ctx;
+    (void)w;
+    return ++*k == 3 ? NAN : 0.5;
+}
 
 static int trims_to(const char *in, int plain, const char *want)
 {
@@ -78,5 +91,36 @@ int main(void)
     CHECK(trims_to("A:B", 0, "B"));
     CHECK(trims_to("Q: only a question", 0, ""));
     CHECK(trims_to("", 1, ""));
+
+    /* LC under counts: 7 items, counts {0,2,1,3,0,1,2} vs the 9 repeated */
+    {
+        double y[7] = {0.9, 0.1, 0.6, 0.3, 1.0, 0.0, 0.45}, dl[7] = {-300, 40, -120, 500, -10, 260, 75};
+        double dd[7] = {0.2, -1.1, 0.4, 0.9, -0.3, 1.5, 0.0};
+        uint32_t cnt[7] = {0, 2, 1, 3, 0, 1, 2};
+        double ry[9], rdl[9], rdd[9], w1[3], w2[3];
+        size_t m = 0;
+        for (int i = 0; i < 7; i++)
+            for (uint32_t c = 0; c < cnt[i]; c++)
+                ry[m] = y[i], rdl[m] = dl[i], rdd[m] = dd[i], m++;
+        CHECK(m == 9);
+        for (int with_d = 0; with_d < 2; with_d++) {
+            double a = alpaca_lc(y, dl, with_d ? dd : NULL, cnt, 7, w1);
+            double b2 = alpaca_lc(ry, rdl, with_d ? rdd : NULL, NULL, 9, w2);
+            CHECK(a == a && a > 0 && a < 1);
+            CHECK_NEAR(a, b2, 1e-12);
+            CHECK_NEAR(w1[0], w2[0], 1e-9);
+            CHECK_NEAR(w1[2], w2[2], 1e-9);
+        }
+        uint32_t ones[7] = {1, 1, 1, 1, 1, 1, 1};
+        double a = alpaca_lc(y, dl, dd, NULL, 7, w1), b2 = alpaca_lc(y, dl, dd, ones, 7, w2);
+        CHECK(a == b2 && w1[0] == w2[0] && w1[1] == w2[1] && w1[2] == w2[2]); /* bit for bit */
+        double same[7] = {5, 5, 5, 5, 5, 5, 5};
+        CHECK(alpaca_lc(y, same, NULL, NULL, 7, w1) != alpaca_lc(y, same, NULL, NULL, 7, w1)); /* no spread: NaN */
+    }
+    {
+        int k = 0;
+        boot_result r;
+        CHECK(boot_fn_interval(10, nan_at_third, &k, 50, 1, &r) < 0 && k == 50);
+    }
     return check_done("test_eval_boot");
 }
