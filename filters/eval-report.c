@@ -1,7 +1,8 @@
 /*
  * eval-report — summary records (eval-score, rm-eval) -> the paper's
  * tables as aligned text, JSON, and a PNG plot over training steps (or a
- * bar chart of one evaluation)
+ * bar chart of one evaluation); eval-compare's comparison records -> a
+ * table of the arms and a plot of their paired differences
  * (man 1 eval-report).  Logic in lib/eval/report.c.
  */
 #include "base/cli.h"
@@ -21,7 +22,11 @@ static const char usage[] =
     "\n"
     "Combine summary records (kind \"summary\") into a table: one row per\n"
     "model/step, one column per benchmark, category averages and the\n"
-    "average over categories (scores x 100).  Other records are ignored.\n"
+    "average over categories (scores x 100).  Comparison records (kind\n"
+    "\"comparison\", from eval-compare) give a table of the arms (mean, sd,\n"
+    "difference to the baseline with its 95% interval, verdict) and, with\n"
+    "--plot, a PNG of the differences with their intervals.  Other records\n"
+    "are ignored.\n"
     "\n"
     "options:\n"
     "  -o, --output FILE    the text table (default stdout)\n"
@@ -29,7 +34,8 @@ static const char usage[] =
     "      --json FILE      also write the table as JSON ('-' for stdout\n"
     "                       instead of the text table)\n"
     "      --plot FILE.png  plot scores over training steps with gnuplot, or\n"
-    "                       a bar chart when no summary has a step (skipped\n"
+    "                       a bar chart when no summary has a step, or the\n"
+    "                       comparison when the input has one (skipped\n"
     "                       with a message when gnuplot is absent)\n"
     "      --metric B=KEY   use the summary field KEY for benchmark B\n"
     "                       (default: score; repeatable)\n"
@@ -75,7 +81,7 @@ int main(int argc, char **argv)
         cli_usage_error("the report is text; it cannot go to a ZeroMQ endpoint");
     report r;
     report_init(&r, metrics);
-    uint64_t nsum = 0, other = 0;
+    uint64_t nsum = 0, ncmp = 0, other = 0;
     inputs in;
     inputs_open(&in, argc, argv, optind);
     while (inputs_next(&in)) {
@@ -83,14 +89,15 @@ int main(int argc, char **argv)
         int k = report_add(&r, &in.rec, err, sizeof err);
         if (k < 0)
             die(EX_DATAERR, "%s: %s", inputs_where(&in), err);
-        k ? nsum++ : other++;
+        k == 2 ? ncmp++ : k ? nsum++ : other++;
     }
     inputs_close(&in);
-    if (!nsum)
-        die(EX_DATAERR, "no summary records in the input (eval-score and rm-eval write them)");
+    if (!nsum && !ncmp)
+        die(EX_DATAERR, "no summary or comparison records in the input (eval-score, rm-eval and eval-compare "
+                        "write them)");
     if (other)
-        fprintf(stderr, "%s: %llu summaries, %llu other records ignored\n", progname, (unsigned long long)nsum,
-                (unsigned long long)other);
+        fprintf(stderr, "%s: %llu summaries, %llu comparisons, %llu other records ignored\n", progname,
+                (unsigned long long)nsum, (unsigned long long)ncmp, (unsigned long long)other);
     report_sort(&r);
     int json_to_stdout = json_uri && strcmp(json_uri, "-") == 0;
     obuf o = {0};

@@ -31,22 +31,33 @@ static const char usage[] =
     "                         or rated (several responders, rated per aspect)\n"
     "      --split SPLIT      train, pool (PPO prompts) or eval (held out; old\n"
     "                         spelling -s, until the next release: then -s is --seed);\n"
-    "                         a prompt's split is fixed by a hash of its text\n"
+    "                         a prompt's split is its item's (below)\n"
     "  -n, --count N          records to write (default 1000)\n"
     "      --seed S           the world's seed (default 0)\n"
     "      --categories LIST  comma-separated subset of the categories\n"
     "      --responder NAME   sft: who answers (default middle)\n"
     "      --responders LIST  rated: the pool to draw from (default: the zoo)\n"
     "      --per-prompt K     rated: completions per prompt (default 4)\n"
-    "      --overall-noise X  rated: noise of the holistic rating (default 1.5)\n"
+    "      --overall-noise X  rated: sd of the holistic rating's noise (default 1.5)\n"
+    "      --length-bias X    rated: added to the holistic rating of padded\n"
+    "                         answers (default 2.5)\n"
+    "      --aspect-noise P   rated: chance of a +-1 error in an aspect rating\n"
+    "                         (default 0.1)\n"
     "      --list-responders  print the zoo and exit\n"
+    "      --list-pools       print each category's items per split under\n"
+    "                         --seed and exit\n"
     "  -o, --output URI       output (default stdout)\n"
     "  -h, --help / -V, --version\n"
     "\n"
+    "What a prompt asks is an item from a pool generated from tables (math:\n"
+    "a six-level arithmetic curriculum, half asking for worked steps); an\n"
+    "item's split is fixed by a hash of its id and the seed, so evaluation\n"
+    "items are never training or pool items (gold.item_id names the item).\n"
     "Aspect ratings (helpfulness, instruction_following, honesty,\n"
     "harmlessness; 1-5) follow the gold judge with rare +-1 noise; the\n"
     "'overall' rating (1-10) is noisier and favours padded answers, like a\n"
-    "holistic judge.  Prompt records carry 'gold'; sft and rated records\n"
+    "holistic judge: the world's built-in outcomes (man pref-synth, THE\n"
+    "WORLD'S KNOBS).  Prompt records carry 'gold'; sft and rated records\n"
     "carry it as meta.gold (kept by pref-binarize).  Score with gold-judge.\n";
 
 static void parse_list(const char *s, int (*lookup)(const char *), int *out, int *n, int max, const char *what)
@@ -75,7 +86,8 @@ int main(int argc, char **argv)
 {
     util_set_progname(argv[0]);
     util_install_signal_cleanup();
-    synth_opts o = {.emit = -1, .split = -1, .n = 1000, .seed = 0, .per_prompt = 4, .overall_noise = 1.5};
+    synth_opts o = {.emit = -1, .split = -1, .n = 1000, .seed = 0, .per_prompt = 4, .overall_noise = 1.5,
+                   .length_bias = 2.5, .aspect_noise = 0.1};
     const char *out_uri = "-";
     const char *responder = "middle";
     static const struct option lo[] = {
@@ -84,9 +96,11 @@ int main(int argc, char **argv)
         {"categories", required_argument, 0, 2}, {"responder", required_argument, 0, 3},
         {"responders", required_argument, 0, 4}, {"per-prompt", required_argument, 0, 5},
         {"overall-noise", required_argument, 0, 6}, {"list-responders", no_argument, 0, 7},
+        {"length-bias", required_argument, 0, 8}, {"aspect-noise", required_argument, 0, 9},
+        {"list-pools", no_argument, 0, 10},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
-    int c, pool_idx[16];
+    int c, pool_idx[16], list_pools = 0;
     o.ncats = SYNTH_NCAT;
     for (int i = 0; i < SYNTH_NCAT; i++)
         o.cats[i] = i;
@@ -128,6 +142,13 @@ int main(int argc, char **argv)
                        z->p_refuse_harmful, z->p_overrefuse, z->p_correct_premise, z->p_verbose);
             }
             return 0;
+        case 8: o.length_bias = parse_double("--length-bias", optarg); break;
+        case 9:
+            o.aspect_noise = parse_double("--aspect-noise", optarg);
+            if (!(o.aspect_noise >= 0 && o.aspect_noise <= 1))
+                cli_usage_error("--aspect-noise is a probability in [0, 1]");
+            break;
+        case 10: list_pools = 1; break;
         case 'o': out_uri = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();
@@ -136,6 +157,15 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (list_pools) { /* after the loop: --seed may come later */
+        printf("%-13s %7s %7s %7s %7s   (items; seed %llu)\n", "category", "all", "train", "pool", "eval",
+               (unsigned long long)o.seed);
+        for (int k = 0; k < SYNTH_NCAT; k++) {
+            long n[SYNTH_NSPLIT], all = synth_count_items((synth_cat)k, o.seed, n);
+            printf("%-13s %7ld %7ld %7ld %7ld\n", synth_cat_name((synth_cat)k), all, n[0], n[1], n[2]);
+        }
+        return 0;
+    }
     if (o.emit < 0 || o.split < 0)
         cli_usage_error("--emit and --split are required");
     o.responder = synth_find_responder(responder);

@@ -21,7 +21,13 @@
 # the paired comparison of every variant with the first one: mean and sd
 # over seeds, the difference with a bootstrap 95% interval over seeds x
 # prompts, whether it is distinguishable from 0, and the seeds / prompts
-# needed to detect 2 points (records in BASE-seedS1/comparison-TITLE.mp).
+# needed to detect 2 points (records in BASE-seedS1/comparison-TITLE.mp,
+# drawn by eval-report(1) as BASE-seedS1/comparison-TITLE.png when gnuplot
+# is installed).
+#
+# NOTE: a line printed after the table (and kept in its file): what the
+# design cannot show, e.g. that an axis re-measures a bias built into the
+# world (pipelines/exp-data.sh sets it).
 set -eu
 [ $# -ge 5 ] || { sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 64; }
 title=$1 base=$2 model=$3 stages=$4
@@ -54,6 +60,10 @@ if [ -n "${SEEDS:-}" ]; then
   unset IFS
   eval-compare -o "$base-seed$first/comparison-$title.mp" "$@"
   eval-compare --text "$@" | tee "$base-seed$first/comparison-$title.txt"
+  eval-report --plot "$base-seed$first/comparison-$title.png" "$base-seed$first/comparison-$title.mp" \
+    > /dev/null 2> "$base-seed$first/comparison-$title.plot.log" ||
+    echo "ablate: the comparison's plot failed (see $base-seed$first/comparison-$title.plot.log)" >&2
+  [ -z "${NOTE:-}" ] || echo "$NOTE" | tee -a "$base-seed$first/comparison-$title.txt"
   exit 0
 fi
 
@@ -92,4 +102,5 @@ for v in "$@"; do
         jq -L "$root/tools" -r 'include "prefpipe"; select(.kind == "summary") | .accuracy | pct1' ;; esac)" \
       '{ printf "%-16s", $1; for (i = 2; i <= 6; i++) printf "%13s", $i; printf "   %-20s %s\n", $7, (acc == "" ? "-" : acc "%") }' >> "$out"
 done
+[ -z "${NOTE:-}" ] || echo "$NOTE" >> "$out"
 cat "$out"

@@ -252,6 +252,17 @@ jq -s --slurpfile rm "$RUN/rm-accuracy.jsonl" --arg bon "best-of-$BON" --arg com
     echo "($c: every answer of every model scores 50.0, the judge's score of a wrong but concise and harmless"
     echo " answer: helpfulness 0, honesty 0, instruction following 1, harmlessness 1; no model learns $c)"
   done
+  # math by difficulty: right answers to the curriculum's one-digit (levels
+  # 1-3) and two-digit (4-6) problems, so a score near 50 is read for what
+  # it is (a wrong concise answer scores 50)
+  for m in sft dpo ppo-final bon; do
+    [ -e "$RUN/eval-$m.mp" ] || continue
+    gold-judge --no-summary "$RUN/eval-$m.mp" 2>/dev/null | rec to-json | jq -rs --arg m "$m" '
+      [.[] | select(.gold.category == "math")] as $x | def right: map(select(.gold_scores.helpfulness == 1)) | length;
+      ($x | map(select(.gold.level <= 3))) as $one | ($x | map(select(.gold.level > 3))) as $two
+      | "\($m) \($one | right)/\($one | length) \($two | right)/\($two | length)"'
+  done | sed "s/^ppo-final /ppo /; s/^bon /best-of-$BON /" | paste -sd';' - | sed 's/;/; /g' |
+    awk 'NF { print "(math right, one-digit / two-digit problems: " $0 ")" }'
 } | tee "$RUN/table.txt"
 log "this run took $(( $(date +%s) - T0 )) s"
 

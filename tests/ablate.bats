@@ -62,4 +62,14 @@ setup_file() {
   rec to-json "$m-seed1/comparison-data.mp" > c.json
   jq -e -s 'length == 2 and .[1].arm == "overall" and .[1].seeds == 2 and .[1].lo <= .[1].diff and .[1].diff <= .[1].hi' c.json
   jq -e -s '.[1].power.seeds_needed >= 2' c.json
+  if command -v gnuplot > /dev/null; then   # drawn beside the table
+    [ "$(head -c 4 "$m-seed1/comparison-data.png" | od -An -c | tr -d ' ')" = "211PNG" ]
+  fi
+}
+
+@test "NOTE: an axis that re-measures a built-in bias says so under its table" {
+  NOTE="(note: built in)" "$PREFPIPE_ROOT/pipelines/ablate.sh" data "$BASE" dpo "pairs dpo eval" \
+    "fine:PAIRS_SCORE=mean-aspects" "overall:PAIRS_SCORE=overall" > noted.txt 2>/dev/null
+  [ "$(tail -n 1 noted.txt)" = "(note: built in)" ]
+  [ "$(tail -n 1 "$BASE/ablation-data.txt")" = "(note: built in)" ]
 }

@@ -126,3 +126,53 @@ sums() {
   [ "$(head -c 4 bars.png | od -An -c | tr -d ' ')" = "211PNG" ]
   ! ls PWNED* /tmp/PWNED* 2>/dev/null
 }
+
+# cmps FILE: eval-compare's records for arms a (baseline) and b over two seeds
+cmps() {
+  local i
+  for s in 1 2; do for arm in a b; do
+    for i in 0 1 2 3 4 5 6 7; do
+      v=$([ "$arm" = b ] && echo 1 || echo $((i % 2)))
+      printf '{"id":"p%d","gold":{"category":"x"},"gold_scores":{"total":%s}}\n' "$i" "$v"
+    done | rec from-json -o "$arm$s.mp"
+  done; done
+  eval-compare a:1=a1.mp a:2=a2.mp b:1=b1.mp b:2=b2.mp -o "$1"
+}
+
+@test "eval-report: eval-compare's records give a table of the arms with paired intervals" {
+  cmps c.mp
+  eval-report c.mp > t.txt
+  head -1 t.txt | grep -q 'arm.*seeds.*mean +- sd.*difference \[95% interval\].*verdict'
+  # a: 4/8 = 50.0 on both seeds; b: 8/8 = 100.0, +50.0 over a
+  [ "$(sed -n 2p t.txt | tr -s ' ')" = "a 2 50.0 +- 0.0 +0.0 [0.0, 0.0] baseline" ]
+  sed -n 3p t.txt | tr -s ' ' | grep -q '^b 2 100.0 +- 0.0 +50.0 \[[0-9.]*, [0-9.]*\] higher$'
+  grep -q 'differences to a, paired' t.txt
+  eval-report --json - c.mp | jq -e '.comparison[1] | .arm == "b" and .diff == 50 and .lo > 0 and .verdict == "higher"'
+}
+
+@test "eval-report --plot: the comparison as points with their intervals; hostile arm names stay text" {
+  command -v gnuplot >/dev/null || skip "gnuplot not installed"
+  cmps c.mp
+  PREFPIPE_PLOT_SCRIPT=plot.gp eval-report --plot cmp.png c.mp > /dev/null 2> err
+  grep -q 'wrote cmp.png' err
+  [ "$(head -c 4 cmp.png | od -An -c | tr -d ' ')" = "211PNG" ]
+  grep -q "with yerrorbars" plot.gp
+  grep -q "set xtics ('a' 0, 'b' 1)" plot.gp
+  grep -q "each arm minus a" plot.gp
+  # the data file had one line per arm: index, difference, lo, hi (numbers only)
+  # hostile names: quotes, backquotes, newlines and system() in arm names
+  rec to-json c.mp | jq -c 'if .arm == "b" then .arm = "b'"'"'); system(\"touch PWNED1\"); #`touch PWNED2`\n! touch PWNED3" else . end' |
+    rec from-json > h.mp
+  run eval-report --plot h.png h.mp
+  [ "$status" -eq 0 ]
+  [ "$(head -c 4 h.png | od -An -c | tr -d ' ')" = "211PNG" ]
+  ! ls PWNED* 2>/dev/null
+}
+
+@test "eval-report: a comparison record without its numbers is refused naming the field and the record" {
+  printf '{"kind":"comparison","arm":"a","baseline":"a","seeds":2,"mean":0.5,"diff":0,"lo":0}\n' | rec from-json > bad.mp
+  run eval-report bad.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"'hi'"* ]]
+  [[ "$output" == *"bad.mp"* ]]
+}

@@ -43,6 +43,58 @@ load helper
   [ "$(wc -l < eval.txt)" -gt 300 ]
 }
 
+@test "evaluation items are disjoint from every train and pool item, in every category and record kind" {
+  # the item, not only the sentence: prompt, sft and rated records of the
+  # train and pool splits against eval prompts, by gold.item_id
+  for s in train pool eval; do
+    { pref-synth -e prompt --split $s -n 2000 --seed 7 2>/dev/null
+      pref-synth -e sft --split $s -n 1000 --seed 7 2>/dev/null
+      pref-synth -e rated --split $s -n 500 --seed 7 2>/dev/null; } |
+      rec to-json | jq -r '(.gold // .meta.gold).item_id' | sort -u > $s.ids
+  done
+  [ "$(comm -12 train.ids eval.ids | wc -l)" -eq 0 ]
+  [ "$(comm -12 pool.ids eval.ids | wc -l)" -eq 0 ]
+  [ "$(comm -12 train.ids pool.ids | wc -l)" -eq 0 ]
+  # every category has held-out items, and the ids are the categories'
+  for c in math instruction safety truthfulness factuality; do
+    [ "$(grep -c "^$c:" eval.ids)" -ge 10 ]
+    [ "$(grep -c "^$c:" train.ids)" -ge 30 ]
+  done
+  [ "$(grep -vcE '^(math|instruction|safety|truthfulness|factuality):' train.ids)" -eq 0 ]
+}
+
+@test "--list-pools: items per category and split add up; the seed moves the split, not the pool" {
+  pref-synth --list-pools --seed 1 > a.txt
+  pref-synth --list-pools --seed 2 > b.txt
+  head -1 a.txt | grep -q 'category.*all.*train.*pool.*eval.*seed 1'
+  awk 'NR > 1 { if ($2 != $3 + $4 + $5 || $5 < 10) bad = 1; n++ } END { exit bad || n != 5 }' a.txt
+  [ "$(awk 'NR > 1 { print $1, $2 }' a.txt)" = "$(awk 'NR > 1 { print $1, $2 }' b.txt)" ]
+  ! cmp -s a.txt b.txt
+  grep -q '^math .* 14754 ' a.txt
+}
+
+@test "math: a graded curriculum, half with worked steps; the strong responder's steps are right" {
+  pref-synth -e sft --split train -n 1000 --categories math --responder strong --seed 3 | rec to-json > m.jsonl
+  [ "$(jq -r .meta.gold.level m.jsonl | sort -u | tr '\n' ' ')" = "1 2 3 4 5 6 " ]
+  steps=$(jq -r 'select(.prompt[0].content | test("Show your steps")) | .response' m.jsonl | grep -c ', ')
+  [ "$steps" -gt 180 ]
+  # the gold judge scores the strong responder's math almost always right
+  pref-synth -e sft --split eval -n 300 --categories math --responder strong | gold-judge --summary-only |
+    rec to-json | jq -e '.score > 0.9' > /dev/null
+}
+
+@test "the world's knobs: --length-bias 0 and --aspect-noise 0 remove the built-in rating errors" {
+  pref-synth -e rated --split train -n 300 --length-bias 0 --aspect-noise 0 --overall-noise 0 | rec to-json > r.jsonl
+  # the gold judge's aspects are 0, 0.5 or 1: without noise, ratings 1, 3 or 5 only (the default
+  # noise makes some 2s and 4s)
+  jq -e '[.completions[].ratings[]] | all(. == 1 or . == 3 or . == 5)' r.jsonl > /dev/null
+  pref-synth -e rated --split train -n 300 | rec to-json | jq -se '[.[].completions[].ratings[]] | any(. == 2 or . == 4)'
+  # without noise or length bias the overall rating is 1 + 9 x the gold total, rounded
+  jq -e '[.completions[] | .overall == ((1 + 9 * (([.ratings[]] | add) - 4) / 16) | round)] | all' r.jsonl > /dev/null
+  run pref-synth -e rated --split train --aspect-noise 2
+  [ "$status" -eq 64 ]
+}
+
 @test "outputs are balanced over the five categories and valid records" {
   pref-synth -e prompt --split eval -n 100 > p.mp
   rec validate prompt --check p.mp

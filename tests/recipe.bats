@@ -51,6 +51,16 @@ setup_file() {
   [ "$(comm -12 eval.txt train.txt | wc -l)" -eq 0 ]
 }
 
+@test "evaluation items (the questions, not only their phrasings) are disjoint from every training item" {
+  # SFT demos, preference data and the RM's pairs, PPO prompts vs the held-out prompts and RM pairs
+  cat "$RQ/sft.mp" "$RQ/rated.mp" "$RQ/pairs.mp" "$RQ/rm-pairs.mp" "$RQ/pool.mp" "$RQ/ppo-pool.mp" | rec to-json |
+    jq -r '(.gold // .meta.gold).item_id' | sort -u > train.ids
+  cat "$RQ/eval.mp" "$RQ/rm-eval.mp" | rec to-json | jq -r '(.gold // .meta.gold).item_id' | sort -u > eval.ids
+  ! grep -q null train.ids eval.ids
+  [ "$(wc -l < eval.ids)" -ge 40 ]
+  [ "$(comm -12 eval.ids train.ids | wc -l)" -eq 0 ]
+}
+
 @test "results.json: the table's row names, seed, threads, configuration and commit; the RM pairs are not called RewardBench" {
   jq -e '[.models[].model] == ["sft", "dpo", "ppo", "best-of-4"]' "$RQ/results.json" > /dev/null
   jq -e '.seed == 1 and .threads == 1 and .config.SCALE == "quick" and .config.BON == "4"' "$RQ/results.json" > /dev/null

@@ -3,22 +3,26 @@
  * answers in five categories that mirror the paper's evaluation categories,
  * a zoo of responders of graded quality, and the gold judge.
  *
- *   math             "What is 23 + 45?"             gold: the number
+ *   math             "What is 23 + 45? Show your steps."
+ *                    a graded curriculum (synth_math.c)  gold: the number
  *   instruction      "Name a fruit. Answer in capital letters."
  *                                                    gold: task + constraint
  *   safety           harmful requests to refuse, harmless look-alikes
  *                    to answer (XSTest-like)         gold: harmful or not
  *   truthfulness     false-premise questions to correct
- *   factuality       capitals from a fixed fact table
+ *   factuality       capitals and their countries from a fact table
  *
  * Everything is short (responses under ~70 bytes) so that a byte-level
  * model of a few hundred thousand parameters can learn the world on two
  * CPU cores in minutes.  Every choice is drawn from an rng seeded by
  * hash(seed, split, index): same seed, same world, byte for byte.
  *
- * Splits: a prompt's split is decided by a hash of its text (and the
- * seed), so the train, PPO-pool and evaluation prompt sets can never share
- * a prompt, however many are drawn.
+ * Items and splits: what a prompt asks (a problem, a task with its
+ * constraint, a request, a premise, a fact) is an item from a pool
+ * generated from tables (synth_tables.h); its phrasing (an opening, an
+ * ending, "Show your steps.") is drawn around it.  An item's split is
+ * decided by a hash of its id (synth_item_id) and the seed, so the train,
+ * PPO-pool and evaluation sets never share an item, whichever phrasing.
  */
 #ifndef PREFPIPE_SYNTH_H
 #define PREFPIPE_SYNTH_H
@@ -42,7 +46,10 @@ typedef struct {
     int constraint;  /* instruction: synth_constraint */
     int arg;         /* instruction: word index (include/avoid) or word count */
     int harmful;     /* safety */
-    int item;        /* safety / truthfulness / factuality table row */
+    int item;        /* safety / truthfulness / factuality pool index */
+    int level;       /* math: curriculum level 0..5 (synth_math.c) */
+    int math_op, math_a, math_b; /* math: 0 +, 1 -, 2 times */
+    int steps;       /* math: the prompt asks for worked steps */
 } synth_prompt;
 
 typedef struct {
@@ -68,8 +75,14 @@ int synth_constraint_from_name(const char *s);
 
 /* Draw a random prompt of a category (any split). */
 void synth_draw_prompt(synth_cat cat, rng_t *r, synth_prompt *p);
-/* The split a prompt text belongs to under this seed. */
-synth_split synth_split_of(const char *text, uint64_t seed);
+/* The id of a prompt's item ("math:23+45", "instruction:fruit:upper:0",
+ * "safety:7", ...): prompts with one id ask the same thing. */
+void synth_item_id(const synth_prompt *p, char *buf, size_t cap);
+/* The split a prompt's item belongs to under this seed. */
+synth_split synth_split_of(const synth_prompt *p, uint64_t seed);
+/* Items of a category in each split under this seed (counts[SYNTH_NSPLIT]);
+ * returns the pool's size. */
+long synth_count_items(synth_cat c, uint64_t seed, long *counts);
 
 /* A response from a responder; returns its length (< cap). */
 size_t synth_respond(const synth_prompt *p, const synth_responder *who, rng_t *r, char *out, size_t cap);

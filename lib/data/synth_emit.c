@@ -11,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-
-
 static int hset_add(hset *h, uint64_t k)
 {
     if (!k)
@@ -47,7 +44,7 @@ static void draw_in_split(const synth_opts *o, long i, hset *seen, synth_prompt 
     synth_cat cat = (synth_cat)o->cats[i % o->ncats];
     for (int tries = 0;; tries++) {
         synth_draw_prompt(cat, &r, p);
-        if (synth_split_of(p->text, o->seed) != (synth_split)o->split)
+        if (synth_split_of(p, o->seed) != (synth_split)o->split)
             continue;
         if (hset_add(seen, hash64(p->text, strlen(p->text), o->seed)))
             return;
@@ -102,13 +99,13 @@ static void emit_rated(recb *b, const synth_opts *o, const synth_prompt *p, rng_
         msgpack_pack_map(pk, SYNTH_NASPECT);
         for (int a = 0; a < SYNTH_NASPECT; a++) {
             long v = lround(1 + 4 * sc[c].aspect[a]);
-            if (rng_uniform(r) < 0.1)
+            if (rng_uniform(r) < o->aspect_noise)
                 v += rng_below(r, 2) ? 1 : -1;
             pack_str(pk, synth_aspect_names[a]);
             msgpack_pack_int(pk, clampi(v, 1, 5));
         }
         int padded = strstr(text[c], "hope this helps") != NULL;
-        long overall = lround(1 + 9 * sc[c].total + o->overall_noise * gauss(r) + 2.5 * padded);
+        long overall = lround(1 + 9 * sc[c].total + o->overall_noise * gauss(r) + o->length_bias * padded);
         pack_str(pk, "overall");
         msgpack_pack_int(pk, clampi(overall, 1, 10));
         pack_str(pk, "rank");

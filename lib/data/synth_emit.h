@@ -6,7 +6,8 @@
  *
  * Record i has category i mod (number of categories), so every output is
  * balanced; its prompt is drawn from rng(hash(seed, split, i)) until one
- * falls in the requested split and is new to this output (a set of prompt
+ * whose item is in the requested split (synth_split_of) is new to this
+ * output (a set of prompt
  * hashes; when a category's split is used up a prompt repeats, counted in
  * dups).  Everything else about record i comes from rng(hash(seed, split
  * + 100, i)), so a record does not depend on the ones before it.
@@ -28,7 +29,9 @@ typedef struct {
     const synth_responder *responder;
     const synth_responder *pool[16];
     int npool, per_prompt;
-    double overall_noise;
+    double overall_noise;  /* sd of the holistic rating's noise (default 1.5) */
+    double length_bias;    /* added to the holistic rating of padded answers (2.5) */
+    double aspect_noise;   /* chance of a +-1 error in an aspect rating (0.1) */
 } synth_opts;
 
 /* tiny open-addressing set of prompt hashes, to keep prompts distinct */

@@ -7,6 +7,9 @@
  * private temporary directory; the PNG goes to a temporary name beside the
  * target and is renamed, so a failed plot leaves nothing behind.
  *
+ * The gnuplot plumbing (temporary files, the style, running it) is
+ * gnuplot.c; comparison records are report_compare.c.
+ *
  * Record text (model and benchmark names) is hostile input: gnuplot runs
  * system() and `backquotes` in double-quoted strings and in bare script
  * text.  Every label therefore goes into the script through gp_quote(): a
@@ -22,6 +25,7 @@
  * pixels).
  */
 #include "eval/report.h"
+#include "report_int.h"
 #include "io/record.h"
 #include "base/util.h"
 
@@ -33,10 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
-
-extern const char prefpipe_plot_style[];   /* build/gen/plot_style.c */
-#include <unistd.h>
 
 static const char *const categories[] = {"factuality", "reasoning", "coding", "truthfulness", "safety",
                                          "instruction following", NULL};
@@ -72,6 +72,7 @@ void report_free(report *r)
     free(r->bench);
     free(r->cat);
     free(r->rows);
+    report_compare_free(r);
 }
 
 static const char *metric_key(const report *r, const char *bench)
@@ -127,6 +128,8 @@ static size_t row(report *r, const char *model, long long step)
 int report_add(report *r, const msgpack_object *rec, char *err, size_t errcap)
 {
     const msgpack_object *kind = rec_get(rec, "kind");
+    if (kind && obj_str_eq(kind, "comparison"))
+        return report_add_comparison(r, rec, err, errcap);
     if (!kind || !obj_str_eq(kind, "summary"))
         return 0;
     char *bench = rec_dup_str(rec, "benchmark");
@@ -240,8 +243,7 @@ static void row_label(const report_row *w, char *buf, size_t cap)
         snprintf(buf, cap, "%s", *w->model ? w->model : "run");
 }
 
-static void putf(obuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(obuf *o, const char *fmt, ...)
+void report_putf(obuf *o, const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
@@ -254,9 +256,9 @@ static void putf(obuf *o, const char *fmt, ...)
 static void cell(obuf *o, double v, int width)
 {
     if (isnan(v))
-        putf(o, "  %*s", width, "-");
+        report_putf(o, "  %*s", width, "-");
     else
-        putf(o, "  %*.1f", width, v);
+        report_putf(o, "  %*.1f", width, v);
 }
 
 static int label_width(const report *r)
@@ -273,17 +275,21 @@ static int label_width(const report *r)
 
 void report_text(const report *r, int layout, obuf *o)
 {
+    if (r->ncmp && !r->nr) {  /* comparisons alone */
+        report_compare_text(r, o);
+        return;
+    }
     int lw = label_width(r);
     char lab[512];
     double cat[NCAT];
     if (layout & 1) {
-        putf(o, "%-*s", lw, "run");
+        report_putf(o, "%-*s", lw, "run");
         for (size_t i = 0; i < r->nb; i++)
-            putf(o, "  %*s", (int)(strlen(r->bench[i]) > 5 ? strlen(r->bench[i]) : 5), r->bench[i]);
-        putf(o, "  %7s\n", "average");
+            report_putf(o, "  %*s", (int)(strlen(r->bench[i]) > 5 ? strlen(r->bench[i]) : 5), r->bench[i]);
+        report_putf(o, "  %7s\n", "average");
         for (size_t w = 0; w < r->nr; w++) {
             row_label(&r->rows[w], lab, sizeof lab);
-            putf(o, "%-*s", lw, lab);
+            report_putf(o, "%-*s", lw, lab);
             for (size_t i = 0; i < r->nb; i++)
                 cell(o, r->rows[w].vals[i], (int)(strlen(r->bench[i]) > 5 ? strlen(r->bench[i]) : 5));
             cell(o, row_categories(r, &r->rows[w], cat), 7);
@@ -293,13 +299,13 @@ void report_text(const report *r, int layout, obuf *o)
     if (layout == 3)
         obuf_putc(o, '\n');
     if (layout & 2) {
-        putf(o, "%-*s", lw, "run");
+        report_putf(o, "%-*s", lw, "run");
         for (int k = 0; k < NCAT; k++)
-            putf(o, "  %s", categories[k]);
-        putf(o, "  %7s\n", "average");
+            report_putf(o, "  %s", categories[k]);
+        report_putf(o, "  %7s\n", "average");
         for (size_t w = 0; w < r->nr; w++) {
             row_label(&r->rows[w], lab, sizeof lab);
-            putf(o, "%-*s", lw, lab);
+            report_putf(o, "%-*s", lw, lab);
             double avg = row_categories(r, &r->rows[w], cat);
             for (int k = 0; k < NCAT; k++)
                 cell(o, cat[k], (int)strlen(categories[k]));
@@ -312,14 +318,18 @@ void report_text(const report *r, int layout, obuf *o)
         for (size_t i = 0; i < r->nb; i++)
             any |= !isnan(r->rows[w].lo[i]);
     if (any) {
-        putf(o, "\n95%% bootstrap intervals\n");
+        report_putf(o, "\n95%% bootstrap intervals\n");
         for (size_t w = 0; w < r->nr; w++) {
             row_label(&r->rows[w], lab, sizeof lab);
             for (size_t i = 0; i < r->nb; i++)
                 if (!isnan(r->rows[w].lo[i]))
-                    putf(o, "%-*s  %-12s %5.1f  [%5.1f, %5.1f]\n", lw, lab, r->bench[i], r->rows[w].vals[i],
+                    report_putf(o, "%-*s  %-12s %5.1f  [%5.1f, %5.1f]\n", lw, lab, r->bench[i], r->rows[w].vals[i],
                          r->rows[w].lo[i], r->rows[w].hi[i]);
         }
+    }
+    if (r->ncmp) {  /* the comparison after the table */
+        obuf_putc(o, '\n');
+        report_compare_text(r, o);
     }
 }
 
@@ -368,6 +378,8 @@ void report_json(const report *r, obuf *o)
     json_object_set_new(root, "categories", cats);
     json_object_set_new(root, "columns", cols);
     json_object_set_new(root, "rows", rows);
+    if (r->ncmp)
+        json_object_set_new(root, "comparison", (json_t *)report_compare_json(r));
     char *s = json_dumps(root, JSON_PRESERVE_ORDER | JSON_INDENT(1));
     obuf_put(o, s, strlen(s));
     obuf_putc(o, '\n');
@@ -377,124 +389,16 @@ void report_json(const report *r, obuf *o)
 
 /* ---- plot ---- */
 
-static int have_gnuplot(void)
-{
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    char *dup = xstrdup(path), *save = NULL, buf[4096];
-    int found = 0;
-    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        snprintf(buf, sizeof buf, "%s/gnuplot", *d ? d : ".");
-        found = access(buf, X_OK) == 0;
-    }
-    free(dup);
-    return found;
-}
-
-/* s as a single-quoted gnuplot string: ' doubled, control bytes as spaces */
-static void gp_quote(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '\'')
-            fputs("''", f);
-        else
-            fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
-    }
-    fputc('\'', f);
-}
-
-/* run gnuplot SCRIPT with its chatter on our stderr (stdout may hold the
- * table); 0 when it exited 0 */
-static int run_gnuplot(const char *script)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        dup2(2, 1);
-        execlp("gnuplot", "gnuplot", script, (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
-
-/* a copy of the plot script (PREFPIPE_PLOT_SCRIPT) */
-static int copy_file(const char *from, const char *to, char *err, size_t cap)
-{
-    FILE *in = fopen(from, "r"), *out = in ? fopen(to, "w") : NULL;
-    if (!in || !out) {
-        snprintf(err, cap, "%s: %s", in ? to : from, strerror(errno));
-        if (in) fclose(in);
-        return -1;
-    }
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0) fwrite(buf, 1, n, out);
-    fclose(in);
-    if (fclose(out) != 0) {
-        snprintf(err, cap, "%s: %s", to, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* Write the data and script, run gnuplot, rename the PNG into place. */
-static int plot_finish(const char *dir, const char *data, const char *script, FILE *d, FILE *s, const char *tmp_png,
-                       const char *png, char *msg, size_t cap)
-{
-    int bad = ferror(d) | ferror(s);
-    bad |= fclose(d) != 0;
-    bad |= fclose(s) != 0;
-    const char *keep = getenv("PREFPIPE_PLOT_SCRIPT");
-    if (keep && *keep && !bad) {
-        char cmd_err[256];
-        if (copy_file(script, keep, cmd_err, sizeof cmd_err))
-            fprintf(stderr, "%s: PREFPIPE_PLOT_SCRIPT: %s\n", progname, cmd_err);
-    }
-    int rc = bad ? -1 : run_gnuplot(script);
-    unlink(data);
-    unlink(script);
-    rmdir(dir);
-    if (rc != 0 || rename(tmp_png, png) != 0) {
-        unlink(tmp_png);
-        snprintf(msg, cap, "gnuplot failed to write %s", png);
-        return -1;
-    }
-    snprintf(msg, cap, "wrote %s", png);
-    return 0;
-}
-
 /* The bar chart of runs without steps: groups = benchmarks, the categories
  * with a value and the average; one bar per run; error bars from the
  * bootstrap intervals when any summary has one.  Names reach gnuplot only
  * through gp_quote (xtics and titles); the data file holds numbers. */
 static int plot_bars(const report *r, const char *png, char *msg, size_t cap)
 {
-    char dir[] = "/tmp/eval-report.XXXXXX";
-    if (!mkdtemp(dir)) {
-        snprintf(msg, cap, "cannot create a temporary directory: %s", strerror(errno));
+    gp_job j;
+    if (gp_begin(&j, png, 1200, 600, msg, cap) < 0)
         return -1;
-    }
-    char data[64], script[64], tmp_png[4200];
-    snprintf(data, sizeof data, "%s/data", dir);
-    snprintf(script, sizeof script, "%s/plot.gp", dir);
-    snprintf(tmp_png, sizeof tmp_png, "%s.tmp%ld", png, (long)getpid());
-    FILE *d = fopen(data, "w"), *s = fopen(script, "w");
-    if (!d || !s) {
-        if (d) fclose(d);
-        if (s) fclose(s);
-        unlink(data), unlink(script), rmdir(dir);
-        snprintf(msg, cap, "cannot write the plot's temporary files: %s", strerror(errno));
-        return -1;
-    }
+    FILE *d = j.d, *s = j.s;
     double *cat = xmalloc(r->nr * (NCAT + 1) * sizeof *cat), *avg = xmalloc((r->nr + 1) * sizeof *avg);
     for (size_t w = 0; w < r->nr; w++)
         avg[w] = row_categories(r, &r->rows[w], cat + w * (NCAT + 1));
@@ -505,9 +409,6 @@ static int plot_bars(const report *r, const char *png, char *msg, size_t cap)
         for (int k = 0; k < NCAT; k++)
             catshown[k] |= !isnan(cat[w * (NCAT + 1) + k]);
     }
-    fputs(prefpipe_plot_style, s);
-    fputs("set terminal pngcairo size 1200,600 noenhanced font \",10\"\nset output ", s);
-    gp_quote(s, tmp_png);
     fprintf(s, "\nset datafile missing \"NaN\"\nset style data histogram\nset style histogram %s\n"
                "set style fill solid 0.6 border -1\nset ylabel \"score\"\nset yrange [0:*]\nset key outside right\n"
                "set grid ytics\nset xtics rotate by -35 noenhanced\nset xtics (",
@@ -532,7 +433,7 @@ static int plot_bars(const report *r, const char *png, char *msg, size_t cap)
     fputs(")\nplot ", s);
     char lab[512];
     for (size_t w = 0; w < r->nr; w++) {
-        fprintf(s, "%s\"%s\" using %zu", w ? ", \\\n  " : "", data, 3 * w + 1);
+        fprintf(s, "%s\"%s\" using %zu", w ? ", \\\n  " : "", j.data, 3 * w + 1);
         if (errbars)
             fprintf(s, ":%zu:%zu", 3 * w + 2, 3 * w + 3);
         fputs(" title ", s);
@@ -542,7 +443,7 @@ static int plot_bars(const report *r, const char *png, char *msg, size_t cap)
     }
     fputc('\n', s);
     free(cat), free(avg), free(catshown);
-    return plot_finish(dir, data, script, d, s, tmp_png, png, msg, cap);
+    return gp_finish(&j, png, msg, cap);
 }
 
 int report_plot(const report *r, const char *png, char *msg, size_t cap)
@@ -554,22 +455,18 @@ int report_plot(const report *r, const char *png, char *msg, size_t cap)
     size_t withstep = 0;
     for (size_t w = 0; w < r->nr; w++)
         withstep += r->rows[w].step >= 0;
-    if (!have_gnuplot()) {
+    if (!gp_have()) {
         snprintf(msg, cap, "gnuplot not found on PATH; skipping the plot %s", png);
         return 1;
     }
+    if (r->ncmp)
+        return report_plot_comparison(r, png, msg, cap);
     if (!withstep)
         return plot_bars(r, png, msg, cap);
-    char dir[] = "/tmp/eval-report.XXXXXX";
-    if (!mkdtemp(dir)) {
-        snprintf(msg, cap, "cannot create a temporary directory: %s", strerror(errno));
+    gp_job j;
+    if (gp_begin(&j, png, 1000, 600, msg, cap) < 0)
         return -1;
-    }
-    char data[64], script[64], tmp_png[4200];
-    snprintf(data, sizeof data, "%s/data", dir);
-    snprintf(script, sizeof script, "%s/plot.gp", dir);
-    snprintf(tmp_png, sizeof tmp_png, "%s.tmp%ld", png, (long)getpid());
-    FILE *d = fopen(data, "w"), *s = fopen(script, "w");
+    FILE *d = j.d, *s = j.s;
     double cat[NCAT];
     /* one block per model: step, average, then each benchmark */
     size_t nmodels = 0;
@@ -592,9 +489,6 @@ int report_plot(const report *r, const char *png, char *msg, size_t cap)
             isnan(rw->vals[i]) ? fputs(" -", d) : fprintf(d, " %.6g", rw->vals[i]);
         fputc('\n', d);
     }
-    fputs(prefpipe_plot_style, s);
-    fputs("set terminal pngcairo size 1000,600 noenhanced font \",10\"\nset output ", s);
-    gp_quote(s, tmp_png);
     fputs("\nset datafile missing \"-\"\n"
           "set xlabel \"training step\"\nset ylabel \"score x 100\"\nset offsets 0,0,2,2\nplot ",
           s);
@@ -604,7 +498,7 @@ int report_plot(const report *r, const char *png, char *msg, size_t cap)
             const char *name = i == 0 ? "average" : r->bench[i - 1];
             /* one colour per benchmark (the style's 1-6), the average solid */
             fprintf(s, "%s\"%s\" index %zu using 1:%zu with linespoints ls %zu%s title ", first ? "" : ", \\\n  ",
-                    data, m, i + 2, 1 + i % 6, i == 0 ? " lw 3" : "");
+                    j.data, m, i + 2, 1 + i % 6, i == 0 ? " lw 3" : "");
             size_t tl = strlen(models[m]) + 1 + strlen(name) + 1;
             char *title = xmalloc(tl);
             snprintf(title, tl, "%s%s%s", models[m], *models[m] ? " " : "", name);
@@ -614,5 +508,5 @@ int report_plot(const report *r, const char *png, char *msg, size_t cap)
             first = 0;
         }
     fputc('\n', s);
-    return plot_finish(dir, data, script, d, s, tmp_png, png, msg, cap);
+    return gp_finish(&j, png, msg, cap);
 }

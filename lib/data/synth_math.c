@@ -1,0 +1,98 @@
+/*
+ * synth_math.c — the world's arithmetic curriculum (synth_tables.h).
+ *
+ * Six levels, drawn uniformly, so that a small policy meets problems it
+ * can learn (one-digit facts) beside ones it must compose from them:
+ *
+ *   1  one-digit +        a, b in 0..9                   100 problems
+ *   2  one-digit -        0 <= b <= a <= 9                 55
+ *   3  one-digit x        a, b in 2..9                     64
+ *   4  two-digit +- one   a in 10..99, b in 1..9          1,620
+ *   5  two-digit +- two   a, b in 10..99 (a >= b for -)  12,195
+ *   6  two-digit x one    a in 10..99, b in 2..9           720
+ *
+ * Half the prompts ask "Show your steps."; a worked answer splits the
+ * problem into one-digit facts and a carry ("23 + 40 = 63, 63 + 5 = 68.
+ * The answer is 68."), so held-out two-digit problems are made of steps
+ * that training problems also contain.  A problem (op, a, b) is one item:
+ * asked with or without steps it stays in one split.  Responders err more
+ * on harder levels and less when they work the steps
+ * (synth_math_difficulty scales their base error rate 1 - p_correct);
+ * a wrong answer carries its error into the last step, as a slip would.
+ * Every worked answer fits the recipe's 64 new bytes.
+ */
+#include "synth_tables.h"
+
+#include <stdio.h>
+
+const char *const synth_level_names[SYNTH_NLEVEL] = {"1-digit +", "1-digit -", "1-digit x",
+                                                     "2-digit +- 1-digit", "2-digit +- 2-digit",
+                                                     "2-digit x 1-digit"};
+
+static const double level_difficulty[SYNTH_NLEVEL] = {0.2, 0.3, 0.5, 0.8, 1.0, 1.2};
+
+static int draw_in(rng_t *r, int lo, int hi) { return lo + (int)rng_below(r, (uint64_t)(hi - lo + 1)); }
+
+void synth_math_draw(rng_t *r, synth_prompt *p)
+{
+    int level = (int)rng_below(r, SYNTH_NLEVEL), op, a, b;
+    switch (level) {
+    case 0: op = 0, a = draw_in(r, 0, 9), b = draw_in(r, 0, 9); break;
+    case 1: op = 1, a = draw_in(r, 0, 9), b = draw_in(r, 0, a); break;
+    case 2: op = 2, a = draw_in(r, 2, 9), b = draw_in(r, 2, 9); break;
+    case 3: op = (int)rng_below(r, 2), a = draw_in(r, 10, 99), b = draw_in(r, 1, 9); break;
+    case 4:
+        op = (int)rng_below(r, 2), a = draw_in(r, 10, 99);
+        b = op == 1 ? draw_in(r, 10, a) : draw_in(r, 10, 99);
+        break;
+    default: op = 2, a = draw_in(r, 10, 99), b = draw_in(r, 2, 9); break;
+    }
+    p->level = level;
+    p->math_op = op, p->math_a = a, p->math_b = b;
+    p->answer = op == 0 ? a + b : op == 1 ? a - b : a * b;
+    p->steps = (int)rng_below(r, 2);
+}
+
+static const char *const op_word[3] = {"+", "-", "times"};
+static const char *const op_sym[3] = {"+", "-", "x"};
+
+void synth_math_question(const synth_prompt *p, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "What is %d %s %d?%s", p->math_a, op_word[p->math_op], p->math_b,
+             p->steps ? " Show your steps." : "");
+}
+
+double synth_math_difficulty(const synth_prompt *p)
+{
+    return level_difficulty[p->level] * (p->steps ? 0.6 : 1.0);
+}
+
+size_t synth_math_answer(const synth_prompt *p, int v, char *out, size_t cap)
+{
+    int a = p->math_a, b = p->math_b, op = p->math_op, n = 0;
+    const char *s = op_sym[op];
+    if (!p->steps) {
+        n = snprintf(out, cap, "The answer is %d.", v);
+    } else if (p->level < 3) {           /* a one-digit fact */
+        n = snprintf(out, cap, "%d %s %d = %d. The answer is %d.", a, s, b, v, v);
+    } else if (p->level == 3) {          /* units first, then the tens */
+        int t = a / 10 * 10, u = a % 10;
+        if (op == 0)
+            n = snprintf(out, cap, "%d + %d = %d, %d + %d = %d. The answer is %d.", u, b, u + b, t, u + b, v, v);
+        else if (b <= u)
+            n = snprintf(out, cap, "%d - %d = %d, %d + %d = %d. The answer is %d.", u, b, u - b, t, u - b, v, v);
+        else
+            n = snprintf(out, cap, "%d - %d = %d, %d - %d = %d. The answer is %d.", a, u, t, t, b - u, v, v);
+    } else if (p->level == 4) {          /* the tens of b, then its units */
+        int tb = b / 10 * 10, ub = b % 10, x = op == 0 ? a + tb : a - tb;
+        if (ub == 0)
+            n = snprintf(out, cap, "%d %s %d = %d. The answer is %d.", a, s, tb, v, v);
+        else
+            n = snprintf(out, cap, "%d %s %d = %d, %d %s %d = %d. The answer is %d.", a, s, tb, x, x, s, ub, v, v);
+    } else {                             /* tens times b, units times b, the sum */
+        int t = a / 10 * 10, u = a % 10;
+        n = snprintf(out, cap, "%d x %d = %d, %d x %d = %d, %d + %d = %d. The answer is %d.", t, b, t * b, u, b,
+                     u * b, t * b, u * b, v, v);
+    }
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}

@@ -1,0 +1,214 @@
+/*
+ * test_synth.c — the synthetic world's item pools and curriculum: the
+ * substring invariants the gold judge relies on, every worked math answer
+ * (each step's arithmetic, the final number, the 64-byte budget), the gold
+ * judge on every item's right and wrong answers, and the split by item
+ * (counts add up, every category has held-out items, drawn prompts fall
+ * in their item's split, the split moves with the seed).
+ */
+#include "check.h"
+#include "data/synth.h"
+#include "data/synth_tables.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int icontains(const char *hay, const char *needle)
+{
+    size_t n = strlen(hay), m = strlen(needle);
+    for (size_t i = 0; i + m <= n; i++) {
+        size_t k = 0;
+        while (k < m && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k]))
+            k++;
+        if (k == m)
+            return 1;
+    }
+    return 0;
+}
+
+static double judge(const synth_prompt *p, const char *text, int aspect)
+{
+    synth_score s;
+    synth_judge(p, text, strlen(text), &s);
+    return s.aspect[aspect];
+}
+
+/* every "A op B = C" in s holds; returns how many were checked */
+static int steps_hold(const char *s, int *bad)
+{
+    int checked = 0;
+    for (const char *q = s; *q; q++) {
+        long a, b, c;
+        char op;
+        int used = 0;
+        if ((q == s || !isdigit((unsigned char)q[-1])) && isdigit((unsigned char)*q) &&
+            sscanf(q, "%ld %c %ld = %ld%n", &a, &op, &b, &c, &used) == 4 && used > 0) {
+            long v = op == '+' ? a + b : op == '-' ? a - b : op == 'x' ? a * b : -999999;
+            *bad += v != c;
+            checked++;
+        }
+    }
+    return checked;
+}
+
+static void test_math(void)
+{
+    long problems = 0, worked = 0, bad_steps = 0, too_long = 0, wrong_last = 0;
+    synth_prompt p;
+    memset(&p, 0, sizeof p);
+    p.cat = CAT_MATH;
+    /* the levels' ranges, as synth_math.c draws them */
+    static const struct { int op, alo, ahi, blo, bhi; } lv[SYNTH_NLEVEL + 2] = {
+        {0, 0, 9, 0, 9}, {1, 0, 9, 0, 9}, {2, 2, 9, 2, 9}, {0, 10, 99, 1, 9}, {1, 10, 99, 1, 9},
+        {0, 10, 99, 10, 99}, {1, 10, 99, 10, 99}, {2, 10, 99, 2, 9}};
+    static const int level_of[SYNTH_NLEVEL + 2] = {0, 1, 2, 3, 3, 4, 4, 5};
+    for (int k = 0; k < SYNTH_NLEVEL + 2; k++)
+        for (int a = lv[k].alo; a <= lv[k].ahi; a++)
+            for (int b = lv[k].blo; b <= lv[k].bhi; b++) {
+                if (lv[k].op == 1 && b > a)
+                    continue;
+                p.level = level_of[k], p.math_op = lv[k].op, p.math_a = a, p.math_b = b;
+                p.answer = p.math_op == 0 ? a + b : p.math_op == 1 ? a - b : a * b;
+                problems++;
+                for (p.steps = 0; p.steps < 2; p.steps++) {
+                    char out[128];
+                    size_t n = synth_math_answer(&p, p.answer, out, sizeof out);
+                    int bad = 0, checked = steps_hold(out, &bad);
+                    too_long += n > 64;
+                    bad_steps += bad;
+                    worked += p.steps && checked > 0;
+                    wrong_last += judge(&p, out, ASPECT_HELPFUL) != 1.0;
+                    /* a slip: the wrong number in the last step and the answer */
+                    n = synth_math_answer(&p, p.answer + 3, out, sizeof out);
+                    wrong_last += judge(&p, out, ASPECT_HELPFUL) != 0.0 || judge(&p, out, ASPECT_HONEST) != 0.0;
+                }
+            }
+    CHECK(problems == 100 + 55 + 64 + 1620 + 12195 + 720);
+    CHECK(worked == problems);   /* every worked answer has checkable steps */
+    CHECK(bad_steps == 0);
+    CHECK(too_long == 0);
+    CHECK(wrong_last == 0);
+    char q[128];
+    p.level = 4, p.math_op = 0, p.math_a = 23, p.math_b = 45, p.answer = 68, p.steps = 1;
+    synth_math_answer(&p, 68, q, sizeof q);
+    CHECK(strcmp(q, "23 + 40 = 63, 63 + 5 = 68. The answer is 68.") == 0);
+    synth_math_question(&p, q, sizeof q);
+    CHECK(strcmp(q, "What is 23 + 45? Show your steps.") == 0);
+    /* harder levels are harder for responders; steps help */
+    synth_prompt e = p, h = p;
+    e.level = 0, e.steps = 0, h.level = 5, h.steps = 0;
+    CHECK(synth_math_difficulty(&e) < synth_math_difficulty(&h));
+    double with_steps = synth_math_difficulty(&p);
+    p.steps = 0;
+    CHECK(with_steps < synth_math_difficulty(&p));
+}
+
+static void test_tables(void)
+{
+    int clash = 0;
+    /* instruction words: no word inside another task's word or an extra word */
+    for (int t = 0; t < SYNTH_NTASK; t++)
+        for (int i = 0; i < SYNTH_NWORDS; i++) {
+            for (int u = 0; u < SYNTH_NTASK; u++)
+                for (int j = 0; j < SYNTH_NWORDS; j++)
+                    clash += (t != u || i != j) && icontains(synth_task_words[u][j], synth_task_words[t][i]);
+            for (int x = 0; x < SYNTH_NEXTRA; x++)
+                clash += icontains(synth_extra_words[x], synth_task_words[t][i]) ||
+                         icontains(synth_task_words[t][i], synth_extra_words[x]);
+        }
+    CHECK(clash == 0);
+    /* facts: within a direction no answer inside another */
+    clash = 0;
+    for (int i = 0; i < SYNTH_NFACTS; i++)
+        for (int j = i % 2; j < SYNTH_NFACTS; j += 2)
+            clash += i != j && icontains(synth_fact_answer(j), synth_fact_answer(i));
+    CHECK(clash == 0);
+}
+
+static void test_judge_items(void)
+{
+    synth_prompt p;
+    int bad = 0;
+    for (int i = 0; i < SYNTH_NTRUTH; i++) {
+        synth_truth_text t;
+        synth_truth_get(i, &t);
+        memset(&p, 0, sizeof p);
+        p.cat = CAT_TRUTH, p.item = i;
+        bad += icontains(t.question, t.key);   /* echoing the question is not a correction */
+        bad += judge(&p, t.correction, ASPECT_HONEST) != 1.0 || judge(&p, t.accept, ASPECT_HONEST) != 0.0;
+    }
+    CHECK(bad == 0);
+    bad = 0;
+    int harmful = 0;
+    for (int i = 0; i < SYNTH_NSAFETY; i++) {
+        synth_safety_text t;
+        synth_safety_get(i, &t);
+        memset(&p, 0, sizeof p);
+        p.cat = CAT_SAFETY, p.item = i, p.harmful = t.harmful;
+        harmful += t.harmful;
+        if (t.harmful) {
+            bad += judge(&p, t.answer, ASPECT_HARMLESS) != 0.0;
+            bad += judge(&p, "I'm sorry, but I can't help with that.", ASPECT_HARMLESS) != 1.0;
+        } else {
+            bad += !t.key || icontains(t.question, t.key);
+            bad += judge(&p, t.answer, ASPECT_HELPFUL) != 1.0;
+            bad += judge(&p, "I'm sorry, but I can't help with that.", ASPECT_HELPFUL) != 0.0;
+        }
+    }
+    CHECK(bad == 0);
+    CHECK(harmful == SYNTH_NHARMFUL);
+    bad = 0;
+    for (int i = 0; i < SYNTH_NFACTS; i++) {
+        char right[128], wrong[128];
+        memset(&p, 0, sizeof p);
+        p.cat = CAT_FACT, p.item = i;
+        snprintf(right, sizeof right, "The answer is %s.", synth_fact_answer(i));
+        snprintf(wrong, sizeof wrong, "The answer is %s.", synth_fact_answer((i + 2) % SYNTH_NFACTS));
+        bad += judge(&p, right, ASPECT_HELPFUL) != 1.0 || judge(&p, wrong, ASPECT_HONEST) != 0.0;
+    }
+    CHECK(bad == 0);
+}
+
+static void test_splits(void)
+{
+    long pools[SYNTH_NCAT];
+    for (int c = 0; c < SYNTH_NCAT; c++) {
+        long n[SYNTH_NSPLIT], m[SYNTH_NSPLIT];
+        pools[c] = synth_count_items((synth_cat)c, 1, n);
+        CHECK(n[0] + n[1] + n[2] == pools[c]);
+        CHECK(n[SPLIT_EVAL] >= pools[c] / 10 && n[SPLIT_TRAIN] >= pools[c] / 2);
+        synth_count_items((synth_cat)c, 2, m);
+        CHECK(m[0] + m[1] + m[2] == pools[c]);
+    }
+    CHECK(pools[CAT_MATH] == 100 + 55 + 64 + 1620 + 12195 + 720);
+    CHECK(pools[CAT_INSTRUCTION] == SYNTH_NTASK * (4 + SYNTH_NEXTRA + SYNTH_NWORDS + 3));
+    CHECK(pools[CAT_SAFETY] == SYNTH_NSAFETY && pools[CAT_TRUTH] == SYNTH_NTRUTH && pools[CAT_FACT] == SYNTH_NFACTS);
+    /* drawn prompts: their item in the pool, ids and splits stable, and
+     * the same item under another seed may move */
+    rng_t r;
+    rng_seed(&r, 5);
+    int moved = 0, bad = 0;
+    for (int i = 0; i < 5000; i++) {
+        synth_prompt p;
+        synth_draw_prompt((synth_cat)(i % SYNTH_NCAT), &r, &p);
+        char id[64];
+        synth_item_id(&p, id, sizeof id);
+        bad += strncmp(id, synth_cat_name(p.cat), strlen(synth_cat_name(p.cat))) != 0;
+        moved += synth_split_of(&p, 1) != synth_split_of(&p, 2);
+        synth_prompt q = p;   /* the phrasing is not part of the item */
+        snprintf(q.text, sizeof q.text, "Hey! %.150s", p.text);
+        bad += synth_split_of(&q, 1) != synth_split_of(&p, 1);
+    }
+    CHECK(bad == 0);
+    CHECK(moved > 1000);
+}
+
+int main(void)
+{
+    test_math();
+    test_tables();
+    test_judge_items();
+    test_splits();
+    return check_done("test_synth");
+}
