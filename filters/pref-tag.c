@@ -192,8 +192,10 @@ int main(int argc, char **argv)
             continue;
         }
         uint32_t m;
-        if (kind->tag(tg, text ? text : "", len, &m, err, sizeof err) < 0)
-            die(EX_SOFTWARE, "%s: %s%s", inputs_where(&in), judge ? "--judge: " : model_dir ? "--model: " : "", err);
+        int tr = kind->tag(tg, text ? text : "", len, &m, err, sizeof err);
+        if (tr < 0)
+            die(tr == TAGGER_BAD_TEXT ? EX_DATAERR : EX_SOFTWARE, "%s: %s%s", inputs_where(&in),
+                judge ? "--judge: " : model_dir ? "--model: " : "", err);
         for (int t = 0; t < TAG_COUNT; t++)
             if (m & (1u << t))
                 counts[t]++;

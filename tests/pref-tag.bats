@@ -110,6 +110,17 @@ tag_fixture() { rec from-json "$D/tagger-labelled.jsonl" | pref-tag "$@" > out.m
   [ ! -e out.mp ]
 }
 
+@test "a prompt whose rule match hits a regex limit is an error naming the rule and the record (exit 65), not 'no match'" {
+  json_records in.mp '{"id":"a","prompt":[{"role":"user","content":"?"}]}' \
+    '{"id":"b","prompt":[{"role":"user","content":"Please explain why the sky is blue and what a rainbow is made of"}]}'
+  PREFPIPE_REGEX_MATCH_LIMIT=1 run pref-tag in.mp -o out.mp
+  [ "$status" -eq 65 ]
+  [[ "$output" == *"record 2: tagger rule '"*"': "*"PREFPIPE_REGEX_MATCH_LIMIT"* ]]
+  [ ! -e out.mp ]
+  run pref-tag in.mp -o out.mp   # the default limits tag it
+  [ "$status" -eq 0 ]
+}
+
 @test "man page examples run" {
   cp "$D"/*.* "$FIX/tagger/judge.sh" .
   ln -s "$PREFPIPE_ROOT/pipelines" pipelines

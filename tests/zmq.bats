@@ -105,6 +105,12 @@ many() { # many PREFIX N OUT
 
 # N records a1..aN (fast: no per-record shell loop)
 big() { seq 1 "$2" | awk -v p="$1" '{printf "{\"id\":\"%s%d\",\"v\":%d}\n", p, $1, $1}' | rec from-json > "$3"; }
+# records PREFIX A..B (ids PREFIXA .. PREFIXB)
+span() { seq "$2" "$3" | awk -v p="$1" '{printf "{\"id\":\"%s%d\",\"v\":%d}\n", p, $1, $1}' | rec from-json > "$4"; }
+size() { local t=0 f; for f in "$@"; do t=$((t + $(stat -c %s "$f"))); done; echo $t; }
+# wait (up to a minute) until the condition holds; evidence, not a sleep
+until_() { local i; for i in $(seq 600); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+
 
 @test "a bound writer with no consumer gives up after timeout= (exit 75), not a hang" {
   many r 3 in.mp
@@ -128,6 +134,19 @@ big() { seq 1 "$2" | awk -v p="$1" '{printf "{\"id\":\"%s%d\",\"v\":%d}\n", p, $
   [ ! -e out.mp ]
 }
 
+@test "a producer that stops answering (SIGSTOP: its connection stays open) is dropped by ZMTP heartbeats: the consumer exits 75" {
+  big r 20000 in.mp
+  ( cat in.mp; sleep 60 ) | rec cat -o "@ipc://$T/hb" & p=$!
+  timeout 30 rec cat ">ipc://$T/hb?timeout=1" > out.mp 2> err & c=$!
+  until_ '[ "$(stat -c %s out.mp)" -eq "$(stat -c %s in.mp)" ]'   # connected, all received, now idle
+  kill -STOP $p
+  s=0; wait $c || s=$?
+  kill -9 $p
+  cat err >&2
+  [ "$s" -eq 75 ]   # not 124: timeout(1) did not have to end it
+  grep -q "a producer disconnected without ending its stream and nothing came for 1 s" err
+}
+
 @test "1 of 3 producers killed (100,000 records): the bound consumer exits 75 naming the counts, not a hang" {
   big a 40000 a.mp; big b 30000 b.mp; big c 30000 c.mp
   timeout 30 rec cat "@ipc://$T/k3?producers=3&timeout=1" -o out.mp 2> err & r=$!
@@ -143,46 +162,71 @@ big() { seq 1 "$2" | awk -v p="$1" '{printf "{\"id\":\"%s%d\",\"v\":%d}\n", p, $
   wait $pa || true; wait $pb || true
 }
 
-@test "1 of 3 consumers killed (100,000 records): the producer says records were lost, with the count" {
-  big r 100000 in.mp
-  head -c 1000000 in.mp > first.mp
-  tail -c +1000001 in.mp > rest.mp
-  mkfifo go stuck
-  exec 7<>stuck   # a reader that never reads: the stuck consumer blocks on its output
-  ( cat first.mp; cat go > /dev/null; cat rest.mp ) | timeout 60 rec cat -o "@ipc://$T/kc?consumers=3&timeout=5" 2> err & p=$!
-  timeout 60 rec cat ">ipc://$T/kc" -o c1.mp & c1=$!
-  timeout 60 rec cat ">ipc://$T/kc" -o c2.mp & c2=$!
-  rec cat ">ipc://$T/kc" -o stuck & c3=$!
-  sleep 1
-  kill -9 $c3
+# socket fds of process $1 (a connection a consumer's death closed is gone)
+sockets() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'socket:'; }
+
+# The killed consumer c3 connects first and takes the first 10,000 records
+# (all written out when c1..c3 together hold first.mp's bytes: the
+# producer then waits); it is stopped, the rest goes out, and once the
+# survivors have more, some of it sits queued to c3: then c3 is killed,
+# and the producer, which has not begun to end its stream (it waits on
+# go2), has closed the connection before it reads its end of input.
+kill_one_of_three() { # ENDPOINT-OPTIONS
+  span r 1 10000 first.mp; span r 10001 100000 rest.mp; cat first.mp rest.mp > in.mp
+  mkfifo go go2
+  ( cat first.mp; cat go > /dev/null; cat rest.mp; cat go2 > /dev/null ) |
+    timeout 60 rec cat -o "@ipc://$T/kc?consumers=3&$1" 2> err & p=$!
+  rec cat ">ipc://$T/kc?$1" > c3.mp & c3=$!
+  until_ '[ -s c3.mp ]'
+  timeout 60 rec cat ">ipc://$T/kc?$1" > c1.mp & c1=$!
+  timeout 60 rec cat ">ipc://$T/kc?$1" > c2.mp & c2=$!
+  until_ '[ "$(size c1.mp c2.mp c3.mp)" -eq "$(size first.mp)" ]'
+  sleep 0.5   # c3 idle: what it wrote is acknowledged (?ack=1)
+  kill -STOP $c3
+  at=$(size c1.mp c2.mp)
   echo > go
+  until_ '[ "$(size c1.mp c2.mp)" -gt $((at + 100000)) ]'
+  rp=$(cat "/proc/$p/task/$p/children")   # rec under timeout(1)
+  n=$(sockets "$rp")
+  kill -9 $c3
+  wait $c3 || true
+  until_ '[ "$(sockets "$rp")" -lt "$n" ]'
+  echo > go2
+}
+
+@test "1 of 3 consumers killed (100,000 records, no ack): the producer fails (exit 74) naming the counts" {
+  kill_one_of_three timeout=5
   s=0; wait $p || s=$?
   wait $c1; wait $c2   # the survivors end normally
-  exec 7>&-
-  [ "$s" -eq 0 ]   # a warning: a consumer that stops early on purpose looks the same
-  grep -q "warning: 1 consumer disconnected before the end of the stream: records sent to it are lost (100000 sent" err
-  [ "$(cat c1.mp c2.mp | rec count)" -lt 100000 ]
+  cat err >&2
+  [ "$s" -eq 74 ]
+  grep -q "1 of 3 consumers disconnected before the end of the stream: the records queued to it are lost (100000 sent in all" err
+  [ "$(cat c1.mp c2.mp c3.mp | rec count)" -lt 100000 ]
 }
 
-@test "one producer, one consumer: the consumer checks the count in the end-of-stream (100,000 records)" {
-  big r 100000 in.mp
-  timeout 60 rec cat in.mp -o "@ipc://$T/cnt" &
-  timeout 60 rec cat ">ipc://$T/cnt" -o out.mp
-  wait
-  cmp in.mp out.mp
+# rec head leaves after 5 of 20 records while its producer, all sent, still
+# reads its input (it has not begun to end the stream); then the input ends
+head_leaves_early() { # ENDPOINT
+  rm -f go; mkfifo go
+  ( cat in.mp; cat go > /dev/null ) | timeout 60 rec cat -o "$1" 2> err & p=$!
+  until_ '[ -n "$(cat "/proc/$p/task/$p/children" 2>/dev/null)" ]'
+  rp=$(cat "/proc/$p/task/$p/children")
+  timeout 60 rec head -n 5 ">${1#@}" > out.mp
+  until_ '[ "$(sockets "$rp")" -lt 2 ]'   # the listener alone: the connection is closed
+  echo > go
+  s=0; wait $p || s=$?
+  cat err >&2
 }
 
-@test "records a consumer did not get are reported: two consumers on a producer that expects one" {
-  big r 20000 in.mp
-  ( sleep 1; cat in.mp ) | timeout 60 rec cat -o "@ipc://$T/two" & p=$!
-  timeout 60 rec cat ">ipc://$T/two" -o c1.mp 2> e1 & c1=$!
-  timeout 60 rec cat ">ipc://$T/two" -o c2.mp 2> e2 & c2=$!
-  s1=0; wait $c1 || s1=$?
-  s2=0; wait $c2 || s2=$?
-  wait $p
-  [ "$s1" -eq 74 ] && [ "$s2" -eq 74 ]
-  grep -q "records lost: the producers sent 20000, [0-9]* arrived" e1
-  [ ! -e c1.mp ] && [ ! -e c2.mp ]
+@test "a consumer that stops early on purpose (rec head): exit 74 naming ?early=1; with ?early=1 a warning, exit 0" {
+  many r 20 in.mp
+  head_leaves_early "@ipc://$T/hd"
+  [ "$s" -eq 74 ]
+  grep -q "say ?early=1 on this endpoint if one may" err
+  head_leaves_early "@ipc://$T/hd2?early=1"
+  [ "$s" -eq 0 ]
+  grep -q "warning: 1 of 1 consumer disconnected before the end of the stream.*?early=1: taken as stopping early on purpose" err
+  [ "$(rec count out.mp)" -eq 5 ]
 }
 
 # ---- acknowledged streams (?ack=1): redelivery and dedup by id ----
@@ -204,26 +248,11 @@ big() { seq 1 "$2" | awk -v p="$1" '{printf "{\"id\":\"%s%d\",\"v\":%d}\n", p, $
 ids() { cat "$@" | rec to-json | jq -r .id | sort; }
 
 @test "?ack=1, 1 of 3 consumers killed (100,000 records): its unacknowledged records go to the others, none lost or duplicated" {
-  big r 100000 in.mp
-  head -c 1000000 in.mp > first.mp
-  tail -c +1000001 in.mp > rest.mp
-  mkfifo go
-  ( cat first.mp; cat go > /dev/null; cat rest.mp ) | timeout 60 rec cat -o "@ipc://$T/ka?consumers=3&ack=1" 2> err & p=$!
-  timeout 60 rec cat ">ipc://$T/ka?ack=1" -o c1.mp & c1=$!
-  timeout 60 rec cat ">ipc://$T/ka?ack=1" -o c2.mp & c2=$!
-  rec cat ">ipc://$T/ka?ack=1" > c3.mp & c3=$!
-  # the first part is spread and acknowledged (an idle consumer has
-  # flushed and acknowledged what it took): c3's output stops growing
-  s0=-1
-  for i in $(seq 100); do s=$(stat -c %s c3.mp); [ "$s" -gt 0 ] && [ "$s" = "$s0" ] && break; s0=$s; sleep 0.3; done
-  kill -STOP $c3            # c3 now takes records it will never acknowledge
-  echo > go
-  sleep 1
-  kill -9 $c3
+  kill_one_of_three ack=1
   s=0; wait $p || s=$?
   wait $c1; wait $c2        # the survivors end normally
-  [ "$s" -eq 0 ]
   cat err >&2
+  [ "$s" -eq 0 ]
   grep -q "records sent again after 1 consumer left; every record acknowledged" err
   [ -s c3.mp ]
   [ "$(cat c1.mp c2.mp | rec count)" -lt 100000 ]
@@ -259,4 +288,12 @@ ids() { cat "$@" | rec to-json | jq -r .id | sort; }
   s=0; wait $p || s=$?
   [ "$s" -eq 75 ]
   grep -Eq "both ends need \?ack=1|are both ends \?ack=1" perr
+  # the other way round: an acknowledged consumer on a plain producer
+  timeout 30 rec cat in.mp -o "@ipc://$T/mm2?timeout=1" 2> perr & p=$!
+  run timeout 30 rec count ">ipc://$T/mm2?ack=1&timeout=1"
+  [ "$status" -eq 66 ]
+  [[ "$output" == *"are both ends ?ack=1 (or neither)?"* ]]
+  s=0; wait $p || s=$?
+  [ "$s" -eq 75 ]
+  grep -q "are both ends ?ack=1 (or neither)?" perr
 }

@@ -19,8 +19,11 @@
  *          apology phrases); unparsable (anything else).  Only the first
  *          gives tags; the others tag the record with none, and all four
  *          are counted (tagger_model_stats).
- * A kind's tag() gets the prompt's user text and returns 0 or -1 with a
- * message in err.
+ * A kind's tag() gets the prompt's user text and returns 0, or with a
+ * message in err -1 (the tagger failed: a model or command error) or
+ * TAGGER_BAD_TEXT (this text cannot be tagged: a regex limit of
+ * text/relimit.h was hit, which is not "no match"; exit 65 naming the
+ * record).
  */
 #ifndef PREFPIPE_TAGGER_H
 #define PREFPIPE_TAGGER_H
@@ -47,6 +50,8 @@ static inline int tag_count(uint32_t m) { return __builtin_popcount(m); }
 void tag_pack(msgpack_packer *pk, uint32_t m);
 
 typedef struct tagger tagger;
+
+enum { TAGGER_BAD_TEXT = -2 };
 
 typedef struct {
     const char *name;

@@ -150,20 +150,36 @@ static tagger *rules_open(const char *arg, char *err, size_t cap)
     return t;
 }
 
-static int matches(tagger *t, pcre2_code *re, const char *s, size_t n)
+/* 1 a match, 0 none, -1 the match failed (a limit of text/relimit.h:
+ * the record is too costly to tag, which is not "no match"), with the
+ * rule named in err. */
+static int match_failed(int rc, const char *rule, char *err, size_t cap)
 {
-    return pcre2_match(re, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, t->md, relimit_context()) >= 0;
+    char m[128];
+    snprintf(err, cap, "tagger rule '%s': %s", rule, relimit_message(rc, m, sizeof m));
+    return -1;
 }
 
-static int count_matches(tagger *t, pcre2_code *re, const char *s, size_t n)
+static int matches(tagger *t, pcre2_code *re, const char *rule, const char *s, size_t n, char *err, size_t cap)
 {
-    int k = 0;
+    int rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, t->md, relimit_context());
+    if (rc >= 0)
+        return 1;
+    return rc == PCRE2_ERROR_NOMATCH ? 0 : match_failed(rc, rule, err, cap);
+}
+
+static int count_matches(tagger *t, pcre2_code *re, const char *rule, const char *s, size_t n, char *err,
+                         size_t cap)
+{
+    int k = 0, rc;
     PCRE2_SIZE at = 0;
-    while (at < n && pcre2_match(re, (PCRE2_SPTR)s, n, at, PCRE2_NO_UTF_CHECK, t->md, relimit_context()) >= 0) {
+    while (at < n && (rc = pcre2_match(re, (PCRE2_SPTR)s, n, at, PCRE2_NO_UTF_CHECK, t->md, relimit_context())) >= 0) {
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(t->md);
         k++;
         at = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
     }
+    if (at < n && rc != PCRE2_ERROR_NOMATCH)
+        return match_failed(rc, rule, err, cap);
     return k;
 }
 
@@ -219,7 +235,6 @@ static void scan(const char *s, size_t n, text_stats *st)
 
 static int rules_tag(tagger *t, const char *s, size_t n, uint32_t *mask, char *err, size_t cap)
 {
-    (void)err, (void)cap;
     uint32_t m = 0;
     text_stats st;
     scan(s, n, &st);
@@ -228,17 +243,26 @@ static int rules_tag(tagger *t, const char *s, size_t n, uint32_t *mask, char *e
         *mask = 1u << TAG_UNCLEAR;
         return 0;
     }
-    for (int i = 0; i < TAG_COUNT; i++)
-        if (t->re[i] && matches(t, t->re[i], s, n))
+    for (int i = 0; i < TAG_COUNT; i++) {
+        int r = t->re[i] ? matches(t, t->re[i], tag_names[i], s, n, err, cap) : 0;
+        if (r < 0)
+            return TAGGER_BAD_TEXT;
+        if (r)
             m |= 1u << i;
+    }
     if (!(m & (1u << TAG_MATH)) && st.digits_runs >= 2) {
-        if (matches(t, t->quantity, s, n))
+        int r = matches(t, t->quantity, "Math (quantity words)", s, n, err, cap);
+        if (r < 0)
+            return TAGGER_BAD_TEXT;
+        if (r)
             m |= 1u << TAG_MATH;
     }
     if (st.other * 10 >= letters * 3)
         m |= 1u << TAG_MULTILINGUAL;
     else if (st.words >= 4) {
-        int k = count_matches(t, t->stop, s, n);
+        int k = count_matches(t, t->stop, "Multilingual (function words)", s, n, err, cap);
+        if (k < 0)
+            return TAGGER_BAD_TEXT;
         if (k >= 3 && (size_t)k * 100 >= st.words * 12)
             m |= 1u << TAG_MULTILINGUAL;
     }

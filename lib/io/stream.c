@@ -13,7 +13,8 @@
  * copy records without re-packing.
  *
  * Writing files: a 256 KiB buffer over write(2), or gzwrite for *.gz;
- * both into "DIR/.NAME.tmp.XXXXXX", renamed on close — except live
+ * both into "DIR/.NAME.tmp.PID.XXXXXX", renamed on close (one left by a
+ * killed writer is removed by the next writer of NAME) — except live
  * outputs (rs_open_live: metrics), written in place and flushed per record.
  * Only a regular file (or a new name) is replaced by a rename: a character
  * device or FIFO named by -o is written through (renaming over it would
@@ -28,7 +29,9 @@
 #include "io/record.h"
 #include "base/util.h"
 #include "io/zstream.h"
+#include "base/fsreplace.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -223,6 +226,35 @@ static int ends_with(const char *s, const char *suf)
     return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
+/* A writer killed (kill -9: no cleanup hook runs) leaves its temporary
+ * file ".NAME.tmp.PID.XXXXXX" and never the final name.  The next writer
+ * of the same path removes those whose PID no longer runs here (each may be
+ * as large as the output). */
+static void remove_stale_tmp(const char *path, size_t dirlen)
+{
+    char dir[4096], pre[512];
+    snprintf(dir, sizeof dir, "%.*s", dirlen ? (int)dirlen : 1, dirlen ? path : ".");
+    int np = snprintf(pre, sizeof pre, ".%s.tmp.", path + dirlen);
+    if (np <= 0 || (size_t)np >= sizeof pre)
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, pre, (size_t)np) != 0)
+            continue;
+        char *end;
+        long pid = strtol(e->d_name + np, &end, 10);
+        if (end == e->d_name + np || *end != '.' || strlen(end + 1) != 6 || fs_pid_alive(pid))
+            continue;
+        char victim[4096 + 256];
+        snprintf(victim, sizeof victim, "%s/%s", dir, e->d_name);
+        unlink(victim);
+    }
+    closedir(d);
+}
+
 static rstream *open_write(const char *uri, int text, int live)
 {
     rstream *s = new_stream(uri, 1);
@@ -276,9 +308,10 @@ static rstream *open_write(const char *uri, int text, int live)
     s->dst = real;   /* replace the target; the link keeps pointing at it */
     const char *slash = strrchr(path, '/');
     size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
-    size_t n = strlen(path) + 32;
+    remove_stale_tmp(path, dirlen);
+    size_t n = strlen(path) + 48;
     s->tmp_path = xmalloc(n);
-    snprintf(s->tmp_path, n, "%.*s.%s.tmp.XXXXXX", (int)dirlen, path, path + dirlen);
+    snprintf(s->tmp_path, n, "%.*s.%s.tmp.%ld.XXXXXX", (int)dirlen, path, path + dirlen, (long)getpid());
     s->fd = mkstemp(s->tmp_path);
     if (s->fd < 0) {
         int e = errno;

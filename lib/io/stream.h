@@ -14,7 +14,8 @@
  * consumers will connect) and/or "timeout=S" (seconds to wait for a first
  * peer before "unreachable"), joined with '&'; key=, curve=, allow= and
  * insecure= are the CURVE options of io/zcurve.h.
- * Readers use PULL sockets, writers PUSH (see zstream.c for the protocol).
+ * Readers use PULL sockets, writers PUSH, both ROUTER with ?ack=1 (see
+ * zstream.h for the protocol).
  *
  * Reading yields one msgpack map at a time.  Each record is checked:
  * it must be a map with string keys, at most `max_record` bytes, at most
@@ -24,7 +25,9 @@
  *
  * Writing to a path goes to a temporary file in the same directory that is
  * renamed over PATH by rs_close(); if the program dies first, the temporary
- * file is removed (util cleanup hook), so no half-written output remains.
+ * file is removed (util cleanup hook), so no half-written output remains;
+ * after a kill -9 (no hook runs) it stays, never under PATH, until the next
+ * writer of PATH removes it.
  * Writing msgpack to a terminal is refused (exit 64).  Before a read that
  * may block, the msgpack writer on stdout is flushed, so filters in a
  * feedback loop (rollout | rm-score | ppo-step) never sit on output.

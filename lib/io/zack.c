@@ -97,22 +97,6 @@ static int send_to(zstream *z, const void *rid, size_t rlen, const void *a, size
     return zmq_send(z->sock, b ? b : a, b ? blen : alen, ZMQ_DONTWAIT) < 0 ? -1 : 0;
 }
 
-/* A control message: a msgpack array whose first element is the string
- * tag.  Returns the object (in zone) or NULL; the size claims are checked
- * before msgpack allocates for them, as in zs_parse_eos. */
-static const msgpack_object_array *parse_ctl(const char *d, size_t n, msgpack_zone *zone, msgpack_object *o,
-                                             const char *tag)
-{
-    size_t end = 0, off = 0;
-    if (n == 0 || (unsigned char)d[0] < 0x90 || (unsigned char)d[0] > 0x9f ||
-        mpscan((const unsigned char *)d, n, n, 4, &end) != MPSCAN_OK || end != n ||
-        msgpack_unpack(d, n, &off, zone, o) != MSGPACK_UNPACK_SUCCESS || o->type != MSGPACK_OBJECT_ARRAY ||
-        o->via.array.size < 1 || o->via.array.ptr[0].type != MSGPACK_OBJECT_STR ||
-        o->via.array.ptr[0].via.str.size != strlen(tag) || memcmp(o->via.array.ptr[0].via.str.ptr, tag, strlen(tag)))
-        return NULL;
-    return &o->via.array;
-}
-
 /* ---- producer ---- */
 
 static zcons *cons_find(zstream *z, const char *rid, size_t rlen)
@@ -216,9 +200,9 @@ static void writer_pump(zstream *z)
             const char *rid = zmq_msg_data(&p[0]), *d = zmq_msg_data(&p[1]);
             size_t rlen = zmq_msg_size(&p[0]), dn = zmq_msg_size(&p[1]);
             const msgpack_object_array *a;
-            if ((a = parse_ctl(d, dn, &zone, &o, HELLO_TAG)))
+            if ((a = zs_parse_ctl(d, dn, &zone, &o, HELLO_TAG)))
                 on_hello(z, rid, rlen, fd, a);
-            else if ((a = parse_ctl(d, dn, &zone, &o, ACK_TAG)))
+            else if ((a = zs_parse_ctl(d, dn, &zone, &o, ACK_TAG)))
                 on_ack(z, rid, rlen, a);
             msgpack_zone_destroy(&zone);
         }

@@ -11,8 +11,9 @@
  * reading, sending, the end-of-stream handshake) polls in short slices and
  * gives up with ZS_TEMPFAIL after `timeout` seconds without progress while
  * no peer is connected or a peer has vanished; a writer whose consumer
- * disconnects before the end of the stream warns with the count, and a
- * reader whose count of records differs from what its producers sent fails.
+ * disconnects before the end of the stream fails with the counts (a
+ * warning with ?early=1, judge_losses), and a reader whose count of
+ * records differs from what its producers sent fails.
  */
 #include "io/zstream.h"
 #include "io/zstream_int.h"
@@ -89,6 +90,19 @@ static void peer_del(zstream *z, int fd)
             z->peers[i] = z->peers[--z->npeers];
             return;
         }
+}
+
+const msgpack_object_array *zs_parse_ctl(const char *d, size_t n, msgpack_zone *zone, msgpack_object *o,
+                                         const char *tag)
+{
+    size_t end = 0, off = 0;
+    if (n == 0 || (unsigned char)d[0] < 0x90 || (unsigned char)d[0] > 0x9f ||
+        mpscan((const unsigned char *)d, n, n, 4, &end) != MPSCAN_OK || end != n ||
+        msgpack_unpack(d, n, &off, zone, o) != MSGPACK_UNPACK_SUCCESS || o->type != MSGPACK_OBJECT_ARRAY ||
+        o->via.array.size < 1 || o->via.array.ptr[0].type != MSGPACK_OBJECT_STR ||
+        o->via.array.ptr[0].via.str.size != strlen(tag) || memcmp(o->via.array.ptr[0].via.str.ptr, tag, strlen(tag)))
+        return NULL;
+    return &o->via.array;
 }
 
 /* Drain monitor events, waiting up to timeout_ms for the first one. */
@@ -178,6 +192,8 @@ static int parse_options(zstream *z, char *spec, char *err, size_t errcap)
                 return -1;
             }
             z->consumers = (int)v;
+        } else if (strcmp(tok, "early=1") == 0 || strcmp(tok, "early=0") == 0) {
+            z->early = tok[6] == '1';
         } else if (strcmp(tok, "ack=1") == 0 || strcmp(tok, "ack=0") == 0) {
             z->ack = tok[4] == '1';
         } else if (strncmp(tok, "window=", 7) == 0) {
@@ -202,7 +218,7 @@ static int parse_options(zstream *z, char *spec, char *err, size_t errcap)
                 continue;
             snprintf(err, errcap,
                      "unknown endpoint option '%s' (known: producers=N, consumers=N, timeout=S, key=FILE, "
-                     "curve=FILE, allow=FILE, insecure=1, ack=1, window=N)",
+                     "curve=FILE, allow=FILE, insecure=1, ack=1, window=N, early=1)",
                      tok);
             return -1;
         }
@@ -596,6 +612,37 @@ static int send_eos_round(zstream *z, int n)
     return sent;
 }
 
+/* Writers, plain mode, at the end: z->lost consumers disconnected before
+ * the end-of-stream handshake began, with the records queued to them.  A
+ * PUSH socket has no way back, so a consumer killed and one that stopped
+ * early on purpose (ppo-step --batches, rec head) look the same from
+ * here: the loss is an error (ZS_LOST, exit 74) naming the counts, unless
+ * the producer's endpoint says consumers may stop early (?early=1), or as
+ * many replacement consumers connected (more than ?consumers=M: a restart
+ * whose application resumes, as ppo-step --resume) — then a warning. */
+static int judge_losses(zstream *z, char *err, size_t errcap)
+{
+    int spare = z->ever_connected - z->consumers;
+    snprintf(err, errcap,
+             "%d of %d consumer%s disconnected before the end of the stream: the records queued to %s are lost "
+             "(%llu sent in all; ?ack=1 on both ends sends them to the others)",
+             z->lost, z->ever_connected, z->ever_connected > 1 ? "s" : "", z->lost > 1 ? "them" : "it",
+             (unsigned long long)z->sent);
+    if (z->lost <= spare) {
+        fprintf(stderr, "%s: warning: %s; %d replacement consumer%s connected\n", progname, err, spare,
+                spare > 1 ? "s" : "");
+        return 0;
+    }
+    if (z->early) {
+        fprintf(stderr, "%s: warning: %s; ?early=1: taken as stopping early on purpose\n", progname, err);
+        return 0;
+    }
+    size_t n = strlen(err);
+    snprintf(err + n, errcap - n, "; a consumer that stops early on purpose (ppo-step --batches, rec head) looks "
+             "the same: say ?early=1 on this endpoint if one may");
+    return ZS_LOST;
+}
+
 int zs_close(zstream *z, char *err, size_t errcap)
 {
     int rc = 0;
@@ -633,20 +680,8 @@ int zs_close(zstream *z, char *err, size_t errcap)
             send_eos_round(z, z->npeers);
             zs_pump_events(z, 50);
         }
-        if (rc == 0 && z->lost) {
-            snprintf(err, errcap,
-                     "%d consumer%s disconnected before the end of the stream: records sent to %s are lost "
-                     "(%llu sent in all)",
-                     z->lost, z->lost > 1 ? "s" : "", z->lost > 1 ? "them" : "it", (unsigned long long)z->sent);
-            /* replaced by a restarted consumer (more peers came than were
-             * announced): the application resumes (ppo-step resamples), so
-             * say it but do not fail; otherwise the loss is an error */
-            /* a warning, not a failure: a consumer that stops early on
-             * purpose (ppo-step --batches, a head) looks the same as a
-             * killed one from here */
-            fprintf(stderr, "%s: warning: %s%s\n", progname, err,
-                    z->ever_connected > z->consumers ? "; a replacement consumer connected" : "");
-        }
+        if (rc == 0 && z->lost)
+            rc = judge_losses(z, err, errcap);
     }
     if (z->have_msg)
         zmq_msg_close(&z->msg);

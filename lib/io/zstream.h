@@ -4,7 +4,7 @@
  *
  * Messages: one record per message, the record's msgpack bytes (a map).
  * Control messages are msgpack arrays, never maps:
- *   ["prefpipe-eos", PRODUCER_ID, RECORDS_SENT]
+ *   ["prefpipe-eos", PRODUCER_ID, RECORDS_SENT, CONSUMERS]
  *
  * Producer (PUSH), at close: while any peer is connected, send one EOS per
  * connected peer (round-robin spreads them), then wait briefly for peers to
@@ -40,11 +40,16 @@
  * the sum of RECORDS_SENT (else ZS_LOST; only a shortfall counts once a
  * producer vanished, since a restarted one's count does not cover what its
  * predecessor delivered).  A writer one of whose consumers disconnected
- * before the end of the stream (killed: the records queued to it are gone)
- * finishes with the others and then warns on stderr with the count (a
- * consumer that stops early on purpose, ppo-step --batches, looks the
- * same), and sends CONSUMERS 0 so that no reader checks the count.  In
- * the plain mode loss is reported, not repaired.
+ * before the end-of-stream handshake began (killed: the records queued to
+ * it are gone) finishes with the others and then fails with ZS_LOST (exit
+ * 74) naming the counts.  PUSH has no way back, so a consumer that stops
+ * early on purpose (ppo-step --batches, rec head) looks the same: a
+ * producer whose endpoint says ?early=1 only warns, as it does when as
+ * many replacement consumers connected (more than ?consumers=M: a restart
+ * whose application resumes).  Either way it sends CONSUMERS 0, so that
+ * no reader checks the count.  A consumer killed after the handshake began
+ * is not noticed (it may have had its EOS).  In the plain mode loss is
+ * reported, not repaired.
  *
  * Acknowledged mode (?ack=1 on both ends; zack.c): ROUTER sockets, each
  * record sent with a delivery number and kept by the producer until its
@@ -59,6 +64,7 @@
 #ifndef PREFPIPE_ZSTREAM_H
 #define PREFPIPE_ZSTREAM_H
 
+#include <msgpack.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -83,6 +89,12 @@ int zs_send(zstream *z, const char *data, size_t len, char *err, size_t errcap);
  * producer id at *id, *idlen, inside d; RECORDS_SENT and CONSUMERS, 0 when
  * absent), -1 an unknown control message.  (Exposed for fuzz_zeos.) */
 int zs_parse_eos(const char *d, size_t n, const char **id, size_t *idlen, uint64_t *sent, int *consumers);
+/* A control message d[0..n): a msgpack array whose first element is the
+ * string tag (the acknowledged mode's hello and ack); its
+ * array (in zone, strings pointing into d) or NULL.  Size claims are
+ * checked before msgpack allocates for them.  (Exposed for fuzz_zeos.) */
+const msgpack_object_array *zs_parse_ctl(const char *d, size_t n, msgpack_zone *zone, msgpack_object *o,
+                                         const char *tag);
 /* Readers in acknowledged mode (?ack=1).  fn flushes the process's
  * outputs: it runs before every acknowledgement, so a record is
  * acknowledged only after what the application wrote for it has left

@@ -74,6 +74,7 @@ struct zstream {
     /* liveness and loss */
     int closing;            /* writers: the end-of-stream handshake has begun */
     int lost;               /* peers that disconnected before the end of the stream */
+    int early;              /* writers: ?early=1, consumers may stop early on purpose */
     double progress_at;     /* when a record or a new end-of-stream last came */
     uint64_t received;      /* readers: data records */
     uint64_t eos_sent;      /* readers: sum of RECORDS_SENT over distinct EOS */
