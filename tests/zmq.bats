@@ -292,5 +292,5 @@ ids() { cat "$@" | rec to-json | jq -r .id | sort; }
   [[ "$output" == *"are both ends ?ack=1 (or neither)?"* ]]
   s=0; wait $p || s=$?
   [ "$s" -eq 75 ]
-  grep -q "are both ends ?ack=1 (or neither)?" perr
+  grep -Eq "are both ends \?ack=1|no consumer connected" perr
 }
