@@ -226,6 +226,21 @@ head_leaves_early() { # ENDPOINT
   [ "$(rec count out.mp)" -eq 5 ]
 }
 
+@test "a killed consumer's -o FILE: nothing under FILE; its temporary file goes with the next writer of FILE" {
+  big r 20000 in.mp
+  ( cat in.mp; sleep 30 ) | timeout 60 rec cat -o "@ipc://$T/ko?timeout=5" 2> err & p=$!
+  rec cat ">ipc://$T/ko" -o out.mp & c=$!
+  until_ '[ -n "$(ls -A | grep "^\.out\.mp\.tmp\.$c\.")" ]'
+  kill -9 $c
+  wait $c || true
+  [ ! -e out.mp ]
+  ls -A | grep -q "^\.out\.mp\.tmp\.$c\."   # kill -9: no cleanup ran
+  kill $p; wait $p || true
+  rec cat in.mp -o out.mp
+  cmp in.mp out.mp
+  [ -z "$(ls -A | grep '^\.out\.mp\.tmp\.')" ]
+}
+
 # ---- acknowledged streams (?ack=1): redelivery and dedup by id ----
 
 @test "?ack=1 relays 100,000 records unchanged, either side binding" {
