@@ -444,15 +444,15 @@ static void c_attention_train(const backend *be, result *r, int v)
     free(m);
 }
 
-/* gates over [-30, 30] (saturated sigmoid both ways) and n past the
- * threaded threshold */
-static void c_swiglu(const backend *be, result *r, int v)
+/* gates over [-30, 30] (saturated sigmoid / tanh both ways) and n past
+ * the threaded threshold; the SiLU gate (swiglu) or Gemma's GELU (geglu) */
+static void gate_case(const backend *be, result *r, int v, int gelu)
 {
     size_t n = v ? 70001 : 1001;
     float *g = dev_rand(be, n, v ? 4.0f : 30.0f), *u = dev_rand(be, n, 2), *h = be->alloc(be, n);
     float *dh = dev_rand(be, n, 1), *dg = be->alloc(be, n), *du = be->alloc(be, n);
-    be->swiglu(be, h, g, u, n);
-    be->swiglu_bwd(be, dg, du, dh, g, u, n);
+    (gelu ? be->geglu : be->swiglu)(be, h, g, u, n);
+    (gelu ? be->geglu_bwd : be->swiglu_bwd)(be, dg, du, dh, g, u, n);
     keep(r, be, "h", h, n);
     keep(r, be, "dg", dg, n);
     keep(r, be, "du", du, n);
@@ -460,19 +460,8 @@ static void c_swiglu(const backend *be, result *r, int v)
     be->free(be, dg); be->free(be, du);
 }
 
-static void c_geglu(const backend *be, result *r, int v)
-{
-    size_t n = v ? 70001 : 1001;
-    float *g = dev_rand(be, n, v ? 4.0f : 30.0f), *u = dev_rand(be, n, 2), *h = be->alloc(be, n);
-    float *dh = dev_rand(be, n, 1), *dg = be->alloc(be, n), *du = be->alloc(be, n);
-    be->geglu(be, h, g, u, n);
-    be->geglu_bwd(be, dg, du, dh, g, u, n);
-    keep(r, be, "h", h, n);
-    keep(r, be, "dg", dg, n);
-    keep(r, be, "du", du, n);
-    be->free(be, g); be->free(be, u); be->free(be, h); be->free(be, dh);
-    be->free(be, dg); be->free(be, du);
-}
+static void c_swiglu(const backend *be, result *r, int v) { gate_case(be, r, v, 0); }
+static void c_geglu(const backend *be, result *r, int v) { gate_case(be, r, v, 1); }
 
 static void c_add_scale(const backend *be, result *r, int v)
 {
