@@ -59,7 +59,9 @@ int main(int argc, char **argv)
     int ntensors;
     ckpt_tensor_summary(dir, dt, sizeof dt, &bytes, &ntensors);
     const model_config *cf = &m->c;
-    const char *arch = cf->lm_head ? "LlamaForCausalLM" : "LlamaForSequenceClassification";
+    char arch[80];
+    snprintf(arch, sizeof arch, "%sFor%s", model_arch(cf->arch)->prefix,
+             cf->lm_head ? "CausalLM" : "SequenceClassification");
     if (as_json) {
         json_t *j = json_pack("{s:s,s:s,s:I,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:f,s:f,s:b,s:b,s:b,s:s,s:I,"
                               "s:{s:s,s:i,s:i,s:i,s:s?},s:I}",

@@ -8,6 +8,10 @@
  *   small   d 256, 6 layers, 4 heads / 4 KV, FFN 768        (~5.2 M)
  *   medium  d 512, 8 layers, 8 heads / 4 KV, FFN 1536       (~25 M)
  *   smollm2-135m  d 576, 30 layers, 9 heads / 3 KV, FFN 1536, vocab 49152
+ *
+ * --arch picks the family (model/model_arch.h) the same dimensions are
+ * written as; its extra tensors start neutral (biases 0, q/k norms 1,
+ * Gemma's stored norm offsets 0).
  */
 #include "train/checkpoint.h"
 #include "text/chat_template.h"
@@ -29,6 +33,7 @@ static const char usage[] =
     "                         replaced; any other directory only with --force)\n"
     "      --force            replace -o DIR even if it is not a checkpoint\n"
     "  -p, --preset NAME      tiny, small, medium or smollm2-135m (default tiny)\n"
+    "      --arch FAMILY      llama (default), mistral, qwen2, qwen3, olmo2 or gemma\n"
     "      --dim N            hidden size\n"
     "      --layers N         number of layers\n"
     "      --heads N          attention heads\n"
@@ -56,7 +61,7 @@ static const preset presets[] = {
     {"smollm2-135m", 576, 30, 9, 3, 1536, 49152},
 };
 
-enum { O_DIM = 1000, O_LAYERS, O_HEADS, O_KV, O_HD, O_FFN, O_VOCAB, O_MAXPOS, O_THETA, O_TOK, O_UNTIED, O_REWARD, O_SEED, O_FORCE };
+enum { O_DIM = 1000, O_LAYERS, O_HEADS, O_KV, O_HD, O_FFN, O_VOCAB, O_MAXPOS, O_THETA, O_TOK, O_UNTIED, O_REWARD, O_SEED, O_FORCE, O_ARCH };
 
 int main(int argc, char **argv)
 {
@@ -71,10 +76,11 @@ int main(int argc, char **argv)
         {"vocab", required_argument, 0, O_VOCAB}, {"max-pos", required_argument, 0, O_MAXPOS},
         {"rope-theta", required_argument, 0, O_THETA}, {"tokenizer", required_argument, 0, O_TOK},
         {"untied", no_argument, 0, O_UNTIED}, {"reward", no_argument, 0, O_REWARD},
-        {"seed", required_argument, 0, O_SEED}, {"force", no_argument, 0, O_FORCE}, {0, 0, 0, 0}};
+        {"seed", required_argument, 0, O_SEED}, {"force", no_argument, 0, O_FORCE},
+        {"arch", required_argument, 0, O_ARCH}, {0, 0, 0, 0}};
     const char *out = NULL, *pname = "tiny", *tokpath = NULL;
     int dim = 0, layers = 0, heads = 0, kv = 0, hd = 0, ffn = 0, vocab = 0, maxpos = 2048;
-    int untied = 0, reward = 0;
+    int untied = 0, reward = 0, arch = ARCH_LLAMA;
     double theta = 10000.0;
     uint64_t seed = 0;
     int c;
@@ -98,6 +104,10 @@ int main(int argc, char **argv)
         case O_UNTIED: untied = 1; break;
         case O_REWARD: reward = 1; break;
         case O_FORCE: ckpt_allow_replace(1); break;
+        case O_ARCH:
+            arch = model_arch_by_type(optarg);
+            if (arch < 0) cli_usage_error("unknown --arch '%s' (%s)", optarg, model_arch_types());
+            break;
         case O_SEED: seed = (uint64_t)parse_ll("--seed", optarg, 0, INT64_MAX); break;
         default: cli_bad_option(argv, lo);
         }
@@ -120,6 +130,7 @@ int main(int argc, char **argv)
     } else tok = tok_byte_new();
 
     model_config cfg = {0};
+    cfg.arch = arch;
     cfg.dim = dim ? dim : p->dim;
     cfg.n_layers = layers ? layers : p->layers;
     cfg.n_heads = heads ? heads : p->heads;

@@ -16,7 +16,9 @@
 #   (tests/fixtures/model/parity/expected.json) <= 1e-4: GQA with
 #   head_dim != d/H untied, tied multi-query stored as f16 and bf16;
 #   test_checkpoint_parity on the device (log-probs and rewards vs the
-#   reference, left-padded batch); rm-score on the reward-model fixture;
+#   reference, left-padded batch); test_family_parity likewise for
+#   Mistral, Qwen2/3, OLMo 2 and Gemma (outputs, gradient checksums, KV
+#   decoding, save); rm-score on the reward-model fixture;
 #   a 1500-token sequence batched with short ones;
 # - tf32 and bf16 compute modes: within 2e-2 / 1e-1 of fp32, and bf16
 #   measurably different from fp32 (the mode is really applied);
@@ -158,6 +160,13 @@ logprobs() {
   t=${PREFPIPE_BUILD:-$PREFPIPE_ROOT/build}/tests/test_checkpoint_parity
   [ -x "$t" ] || skip "test_checkpoint_parity is not built in this tree"
   cd "$PREFPIPE_ROOT" && PREFPIPE_TEST_BACKEND=$DEV "$t"   # it finds the fixtures from the root
+}
+
+@test "gpu: the model families (Mistral, Qwen2/3, OLMo 2, Gemma) on the device vs the PyTorch reference" {
+  need_gpu
+  t=${PREFPIPE_BUILD:-$PREFPIPE_ROOT/build}/tests/test_family_parity
+  [ -x "$t" ] || skip "test_family_parity is not built in this tree"
+  cd "$PREFPIPE_ROOT" && PREFPIPE_TEST_BACKEND=$DEV "$t"
 }
 
 @test "gpu: rm-score CUDA = CPU within 1e-4 on the reward-model fixture" {

@@ -146,6 +146,11 @@ struct backend {
     void (*swiglu)(const backend *be, float *h, const float *g, const float *u, size_t n);
     void (*swiglu_bwd)(const backend *be, float *dg, float *du, const float *dh,
                        const float *g, const float *u, size_t n);
+    /* h = gelu_tanh(g) * u (Gemma's GeGLU), gelu_tanh(x) = x/2 (1 + tanh(
+     * sqrt(2/pi) (x + 0.044715 x^3))); the backward as swiglu_bwd's */
+    void (*geglu)(const backend *be, float *h, const float *g, const float *u, size_t n);
+    void (*geglu_bwd)(const backend *be, float *dg, float *du, const float *dh,
+                      const float *g, const float *u, size_t n);
 
     /* y += x (residual) */
     void (*add)(const backend *be, float *y, const float *x, size_t n);

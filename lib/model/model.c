@@ -10,6 +10,22 @@
  *   model.norm.weight [D]
  *   lm_head.weight [V, D]      (absent when tied or without an LM head)
  *   score.weight [1, D]        (when the scalar head is present)
+ * Other families (model_arch.h) add, in the layer: q/k/v_proj.bias after
+ * each projection (Qwen2); self_attn.q_norm/k_norm after o_proj (Qwen3:
+ * [hd] each; OLMo 2: [H*hd], [KV*hd]); OLMo 2 has no input_layernorm and
+ * a post_feedforward_layernorm [D] after post_attention_layernorm.  The
+ * Llama layout is unchanged (its checkpoints and optimizer files stay
+ * valid byte for byte).
+ *
+ * Family math, all through existing ops: a bias is a rank-1 product with
+ * a column of ones (matmul with in = 1; its gradient is the same product's
+ * dw); q/k norms are rmsnorm over rows of hd (per head) or of the whole
+ * projection, before rotary; OLMo 2 normalises the attention output into
+ * xmid and adds the residual, and the MLP output into x[l+1] likewise,
+ * keeping the pre-norm outputs in xn1/xn2 (which its missing pre-norms
+ * leave free); Gemma's 1 + w norm weights are formed once per forward in
+ * m->normw (the gradient with respect to w is the one with respect to
+ * 1 + w), its embedding scale is `scale`, its GeGLU the geglu op.
  *
  * Activations: a training forward keeps, per layer, the layer input x, the
  * normalised inputs, q/k/v after rotary, attention output, the residual
@@ -21,6 +37,7 @@
 #include "base/util.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +57,12 @@ struct model_acts {
     float **x;                      /* L+1 (train) or 2 buffers [N*D] */
     float **xmid, **xn1, **xn2, **q, **k, **v, **att, **g, **u, **h;
     float **rstd1, **rstd2, **lse;
+    float **qraw, **kraw, **rstdq, **rstdk;   /* q/k before their norms */
+    float *ones;                    /* [cap] 1.0: the biases' column */
     float *rstdf, *xnf, *logits, *lsev, *rowlogp, *values;
     /* gradient scratch (train) */
     float *dx, *dxmid, *dxn, *dq, *dk, *dv, *datt, *dg, *du, *dh, *dvals, *drow;
+    float *dq2, *dk2;               /* gradients before the q/k norms */
 };
 
 int64_t model_config_params(const model_config *c)
@@ -50,6 +70,10 @@ int64_t model_config_params(const model_config *c)
     /* 64-bit throughout: the sizes come from a file (config.json) */
     int64_t D = c->dim, QD = (int64_t)c->n_heads * c->head_dim, KD = (int64_t)c->n_kv_heads * c->head_dim;
     int64_t layer = 2 * D + QD * D + 2 * KD * D + D * QD + 3 * (int64_t)c->ffn * D;
+    const model_arch_info *ai = model_arch(c->arch);
+    if (ai->qkv_bias) layer += QD + 2 * KD;
+    if (ai->qk_norm == QK_NORM_HEAD) layer += 2 * (int64_t)c->head_dim;
+    if (ai->qk_norm == QK_NORM_FULL) layer += QD + KD;
     int64_t n = (int64_t)c->vocab * D + (int64_t)c->n_layers * layer + D;
     if (c->lm_head && !c->tied) n += (int64_t)c->vocab * D;
     if (c->score) n += D;
@@ -62,6 +86,10 @@ int64_t model_config_params(const model_config *c)
 
 const char *model_config_check(const model_config *c)
 {
+    if (c->arch < 0 || c->arch >= ARCH_COUNT)
+        return "unknown model family";
+    if (c->sliding_window < 0)
+        return "sliding_window must not be negative";
     if (c->vocab <= 0 || c->dim <= 0 || c->n_layers <= 0 || c->n_heads <= 0 ||
         c->n_kv_heads <= 0 || c->head_dim <= 0 || c->ffn <= 0)
         return "dimensions must be positive";
@@ -109,28 +137,46 @@ static void add_view(model *m, const char *name, size_t *off, int d0, int d1)
     *off += v->n;
 }
 
+/* The layer tensors by their Hugging Face suffix: one list for the view
+ * table's names and the pointers bound to them. */
+static const struct { const char *suffix; size_t field; } layer_tensor[] = {
+    {"input_layernorm.weight", offsetof(layer_ptrs, in_norm)},
+    {"self_attn.q_proj.weight", offsetof(layer_ptrs, q)},
+    {"self_attn.k_proj.weight", offsetof(layer_ptrs, k)},
+    {"self_attn.v_proj.weight", offsetof(layer_ptrs, v)},
+    {"self_attn.o_proj.weight", offsetof(layer_ptrs, o)},
+    {"post_attention_layernorm.weight", offsetof(layer_ptrs, post_norm)},
+    {"mlp.gate_proj.weight", offsetof(layer_ptrs, gate)},
+    {"mlp.up_proj.weight", offsetof(layer_ptrs, up)},
+    {"mlp.down_proj.weight", offsetof(layer_ptrs, down)},
+    {"self_attn.q_proj.bias", offsetof(layer_ptrs, q_bias)},
+    {"self_attn.k_proj.bias", offsetof(layer_ptrs, k_bias)},
+    {"self_attn.v_proj.bias", offsetof(layer_ptrs, v_bias)},
+    {"self_attn.q_norm.weight", offsetof(layer_ptrs, q_norm)},
+    {"self_attn.k_norm.weight", offsetof(layer_ptrs, k_norm)},
+    {"post_feedforward_layernorm.weight", offsetof(layer_ptrs, ffn_norm)},
+};
+
 static void bind_pointers(model *m, float *base, layer_ptrs *lp, float **embed,
                           float **norm, float **lm, float **score)
 {
     const model_config *c = &m->c;
-    int i = 0;
-    *embed = base + m->views[i++].off;
-    for (int l = 0; l < c->n_layers; l++) {
-        layer_ptrs *p = &lp[l];
-        p->in_norm = base + m->views[i++].off;
-        p->q = base + m->views[i++].off;
-        p->k = base + m->views[i++].off;
-        p->v = base + m->views[i++].off;
-        p->o = base + m->views[i++].off;
-        p->post_norm = base + m->views[i++].off;
-        p->gate = base + m->views[i++].off;
-        p->up = base + m->views[i++].off;
-        p->down = base + m->views[i++].off;
+    memset(lp, 0, sizeof *lp * (size_t)c->n_layers);
+    *lm = *score = NULL;
+    for (int i = 0; i < m->nviews; i++) {
+        const char *nm = m->views[i].name;
+        float *at = base + m->views[i].off;
+        int l, k;
+        if (sscanf(nm, "model.layers.%d.%n", &l, &k) == 1) {
+            for (size_t t = 0; t < sizeof layer_tensor / sizeof *layer_tensor; t++)
+                if (!strcmp(nm + k, layer_tensor[t].suffix))
+                    *(float **)((char *)&lp[l] + layer_tensor[t].field) = at;
+        } else if (!strcmp(nm, "model.embed_tokens.weight")) *embed = at;
+        else if (!strcmp(nm, "model.norm.weight")) *norm = at;
+        else if (!strcmp(nm, "lm_head.weight")) *lm = at;
+        else if (!strcmp(nm, "score.weight")) *score = at;
     }
-    *norm = base + m->views[i++].off;
-    *lm = NULL;
-    if (c->lm_head) *lm = c->tied ? *embed : base + m->views[i++].off;
-    *score = c->score ? base + m->views[i++].off : NULL;
+    if (c->lm_head && c->tied) *lm = *embed;
 }
 
 model *model_new(const model_config *c, const backend *be)
@@ -140,20 +186,28 @@ model *model_new(const model_config *c, const backend *be)
     model *m = xcalloc(1, sizeof *m);
     m->c = *c;
     m->be = be;
-    m->views = xcalloc((size_t)9 * c->n_layers + 4, sizeof *m->views);
+    m->views = xcalloc((size_t)15 * c->n_layers + 4, sizeof *m->views);
     int D = c->dim, QD = c->n_heads * c->head_dim, KD = c->n_kv_heads * c->head_dim;
+    const model_arch_info *ai = model_arch(c->arch);
+    int bias = ai->qkv_bias, qkn = ai->qk_norm;
     size_t off = 0;
     char nm[80];
     add_view(m, "model.embed_tokens.weight", &off, c->vocab, D);
     for (int l = 0; l < c->n_layers; l++) {
 #define LV(suffix, a, b) \
-        snprintf(nm, sizeof nm, "model.layers.%d.%s", l, suffix); add_view(m, nm, &off, a, b)
-        LV("input_layernorm.weight", D, 0);
+        do { snprintf(nm, sizeof nm, "model.layers.%d.%s", l, suffix); add_view(m, nm, &off, a, b); } while (0)
+        if (!ai->post_norms) LV("input_layernorm.weight", D, 0);
         LV("self_attn.q_proj.weight", QD, D);
+        if (bias) LV("self_attn.q_proj.bias", QD, 0);
         LV("self_attn.k_proj.weight", KD, D);
+        if (bias) LV("self_attn.k_proj.bias", KD, 0);
         LV("self_attn.v_proj.weight", KD, D);
+        if (bias) LV("self_attn.v_proj.bias", KD, 0);
         LV("self_attn.o_proj.weight", D, QD);
+        if (qkn) LV("self_attn.q_norm.weight", qkn == QK_NORM_HEAD ? c->head_dim : QD, 0);
+        if (qkn) LV("self_attn.k_norm.weight", qkn == QK_NORM_HEAD ? c->head_dim : KD, 0);
         LV("post_attention_layernorm.weight", D, 0);
+        if (ai->post_norms) LV("post_feedforward_layernorm.weight", D, 0);
         LV("mlp.gate_proj.weight", c->ffn, D);
         LV("mlp.up_proj.weight", c->ffn, D);
         LV("mlp.down_proj.weight", D, c->ffn);
@@ -167,6 +221,14 @@ model *model_new(const model_config *c, const backend *be)
     m->lw = xcalloc(c->n_layers, sizeof *m->lw);
     m->lg = xcalloc(c->n_layers, sizeof *m->lg);
     bind_pointers(m, m->params, m->lw, &m->embed, &m->norm, &m->lm, &m->score);
+    if (ai->gemma) {   /* [2L+1, D] effective weights, then as many ones */
+        size_t nw = (size_t)(2 * c->n_layers + 1) * D;
+        m->normw = be->alloc(be, 2 * nw);
+        float *one = xmalloc(sizeof(float) * nw);
+        for (size_t i = 0; i < nw; i++) one[i] = 1.0f;
+        be->upload(be, m->normw + nw, one, nw);
+        free(one);
+    }
     return m;
 }
 
@@ -205,8 +267,11 @@ void model_init_random(model *m, uint64_t seed)
         const param_view *v = &m->views[i];
         rng_t r;
         rng_seed(&r, hash64(v->name, strlen(v->name), seed));
+        /* norms start as the identity (Gemma stores w of 1 + w), biases 0 */
+        size_t nl = strlen(v->name);
+        float one = nl > 5 && !strcmp(v->name + nl - 5, ".bias") ? 0.0f : model_arch(m->c.arch)->gemma ? 0.0f : 1.0f;
         for (size_t j = 0; j < v->n; j++)
-            host[v->off + j] = v->ndim == 1 ? 1.0f : (float)(0.02 * gauss(&r));
+            host[v->off + j] = v->ndim == 1 ? one : (float)(0.02 * gauss(&r));
     }
     m->be->upload(m->be, m->params, host, m->nparams);
     free(host);
@@ -262,11 +327,12 @@ static void acts_free(model *m)
     int L = a->train ? m->c.n_layers : 1;
     buf_set_free(be, a->x, a->train ? m->c.n_layers + 1 : 2);
     float ***sets[] = {&a->xmid, &a->xn1, &a->xn2, &a->q, &a->k, &a->v, &a->att,
-                       &a->g, &a->u, &a->h, &a->rstd1, &a->rstd2, &a->lse};
+                       &a->g, &a->u, &a->h, &a->rstd1, &a->rstd2, &a->lse,
+                       &a->qraw, &a->kraw, &a->rstdq, &a->rstdk};
     for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) buf_set_free(be, *sets[i], L);
     float *singles[] = {a->rstdf, a->xnf, a->logits, a->lsev, a->rowlogp, a->values,
                         a->dx, a->dxmid, a->dxn, a->dq, a->dk, a->dv, a->datt,
-                        a->dg, a->du, a->dh, a->dvals, a->drow};
+                        a->dg, a->du, a->dh, a->dvals, a->drow, a->dq2, a->dk2, a->ones};
     for (size_t i = 0; i < sizeof singles / sizeof *singles; i++)
         if (singles[i]) be->free(be, singles[i]);
     free(a->ints);
@@ -304,6 +370,21 @@ void model_reserve(model *m, int ntok, int train)
     a->rstd1 = buf_set(be, L, N);
     a->rstd2 = buf_set(be, L, N);
     a->lse = buf_set(be, L, N * c->n_heads);
+    const model_arch_info *ai = model_arch(c->arch);
+    if (ai->qk_norm) {
+        int head = ai->qk_norm == QK_NORM_HEAD;
+        a->qraw = buf_set(be, L, N * QD);
+        a->kraw = buf_set(be, L, N * KD);
+        a->rstdq = buf_set(be, L, head ? N * c->n_heads : N);
+        a->rstdk = buf_set(be, L, head ? N * c->n_kv_heads : N);
+    }
+    if (ai->qkv_bias) {
+        float *one = xmalloc(sizeof(float) * N);
+        for (size_t i = 0; i < N; i++) one[i] = 1.0f;
+        a->ones = be->alloc(be, N);
+        be->upload(be, a->ones, one, N);
+        free(one);
+    }
     a->rstdf = be->alloc(be, N);
     a->xnf = be->alloc(be, N * D);
     if (c->lm_head) a->logits = be->alloc(be, N * V);
@@ -323,6 +404,10 @@ void model_reserve(model *m, int ntok, int train)
         a->dh = be->alloc(be, N * F);
         a->dvals = be->alloc(be, N);
         a->drow = be->alloc(be, N);
+        if (ai->qk_norm) {
+            a->dq2 = be->alloc(be, N * QD);
+            a->dk2 = be->alloc(be, N * KD);
+        }
     }
 }
 
@@ -332,6 +417,7 @@ void model_free(model *m)
     acts_free(m);
     m->be->free(m->be, m->params);
     if (m->grads) m->be->free(m->be, m->grads);
+    if (m->normw) m->be->free(m->be, m->normw);
     free(m->lw); free(m->lg); free(m->views);
     free(m);
 }
@@ -362,6 +448,50 @@ static void stage_ints(const model *m, size_t N)
     m->be->upload_bytes(m->be, m->a->dints, m->a->ints, N * INT_BYTES);
 }
 
+/* Gemma's norms multiply by 1 + w: form those weights (the parameters
+ * may have changed since the last forward). */
+static void refresh_normw(model *m)
+{
+    const backend *be = m->be;
+    size_t D = m->c.dim, nw = (size_t)(2 * m->c.n_layers + 1) * D;
+    for (int l = 0; l < m->c.n_layers; l++) {
+        be->copy(be, m->normw + 2 * l * D, m->lw[l].in_norm, D);
+        be->copy(be, m->normw + (2 * l + 1) * D, m->lw[l].post_norm, D);
+    }
+    be->copy(be, m->normw + nw - D, m->norm, D);
+    be->add(be, m->normw, m->normw + nw, nw);
+}
+
+/* The weights the norms use: the parameters, or Gemma's 1 + w. */
+static const float *nw_in(const model *m, int l)
+{
+    return m->normw ? m->normw + (size_t)2 * l * m->c.dim : m->lw[l].in_norm;
+}
+static const float *nw_post(const model *m, int l)
+{
+    return m->normw ? m->normw + (size_t)(2 * l + 1) * m->c.dim : m->lw[l].post_norm;
+}
+static const float *nw_final(const model *m)
+{
+    return m->normw ? m->normw + (size_t)2 * m->c.n_layers * m->c.dim : m->norm;
+}
+
+/* y[N, out] = x W^T (+ bias: the product of a column of ones with it) */
+static void project(const model *m, float *y, const float *x, const float *w, const float *bias,
+                    int N, int in, int out)
+{
+    m->be->matmul(m->be, y, x, w, N, in, out, 0);
+    if (bias) m->be->matmul(m->be, y, m->a->ones, bias, N, 1, out, 1);
+}
+
+/* The rows a q/k norm runs over: per head (hd wide) or whole projection. */
+static void qk_rows(const model *m, int N, int heads, int *rows, int *d)
+{
+    int head = model_arch(m->c.arch)->qk_norm == QK_NORM_HEAD;
+    *rows = head ? N * heads : N;
+    *d = head ? m->c.head_dim : heads * m->c.head_dim;
+}
+
 /* One pass over Tq new slots per row.  kbuf/vbuf[l] hold keys/values with
  * row stride kstride; the new keys are written at slots q0.. (training:
  * kbuf = the activation buffers, q0 = 0, kstride = Tq). */
@@ -369,21 +499,44 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
                          float **kbuf, float **vbuf, const uint8_t *kvalid, int last_only)
 {
     const model_config *c = &m->c;
+    const model_arch_info *ai = model_arch(c->arch);
     const backend *be = m->be;
     model_acts *a = m->a;
     int N = B * Tq, D = c->dim, H = c->n_heads, KV = c->n_kv_heads, hd = c->head_dim;
     int QD = H * hd, KD = KV * hd, F = c->ffn;
     int train = a->train;
+    float eps = (float)c->norm_eps;
 
+    /* slots, not real tokens: a window counts the padding between them */
+    if (c->sliding_window > 0 && q0 + Tq > c->sliding_window)
+        die(EX_DATAERR, "a sequence of %d positions exceeds the model's sliding_window of %d "
+            "(sliding-window attention is not implemented: use shorter sequences)",
+            q0 + Tq, c->sliding_window);
+    if (m->normw) refresh_normw(m);
     be->embed(be, a->x[0], m->embed, a->d_tokens, N, D);
+    if (ai->gemma) be->scale(be, a->x[0], (float)sqrt((double)D), (size_t)N * D);
     for (int l = 0; l < c->n_layers; l++) {
         int s = train ? l : 0;
         float *xin = a->x[train ? l : (l & 1)], *xout = a->x[train ? l + 1 : ((l + 1) & 1)];
         const layer_ptrs *w = &m->lw[l];
-        be->rmsnorm(be, a->xn1[s], a->rstd1[s], xin, w->in_norm, N, D, (float)c->norm_eps);
-        be->matmul(be, a->q[s], a->xn1[s], w->q, N, D, QD, 0);
-        be->matmul(be, a->k[s], a->xn1[s], w->k, N, D, KD, 0);
-        be->matmul(be, a->v[s], a->xn1[s], w->v, N, D, KD, 0);
+        const float *ain = xin;   /* attention input: OLMo 2 has no pre-norm */
+        if (!ai->post_norms) {
+            be->rmsnorm(be, a->xn1[s], a->rstd1[s], xin, nw_in(m, l), N, D, eps);
+            ain = a->xn1[s];
+        }
+        if (ai->qk_norm) {
+            int rq, rk, dq, dk;
+            qk_rows(m, N, H, &rq, &dq);
+            qk_rows(m, N, KV, &rk, &dk);
+            project(m, a->qraw[s], ain, w->q, w->q_bias, N, D, QD);
+            project(m, a->kraw[s], ain, w->k, w->k_bias, N, D, KD);
+            be->rmsnorm(be, a->q[s], a->rstdq[s], a->qraw[s], w->q_norm, rq, dq, eps);
+            be->rmsnorm(be, a->k[s], a->rstdk[s], a->kraw[s], w->k_norm, rk, dk, eps);
+        } else {
+            project(m, a->q[s], ain, w->q, w->q_bias, N, D, QD);
+            project(m, a->k[s], ain, w->k, w->k_bias, N, D, KD);
+        }
+        project(m, a->v[s], ain, w->v, w->v_bias, N, D, KD);
         be->rope(be, a->q[s], a->d_pos, N, H, hd, (float)c->rope_theta, 0);
         be->rope(be, a->k[s], a->d_pos, N, KV, hd, (float)c->rope_theta, 0);
         float *K = a->k[s], *Vv = a->v[s];
@@ -395,17 +548,32 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
             Vv = vbuf[l];
         }
         be->attention(be, a->att[s], a->lse[s], a->q[s], K, Vv, kvalid, B, Tq, q0, kstride, H, KV, hd);
-        be->copy(be, a->xmid[s], xin, (size_t)N * D);
-        be->matmul(be, a->xmid[s], a->att[s], w->o, N, QD, D, 1);
-        be->rmsnorm(be, a->xn2[s], a->rstd2[s], a->xmid[s], w->post_norm, N, D, (float)c->norm_eps);
-        be->matmul(be, a->g[s], a->xn2[s], w->gate, N, D, F, 0);
-        be->matmul(be, a->u[s], a->xn2[s], w->up, N, D, F, 0);
-        be->swiglu(be, a->h[s], a->g[s], a->u[s], (size_t)N * F);
-        be->copy(be, xout, a->xmid[s], (size_t)N * D);
-        be->matmul(be, xout, a->h[s], w->down, N, F, D, 1);
+        const float *min = a->xmid[s];   /* MLP input */
+        if (ai->post_norms) {   /* xmid = xin + norm(o(att)); o(att) kept in xn1 */
+            be->matmul(be, a->xn1[s], a->att[s], w->o, N, QD, D, 0);
+            be->rmsnorm(be, a->xmid[s], a->rstd1[s], a->xn1[s], w->post_norm, N, D, eps);
+            be->add(be, a->xmid[s], xin, (size_t)N * D);
+        } else {
+            be->copy(be, a->xmid[s], xin, (size_t)N * D);
+            be->matmul(be, a->xmid[s], a->att[s], w->o, N, QD, D, 1);
+            be->rmsnorm(be, a->xn2[s], a->rstd2[s], a->xmid[s], nw_post(m, l), N, D, eps);
+            min = a->xn2[s];
+        }
+        be->matmul(be, a->g[s], min, w->gate, N, D, F, 0);
+        be->matmul(be, a->u[s], min, w->up, N, D, F, 0);
+        if (ai->gemma) be->geglu(be, a->h[s], a->g[s], a->u[s], (size_t)N * F);
+        else be->swiglu(be, a->h[s], a->g[s], a->u[s], (size_t)N * F);
+        if (ai->post_norms) {   /* xout = xmid + norm(down(h)); down(h) kept in xn2 */
+            be->matmul(be, a->xn2[s], a->h[s], w->down, N, F, D, 0);
+            be->rmsnorm(be, xout, a->rstd2[s], a->xn2[s], w->ffn_norm, N, D, eps);
+            be->add(be, xout, a->xmid[s], (size_t)N * D);
+        } else {
+            be->copy(be, xout, a->xmid[s], (size_t)N * D);
+            be->matmul(be, xout, a->h[s], w->down, N, F, D, 1);
+        }
     }
     float *xl = a->x[train ? c->n_layers : (c->n_layers & 1)];
-    be->rmsnorm(be, a->xnf, a->rstdf, xl, m->norm, N, D, (float)c->norm_eps);
+    be->rmsnorm(be, a->xnf, a->rstdf, xl, nw_final(m), N, D, eps);
     a->last_only = last_only;
     if (last_only) {   /* decoding: only the last slot of each row is needed */
         be->copy_rows(be, a->xn1[0], D, a->xnf + (size_t)(Tq - 1) * D, (size_t)Tq * D, B, D);
@@ -488,32 +656,76 @@ void model_backward(model *m, const float *dlogp, const float *dvalues)
         be->upload(be, a->dvals, dvalues, N);
         be->matmul_bwd(be, a->dxn, m->g_score, a->dvals, a->xnf, m->score, N, D, 1, 1);
     }
-    be->rmsnorm_bwd(be, a->dx, m->g_norm, a->dxn, a->x[c->n_layers], m->norm, a->rstdf, N, D, 0);
+    be->rmsnorm_bwd(be, a->dx, m->g_norm, a->dxn, a->x[c->n_layers], nw_final(m), a->rstdf, N, D, 0);
 
+    const model_arch_info *ai = model_arch(c->arch);
     for (int l = c->n_layers - 1; l >= 0; l--) {
         const layer_ptrs *w = &m->lw[l];
         layer_ptrs *g = &m->lg[l];
-        /* MLP: xout = xmid + down(swiglu(gate(xn2), up(xn2))) */
-        be->matmul_bwd(be, a->dh, g->down, a->dx, a->h[l], w->down, N, F, D, 0);
-        be->swiglu_bwd(be, a->dg, a->du, a->dh, a->g[l], a->u[l], (size_t)N * F);
-        be->matmul_bwd(be, a->dxn, g->gate, a->dg, a->xn2[l], w->gate, N, D, F, 0);
-        be->matmul_bwd(be, a->dxn, g->up, a->du, a->xn2[l], w->up, N, D, F, 1);
+        /* MLP: xout = xmid + down(act(gate(in), up(in))), in = norm(xmid)
+         * (OLMo 2: xout = xmid + norm(down(...)), in = xmid) */
+        const float *ddown = a->dx;
+        if (ai->post_norms) {
+            be->rmsnorm_bwd(be, a->dxn, g->ffn_norm, a->dx, a->xn2[l], w->ffn_norm, a->rstd2[l], N, D, 0);
+            ddown = a->dxn;
+        }
+        be->matmul_bwd(be, a->dh, g->down, ddown, a->h[l], w->down, N, F, D, 0);
+        if (ai->gemma) be->geglu_bwd(be, a->dg, a->du, a->dh, a->g[l], a->u[l], (size_t)N * F);
+        else be->swiglu_bwd(be, a->dg, a->du, a->dh, a->g[l], a->u[l], (size_t)N * F);
         be->copy(be, a->dxmid, a->dx, (size_t)N * D);
-        be->rmsnorm_bwd(be, a->dxmid, g->post_norm, a->dxn, a->xmid[l], w->post_norm, a->rstd2[l], N, D, 1);
-        /* attention: xmid = xin + o(attn(rope(q(xn1)), rope(k(xn1)), v(xn1))) */
-        be->matmul_bwd(be, a->datt, g->o, a->dxmid, a->att[l], w->o, N, QD, D, 0);
+        if (ai->post_norms) {
+            be->matmul_bwd(be, a->dxmid, g->gate, a->dg, a->xmid[l], w->gate, N, D, F, 1);
+            be->matmul_bwd(be, a->dxmid, g->up, a->du, a->xmid[l], w->up, N, D, F, 1);
+        } else {
+            be->matmul_bwd(be, a->dxn, g->gate, a->dg, a->xn2[l], w->gate, N, D, F, 0);
+            be->matmul_bwd(be, a->dxn, g->up, a->du, a->xn2[l], w->up, N, D, F, 1);
+            be->rmsnorm_bwd(be, a->dxmid, g->post_norm, a->dxn, a->xmid[l], nw_post(m, l), a->rstd2[l], N, D, 1);
+        }
+        /* attention: xmid = xin + o(attn(rope(q(ain)), rope(k(ain)), v(ain)))
+         * with ain = norm(xin), q/k through their norms where the family
+         * has them (OLMo 2: xmid = xin + norm(o(...)), ain = xin) */
+        const float *dao = a->dxmid;
+        if (ai->post_norms) {
+            be->rmsnorm_bwd(be, a->dxn, g->post_norm, a->dxmid, a->xn1[l], w->post_norm, a->rstd1[l], N, D, 0);
+            dao = a->dxn;
+        }
+        be->matmul_bwd(be, a->datt, g->o, dao, a->att[l], w->o, N, QD, D, 0);
         be->attention_bwd(be, a->dq, a->dk, a->dv, a->datt, a->q[l], a->k[l], a->v[l],
                           a->att[l], a->lse[l], a->d_valid, B, T, H, KV, hd);
         be->rope(be, a->dq, a->d_pos, N, H, hd, (float)c->rope_theta, 1);
         be->rope(be, a->dk, a->d_pos, N, KV, hd, (float)c->rope_theta, 1);
-        be->matmul_bwd(be, a->dxn, g->q, a->dq, a->xn1[l], w->q, N, D, QD, 0);
-        be->matmul_bwd(be, a->dxn, g->k, a->dk, a->xn1[l], w->k, N, D, KD, 1);
-        be->matmul_bwd(be, a->dxn, g->v, a->dv, a->xn1[l], w->v, N, D, KD, 1);
-        be->copy(be, a->dx, a->dxmid, (size_t)N * D);
-        be->rmsnorm_bwd(be, a->dx, g->in_norm, a->dxn, a->x[l], w->in_norm, a->rstd1[l], N, D, 1);
+        float *dqp = a->dq, *dkp = a->dk;
+        if (ai->qk_norm) {
+            int rq, rk, dq, dk;
+            qk_rows(m, N, H, &rq, &dq);
+            qk_rows(m, N, KV, &rk, &dk);
+            be->rmsnorm_bwd(be, a->dq2, g->q_norm, a->dq, a->qraw[l], w->q_norm, a->rstdq[l], rq, dq, 0);
+            be->rmsnorm_bwd(be, a->dk2, g->k_norm, a->dk, a->kraw[l], w->k_norm, a->rstdk[l], rk, dk, 0);
+            dqp = a->dq2;
+            dkp = a->dk2;
+        }
+        if (ai->qkv_bias) {   /* d bias = column sums: the ones column's dw */
+            be->matmul_bwd(be, NULL, g->q_bias, dqp, a->ones, w->q_bias, N, 1, QD, 0);
+            be->matmul_bwd(be, NULL, g->k_bias, dkp, a->ones, w->k_bias, N, 1, KD, 0);
+            be->matmul_bwd(be, NULL, g->v_bias, a->dv, a->ones, w->v_bias, N, 1, KD, 0);
+        }
+        const float *ain = ai->post_norms ? a->x[l] : a->xn1[l];
+        float *dain = a->dxn;
+        if (ai->post_norms) {   /* the projections read xin itself */
+            be->copy(be, a->dx, a->dxmid, (size_t)N * D);
+            dain = a->dx;
+        }
+        be->matmul_bwd(be, dain, g->q, dqp, ain, w->q, N, D, QD, ai->post_norms);
+        be->matmul_bwd(be, dain, g->k, dkp, ain, w->k, N, D, KD, 1);
+        be->matmul_bwd(be, dain, g->v, a->dv, ain, w->v, N, D, KD, 1);
+        if (!ai->post_norms) {
+            be->copy(be, a->dx, a->dxmid, (size_t)N * D);
+            be->rmsnorm_bwd(be, a->dx, g->in_norm, a->dxn, a->x[l], nw_in(m, l), a->rstd1[l], N, D, 1);
+        }
     }
     /* padding rows carry no gradient into the table (their ids are 0) */
     be->zero_rows(be, a->dx, a->d_valid, N, D);
+    if (ai->gemma) be->scale(be, a->dx, (float)sqrt((double)D), (size_t)N * D);
     be->embed_bwd(be, m->g_embed, a->dx, a->d_tokens, N, D);
 }
 

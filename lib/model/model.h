@@ -4,6 +4,16 @@
  * attention, SwiGLU MLP, final norm, an LM head (tied or untied) and/or a
  * scalar `score` head for reward and value models.
  *
+ * Families that share that skeleton (model_arch.h) differ by a few
+ * switches, all composed from the same backend ops: Mistral (Llama, with a
+ * sliding window that is refused when a sequence would reach it), Qwen2
+ * (q/k/v projection biases), Qwen3 (per-head RMSNorm of q and k before
+ * rotary), OLMo 2 (RMSNorm of q and k over the whole projection; the
+ * attention and MLP outputs are normalised inside the residual branch, no
+ * pre-norms) and Gemma (embeddings times sqrt(hidden), norm weights used
+ * as 1 + w, GeGLU with tanh-approximate GELU).  arch 0 is Llama, so a
+ * zeroed config is the model it always was.
+ *
  * Memory (the llm.c pattern): all parameters live in ONE flat fp32 buffer
  * described by a table of named views that carry the Hugging Face tensor
  * names; gradients use the same layout in a second buffer.  Activations
@@ -33,6 +43,7 @@
 #define PREFPIPE_MODEL_H
 
 #include "backend/backend.h"
+#include "model/model_arch.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +55,8 @@ typedef struct {
     int lm_head;    /* causal LM head present (LlamaForCausalLM) */
     int score;      /* scalar head score.weight [1, dim] present */
     int bos_id, eos_id, pad_id;   /* -1 when unknown */
+    int arch;           /* model_arch (model_arch.h); 0 = Llama */
+    int sliding_window; /* Mistral: longest attention span; 0 = none */
 } model_config;
 
 typedef struct {
@@ -52,8 +65,12 @@ typedef struct {
     int ndim, shape[2];
 } param_view;
 
+/* NULL where the family has no such tensor (in_norm on OLMo 2, the
+ * biases outside Qwen2, q_norm/k_norm outside Qwen3 and OLMo 2, ffn_norm:
+ * OLMo 2's post_feedforward_layernorm) */
 typedef struct {
     float *in_norm, *q, *k, *v, *o, *post_norm, *gate, *up, *down;
+    float *q_bias, *k_bias, *v_bias, *q_norm, *k_norm, *ffn_norm;
 } layer_ptrs;
 
 typedef struct model_acts model_acts;
@@ -69,6 +86,7 @@ typedef struct model {
     float *embed, *norm, *lm, *score;      /* lm == embed when tied */
     float *g_embed, *g_norm, *g_lm, *g_score;
     model_acts *a;
+    float *normw;              /* Gemma: 1 + w of every norm, per forward */
 } model;
 
 /* A copy of src with other heads (e.g. a reward or value model initialised

@@ -80,13 +80,23 @@ int ckpt_parse_config(const char *text, size_t len, model_config *c, char *err, 
     do {
         if (!json_is_object(root)) { cfail(err, el, "not a JSON object"); break; }
         const char *mt = json_string_value(json_object_get(root, "model_type"));
-        if (mt && strcmp(mt, "llama")) { cfail(err, el, "unsupported model_type \"%s\" (only llama)", mt); break; }
+        int family = mt ? model_arch_by_type(mt) : ARCH_LLAMA, seqcls = 0;
+        if (family < 0) { cfail(err, el, "unsupported model_type \"%s\" (supported: %s)", mt, model_arch_types()); break; }
         json_t *arch = json_object_get(root, "architectures");
         const char *a = json_is_array(arch) ? json_string_value(json_array_get(arch, 0)) : NULL;
         if (!a && !mt) { cfail(err, el, "no architectures and no model_type"); break; }
-        if (!a || !strcmp(a, "LlamaForCausalLM")) c->lm_head = 1;
-        else if (!strcmp(a, "LlamaForSequenceClassification")) c->score = 1;
-        else { cfail(err, el, "unknown architecture \"%s\" (supported: LlamaForCausalLM, LlamaForSequenceClassification)", a); break; }
+        if (a) {
+            int fa = model_arch_by_class(a, &seqcls);
+            if (fa < 0) { cfail(err, el, "unknown architecture \"%s\" (supported: %s)", a, model_arch_classes()); break; }
+            if (mt && fa != family) { cfail(err, el, "architecture \"%s\" does not match model_type \"%s\"", a, mt); break; }
+            family = fa;
+        }
+        c->arch = family;
+        const model_arch_info *ai = model_arch(family);
+        if (seqcls) c->score = 1;
+        else c->lm_head = 1;
+        /* the families' own defaults for keys a config may omit */
+        if (family == ARCH_OLMO2) c->norm_eps = 1e-5;
         if (c->lm_head && json_is_true(json_object_get(root, "prefpipe_score_head"))) c->score = 1;
         if (get_int(root, "hidden_size", &c->dim, 1, err, el) ||
             get_int(root, "intermediate_size", &c->ffn, 1, err, el) ||
@@ -97,6 +107,8 @@ int ckpt_parse_config(const char *text, size_t len, model_config *c, char *err, 
         c->n_kv_heads = c->n_heads;
         if (get_int(root, "num_key_value_heads", &c->n_kv_heads, 0, err, el)) break;
         c->head_dim = c->n_heads ? c->dim / c->n_heads : 0;
+        if (family == ARCH_QWEN3) c->head_dim = 128;
+        if (family == ARCH_GEMMA) c->head_dim = 256;
         if (get_int(root, "head_dim", &c->head_dim, 0, err, el)) break;
         if (get_num(root, "rms_norm_eps", &c->norm_eps, err, el) ||
             get_num(root, "rope_theta", &c->rope_theta, err, el)) break;
@@ -113,12 +125,23 @@ int ckpt_parse_config(const char *text, size_t len, model_config *c, char *err, 
             }
             if (get_num(rp, "rope_theta", &c->rope_theta, err, el)) break;
         }
-        if (json_is_true(json_object_get(root, "attention_bias"))) { cfail(err, el, "unsupported: attention_bias"); break; }
+        /* Qwen2's q/k/v always carry biases whatever the key says */
+        if (family != ARCH_QWEN2 && json_is_true(json_object_get(root, "attention_bias"))) { cfail(err, el, "unsupported: attention_bias"); break; }
         if (json_is_true(json_object_get(root, "mlp_bias"))) { cfail(err, el, "unsupported: mlp_bias"); break; }
-        const char *act = json_string_value(json_object_get(root, "hidden_act"));
-        if (act && strcmp(act, "silu")) { cfail(err, el, "unsupported hidden_act \"%s\" (only silu)", act); break; }
+        if (ai->gemma) {   /* Gemma runs hidden_activation (tanh GELU when absent); hidden_act is legacy */
+            const char *act = json_string_value(json_object_get(root, "hidden_activation"));
+            if (act && strcmp(act, "gelu_pytorch_tanh") && strcmp(act, "gelu_new")) {
+                cfail(err, el, "unsupported hidden_activation \"%s\" (only gelu_pytorch_tanh)", act);
+                break;
+            }
+        } else {
+            const char *act = json_string_value(json_object_get(root, "hidden_act"));
+            if (act && strcmp(act, "silu")) { cfail(err, el, "unsupported hidden_act \"%s\" (only silu)", act); break; }
+        }
+        if (json_is_true(json_object_get(root, "use_sliding_window"))) { cfail(err, el, "unsupported: use_sliding_window"); break; }
+        if (family == ARCH_MISTRAL && get_int(root, "sliding_window", &c->sliding_window, 0, err, el)) break;
         json_t *tie = json_object_get(root, "tie_word_embeddings");
-        c->tied = c->lm_head && json_is_true(tie);
+        c->tied = c->lm_head && (json_is_boolean(tie) ? json_is_true(tie) : ai->tied_default);
         if (c->score && !c->lm_head) {
             int nl = 1;
             json_t *id2 = json_object_get(root, "id2label");
@@ -141,9 +164,11 @@ int ckpt_parse_config(const char *text, size_t len, model_config *c, char *err, 
 char *ckpt_config_text(const model_config *c)
 {
     json_t *o = json_object();
-    const char *arch = c->lm_head ? "LlamaForCausalLM" : "LlamaForSequenceClassification";
+    const model_arch_info *ai = model_arch(c->arch);
+    char arch[80];
+    snprintf(arch, sizeof arch, "%sFor%s", ai->prefix, c->lm_head ? "CausalLM" : "SequenceClassification");
     json_object_set_new(o, "architectures", json_pack("[s]", arch));
-    json_object_set_new(o, "model_type", json_string("llama"));
+    json_object_set_new(o, "model_type", json_string(ai->model_type));
     json_object_set_new(o, "hidden_size", json_integer(c->dim));
     json_object_set_new(o, "intermediate_size", json_integer(c->ffn));
     json_object_set_new(o, "num_hidden_layers", json_integer(c->n_layers));
@@ -157,9 +182,14 @@ char *ckpt_config_text(const model_config *c)
     json_object_set_new(o, "rope_parameters", json_pack("{s:s,s:f}", "rope_type", "default", "rope_theta", c->rope_theta));
     json_object_set_new(o, "rope_scaling", json_null());
     json_object_set_new(o, "tie_word_embeddings", json_boolean(c->tied));
-    json_object_set_new(o, "hidden_act", json_string("silu"));
-    json_object_set_new(o, "attention_bias", json_false());
-    json_object_set_new(o, "mlp_bias", json_false());
+    json_object_set_new(o, "hidden_act", json_string(ai->gemma ? "gelu_pytorch_tanh" : "silu"));
+    if (ai->gemma) json_object_set_new(o, "hidden_activation", json_string("gelu_pytorch_tanh"));
+    /* each family's own keys only (Qwen2 and Mistral have no attention_bias) */
+    if (c->arch != ARCH_QWEN2 && c->arch != ARCH_MISTRAL) json_object_set_new(o, "attention_bias", json_false());
+    if (c->arch == ARCH_LLAMA) json_object_set_new(o, "mlp_bias", json_false());
+    if (c->arch == ARCH_MISTRAL)
+        json_object_set_new(o, "sliding_window", c->sliding_window ? json_integer(c->sliding_window) : json_null());
+    if (c->arch == ARCH_QWEN2 || c->arch == ARCH_QWEN3) json_object_set_new(o, "use_sliding_window", json_false());
     json_object_set_new(o, "attention_dropout", json_real(0.0));
     json_object_set_new(o, "initializer_range", json_real(0.02));
     json_object_set_new(o, "torch_dtype", json_string("float32"));
@@ -269,13 +299,20 @@ static void shards_open(shard_set *ss, const char *dir)
         if (access(ss->path[i], R_OK) != 0) die(EX_NOINPUT, "%s: %s", ss->path[i], strerror(errno));
         ss->f[i] = st_open(ss->path[i], err, sizeof err);
         if (!ss->f[i]) die(EX_DATAERR, "%s: %s", ss->path[i], err);
+    }
+}
+
+/* A bias the model does not have would be silently dropped: refuse it. */
+static void shards_check_biases(const shard_set *ss, const model *m)
+{
+    for (int i = 0; i < ss->n; i++)
         for (int j = 0; j < ss->f[i]->n; j++) {
             const char *nm = ss->f[i]->t[j].name;
             size_t nl = strlen(nm);
-            if (nl > 5 && !strcmp(nm + nl - 5, ".bias"))
-                die(EX_DATAERR, "%s: tensor %s: biases are not supported", ss->path[i], nm);
+            if (nl > 5 && !strcmp(nm + nl - 5, ".bias") && !model_find_view(m, nm))
+                die(EX_DATAERR, "%s: tensor %s: biases are not supported (%s has none there)", ss->path[i], nm,
+                    model_arch(m->c.arch)->model_type);
         }
-    }
 }
 
 static const st_tensor *shards_find(const shard_set *ss, const char *name, int *which)
@@ -310,6 +347,7 @@ model *ckpt_load_model(const char *dir, const backend *be)
     int w;
     if (c.score && c.lm_head && !shards_find(&ss, "score.weight", &w)) c.score = 0;
     model *m = model_new(&c, be);
+    shards_check_biases(&ss, m);
     for (int i = 0; i < m->nviews; i++) {
         const param_view *v = &m->views[i];
         const st_tensor *t = shards_find(&ss, v->name, &w);

@@ -14,9 +14,14 @@
  *
  * Loading accepts LlamaForCausalLM (tied checkpoints may omit
  * lm_head.weight) and LlamaForSequenceClassification with one label
- * (score.weight); fp32/bf16/fp16 weights become fp32.  Unknown config keys
- * and unknown non-bias tensors are ignored; rope scaling, attention/MLP
- * biases, other activations or architectures are refused.  Every problem
+ * (score.weight), and the same two classes of the families in
+ * model/model_arch.h (Mistral, Qwen2, Qwen3, Olmo2, Gemma); model_type and
+ * architectures must agree.  fp32/bf16/fp16 weights become fp32.  Unknown
+ * config keys and unknown non-bias tensors are ignored; rope scaling,
+ * biases the family does not have (all but Qwen2's q/k/v), other
+ * activations, use_sliding_window, or other architectures are refused.
+ * Saving writes the family's own class names and keys, so a checkpoint
+ * loads back as the same family (and in transformers).  Every problem
  * is reported as "DIR/FILE: ... tensor NAME ..." with exit 65 (66 when a
  * file cannot be opened).
  *

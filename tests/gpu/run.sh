@@ -49,7 +49,7 @@ if [ $mode = pack ]; then
   rm -rf "$pack"
   mkdir -p "$pack/bin" "$pack/build/tests" "$pack/lib" "$pack/bats"
   for b in "$root"/bin/*; do strip -o "$pack/bin/$(basename "$b")" "$b"; done
-  for t in test_cuda_bodies test_backend_parity test_checkpoint_parity; do
+  for t in test_cuda_bodies test_backend_parity test_checkpoint_parity test_family_parity; do
     [ -x "$root/build/tests/$t" ] && strip -o "$pack/build/tests/$t" "$root/build/tests/$t"
   done
   cp /usr/bin/jq "$pack/bin/"

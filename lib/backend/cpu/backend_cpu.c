@@ -528,6 +528,33 @@ static void cpu_swiglu_bwd(const backend *be, float *dg, float *du, const float 
     }
 }
 
+/* gelu_tanh(g) = g/2 (1 + t), t = tanh(c (g + a g^3)); its derivative
+ * 1/2 (1 + t) + g/2 (1 - t^2) c (1 + 3 a g^2) */
+#define GELU_C 0.7978845608028654f   /* sqrt(2/pi) */
+#define GELU_A 0.044715f
+
+static void cpu_geglu(const backend *be, float *h, const float *g, const float *u, size_t n)
+{
+    #pragma omp parallel for if (n >= PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        float x = g[i], t = tanhf(GELU_C * (x + GELU_A * x * x * x));
+        h[i] = 0.5f * x * (1.0f + t) * u[i];
+    }
+}
+
+static void cpu_geglu_bwd(const backend *be, float *dg, float *du, const float *dh, const float *g,
+                          const float *u, size_t n)
+{
+    #pragma omp parallel for if (n >= PAR_MIN)
+    for (size_t i = 0; i < n; i++) {
+        float x = g[i], t = tanhf(GELU_C * (x + GELU_A * x * x * x));
+        float gelu = 0.5f * x * (1.0f + t);
+        float dgelu = 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * GELU_C * (1.0f + 3.0f * GELU_A * x * x);
+        du[i] = dh[i] * gelu;
+        dg[i] = dh[i] * u[i] * dgelu;
+    }
+}
+
 static void cpu_add(const backend *be, float *y, const float *x, size_t n)
 {
     #pragma omp parallel for if (n >= PAR_MIN)
@@ -620,6 +647,7 @@ static const backend cpu_backend = {
     .rope = cpu_rope,
     .attention = cpu_attention, .attention_bwd = cpu_attention_bwd,
     .swiglu = cpu_swiglu, .swiglu_bwd = cpu_swiglu_bwd,
+    .geglu = cpu_geglu, .geglu_bwd = cpu_geglu_bwd,
     .add = cpu_add,
     .logprob = cpu_logprob, .logprob_bwd = cpu_logprob_bwd,
     .sumsq = cpu_sumsq, .scale = cpu_scale, .adamw = cpu_adamw,

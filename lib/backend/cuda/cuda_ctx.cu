@@ -188,6 +188,8 @@ static void fill_table(void)
     table.attention_bwd = cu_attention_bwd;
     table.swiglu = cu_swiglu;
     table.swiglu_bwd = cu_swiglu_bwd;
+    table.geglu = cu_geglu;
+    table.geglu_bwd = cu_geglu_bwd;
     table.add = cu_add;
     table.logprob = cu_logprob;
     table.logprob_bwd = cu_logprob_bwd;

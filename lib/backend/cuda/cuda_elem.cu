@@ -21,6 +21,16 @@ void cu_swiglu_bwd(const backend *be, float *dg, float *du, const float *dh, con
     cu_each(n, [=] __device__(size_t i) { swiglu_bwd_body(i, dg, du, dh, g, u); });
 }
 
+void cu_geglu(const backend *be, float *h, const float *g, const float *u, size_t n)
+{
+    cu_each(n, [=] __device__(size_t i) { geglu_body(i, h, g, u); });
+}
+
+void cu_geglu_bwd(const backend *be, float *dg, float *du, const float *dh, const float *g, const float *u, size_t n)
+{
+    cu_each(n, [=] __device__(size_t i) { geglu_bwd_body(i, dg, du, dh, g, u); });
+}
+
 void cu_zero_rows(const backend *be, float *x, const uint8_t *mask, int n, int d)
 {
     cu_each((size_t)n * d, [=] __device__(size_t idx) { zero_rows_body(idx, x, mask, d); });

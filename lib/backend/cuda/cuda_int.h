@@ -163,6 +163,8 @@ void cu_attention_bwd(const backend *be, float *dq, float *dk, float *dv, const 
 void cu_zero_rows(const backend *be, float *x, const uint8_t *mask, int n, int d);
 void cu_swiglu(const backend *be, float *h, const float *g, const float *u, size_t n);
 void cu_swiglu_bwd(const backend *be, float *dg, float *du, const float *dh, const float *g, const float *u, size_t n);
+void cu_geglu(const backend *be, float *h, const float *g, const float *u, size_t n);
+void cu_geglu_bwd(const backend *be, float *dg, float *du, const float *dh, const float *g, const float *u, size_t n);
 void cu_add(const backend *be, float *y, const float *x, size_t n);
 void cu_scale(const backend *be, float *x, float s, size_t n);
 double cu_sumsq(const backend *be, const float *x, size_t n);

@@ -31,6 +31,23 @@ CU_HD void swiglu_bwd_body(size_t i, float *dg, float *du, const float *dh,
     dg[i] = d * u[i] * dsilu;
 }
 
+/* h = gelu_tanh(g) * u (Gemma), term for term as cpu_geglu */
+CU_HD void geglu_body(size_t i, float *h, const float *g, const float *u)
+{
+    float x = g[i], t = tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x));
+    h[i] = 0.5f * x * (1.0f + t) * u[i];
+}
+
+CU_HD void geglu_bwd_body(size_t i, float *dg, float *du, const float *dh,
+                          const float *g, const float *u)
+{
+    float x = g[i], t = tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x));
+    float gelu = 0.5f * x * (1.0f + t);
+    float dgelu = 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * 0.7978845608028654f * (1.0f + 3.0f * 0.044715f * x * x);
+    du[i] = dh[i] * gelu;
+    dg[i] = dh[i] * u[i] * dgelu;
+}
+
 /* x[i, :] = 0 where mask[i] == 0; idx over n*d */
 CU_HD void zero_rows_body(size_t idx, float *x, const uint8_t *mask, int d)
 {

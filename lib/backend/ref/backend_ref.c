@@ -267,6 +267,34 @@ static void ref_swiglu_bwd(const backend *be, float *dg, float *du, const float 
     }
 }
 
+/* gelu_tanh in double: x/2 (1 + t), t = tanh(sqrt(2/pi) (x + 0.044715 x^3)) */
+static void gelu_tanh(double x, double *f, double *df)
+{
+    double c = 0.7978845608028654, a = 0.044715, t = tanh(c * (x + a * x * x * x));
+    *f = 0.5 * x * (1 + t);
+    *df = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * a * x * x);
+}
+
+static void ref_geglu(const backend *be, float *h, const float *g, const float *u, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double f, df;
+        gelu_tanh(g[i], &f, &df);
+        h[i] = (float)(f * u[i]);
+    }
+}
+
+static void ref_geglu_bwd(const backend *be, float *dg, float *du, const float *dh, const float *g,
+                          const float *u, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double f, df;
+        gelu_tanh(g[i], &f, &df);
+        du[i] = (float)(dh[i] * f);
+        dg[i] = (float)(dh[i] * u[i] * df);
+    }
+}
+
 static void ref_add(const backend *be, float *y, const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
@@ -337,6 +365,7 @@ static const backend ref_backend = {
     .rope = ref_rope,
     .attention = ref_attention, .attention_bwd = ref_attention_bwd,
     .swiglu = ref_swiglu, .swiglu_bwd = ref_swiglu_bwd,
+    .geglu = ref_geglu, .geglu_bwd = ref_geglu_bwd,
     .add = ref_add,
     .logprob = ref_logprob, .logprob_bwd = ref_logprob_bwd,
     .sumsq = ref_sumsq, .scale = ref_scale, .adamw = ref_adamw,

@@ -21,7 +21,7 @@
  *                  `add` and `scale` (one correctly rounded IEEE operation
  *                  per element, so every correct backend agrees exactly);
  *   ELEMENT  1e-5: per-element formulas with a transcendental or a short
- *                  sum (rope, swiglu, rmsnorm, adamw, embed_bwd whose
+ *                  sum (rope, swiglu, geglu, rmsnorm, adamw, embed_bwd whose
  *                  repeated rows may be summed in another order);
  *   REDUCE   1e-4: long sums (matmul, attention, their backwards,
  *                  rmsnorm_bwd, logprob, sumsq);
@@ -67,7 +67,7 @@ static const char *const all_ops[] = {
     "sync", "alloc", "alloc_bytes", "free", "upload", "download", "upload_bytes",
     "download_bytes", "zero", "copy", "copy_rows", "zero_rows", "matmul", "matmul_bwd",
     "embed", "embed_bwd", "rmsnorm", "rmsnorm_bwd", "rope", "attention", "attention_bwd",
-    "swiglu", "swiglu_bwd", "add", "logprob", "logprob_bwd", "sumsq", "scale", "adamw",
+    "swiglu", "swiglu_bwd", "geglu", "geglu_bwd", "add", "logprob", "logprob_bwd", "sumsq", "scale", "adamw",
 };
 #define NOPS ((int)(sizeof all_ops / sizeof *all_ops))
 static int covered[NOPS];
@@ -444,21 +444,24 @@ static void c_attention_train(const backend *be, result *r, int v)
     free(m);
 }
 
-/* gates over [-30, 30] (saturated sigmoid both ways) and n past the
- * threaded threshold */
-static void c_swiglu(const backend *be, result *r, int v)
+/* gates over [-30, 30] (saturated sigmoid / tanh both ways) and n past
+ * the threaded threshold; the SiLU gate (swiglu) or Gemma's GELU (geglu) */
+static void gate_case(const backend *be, result *r, int v, int gelu)
 {
     size_t n = v ? 70001 : 1001;
     float *g = dev_rand(be, n, v ? 4.0f : 30.0f), *u = dev_rand(be, n, 2), *h = be->alloc(be, n);
     float *dh = dev_rand(be, n, 1), *dg = be->alloc(be, n), *du = be->alloc(be, n);
-    be->swiglu(be, h, g, u, n);
-    be->swiglu_bwd(be, dg, du, dh, g, u, n);
+    (gelu ? be->geglu : be->swiglu)(be, h, g, u, n);
+    (gelu ? be->geglu_bwd : be->swiglu_bwd)(be, dg, du, dh, g, u, n);
     keep(r, be, "h", h, n);
     keep(r, be, "dg", dg, n);
     keep(r, be, "du", du, n);
     be->free(be, g); be->free(be, u); be->free(be, h); be->free(be, dh);
     be->free(be, dg); be->free(be, du);
 }
+
+static void c_swiglu(const backend *be, result *r, int v) { gate_case(be, r, v, 0); }
+static void c_geglu(const backend *be, result *r, int v) { gate_case(be, r, v, 1); }
 
 static void c_add_scale(const backend *be, result *r, int v)
 {
@@ -522,14 +525,43 @@ static void c_adamw(const backend *be, result *r, int v)
  * tied/untied LM head and a score head, training forward + backward and
  * KV-cache decoding ---- */
 
+static void run_model(const backend *be, result *r, model_config c, int shift_norms);
+
 static void c_model(const backend *be, result *r, int v)
 {
     model_config c = {.vocab = 61, .dim = 24, .n_layers = 2, .n_heads = 4, .n_kv_heads = v ? 1 : 2,
                       .head_dim = 8, .ffn = 40, .max_pos = 64, .norm_eps = 1e-5,
                       .rope_theta = 10000, .tied = !v, .lm_head = 1, .score = 1,
                       .bos_id = -1, .eos_id = -1, .pad_id = -1};
+    run_model(be, r, c, 0);
+}
+
+/* the other families (model_arch.h): v + 1 is the arch; norm weights and
+ * biases moved off their initial 1 / 0 so that every term matters */
+static void c_family(const backend *be, result *r, int v)
+{
+    model_config c = {.vocab = 61, .dim = 24, .n_layers = 2, .n_heads = 4, .n_kv_heads = 2,
+                      .head_dim = 10, .ffn = 40, .max_pos = 64, .norm_eps = 1e-5,
+                      .rope_theta = 10000, .tied = v % 2, .lm_head = 1, .score = 1,
+                      .bos_id = -1, .eos_id = -1, .pad_id = -1, .arch = v + 1,
+                      .sliding_window = v == 0 ? 32 : 0};
+    run_model(be, r, c, 1);
+}
+
+static void run_model(const backend *be, result *r, model_config c, int shift_norms)
+{
     model *m = model_new(&c, be);
     model_init_random(m, 7);
+    if (shift_norms) {
+        float *host = xmalloc(sizeof(float) * m->nparams);
+        be->download(be, host, m->params, m->nparams);
+        for (int i = 0; i < m->nviews; i++)
+            if (m->views[i].ndim == 1)
+                for (size_t j = 0; j < m->views[i].n; j++)
+                    host[m->views[i].off + j] += (float)(0.3 * (rng_uniform(&rng) - 0.5));
+        be->upload(be, m->params, host, m->nparams);
+        free(host);
+    }
     enum { B = 3, T = 11 };
     int32_t tok[B * T];
     uint8_t val[B * T];
@@ -631,12 +663,16 @@ int main(int argc, char **argv)
             check("rmsnorm_bwd", "rmsnorm rmsnorm_bwd", REDUCE, c_rmsnorm_bwd, v, A, B);
             check("rope", "rope", ELEMENT, c_rope, v, A, B);
             check("swiglu", "swiglu swiglu_bwd", ELEMENT, c_swiglu, v, A, B);
+            check("geglu", "geglu geglu_bwd", ELEMENT, c_geglu, v, A, B);
             check("add_scale", "add scale", BITWISE, c_add_scale, v, A, B);
             check("logprob", "logprob logprob_bwd", REDUCE, c_logprob, v, A, B);
             check("sumsq", "sumsq", REDUCE, c_sumsq, v, A, B);
             check("adamw", "adamw", ELEMENT, c_adamw, v, A, B);
             check("attention_decode", "attention", REDUCE, c_attention_decode, v, A, B);
             check("model", "", MODEL, c_model, v, A, B);
+        }
+        for (int v = 0; v < ARCH_COUNT - 1; v++) {
+            check("family", "", MODEL, c_family, v, A, B);
         }
         for (int v = 0; v < 3; v++) {
             check("attention", "attention attention_bwd", REDUCE, c_attention_train, v, A, B);

@@ -144,6 +144,14 @@ static void t_elem(void)
     near("swiglu_bwd dg", dg1, dg2, n, 1e-5, 1e-7);
     near("swiglu_bwd du", du1, du2, n, 1e-5, 1e-7);
 
+    for (size_t i = 0; i < n; i++) geglu_body(i, h1, g, u);
+    OP(geglu, h2, g, u, n);
+    near("geglu", h1, h2, n, 1e-5, 1e-7);
+    for (size_t i = 0; i < n; i++) geglu_bwd_body(i, dg1, du1, dh, g, u);
+    OP(geglu_bwd, dg2, du2, dh, g, u, n);
+    near("geglu_bwd dg", dg1, dg2, n, 1e-5, 1e-7);
+    near("geglu_bwd du", du1, du2, n, 1e-5, 1e-7);
+
     float *y1 = dup(u, n), *y2 = dup(u, n);
     for (size_t i = 0; i < n; i++) add_body(i, y1, g);
     OP(add, y2, g, n);

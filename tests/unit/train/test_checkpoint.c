@@ -54,8 +54,24 @@ static void test_configs(void)
         "\"num_attention_heads\":4,\"vocab_size\":100,\"rope_theta\":10000.0,\"rope_parameters\":{\"rope_type\":\"default\",\"rope_theta\":500000.0}}";
     CHECK(ckpt_parse_config(differ, strlen(differ), &c, err, sizeof err) < 0 && strstr(err, "10000") && strstr(err, "500000"),
           "disagreeing rope_theta refused with both values: %s", err);
+    /* the families: their classes, their defaults for omitted keys */
+#define DIMS "\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":100"
+    const char *mis = "{\"architectures\":[\"MistralForCausalLM\"]," DIMS ",\"sliding_window\":4096}";
+    CHECK(!ckpt_parse_config(mis, strlen(mis), &c, err, sizeof err) && c.arch == ARCH_MISTRAL &&
+          c.sliding_window == 4096 && c.lm_head && !c.tied, "mistral: %s", err);
+    const char *q3 = "{\"architectures\":[\"Qwen3ForSequenceClassification\"],\"model_type\":\"qwen3\"," DIMS "}";
+    CHECK(!ckpt_parse_config(q3, strlen(q3), &c, err, sizeof err) && c.arch == ARCH_QWEN3 && c.head_dim == 128 &&
+          c.score && !c.lm_head, "qwen3 reward model, head_dim 128 by default: %s", err);
+    const char *q2 = "{\"model_type\":\"qwen2\"," DIMS ",\"attention_bias\":true,\"use_sliding_window\":false}";
+    CHECK(!ckpt_parse_config(q2, strlen(q2), &c, err, sizeof err) && c.arch == ARCH_QWEN2, "qwen2: %s", err);
+    const char *gm = "{\"architectures\":[\"GemmaForCausalLM\"],\"model_type\":\"gemma\"," DIMS ",\"hidden_act\":\"gelu\"}";
+    CHECK(!ckpt_parse_config(gm, strlen(gm), &c, err, sizeof err) && c.arch == ARCH_GEMMA && c.tied &&
+          c.head_dim == 256, "gemma: tied and head_dim 256 by default, legacy hidden_act ignored: %s", err);
+    const char *ol = "{\"architectures\":[\"Olmo2ForCausalLM\"]," DIMS "}";
+    CHECK(!ckpt_parse_config(ol, strlen(ol), &c, err, sizeof err) && c.arch == ARCH_OLMO2 && c.norm_eps == 1e-5,
+          "olmo2: rms_norm_eps 1e-5 by default: %s", err);
     static const char *bad[] = {
-        "{\"architectures\":[\"MistralForCausalLM\"],\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":100}",
+        "{\"architectures\":[\"Gemma2ForCausalLM\"],\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":100}",
         "{\"model_type\":\"llama\",\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":100,\"rope_scaling\":{\"rope_type\":\"llama3\",\"factor\":8}}",
         "{\"model_type\":\"llama\",\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":100,\"rope_parameters\":{\"rope_type\":\"yarn\",\"rope_theta\":1}}",
         "{\"model_type\":\"llama\",\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":100,\"attention_bias\":true}",
@@ -64,6 +80,12 @@ static void test_configs(void)
         "{\"model_type\":\"llama\",\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,\"num_attention_heads\":3,\"vocab_size\":100,\"num_key_value_heads\":2}",
         "{\"architectures\":[\"LlamaForSequenceClassification\"],\"hidden_size\":64,\"intermediate_size\":128,\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":100,\"num_labels\":3}",
         "{\"model_type\":\"llama\",\"intermediate_size\":128,\"num_hidden_layers\":2,\"num_attention_heads\":4,\"vocab_size\":100}",
+        "{\"model_type\":\"gemma2\"," DIMS "}",
+        "{\"architectures\":[\"Qwen2ForCausalLM\"],\"model_type\":\"llama\"," DIMS "}",
+        "{\"model_type\":\"qwen3\"," DIMS ",\"attention_bias\":true}",
+        "{\"model_type\":\"qwen2\"," DIMS ",\"use_sliding_window\":true}",
+        "{\"model_type\":\"gemma\"," DIMS ",\"hidden_activation\":\"gelu\"}",
+        "{\"model_type\":\"mistral\"," DIMS ",\"hidden_act\":\"gelu\"}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = 0;
