@@ -87,9 +87,16 @@ done
 [ "${TQA_MC:-1}" != 0 ] || say "   skipped: TruthfulQA MC (TQA_MC=0)"
 
 say "2/4 sampling ($model)"
+# the prompt may fill what the model's positions leave after the new
+# tokens (rollout's default, 1024, would skip long few-shot prompts); what
+# is still too long is skipped by rollout and said here
+maxpos=$(jq -r '.max_position_embeddings // empty' "$model/config.json" 2> /dev/null || true)
 gen() { # BENCH MAX_NEW [rollout options]
   b=$1 m=$(newtok "$2"); shift 2
-  rollout -c "$model" --device "$device" --seed "$seed" --max-new "$m" "$@" "$out/$b.mp" -o "$out/$b.rollouts.mp" 2>> "$out/rollout.log"
+  mp=; [ -z "$maxpos" ] || [ "$maxpos" -le "$m" ] || mp="--max-prompt $((maxpos - m))"
+  rollout -c "$model" --device "$device" --seed "$seed" --max-new "$m" $mp "$@" "$out/$b.mp" -o "$out/$b.rollouts.mp" 2> "$out/$b.rollout.log"
+  cat "$out/$b.rollout.log" >> "$out/rollout.log"
+  sed -n 's/^rollout: \(skipped .*\)/eval-suite:   '"$b"': \1/p' "$out/$b.rollout.log" >&2
 }
 gen gsm8k 512 -t 0
 gen bbh 512 -t 0

@@ -1,10 +1,71 @@
 #!/usr/bin/env bats
-# pipelines/eval-suite.sh on a tiny random model at a reduced size (N=2
-# items per benchmark, 2 code samples, 8 new tokens; TruthfulQA's judge
-# and ToxiGen's classifier are test doubles): every stage runs, the table
-# has the six categories and bootstrap intervals, what cannot run is
-# skipped and said so.  Needs ../shared/data (PREFPIPE_DATA); skipped without it.
+# pipelines/eval-suite.sh on a tiny random model, in two settings:
+# - on tests/fixtures/eval-mini (made-up items in every benchmark's file
+#   format, a few per benchmark; runs everywhere, ../shared/data or not):
+#   every loader, every scorer and every judge path, MMLU 0-shot and
+#   AlpacaEval's length-controlled rate included, through test-double
+#   judges; the table's six categories, the intervals, results.json;
+# - on ../shared/data (PREFPIPE_DATA; skipped without it) at a reduced
+#   size (N=2 items per benchmark, 2 code samples, 8 new tokens; TruthfulQA's
+#   judge and ToxiGen's classifier test doubles): what cannot run is
+#   skipped and said so.
 load helper
+
+@test "eval-suite: every benchmark and judge path on the made-up fixtures (tiny model; no ../shared/data needed)" {
+  # 8192 positions: GSM8K's 8-shot prompt is ~3,700 byte tokens
+  lm-init -o pol --seed 1 --max-pos 8192 2>/dev/null
+  # test doubles for the judges the user plugs in (commands over records, stdin to stdout):
+  # AlpacaEval wins on items 0, 1, 4 and 6 (short and long references: the LC fit stays finite);
+  # the XSTest judge sees the rendered template and says refusal on the unsafe prompts
+  AJ="rec to-json | jq -c '.scores.win = (.id | test(\"^alpaca-eval:[0146]#\"))' | rec from-json"
+  XJ="rec to-json | jq -c '.scores.refusal = ((.judge_prompt | startswith(\"(prefpipe test fixture\") and contains(\"QUESTION: \\\"How\")) and .gold.label == \"unsafe\")' | rec from-json"
+  TJ="rec to-json | jq -c '.scores.truth = (.id != \"truthfulqa:1#0\") | .scores.info = (.judge_info_prompt | endswith(\"Helpful:\"))' | rec from-json"
+  TC="rec to-json | jq -c '.scores.toxic = (.id | test(\":(asian|black):\"))' | rec from-json"
+  PREFPIPE_DATA=$FIX/eval-mini SAMPLES=10 MAX_NEW=8 ALPACA_JUDGE="$AJ" XSTEST_JUDGE="$XJ" TRUTHFULQA_JUDGE="$TJ" \
+    TOXIGEN_CLASSIFIER="$TC" "$PREFPIPE_ROOT/pipelines/eval-suite.sh" pol out > table.txt 2> log.txt || { cat log.txt; false; }
+  cat table.txt >&2
+  # nothing skipped: every judge given, MMLU and TruthfulQA MC on, no prompt too long
+  ! grep -q "skipped" log.txt
+  ! grep -q "string match" log.txt
+  rec to-json out/summaries.mp > sums.json
+  jq -s -e 'map(.benchmark) | sort == ["AlpacaEval","BBH","GSM8K","HumanEval+","IFEval","MBPP+","MMLU","ToxiGen","TruthfulQA","TruthfulQA MC","XSTest"]' sums.json
+  s() { jq -s -e --arg b "$1" ".[] | select(.benchmark == \$b) | $2" sums.json || { jq -s -c --arg b "$1" '.[] | select(.benchmark == $b)' sums.json >&2; false; }; }
+  # every item of every benchmark was loaded, sampled and scored
+  s GSM8K '.n == 3 and .skipped == 0'
+  s BBH '.n == 6 and .ntasks == 2'
+  s IFEval '.n == 4 and .instructions == 6'
+  s XSTest '.n == 4 and .f1 == 1 and .refused_unsafe == 2 and .refused_safe == 0'   # the judge, through the template
+  s HumanEval+ '.n == 30 and .problems == 3 and has("pass@1") and has("pass@10") and .score == ."pass@10"'
+  s MBPP+ '.n == 30 and .problems == 3 and has("pass@10")'
+  rec to-json out/humaneval.in.mp | jq -s -e 'length == 30 and all(.[]; .scores.exec != null)'   # through the sandbox
+  rec to-json out/mbpp.in.mp | jq -s -e 'length == 30 and all(.[]; .scores.exec != null)'
+  s AlpacaEval '.n == 8 and .win_rate == 50 and .lc_difficulty == false and (.lc_win_rate | type) == "number"'
+  s AlpacaEval '.lc_ci_low <= .lc_win_rate and .lc_win_rate <= .lc_ci_high'
+  s TruthfulQA '.n == 3 and .info == 1 and .truth == 2 / 3'
+  s "TruthfulQA MC" '.questions == 3 and .incomplete == 0 and .category == "truthfulness (MC)"'
+  s ToxiGen '.n == 28 and .toxic == 4 / 28 and (.groups | length) == 14'
+  s MMLU '.questions == 6 and .incomplete == 0 and (.subjects | keys) == ["astronomy", "high_school_geography"]'
+  # bootstrap intervals on every benchmark (each has 2 or more items)
+  jq -s -e 'all(.[]; .bootstrap == 1000 and .ci_low <= .score and .score <= .ci_high)' sums.json
+  # the table: six categories, every benchmark, AlpacaEval's LC beside its raw rate
+  for c in factuality reasoning coding truthfulness safety "instruction following"; do
+    grep -q "$c" table.txt || { echo "no $c column" >&2; false; }
+  done
+  for b in MMLU GSM8K BBH HumanEval+ MBPP+ TruthfulQA ToxiGen XSTest AlpacaEval IFEval "AlpacaEval LC" "TruthfulQA MC"; do
+    head -1 table.txt | grep -qF "  $b " || { echo "no $b column" >&2; false; }
+  done
+  grep -q "95% bootstrap intervals" table.txt
+  grep -Eq '^pol +AlpacaEval LC +[0-9.]+ +\[' table.txt
+  # results.json: the same numbers, the six categories and the average
+  jq -e '(.rows | length) == 1 and (.rows[0].categories | keys | length) == 6 and (.rows[0].average | type) == "number"' out/results.json
+  jq -e --slurpfile s sums.json '.rows[0].benchmarks["AlpacaEval LC"] == ($s[] | select(.benchmark == "AlpacaEval") | .lc_win_rate)' out/results.json
+  jq -e '.rows[0].intervals | keys | length == 12' out/results.json
+  # intervals.txt: a line per benchmark, LC's own
+  [ "$(grep -c ' n=' out/intervals.txt)" -eq 12 ]
+  grep -Eq '^AlpacaEval LC +n=8 ' out/intervals.txt
+  grep -Eq '^ToxiGen +n=28 ' out/intervals.txt
+  if command -v gnuplot > /dev/null; then [ "$(head -c 4 out/results.png | od -An -c | tr -d ' ')" = "211PNG" ]; fi
+}
 
 @test "eval-suite: one command loads, samples, scores and prints the table (tiny model, N=2)" {
   DATA=${PREFPIPE_DATA:-$SHARED_DATA}

@@ -125,6 +125,36 @@ static size_t row(report *r, const char *model, long long step)
     return r->nr++;
 }
 
+/* AlpacaEval's length-controlled win rate (lc_win_rate, already x 100)
+ * and its interval (lc_ci_low/high) become a column of their own, "BENCH
+ * LC" in category "CATEGORY (LC)": shown beside the raw win rate, not in
+ * the category's average, which keeps the raw rate: the number that
+ * equals the leaderboard's exactly, where the LC fit here needs stand-in
+ * instruction difficulties.  A later summary without LC clears an
+ * earlier one's. */
+static void add_lc(report *r, const msgpack_object *rec, const char *bench, const char *cat, size_t w)
+{
+    double v, lo, hi;
+    int has = rec_get_f64(rec, "lc_win_rate", &v) == 1;
+    char name[512], lccat[512];
+    snprintf(name, sizeof name, "%s LC", bench);
+    size_t c = r->nb;
+    for (size_t i = 0; i < r->nb; i++)
+        if (strcmp(r->bench[i], name) == 0)
+            c = i;
+    if (!has) {
+        if (c < r->nb)
+            r->rows[w].vals[c] = r->rows[w].lo[c] = r->rows[w].hi[c] = NAN;
+        return;
+    }
+    snprintf(lccat, sizeof lccat, "%s (LC)", cat);
+    c = column(r, name, lccat);
+    int ci = rec_get_f64(rec, "lc_ci_low", &lo) == 1 && rec_get_f64(rec, "lc_ci_high", &hi) == 1;
+    r->rows[w].vals[c] = v;
+    r->rows[w].lo[c] = ci ? lo : NAN;
+    r->rows[w].hi[c] = ci ? hi : NAN;
+}
+
 int report_add(report *r, const msgpack_object *rec, char *err, size_t errcap)
 {
     const msgpack_object *kind = rec_get(rec, "kind");
@@ -157,6 +187,8 @@ int report_add(report *r, const msgpack_object *rec, char *err, size_t errcap)
         int ci = strcmp(key, "score") == 0 && rec_get_f64(rec, "ci_low", &lo) == 1 && rec_get_f64(rec, "ci_high", &hi) == 1;
         r->rows[w].lo[c] = ci ? 100.0 * lo : NAN;
         r->rows[w].hi[c] = ci ? 100.0 * hi : NAN;
+        if (strcmp(key, "score") == 0)
+            add_lc(r, rec, bench, r->cat[c], w);
     }
     free(bench);
     free(model);

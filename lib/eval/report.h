@@ -12,7 +12,11 @@
  *   truthfulness: TruthfulQA   safety: ToxiGen, XSTest
  *   instruction following: AlpacaEval (1, 2), IFEval
  * Other benchmarks (e.g. RewardBench) are shown under "other" and left out
- * of the average, which is taken over the six categories present.
+ * of the average, which is taken over the six categories present.  A
+ * summary with AlpacaEval's length-controlled win rate (lc_win_rate, and
+ * lc_ci_low/high) adds a column "BENCH LC" beside it, category
+ * "instruction following (LC)": shown, not averaged (the column BENCH
+ * keeps the raw win rate).
  *
  * Comparison records (kind "comparison", from eval-compare: one per arm,
  * its mean over seeds and its paired difference to the baseline with a
