@@ -130,6 +130,20 @@ no_leftovers() { # no scratch directory, and no sandboxed process whose cwd was 
   jq -e -s 'length == 1 and .[0].scores.pass == false and .[0].scores.exec == "ok"' bad.json
 }
 
+@test "code-exec: the eval-mini fixtures' canonical solutions pass (tools/code-canonical.sh); a plus-only bug fails" {
+  # made-up HumanEval+/MBPP+ tasks (tests/fixtures/eval-mini), so this runs without ../shared/data
+  run env PREFPIPE_DATA="$FIX/eval-mini" DATASETS="humaneval mbpp" OUT="$T/canon" "$PREFPIPE_ROOT/tools/code-canonical.sh"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [[ "$output" == *"humaneval       3 /    3 canonical solutions pass"* ]]
+  [[ "$output" == *"mbpp            3 /    3 canonical solutions pass"* ]]
+  # splitting at single spaces is right on the base inputs, wrong on "  spaced   out  "
+  jq -c 'select(.gold.task_id == "Mbpp/901") | .id = "split-space" | .response = "def reverse_words(s):\n  return \" \".join(s.split(\" \")[::-1])\n"' \
+    "$T/canon/mbpp.jsonl" > tasks.jsonl
+  run_exec out.json
+  is out.json split-space '.scores.pass_base and (.scores.pass_plus | not) and .scores.exec == "ok"'
+  no_leftovers
+}
+
 @test "code-exec: gold.n_base, input_form and oracle follow EvalPlus (hand-made tasks)" {
   # n_base = 1: the first input is the base one; no base_test needed
   mk() { # ID RESPONSE FORM ORACLE REFERENCE INPUTS

@@ -127,6 +127,34 @@ sums() {
   ! ls PWNED* /tmp/PWNED* 2>/dev/null
 }
 
+@test "eval-report: AlpacaEval's length-controlled rate and its interval beside the raw one (text, JSON, bar chart), not averaged" {
+  printf '%s\n' \
+    '{"kind":"summary","id":"a","task":"alpaca-eval","benchmark":"AlpacaEval","n":805,"skipped":0,"score":0.25,"win_rate":25,"ci_low":0.2,"ci_high":0.3,"lc_win_rate":31.5,"lc_ci_low":27.25,"lc_ci_high":36,"model":"m"}' \
+    '{"kind":"summary","id":"b","benchmark":"IFEval","n":9,"skipped":0,"score":0.5,"model":"m"}' \
+    '{"kind":"summary","id":"c","benchmark":"AlpacaEval","n":9,"skipped":0,"score":0.75,"model":"raw-only"}' \
+    | rec from-json > s.mp
+  eval-report --layout benchmarks --json r.json s.mp > t.txt 2>/dev/null
+  cat t.txt >&2
+  [ "$(head -1 t.txt | tr -s ' ')" = "run AlpacaEval IFEval AlpacaEval LC average" ]
+  # instruction following = (25 + 50) / 2: the LC column is shown, not averaged
+  [ "$(sed -n 2p t.txt | tr -s ' ')" = "m 25.0 50.0 31.5 37.5" ]
+  [ "$(sed -n 3p t.txt | tr -s ' ')" = "raw-only 75.0 - - 75.0" ]
+  grep -Eq '^m +AlpacaEval LC +31\.5  \[ 27\.2,  36\.0\]$' t.txt
+  grep -Eq '^m +AlpacaEval +25\.0  \[ 20\.0,  30\.0\]$' t.txt
+  jq -e '.rows[0].model == "m" and .rows[0].benchmarks == {"AlpacaEval": 25, "IFEval": 50, "AlpacaEval LC": 31.5}' r.json
+  jq -e '.rows[0].intervals == {"AlpacaEval": [20, 30], "AlpacaEval LC": [27.25, 36]} and .rows[0].average == 37.5' r.json
+  jq -e '.columns[-1] == {"benchmark": "AlpacaEval LC", "category": "instruction following (LC)"}' r.json
+  jq -e '.rows[1].benchmarks == {"AlpacaEval": 75} and (.rows[1] | has("intervals") | not)' r.json
+  # a later summary without LC clears the earlier one's
+  printf '%s\n' '{"kind":"summary","id":"d","benchmark":"AlpacaEval","n":9,"skipped":0,"score":0.5,"model":"m"}' | rec from-json > later.mp
+  eval-report --json - s.mp later.mp 2>/dev/null | jq -e '.rows[0].benchmarks == {"AlpacaEval": 50, "IFEval": 50}'
+  command -v gnuplot >/dev/null || skip "gnuplot not installed"
+  PREFPIPE_PLOT_SCRIPT=$PWD/kept.gp eval-report --plot bars.png s.mp > /dev/null 2>&1
+  [ "$(head -c 4 bars.png | od -An -c | tr -d ' ')" = "211PNG" ]
+  grep -q "'AlpacaEval LC' 2" kept.gp   # a bar group of its own
+  grep -q "errorbars" kept.gp
+}
+
 # cmps FILE: eval-compare's records for arms a (baseline) and b over two seeds
 cmps() {
   local i

@@ -58,3 +58,17 @@ q() { # PID GOLD LETTER LOGPROBS...
   rec to-json lp.mp | jq -e -s 'all(.[]; (.logprobs | length) == 3)'
   eval-score -t mmlu --summary-only lp.mp 2>/dev/null | rec to-json | jq -e '.questions == 2 and .incomplete == 0'
 }
+
+@test "mmlu on the made-up fixtures (no ../shared/data needed): 0-shot and 5-shot prompts, scored through lm-logprob" {
+  M=$FIX/eval-mini/mmlu
+  bench-load -f mmlu "$M" | rec to-json > zero.json
+  jq -s -e 'length == 24 and (map(.prompt_id) | unique | length) == 6' zero.json
+  jq -s -e '.[0].id == "mmlu:astronomy:0#A" and .[0].gold.answer == "B" and (.[0].prompt[0].content | test("Answer: ") | not)' zero.json
+  bench-load -f mmlu --shots 5 "$M" | rec to-json > five.json
+  # the five dev examples of the subject, each with its answer letter
+  jq -s -e '.[0].prompt[0].content | startswith("The following are multiple choice questions (with answers) about astronomy.\n\nRoughly how long") and ([match("\nAnswer: [ABCD]\n\n"; "g")] | length == 5)' five.json
+  jq -s -e '.[-1].prompt[0].content | contains("about high school geography.") and contains("\nAnswer: B\n\nWhich of these is a mountain range?")' five.json
+  lm-init -o pol --seed 1 2>/dev/null
+  rec from-json zero.json | lm-logprob -c pol 2>/dev/null | eval-score -t mmlu --summary-only 2>/dev/null | rec to-json > sum.json
+  jq -e '.questions == 6 and .incomplete == 0 and (.subjects | length) == 2' sum.json
+}

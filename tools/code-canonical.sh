@@ -13,7 +13,8 @@
 # twice): a task is bounded by CPU time, CPU (default 600) seconds, not by
 # the wall clock (TIMEOUT, default a day), so that a niced run on a loaded
 # machine is not cut short; JOBS (default 1) code-exec processes side by
-# side.  Environment: PREFPIPE_DATA (default ../shared/data), OUT (a
+# side.  tests/code-exec.bats also runs it on tests/fixtures/eval-mini
+# (made-up tasks).  Environment: PREFPIPE_DATA (default ../shared/data), OUT (a
 # directory for the records and logs; default a new temporary one),
 # DATASETS (a subset of: humaneval mbpp mbpp-v0.2.0), TASKS (only these
 # task ids, e.g. "HumanEval/15 Mbpp/2": a rerun).
