@@ -39,6 +39,11 @@
 # TQA_MC=0.  TruthfulQA MC is reported beside the table's truthfulness
 # column, not in it (the paper's number is the judged generation).
 #
+# A prompt may use the positions the model's config.json leaves after its
+# new tokens (rollout --max-prompt); a longer one is skipped by rollout and
+# the suite says how many.  PREFPIPE_DATA=tests/fixtures/eval-mini runs
+# every stage on a few made-up items per benchmark (tests/eval-suite.bats).
+#
 # Environment: PREFPIPE_DATA (default ../shared/data), N (items per
 # benchmark; default: the paper's sizes), SAMPLES (10), MAX_NEW (cap on
 # new tokens, for CI), SEED (42), DEVICE (cpu), MMLU / TQA_MC (0 skips),
