@@ -38,6 +38,11 @@ load helper
   s HumanEval+ '.n == 30 and .problems == 3 and has("pass@1") and has("pass@10") and .score == ."pass@10"'
   s MBPP+ '.n == 30 and .problems == 3 and has("pass@10")'
   rec to-json out/humaneval.in.mp | jq -s -e 'length == 30 and all(.[]; .scores.exec != null)'   # through the sandbox
+  # sampling as the paper: code 10 samples at temperature 0.8; GSM8K and BBH greedy, the prompt's
+  # last tokens the open assistant prefix (no </s>, no second turn; byte tokenizer)
+  rec to-json out/humaneval.rollouts.mp | jq -s -e 'all(.[]; .sampler.temperature == 0.8) and (group_by(.prompt_id) | all(.[]; length == 10))'
+  rec to-json out/gsm8k.rollouts.mp | jq -s -e 'length == 3 and all(.[]; .sampler.temperature == 0 and (.prompt_tokens[-7:] | implode) == "Answer:")'
+  rec to-json out/bbh.rollouts.mp | jq -s -e 'length == 6 and all(.[]; .sampler.temperature == 0 and (.prompt_tokens[-2:] | implode) == "A:")'
   rec to-json out/mbpp.in.mp | jq -s -e 'length == 30 and all(.[]; .scores.exec != null)'
   s AlpacaEval '.n == 8 and .win_rate == 50 and .lc_difficulty == false and (.lc_win_rate | type) == "number"'
   s AlpacaEval '.lc_ci_low <= .lc_win_rate and .lc_win_rate <= .lc_ci_high'
