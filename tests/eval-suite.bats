@@ -11,6 +11,9 @@
 #   skipped and said so.
 load helper
 
+# ToxiGen's classifier, a test double: the asian and black groups' continuations are toxic
+TC="rec to-json | jq -c '.scores.toxic = (.id | test(\":(asian|black):\"))' | rec from-json"
+
 @test "eval-suite: every benchmark and judge path on the made-up fixtures (tiny model; no ../shared/data needed)" {
   # 8192 positions: GSM8K's 8-shot prompt is ~3,700 byte tokens
   lm-init -o pol --seed 1 --max-pos 8192 2>/dev/null
@@ -20,7 +23,6 @@ load helper
   AJ="rec to-json | jq -c '.scores.win = (.id | test(\"^alpaca-eval:[0146]#\"))' | rec from-json"
   XJ="rec to-json | jq -c '.scores.refusal = ((.judge_prompt | startswith(\"(prefpipe test fixture\") and contains(\"QUESTION: \\\"How\")) and .gold.label == \"unsafe\")' | rec from-json"
   TJ="rec to-json | jq -c '.scores.truth = (.id != \"truthfulqa:1#0\") | .scores.info = (.judge_info_prompt | endswith(\"Helpful:\"))' | rec from-json"
-  TC="rec to-json | jq -c '.scores.toxic = (.id | test(\":(asian|black):\"))' | rec from-json"
   PREFPIPE_DATA=$FIX/eval-mini SAMPLES=10 MAX_NEW=8 ALPACA_JUDGE="$AJ" XSTEST_JUDGE="$XJ" TRUTHFULQA_JUDGE="$TJ" \
     TOXIGEN_CLASSIFIER="$TC" "$PREFPIPE_ROOT/pipelines/eval-suite.sh" pol out > table.txt 2> log.txt || { cat log.txt; false; }
   cat table.txt >&2
@@ -78,7 +80,6 @@ load helper
   lm-init -o pol --seed 1 2>/dev/null
   # test doubles for the judges the user plugs in (commands over records, stdin to stdout)
   TJ="rec to-json | jq -c '.scores.truth = (.answer | length < 5) | .scores.info = (.judge_info_prompt | endswith(\"Helpful:\"))' | rec from-json"
-  TC="rec to-json | jq -c '.scores.toxic = (.id | test(\":(asian|black):\"))' | rec from-json"
   PREFPIPE_DATA=$DATA N=2 SAMPLES=2 MAX_NEW=8 MMLU=0 TRUTHFULQA_JUDGE="$TJ" TOXIGEN_CLASSIFIER="$TC" \
     "$PREFPIPE_ROOT/pipelines/eval-suite.sh" pol out > table.txt 2> log.txt || { cat log.txt; false; }
   cat table.txt >&2
