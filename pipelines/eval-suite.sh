@@ -15,6 +15,11 @@
 #      open "Answer:" turn (MMLU=0 skips it: 14,042 x 4 forward passes),
 #      and TruthfulQA MC1/MC2 the same way, every mc2 answer after "A:"
 #      (TQA_MC=0 skips it);
+#      AlpacaEval twice, as the paper: "AlpacaEval" is AlpacaEval 2 (the
+#      GPT-4-1106 reference outputs; raw win rate and the length-controlled
+#      one) and "AlpacaEval 1" is AlpacaEval 1 (the text-davinci-003
+#      reference outputs, raw win rate), each judged by its own judge
+#      (ALPACA_JUDGE; ALPACA1_JUDGE, default ALPACA_JUDGE);
 #   3. scoring: eval-score for the text benchmarks, code-exec (the
 #      sandbox) then pass@1/pass@10 for the code ones; AlpacaEval needs a
 #      judge (ALPACA_JUDGE, a command over records writing scores.win),
@@ -47,7 +52,7 @@
 # Environment: PREFPIPE_DATA (default ../shared/data), N (items per
 # benchmark; default: the paper's sizes), SAMPLES (10), MAX_NEW (cap on
 # new tokens, for CI), SEED (42), DEVICE (cpu), MMLU / TQA_MC (0 skips),
-# and the judges ALPACA_JUDGE, TRUTHFULQA_JUDGE, TOXIGEN_CLASSIFIER,
+# and the judges ALPACA_JUDGE, ALPACA1_JUDGE, TRUTHFULQA_JUDGE, TOXIGEN_CLASSIFIER,
 # XSTEST_JUDGE: shell commands reading records on stdin and writing them,
 # with their verdicts under `scores`, on stdout.
 set -eu
@@ -77,6 +82,11 @@ bench-load -f alpaca-eval $(lim) --seed "$seed" "$data/alpaca_eval/gpt4_1106_pre
 bench-load -f truthfulqa $(lim) --seed "$seed" "$data/truthfulqa/TruthfulQA.csv" -o "$out/truthfulqa.mp"
 bench-load -f toxigen $(lim "-n 500") --python-sample --seed "$seed" "$data/toxigen/prompts" -o "$out/toxigen.mp"
 benches="gsm8k bbh ifeval xstest humaneval mbpp alpaca truthfulqa toxigen"
+ae1=$data/alpaca_eval/text_davinci_003_model_outputs.json
+if [ -f "$ae1" ]; then
+  bench-load -f alpaca-eval $(lim) --seed "$seed" "$ae1" -o "$out/alpaca1.mp"
+  benches="$benches alpaca1"
+fi
 if [ "${MMLU:-1}" != 0 ]; then
   bench-load -f mmlu $(lim) --seed "$seed" "$data/mmlu" -o "$out/mmlu.mp"
   benches="$benches mmlu"
@@ -110,6 +120,7 @@ gen xstest 2048 -t 0
 gen humaneval 512 -t 0.8 -n "$samples"
 gen mbpp 512 -t 0.8 -n "$samples"
 [ -z "${ALPACA_JUDGE:-}" ] || gen alpaca 2048 -t 0
+[ -z "${ALPACA1_JUDGE:-${ALPACA_JUDGE:-}}" ] || [ ! -f "$ae1" ] || gen alpaca1 2048 -t 0
 [ -z "${TRUTHFULQA_JUDGE:-}" ] || gen truthfulqa 50 -t 0
 [ -z "${TOXIGEN_CLASSIFIER:-}" ] || gen toxigen 512 -t 0
 
@@ -143,6 +154,14 @@ if [ -n "${ALPACA_JUDGE:-}" ]; then
 else
   say "   skipped: AlpacaEval (no judge: set ALPACA_JUDGE to a command writing scores.win)"
 fi
+if [ ! -f "$ae1" ]; then
+  say "   skipped: AlpacaEval 1 (no $ae1)"
+elif [ -n "${ALPACA1_JUDGE:-${ALPACA_JUDGE:-}}" ]; then
+  cp "$out/alpaca1.rollouts.mp" "$out/alpaca1.in.mp"
+  score alpaca-eval alpaca1 "AlpacaEval 1" --judge "${ALPACA1_JUDGE:-$ALPACA_JUDGE}"
+else
+  say "   skipped: AlpacaEval 1 (no judge: set ALPACA1_JUDGE or ALPACA_JUDGE)"
+fi
 if [ -n "${TRUTHFULQA_JUDGE:-}" ]; then
   cp "$out/truthfulqa.rollouts.mp" "$out/truthfulqa.in.mp"
   score truthfulqa truthfulqa TruthfulQA --judge "$TRUTHFULQA_JUDGE"
@@ -173,7 +192,7 @@ cat "$out/table.txt"
   echo "bootstrap 95% intervals (1000 resamples of the items, seed $seed), x100"
   rec to-json "$sum" | jq -r '(if .ci_low then "\(.benchmark)\t\(.ci_units)\t\(.score * 100)\t\(.ci_low * 100)\t\(.ci_high * 100)"
                                else "\(.benchmark)\t\(.n)\t\(.score * 100)\t-\t-" end),
-                              (if .lc_ci_low then "\(.benchmark) LC\t\(.ci_units)\t\(.lc_win_rate)\t\(.lc_ci_low)\t\(.lc_ci_high)"
+                              (if .lc_ci_low and .benchmark != "AlpacaEval 1" then "\(.benchmark) LC\t\(.ci_units)\t\(.lc_win_rate)\t\(.lc_ci_low)\t\(.lc_ci_high)"
                                else empty end)' |
     awk -F '\t' '$4 == "-" { printf "%-14s %d records %6.1f  (fewer than 2 items: no interval)\n", $1, $2, $3; next }
                  { printf "%-14s n=%-5d %6.1f  [%5.1f, %5.1f]\n", $1, $2, $3, $4, $5 }'

@@ -30,7 +30,7 @@ TC="rec to-json | jq -c '.scores.toxic = (.id | test(\":(asian|black):\"))' | re
   ! grep -q "skipped" log.txt
   ! grep -q "string match" log.txt
   rec to-json out/summaries.mp > sums.json
-  jq -s -e 'map(.benchmark) | sort == ["AlpacaEval","BBH","GSM8K","HumanEval+","IFEval","MBPP+","MMLU","ToxiGen","TruthfulQA","TruthfulQA MC","XSTest"]' sums.json
+  jq -s -e 'map(.benchmark) | sort == ["AlpacaEval","AlpacaEval 1","BBH","GSM8K","HumanEval+","IFEval","MBPP+","MMLU","ToxiGen","TruthfulQA","TruthfulQA MC","XSTest"]' sums.json
   s() { jq -s -e --arg b "$1" ".[] | select(.benchmark == \$b) | $2" sums.json || { jq -s -c --arg b "$1" '.[] | select(.benchmark == $b)' sums.json >&2; false; }; }
   # every item of every benchmark was loaded, sampled and scored
   s GSM8K '.n == 3 and .skipped == 0'
@@ -48,6 +48,7 @@ TC="rec to-json | jq -c '.scores.toxic = (.id | test(\":(asian|black):\"))' | re
   rec to-json out/mbpp.in.mp | jq -s -e 'length == 30 and all(.[]; .scores.exec != null)'
   s AlpacaEval '.n == 8 and .win_rate == 50 and .lc_difficulty == false and (.lc_win_rate | type) == "number"'
   s AlpacaEval '.lc_ci_low <= .lc_win_rate and .lc_win_rate <= .lc_ci_high'
+  s "AlpacaEval 1" '.n == 6 and .win_rate == 50'   # the same judge double: items 0, 1, 4 of 6
   s TruthfulQA '.n == 3 and .info == 1 and .truth == 2 / 3'
   s "TruthfulQA MC" '.questions == 3 and .incomplete == 0 and .category == "truthfulness (MC)"'
   s ToxiGen '.n == 28 and .toxic == 4 / 28 and (.groups | length) == 14'
@@ -58,17 +59,18 @@ TC="rec to-json | jq -c '.scores.toxic = (.id | test(\":(asian|black):\"))' | re
   for c in factuality reasoning coding truthfulness safety "instruction following"; do
     grep -q "$c" table.txt || { echo "no $c column" >&2; false; }
   done
-  for b in MMLU GSM8K BBH HumanEval+ MBPP+ TruthfulQA ToxiGen XSTest AlpacaEval IFEval "AlpacaEval LC" "TruthfulQA MC"; do
+  for b in MMLU GSM8K BBH HumanEval+ MBPP+ TruthfulQA ToxiGen XSTest AlpacaEval "AlpacaEval 1" IFEval "AlpacaEval LC" "TruthfulQA MC"; do
     head -1 table.txt | grep -qF "  $b " || { echo "no $b column" >&2; false; }
   done
   grep -q "95% bootstrap intervals" table.txt
   grep -Eq '^pol +AlpacaEval LC +[0-9.]+ +\[' table.txt
+  ! grep -q "AlpacaEval 1 LC" table.txt   # AlpacaEval 1 has no length-controlled rate
   # results.json: the same numbers, the six categories and the average
   jq -e '(.rows | length) == 1 and (.rows[0].categories | keys | length) == 6 and (.rows[0].average | type) == "number"' out/results.json
   jq -e --slurpfile s sums.json '.rows[0].benchmarks["AlpacaEval LC"] == ($s[] | select(.benchmark == "AlpacaEval") | .lc_win_rate)' out/results.json
-  jq -e '.rows[0].intervals | keys | length == 12' out/results.json
+  jq -e '.rows[0].intervals | keys | length == 13' out/results.json
   # intervals.txt: a line per benchmark, LC's own
-  [ "$(grep -c ' n=' out/intervals.txt)" -eq 12 ]
+  [ "$(grep -c ' n=' out/intervals.txt)" -eq 13 ]
   grep -Eq '^AlpacaEval LC +n=8 ' out/intervals.txt
   grep -Eq '^ToxiGen +n=28 ' out/intervals.txt
   if command -v gnuplot > /dev/null; then [ "$(head -c 4 out/results.png | od -An -c | tr -d ' ')" = "211PNG" ]; fi
@@ -88,6 +90,7 @@ TC="rec to-json | jq -c '.scores.toxic = (.id | test(\":(asian|black):\"))' | re
   done
   grep -q "skipped: MMLU (MMLU=0)" log.txt   # tests/mmlu.bats runs its path
   grep -q "skipped: AlpacaEval (no judge" log.txt
+  grep -q "skipped: AlpacaEval 1 (no judge" log.txt
   ! grep -q "skipped: TruthfulQA\|skipped: ToxiGen" log.txt
   jq -e '.' out/results.json > /dev/null
   # every benchmark left a summary; code went through the sandbox

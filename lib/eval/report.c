@@ -131,9 +131,12 @@ static size_t row(report *r, const char *model, long long step)
  * the category's average, which keeps the raw rate: the number that
  * equals the leaderboard's exactly, where the LC fit here needs stand-in
  * instruction difficulties.  A later summary without LC clears an
- * earlier one's. */
+ * earlier one's.  AlpacaEval 1 has no length-controlled rate (the fit
+ * belongs to AlpacaEval 2), so its summary's is not shown. */
 static void add_lc(report *r, const msgpack_object *rec, const char *bench, const char *cat, size_t w)
 {
+    if (strcasecmp(bench, "AlpacaEval 1") == 0)
+        return;
     double v, lo, hi;
     int has = rec_get_f64(rec, "lc_win_rate", &v) == 1;
     char name[512], lccat[512];
