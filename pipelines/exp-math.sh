@@ -3,9 +3,11 @@
 # prompt pool and on math prompts only, PPO_CATEGORIES=math) scored on the
 # held-out arithmetic curriculum, level by level.
 #
-# The recipe's tiny policy does not learn held-out arithmetic (README,
-# "The world"), so this runs the recipe in its own directory, BASE-math,
-# with a larger policy and more math demonstrations (recipe.sh's knobs):
+# The recipe's tiny policy does not learn held-out arithmetic, nor did the
+# larger ones measured so far (README, "The world"); this is the
+# instrument for the next sizes.  It runs the recipe in its own directory,
+# BASE-math, with a larger policy and more math demonstrations (recipe.sh's
+# knobs; BASE itself is not touched):
 #
 #   MATH_MODEL_ARGS  the policy (default --dim 128 --layers 4 --heads 4
 #                    --kv-heads 2 --ffn 384, 0.8 M parameters)
@@ -22,6 +24,10 @@
 # number of the response equals the answer) and each model's math score,
 # to stdout and BASE-math/math-levels.txt.
 set -eu
+case ${1:-} in
+  -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  -*) echo "exp-math: unknown option '$1' (usage: exp-math.sh [BASE])" >&2; exit 64 ;;
+esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$root/bin:$PATH
 run=${1:-$root/runs/recipe}-math

@@ -65,3 +65,12 @@ setup_file() {
   "$PREFPIPE_ROOT/pipelines/exp-math.sh" "$B" > again.txt 2>/dev/null
   cmp again.txt "$BATS_FILE_TMPDIR/out.txt"
 }
+
+@test "--help prints the usage; an unknown option is refused" {
+  run "$PREFPIPE_ROOT/pipelines/exp-math.sh" --help
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "exp-math.sh [BASE]"* ]]
+  run "$PREFPIPE_ROOT/pipelines/exp-math.sh" --bogus
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"unknown option '--bogus'"* ]]
+}
