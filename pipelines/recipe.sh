@@ -35,6 +35,8 @@
 # pipelines/multi-host.sh sets both.
 # The ablation knobs (pipelines/ablate.sh sets them): PAIRS_SCORE,
 # PAIRS_MODELS, RM_PAIRS, RM_MODEL_ARGS, PPO_CATEGORIES, PPO_BETA, DPO_BETA.
+# The math knobs (pipelines/exp-math.sh sets them): N_SFT_MATH extra math
+# demonstrations, answered by MATH_RESPONDER (default middle).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$root/bin:$PATH
@@ -97,6 +99,14 @@ log "run directory $RUN; the full log (every tool's messages and progress) is $R
 
 if stage world; then
   pref-synth -e sft    --split train -n "$N_SFT"  --seed "$SEED" -o "$RUN/sft.mp"
+  # N_SFT_MATH: more math demonstrations (train items, answered by
+  # MATH_RESPONDER), appended to the SFT data (pipelines/exp-math.sh).  The
+  # same seed keeps the splits; records from index N_SFT on are other
+  # draws than the demonstrations above (pref-synth keys record i by i).
+  if [ "${N_SFT_MATH:-0}" -gt 0 ]; then
+    pref-synth -e sft --split train -n "$((N_SFT + N_SFT_MATH))" --seed "$SEED" --categories math \
+      --responder "${MATH_RESPONDER:-middle}" | rec to-json | tail -n "+$((N_SFT + 1))" | rec from-json >> "$RUN/sft.mp"
+  fi
   pref-synth -e rated  --split train -n "$N_PREF" --seed "$SEED" -o "$RUN/rated.mp"
   pref-synth -e prompt --split pool  -n "$N_POOL" --seed "$SEED" -o "$RUN/pool.mp"
   pref-synth -e prompt --split eval  -n "$N_EVAL" --seed "$SEED" -o "$RUN/eval.mp"
@@ -215,7 +225,7 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 version=$(rec --version | sed 's/.* //')
 cfg=
 for k in SCALE MODEL_ARGS N_SFT N_PREF N_POOL N_EVAL N_RMEVAL SFT_EPOCHS SFT_LR DPO_EPOCHS DPO_LR DPO_BETA \
-         DPO_LOSS RM_EPOCHS RM_LR PPO_BATCHES PPO_B PPO_LR PPO_BETA BON MAX_NEW TEMP PAIRS_SCORE; do
+         DPO_LOSS RM_EPOCHS RM_LR PPO_BATCHES PPO_B PPO_LR PPO_BETA BON MAX_NEW TEMP PAIRS_SCORE N_SFT_MATH MATH_RESPONDER; do
   eval "v=\${$k:-}"
   cfg="$cfg$k=$v
 "
