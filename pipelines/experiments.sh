@@ -50,6 +50,8 @@
 # it is a test of the machinery, not a measurement.  Raise SEEDS for
 # smaller differences; the verdict lines say how many seeds they used.
 set -eu
+case ${1:-} in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; -*)
+  echo "experiments: unknown option $1 (--help)" >&2; exit 64 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 PATH=$here/../bin:$PATH
 base=${1:-$here/../runs/experiments}
@@ -198,6 +200,9 @@ out=$base-verdicts.txt
     cmp_arms batch ppo-final all "$more" epochs-1 |
       "$here/verdict.sh" epochs - "$more" epochs-1 "more than 1 epoch over the prompts does not help"
   fi
+  # every interval exactly [0, 0]: the arms answered alike, nothing was measured
+  jq -e -s 'length > 0 and all(.[]; .lo == 0 and .hi == 0)' "$tmp/verdicts.jsonl" > /dev/null &&
+    echo "(every comparison is exactly 0: the arms gave the same answers, as at SCALE=quick, where the policy is too small to learn; this checks the machinery, it measures nothing)"
   wall=$(( $(date +%s) - t0 ))
   echo "(SCALE=${SCALE:-full}, $(echo $seeds | wc -w) seeds: $(echo $seeds); designs: $DESIGNS; wall time $wall s; load average at the start $load)"
 } > "$out.tmp"

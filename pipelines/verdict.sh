@@ -27,5 +27,6 @@ json=$(printf '%s\n' "$rec" | jq -c --arg id "$id" --arg e "$expect" --arg text 
      baseline_mean: ((.mean - .diff) | p1)}')
 [ -z "${VERDICT_JSON:-}" ] || printf '%s\n' "$json" >> "$VERDICT_JSON"
 printf '%s\n' "$json" | jq -r '
-  def s: if . > 0 then "+\(.)" else "\(.)" end;
-  "\(.verdict | . + " " * (20 - length))  \(.finding): \(.arm) - \(.baseline) \(.diff | s) [\(.lo | s), \(.hi | s)] points (paper: \(.expect)); \(.arm) \(.arm_mean), \(.baseline) \(.baseline_mean); \(.seeds) seeds"'
+  def d1: (. * 10 | round) as $n | ($n | fabs) as $a | "\($a / 10 | floor).\($a % 10)" | if $n < 0 then "-" + . else . end;
+  def s: if . >= 0 then "+" + (. | d1) else (. | d1) end;
+  "\(.verdict | . + " " * (20 - length))  \(.finding): \(.arm) - \(.baseline) \(.diff | s) [\(.lo | s), \(.hi | s)] points (paper: \(.expect)); \(.arm) \(.arm_mean | d1), \(.baseline) \(.baseline_mean | d1); \(.seeds) seeds"'
