@@ -133,7 +133,7 @@ if stage pairs; then
       pref-synth -e prompt --split pool -n $((N_POOL * 6)) --seed "$SEED" | rec to-json | jq -c 'del(.tags)' |
         rec from-json | pref-tag --unique --exclude "$RUN/eval.mp" --drop Unclear,Multilingual --select Math \
         --max-other-tags 1 | rec head -n "$N_POOL" -o "$RUN/ppo-pool.mp" ;;
-    *) echo "recipe: PPO_PROMPTS must be pool, pref or mined, not '$PPO_PROMPTS'" >&2; exit 64 ;;
+    *) log "PPO_PROMPTS must be pool, pref or mined, not '$PPO_PROMPTS'"; exit 64 ;;
   esac
   if [ -n "${PPO_CATEGORIES:-}" ]; then
     pref-synth -e prompt --split pool -n "$N_POOL" --seed "$SEED" --categories "$PPO_CATEGORIES" -o "$RUN/ppo-pool.mp"
@@ -192,7 +192,7 @@ if stage ppo; then
   # enough passes over the prompt pool for PPO_BATCHES batches of PPO_B
   # (of the prompts there are: a mined pool may be smaller than N_POOL)
   n_pool=$(rec count "$RUN/ppo-pool.mp" 2>/dev/null || echo "$N_POOL")
-  [ "$n_pool" -gt 0 ] || { echo "recipe: no PPO prompts in $RUN/ppo-pool.mp" >&2; exit 65; }
+  [ "$n_pool" -gt 0 ] || { log "no PPO prompts in $RUN/ppo-pool.mp"; exit 65; }
   ppo_epochs=$(( (PPO_BATCHES * PPO_B + n_pool - 1) / n_pool ))
   b=${PPO_MINIBATCH:-16}
   "${PPO_LOOP:-$root/pipelines/ppo.sh}" -p "$RUN/sft" -i "$RUN/ppo-pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" -e "$ppo_epochs" \
