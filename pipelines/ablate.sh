@@ -25,6 +25,11 @@
 # drawn by eval-report(1) as BASE-seedS1/comparison-TITLE.png when gnuplot
 # is installed).
 #
+# Two keys of a VARIANT's spec are the design's, not recipe knobs:
+# ABLATE_MODEL=M reports and compares model M for that variant, and
+# ABLATE_STAGES=... redoes those stages instead of STAGES (e.g. a "dpo"
+# arm beside "ppo" arms: dpo:ABLATE_MODEL=dpo;ABLATE_STAGES=dpo eval).
+#
 # NOTE: a line printed after the table (and kept in its file): what the
 # design cannot show, e.g. that an axis re-measures a bias built into the
 # world (pipelines/exp-data.sh sets it).
@@ -34,6 +39,8 @@ title=$1 base=$2 model=$3 stages=$4
 shift 4
 root=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$root/bin:$PATH
+# vget KEY VARIANT [DEFAULT]: the last KEY=value of VARIANT's spec
+vget() { _v=$(printf '%s\n' "${2#*:}" | tr ';' '\n' | sed -n "s/^$1=//p" | tail -n 1); echo "${_v:-${3:-}}"; }
 
 if [ -n "${SEEDS:-}" ]; then
   case $SEEDS in *[!0-9\ ]*) echo "ablate: SEEDS must be a count or a list of seeds" >&2; exit 64 ;; esac
@@ -44,11 +51,11 @@ if [ -n "${SEEDS:-}" ]; then
   for s in $seeds; do
     SEED=$s SEEDS= "$0" "$title" "$base-seed$s" "$model" "$stages" "$@"
     for v in "$@"; do
-      label=${v%%:*}
+      label=${v%%:*} m=$(vget ABLATE_MODEL "$v" "$model")
       dir="$base-seed$s-$title-$label"
-      [ -s "$dir/eval-$model-gold.mp" ] ||
-        gold-judge --no-summary "$dir/eval-$model.mp" -o "$dir/eval-$model-gold.mp" 2>/dev/null
-      ops="$ops$label:$s=$dir/eval-$model-gold.mp
+      [ -s "$dir/eval-$m-gold.mp" ] ||
+        gold-judge --no-summary "$dir/eval-$m.mp" -o "$dir/eval-$m-gold.mp" 2>/dev/null
+      ops="$ops$label:$s=$dir/eval-$m-gold.mp
 "
     done
   done
@@ -78,27 +85,28 @@ out="$base/ablation-$title.txt"
 for v in "$@"; do
   label=${v%%:*} spec=${v#*:}
   [ "$spec" = "$v" ] && spec=
+  m=$(vget ABLATE_MODEL "$v" "$model") st=$(vget ABLATE_STAGES "$v" "$stages")
   dir="$base-$title-$label"
   if [ ! -e "$dir/.done-eval" ]; then
     rm -rf "$dir"
     cp -r "$base" "$dir"
-    for s in $stages; do rm -f "$dir/.done-$s"; done
+    for s in $st; do rm -f "$dir/.done-$s"; done
     echo "ablate: $title/$label ($spec)" >&2
     (
       IFS=';'
-      for kv in $spec; do [ -n "$kv" ] && export "$kv"; done
+      for kv in $spec; do case $kv in ''|ABLATE_*) ;; *) export "$kv" ;; esac; done
       unset IFS
-      ONLY_STAGES="$stages" "$root/pipelines/recipe.sh" "$dir" > /dev/null 2> "$dir/ablate.log" ||
+      ONLY_STAGES="$st" "$root/pipelines/recipe.sh" "$dir" > /dev/null 2> "$dir/ablate.log" ||
         { cat "$dir/ablate.log" >&2; echo "ablate: $title/$label failed (log: $dir/ablate.log)" >&2; exit 1; }
     )
   fi
   # the recipe's number format (tools/prefpipe.jq)
-  rec to-json "$dir/summaries.mp" | jq -L "$root/tools" -r --arg m "$model" --arg l "$label" 'include "prefpipe";
+  rec to-json "$dir/summaries.mp" | jq -L "$root/tools" -r --arg m "$m" --arg l "$label" 'include "prefpipe";
     select(.model == $m) |
     [$l] + ([.categories.math, .categories.instruction, .categories.safety, .categories.truthfulness,
              .categories.factuality] | map(if . then (.score | pct1) else "-" end))
     + [.average | ci1] | @tsv' 2>/dev/null |
-    awk -F'\t' -v acc="$(case " $stages " in *" rm "*) rec to-json "$dir/rm-accuracy.mp" |
+    awk -F'\t' -v acc="$(case " $st " in *" rm "*) rec to-json "$dir/rm-accuracy.mp" |
         jq -L "$root/tools" -r 'include "prefpipe"; select(.kind == "summary") | .accuracy | pct1' ;; esac)" \
       '{ printf "%-16s", $1; for (i = 2; i <= 6; i++) printf "%13s", $i; printf "   %-20s %s\n", $7, (acc == "" ? "-" : acc "%") }' >> "$out"
 done

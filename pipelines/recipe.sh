@@ -34,7 +34,14 @@
 # PPO_LOOP: the PPO loop's script (default pipelines/ppo.sh; its options).
 # pipelines/multi-host.sh sets both.
 # The ablation knobs (pipelines/ablate.sh sets them): PAIRS_SCORE,
-# PAIRS_MODELS, RM_PAIRS, RM_MODEL_ARGS, PPO_CATEGORIES, PPO_BETA, DPO_BETA.
+# PAIRS_MODELS, RM_PAIRS, RM_MODEL_ARGS, PPO_CATEGORIES, PPO_BETA, DPO_BETA;
+# PPO_PROMPTS: pool (default, the separate PPO pool), pref (the preference
+# data's own prompts, N_POOL of them: Table 2) or mined (prompts pref-tag
+# tags Math, mined from a 6x larger pool split: Fig. 3 / App. J); the PPO
+# batch of App. G / Table 11: PPO_B prompts x PPO_ROLLOUTS (r, default 1)
+# per batch, PPO_MINIBATCH (b, default 16) rollouts per forward-backward
+# pass, PPO_ACCUM (g, default PPO_B / b: one update per batch) and
+# PPO_INNER_EPOCHS (e, default 1); passes over the pool follow PPO_BATCHES.
 # The math knobs (pipelines/exp-math.sh sets them): N_SFT_MATH extra math
 # demonstrations, answered by MATH_RESPONDER (default middle).
 set -eu
@@ -126,9 +133,21 @@ if stage pairs; then
     "$RUN/rated.mp" -o "$RUN/pairs.mp"
   if [ -n "${RM_PAIRS:-}" ]; then rec sample -n "$RM_PAIRS" --seed "$SEED" "$RUN/pairs.mp" -o "$RUN/rm-pairs.mp"
   else cp "$RUN/pairs.mp" "$RUN/rm-pairs.mp"; fi
+  case ${PPO_PROMPTS:-pool} in
+    pool) ;;
+    pref) # the pairs' own prompts (train split), a sample of N_POOL, as prompt records
+      rec to-json "$RUN/pairs.mp" | jq -c '{id, prompt, source, tags, gold: .meta.gold}' | rec from-json |
+        rec sample -n "$N_POOL" --seed "$SEED" -o "$RUN/ppo-pool.mp" ;;
+    mined) # App. J on the world's unlabelled pool split: pref-tag's rules keep Math prompts,
+      # decontaminated against the evaluation prompts (mine-prompts.sh's filter)
+      pref-synth -e prompt --split pool -n $((N_POOL * 6)) --seed "$SEED" | rec to-json | jq -c 'del(.tags)' |
+        rec from-json | pref-tag --unique --exclude "$RUN/eval.mp" --drop Unclear,Multilingual --select Math \
+        --max-other-tags 1 | rec head -n "$N_POOL" -o "$RUN/ppo-pool.mp" ;;
+    *) log "PPO_PROMPTS must be pool, pref or mined, not '$PPO_PROMPTS'"; exit 64 ;;
+  esac
   if [ -n "${PPO_CATEGORIES:-}" ]; then
     pref-synth -e prompt --split pool -n "$N_POOL" --seed "$SEED" --categories "$PPO_CATEGORIES" -o "$RUN/ppo-pool.mp"
-  else cp "$RUN/pool.mp" "$RUN/ppo-pool.mp"; fi
+  elif [ "${PPO_PROMPTS:-pool}" = pool ]; then cp "$RUN/pool.mp" "$RUN/ppo-pool.mp"; fi
   done_ pairs
 fi 2>>"$RUN/log.txt"
 
@@ -181,10 +200,15 @@ if stage ppo; then
     : > "$RUN/ppo-metrics.kept.mp"
   fi
   # enough passes over the prompt pool for PPO_BATCHES batches of PPO_B
-  ppo_epochs=$(( (PPO_BATCHES * PPO_B + N_POOL - 1) / N_POOL ))
+  # (of the prompts there are: a mined pool may be smaller than N_POOL)
+  n_pool=$(rec count "$RUN/ppo-pool.mp" 2>/dev/null || echo "$N_POOL")
+  [ "$n_pool" -gt 0 ] || { log "no PPO prompts in $RUN/ppo-pool.mp"; exit 65; }
+  ppo_epochs=$(( (PPO_BATCHES * PPO_B + n_pool - 1) / n_pool ))
+  b=${PPO_MINIBATCH:-16}
   "${PPO_LOOP:-$root/pipelines/ppo.sh}" -p "$RUN/sft" -i "$RUN/ppo-pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" -e "$ppo_epochs" \
-    --max-new "$MAX_NEW" --seed "$SEED" -- --batches "$PPO_BATCHES" --lr "$PPO_LR" --beta "$PPO_BETA" \
-    --minibatch 16 --accum $((PPO_B / 16 > 0 ? PPO_B / 16 : 1)) $ppo_resume > "$RUN/ppo-metrics.new.mp"
+    ${PPO_ROLLOUTS:+-n "$PPO_ROLLOUTS"} --max-new "$MAX_NEW" --seed "$SEED" -- --batches "$PPO_BATCHES" --lr "$PPO_LR" --beta "$PPO_BETA" \
+    --minibatch "$b" --accum "${PPO_ACCUM:-$((PPO_B / b > 0 ? PPO_B / b : 1))}" \
+    ${PPO_INNER_EPOCHS:+--inner-epochs "$PPO_INNER_EPOCHS"} $ppo_resume > "$RUN/ppo-metrics.new.mp"
   cat "$RUN/ppo-metrics.kept.mp" "$RUN/ppo-metrics.new.mp" > "$RUN/ppo-metrics.mp"
   rm -f "$RUN/ppo-metrics.kept.mp" "$RUN/ppo-metrics.new.mp"
   latest=$(ls -d "$RUN"/ppo/policy-v* | sort -t v -k2 -n | tail -n 1)
@@ -228,6 +252,12 @@ for k in SCALE MODEL_ARGS N_SFT N_PREF N_POOL N_EVAL N_RMEVAL SFT_EPOCHS SFT_LR 
          DPO_LOSS RM_EPOCHS RM_LR PPO_BATCHES PPO_B PPO_LR PPO_BETA BON MAX_NEW TEMP PAIRS_SCORE N_SFT_MATH MATH_RESPONDER; do
   eval "v=\${$k:-}"
   cfg="$cfg$k=$v
+"
+done
+# the design knobs only when set (the default run's results.json unchanged)
+for k in PAIRS_MODELS RM_PAIRS RM_MODEL_ARGS PPO_PROMPTS PPO_CATEGORIES PPO_ROLLOUTS PPO_MINIBATCH PPO_ACCUM PPO_INNER_EPOCHS; do
+  eval "v=\${$k:-}"
+  [ -z "$v" ] || cfg="$cfg$k=$v
 "
 done
 printf '%s' "$cfg" > "$RUN/config.txt"

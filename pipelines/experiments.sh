@@ -1,0 +1,215 @@
+#!/bin/sh
+# experiments.sh [BASE] — the paper's experiment designs on the synthetic
+# world, over seeds, and one verdict per finding.
+#
+# Runs, with SEEDS seeds each (ablate.sh: seed S's arms share BASE-seedS,
+# its world, initial policy and SFT model, across every design):
+#   data       exp-data.sh       Table 1 / App. E (DPO)
+#   algorithm  exp-algorithm.sh  Table 2: DPO vs PPO on the same data
+#   rm         exp-rm.sh         Table 3: reward models, direct and downstream
+#   prompts    exp-prompts.sh    Fig. 3 / Table 4: prompts x RM strength
+#   kl         exp-kl.sh         App. I: beta per reward model
+#   batch      exp-batch.sh      App. G / Table 11: batch, minibatch, epochs
+# DESIGNS (default all six, in that order) picks some.  Then, for each of
+# the paper's findings whose design ran, verdict.sh prints "reproduced",
+# "reversed" or "not distinguishable" from eval-compare's paired bootstrap
+# interval over seeds x prompts, with the numbers; the lines and the
+# suite's wall time go to BASE-verdicts.txt, the same as JSON (one object:
+# scale, seeds, wall time, load average at the start, verdicts) to
+# BASE-verdicts.json.  Every recipe knob applies (SCALE=quick, THREADS, ...).
+# The weak and strong reward models are pipelines/exp-rms.sh's.  THREADS
+# (default 1) threads per process and JOBS (default 2) seeds at a time:
+# the same bytes for any JOBS at the same THREADS; on a shared machine use
+# JOBS=1.
+#
+# Which finding reads which arms (model: dpo for data, ppo otherwise):
+#   fine-grained > overall      data mean-aspects vs overall
+#   PPO >= DPO                  algorithm ppo-pref vs dpo (and ppo-pool)
+#   stronger RM, directly       held-out gold-pair accuracy, prompts
+#                               strong-general vs weak-general
+#   ... only slightly downstream  the same arms' PPO policies
+#   targeted prompts + strong RM  prompts strong-math vs strong-general, math
+#   ... not with a weak RM      weak-math vs weak-general, math; and the
+#                               interaction (strong gain - weak gain), math
+#   KL trade-off                kl weak beta 0.01 vs 0.05; the interaction
+#                               (strong's change - weak's change)
+#   bigger batches cost a little  batch big-batch vs base; big-r2 vs big-batch
+#   1 inner epoch, 1 epoch      batch inner-2 vs base; epochs-M vs epochs-1
+# An interaction is one paired comparison: each prompt's contrast
+# (a - b) - (c - d) against 0, so its interval is bootstrapped like the rest.
+#
+# SEEDS, the default (3): the power analysis (power.sh; eval-compare
+# --delta 0.02 --power 0.8) needs, on the pilots we ran, more seeds than
+# any 45-minute budget allows to detect 2 points in the average: the
+# seed-to-seed sd of a paired difference is several points (README's
+# three-seed table: PPO moved 1.0 to 3.5 points over SFT), so K seeds
+# detect about 2.8 x sd / sqrt(K).  Three seeds is the fewest that
+# estimates that sd at all with one left over for the bootstrap over
+# seeds; at SCALE=quick (a pilot there: every policy gives the same
+# answers, so every difference is exactly 0 and power.sh asks for 1 seed)
+# it is a test of the machinery, not a measurement.  Raise SEEDS for
+# smaller differences; the verdict lines say how many seeds they used.
+set -eu
+case ${1:-} in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; -*)
+  echo "experiments: unknown option $1 (--help)" >&2; exit 64 ;; esac
+here=$(cd "$(dirname "$0")" && pwd)
+PATH=$here/../bin:$PATH
+base=${1:-$here/../runs/experiments}
+: "${SEEDS:=3}" "${DESIGNS:=data algorithm rm prompts kl batch}" "${THREADS:=1}" "${JOBS:=2}"
+export THREADS
+case $JOBS in ''|*[!0-9]*|0) echo "experiments: JOBS must be a positive count" >&2; exit 64 ;; esac
+case $SEEDS in *[!0-9\ ]*|'') echo "experiments: SEEDS must be a count or a list of seeds" >&2; exit 64 ;; esac
+for d in $DESIGNS; do
+  [ -x "$here/exp-$d.sh" ] || { echo "experiments: no design '$d' (pipelines/exp-$d.sh)" >&2; exit 64; }
+done
+seeds=$SEEDS
+[ "$(echo $SEEDS | wc -w)" -eq 1 ] && seeds=$(seq 1 "$SEEDS" | paste -sd' ' -)
+export SEEDS="$seeds"
+t0=$(date +%s) load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+mkdir -p "$(dirname "$base")"
+log=$base-log
+mkdir -p "$log"
+
+# JOBS > 1: the seeds' arms run in JOBS parallel workers first (a seed's
+# designs in order, as ablate.sh would run them), then the loop below finds
+# every arm finished and only compares.  Each process keeps THREADS threads,
+# so the bytes are the same as with JOBS=1.
+if [ "$JOBS" -gt 1 ]; then
+  echo "experiments: $(echo $seeds | wc -w) seeds, $JOBS at a time ..." >&2
+  printf '%s\n' $seeds | xargs -P "$JOBS" -I{} sh -c '
+    for d in $2; do
+      SEED=$1 SEEDS= "$3/exp-$d.sh" "$4-seed$1" > /dev/null 2> "$5/seed$1-$d.err" ||
+        { tail -n 20 "$5/seed$1-$d.err" >&2; echo "experiments: seed $1, design $d failed (log: $5/seed$1-$d.err)" >&2; exit 255; }
+    done' sh {} "$DESIGNS" "$here" "$base" "$log" ||
+    { echo "experiments: a seed failed" >&2; exit 1; }
+fi
+for d in $DESIGNS; do
+  echo "experiments: $d ($(echo $seeds | wc -w) seeds) ..." >&2
+  s0=$(date +%s)
+  "$here/exp-$d.sh" "$base" > "$log/$d.txt" 2> "$log/$d.err" ||
+    { tail -n 20 "$log/$d.err" >&2; echo "experiments: design $d failed (log: $log/$d.err)" >&2; exit 1; }
+  echo "experiments: $d finished in $(( $(date +%s) - s0 )) s (table: $log/$d.txt)" >&2
+done
+
+# ---- verdicts ----
+tmp=$log/verdicts.tmp
+rm -rf "$tmp" && mkdir -p "$tmp"
+: > "$tmp/verdicts.jsonl"
+export VERDICT_JSON="$tmp/verdicts.jsonl"
+ran() { case " $DESIGNS " in *" $1 "*) return 0 ;; esac; return 1; }
+gold() { # gold DESIGN ARM MODEL SEED: the arm's scored evaluation records (JSON lines)
+  f="$base-seed$4-$1-$2/eval-$3-gold.mp"
+  [ -s "$f" ] || gold-judge --no-summary "$base-seed$4-$1-$2/eval-$3.mp" -o "$f" 2>/dev/null
+  rec to-json "$f"
+}
+# cmp_arms DESIGN MODEL CATEGORY ARM BASELINE: eval-compare of two arms over
+# the seeds (CATEGORY: one category's records only; "all": every one)
+cmp_arms() {
+  ops=
+  for s in $seeds; do
+    for a in "$4" "$5"; do
+      gold "$1" "$a" "$2" "$s" | jq -c --arg c "$3" 'select($c == "all" or .gold.category == $c)' |
+        rec from-json -o "$tmp/$a.$s.mp"
+      ops="$ops $a:$s=$tmp/$a.$s.mp"
+    done
+  done
+  # shellcheck disable=SC2086  # arm names and tmp paths hold no spaces
+  eval-compare -b "$5" $ops | rec to-json
+}
+# contrast NAME DESIGN MODEL CATEGORY A B C D: (A - B) - (C - D) per prompt,
+# compared with 0 on the same prompts ("zero")
+contrast() {
+  ops=
+  for s in $seeds; do
+    for a in "$5" "$6" "$7" "$8"; do gold "$2" "$a" "$3" "$s" > "$tmp/$a.$s.json"; done
+    jq -c -n --arg cat "$4" --slurpfile a "$tmp/$5.$s.json" --slurpfile b "$tmp/$6.$s.json" \
+      --slurpfile c "$tmp/$7.$s.json" --slurpfile d "$tmp/$8.$s.json" '
+      def by: map(select(.gold_scores.total != null and ($cat == "all" or .gold.category == $cat))
+                  | {(.id): .gold_scores.total}) | add // {};
+      ($a | by) as $A | ($b | by) as $B | ($c | by) as $C | ($d | by) as $D
+      | ($a | map(select($A[.id] != null)) | unique_by(.id))[]
+      | {id, gold: {category: .gold.category},
+         gold_scores: {total: (($A[.id] - $B[.id]) - ($C[.id] - $D[.id]))}}' > "$tmp/c.$s.json"
+    rec from-json -o "$tmp/$1.$s.mp" < "$tmp/c.$s.json"
+    jq -c '.gold_scores.total = 0' "$tmp/c.$s.json" | rec from-json -o "$tmp/zero.$s.mp"
+    ops="$ops zero:$s=$tmp/zero.$s.mp $1:$s=$tmp/$1.$s.mp"
+  done
+  # shellcheck disable=SC2086
+  eval-compare -b zero $ops | rec to-json
+}
+# rm_pairs DESIGN ARM SEED: the arm's RM on the held-out gold pairs, one
+# record per pair scored 1 (chosen above rejected), 0.5 (tie) or 0
+rm_pairs() {
+  d="$base-seed$3-$1-$2"
+  rm-score -c "$d/rm" "$d/rm-eval.mp" 2>/dev/null | rec to-json | jq -c '{id, gold: {category: .meta.gold.category},
+    gold_scores: {total: (if .reward_chosen > .reward_rejected then 1 elif .reward_chosen == .reward_rejected then 0.5 else 0 end)}}'
+}
+out=$base-verdicts.txt
+{
+  if ran data; then
+    cmp_arms data dpo all mean-aspects overall |
+      "$here/verdict.sh" fine-vs-overall + mean-aspects overall "fine-grained > overall pairs (DPO)"
+  fi
+  if ran algorithm; then
+    # DPO's arm has model dpo: compare the files by hand
+    ops=
+    for s in $seeds; do
+      gold algorithm dpo dpo "$s" | rec from-json -o "$tmp/dpo.$s.mp"
+      for a in ppo-pref ppo-pool; do gold algorithm "$a" ppo-final "$s" | rec from-json -o "$tmp/$a.$s.mp"; done
+      ops="$ops dpo:$s=$tmp/dpo.$s.mp ppo-pref:$s=$tmp/ppo-pref.$s.mp ppo-pool:$s=$tmp/ppo-pool.$s.mp"
+    done
+    # shellcheck disable=SC2086
+    eval-compare -b dpo $ops | rec to-json > "$tmp/a.json"
+    "$here/verdict.sh" ppo-vs-dpo + ppo-pref dpo "PPO >= DPO, same data and prompts (Table 2)" < "$tmp/a.json"
+    "$here/verdict.sh" ppo-pool-vs-dpo + ppo-pool dpo "PPO >= DPO, PPO on the separate prompt pool" < "$tmp/a.json"
+  fi
+  if ran prompts; then
+    ops=
+    for s in $seeds; do
+      for a in strong-general weak-general; do rm_pairs prompts "$a" "$s" | rec from-json -o "$tmp/rm-$a.$s.mp"; done
+      ops="$ops weak-general:$s=$tmp/rm-weak-general.$s.mp strong-general:$s=$tmp/rm-strong-general.$s.mp"
+    done
+    # shellcheck disable=SC2086
+    eval-compare -b weak-general $ops | rec to-json |
+      "$here/verdict.sh" rm-direct + strong-general weak-general "stronger RM: higher held-out gold-pair accuracy (direct)"
+    cmp_arms prompts ppo-final all strong-general weak-general |
+      "$here/verdict.sh" rm-downstream + strong-general weak-general "stronger RM: better PPO policy (paper: only slightly)"
+    cmp_arms prompts ppo-final math strong-math strong-general |
+      "$here/verdict.sh" prompts-strong + strong-math strong-general "targeted math prompts help with the strong RM (math)"
+    cmp_arms prompts ppo-final math strong-mined strong-general |
+      "$here/verdict.sh" prompts-mined + strong-mined strong-general "mined math prompts help with the strong RM (math)"
+    cmp_arms prompts ppo-final math weak-math weak-general |
+      "$here/verdict.sh" prompts-weak - weak-math weak-general "targeted math prompts do not help the weak RM (math)"
+    contrast targeted-x-rm prompts ppo-final math strong-math strong-general weak-math weak-general |
+      "$here/verdict.sh" prompts-interaction + targeted-x-rm zero "targeted prompts help the strong RM more than the weak (math)"
+  fi
+  if ran kl; then
+    cmp_arms kl ppo-final all weak-beta-0.01 weak-beta-0.05 |
+      "$here/verdict.sh" kl-weak - weak-beta-0.01 weak-beta-0.05 "KL: a smaller beta hurts with the weak RM"
+    contrast beta-x-rm kl ppo-final all strong-beta-0.01 strong-beta-0.05 weak-beta-0.01 weak-beta-0.05 |
+      "$here/verdict.sh" kl-robust + beta-x-rm zero "KL: the strong RM is more robust to a small beta"
+  fi
+  if ran batch; then
+    cmp_arms batch ppo-final all big-batch base |
+      "$here/verdict.sh" batch-big - big-batch base "a bigger prompt batch (more updates per batch) costs a little"
+    cmp_arms batch ppo-final all big-r2 big-batch |
+      "$here/verdict.sh" batch-r2 + big-r2 big-batch "more rollouts per prompt and accumulation recover it"
+    cmp_arms batch ppo-final all inner-2 base |
+      "$here/verdict.sh" inner-epochs - inner-2 base "2 inner epochs per batch are worse than 1"
+    more=$(ls -d "$base-seed$(echo $seeds | cut -d' ' -f1)-batch-epochs-"* | sed 's/.*-batch-//' | grep -v '^epochs-1$' | head -n 1)
+    cmp_arms batch ppo-final all "$more" epochs-1 |
+      "$here/verdict.sh" epochs - "$more" epochs-1 "more than 1 epoch over the prompts does not help"
+  fi
+  # every interval exactly [0, 0]: the arms answered alike, nothing was measured
+  jq -e -s 'length > 0 and all(.[]; .lo == 0 and .hi == 0)' "$tmp/verdicts.jsonl" > /dev/null &&
+    echo "(every comparison is exactly 0: the arms gave the same answers, as at SCALE=quick, where the policy is too small to learn; this checks the machinery, it measures nothing)"
+  wall=$(( $(date +%s) - t0 ))
+  echo "(SCALE=${SCALE:-full}, $(echo $seeds | wc -w) seeds: $(echo $seeds); designs: $DESIGNS; wall time $wall s; load average at the start $load)"
+} > "$out.tmp"
+jq -s --arg scale "${SCALE:-full}" --arg seeds "$seeds" --arg designs "$DESIGNS" --arg load "$load" \
+  --argjson wall "$(( $(date +%s) - t0 ))" \
+  '{scale: $scale, seeds: ($seeds | split(" ") | map(tonumber)), designs: ($designs | split(" ")),
+    wall_s: $wall, load_at_start: $load, verdicts: .}' "$tmp/verdicts.jsonl" > "$base-verdicts.json.tmp"
+mv "$base-verdicts.json.tmp" "$base-verdicts.json"
+mv "$out.tmp" "$out"
+cat "$out"
