@@ -33,7 +33,7 @@ set -eu
 title=$1 base=$2 model=$3 stages=$4
 shift 4
 root=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$root/bin:$PATH
+PATH=${PREFPIPE_BIN:-$root/bin}:$PATH   # PREFPIPE_BIN: another build (make asan)
 
 if [ -n "${SEEDS:-}" ]; then
   case $SEEDS in *[!0-9\ ]*) echo "ablate: SEEDS must be a count or a list of seeds" >&2; exit 64 ;; esac

@@ -37,7 +37,7 @@
 # PAIRS_MODELS, RM_PAIRS, RM_MODEL_ARGS, PPO_CATEGORIES, PPO_BETA, DPO_BETA.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$root/bin:$PATH
+PATH=${PREFPIPE_BIN:-$root/bin}:$PATH   # PREFPIPE_BIN: another build (make asan)
 RUN=${1:-$root/runs/recipe}
 SEED=${SEED:-1}
 THREADS=${THREADS:-2}
