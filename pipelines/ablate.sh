@@ -38,7 +38,7 @@ set -eu
 title=$1 base=$2 model=$3 stages=$4
 shift 4
 root=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$root/bin:$PATH
+PATH=${PREFPIPE_BIN:-$root/bin}:$PATH   # PREFPIPE_BIN: another build (make asan)
 # vget KEY VARIANT [DEFAULT]: the last KEY=value of VARIANT's spec
 vget() { _v=$(printf '%s\n' "${2#*:}" | tr ';' '\n' | sed -n "s/^$1=//p" | tail -n 1); echo "${_v:-${3:-}}"; }
 

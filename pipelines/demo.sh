@@ -15,13 +15,13 @@
 # DPO / PPO recipe will take its place.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$root/bin:$PATH
+PATH=${PREFPIPE_BIN:-$root/bin}:$PATH   # PREFPIPE_BIN: another build (make asan)
 data=${PREFPIPE_DATA:-$root/../shared/data}
 [ -n "${PREFPIPE_DATA:-}" ] || [ -d "$data" ] || data=$root/data   # where `make data` puts it
 run=${1:-$root/runs/demo}
 seed=${SEED:-42}
 [ -d "$data/gsm8k" ] || { echo "demo: no benchmark data at $data (set PREFPIPE_DATA, or run make data)" >&2; exit 66; }
-[ -x "$root/bin/bench-load" ] || { echo "demo: build first: make" >&2; exit 69; }
+[ -x "${PREFPIPE_BIN:-$root/bin}/bench-load" ] || { echo "demo: build first: make" >&2; exit 69; }
 mkdir -p "$run"
 say() { echo "demo: $*" >&2; }
 

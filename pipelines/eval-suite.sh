@@ -59,7 +59,7 @@ set -eu
 [ $# -eq 2 ] || { echo "usage: eval-suite.sh MODEL_DIR OUT" >&2; exit 64; }
 model=$1 out=$2
 root=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$root/bin:$PATH
+PATH=${PREFPIPE_BIN:-$root/bin}:$PATH   # PREFPIPE_BIN: another build (make asan)
 data=${PREFPIPE_DATA:-$root/../shared/data}
 seed=${SEED:-42} samples=${SAMPLES:-10} device=${DEVICE:-cpu}
 [ -d "$data/gsm8k" ] || { echo "eval-suite: no benchmark data at $data (set PREFPIPE_DATA)" >&2; exit 66; }

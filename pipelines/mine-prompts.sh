@@ -43,7 +43,7 @@ done
 [ -n "$OUT" ] && [ -n "${SOURCES:-}" ] || usage
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-[ -x "$here/bin/pref-tag" ] && PATH=$here/bin:$PATH
+[ -x "${PREFPIPE_BIN:-$here/bin}/pref-tag" ] && PATH=${PREFPIPE_BIN:-$here/bin}:$PATH
 
 load() {
   for src in $SOURCES; do

@@ -11,7 +11,7 @@
 # "detect" means.  Every recipe knob (SCALE, N_EVAL, ...) applies.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-PATH=$here/../bin:$PATH
+PATH=${PREFPIPE_BIN:-$here/../bin}:$PATH   # PREFPIPE_BIN: another build (make asan)
 base=${1:-$here/../runs/power}
 : "${SEEDS:=3}" "${DELTA:=0.02}" "${POWER:=0.8}"
 SEEDS=$SEEDS "$here/ablate.sh" power "$base" dpo "pairs dpo eval" \

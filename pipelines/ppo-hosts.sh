@@ -69,7 +69,7 @@ done
 : "${PPO_WORKERS:?ppo-hosts.sh: set PPO_WORKERS to the rollout hosts (pipelines/multi-host.sh does)}"
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-[ -x "$here/bin/rollout" ] && PATH=$here/bin:$PATH
+[ -x "${PREFPIPE_BIN:-$here/bin}/rollout" ] && PATH=${PREFPIPE_BIN:-$here/bin}:$PATH
 abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 RUN=$(abs "$RUN") RM=$(abs "$RM") PROMPTS=$(abs "$PROMPTS")
 PPO_ON=${PPO_ON:-mpirun}

@@ -49,7 +49,7 @@ done
 [ -n "$RM" ] || [ -n "$TOY" ] || usage
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-[ -x "$here/bin/rollout" ] && PATH=$here/bin:$PATH
+[ -x "${PREFPIPE_BIN:-$here/bin}/rollout" ] && PATH=${PREFPIPE_BIN:-$here/bin}:$PATH
 
 # rm-score ends a forward batch at the last record of each rollout batch
 # (batch/batch_size), so it never waits for records not sampled yet

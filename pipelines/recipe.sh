@@ -46,7 +46,7 @@
 # demonstrations, answered by MATH_RESPONDER (default middle).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$root/bin:$PATH
+PATH=${PREFPIPE_BIN:-$root/bin}:$PATH   # PREFPIPE_BIN: another build (make asan)
 RUN=${1:-$root/runs/recipe}
 SEED=${SEED:-1}
 THREADS=${THREADS:-2}

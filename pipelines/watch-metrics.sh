@@ -14,7 +14,7 @@
 # Exit status: 0, 64 usage, 66 METRICS unreadable, 69 gnuplot or jq missing.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-[ -x "$here/bin/rec" ] && PATH=$here/bin:$PATH
+[ -x "${PREFPIPE_BIN:-$here/bin}/rec" ] && PATH=${PREFPIPE_BIN:-$here/bin}:$PATH
 usage() { sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 64; }
 every=5 once=0
 while [ $# -gt 0 ]; do

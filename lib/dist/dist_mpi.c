@@ -244,6 +244,7 @@ const dist *dist_mpi_open(void)
     MPI_Errhandler eh;
     MPI_Comm_create_errhandler(on_mpi_error, &eh);
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, eh);
+    MPI_Errhandler_free(&eh);   /* the communicator keeps its own reference */
     MPI_Comm_rank(MPI_COMM_WORLD, &engine.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &engine.size);
     engine.allreduce = mpi_allreduce;

@@ -76,7 +76,11 @@ struct rstream {
 };
 
 #define WBUF_CAP (256 * 1024)
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION   /* make fuzz: records straddle reads */
+#define READ_CHUNK 53
+#else
 #define READ_CHUNK (256 * 1024)
+#endif
 
 size_t rs_max_record(void)
 {

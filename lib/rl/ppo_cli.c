@@ -139,12 +139,14 @@ static const char *fnum(char *buf, size_t cap, float v)
 
 static const char *yes(int v) { return v ? "true" : "false"; }
 
-/* The rewritten argv, reachable to the end (as config.c's). */
+/* The rewritten argv, reachable to the end (as config.c's).  A later call
+ * (tests make several) keeps the earlier one reachable too: the slot after
+ * its NULL points to the previous, since a caller may still hold it. */
 static char **volatile resume_argv;
 
 void ppo_cli_resume_dir(int *argc, char ***argv)
 {
-    char **in = *argv, **out = xcalloc((size_t)*argc * 2 + 1, sizeof *out);
+    char **in = *argv, **out = xcalloc((size_t)*argc * 2 + 2, sizeof *out);
     int n = 0, changed = 0;
     for (int i = 0; i < *argc; i++) {
         const char *a = in[i], *dir = NULL;
@@ -167,6 +169,7 @@ void ppo_cli_resume_dir(int *argc, char ***argv)
     }
     out[n] = NULL;
     if (!changed) { free(out); return; }
+    out[n + 1] = (char *)resume_argv;
     resume_argv = out;
     *argc = n;
     *argv = out;
