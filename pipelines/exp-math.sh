@@ -29,7 +29,7 @@ case ${1:-} in
   -*) echo "exp-math: unknown option '$1' (usage: exp-math.sh [BASE])" >&2; exit 64 ;;
 esac
 root=$(cd "$(dirname "$0")/.." && pwd)
-PATH=$root/bin:$PATH
+PATH=${PREFPIPE_BIN:-$root/bin}:$PATH
 run=${1:-$root/runs/recipe}-math
 if [ "${SCALE:-full}" = quick ]; then
   : "${N_SFT_MATH:=100}" "${MATH_RESPONDER:=strong}"

@@ -53,7 +53,7 @@ set -eu
 case ${1:-} in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; -*)
   echo "experiments: unknown option $1 (--help)" >&2; exit 64 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
-PATH=$here/../bin:$PATH
+PATH=${PREFPIPE_BIN:-$here/../bin}:$PATH
 base=${1:-$here/../runs/experiments}
 : "${SEEDS:=3}" "${DESIGNS:=data algorithm rm prompts kl batch}" "${THREADS:=1}" "${JOBS:=2}"
 export THREADS
