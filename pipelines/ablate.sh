@@ -25,6 +25,9 @@
 # drawn by eval-report(1) as BASE-seedS1/comparison-TITLE.png when gnuplot
 # is installed).
 #
+# BASE_STAGES: the recipe stages BASE runs before the variants copy it
+# (default "world pairs init sft").
+#
 # NOTE: a line printed after the table (and kept in its file): what the
 # design cannot show, e.g. that an axis re-measures a bias built into the
 # world (pipelines/exp-data.sh sets it).
@@ -67,7 +70,12 @@ if [ -n "${SEEDS:-}" ]; then
   exit 0
 fi
 
-[ -e "$base/.done-sft" ] || ONLY_STAGES="world pairs init sft" "$root/pipelines/recipe.sh" "$base" > /dev/null
+# BASE_STAGES: what the variants share (default: the world, the initial
+# policy and its SFT; pipelines/exp-rm.sh adds the pretrain stage)
+base_stages=${BASE_STAGES:-world pairs init sft}
+for s in $base_stages; do
+  [ -e "$base/.done-$s" ] || { ONLY_STAGES="$base_stages" "$root/pipelines/recipe.sh" "$base" > /dev/null; break; }
+done
 
 out="$base/ablation-$title.txt"
 {
