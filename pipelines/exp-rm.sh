@@ -14,6 +14,7 @@
 # SEEDS=K repeats the design over seeds (pipelines/ablate.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
+PATH=$root/bin:$PATH
 base=${1:-$here/../runs/recipe}
 mix=careful,crowd,lengthy,judge
 export PRETRAIN=both BASE_STAGES="world pairs init sft pretrain"
