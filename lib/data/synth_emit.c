@@ -36,20 +36,47 @@ static int hset_add(hset *h, uint64_t k)
     return 1;
 }
 
-static void draw_in_split(const synth_opts *o, long i, hset *seen, synth_prompt *p, long *dups)
+static int hset_has(const hset *h, uint64_t k)
 {
+    if (!k)
+        k = 1;
+    if (!h->cap)
+        return 0;
+    for (size_t i = k & (h->cap - 1); h->slot[i]; i = (i + 1) & (h->cap - 1))
+        if (h->slot[i] == k)
+            return 1;
+    return 0;
+}
+
+static void draw_in_split(synth_emitter *e, long i, synth_prompt *p)
+{
+    const synth_opts *o = e->o;
     uint64_t key[3] = {o->seed, (uint64_t)o->split, (uint64_t)i};
     rng_t r;
     rng_seed(&r, hash64(key, sizeof key, 0x5e17));
     synth_cat cat = (synth_cat)o->cats[i % o->ncats];
+    /* a new item while the category's split has unused ones, then only a
+     * new phrasing: n prompts of a category ask min(n, items) items */
+    int want_item = e->items_used[cat] < e->items[cat];
     for (int tries = 0;; tries++) {
         synth_draw_prompt(cat, &r, p);
         if (synth_split_of(p, o->seed) != (synth_split)o->split)
             continue;
-        if (hset_add(seen, hash64(p->text, strlen(p->text), o->seed)))
+        char id[64];
+        synth_item_id(p, id, sizeof id);
+        uint64_t item = hash64(id, strlen(id), o->seed ^ 0x17e3);
+        if (want_item && tries < 100000) {
+            if (hset_has(&e->seen_items, item))
+                continue;
+            hset_add(&e->seen_items, item);
+            e->items_used[cat]++;
+            hset_add(&e->seen, hash64(p->text, strlen(p->text), o->seed));
+            return;
+        }
+        if (hset_add(&e->seen, hash64(p->text, strlen(p->text), o->seed)))
             return;
         if (tries > 2000) { /* this category's split is used up: repeat a prompt */
-            (*dups)++;
+            e->dups++;
             return;
         }
     }
@@ -149,13 +176,18 @@ void synth_emitter_init(synth_emitter *e, const synth_opts *o)
 {
     memset(e, 0, sizeof *e);
     e->o = o;
+    for (int k = 0; k < o->ncats; k++) {
+        long n[SYNTH_NSPLIT];
+        synth_count_items((synth_cat)o->cats[k], o->seed, n);
+        e->items[o->cats[k]] = n[o->split];
+    }
 }
 
 void synth_emit_record(synth_emitter *e, long i, recb *b)
 {
     const synth_opts *o = e->o;
     synth_prompt p;
-    draw_in_split(o, i, &e->seen, &p, &e->dups);
+    draw_in_split(e, i, &p);
     uint64_t key[3] = {o->seed, (uint64_t)o->split + 100, (uint64_t)i};
     rng_t r;
     rng_seed(&r, hash64(key, sizeof key, 0xa115));
@@ -200,5 +232,6 @@ void synth_emit_record(synth_emitter *e, long i, recb *b)
 void synth_emitter_free(synth_emitter *e)
 {
     free(e->seen.slot);
+    free(e->seen_items.slot);
     memset(e, 0, sizeof *e);
 }

@@ -7,9 +7,10 @@
  * Record i has category i mod (number of categories), so every output is
  * balanced; its prompt is drawn from rng(hash(seed, split, i)) until one
  * whose item is in the requested split (synth_split_of) is new to this
- * output (a set of prompt
- * hashes; when a category's split is used up a prompt repeats, counted in
- * dups).  Everything else about record i comes from rng(hash(seed, split
+ * output: a new item while the category's split has items not yet asked
+ * (so 40 evaluation prompts of a category ask 40 different things), then
+ * a new phrasing of an asked item (sets of item and prompt hashes; when
+ * the phrasings are used up too a prompt repeats, counted in dups).  Everything else about record i comes from rng(hash(seed, split
  * + 100, i)), so a record does not depend on the ones before it.
  *
  * Raters (the sources of preference data): a rated record is rated by one
@@ -69,7 +70,9 @@ typedef struct {
 
 typedef struct {
     const synth_opts *o;
-    hset seen;
+    hset seen;             /* prompt texts written */
+    hset seen_items;       /* item ids asked */
+    long items[SYNTH_NCAT], items_used[SYNTH_NCAT]; /* items in the split; asked so far */
     long dups;             /* prompts that repeat an earlier one */
 } synth_emitter;
 
