@@ -179,3 +179,13 @@ load helper
   pref-synth -e prompt --split eval -n 500 --seed 5 2>/dev/null | rec to-json | jq -r .gold.item_id | sort -u > eval.ids
   [ "$(comm -12 text.ids eval.ids | wc -l)" -eq 0 ]
 }
+
+@test "a category's prompts ask distinct items while its split has them: 40 eval prompts per category, 40 items" {
+  pref-synth -e prompt --split eval -n 200 --seed 1 | rec to-json | jq -r '.gold.category + " " + .gold.item_id' |
+    sort -u | awk '{ print $1 }' | uniq -c | awk '{ print $1 }' | sort -u > n.txt
+  [ "$(cat n.txt)" = "40" ]
+  # past the split's items, new phrasings of asked items (instruction's pool split has 56 items under seed 1)
+  pref-synth -e prompt --split pool -n 640 --seed 1 --categories instruction > p.mp
+  [ "$(rec to-json p.mp | jq -r .gold.item_id | sort -u | wc -l)" -eq 56 ]
+  [ "$(rec to-json p.mp | jq -r '.prompt[0].content' | sort -u | wc -l)" -eq 640 ]
+}
