@@ -59,12 +59,12 @@ if [ "${SCALE:-full}" = quick ]; then
   : "${N_SFT:=300}" "${N_PREF:=300}" "${N_POOL:=64}" "${N_EVAL:=40}" "${N_RMEVAL:=100}"
   : "${MODEL_ARGS:=--dim 32 --layers 1 --heads 2 --kv-heads 1 --ffn 64}"
   : "${SFT_EPOCHS:=1}" "${DPO_EPOCHS:=1}" "${RM_EPOCHS:=1}" "${PPO_BATCHES:=2}" "${PPO_B:=16}" "${BON:=4}"
-  : "${N_TEXT:=1200}" "${PRETRAIN_EPOCHS:=1}" "${PRETRAIN_LARGE_ARGS:=--dim 64 --layers 2 --heads 4 --kv-heads 2 --ffn 128}"
+  : "${N_TEXT:=6000}" "${PRETRAIN_EPOCHS:=2}" "${PRETRAIN_LARGE_ARGS:=--dim 64 --layers 2 --heads 4 --kv-heads 2 --ffn 128}"
 else
   : "${N_SFT:=4000}" "${N_PREF:=3000}" "${N_POOL:=640}" "${N_EVAL:=200}" "${N_RMEVAL:=500}"
   : "${MODEL_ARGS:=--preset tiny}"
   : "${SFT_EPOCHS:=8}" "${DPO_EPOCHS:=2}" "${RM_EPOCHS:=2}" "${PPO_BATCHES:=40}" "${PPO_B:=64}" "${BON:=16}"
-  : "${N_TEXT:=8000}" "${PRETRAIN_EPOCHS:=1}" "${PRETRAIN_LARGE_ARGS:=--dim 96 --layers 3 --heads 4 --kv-heads 2 --ffn 288}"
+  : "${N_TEXT:=12000}" "${PRETRAIN_EPOCHS:=2}" "${PRETRAIN_LARGE_ARGS:=--dim 96 --layers 3 --heads 4 --kv-heads 2 --ffn 288}"
 fi
 : "${SFT_LR:=5e-3}" "${DPO_LR:=3e-5}" "${DPO_BETA:=0.5}" "${DPO_LOSS:=dpo}" "${RM_LR:=1e-3}" "${PPO_LR:=1e-4}" "${PPO_BETA:=0.05}"
 : "${LAUNCH:=}"

@@ -21,7 +21,8 @@ setup_file() {
   jq -e '.models | length == 4' "$RQ/results.json" > /dev/null
   jq -e '[.models[].categories | keys | length] | all(. == 5)' "$RQ/results.json" > /dev/null
   jq -e '.reward_model.accuracy >= 0 and .reward_model.n > 0' "$RQ/results.json" > /dev/null
-  sft=$(jq '.models[] | select(.model == "sft") | .average.score * 1000 | round / 10' "$RQ/results.json")
+  # one decimal always, as the table prints it (55 is 55.0)
+  sft=$(printf '%.1f' "$(jq '.models[] | select(.model == "sft") | .average.score * 1000 | round / 10' "$RQ/results.json")")
   grep -q "^sft .* $sft \[" "$RQ/table.txt"
 }
 
