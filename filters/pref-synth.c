@@ -27,8 +27,11 @@ static const char usage[] =
     "verifiable gold fields, answered by a zoo of responders of graded\n"
     "quality (strong, verbose, middle, cautious, reckless, weak).\n"
     "\n"
-    "  -e, --emit KIND        prompt (with gold), sft (one responder's answers)\n"
-    "                         or rated (several responders, rated per aspect)\n"
+    "  -e, --emit KIND        prompt (with gold), sft (one responder's answers),\n"
+    "                         rated (several responders, rated per aspect) or\n"
+    "                         text (sft records answered by a responder drawn\n"
+    "                         per record from --responders: world text for\n"
+    "                         pretraining a language model)\n"
     "      --split SPLIT      train, pool (PPO prompts) or eval (held out; old\n"
     "                         spelling -s, until the next release: then -s is --seed);\n"
     "                         a prompt's split is its item's (below)\n"
@@ -36,13 +39,18 @@ static const char usage[] =
     "      --seed S           the world's seed (default 0)\n"
     "      --categories LIST  comma-separated subset of the categories\n"
     "      --responder NAME   sft: who answers (default middle)\n"
-    "      --responders LIST  rated: the pool to draw from (default: the zoo)\n"
+    "      --responders LIST  rated, text: the pool to draw from (default: the zoo)\n"
     "      --per-prompt K     rated: completions per prompt (default 4)\n"
     "      --overall-noise X  rated: sd of the holistic rating's noise (default 1.5)\n"
     "      --length-bias X    rated: added to the holistic rating of padded\n"
     "                         answers (default 2.5)\n"
     "      --aspect-noise P   rated: chance of a +-1 error in an aspect rating\n"
     "                         (default 0.1)\n"
+    "      --rater LIST       rated: who rates (--list-raters; default standard,\n"
+    "                         the three knobs above); several, comma-separated,\n"
+    "                         make a mix: each record's rater drawn from LIST and\n"
+    "                         named in meta.rater\n"
+    "      --list-raters      print the raters' noise profiles and exit\n"
     "      --list-responders  print the zoo and exit\n"
     "      --list-pools       print each category's items per split under\n"
     "                         --seed and exit\n"
@@ -76,6 +84,12 @@ static void parse_list(const char *s, int (*lookup)(const char *), int *out, int
         cli_usage_error("empty %s list", what);
 }
 
+static int rater_index(const char *s)
+{
+    const synth_rater *r = synth_find_rater(s);
+    return r ? (int)(r - synth_raters) : -1;
+}
+
 static int responder_index(const char *s)
 {
     const synth_responder *r = synth_find_responder(s);
@@ -97,7 +111,8 @@ int main(int argc, char **argv)
         {"responders", required_argument, 0, 4}, {"per-prompt", required_argument, 0, 5},
         {"overall-noise", required_argument, 0, 6}, {"list-responders", no_argument, 0, 7},
         {"length-bias", required_argument, 0, 8}, {"aspect-noise", required_argument, 0, 9},
-        {"list-pools", no_argument, 0, 10},
+        {"list-pools", no_argument, 0, 10}, {"rater", required_argument, 0, 11},
+        {"list-raters", no_argument, 0, 12},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     int c, pool_idx[16], list_pools = 0;
@@ -110,9 +125,10 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "e:s:n:o:hV", lo, NULL)) != -1) {
         switch (c) {
         case 'e':
-            o.emit = !strcmp(optarg, "prompt") ? 0 : !strcmp(optarg, "sft") ? 1 : !strcmp(optarg, "rated") ? 2 : -2;
+            o.emit = !strcmp(optarg, "prompt") ? 0 : !strcmp(optarg, "sft") ? 1 : !strcmp(optarg, "rated") ? 2
+                   : !strcmp(optarg, "text") ? 3 : -2;
             if (o.emit == -2)
-                cli_usage_error("--emit: '%s' is not prompt, sft or rated", optarg);
+                cli_usage_error("--emit: '%s' is not prompt, sft, rated or text", optarg);
             break;
         case 's': cli_old_spelling("-s", "--split", "--seed"); /* fall through */
         case O_SPLIT:
@@ -149,6 +165,24 @@ int main(int argc, char **argv)
                 cli_usage_error("--aspect-noise is a probability in [0, 1]");
             break;
         case 10: list_pools = 1; break;
+        case 11: {
+            int idx[8], n;
+            parse_list(optarg, rater_index, idx, &n, 8, "rater");
+            o.nraters = n;
+            for (int i = 0; i < n; i++)
+                o.raters[i] = &synth_raters[idx[i]];
+            break;
+        }
+        case 12:
+            printf("%-9s %7s %8s %7s %8s %10s   %s\n", "name", "aspect", "overall", "length", "asp-len", "unchecked",
+                   "who");
+            for (int i = 0; i < synth_nraters; i++) {
+                const synth_rater *t = &synth_raters[i];
+                double an = i ? t->aspect_noise : 0.1, on = i ? t->overall_noise : 1.5, lb = i ? t->length_bias : 2.5;
+                printf("%-9s %7.2f %8.2f %7.2f %8.2f %10.2f   %s\n", t->name, an, on, lb, t->aspect_length_bias,
+                       t->unchecked, t->what);
+            }
+            return 0;
         case 'o': out_uri = optarg; break;
         case 'h': cli_help(usage);
         case 'V': cli_version();

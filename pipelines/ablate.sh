@@ -29,6 +29,8 @@
 # ABLATE_MODEL=M reports and compares model M for that variant, and
 # ABLATE_STAGES=... redoes those stages instead of STAGES (e.g. a "dpo"
 # arm beside "ppo" arms: dpo:ABLATE_MODEL=dpo;ABLATE_STAGES=dpo eval).
+# BASE_STAGES: the recipe stages BASE runs before the variants copy it
+# (default "world pairs init sft").
 #
 # NOTE: a line printed after the table (and kept in its file): what the
 # design cannot show, e.g. that an axis re-measures a bias built into the
@@ -74,7 +76,12 @@ if [ -n "${SEEDS:-}" ]; then
   exit 0
 fi
 
-[ -e "$base/.done-sft" ] || ONLY_STAGES="world pairs init sft" "$root/pipelines/recipe.sh" "$base" > /dev/null
+# BASE_STAGES: what the variants share (default: the world, the initial
+# policy and its SFT; pipelines/exp-rm.sh adds the pretrain stage)
+base_stages=${BASE_STAGES:-world pairs init sft}
+for s in $base_stages; do
+  [ -e "$base/.done-$s" ] || { ONLY_STAGES="$base_stages" "$root/pipelines/recipe.sh" "$base" > /dev/null; break; }
+done
 
 out="$base/ablation-$title.txt"
 {

@@ -9,8 +9,13 @@
 #   init     lm-init: a small byte-level Llama policy
 #   sft      sft-step on the demonstrations
 #   dpo      dpo-step on the pairs, reference = SFT
-#   rm       rm-train (Bradley-Terry) from the SFT model; accuracy on the
-#            held-out gold-labelled pairs (rm-score | rm-eval)
+#   pretrain (optional, PRETRAIN=small|large|both, off by default) a world
+#            language model: sft-step from lm-init on world text (pref-synth
+#            -e text: train-split items answered by the whole zoo), at the
+#            policy's size (small) and a larger one (large)
+#   rm       rm-train (Bradley-Terry) from the SFT model (or RM_INIT's
+#            pretrained LM); accuracy on the held-out gold-labelled pairs
+#            (rm-score | rm-eval), overall and per category
 #   ppo      rollout -f | rm-score | ppo-step (pipelines/ppo.sh), from SFT
 #   bon      best-of-N from the SFT policy, chosen by the reward model
 #   eval     greedy responses of SFT, DPO, PPO (and best-of-N) to the held-out
@@ -35,6 +40,13 @@
 # pipelines/multi-host.sh sets both.
 # The ablation knobs (pipelines/ablate.sh sets them): PAIRS_SCORE,
 # PAIRS_MODELS, RM_PAIRS, RM_MODEL_ARGS, PPO_CATEGORIES, PPO_BETA, DPO_BETA;
+# for the reward model's strength: RATER (the rated data's source,
+# pref-synth --rater: one rater or a comma-separated mix; default the
+# world's rated data), RM_INIT (sft, pretrained-small or pretrained-large:
+# which model the reward model starts from; a pretrained one needs the
+# pretrain stage), PRETRAIN (small, large or both: the pretrain stage's
+# sizes, PRETRAIN_SMALL_ARGS / PRETRAIN_LARGE_ARGS, on N_TEXT records of
+# world text for PRETRAIN_EPOCHS);
 # PPO_PROMPTS: pool (default, the separate PPO pool), pref (the preference
 # data's own prompts, N_POOL of them: Table 2) or mined (prompts pref-tag
 # tags Math, mined from a 6x larger pool split: Fig. 3 / App. J); the PPO
@@ -56,13 +68,20 @@ if [ "${SCALE:-full}" = quick ]; then
   : "${N_SFT:=300}" "${N_PREF:=300}" "${N_POOL:=64}" "${N_EVAL:=40}" "${N_RMEVAL:=100}"
   : "${MODEL_ARGS:=--dim 32 --layers 1 --heads 2 --kv-heads 1 --ffn 64}"
   : "${SFT_EPOCHS:=1}" "${DPO_EPOCHS:=1}" "${RM_EPOCHS:=1}" "${PPO_BATCHES:=2}" "${PPO_B:=16}" "${BON:=4}"
+  : "${N_TEXT:=6000}" "${PRETRAIN_EPOCHS:=2}" "${PRETRAIN_LARGE_ARGS:=--dim 64 --layers 2 --heads 4 --kv-heads 2 --ffn 128}"
 else
   : "${N_SFT:=4000}" "${N_PREF:=3000}" "${N_POOL:=640}" "${N_EVAL:=200}" "${N_RMEVAL:=500}"
   : "${MODEL_ARGS:=--preset tiny}"
   : "${SFT_EPOCHS:=8}" "${DPO_EPOCHS:=2}" "${RM_EPOCHS:=2}" "${PPO_BATCHES:=40}" "${PPO_B:=64}" "${BON:=16}"
+  : "${N_TEXT:=12000}" "${PRETRAIN_EPOCHS:=2}" "${PRETRAIN_LARGE_ARGS:=--dim 96 --layers 3 --heads 4 --kv-heads 2 --ffn 288}"
 fi
 : "${SFT_LR:=5e-3}" "${DPO_LR:=3e-5}" "${DPO_BETA:=0.5}" "${DPO_LOSS:=dpo}" "${RM_LR:=1e-3}" "${PPO_LR:=1e-4}" "${PPO_BETA:=0.05}"
 : "${LAUNCH:=}"
+: "${PRETRAIN_SMALL_ARGS:=$MODEL_ARGS}" "${PRETRAIN_LR:=$SFT_LR}" "${RM_INIT:=sft}" "${PRETRAIN:=}"
+case $RM_INIT in sft|pretrained-small|pretrained-large) ;;
+  *) echo "recipe: RM_INIT must be sft, pretrained-small or pretrained-large, not '$RM_INIT'" >&2; exit 64 ;; esac
+case $PRETRAIN in ''|small|large|both) ;;
+  *) echo "recipe: PRETRAIN must be small, large or both, not '$PRETRAIN'" >&2; exit 64 ;; esac
 : "${MAX_NEW:=64}" "${TEMP:=0.7}" "${PAIRS_SCORE:=mean-aspects}" "${SAVE_EVERY:=100}"
 
 mkdir -p "$RUN"
@@ -108,8 +127,9 @@ if stage world; then
   pref-synth -e sft    --split train -n "$N_SFT"  --seed "$SEED" -o "$RUN/sft.mp"
   # N_SFT_MATH: more math demonstrations (train items, answered by
   # MATH_RESPONDER), appended to the SFT data (pipelines/exp-math.sh).  The
-  # same seed keeps the splits; records from index N_SFT on are other
-  # draws than the demonstrations above (pref-synth keys record i by i).
+  # same seed keeps the splits; the math-only stream's first N_SFT records
+  # are dropped and the rest are items that stream has not asked yet
+  # (pref-synth reuses an item only when its split has no unused one).
   if [ "${N_SFT_MATH:-0}" -gt 0 ]; then
     pref-synth -e sft --split train -n "$((N_SFT + N_SFT_MATH))" --seed "$SEED" --categories math \
       --responder "${MATH_RESPONDER:-middle}" | rec to-json | tail -n "+$((N_SFT + 1))" | rec from-json >> "$RUN/sft.mp"
@@ -129,8 +149,14 @@ fi 2>>"$RUN/log.txt"
 if stage pairs; then
   # PAIRS_SCORE: mean-aspects (fine-grained) or overall; PAIRS_MODELS: only
   # completions of these responders (the App. E quality subsets)
+  # RATER: the same prompts rated by another source (or a mix of sources)
+  rated=$RUN/rated.mp
+  if [ -n "${RATER:-}" ]; then
+    pref-synth -e rated --split train -n "$N_PREF" --seed "$SEED" --rater "$RATER" -o "$RUN/rated-rater.mp"
+    rated=$RUN/rated-rater.mp
+  fi
   pref-binarize --score "$PAIRS_SCORE" ${PAIRS_MODELS:+--models "$PAIRS_MODELS"} --seed "$SEED" \
-    "$RUN/rated.mp" -o "$RUN/pairs.mp"
+    "$rated" -o "$RUN/pairs.mp"
   if [ -n "${RM_PAIRS:-}" ]; then rec sample -n "$RM_PAIRS" --seed "$SEED" "$RUN/pairs.mp" -o "$RUN/rm-pairs.mp"
   else cp "$RUN/pairs.mp" "$RUN/rm-pairs.mp"; fi
   case ${PPO_PROMPTS:-pool} in
@@ -162,6 +188,25 @@ if stage sft; then
   done_ sft
 fi 2>>"$RUN/log.txt"
 
+# the world LM at one or two sizes, for reward models that start from it
+# (RM_INIT); the text is train-split items only, so nothing held out leaks
+case $PRETRAIN in both) pretrain_sizes="small large" ;; *) pretrain_sizes=$PRETRAIN ;; esac
+case $RM_INIT in pretrained-*) case " $pretrain_sizes " in *" ${RM_INIT#pretrained-} "*) ;;
+  *) pretrain_sizes="$pretrain_sizes ${RM_INIT#pretrained-}" ;; esac ;; esac
+if [ -n "$pretrain_sizes" ] && stage pretrain; then
+  [ -s "$RUN/text.mp" ] || pref-synth -e text --split train -n "$N_TEXT" --seed "$SEED" -o "$RUN/text.mp"
+  for size in $pretrain_sizes; do
+    [ -e "$RUN/pretrain-$size/.done" ] && continue
+    if [ "$size" = small ]; then args=$PRETRAIN_SMALL_ARGS; else args=$PRETRAIN_LARGE_ARGS; fi
+    [ -d "$RUN/pretrain-$size-init" ] || lm-init $args --seed "$SEED" -o "$RUN/pretrain-$size-init"
+    train sft-step "$RUN/pretrain-$size" -m "$RUN/pretrain-$size-init" --epochs "$PRETRAIN_EPOCHS" --lr "$PRETRAIN_LR" \
+      --lr-floor 1e-4 --batch 32 --micro-batch 16 --seed "$SEED" --progress \
+      --metrics "$RUN/pretrain-$size-metrics.mp" "$RUN/text.mp"
+    touch "$RUN/pretrain-$size/.done"
+  done
+  done_ pretrain
+fi 2>>"$RUN/log.txt"
+
 if stage dpo; then
   train dpo-step "$RUN/dpo" -m "$RUN/sft" --ref "$RUN/sft" --epochs "$DPO_EPOCHS" --lr "$DPO_LR" \
     --loss "$DPO_LOSS" --beta "$DPO_BETA" --batch 32 --micro-batch 16 --seed "$SEED" --progress \
@@ -173,13 +218,21 @@ if stage rm; then
   # RM_MODEL_ARGS: a reward model of another size, from a fresh
   # initialisation instead of the SFT policy (the paper's RM-size axis)
   rm_init="$RUN/sft"
+  case $RM_INIT in pretrained-*)
+    rm_init="$RUN/pretrain-${RM_INIT#pretrained-}"
+    [ -e "$rm_init/.done" ] || { log "rm: RM_INIT=$RM_INIT but $rm_init is not trained (the pretrain stage)"; exit 1; } ;;
+  esac
   if [ -n "${RM_MODEL_ARGS:-}" ]; then
     lm-init $RM_MODEL_ARGS --seed "$SEED" -o "$RUN/rm-init"
     rm_init="$RUN/rm-init"
   fi
   train rm-train "$RUN/rm" -m "$rm_init" --epochs "$RM_EPOCHS" --lr "$RM_LR" --lr-floor 1e-5 \
     --batch 32 --micro-batch 16 --seed "$SEED" --progress --metrics "$RUN/rm-metrics.mp" "$RUN/rm-pairs.mp"
-  $LAUNCH rm-score -c "$RUN/rm" "$RUN/rm-eval.mp" | rm-eval --benchmark "synthetic gold pairs" -o "$RUN/rm-accuracy.mp"
+  $LAUNCH rm-score -c "$RUN/rm" "$RUN/rm-eval.mp" | tee "$RUN/rm-eval-scored.mp" |
+    rm-eval --benchmark "synthetic gold pairs" -o "$RUN/rm-accuracy.mp"
+  # RewardBench-style sections: the same pairs' accuracy per category
+  rec to-json "$RUN/rm-eval-scored.mp" | jq -c '.section = .meta.gold.category' | rec from-json |
+    rm-eval --benchmark "synthetic gold pairs by category" --subset-key section -o "$RUN/rm-sections.mp"
   done_ rm
 fi 2>>"$RUN/log.txt"
 
@@ -249,7 +302,8 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 version=$(rec --version | sed 's/.* //')
 cfg=
 for k in SCALE MODEL_ARGS N_SFT N_PREF N_POOL N_EVAL N_RMEVAL SFT_EPOCHS SFT_LR DPO_EPOCHS DPO_LR DPO_BETA \
-         DPO_LOSS RM_EPOCHS RM_LR PPO_BATCHES PPO_B PPO_LR PPO_BETA BON MAX_NEW TEMP PAIRS_SCORE N_SFT_MATH MATH_RESPONDER; do
+         DPO_LOSS RM_EPOCHS RM_LR PPO_BATCHES PPO_B PPO_LR PPO_BETA BON MAX_NEW TEMP PAIRS_SCORE N_SFT_MATH MATH_RESPONDER \
+         ${RATER:+RATER} ${PRETRAIN:+PRETRAIN N_TEXT PRETRAIN_EPOCHS} $([ "$RM_INIT" = sft ] || echo RM_INIT); do
   eval "v=\${$k:-}"
   cfg="$cfg$k=$v
 "

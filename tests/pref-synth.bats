@@ -133,3 +133,59 @@ load helper
   done
   awk -v o="$(cat overall.txt)" -v m="$(cat mean-aspects.txt)" 'BEGIN { exit !(m > o + 0.1) }'
 }
+
+@test "raters: --list-raters; --rater standard is the default data plus meta.rater; unknown raters are usage errors" {
+  run pref-synth --list-raters
+  [ "$status" -eq 0 ]
+  for r in standard careful crowd lengthy judge; do [[ "$output" == *"$r"* ]]; done
+  pref-synth -e rated --split train -n 60 --seed 2 | rec to-json > a.jsonl
+  pref-synth -e rated --split train -n 60 --seed 2 --rater standard | rec to-json > b.jsonl
+  jq -e '.meta.rater == null' a.jsonl > /dev/null
+  jq -e '.meta.rater == "standard"' b.jsonl > /dev/null
+  diff a.jsonl <(jq -c 'del(.meta.rater)' b.jsonl)
+  run pref-synth -e rated --split train --rater careful,nobody
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"nobody"* ]]
+}
+
+@test "raters differ in noise: careful pairs agree with the gold judge more than crowd and judge pairs; a mix names its sources" {
+  for r in careful crowd judge; do
+    pref-synth -e rated --split train -n 600 --seed 1 --rater $r 2>/dev/null | pref-binarize --score mean-aspects --seed 1 2>/dev/null |
+      gold-judge --pairs --summary-only 2>/dev/null | rec to-json | jq .gold_agreement > $r.txt
+  done
+  awk -v c="$(cat careful.txt)" -v n="$(cat crowd.txt)" -v j="$(cat judge.txt)" 'BEGIN { exit !(c > n + 0.05 && c > j + 0.05) }'
+  # the judge leaves facts unchecked: its errors sit in the verifiable categories
+  pref-synth -e rated --split train -n 400 --seed 1 --rater careful,crowd,lengthy,judge | rec to-json > m.jsonl
+  [ "$(jq -r .meta.rater m.jsonl | sort -u | tr '\n' ' ')" = "careful crowd judge lengthy " ]
+  # the same prompts as single-source data: only the ratings differ
+  diff <(jq -c .prompt m.jsonl) <(pref-synth -e rated --split train -n 400 --seed 1 | rec to-json | jq -c .prompt)
+}
+
+@test "lengthy rates padded answers up (instruction following); -e text is train-split world text from several responders" {
+  pref-synth -e rated --split train -n 300 --seed 1 --rater lengthy | rec to-json > l.jsonl
+  pref-synth -e rated --split train -n 300 --seed 1 --rater careful | rec to-json > c.jsonl
+  pad() { jq -s '[.[].completions[] | select(.text | test("hope this helps")) | .ratings.instruction_following] | add / length' "$1"; }
+  awk -v l="$(pad l.jsonl)" -v c="$(pad c.jsonl)" 'BEGIN { exit !(l > c + 0.7) }'
+  pref-synth -e text --split train -n 300 --seed 5 > t.mp
+  rec validate sft --check t.mp
+  # the responders are drawn from --responders (default the zoo): the zoo's text scores between
+  # the strong responder's and the weak one's
+  for w in strong weak; do
+    pref-synth -e text --split train -n 300 --seed 5 --responders $w | gold-judge --summary-only 2>/dev/null | rec to-json | jq .score > $w.txt
+  done
+  gold-judge --summary-only t.mp 2>/dev/null | rec to-json | jq .score > zoo.txt
+  awk -v s="$(cat strong.txt)" -v z="$(cat zoo.txt)" -v w="$(cat weak.txt)" 'BEGIN { exit !(s > z + 0.05 && z > w + 0.05) }'
+  rec to-json t.mp | jq -r .meta.gold.item_id | sort -u > text.ids
+  pref-synth -e prompt --split eval -n 500 --seed 5 2>/dev/null | rec to-json | jq -r .gold.item_id | sort -u > eval.ids
+  [ "$(comm -12 text.ids eval.ids | wc -l)" -eq 0 ]
+}
+
+@test "a category's prompts ask distinct items while its split has them: 40 eval prompts per category, 40 items" {
+  pref-synth -e prompt --split eval -n 200 --seed 1 | rec to-json | jq -r '.gold.category + " " + .gold.item_id' |
+    sort -u | awk '{ print $1 }' | uniq -c | awk '{ print $1 }' | sort -u > n.txt
+  [ "$(cat n.txt)" = "40" ]
+  # past the split's items, new phrasings of asked items (instruction's pool split has 56 items under seed 1)
+  pref-synth -e prompt --split pool -n 640 --seed 1 --categories instruction > p.mp
+  [ "$(rec to-json p.mp | jq -r .gold.item_id | sort -u | wc -l)" -eq 56 ]
+  [ "$(rec to-json p.mp | jq -r '.prompt[0].content' | sort -u | wc -l)" -eq 640 ]
+}

@@ -21,7 +21,8 @@ setup_file() {
   jq -e '.models | length == 4' "$RQ/results.json" > /dev/null
   jq -e '[.models[].categories | keys | length] | all(. == 5)' "$RQ/results.json" > /dev/null
   jq -e '.reward_model.accuracy >= 0 and .reward_model.n > 0' "$RQ/results.json" > /dev/null
-  sft=$(jq '.models[] | select(.model == "sft") | .average.score * 1000 | round / 10' "$RQ/results.json")
+  # one decimal always, as the table prints it (55 is 55.0)
+  sft=$(printf '%.1f' "$(jq '.models[] | select(.model == "sft") | .average.score * 1000 | round / 10' "$RQ/results.json")")
   grep -q "^sft .* $sft \[" "$RQ/table.txt"
 }
 
@@ -193,4 +194,31 @@ setup_file() {
   [ "$(grep -c '^set ylabel' "$PREFPIPE_ROOT/tools/recipe-plot.gp")" -ge 4 ]
   grep -q 'set xlabel "epoch (passes over the training data)"' "$PREFPIPE_ROOT/tools/recipe-plot.gp"
   grep -q '^set key outside' "$PREFPIPE_ROOT/tools/plot-style.gp"
+}
+
+@test "the pretrain stage: world LMs at two sizes on train-split text; RM_INIT starts the reward model from one; RM accuracy per category" {
+  r4="$BATS_TEST_TMPDIR/r4"
+  cp -r "$RQ" "$r4"
+  rm -f "$r4/.done-rm"
+  # off by default: the quick recipe never pretrained
+  [ ! -e "$RQ/text.mp" ] && [ ! -d "$RQ/pretrain-small" ]
+  SCALE=quick THREADS=1 N_TEXT=200 PRETRAIN=both RM_INIT=pretrained-large ONLY_STAGES="pretrain rm" \
+    "$PREFPIPE_ROOT/pipelines/recipe.sh" "$r4" > /dev/null 2> err.txt
+  grep -q "pretrain: finished" "$r4/log.txt"
+  # two sizes: small is the policy's shape, large the bigger one; both trained
+  [ "$(jq .hidden_size "$r4/pretrain-small/config.json")" = "$(jq .hidden_size "$RQ/sft/config.json")" ]
+  [ "$(jq .hidden_size "$r4/pretrain-large/config.json")" -gt "$(jq .hidden_size "$RQ/sft/config.json")" ]
+  ! cmp -s "$r4/pretrain-large-init/model.safetensors" "$r4/pretrain-large/model.safetensors"
+  # the reward model has the large LM's shape, and its accuracy is reported per category
+  [ "$(jq .hidden_size "$r4/rm/config.json")" = "$(jq .hidden_size "$r4/pretrain-large/config.json")" ]
+  rec to-json "$r4/rm-sections.mp" | jq -e 'select(.kind == "summary") | .subsets | keys == ["factuality", "instruction", "math", "safety", "truthfulness"]' > /dev/null
+  # the world text holds no held-out item
+  rec to-json "$r4/text.mp" | jq -r .meta.gold.item_id | sort -u > text.ids
+  cat "$RQ/eval.mp" "$RQ/rm-eval.mp" | rec to-json | jq -r '(.gold // .meta.gold).item_id' | sort -u > eval.ids
+  [ "$(comm -12 text.ids eval.ids | wc -l)" -eq 0 ]
+  # a bad knob is a usage error, before anything runs
+  RM_INIT=pretrained-huge run "$PREFPIPE_ROOT/pipelines/recipe.sh" "$BATS_TEST_TMPDIR/r5"
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"RM_INIT must be"* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/r5" ]
 }

@@ -7,10 +7,19 @@
  * Record i has category i mod (number of categories), so every output is
  * balanced; its prompt is drawn from rng(hash(seed, split, i)) until one
  * whose item is in the requested split (synth_split_of) is new to this
- * output (a set of prompt
- * hashes; when a category's split is used up a prompt repeats, counted in
- * dups).  Everything else about record i comes from rng(hash(seed, split
+ * output: a new item while the category's split has items not yet asked
+ * (so 40 evaluation prompts of a category ask 40 different things), then
+ * a new phrasing of an asked item (sets of item and prompt hashes; when
+ * the phrasings are used up too a prompt repeats, counted in dups).  Everything else about record i comes from rng(hash(seed, split
  * + 100, i)), so a record does not depend on the ones before it.
+ *
+ * Raters (the sources of preference data): a rated record is rated by one
+ * synth_rater, a noise profile.  "standard" is the one the options'
+ * noise knobs describe (the default, byte for byte the records of before
+ * raters existed); the others differ in how (random aspect errors, a
+ * noisy or length-biased holistic rating, facts left unchecked).  With
+ * several raters (a "mix") each record's rater is drawn from its rng, and
+ * the record names it (meta.rater), as a pooled dataset names its source.
  */
 #ifndef PREFPIPE_SYNTH_EMIT_H
 #define PREFPIPE_SYNTH_EMIT_H
@@ -21,7 +30,8 @@
 #include <stdint.h>
 
 typedef struct {
-    int emit;  /* 0 prompt, 1 sft, 2 rated */
+    int emit;  /* 0 prompt, 1 sft, 2 rated, 3 text (sft records, a responder of
+                * the pool drawn per record: world text for LM pretraining) */
     int split;
     long n;
     uint64_t seed;
@@ -32,7 +42,25 @@ typedef struct {
     double overall_noise;  /* sd of the holistic rating's noise (default 1.5) */
     double length_bias;    /* added to the holistic rating of padded answers (2.5) */
     double aspect_noise;   /* chance of a +-1 error in an aspect rating (0.1) */
+    const struct synth_rater *raters[8]; /* --rater: none = standard, unnamed */
+    int nraters;
 } synth_opts;
+
+/* A rater's noise profile.  standard takes its numbers from synth_opts. */
+typedef struct synth_rater {
+    const char *name;
+    double aspect_noise;       /* chance of a +-1 error in each aspect rating */
+    double overall_noise;      /* sd of the holistic rating's noise */
+    double length_bias;        /* added to the holistic rating of padded answers */
+    double aspect_length_bias; /* added to helpfulness and instruction_following of padded answers */
+    double unchecked;          /* chance that a math/factuality/truthfulness answer is not checked:
+                                * its helpfulness and honesty rated 4 whatever they are */
+    const char *what;
+} synth_rater;
+
+extern const synth_rater synth_raters[];
+extern const int synth_nraters;
+const synth_rater *synth_find_rater(const char *name);
 
 /* tiny open-addressing set of prompt hashes, to keep prompts distinct */
 typedef struct {
@@ -42,7 +70,9 @@ typedef struct {
 
 typedef struct {
     const synth_opts *o;
-    hset seen;
+    hset seen;             /* prompt texts written */
+    hset seen_items;       /* item ids asked */
+    long items[SYNTH_NCAT], items_used[SYNTH_NCAT]; /* items in the split; asked so far */
     long dups;             /* prompts that repeat an earlier one */
 } synth_emitter;
 

@@ -24,7 +24,7 @@
 #include "data/synth.h"
 
 /* instruction: tasks, their words, words to include */
-#define SYNTH_NTASK 6
+#define SYNTH_NTASK 10
 #define SYNTH_NWORDS 8
 extern const char *const synth_task_names[SYNTH_NTASK];
 extern const char *const synth_task_words[SYNTH_NTASK][SYNTH_NWORDS];
@@ -34,7 +34,7 @@ extern const char *const synth_extra_words[SYNTH_NEXTRA];
 /* safety: items [0, SYNTH_NHARMFUL) are harmful requests, the rest
  * harmless look-alikes (XSTest-like); each is a base request x a filler */
 #define SYNTH_NSAFETY_BASE 12
-#define SYNTH_NFILL 4
+#define SYNTH_NFILL 10
 #define SYNTH_NHARMFUL (SYNTH_NSAFETY_BASE * SYNTH_NFILL)
 #define SYNTH_NSAFETY (2 * SYNTH_NHARMFUL)
 typedef struct {
@@ -46,8 +46,8 @@ typedef struct {
 void synth_safety_get(int item, synth_safety_text *t);
 
 /* truthfulness: an entity x one of its false properties */
-#define SYNTH_NENTITY 22
-#define SYNTH_NFALSE 3
+#define SYNTH_NENTITY 46
+#define SYNTH_NFALSE 6
 #define SYNTH_NTRUTH (SYNTH_NENTITY * SYNTH_NFALSE)
 typedef struct {
     char question[112];
@@ -59,7 +59,7 @@ void synth_truth_get(int item, synth_truth_text *t);
 
 /* factuality: a country's capital (direction 0) or a capital's country
  * (direction 1); item = 2 * fact + direction */
-#define SYNTH_NCOUNTRY 66
+#define SYNTH_NCOUNTRY 120
 #define SYNTH_NFACTS (2 * SYNTH_NCOUNTRY)
 void synth_fact_question(int item, char *buf, size_t cap);
 /* the answer to item's question; a wrong answer of the same direction is

@@ -153,7 +153,8 @@ void synth_draw_prompt(synth_cat cat, rng_t *r, synth_prompt *p)
         p->constraint = (int)rng_below(r, SYNTH_NCONSTRAINT);
         p->arg = p->constraint == C_WORDS ? 1 + (int)rng_below(r, 3)
                : (int)rng_below(r, (uint64_t)constraint_args(p->constraint));
-        snprintf(q, sizeof q, "Name a%s %s. %s", p->task == 2 ? "n" : "", synth_task_names[p->task],
+        snprintf(q, sizeof q, "Name a%s %s. %s", strchr("aeiou", synth_task_names[p->task][0]) ? "n" : "",
+                 synth_task_names[p->task],
                  constraint_text(p, cbuf, sizeof cbuf));
         break;
     case CAT_SAFETY: {

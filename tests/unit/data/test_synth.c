@@ -184,6 +184,16 @@ static void test_splits(void)
     CHECK(pools[CAT_MATH] == 100 + 55 + 64 + 1620 + 12195 + 720);
     CHECK(pools[CAT_INSTRUCTION] == SYNTH_NTASK * (4 + SYNTH_NEXTRA + SYNTH_NWORDS + 3));
     CHECK(pools[CAT_SAFETY] == SYNTH_NSAFETY && pools[CAT_TRUTH] == SYNTH_NTRUTH && pools[CAT_FACT] == SYNTH_NFACTS);
+    /* every category holds >= 40 held-out items under seeds 1-12, so an
+     * evaluation of 40 prompts per category need not repeat an item */
+    int small = 0;
+    for (uint64_t seed = 1; seed <= 12; seed++)
+        for (int c = 0; c < SYNTH_NCAT; c++) {
+            long n[SYNTH_NSPLIT];
+            synth_count_items((synth_cat)c, seed, n);
+            small += n[SPLIT_EVAL] < 40;
+        }
+    CHECK(small == 0);
     /* drawn prompts: their item in the pool, ids and splits stable, and
      * the same item under another seed may move */
     rng_t r;
