@@ -15,35 +15,37 @@
  * is the same chain: tiles only choose which chains run side by side.
  */
 
-/* an mr x nr block of y = x w^T (mr <= MR, nr <= NR1: constants after inlining) */
+/* an mr x nr block of y = x w^T (mr <= MR, nr <= NR1: constants after
+ * inlining; the loops over them are unrolled so the accumulators live in
+ * registers, not in memory) */
 #define NR1 (2 * NR)   /* the one-row tile is wider: loads, not FMAs, bound it */
 TGT static inline __attribute__((always_inline)) void
 FN(tile)(float *y, int ldy, const float *x, int ldx, const float *w, int ldw, int K,
          int mr, int nr, int acc)
 {
     V c[MR][NR1];
-    for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++) c[i][j] = VZERO();
+    _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
+        _Pragma("GCC unroll 16") for (int j = 0; j < nr; j++) c[i][j] = VZERO();
     int k = 0;
     for (; k + 16 <= K; k += 16) {
         V wv[NR1];
-        for (int j = 0; j < nr; j++) wv[j] = VLOAD(w + (size_t)j * ldw + k);
-        for (int i = 0; i < mr; i++) {
+        _Pragma("GCC unroll 16") for (int j = 0; j < nr; j++) wv[j] = VLOAD(w + (size_t)j * ldw + k);
+        _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++) {
             V xv = VLOAD(x + (size_t)i * ldx + k);
-            for (int j = 0; j < nr; j++) c[i][j] = VFMA(xv, wv[j], c[i][j]);
+            _Pragma("GCC unroll 16") for (int j = 0; j < nr; j++) c[i][j] = VFMA(xv, wv[j], c[i][j]);
         }
     }
     if (k < K) {   /* the last K % 16 terms; absent lanes add 0 * 0 */
         int r = K - k;
         V wv[NR1];
-        for (int j = 0; j < nr; j++) wv[j] = VLOADN(w + (size_t)j * ldw + k, r);
-        for (int i = 0; i < mr; i++) {
+        _Pragma("GCC unroll 16") for (int j = 0; j < nr; j++) wv[j] = VLOADN(w + (size_t)j * ldw + k, r);
+        _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++) {
             V xv = VLOADN(x + (size_t)i * ldx + k, r);
-            for (int j = 0; j < nr; j++) c[i][j] = VFMA(xv, wv[j], c[i][j]);
+            _Pragma("GCC unroll 16") for (int j = 0; j < nr; j++) c[i][j] = VFMA(xv, wv[j], c[i][j]);
         }
     }
-    for (int i = 0; i < mr; i++)
-        for (int j = 0; j < nr; j++) {
+    _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
+        _Pragma("GCC unroll 16") for (int j = 0; j < nr; j++) {
             float s = VRED(c[i][j]), *yy = y + (size_t)i * ldy + j;
             *yy = acc ? *yy + s : s;
         }
