@@ -104,6 +104,16 @@ struct backend {
     void (*matmul_bwd)(const backend *be, float *dx, float *dw, const float *dy,
                        const float *x, const float *w, int n, int in, int out, int acc_dx);
 
+    /* matmul (accumulate: y +=) in one fixed order, so a row's bits depend
+     * on nothing but its own inputs — not on n, its place among the rows,
+     * the thread count or the device (sampling: a row gives the same
+     * tokens alone or in any batch, and finished rows may leave it).  Each
+     * element: 16 chains s[l] = fma(x[k], w[k], s[l]) over k = l (mod 16)
+     * in increasing k from s[l] = 0, then s[l] += s[l + h] for l < h, h =
+     * 8, 4, 2, 1 (float adds), then y = s[0] (or y + s[0]). */
+    void (*matmul_rows)(const backend *be, float *y, const float *x, const float *w,
+                        int n, int in, int out, int accumulate);
+
     /* rows of the embedding table: out[i] = table[ids[i]] */
     void (*embed)(const backend *be, float *out, const float *table,
                   const int32_t *ids, int n, int d);
@@ -141,6 +151,18 @@ struct backend {
                           const float *dout, const float *q, const float *k,
                           const float *v, const float *out, const float *lse,
                           const uint8_t *valid, int B, int T, int H, int KV, int hd);
+
+    /* attention (same arguments and result) computed per query from the
+     * visible keys alone, so padding, holes and the slot a row starts at
+     * never change its bits (see matmul_rows for why): score_j = dot(q,
+     * k_j) * (1 / sqrt(hd)), dot in matmul_rows's order, for each visible
+     * key j in increasing slot order; m = their maximum; e_j = exp(score_j
+     * - m); sum = the e_j added in that order (float); p_j = e_j * (1 /
+     * sum); out[d] = fma chain of p_j v_j[d] over the same keys from 0;
+     * lse = m + log(sum).  exp may differ between backends by an ulp. */
+    void (*attention_rows)(const backend *be, float *out, float *lse, const float *q,
+                           const float *k, const float *v, const uint8_t *valid,
+                           int B, int Tq, int q0, int kstride, int H, int KV, int hd);
 
     /* h = silu(g) * u, elementwise over n */
     void (*swiglu)(const backend *be, float *h, const float *g, const float *u, size_t n);

@@ -48,6 +48,7 @@
 struct model_acts {
     int cap, train, B, T, Tk;       /* capacity in tokens; last shapes */
     int last_only;                  /* logits only for each row's last slot */
+    int rows;                       /* row-independent products (cached forwards) */
     /* integer inputs of the last forward, [N] each, packed as
      * tokens | pos | targets (int32) | valid (uint8): built on the host in
      * `ints`, uploaded in ONE upload_bytes to `dints` (stage_ints) */
@@ -476,12 +477,21 @@ static const float *nw_final(const model *m)
     return m->normw ? m->normw + (size_t)2 * m->c.n_layers * m->c.dim : m->norm;
 }
 
+/* y[N, out] (+)= x W^T: the backend's fastest product, or in a cached
+ * (sampling) forward the row-independent one, whose bits for a row do not
+ * depend on the other rows or the padding (sample.c drops finished rows) */
+static void mm(const model *m, float *y, const float *x, const float *w, int N, int in, int out, int acc)
+{
+    if (m->a->rows) m->be->matmul_rows(m->be, y, x, w, N, in, out, acc);
+    else m->be->matmul(m->be, y, x, w, N, in, out, acc);
+}
+
 /* y[N, out] = x W^T (+ bias: the product of a column of ones with it) */
 static void project(const model *m, float *y, const float *x, const float *w, const float *bias,
                     int N, int in, int out)
 {
-    m->be->matmul(m->be, y, x, w, N, in, out, 0);
-    if (bias) m->be->matmul(m->be, y, m->a->ones, bias, N, 1, out, 1);
+    mm(m, y, x, w, N, in, out, 0);
+    if (bias) mm(m, y, m->a->ones, bias, N, 1, out, 1);
 }
 
 /* The rows a q/k norm runs over: per head (hd wide) or whole projection. */
@@ -512,6 +522,7 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
         die(EX_DATAERR, "a sequence of %d positions exceeds the model's sliding_window of %d "
             "(sliding-window attention is not implemented: use shorter sequences)",
             q0 + Tq, c->sliding_window);
+    a->rows = last_only;   /* decoding: row-independent products (mm) */
     if (m->normw) refresh_normw(m);
     be->embed(be, a->x[0], m->embed, a->d_tokens, N, D);
     if (ai->gemma) be->scale(be, a->x[0], (float)sqrt((double)D), (size_t)N * D);
@@ -547,29 +558,30 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
             K = kbuf[l];
             Vv = vbuf[l];
         }
-        be->attention(be, a->att[s], a->lse[s], a->q[s], K, Vv, kvalid, B, Tq, q0, kstride, H, KV, hd);
+        (a->rows ? be->attention_rows : be->attention)(be, a->att[s], a->lse[s], a->q[s], K, Vv, kvalid,
+                                                       B, Tq, q0, kstride, H, KV, hd);
         const float *min = a->xmid[s];   /* MLP input */
         if (ai->post_norms) {   /* xmid = xin + norm(o(att)); o(att) kept in xn1 */
-            be->matmul(be, a->xn1[s], a->att[s], w->o, N, QD, D, 0);
+            mm(m, a->xn1[s], a->att[s], w->o, N, QD, D, 0);
             be->rmsnorm(be, a->xmid[s], a->rstd1[s], a->xn1[s], w->post_norm, N, D, eps);
             be->add(be, a->xmid[s], xin, (size_t)N * D);
         } else {
             be->copy(be, a->xmid[s], xin, (size_t)N * D);
-            be->matmul(be, a->xmid[s], a->att[s], w->o, N, QD, D, 1);
+            mm(m, a->xmid[s], a->att[s], w->o, N, QD, D, 1);
             be->rmsnorm(be, a->xn2[s], a->rstd2[s], a->xmid[s], nw_post(m, l), N, D, eps);
             min = a->xn2[s];
         }
-        be->matmul(be, a->g[s], min, w->gate, N, D, F, 0);
-        be->matmul(be, a->u[s], min, w->up, N, D, F, 0);
+        mm(m, a->g[s], min, w->gate, N, D, F, 0);
+        mm(m, a->u[s], min, w->up, N, D, F, 0);
         if (ai->gemma) be->geglu(be, a->h[s], a->g[s], a->u[s], (size_t)N * F);
         else be->swiglu(be, a->h[s], a->g[s], a->u[s], (size_t)N * F);
         if (ai->post_norms) {   /* xout = xmid + norm(down(h)); down(h) kept in xn2 */
-            be->matmul(be, a->xn2[s], a->h[s], w->down, N, F, D, 0);
+            mm(m, a->xn2[s], a->h[s], w->down, N, F, D, 0);
             be->rmsnorm(be, xout, a->rstd2[s], a->xn2[s], w->ffn_norm, N, D, eps);
             be->add(be, xout, a->xmid[s], (size_t)N * D);
         } else {
             be->copy(be, xout, a->xmid[s], (size_t)N * D);
-            be->matmul(be, xout, a->h[s], w->down, N, F, D, 1);
+            mm(m, xout, a->h[s], w->down, N, F, D, 1);
         }
     }
     float *xl = a->x[train ? c->n_layers : (c->n_layers & 1)];
@@ -580,8 +592,8 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
         be->copy(be, a->xnf, a->xn1[0], (size_t)B * D);
         N = B;
     }
-    if (c->lm_head) be->matmul(be, a->logits, a->xnf, m->lm, N, D, c->vocab, 0);
-    if (c->score) be->matmul(be, a->values, a->xnf, m->score, N, D, 1, 0);
+    if (c->lm_head) mm(m, a->logits, a->xnf, m->lm, N, D, c->vocab, 0);
+    if (c->score) mm(m, a->values, a->xnf, m->score, N, D, 1, 0);
 }
 
 void model_forward(model *m, const int32_t *tokens, const uint8_t *valid,
@@ -752,6 +764,26 @@ void kv_cache_free(const model *m, kv_cache *kc)
     buf_set_free(m->be, kc->v, m->c.n_layers);
     m->be->free(m->be, kc->dvalid);
     free(kc->valid); free(kc->npos); free(kc);
+}
+
+void kv_cache_keep(const model *m, kv_cache *kc, const int *from, int n)
+{
+    const backend *be = m->be;
+    size_t KD = (size_t)m->c.n_kv_heads * m->c.head_dim, row = (size_t)kc->Tmax * KD;
+    if (n < 0 || n > kc->B) die(EX_SOFTWARE, "kv_cache_keep: %d rows of %d", n, kc->B);
+    for (int i = 0; i < n; i++) {
+        int f = from[i];
+        if (f == i) continue;
+        if (f < n || f >= kc->B) die(EX_SOFTWARE, "kv_cache_keep: row %d cannot come from row %d", i, f);
+        /* one row block per layer: at most one move per dropped row, ever */
+        for (int l = 0; l < m->c.n_layers; l++) {
+            be->copy_rows(be, kc->k[l] + i * row, row, kc->k[l] + (size_t)f * row, row, 1, (size_t)kc->len * KD);
+            be->copy_rows(be, kc->v[l] + i * row, row, kc->v[l] + (size_t)f * row, row, 1, (size_t)kc->len * KD);
+        }
+        memcpy(kc->valid + (size_t)i * kc->Tmax, kc->valid + (size_t)f * kc->Tmax, kc->Tmax);
+        kc->npos[i] = kc->npos[f];
+    }
+    kc->B = n;
 }
 
 void model_forward_cached(model *m, kv_cache *kc, const int32_t *tokens,

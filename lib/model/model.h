@@ -140,10 +140,16 @@ typedef struct {
 
 kv_cache *kv_cache_new(const model *m, int B, int Tmax);
 void kv_cache_free(const model *m, kv_cache *kc);
+/* Keep n rows: row i becomes row from[i], where from[i] == i or from[i]
+ * >= n (a row past the new end moving into a dropped row's place); the
+ * cache then has n rows (sampling drops finished rows this way). */
+void kv_cache_keep(const model *m, kv_cache *kc, const int *from, int n);
 /* Run Tn new slots for every row (tokens/valid [B*Tn]) against the cache,
  * appending them.  Logits are computed for each row's last slot only
  * (t = Tn-1); model_logits() reads them all at once, model_logits_row()
- * one row. */
+ * one row.  Every product is row-independent (matmul_rows,
+ * attention_rows): a row's logits are the same bits whichever rows, and
+ * how much padding, share the cache with it. */
 void model_forward_cached(model *m, kv_cache *kc, const int32_t *tokens,
                           const uint8_t *valid, int Tn);
 /* Copy the logits of row (b, t) of the last forward to host memory. */

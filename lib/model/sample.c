@@ -1,11 +1,15 @@
 /*
  * sample.c — batched KV-cache generation (see sample.h).
  *
- * Per step: one download of every row's logits (model_logits); per row:
- * compute the model log-prob (temperature 1) and draw from the tempered,
- * top-k / top-p truncated distribution with the row's own generator.  Rows that finished keep
- * their slot in the batch but feed a masked padding token, so they cost
- * compute but never influence other rows.
+ * Per step: one download of every live row's logits (model_logits); per
+ * row: compute the model log-prob (temperature 1) and draw from the
+ * tempered, top-k / top-p truncated distribution with the row's own
+ * generator.  Cache row i holds prompt slot[i].  When rows finish, the
+ * last live rows move into their places (kv_cache_keep: one move per
+ * finished row at most) and the batch shrinks, so finished rows cost
+ * nothing.  Rows are independent bit for bit (sample.h), so the order the
+ * moves leave them in does not matter; with keep_finished the finished
+ * rows stay and feed a masked padding token instead (the same bytes).
  *
  * Response text: the row's text is tok_decode of its tokens (the EOS that
  * ends a row is not part of it; other special tokens are, as their content
@@ -252,22 +256,26 @@ void sample_batch(model *m, const tokenizer *tok, const sampler_cfg *cfg,
         cut[b] = -1;
         tb_put(&text[b], "", 0);
     }
-    /* the logits of every row's last slot, downloaded in one transfer per
-     * step (not one per row) */
+    /* the logits of every live row's last slot, downloaded in one transfer
+     * per step (not one per row) */
     float *logits = xmalloc(sizeof(float) * (size_t)B * V);
+    int *slot = xmalloc(sizeof(int) * B), *src = xmalloc(sizeof(int) * B);
+    for (int i = 0; i < B; i++) slot[i] = i;
+    int n = B;   /* rows in the cache */
     for (int step = 0; step < maxnew; step++) {
         int live = 0;
         model_logits(m, logits);
         /* rows are independent (own generator, own text): parallel over rows */
-        #pragma omp parallel reduction(+:live) if ((size_t)B * V >= ((size_t)1 << 16))
+        #pragma omp parallel reduction(+:live) if ((size_t)n * V >= ((size_t)1 << 16))
         {
             float *scr = xmalloc(sizeof(float) * 2 * (size_t)V);
             #pragma omp for schedule(dynamic, 4)
-            for (int b = 0; b < B; b++) {
-                nvalid[b] = 0;
-                next[b] = 0;
+            for (int i = 0; i < n; i++) {
+                int b = slot[i];
+                nvalid[i] = 0;
+                next[i] = 0;
                 if (done[b]) continue;
-                const float *lg = logits + (size_t)b * V;
+                const float *lg = logits + (size_t)i * V;
                 float ls, lm;
                 int32_t t = sample_token(lg, V, cfg, &rng[b], &ls, &lm, scr);
                 sample_out *o = &out[b];
@@ -299,15 +307,33 @@ void sample_batch(model *m, const tokenizer *tok, const sampler_cfg *cfg,
                 long at = find_stop(cfg, &text[b], from);
                 if (at >= 0) { o->finish = FINISH_STOP; cut[b] = at; done[b] = 1; continue; }
                 if (o->n >= maxnew) { done[b] = 1; continue; }
-                next[b] = t;
-                nvalid[b] = 1;
+                next[i] = t;
+                nvalid[i] = 1;
                 live++;
             }
             free(scr);
         }
         if (!live) break;
+        if (live < n && !cfg->keep_finished) {
+            /* fill each finished row below `live` with a live row from the
+             * end; rows at or past `live` are never written, so every
+             * source is still intact when it is read */
+            int j = n - 1;
+            for (int i = 0; i < live; i++) {
+                if (nvalid[i]) { src[i] = i; continue; }
+                while (!nvalid[j]) j--;
+                src[i] = j--;
+                slot[i] = slot[src[i]];
+                next[i] = next[src[i]];
+                nvalid[i] = 1;
+            }
+            kv_cache_keep(m, kc, src, live);
+            n = live;
+        }
         model_forward_cached(m, kc, next, nvalid, 1);
     }
+    free(slot);
+    free(src);
     free(logits);
     for (int b = 0; b < B; b++) {
         size_t n = cut[b] >= 0 ? (size_t)cut[b] : text[b].n;

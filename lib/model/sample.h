@@ -3,9 +3,15 @@
  *
  * Prompts are left-padded to a common length and prefilled in one forward;
  * then every step feeds one token per row.  Each row draws from its own
- * generator seeded by hash(record id, seed), so a record's sample does not
- * depend on which records share its batch (up to float summation order
- * inside BLAS for different batch shapes).
+ * generator seeded by hash(record id, seed), and the cached forward's
+ * products are row-independent (backend.h: matmul_rows, attention_rows),
+ * so a record's sample — tokens, log-probs, text — is the same bytes
+ * whichever records share its batch, whatever their prompt lengths, and
+ * whether or not finished rows are dropped.
+ *
+ * Finished rows stop costing: when rows stop, the live rows are compacted
+ * (the last live rows move into the finished rows' places in the KV
+ * cache, kv_cache_keep), so every step computes live rows only.
  *
  * Sampling distribution: logits / temperature, then top-k (k largest),
  * then top-p (smallest set of most likely tokens with mass >= p),
@@ -34,6 +40,8 @@ typedef struct {
     const char *const *stop; /* stop strings */
     int nstop;
     int eos_id;              /* -1: none */
+    int keep_finished;       /* 1: finished rows stay in the batch as padding
+                              * (the old way; tests check it gives the same bytes) */
 } sampler_cfg;
 
 typedef enum { FINISH_STOP = 0, FINISH_LENGTH = 1 } finish_reason;

@@ -9,6 +9,9 @@
  *   model_bench gen D L H KV F V B P NEW
  *       batched sampling (temperature 0.7) of NEW tokens after P-token
  *       prompts; prints new tokens/s and peak RSS.
+ *   model_bench membw [MiB]
+ *       memory bandwidth: a STREAM triad and a read-only sum over the
+ *       OpenMP team on arrays of MiB each (default 256); prints GB/s.
  *   model_bench peak [N]
  *       the measured SGEMM peak: the backend's own matrix product (one
  *       single-threaded sgemm per OpenMP thread on a slice of the
@@ -92,11 +95,44 @@ static int peak(int n)
     return 0;
 }
 
+/* Memory bandwidth, STREAM-style, over the OpenMP team: a triad a = b +
+ * s c (bytes counted: 2 reads + 1 write, no write-allocate, as STREAM
+ * does) and a read-only sum (what decoding does to the weights), on
+ * arrays far beyond the caches; best of 5 after a warm-up, per wall
+ * second.  The B 1 decoding bound is the read figure over the bytes of
+ * weights one token reads. */
+static int membw(size_t mib)
+{
+    size_t n = (mib << 20) / sizeof(float);
+    float *a = xmalloc(sizeof(float) * n), *b = xmalloc(sizeof(float) * n), *c = xmalloc(sizeof(float) * n);
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) a[i] = 0, b[i] = 1, c[i] = 2;
+    double triad = 0, rd = 0, sink = 0;
+    for (int rep = 0; rep <= 5; rep++) {
+        double t0 = now();
+        #pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < n; i++) a[i] = b[i] + 3.0f * c[i];
+        double t1 = now(), s = 0;
+        #pragma omp parallel for schedule(static) reduction(+:s)
+        for (size_t i = 0; i < n; i++) s += b[i];
+        double t2 = now();
+        sink += s + a[rep];
+        if (rep == 0) continue;
+        if (3.0 * n * sizeof(float) / (t1 - t0) > triad) triad = 3.0 * n * sizeof(float) / (t1 - t0);
+        if ((double)n * sizeof(float) / (t2 - t1) > rd) rd = (double)n * sizeof(float) / (t2 - t1);
+    }
+    printf("triad_gbs=%.2f read_gbs=%.2f mib=%zu check=%g\n", triad / 1e9, rd / 1e9, mib, sink > 0 ? 1.0 : 0.0);
+    free(a); free(b); free(c);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "peak")) return peak(argc > 2 ? atoi(argv[2]) : 1024);
+    if (argc >= 2 && !strcmp(argv[1], "membw")) return membw(argc > 2 ? (size_t)atol(argv[2]) : 256);
     if (argc != 11) {
-        fprintf(stderr, "usage: model_bench train|gen D L H KV F V B T|P ITERS|NEW, or model_bench peak [N]\n");
+        fprintf(stderr, "usage: model_bench train|gen D L H KV F V B T|P ITERS|NEW, model_bench peak [N], "
+                "or model_bench membw [MiB]\n");
         return 64;
     }
     model_config c = {.dim = atoi(argv[2]), .n_layers = atoi(argv[3]), .n_heads = atoi(argv[4]),

@@ -7,9 +7,11 @@
 # F32 KV cache, one context decoding B sequences together), on the same
 # thread count, temperature 0.7, P-token prompts and NEW new tokens.
 #
-# The machine may be shared, so: each rep runs prefpipe, prefpipe with the
-# small-M kernels off (PREFPIPE_CPU_SMALLM=0: how decoding ran before
-# them) and llama.cpp back to back, reps alternate, and every figure is
+# The machine may be shared, so: each rep runs prefpipe, prefpipe with its
+# decode products served by OpenBLAS and the small-M kernels
+# (PREFPIPE_CPU_ROWS=blas: how decoding ran before the row-independent
+# kernels; an A/B switch, its bytes depend on the batch) and llama.cpp
+# back to back, reps alternate, and every figure is
 # given per wall second and per CPU-second (tokens / (user + system time)
 # of that process — steadier than wall time when other work competes for
 # the cores); the best rep of each is kept.  Ratios are prefpipe / other,
@@ -50,16 +52,23 @@ else
 fi
 
 echo "OpenBLAS core: $(field "$("$exe" gen 64 1 4 4 64 64 1 2 1)" core)"
+# the physical bound at B 1: every weight is read once per token (the tied
+# embedding as the LM head), so tokens/s <= read bandwidth / weight bytes
+bw=$(OMP_NUM_THREADS=$threads "$exe" membw 256)
+params=$(field "$(OMP_NUM_THREADS=$threads "$exe" gen $shape 1 1 1)" params)
+echo "memory bandwidth ($threads thr): triad $(field "$bw" triad_gbs) GB/s, read $(field "$bw" read_gbs) GB/s;" \
+  "B 1 bound $(awk -v r="$(field "$bw" read_gbs)" -v p="$params" 'BEGIN { printf "%.1f", r * 1e9 / (p * 4) }') tok/s" \
+  "($params fp32 weights, $(awk -v p="$params" 'BEGIN { printf "%.0f", p * 4 / 1e6 }') MB per token)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-22s %22s %22s %22s %8s %8s\n' "135M fp32 ($threads thr)" "prefpipe tok/s (/cpu)" \
-  "before tok/s (/cpu)" "llama.cpp tok/s (/cpu)" "/before" "/llama"
+  "blas tok/s (/cpu)" "llama.cpp tok/s (/cpu)" "/blas" "/llama"
 for B in ${ROLLOUT_BENCH_B:-1 16}; do
   pw=0; pc=0; ow=0; oc=0; lw=0; lc=0
   i=0
   while [ $i -lt "$reps" ]; do
     out=$(OMP_NUM_THREADS=$threads "$exe" gen $shape "$B" "$plen" "$new")
     pw=$(best "$pw" "$(field "$out" tok_s)"); pc=$(best "$pc" "$(field "$out" tok_cpu_s)")
-    out=$(PREFPIPE_CPU_SMALLM=0 OMP_NUM_THREADS=$threads "$exe" gen $shape "$B" "$plen" "$new")
+    out=$(PREFPIPE_CPU_ROWS=blas OMP_NUM_THREADS=$threads "$exe" gen $shape "$B" "$plen" "$new")
     ow=$(best "$ow" "$(field "$out" tok_s)"); oc=$(best "$oc" "$(field "$out" tok_cpu_s)")
     if [ $llama = 1 ]; then
       out=$(NODE_LLAMA_CPP_DIR=$nlc node "$here/llama_gen.mjs" "$dir/smol.gguf" "$threads" "$B" "$plen" "$new")

@@ -19,6 +19,8 @@
  * backend memory is host memory, ctx is NULL and sync does nothing.
  */
 #include "backend/backend_int.h"
+#include "backend/cpu/cpu_fexp_int.h"
+#include "backend/cpu/cpu_rows_int.h"
 #include "backend/cpu/cpu_smallm_int.h"
 #include "base/util.h"
 
@@ -39,29 +41,6 @@
 /* Below this many elements a loop runs on one thread: waking the team
  * costs more than the work (decoding runs many tiny operations). */
 #define PAR_MIN ((size_t)1 << 15)
-
-/* exp(x) in fp32 that the compiler can vectorise (glibc's expf is a call):
- * Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, and the Cephes
- * degree-6 polynomial; relative error ~1e-7 (within 2 ulp of expf).
- * Exactly 0 below -87.3 (so masked -inf scores vanish), clamped above. */
-static inline float fexp(float x)
-{
-    float xc = x < 88.3f ? x : 88.3f;
-    xc = xc > -87.3f ? xc : -87.3f;
-    /* round to nearest by the 1.5 * 2^23 trick (no libm call, vectorises) */
-    float n = (xc * 1.44269504089f + 12582912.0f) - 12582912.0f;
-    float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
-    float z = r * r;
-    float y = 1.9875691500e-4f;
-    y = y * r + 1.3981999507e-3f;
-    y = y * r + 8.3334519073e-3f;
-    y = y * r + 4.1665795894e-2f;
-    y = y * r + 1.6666665459e-1f;
-    y = y * r + 5.0000001201e-1f;
-    y = y * z + r + 1.0f;
-    union { int32_t i; float f; } scale = {.i = ((int32_t)n + 127) << 23};
-    return y * scale.f * (float)(x >= -87.3f);
-}
 
 /* Memory: host memory, 64-byte aligned (full cache lines for the SIMD
  * loops); uploads and downloads are copies and every operation has
@@ -634,6 +613,21 @@ static void cpu_adamw(const backend *be, float *p, const float *g, float *m, flo
     }
 }
 
+static void cpu_matmul_rows(const backend *be, float *y, const float *x, const float *w,
+                            int n, int in, int out, int acc)
+{
+    if (rows_blas()) cpu_matmul(be, y, x, w, n, in, out, acc);   /* benchmarks' A/B only */
+    else rows_matmul(y, x, w, n, in, out, acc);
+}
+
+static void cpu_attention_rows(const backend *be, float *out, float *lse, const float *q,
+                               const float *k, const float *v, const uint8_t *valid, int B, int Tq,
+                               int q0, int kstride, int H, int KV, int hd)
+{
+    if (rows_blas()) cpu_attention(be, out, lse, q, k, v, valid, B, Tq, q0, kstride, H, KV, hd);
+    else rows_attention(out, lse, q, k, v, valid, B, Tq, q0, kstride, H, KV, hd);
+}
+
 static const backend cpu_backend = {
     .name = "cpu", .ctx = NULL,
     .sync = cpu_sync,
@@ -641,11 +635,12 @@ static const backend cpu_backend = {
     .upload = cpu_copy, .download = cpu_copy,
     .upload_bytes = cpu_copy_bytes, .download_bytes = cpu_copy_bytes,
     .zero = cpu_zero, .copy = cpu_copy, .copy_rows = cpu_copy_rows, .zero_rows = cpu_zero_rows,
-    .matmul = cpu_matmul, .matmul_bwd = cpu_matmul_bwd,
+    .matmul = cpu_matmul, .matmul_bwd = cpu_matmul_bwd, .matmul_rows = cpu_matmul_rows,
     .embed = cpu_embed, .embed_bwd = cpu_embed_bwd,
     .rmsnorm = cpu_rmsnorm, .rmsnorm_bwd = cpu_rmsnorm_bwd,
     .rope = cpu_rope,
     .attention = cpu_attention, .attention_bwd = cpu_attention_bwd,
+    .attention_rows = cpu_attention_rows,
     .swiglu = cpu_swiglu, .swiglu_bwd = cpu_swiglu_bwd,
     .geglu = cpu_geglu, .geglu_bwd = cpu_geglu_bwd,
     .add = cpu_add,

@@ -179,6 +179,7 @@ static void fill_table(void)
     table.zero_rows = cu_zero_rows;
     table.matmul = cu_matmul;
     table.matmul_bwd = cu_matmul_bwd;
+    table.matmul_rows = cu_matmul_rows;
     table.embed = cu_embed;
     table.embed_bwd = cu_embed_bwd;
     table.rmsnorm = cu_rmsnorm;
@@ -186,6 +187,7 @@ static void fill_table(void)
     table.rope = cu_rope;
     table.attention = cu_attention;
     table.attention_bwd = cu_attention_bwd;
+    table.attention_rows = cu_attention_rows;
     table.swiglu = cu_swiglu;
     table.swiglu_bwd = cu_swiglu_bwd;
     table.geglu = cu_geglu;

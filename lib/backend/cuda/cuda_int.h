@@ -149,6 +149,10 @@ void cu_gemm_batched(int transA, int transB, int M, int N, int K, float alpha,
 void cu_matmul(const backend *be, float *y, const float *x, const float *w, int n, int in, int out, int acc);
 void cu_matmul_bwd(const backend *be, float *dx, float *dw, const float *dy, const float *x, const float *w,
                    int n, int in, int out, int acc_dx);
+void cu_matmul_rows(const backend *be, float *y, const float *x, const float *w, int n, int in, int out, int acc);
+void cu_attention_rows(const backend *be, float *out, float *lse, const float *q, const float *k,
+                       const float *v, const uint8_t *valid, int B, int Tq, int q0, int kstride,
+                       int H, int KV, int hd);
 void cu_embed(const backend *be, float *out, const float *table, const int32_t *ids, int n, int d);
 void cu_embed_bwd(const backend *be, float *dt, const float *dout, const int32_t *ids, int n, int d);
 void cu_rmsnorm(const backend *be, float *y, float *rstd, const float *x, const float *w, int n, int d, float eps);

@@ -352,6 +352,63 @@ static void ref_adamw(const backend *be, float *p, const float *g, float *m, flo
     }
 }
 
+/* matmul_rows's order (backend.h), written out: 16 fma chains, halving tree */
+static float ref_dot16(const float *a, const float *b, int K)
+{
+    float s[16] = {0};
+    for (int k = 0; k < K; k++) s[k % 16] = fmaf(a[k], b[k], s[k % 16]);
+    for (int h = 8; h >= 1; h /= 2)
+        for (int l = 0; l < h; l++) s[l] = s[l] + s[l + h];
+    return s[0];
+}
+
+static void ref_matmul_rows(const backend *be, float *y, const float *x, const float *w,
+                            int n, int in, int out, int acc)
+{
+    for (int i = 0; i < n; i++)
+        for (int o = 0; o < out; o++) {
+            float d = ref_dot16(x + (size_t)i * in, w + (size_t)o * in, in), *yy = y + (size_t)i * out + o;
+            *yy = acc ? *yy + d : d;
+        }
+}
+
+static void ref_attention_rows(const backend *be, float *out, float *lse, const float *q, const float *k,
+                               const float *v, const uint8_t *valid, int B, int Tq,
+                               int q0, int kstride, int H, int KV, int hd)
+{
+    int grp = H / KV, qd = H * hd, kd = KV * hd, Tk = q0 + Tq;
+    float scale = 1.0f / sqrtf((float)hd);
+    float *e = xmalloc(sizeof(float) * (size_t)Tk);
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < H; h++)
+            for (int i = 0; i < Tq; i++) {
+                const uint8_t *vm = valid + (size_t)b * kstride;
+                const float *K = k + (size_t)b * kstride * kd + (h / grp) * hd;
+                const float *V = v + (size_t)b * kstride * kd + (h / grp) * hd;
+                const float *qi = q + ((size_t)b * Tq + i) * qd + (size_t)h * hd;
+                float *o = out + ((size_t)b * Tq + i) * qd + (size_t)h * hd;
+                float m = -INFINITY, sum = 0;
+                int any = 0;
+                for (int j = 0; j <= q0 + i; j++)
+                    if (vm[j]) {
+                        e[j] = ref_dot16(qi, K + (size_t)j * kd, hd) * scale;
+                        if (e[j] > m) m = e[j];
+                        any = 1;
+                    }
+                for (int d = 0; d < hd; d++) o[d] = 0.0f;
+                float *l = lse + ((size_t)b * H + h) * Tq + i;
+                if (!any) { *l = 0.0f; continue; }
+                for (int j = 0; j <= q0 + i; j++)
+                    if (vm[j]) { e[j] = expf(e[j] - m); sum += e[j]; }
+                float inv = 1.0f / sum;
+                for (int j = 0; j <= q0 + i; j++)
+                    if (vm[j])
+                        for (int d = 0; d < hd; d++) o[d] = fmaf(e[j] * inv, V[(size_t)j * kd + d], o[d]);
+                *l = m + logf(sum);
+            }
+    free(e);
+}
+
 static const backend ref_backend = {
     .name = "ref", .ctx = NULL,
     .sync = ref_sync,
@@ -359,11 +416,12 @@ static const backend ref_backend = {
     .upload = ref_copy, .download = ref_copy,
     .upload_bytes = ref_copy_bytes, .download_bytes = ref_copy_bytes,
     .zero = ref_zero, .copy = ref_copy, .copy_rows = ref_copy_rows, .zero_rows = ref_zero_rows,
-    .matmul = ref_matmul, .matmul_bwd = ref_matmul_bwd,
+    .matmul = ref_matmul, .matmul_bwd = ref_matmul_bwd, .matmul_rows = ref_matmul_rows,
     .embed = ref_embed, .embed_bwd = ref_embed_bwd,
     .rmsnorm = ref_rmsnorm, .rmsnorm_bwd = ref_rmsnorm_bwd,
     .rope = ref_rope,
     .attention = ref_attention, .attention_bwd = ref_attention_bwd,
+    .attention_rows = ref_attention_rows,
     .swiglu = ref_swiglu, .swiglu_bwd = ref_swiglu_bwd,
     .geglu = ref_geglu, .geglu_bwd = ref_geglu_bwd,
     .add = ref_add,

@@ -19,7 +19,8 @@
  * to near zero from demanding impossible relative accuracy):
  *   BITWISE     0: memory ops, copies, gathers (embed), masked zeroing,
  *                  `add` and `scale` (one correctly rounded IEEE operation
- *                  per element, so every correct backend agrees exactly);
+ *                  per element, so every correct backend agrees exactly),
+ *                  matmul_rows (its order of operations is part of the op);
  *   ELEMENT  1e-5: per-element formulas with a transcendental or a short
  *                  sum (rope, swiglu, geglu, rmsnorm, adamw, embed_bwd whose
  *                  repeated rows may be summed in another order);
@@ -66,7 +67,8 @@ static rng_t rng;
 static const char *const all_ops[] = {
     "sync", "alloc", "alloc_bytes", "free", "upload", "download", "upload_bytes",
     "download_bytes", "zero", "copy", "copy_rows", "zero_rows", "matmul", "matmul_bwd",
-    "embed", "embed_bwd", "rmsnorm", "rmsnorm_bwd", "rope", "attention", "attention_bwd",
+    "matmul_rows", "embed", "embed_bwd", "rmsnorm", "rmsnorm_bwd", "rope", "attention",
+    "attention_bwd", "attention_rows",
     "swiglu", "swiglu_bwd", "geglu", "geglu_bwd", "add", "logprob", "logprob_bwd", "sumsq", "scale", "adamw",
 };
 #define NOPS ((int)(sizeof all_ops / sizeof *all_ops))
@@ -282,6 +284,20 @@ static void c_matmul(const backend *be, result *r, int v)
     be->free(be, x); be->free(be, w); be->free(be, y); be->free(be, y2);
 }
 
+/* the row-independent product: its order is fixed, so bitwise */
+static void c_matmul_rows(const backend *be, result *r, int v)
+{
+    int n = mm_shapes[v][0], in = mm_shapes[v][1], out = mm_shapes[v][2];
+    float *x = dev_rand(be, (size_t)n * in, 1), *w = dev_rand(be, (size_t)out * in, 1);
+    float *y = dev_rand(be, (size_t)n * out, 1), *y2 = be->alloc(be, (size_t)n * out);
+    be->copy(be, y2, y, (size_t)n * out);
+    be->matmul_rows(be, y, x, w, n, in, out, 0);
+    be->matmul_rows(be, y2, x, w, n, in, out, 1);
+    keep(r, be, "y", y, (size_t)n * out);
+    keep(r, be, "y_acc", y2, (size_t)n * out);
+    be->free(be, x); be->free(be, w); be->free(be, y); be->free(be, y2);
+}
+
 static void c_matmul_bwd(const backend *be, result *r, int v)
 {
     int n = mm_shapes[v][0], in = mm_shapes[v][1], out = mm_shapes[v][2];
@@ -412,6 +428,31 @@ static void c_attention_decode(const backend *be, result *r, int v)
     for (int j = 0; j < ks; j++) m[2 * ks + j] = 0;      /* row 2: nothing visible */
     uint8_t *dm = dev_bytes(be, m, (size_t)B * ks);
     be->attention(be, out, lse, q, k, vv, dm, B, Tq, q0, ks, H, KV, hd);
+    keep(r, be, "out", out, nq);
+    keep(r, be, "lse", lse, (size_t)B * H * Tq);
+    be->free(be, q); be->free(be, k); be->free(be, vv); be->free(be, out);
+    be->free(be, lse); be->free(be, dm);
+    free(m);
+}
+
+/* attention_rows: decode-style (variants 0, 1, as c_attention_decode)
+ * and a whole padded prompt (2, 3: q0 = 0, the training masks) */
+static void c_attention_rows(const backend *be, result *r, int v)
+{
+    int B = 3, H = 6, KV = v & 1 ? 1 : 3, hd = v & 1 ? 8 : 20, q0 = v == 1 ? 20 : v == 0 ? 5 : 0;
+    int Tq = v == 1 ? 1 : v == 0 ? 3 : 37, ks = v >= 2 ? Tq : q0 + Tq + 4;
+    size_t nq = (size_t)B * Tq * H * hd, nk = (size_t)B * ks * KV * hd;
+    float *q = dev_rand(be, nq, 1.5f), *k = dev_rand(be, nk, 1.5f), *vv = dev_rand(be, nk, 1);
+    float *out = be->alloc(be, nq), *lse = be->alloc(be, (size_t)B * H * Tq);
+    uint8_t *m;
+    if (v >= 2) m = att_mask(B, ks);
+    else {
+        m = xmalloc((size_t)B * ks);
+        for (size_t i = 0; i < (size_t)B * ks; i++) m[i] = rng_uniform(&rng) < 0.8;
+        for (int j = 0; j < ks; j++) m[2 * ks + j] = 0;      /* row 2: nothing visible */
+    }
+    uint8_t *dm = dev_bytes(be, m, (size_t)B * ks);
+    be->attention_rows(be, out, lse, q, k, vv, dm, B, Tq, q0, ks, H, KV, hd);
     keep(r, be, "out", out, nq);
     keep(r, be, "lse", lse, (size_t)B * H * Tq);
     be->free(be, q); be->free(be, k); be->free(be, vv); be->free(be, out);
@@ -655,6 +696,8 @@ int main(int argc, char **argv)
         for (int v = 0; v < 4; v++) {
             check("matmul", "matmul", REDUCE, c_matmul, v, A, B);
             check("matmul_bwd", "matmul_bwd", REDUCE, c_matmul_bwd, v, A, B);
+            check("matmul_rows", "matmul_rows", BITWISE, c_matmul_rows, v, A, B);
+            check("attention_rows", "attention_rows", REDUCE, c_attention_rows, v, A, B);
         }
         check("embed", "embed", BITWISE, c_embed, 0, A, B);
         check("embed_bwd", "embed_bwd", ELEMENT, c_embed_bwd, 0, A, B);

@@ -12,7 +12,12 @@
  *    returned model log-probs equal a full forward's per-token log-probs
  *    over prompt + response (|diff| <= 1e-4); max_new gives finish
  *    "length"; a stop string ends with "stop" and is cut from the text;
- *    the EOS id ends with "stop" and is kept in tokens, not in the text.
+ *    the EOS id ends with "stop" and is kept in tokens, not in the text;
+ *  - finished rows leaving the batch (compaction) change no byte: a batch
+ *    of six prompts of different lengths, rows ending at different steps,
+ *    equals the same batch with finished rows kept as padding, each row
+ *    sampled alone, and the batch in reverse order (tokens, both
+ *    log-probs, text, finish: memcmp).
  */
 #include "model/sample.h"
 #include "base/util.h"
@@ -219,11 +224,78 @@ static void test_batch(void)
     model_free(m);
 }
 
+static int same_out(const sample_out *x, const sample_out *y)
+{
+    return x->n == y->n && x->finish == y->finish && x->text_len == y->text_len &&
+           !memcmp(x->tokens, y->tokens, sizeof(int32_t) * x->n) &&
+           !memcmp(x->logp_sample, y->logp_sample, sizeof(float) * x->n) &&
+           !memcmp(x->logp_model, y->logp_model, sizeof(float) * x->n) &&
+           !memcmp(x->text, y->text, x->text_len);
+}
+
+/* Rows that finish leave the batch (compaction): the bytes of every row
+ * are the same as with the finished rows kept as padding, and as the row
+ * sampled alone (prompts of different lengths, so the batch left-pads). */
+static void test_compaction(void)
+{
+    enum { B = 6 };
+    model *m = tiny();
+    tokenizer *tok = tok_byte_new();
+    int32_t p[B][9];
+    const int32_t *ids[B];
+    int plen[B];
+    const char *rid[B] = {"c0", "c1", "c2", "c3", "c4", "c5"};
+    for (int b = 0; b < B; b++) {
+        plen[b] = 1 + (b * 5) % 9;
+        for (int t = 0; t < plen[b]; t++) p[b][t] = 'a' + (b * 7 + t * 3) % 26;
+        ids[b] = p[b];
+    }
+    sampler_cfg c = sampler_defaults();
+    c.max_new = 24;
+    c.seed = 5;
+    c.temperature = 1.0;
+    sample_out free_run[B], a[B], k[B], solo;
+    sample_batch(m, tok, &c, ids, plen, rid, B, free_run);
+    /* EOS: a token row 0 draws at step 4, so rows stop at different steps */
+    c.eos_id = free_run[0].tokens[4];
+    sample_batch(m, tok, &c, ids, plen, rid, B, a);
+    int shortest = c.max_new, longest = 0;
+    for (int b = 0; b < B; b++) {
+        if (a[b].n < shortest) shortest = a[b].n;
+        if (a[b].n > longest) longest = a[b].n;
+    }
+    printf("compaction: rows end after %d to %d tokens\n", shortest, longest);
+    CHECK(shortest < longest, "every row ended at the same step: nothing was compacted");
+    sampler_cfg ck = c;
+    ck.keep_finished = 1;
+    sample_batch(m, tok, &ck, ids, plen, rid, B, k);
+    for (int b = 0; b < B; b++) {
+        CHECK(same_out(&a[b], &k[b]), "row %d: dropping finished rows changed its bytes", b);
+        sample_batch(m, tok, &c, &ids[b], &plen[b], &rid[b], 1, &solo);
+        CHECK(same_out(&a[b], &solo), "row %d: alone and in the batch differ", b);
+        sample_out_free(&solo);
+    }
+    /* a batch in another order: every row's bytes unchanged */
+    const int32_t *rids[B];
+    int rplen[B];
+    const char *rrid[B];
+    sample_out r[B];
+    for (int b = 0; b < B; b++) rids[b] = ids[B - 1 - b], rplen[b] = plen[B - 1 - b], rrid[b] = rid[B - 1 - b];
+    sample_batch(m, tok, &c, rids, rplen, rrid, B, r);
+    for (int b = 0; b < B; b++) CHECK(same_out(&a[b], &r[B - 1 - b]), "row %d: batch order changed it", b);
+    for (int b = 0; b < B; b++) {
+        sample_out_free(&free_run[b]); sample_out_free(&a[b]); sample_out_free(&k[b]); sample_out_free(&r[b]);
+    }
+    tok_free(tok);
+    model_free(m);
+}
+
 int main(void)
 {
     test_token();
     test_nucleus_large();
     test_batch();
+    test_compaction();
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("sampler ok\n");
     return 0;
