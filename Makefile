@@ -80,6 +80,11 @@ $(BUILD)/lib/%.o: lib/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(XCPP) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# the CPU backend's loops again for x86-64-v3 (AVX2, FMA), picked at run
+# time on processors that have them (lib/backend/cpu/backend_cpu_v3.c)
+CPU_V3 := $(shell [ "$$(uname -m)" = x86_64 ] && $(CC) -march=x86-64-v3 -E -x c /dev/null >/dev/null 2>&1 && echo -march=x86-64-v3)
+$(BUILD)/lib/backend/cpu/backend_cpu_v3.o: XCPP = $(CPU_V3)
+
 # the engines see their libraries' headers (nothing else does)
 $(BUILD)/lib/dist/dist_mpi.o: XCPP = $(MPI_CFLAGS)
 $(BUILD)/lib/dist/dist_nccl.o: XCPP = $(MPI_CFLAGS) -I$(CUDA_INC)

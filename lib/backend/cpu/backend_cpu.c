@@ -17,6 +17,17 @@
  *
  * Everything runs synchronously on the calling thread's OpenMP team:
  * backend memory is host memory, ctx is NULL and sync does nothing.
+ *
+ * CPU_VARIANTS: this file is compiled twice, as itself (the baseline
+ * x86-64 or whatever the target is) and through backend_cpu_v3.c with
+ * -march=x86-64-v3, and backend_cpu_open picks the v3 table where the
+ * processor has AVX2 and FMA.  The project compiles as ISO C, so GCC
+ * never contracts a * b + c into an FMA: an element-wise loop gives the
+ * same bits in both copies.  A vectorised reduction (the softmax and
+ * log-sum-exp denominators) adds in a different grouping at 8 lanes than
+ * at 4, so its last bits may differ between the copies; each copy is
+ * deterministic, and the choice depends only on the processor (as
+ * OpenBLAS's own kernel choice already does), never on the load.
  */
 #include "backend/backend_int.h"
 #include "backend/cpu/cpu_fexp_int.h"
@@ -648,18 +659,35 @@ static const backend cpu_backend = {
     .sumsq = cpu_sumsq, .scale = cpu_scale, .adamw = cpu_adamw,
 };
 
+/* the x86-64-v3 table, or NULL where the build has none (backend_cpu_v3.c) */
+const backend *backend_cpu_v3_ops(void);
+
+#ifdef CPU_V3_BUILD
+/* backend_cpu_v3.c compiles this file again for x86-64-v3: its table */
+const backend *backend_cpu_v3_ops(void) { return &cpu_backend; }
+#else
 /* Setup, once: all parallelism is the OpenMP team's.  OpenBLAS's own
  * threads would compete with it for the same cores (and serialise
  * concurrent calls from the attention loops), so it is pinned to one
- * thread here. */
+ * thread here.  Where the processor has AVX2 and FMA and the build has the
+ * x86-64-v3 copy of these loops (backend_cpu_v3.c), that copy runs: the
+ * same code, twice as wide (bits as CPU_VARIANTS in the header says). */
 const backend *backend_cpu_open(const char *arg, backend_error *err)
 {
     static int pinned;
+    static const backend *ops = &cpu_backend;
     if (arg) return backend_fail(err, EX_USAGE, "backend 'cpu' takes no device number (got 'cpu:%s')", arg);
     if (!pinned) {
         openblas_set_num_threads(1);
         smallm_init();   /* after pinning: the check compares with one-thread sgemm */
+#if defined(__x86_64__) && defined(__GNUC__)
+        const char *env = getenv("PREFPIPE_CPU_V3");   /* "0": the baseline loops (comparisons) */
+        if (backend_cpu_v3_ops() && !(env && !strcmp(env, "0")) &&
+            __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+            ops = backend_cpu_v3_ops();
+#endif
         pinned = 1;
     }
-    return &cpu_backend;
+    return ops;
 }
+#endif
