@@ -208,6 +208,17 @@ rstream *rs_open_read(const char *uri)
     return s;
 }
 
+void rs_check_input(const char *uri)
+{
+    char err[512];
+    if (rs_is_zmq_uri(uri)) {
+        if (zs_check_uri(uri, err, sizeof err) < 0)
+            die(EX_USAGE, "%s: %s", uri, err);
+    } else if (strcmp(uri, "-") != 0 && access(uri, R_OK) != 0) {
+        die(EX_NOINPUT, "%s: cannot open: %s", uri, strerror(errno));
+    }
+}
+
 static void remove_tmp(void *arg)
 {
     rstream *s = arg;
@@ -595,6 +606,8 @@ void rs_write(rstream *s, const char *buf, size_t len)
     s->nrec++;
     if (s->kind == K_ZMQ) {
         int r = zs_send(s->z, buf, len, s->err, sizeof s->err);
+        if (r == ZS_STOPPED)   /* as a pipe whose reader exited: a quiet end (exit 0), the note on stderr */
+            die(0, "%s: %s", s->uri, s->err);
         if (r < 0)
             die(r == ZS_TEMPFAIL ? EX_TEMPFAIL : EX_IOERR, "%s: %s", s->uri, s->err);
         return;

@@ -245,6 +245,20 @@ void zs_close_sockets(zstream *z)
     }
 }
 
+int zs_check_uri(const char *uri, char *err, size_t errcap)
+{
+    zstream z;
+    memset(&z, 0, sizeof z);
+    zcurve_init(&z.sec);
+    char *spec = xstrdup(uri + 1);
+    int rc = parse_options(&z, spec, err, errcap);
+    for (char *ep = strtok(spec, ","); rc == 0 && ep; ep = strtok(NULL, ","))
+        if (uri[0] == '@' && zcurve_check_bind(&z.sec, ep, err, errcap) < 0)
+            rc = -1;
+    free(spec);
+    return rc;
+}
+
 zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
 {
     zstream *z = xcalloc(1, sizeof *z);
@@ -254,6 +268,7 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
     z->consumers = 1;
     z->timeout = 60;
     z->window = 256;
+    z->ack = 1;   /* acknowledged by default; ?ack=0: plain PUSH/PULL, loss possible */
     z->cur_prod = z->next_prod = -1;
     zcurve_init(&z->sec);
     const char *env = getenv("PREFPIPE_ZMQ_TIMEOUT");

@@ -72,10 +72,17 @@ typedef struct zstream zstream;
 
 /* Error returns besides -1: the peer is gone or never came within the
  * timeout (exit 75), and records were lost (exit 74). */
-enum { ZS_TEMPFAIL = -3, ZS_LOST = -4 };
+enum { ZS_TEMPFAIL = -3, ZS_LOST = -4, ZS_STOPPED = -5 };
+/* ZS_STOPPED (writers, acknowledged mode): every consumer said it stops
+ * reading on purpose (rec head, ppo-step --batches) and none is left to
+ * serve: the stream is over, as a pipe whose reader exited. */
 
 /* uri is the full "@..." or ">..." form; on error returns NULL and fills err */
 zstream *zs_open(const char *uri, int writer, char *err, size_t errcap);
+/* Check uri's options and bind rule without opening anything: 0 ok, -1
+ * (err filled).  For programs that must refuse bad arguments before they
+ * create anything (ppo-step). */
+int zs_check_uri(const char *uri, char *err, size_t errcap);
 /* Receive: 1 = record in *data, *len (valid until next call), 0 = end. -1 error */
 int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap);
 /* Readers: would zs_recv answer now?  1: a record is waiting (taken off
