@@ -178,6 +178,32 @@ static void flush_stdout(void)
         flush_buf(g_stdout_w);
 }
 
+/* Open ZeroMQ readers: when every consumer of one of our ZeroMQ outputs
+ * stopped reading on purpose, we stop too, and say so to our own
+ * producers first (zs_close before the end sends them a stop), as SIGPIPE
+ * travels up a pipeline of processes. */
+#define MAX_ZREADERS 64
+static rstream *g_zreaders[MAX_ZREADERS];
+static int g_nzreaders;
+
+static void zreader_forget(rstream *s)
+{
+    for (int i = 0; i < g_nzreaders; i++)
+        if (g_zreaders[i] == s) {
+            g_zreaders[i] = g_zreaders[--g_nzreaders];
+            return;
+        }
+}
+
+static void stop_reading_all(void)
+{
+    while (g_nzreaders > 0) {
+        rstream *r = g_zreaders[--g_nzreaders];
+        zs_close(r->z, r->err, sizeof r->err);
+        r->z = NULL;
+    }
+}
+
 static rstream *new_stream(const char *uri, int writer)
 {
     rstream *s = xcalloc(1, sizeof *s);
@@ -198,6 +224,8 @@ rstream *rs_open_read(const char *uri)
             die(EX_NOINPUT, "%s: %s", uri, s->err);
         zs_set_flush(s->z, flush_stdout);
         msgpack_unpacked_init(&s->res);
+        if (g_nzreaders < MAX_ZREADERS)
+            g_zreaders[g_nzreaders++] = s;
         return s;
     }
     s->kind = K_FILE;
@@ -606,8 +634,10 @@ void rs_write(rstream *s, const char *buf, size_t len)
     s->nrec++;
     if (s->kind == K_ZMQ) {
         int r = zs_send(s->z, buf, len, s->err, sizeof s->err);
-        if (r == ZS_STOPPED)   /* as a pipe whose reader exited: a quiet end (exit 0), the note on stderr */
+        if (r == ZS_STOPPED) { /* as a pipe whose reader exited: a quiet end (exit 0), the note on stderr */
+            stop_reading_all();
             die(0, "%s: %s", s->uri, s->err);
+        }
         if (r < 0)
             die(r == ZS_TEMPFAIL ? EX_TEMPFAIL : EX_IOERR, "%s: %s", s->uri, s->err);
         return;
@@ -649,6 +679,7 @@ void rs_memory_clear(rstream *s) { s->wlen = 0; }
 
 static void free_stream(rstream *s)
 {
+    zreader_forget(s);
     free(s->buf);
     msgpack_unpacked_destroy(&s->res);
     bsrc_close(s->src);

@@ -218,7 +218,7 @@ static int parse_options(zstream *z, char *spec, char *err, size_t errcap)
                 continue;
             snprintf(err, errcap,
                      "unknown endpoint option '%s' (known: producers=N, consumers=N, timeout=S, key=FILE, "
-                     "curve=FILE, allow=FILE, insecure=1, ack=1, window=N, early=1)",
+                     "curve=FILE, allow=FILE, insecure=1, ack=0, window=N, early=1)",
                      tok);
             return -1;
         }
@@ -351,10 +351,10 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
             if (z->hs_ever_failed)
                 snprintf(err, errcap,
                          "cannot connect: the handshake failed for %g s (CURVE on one side only, curve= not "
-                         "the server's public key, or ?ack=1 on one end only: are both ends ?ack=1 (or neither)?)",
+                         "the server's public key, or ?ack=0 on one end only: do both ends agree on ?ack=?)",
                          z->timeout);
             else
-                snprintf(err, errcap, "cannot connect: no peer answered within %g s (is the other side running? are both ends ?ack=1 (or neither)?)",
+                snprintf(err, errcap, "cannot connect: no peer answered within %g s (is the other side running? do both ends agree on ?ack=?)",
                          z->timeout);
             goto fail;
         }
@@ -411,11 +411,11 @@ int zs_stalled(zstream *z, char *err, size_t errcap)
     if (zs_now() - z->progress_at < z->timeout || (z->npeers > 0 && !z->lost))
         return 0;
     if (z->mismatch)
-        snprintf(err, errcap, "a peer connected but its handshake failed for %g s: are both ends ?ack=1 (or "
-                 "neither)?", z->timeout);
+        snprintf(err, errcap, "a peer connected but its handshake failed for %g s: do both ends agree on ?ack=? "
+                 "(acknowledged is the default, ?ack=0 plain)", z->timeout);
     else if (z->writer && z->ack)
         snprintf(err, errcap, "no consumer connected for %g s (%llu records sent, %zu to send again; both ends need "
-                 "?ack=1); giving up",
+                 "the same ?ack=); giving up",
                  z->timeout, (unsigned long long)z->sent, z->nredo - z->redo_head);
     else if (z->writer)
         snprintf(err, errcap, "no consumer connected for %g s (%llu records sent); giving up", z->timeout,
@@ -640,7 +640,7 @@ static int judge_losses(zstream *z, char *err, size_t errcap)
     int spare = z->ever_connected - z->consumers;
     snprintf(err, errcap,
              "%d of %d consumer%s disconnected before the end of the stream: the records queued to %s are lost "
-             "(%llu sent in all; ?ack=1 on both ends sends them to the others)",
+             "(%llu sent in all; acknowledged streams, the default without ?ack=0, send them to the others)",
              z->lost, z->ever_connected, z->ever_connected > 1 ? "s" : "", z->lost > 1 ? "them" : "it",
              (unsigned long long)z->sent);
     if (z->lost <= spare) {
