@@ -1,5 +1,5 @@
 /*
- * zack.c — acknowledged ZeroMQ record streams (?ack=1 on both ends; the
+ * zack.c — acknowledged ZeroMQ record streams (the default; the
  * guarantee is stated in zstream.h).
  *
  * Both ends are ROUTER sockets with ZMQ_PROBE_ROUTER: every new

@@ -51,14 +51,19 @@
  * is not noticed (it may have had its EOS).  In the plain mode loss is
  * reported, not repaired.
  *
- * Acknowledged mode (?ack=1 on both ends; zack.c): ROUTER sockets, each
+ * Acknowledged mode (the default; ?ack=0 on both ends gives the plain
+ * mode above; zack.c): ROUTER sockets, each
  * record sent with a delivery number and kept by the producer until its
  * consumer acknowledges it (at most ?window=W per consumer); the records of
  * a consumer whose connection closes go to the survivors; the EOS goes out
  * once everything is acknowledged.  Consumers acknowledge what the
  * application has finished with when they are about to wait, after the
- * flush hook (stdout), and drop records whose id came before.  At least
- * once; exactly once in effect after that dedup.  A socket-type mismatch
+ * flush hook (stdout), and, once a producer vanished, drop records whose
+ * id came before.  At least once; exactly once in effect after that
+ * dedup.  A consumer that closes before the end sends its producers a
+ * stop: its records go to the others, and a producer all of whose
+ * consumers stopped ends (ZS_STOPPED: the caller exits quietly, passing
+ * the stop to its own producers).  A socket-type mismatch
  * (ack on one end only) shows as a failed handshake, reported on timeout.
  */
 #ifndef PREFPIPE_ZSTREAM_H
