@@ -636,6 +636,8 @@ void rs_write(rstream *s, const char *buf, size_t len)
         int r = zs_send(s->z, buf, len, s->err, sizeof s->err);
         if (r == ZS_STOPPED) { /* as a pipe whose reader exited: a quiet end (exit 0), the note on stderr */
             stop_reading_all();
+            zs_drop(s->z);   /* the last socket: its close lets the readers' stops leave */
+            s->z = NULL;
             die(0, "%s: %s", s->uri, s->err);
         }
         if (r < 0)

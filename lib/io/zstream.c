@@ -252,6 +252,11 @@ int zs_check_uri(const char *uri, char *err, size_t errcap)
     zcurve_init(&z.sec);
     char *spec = xstrdup(uri + 1);
     int rc = parse_options(&z, spec, err, errcap);
+    /* as zcurve_apply will decide: CURVE with a key, insecure= or its variable */
+    const char *env = getenv("PREFPIPE_ZMQ_INSECURE");
+    z.sec.curve = z.sec.key || getenv("PREFPIPE_ZMQ_KEY");
+    if (z.sec.insecure < 0)
+        z.sec.insecure = env && strcmp(env, "1") == 0;
     for (char *ep = strtok(spec, ","); rc == 0 && ep; ep = strtok(NULL, ","))
         if (uri[0] == '@' && zcurve_check_bind(&z.sec, ep, err, errcap) < 0)
             rc = -1;
@@ -656,6 +661,16 @@ static int judge_losses(zstream *z, char *err, size_t errcap)
     snprintf(err + n, errcap - n, "; a consumer that stops early on purpose (ppo-step --batches, rec head) looks "
              "the same: say ?early=1 on this endpoint if one may");
     return ZS_LOST;
+}
+
+void zs_drop(zstream *z)
+{
+    int linger = 0;
+    if (z->sock)
+        zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
+    z->ack = 0, z->writer = 0;   /* no handshake: nobody is left to end it with */
+    char err[64];
+    zs_close(z, err, sizeof err);
 }
 
 int zs_close(zstream *z, char *err, size_t errcap)

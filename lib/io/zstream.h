@@ -116,6 +116,10 @@ const msgpack_object_array *zs_parse_ctl(const char *d, size_t n, msgpack_zone *
 void zs_set_flush(zstream *z, void (*fn)(void));
 int zs_acked(const zstream *z);
 int zs_duplicate(zstream *z, const char *id, size_t len);
+/* Writers after ZS_STOPPED: close without the end-of-stream handshake
+ * (nobody is left to end it with).  Closing the last socket waits for
+ * what other sockets still have to send (a reader's stop). */
+void zs_drop(zstream *z);
 /* Writers: run the EOS handshake.  Then close everything. 0 ok, -1 err */
 int zs_close(zstream *z, char *err, size_t errcap);
 
