@@ -206,16 +206,19 @@ int main(int argc, char **argv)
                            .be = be};
     ppo_session ss;
     char *rc = run_config(argc, argv, lo, &pc, batches, lag, keep, brec, be);
+    int ninputs;
+    char **inputs = cli_inputs(argc, argv, optind, &ninputs);
+    /* everything that can be refused is refused before RUN is touched:
+     * the inputs, and the policy server's endpoint (bound now; it answers
+     * "nothing published" until RUN/latest exists) */
+    for (int f = 0; f < ninputs; f++) rs_check_input(inputs[f]);
+    pvnet_server *pub = publish && rank0 ? pvnet_serve(publish, run) : NULL;
     ppo_session_open(&ss, &so, &pc.c);
     save_run_config(run, rc);
-    /* RUN/latest exists now: rollout workers elsewhere can follow it */
-    pvnet_server *pub = publish && rank0 ? pvnet_serve(publish, run) : NULL;
     ppo_intake in;
     ppo_intake_init(&in, ss.tok, ss.tr.policy->c.vocab, ss.tr.policy->c.max_pos, lag, brec, ss.version);
     rstream *mout = rank0 ? rs_open_live(murl) : NULL;   /* rank 0 writes */
     ss.diag = diag ? rs_open_write(diag) : NULL;
-    int ninputs;
-    char **inputs = cli_inputs(argc, argv, optind, &ninputs);
     double t0 = now_seconds();
     int stop = batches > 0 && ss.version >= batches;
     progress_t pr;   /* batches trained, with the last batch's mean reward */
@@ -271,13 +274,20 @@ int main(int argc, char **argv)
     if (!rank0) stop = 0, in.nseen = 0;   /* rank 0 reports and marks */
     if (stop) pv_mark_stopped(run, ss.version);   /* followers waiting for more can end */
     pvnet_stop(pub);   /* after the waiting workers saw the last line */
-    if (!stop && in.nseen > 0)
-        fprintf(stderr, "%s: input ended inside batch %ld (%ld of %ld records): not trained\n", progname, in.cur,
-                in.nseen, in.expect);
     if (rank0) fprintf(stderr, "%s: version %ld, %ld updates; rejected: %s\n", progname, ss.version, ss.tr.updates,
             ppo_intake_summary(&in));
     if (mout) rs_close(mout);
     if (ss.diag) rs_close(ss.diag);
+    /* An input that ends short is a producer that died (rollout killed
+     * mid-run), never a finished run: what was trained is committed and
+     * resumable, but the exit says records are missing (74, as a stream
+     * that lost records) so no pipeline takes it for done. */
+    if (rank0 && !stop && in.nseen > 0)
+        die(EX_IOERR, "input ended inside batch %ld (%ld of %ld records): not trained; did the producer (rollout) "
+            "die? --resume continues at version %ld", in.cur, in.nseen, in.expect, ss.version);
+    if (rank0 && !stop && batches > 0)
+        die(EX_IOERR, "input ended after %ld of --batches %ld batches; did the producer (rollout) die? --resume "
+            "continues at version %ld", ss.version, batches, ss.version);
     ppo_intake_free(&in);
     ppo_session_close(&ss);
     return 0;

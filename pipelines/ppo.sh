@@ -85,9 +85,9 @@ else
   ppo-step -c "$POLICY" $value -o "$RUN" --seed "$SEED" $publish "$@" "@tcp://127.0.0.1:$p1?producers=1" &
   trainer=$!
   # scorer host: pulls rollouts, pushes scored rollouts to the trainer
-  # (early=1: the trainer stops reading after --batches on purpose, which a
-  # producer cannot tell from a killed consumer; zstream.h)
-  score -o ">tcp://127.0.0.1:$p1?early=1" "@tcp://127.0.0.1:$p0?producers=1" &
+  # (acknowledged streams: when the trainer stops reading after --batches
+  # it says so, and the scorer ends quietly; a killed stage is an error)
+  score -o ">tcp://127.0.0.1:$p1" "@tcp://127.0.0.1:$p0?producers=1" &
   scorer=$!
   # rollout host
   roll -o ">tcp://127.0.0.1:$p0"

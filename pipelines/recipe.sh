@@ -59,6 +59,22 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 PATH=${PREFPIPE_BIN:-$root/bin}:$PATH   # PREFPIPE_BIN: another build (make asan)
+# tools/ (the jq helpers of the table, the plotting style) and ppo.sh:
+# beside this script (a checkout, or PREFIX/share/prefpipe when
+# installed), else beside the programs on PATH (a checkout's bin/, an
+# installed PREFIX/bin), else PREFPIPE_TOOLS; so a copy of this script
+# alone works too.  Refused at the start, not after hours of training.
+bindir=$(dirname "$(command -v rec || echo "$root/bin/rec")")
+tools= ppo_sh=
+for d in ${PREFPIPE_TOOLS:+"$PREFPIPE_TOOLS/.."} "$root" "$bindir/.." "$bindir/../share/prefpipe"; do
+  [ -z "$tools" ] && [ -f "$d/tools/prefpipe.jq" ] && tools=$(cd "$d/tools" && pwd)
+  [ -z "$ppo_sh" ] && [ -f "$d/pipelines/ppo.sh" ] && ppo_sh=$d/pipelines/ppo.sh
+done
+if [ -z "$tools" ]; then
+  echo "recipe: cannot find prefpipe's tools/ folder (prefpipe.jq, plot-style.gp): looked in $root/tools," \
+       "$bindir/../tools and $bindir/../share/prefpipe/tools; set PREFPIPE_TOOLS=DIR" >&2
+  exit 66
+fi
 RUN=${1:-$root/runs/recipe}
 SEED=${SEED:-1}
 THREADS=${THREADS:-2}
@@ -258,7 +274,7 @@ if stage ppo; then
   [ "$n_pool" -gt 0 ] || { log "no PPO prompts in $RUN/ppo-pool.mp"; exit 65; }
   ppo_epochs=$(( (PPO_BATCHES * PPO_B + n_pool - 1) / n_pool ))
   b=${PPO_MINIBATCH:-16}
-  "${PPO_LOOP:-$root/pipelines/ppo.sh}" -p "$RUN/sft" -i "$RUN/ppo-pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" -e "$ppo_epochs" \
+  "${PPO_LOOP:-${ppo_sh:?recipe: cannot find pipelines/ppo.sh (set PPO_LOOP)}}" -p "$RUN/sft" -i "$RUN/ppo-pool.mp" -o "$RUN/ppo" -r "$RUN/rm" -B "$PPO_B" -e "$ppo_epochs" \
     ${PPO_ROLLOUTS:+-n "$PPO_ROLLOUTS"} --max-new "$MAX_NEW" --seed "$SEED" -- --batches "$PPO_BATCHES" --lr "$PPO_LR" --beta "$PPO_BETA" \
     --minibatch "$b" --accum "${PPO_ACCUM:-$((PPO_B / b > 0 ? PPO_B / b : 1))}" \
     ${PPO_INNER_EPOCHS:+--inner-epochs "$PPO_INNER_EPOCHS"} $ppo_resume > "$RUN/ppo-metrics.new.mp"
@@ -328,12 +344,12 @@ jq -s --slurpfile rm "$RUN/rm-accuracy.jsonl" --arg bon "best-of-$BON" --arg com
   for c in math instruction safety truthfulness factuality; do printf '%14s' "$c"; done
   printf '   %s\n' "average [95% CI]"
   # one number format (tools/prefpipe.jq pct1: one decimal, always)
-  jq -L "$root/tools" -r 'include "prefpipe"; [.model] + ([.categories.math, .categories.instruction, .categories.safety,
+  jq -L "$tools" -r 'include "prefpipe"; [.model] + ([.categories.math, .categories.instruction, .categories.safety,
           .categories.truthfulness, .categories.factuality] | map(if . then (.score | pct1) else "-" end))
         + [.average | ci1] | @tsv' "$RUN/summaries.jsonl" |
     sed 's/^ppo-final/ppo/; s/^bon\t/best-of-'"$BON"'\t/' |
     awk -F'\t' '{ printf "%-10s", $1; for (i = 2; i <= 6; i++) printf "%14s", $i; printf "   %s\n", $7 }'
-  jq -L "$root/tools" -r 'include "prefpipe";
+  jq -L "$tools" -r 'include "prefpipe";
     select(.kind == "summary") | "reward model: held-out gold-pair accuracy \(.accuracy | pct1)% on \(.n) pairs"' \
     "$RUN/rm-accuracy.jsonl"
   echo "(gold-judge scores x 100 on $N_EVAL held-out prompts, greedy responses; seed $SEED)"
@@ -361,18 +377,19 @@ jq -s --slurpfile rm "$RUN/rm-accuracy.jsonl" --arg bon "best-of-$BON" --arg com
 log "this run took $(( $(date +%s) - T0 )) s"
 
 # ---- plots: training.png (tools/recipe-plot.gp in the shared style,
-# tools/plot-style.gp), from data files in RUN/plots that tests can read ----
+# tools/plot-style.gp; gnuplot's own style when that file is missing),
+# from data files in RUN/plots that tests can read ----
 mkdir -p "$RUN/plots"
 for s in sft dpo rm; do
   # x = epoch; a batch's weight is its share of a full batch (the largest)
-  [ -s "$RUN/$s-metrics.mp" ] && rec to-json "$RUN/$s-metrics.mp" | jq -L "$root/tools" -rs 'include "prefpipe";
+  [ -s "$RUN/$s-metrics.mp" ] && rec to-json "$RUN/$s-metrics.mp" | jq -L "$tools" -rs 'include "prefpipe";
     def n: if . == null then "NaN" else tostring end;
     map(select(.step != null and .loss != null)) as $m | ($m | map(.examples) | max) as $b
     | ($m | ema(.loss; .examples / $b)) as $e
     | range(0; $m | length) as $i | $m[$i] | [.epoch, .loss, $e[$i], .examples / $b] | map(n) | @tsv' \
     > "$RUN/plots/$s.tsv" || : > "$RUN/plots/$s.tsv"
 done
-[ -s "$RUN/ppo-metrics.mp" ] && rec to-json "$RUN/ppo-metrics.mp" | jq -L "$root/tools" -rs 'include "prefpipe";
+[ -s "$RUN/ppo-metrics.mp" ] && rec to-json "$RUN/ppo-metrics.mp" | jq -L "$tools" -rs 'include "prefpipe";
   def n: if . == null then "NaN" else tostring end;
   map(select(.step != null)) as $m | ($m | ema(.reward_mean)) as $r | ($m | ema(.kl)) as $k
   | range(0; $m | length) as $i | $m[$i] | [.step, .reward_mean, $r[$i], .kl, $k[$i]] | map(n) | @tsv' \
@@ -381,8 +398,12 @@ jq -r --arg bon "best-of-$BON" '[(if .model == "ppo-final" then "ppo" elif .mode
   (.average.score * 100), (.average.lo * 100), (.average.hi * 100)] | @tsv' "$RUN/summaries.jsonl" > "$RUN/plots/eval.tsv"
 has=
 for f in sft dpo rm ppo ppo eval; do if [ -s "$RUN/plots/$f.tsv" ]; then has=${has}1; else has=${has}0; fi; done
-if command -v gnuplot > /dev/null; then
-  gnuplot "$root/tools/plot-style.gp" -c "$root/tools/recipe-plot.gp" "$RUN/training.png" "$RUN/plots" "$has" \
+style=$tools/plot-style.gp
+[ -f "$style" ] || { log "plots: $style is missing: gnuplot's default style"; style=; }
+if [ ! -f "$tools/recipe-plot.gp" ]; then
+  log "plots: skipped ($tools/recipe-plot.gp is missing)"
+elif command -v gnuplot > /dev/null; then
+  gnuplot ${style:+"$style"} -c "$tools/recipe-plot.gp" "$RUN/training.png" "$RUN/plots" "$has" \
     2>>"$RUN/log.txt" && log "plots: $RUN/training.png" || log "plots: gnuplot failed (see $RUN/log.txt)"
 else
   log "plots: skipped (gnuplot not installed)"

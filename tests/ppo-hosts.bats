@@ -26,9 +26,11 @@ P="-b 32 --lr 1e-2 --warmup-steps 0 --no-eos-trick --seed 1"
   run ppo-step -c pol --value-from-policy -o bad $P --publish "@tcp://*:$pp" "@tcp://127.0.0.1:$p1?producers=1"
   [ "$status" -eq 64 ]
   [[ "$output" == *"--publish @tcp://*:$pp: refusing to bind tcp://*:$pp without CURVE"* ]]
+  [ ! -e bad ]   # refused before the run folder was made
   run ppo-step -c pol --value-from-policy -o bad2 $P --publish "@tcp://127.0.0.1:$pp?key=t.key" "@tcp://127.0.0.1:$p1?producers=1"
   [ "$status" -eq 64 ]
   [[ "$output" == *"needs allow=FILE"* ]]
+  [ ! -e bad2 ]
   timeout 60 ppo-step -c pol --value-from-policy -o run $P --publish "@tcp://127.0.0.1:$pp?key=t.key&allow=w.pub" \
     "@tcp://127.0.0.1:$p1?producers=1" 2>ppo.err > /dev/null & ppo=$!
   for i in $(seq 400); do [ -e run/latest ] && break; sleep 0.05; done

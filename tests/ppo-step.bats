@@ -191,3 +191,32 @@ ppo() { ppo-step -c pol --value-from-policy -o run -b 8 --lr 1e-3 "$@"; }
   grep -q "rejected: 16 bad" err
   grep -q "no batch_size (give ppo-step --batch-records)" err
 }
+
+@test "an input that ends inside a batch, or before --batches arrived, exits 74 (its producer died): never taken for done" {
+  setup_rollouts
+  rec head -n 12 scored.mp > short.mp   # batch 0 whole, batch 1: 4 of its 8
+  run ppo --max-lag 1 short.mp
+  [ "$status" -eq 74 ]
+  [[ "$output" == *"input ended inside batch 1 (4 of 8 records): not trained"* ]]
+  [ "$(cut -d" " -f1 run/latest)" = 1 ]   # batch 0 trained and committed: --resume continues
+  rm -rf run
+  run ppo --max-lag 1 --batches 3 scored.mp
+  [ "$status" -eq 74 ]
+  [[ "$output" == *"input ended after 2 of --batches 3 batches"* ]]
+  rm -rf run
+  ppo --max-lag 1 --batches 2 scored.mp > /dev/null 2>&1   # all it asked for: exit 0
+}
+
+@test "bad inputs are refused before the run folder is created" {
+  setup_rollouts
+  run ppo "@tcp://127.0.0.1:1?color=red"
+  [ "$status" -eq 64 ]
+  [[ "$output" == *"unknown endpoint option 'color=red'"* ]]
+  [ ! -e run ]
+  run ppo "@tcp://0.0.0.0:1"
+  [ "$status" -eq 64 ]
+  [ ! -e run ]
+  run ppo missing.mp
+  [ "$status" -eq 66 ]
+  [ ! -e run ]
+}

@@ -188,7 +188,8 @@ setup_file() {
 }
 
 @test "one plotting style: the recipe, watch-metrics and eval-report all start from tools/plot-style.gp" {
-  grep -q 'gnuplot "$root/tools/plot-style.gp" -c "$root/tools/recipe-plot.gp"' "$PREFPIPE_ROOT/pipelines/recipe.sh"
+  grep -q 'style=$tools/plot-style.gp' "$PREFPIPE_ROOT/pipelines/recipe.sh"
+  grep -q 'gnuplot ${style:+"$style"} -c "$tools/recipe-plot.gp"' "$PREFPIPE_ROOT/pipelines/recipe.sh"
   grep -q 'gnuplot "$here/tools/plot-style.gp" -c "$here/tools/metrics.gp"' "$PREFPIPE_ROOT/pipelines/watch-metrics.sh"
   # axis labels with units in every panel of the recipe's plot
   [ "$(grep -c '^set ylabel' "$PREFPIPE_ROOT/tools/recipe-plot.gp")" -ge 4 ]
@@ -221,4 +222,20 @@ setup_file() {
   [ "$status" -eq 64 ]
   [[ "$output" == *"RM_INIT must be"* ]]
   [ ! -e "$BATS_TEST_TMPDIR/r5" ]
+}
+
+@test "a copy of recipe.sh alone finds tools/ beside the programs on PATH (same table, plots); without any, exit 66 before it starts" {
+  mkdir -p copy/pipelines && cp "$PREFPIPE_ROOT/pipelines/recipe.sh" copy/pipelines/
+  cp -r "$RQ" again
+  rm -f again/training.png
+  SCALE=quick THREADS=1 copy/pipelines/recipe.sh "$PWD/again" > table.txt 2> err.txt
+  diff table.txt "$BATS_FILE_TMPDIR/out.txt"
+  ! grep -q "plots: skipped" again/log.txt
+  if command -v gnuplot > /dev/null; then [ -s again/training.png ]; fi
+  # no tools/ anywhere near: refused at once, naming where it looked
+  mkdir fakebin && for b in "$PREFPIPE_ROOT"/bin/*; do ln -s "$b" fakebin/; done
+  run env PATH="$PWD/fakebin:/usr/bin:/bin" SCALE=quick copy/pipelines/recipe.sh "$PWD/none"
+  [ "$status" -eq 66 ]
+  [[ "$output" == *"cannot find prefpipe's tools/ folder"*"$PWD/fakebin/../tools"* ]]
+  [ ! -e none ]
 }

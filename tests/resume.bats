@@ -199,3 +199,12 @@ ppo_roll() { rollout -f "$1" -B 8 -n 4 --epochs 4 --max-new 8 --temperature 1 --
   ppo_roll nums | ppo-step -c pol --value-from-policy -b 32 -o nums --batches 1 --reward-norm 0.5,2 2>/dev/null > /dev/null
   jq -e '.options["reward-norm"] == "0.5,2" and .effective.reward_norm == {mean: 0.5, std: 2}' nums/run_config.json
 }
+
+@test "run_config.json keeps every real exactly: a resumed run compares equal (no rounding to 15 digits)" {
+  setup_data
+  dpo-step -m pol --ref pol -o part --epochs 2 --batch 8 --lr 1.0000000000000002e-3 --stop-after 1 train.mp > /dev/null 2>&1
+  # 1.0000000000000002e-3 is not 0.001 (it needs 17 digits)
+  python3 -c 'import json,sys; v=json.load(open("part/run_config.json"))["effective"]["lr"]; sys.exit(v != 1.0000000000000002e-3)'
+  dpo-step --resume part --lr 1.0000000000000002e-3 --stop-after 1 > /dev/null 2>&1
+  [ "$(jq .step part/trainer_state.json)" = 2 ]
+}

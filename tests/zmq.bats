@@ -2,6 +2,8 @@
 # Record streams over ZeroMQ between separate processes on this machine:
 # relays over ipc:// and tcp:// (loopback only), the end-of-stream protocol
 # with several producers and consumers, and unreachable endpoints.
+# Streams are acknowledged by default (kill tests: nothing lost or
+# duplicated); ?ack=0 is plain PUSH/PULL, where loss is reported.
 load helper
 
 many() { # many PREFIX N OUT
@@ -180,7 +182,7 @@ kill_one_of_three() { # ENDPOINT-OPTIONS
   timeout 60 rec cat ">ipc://$T/kc?$1" > c1.mp & c1=$!
   timeout 60 rec cat ">ipc://$T/kc?$1" > c2.mp & c2=$!
   until_ '[ "$(size c1.mp c2.mp c3.mp)" -eq "$(size first.mp)" ]'
-  sleep 0.5   # c3 idle: what it wrote is acknowledged (?ack=1)
+  sleep 0.5   # c3 idle: what it wrote is acknowledged (acknowledged streams)
   kill -STOP $c3
   at=$(size c1.mp c2.mp)
   echo > go
@@ -191,8 +193,8 @@ kill_one_of_three() { # ENDPOINT-OPTIONS
   echo > go2
 }
 
-@test "1 of 3 consumers killed (100,000 records, no ack): the producer fails (exit 74) naming the counts" {
-  kill_one_of_three timeout=5
+@test "?ack=0, 1 of 3 consumers killed (100,000 records): the producer fails (exit 74) naming the counts" {
+  kill_one_of_three "ack=0&timeout=5"
   s=0; wait $p || s=$?
   wait $c1; wait $c2   # the survivors end normally
   cat err >&2
@@ -215,12 +217,12 @@ head_leaves_early() { # ENDPOINT
   cat err >&2
 }
 
-@test "a consumer that stops early on purpose (rec head): exit 74 naming ?early=1; with ?early=1 a warning, exit 0" {
+@test "?ack=0, a consumer that stops early on purpose (rec head): exit 74 naming ?early=1; with ?early=1 a warning, exit 0" {
   many r 20 in.mp
-  head_leaves_early "@ipc://$T/hd"
+  head_leaves_early "@ipc://$T/hd?ack=0"
   [ "$s" -eq 74 ]
   grep -q "say ?early=1 on this endpoint if one may" err
-  head_leaves_early "@ipc://$T/hd2?early=1"
+  head_leaves_early "@ipc://$T/hd2?ack=0&early=1"
   [ "$s" -eq 0 ]
   grep -q "warning: 1 of 1 consumer disconnected before the end of the stream.*?early=1: taken as stopping early on purpose" err
   [ "$(rec count out.mp)" -eq 5 ]
@@ -241,7 +243,33 @@ head_leaves_early() { # ENDPOINT
   [ -z "$(ls -A | grep '^\.out\.mp\.tmp\.')" ]
 }
 
-# ---- acknowledged streams (?ack=1): redelivery and dedup by id ----
+@test "a consumer that stops early on purpose tells its producer (the default): exit 0, not a loss; through a relay too" {
+  many r 20 in.mp
+  head_leaves_early "@ipc://$T/hd"
+  [ "$s" -eq 0 ]
+  grep -q "every consumer stopped reading on purpose" err
+  [ "$(rec count out.mp)" -eq 5 ]
+  # the stop travels up a chain of stages, as SIGPIPE does: source -> relay -> head
+  big r 100000 big.mp
+  timeout 60 rec cat big.mp -o "@ipc://$T/s1" 2> e1 & p1=$!
+  timeout 60 rec cat ">ipc://$T/s1" -o "@ipc://$T/s2" 2> e2 & p2=$!
+  timeout 60 rec head -n 7 ">ipc://$T/s2" > out2.mp
+  wait $p1; wait $p2     # both exit 0
+  [ "$(rec count out2.mp)" -eq 7 ]
+  grep -q "stopped reading on purpose" e1
+  grep -q "stopped reading on purpose" e2
+  # a stop is no death: with two consumers, what the one that stopped did not take goes to the other
+  timeout 60 rec cat big.mp -o "@ipc://$T/s3?consumers=2" 2> e3 & p3=$!
+  timeout 60 rec head -n 3 ">ipc://$T/s3" > h.mp
+  timeout 60 rec cat ">ipc://$T/s3" > rest.mp
+  wait $p3
+  [ "$(cat h.mp rest.mp | rec count)" -eq 100000 ]
+  ids h.mp rest.mp > got.txt
+  ids big.mp > want.txt
+  diff want.txt got.txt
+}
+
+# ---- acknowledged streams (the default): redelivery and dedup by id ----
 
 @test "?ack=1 relays 100,000 records unchanged, either side binding" {
   big r 100000 in.mp
@@ -259,8 +287,8 @@ head_leaves_early() { # ENDPOINT
 # sorted ids of record files
 ids() { cat "$@" | rec to-json | jq -r .id | sort; }
 
-@test "?ack=1, 1 of 3 consumers killed (100,000 records): its unacknowledged records go to the others, none lost or duplicated" {
-  kill_one_of_three ack=1
+@test "1 of 3 consumers killed (100,000 records, the default): its unacknowledged records go to the others, none lost or duplicated" {
+  kill_one_of_three timeout=5
   s=0; wait $p || s=$?
   wait $c1; wait $c2        # the survivors end normally
   cat err >&2
@@ -273,15 +301,15 @@ ids() { cat "$@" | rec to-json | jq -r .id | sort; }
   diff want.txt got.txt     # every record once: none lost, none twice
 }
 
-@test "?ack=1, 1 of 3 producers killed and restarted (100,000 records): the consumer drops what it sent again, by id" {
+@test "1 of 3 producers killed and restarted (100,000 records, the default): the consumer drops what it sent again, by id" {
   big a 40000 a.mp; big b 30000 b.mp; big c 30000 c.mp
-  timeout 60 rec cat "@ipc://$T/kp?producers=3&ack=1&timeout=10" -o out.mp 2> err & r=$!
-  timeout 60 rec cat a.mp -o ">ipc://$T/kp?ack=1" & pa=$!
-  timeout 60 rec cat b.mp -o ">ipc://$T/kp?ack=1" & pb=$!
-  ( head -c 200000 c.mp; sleep 30 ) | rec cat -o ">ipc://$T/kp?ack=1" & pc=$!
+  timeout 60 rec cat "@ipc://$T/kp?producers=3&timeout=10" -o out.mp 2> err & r=$!
+  timeout 60 rec cat a.mp -o ">ipc://$T/kp" & pa=$!
+  timeout 60 rec cat b.mp -o ">ipc://$T/kp" & pb=$!
+  ( head -c 200000 c.mp; sleep 30 ) | rec cat -o ">ipc://$T/kp" & pc=$!
   sleep 1
   kill -9 $pc
-  timeout 60 rec cat c.mp -o ">ipc://$T/kp?ack=1"   # the restart sends its whole input again
+  timeout 60 rec cat c.mp -o ">ipc://$T/kp"   # the restart sends its whole input again
   s=0; wait $r || s=$?
   wait $pa; wait $pb
   [ "$s" -eq 0 ]
@@ -291,21 +319,50 @@ ids() { cat "$@" | rec to-json | jq -r .id | sort; }
   diff want.txt got.txt
 }
 
-@test "?ack=1 on one end only: a clear error within the timeout, not a hang" {
+@test "equal ids without a producer's death are the stream's own: none dropped" {
+  many r 3 a.mp; cat a.mp a.mp > twice.mp
+  timeout 60 rec cat twice.mp -o "@ipc://$T/eq" &
+  timeout 60 rec cat ">ipc://$T/eq" -o out.mp
+  wait
+  cmp twice.mp out.mp
+}
+
+@test "a consumer killed after its producer began ending the stream (the default): its records go to the other, none lost or duplicated" {
+  big r 100000 in.mp
+  timeout 60 rec cat in.mp -o "@ipc://$T/ke?consumers=2&timeout=10" 2> err & p=$!
+  rec cat ">ipc://$T/ke" > c2.mp & c2=$!
+  until_ '[ -s c2.mp ]'
+  kill -STOP $c2     # it holds its window of records, unacknowledged
+  timeout 60 rec cat ">ipc://$T/ke" > c1.mp & c1=$!
+  # everything else went to c1: the producer has sent its input and waits to end
+  until_ '[ "$(size c1.mp c2.mp)" -ge "$(( $(size in.mp) * 99 / 100 ))" ]'
+  sleep 1
+  kill -9 $c2
+  s=0; wait $p || s=$?
+  wait $c1
+  cat err >&2
+  [ "$s" -eq 0 ]
+  grep -q "records sent again after 1 consumer left; every record acknowledged" err
+  ids c1.mp c2.mp > got.txt
+  ids in.mp > want.txt
+  diff want.txt got.txt
+}
+
+@test "?ack=0 on one end only: a clear error within the timeout, not a hang" {
   many r 10 in.mp
-  timeout 30 rec cat in.mp -o "@ipc://$T/mm?ack=1&timeout=1" 2> perr & p=$!
-  run timeout 30 rec count ">ipc://$T/mm?timeout=1"
+  timeout 30 rec cat in.mp -o "@ipc://$T/mm?timeout=1" 2> perr & p=$!
+  run timeout 30 rec count ">ipc://$T/mm?ack=0&timeout=1"
   [ "$status" -eq 66 ]   # the handshake never succeeds: cannot connect (as with CURVE on one side)
-  [[ "$output" == *"are both ends ?ack=1 (or neither)?"* ]]
+  [[ "$output" == *"do both ends agree on ?ack="* ]]
   s=0; wait $p || s=$?
   [ "$s" -eq 75 ]
-  grep -Eq "both ends need \?ack=1|are both ends \?ack=1" perr
+  grep -Eq "both ends need the same \?ack=|do both ends agree on \?ack=" perr
   # the other way round: an acknowledged consumer on a plain producer
-  timeout 30 rec cat in.mp -o "@ipc://$T/mm2?timeout=1" 2> perr & p=$!
-  run timeout 30 rec count ">ipc://$T/mm2?ack=1&timeout=1"
+  timeout 30 rec cat in.mp -o "@ipc://$T/mm2?ack=0&timeout=1" 2> perr & p=$!
+  run timeout 30 rec count ">ipc://$T/mm2?timeout=1"
   [ "$status" -eq 66 ]
-  [[ "$output" == *"are both ends ?ack=1 (or neither)?"* ]]
+  [[ "$output" == *"do both ends agree on ?ack="* ]]
   s=0; wait $p || s=$?
   [ "$s" -eq 75 ]
-  grep -Eq "are both ends \?ack=1|no consumer connected" perr
+  grep -Eq "do both ends agree on \?ack=|no consumer connected" perr
 }

@@ -221,6 +221,35 @@ static int same_numbers(json_t *a, const char *s)
     return n > 0;
 }
 
+/* The fewest digits (15..17) with which every real in j reads back as the
+ * same double: 15 keeps the usual settings as they were typed (1e-3 is
+ * 0.001, not 0.0010000000000000000208), 17 is exact for any double. */
+static int exact_precision(const json_t *j)
+{
+    int p = 15;
+    if (json_is_real(j)) {
+        double v = json_real_value(j);
+        char buf[40];
+        for (; p < 17; p++) {
+            snprintf(buf, sizeof buf, "%.*g", p, v);
+            if (strtod(buf, NULL) == v) break;
+        }
+    } else if (json_is_array(j)) {
+        for (size_t i = 0; i < json_array_size(j); i++) {
+            int q = exact_precision(json_array_get(j, i));
+            if (q > p) p = q;
+        }
+    } else if (json_is_object(j)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)j, k, v) {
+            int q = exact_precision(v);
+            if (q > p) p = q;
+        }
+    }
+    return p;
+}
+
 /* --KEY VALUE (or a flag: VALUE NULL) given on resume to a run saved
  * without it: equal to the saved effective setting of that name (dashes as
  * underscores), or a usage error naming both. */
@@ -241,7 +270,7 @@ static void check_new_option(const run_args_spec *spec, const char *path, json_t
     if (!same) {
         char *mc = may_change_text(spec);
         if (e) {
-            char *saved = json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15));
+            char *saved = json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(exact_precision(e)));
             cli_usage_error("--%s %s differs from the run being resumed (%s %s, its setting without --%s, in %s); "
                             "only %s may change on resume (or start a new run with another --output)",
                             key, now ? now : "(flag)", ekey, saved ? saved : "?", key, path, mc);
@@ -385,7 +414,7 @@ char *run_args_json(int argc, char **argv, const struct option *lo, const run_ar
         if (!e) die(EX_SOFTWARE, "run_args_json: effective configuration: %s", je.text);
         json_object_set_new(j, "effective", e);
     }
-    char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+    char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(exact_precision(j)));
     json_decref(j);
     size_t n = strlen(text);
     char *out = xmalloc(n + 2);

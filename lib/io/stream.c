@@ -182,6 +182,32 @@ static void flush_stdout(void)
         flush_buf(g_stdout_w);
 }
 
+/* Open ZeroMQ readers: when every consumer of one of our ZeroMQ outputs
+ * stopped reading on purpose, we stop too, and say so to our own
+ * producers first (zs_close before the end sends them a stop), as SIGPIPE
+ * travels up a pipeline of processes. */
+#define MAX_ZREADERS 64
+static rstream *g_zreaders[MAX_ZREADERS];
+static int g_nzreaders;
+
+static void zreader_forget(rstream *s)
+{
+    for (int i = 0; i < g_nzreaders; i++)
+        if (g_zreaders[i] == s) {
+            g_zreaders[i] = g_zreaders[--g_nzreaders];
+            return;
+        }
+}
+
+static void stop_reading_all(void)
+{
+    while (g_nzreaders > 0) {
+        rstream *r = g_zreaders[--g_nzreaders];
+        zs_close(r->z, r->err, sizeof r->err);
+        r->z = NULL;
+    }
+}
+
 static rstream *new_stream(const char *uri, int writer)
 {
     rstream *s = xcalloc(1, sizeof *s);
@@ -202,6 +228,8 @@ rstream *rs_open_read(const char *uri)
             die(EX_NOINPUT, "%s: %s", uri, s->err);
         zs_set_flush(s->z, flush_stdout);
         msgpack_unpacked_init(&s->res);
+        if (g_nzreaders < MAX_ZREADERS)
+            g_zreaders[g_nzreaders++] = s;
         return s;
     }
     s->kind = K_FILE;
@@ -210,6 +238,17 @@ rstream *rs_open_read(const char *uri)
         die(EX_NOINPUT, "%s: cannot open: %s", uri, strerror(errno));
     msgpack_unpacked_init(&s->res);
     return s;
+}
+
+void rs_check_input(const char *uri)
+{
+    char err[512];
+    if (rs_is_zmq_uri(uri)) {
+        if (zs_check_uri(uri, err, sizeof err) < 0)
+            die(EX_USAGE, "%s: %s", uri, err);
+    } else if (strcmp(uri, "-") != 0 && access(uri, R_OK) != 0) {
+        die(EX_NOINPUT, "%s: cannot open: %s", uri, strerror(errno));
+    }
 }
 
 static void remove_tmp(void *arg)
@@ -599,6 +638,12 @@ void rs_write(rstream *s, const char *buf, size_t len)
     s->nrec++;
     if (s->kind == K_ZMQ) {
         int r = zs_send(s->z, buf, len, s->err, sizeof s->err);
+        if (r == ZS_STOPPED) { /* as a pipe whose reader exited: a quiet end (exit 0), the note on stderr */
+            stop_reading_all();
+            zs_drop(s->z);   /* the last socket: its close lets the readers' stops leave */
+            s->z = NULL;
+            die(0, "%s: %s", s->uri, s->err);
+        }
         if (r < 0)
             die(r == ZS_TEMPFAIL ? EX_TEMPFAIL : EX_IOERR, "%s: %s", s->uri, s->err);
         return;
@@ -640,6 +685,7 @@ void rs_memory_clear(rstream *s) { s->wlen = 0; }
 
 static void free_stream(rstream *s)
 {
+    zreader_forget(s);
     free(s->buf);
     msgpack_unpacked_destroy(&s->res);
     bsrc_close(s->src);

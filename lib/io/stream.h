@@ -125,6 +125,11 @@ void rs_abort(rstream *s);
 size_t rs_max_record(void);
 int rs_max_depth(void);
 
+/* Refuse an input that cannot be opened, before anything is created: a
+ * ZeroMQ endpoint whose options or bind are refused (exit 64), a file
+ * that cannot be read (exit 66).  Opens nothing. */
+void rs_check_input(const char *uri);
+
 /* Is this URI a ZeroMQ endpoint? */
 int rs_is_zmq_uri(const char *uri);
 

@@ -1,5 +1,5 @@
 /*
- * zack.c — acknowledged ZeroMQ record streams (?ack=1 on both ends; the
+ * zack.c — acknowledged ZeroMQ record streams (the default; the
  * guarantee is stated in zstream.h).
  *
  * Both ends are ROUTER sockets with ZMQ_PROBE_ROUTER: every new
@@ -8,6 +8,7 @@
  * routing-id frame:
  *   consumer -> producer  ["prefpipe-hello", ID, WINDOW]  answer to a probe
  *                         ["prefpipe-ack", [SEQ...]]      delivery numbers done
+ *                         ["prefpipe-stop", ID]           stopping early on purpose
  *   producer -> consumer  SEQ (8 bytes, big-endian), RECORD   two frames
  *                         ["prefpipe-eos", ID, SENT, CONSUMERS]
  *
@@ -41,11 +42,20 @@
 
 #define HELLO_TAG "prefpipe-hello"
 #define ACK_TAG "prefpipe-ack"
+#define STOP_TAG "prefpipe-stop"
+#define ZACK_LINGER_MS 2000
 
 void zack_setup(zstream *z)
 {
-    int one = 1, hwm = z->window + 1000;
+    int one = 1, zero = 0, hwm = z->window + 1000, linger = ZACK_LINGER_MS;
     zmq_setsockopt(z->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one); /* a gone peer is an error, not a drop */
+    /* A closed connection's last messages (a consumer's acknowledgements
+     * and stop) must stay readable after the close: libzmq drops them
+     * when the closing session has no linger, or when a connecting
+     * socket with ZMQ_IMMEDIATE loses its peer.  The linger also lets
+     * our own last messages leave before our socket closes. */
+    zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(z->sock, ZMQ_IMMEDIATE, &zero, sizeof zero);
     zmq_setsockopt(z->sock, ZMQ_PROBE_ROUTER, &one, sizeof one);
     zmq_setsockopt(z->sock, ZMQ_ROUTING_ID, z->id, strlen(z->id));
     zmq_setsockopt(z->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
@@ -116,15 +126,16 @@ static void redo_push(zstream *z, zpend p)
     z->redo[z->nredo++] = p;
 }
 
-/* A consumer is gone: what it held unacknowledged goes to the others. */
-static void cons_dead(zstream *z, zcons *c)
+/* A consumer is gone (died: its connection closed; or stopped on
+ * purpose): what it held unacknowledged goes to the others. */
+static void cons_leave(zstream *z, zcons *c, int died)
 {
     if (!c->alive)
         return;
     c->alive = 0;
     if (c->eos)  /* it had everything and left: the normal end */
         return;
-    z->deaths++;
+    z->deaths += died;
     /* oldest first, so the stream stays as close to input order as it can */
     for (int i = 0; i < c->nfl; i++)
         for (int k = i + 1; k < c->nfl; k++)
@@ -134,11 +145,13 @@ static void cons_dead(zstream *z, zcons *c)
             }
     for (int i = 0; i < c->nfl; i++)
         redo_push(z, c->fl[i]);
-    if (c->nfl)
+    if (c->nfl && died)
         fprintf(stderr, "%s: a consumer left with %d records unacknowledged: sending them to the others\n", progname,
                 c->nfl);
     c->nfl = 0;
 }
+
+static void cons_dead(zstream *z, zcons *c) { cons_leave(z, c, 1); }
 
 void zack_peer_gone(zstream *z, int fd)
 {
@@ -163,6 +176,8 @@ static void on_hello(zstream *z, const char *rid, size_t rlen, int fd, const msg
     }
     c->fd = fd;
     c->alive = 1;
+    if (c->stopped)
+        c->stopped = 0, z->nstopped--;
     c->window = a->size >= 3 && a->ptr[2].type == MSGPACK_OBJECT_POSITIVE_INTEGER && a->ptr[2].via.u64 > 0 &&
                         a->ptr[2].via.u64 < 1000000
                     ? (int)a->ptr[2].via.u64 : 1;
@@ -177,19 +192,60 @@ static void on_ack(zstream *z, const char *rid, size_t rlen, const msgpack_objec
     for (uint32_t k = 0; k < s->size; k++) {
         if (s->ptr[k].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
             continue;
-        for (int i = 0; i < c->nfl; i++)
-            if (c->fl[i].seq == s->ptr[k].via.u64) {
-                free(c->fl[i].data);
-                c->fl[i] = c->fl[--c->nfl];
+        uint64_t seq = s->ptr[k].via.u64;
+        int i = 0;
+        while (i < c->nfl && c->fl[i].seq != seq)
+            i++;
+        if (i < c->nfl) {
+            free(c->fl[i].data);
+            c->fl[i] = c->fl[--c->nfl];
+            continue;
+        }
+        /* its connection closed before we read this (a consumer that
+         * stopped, or died just after acknowledging): not to be sent again */
+        for (size_t r = z->redo_head; r < z->nredo; r++)
+            if (z->redo[r].seq == seq) {
+                free(z->redo[r].data);
+                memmove(z->redo + r, z->redo + r + 1, (z->nredo - r - 1) * sizeof *z->redo);
+                z->nredo--;
                 break;
             }
     }
 }
 
-/* Take in monitor events, hellos and acknowledgements. */
+/* A consumer stops reading on purpose (it closed its stream before the
+ * end: rec head, ppo-step --batches).  What it held unacknowledged goes
+ * to the others, as for a death, but it is no loss: when every consumer
+ * stopped, the stream is over (ZS_STOPPED).  The stop comes before its
+ * connection closes, but the monitor may report the close first: then
+ * the death counted for it is taken back.  (A closed connection's unread
+ * messages stay readable: zack_setup's linger and no ZMQ_IMMEDIATE.) */
+static void on_stop(zstream *z, const char *rid, size_t rlen)
+{
+    zcons *c = cons_find(z, rid, rlen);
+    if (!c || c->stopped)
+        return;
+    if (c->alive)
+        cons_leave(z, c, 0);
+    else if (!c->eos && z->deaths > 0)
+        z->deaths--;
+    c->stopped = 1;
+    z->nstopped++;
+}
+
+int zack_all_stopped(const zstream *z)
+{
+    if (!z->nstopped || z->ncons < z->consumers)
+        return 0;
+    for (int i = 0; i < z->ncons; i++)
+        if (z->cons[i].alive || (!z->cons[i].stopped && !z->cons[i].eos))
+            return 0;   /* one to serve, or one that died: wait for its replacement */
+    return 1;
+}
+
+/* Take in monitor events, hellos, acknowledgements and stops. */
 static void writer_pump(zstream *z)
 {
-    zs_pump_events(z, 0);
     zmq_msg_t p[3];
     int n, fd = -1;
     while (recv_parts(z, p, &n, &fd) == 1) {
@@ -204,10 +260,15 @@ static void writer_pump(zstream *z)
                 on_hello(z, rid, rlen, fd, a);
             else if ((a = zs_parse_ctl(d, dn, &zone, &o, ACK_TAG)))
                 on_ack(z, rid, rlen, a);
+            else if ((a = zs_parse_ctl(d, dn, &zone, &o, STOP_TAG)))
+                on_stop(z, rid, rlen);
             msgpack_zone_destroy(&zone);
         }
         close_parts(p, n);
     }
+    /* events after messages: a consumer's last acknowledgements and its
+     * stop, sent before its connection closed, count before the close */
+    zs_pump_events(z, 0);
 }
 
 /* Send p to a live consumer with room (round robin).  1 sent, 0 none has
@@ -283,6 +344,12 @@ int zack_send(zstream *z, const char *data, size_t len, char *err, size_t errcap
         send_redo(z);
         if (z->nredo == 0 && dispatch(z, &p))
             break;
+        if (zack_all_stopped(z)) {
+            free(p.data);
+            snprintf(err, errcap, "every consumer stopped reading on purpose (%llu records sent, %zu of them not "
+                     "taken); ending the stream here", (unsigned long long)z->sent, z->nredo - z->redo_head);
+            return ZS_STOPPED;
+        }
         if (writer_wait(z, err, errcap)) {
             free(p.data);
             return ZS_TEMPFAIL;
@@ -312,6 +379,11 @@ int zack_close_writer(zstream *z, char *err, size_t errcap)
         send_redo(z);
         if (!in_flight(z) && z->ncons)
             break;
+        if (zack_all_stopped(z)) {
+            fprintf(stderr, "%s: every consumer stopped reading on purpose: %d of %llu records not taken\n",
+                    progname, in_flight(z), (unsigned long long)z->sent);
+            return 0;
+        }
         if (writer_wait(z, err, errcap)) {
             snprintf(err, errcap, "no consumer for %g s with %d records unacknowledged (%llu sent); giving up",
                      z->timeout, in_flight(z), (unsigned long long)z->sent);
@@ -331,7 +403,7 @@ int zack_close_writer(zstream *z, char *err, size_t errcap)
             if (c->alive && !c->eos && send_to(z, c->rid, c->rlen, sb.data, sb.size, NULL, 0) == 0)
                 c->eos = 1;
         }
-        if (z->npeers == 0 && z->ever_connected >= z->consumers)
+        if (z->npeers == 0 && (z->ever_connected >= z->consumers || zack_all_stopped(z)))
             break;
         if (z->npeers > 0)
             z->progress_at = zs_now();
@@ -475,6 +547,7 @@ int zack_recv(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, size_t 
             return 1;
         }
         if (n == 2 && zmq_msg_size(&p[1]) == 0) { /* a probe: a producer connected */
+            prod_index(z, rid, rlen);   /* known, so that a stop reaches it */
             send_hello(z, rid, rlen);
             close_parts(p, n);
             continue;
@@ -502,11 +575,23 @@ void zack_close_reader(zstream *z)
 {
     if (z->ended || !z->sock)
         return;
-    /* stopping early: what we took is done; let the acknowledgements
-     * leave before the socket closes, the rest goes to other consumers */
+    /* stopping early: what we took is done; tell every producer we stop
+     * on purpose (not a death: zack_all_stopped); the rest goes to other
+     * consumers.  zack_setup's linger lets these leave before the socket
+     * closes. */
     send_acks(z);
-    int linger = 1000;
-    zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 2);
+    msgpack_pack_str(&pk, strlen(STOP_TAG));
+    msgpack_pack_str_body(&pk, STOP_TAG, strlen(STOP_TAG));
+    msgpack_pack_str(&pk, strlen(z->id));
+    msgpack_pack_str_body(&pk, z->id, strlen(z->id));
+    for (int i = 0; i < z->nprods; i++)
+        send_to(z, z->prods[i].rid, z->prods[i].rlen, sb.data, sb.size, NULL, 0);
+    msgpack_sbuffer_destroy(&sb);
 }
 
 void zs_set_flush(zstream *z, void (*fn)(void)) { z->flush = fn; }
@@ -531,6 +616,10 @@ int zs_duplicate(zstream *z, const char *id, size_t len)
     size_t k = h & (z->capseen - 1);
     while (z->seen[k]) {
         if (z->seen[k] == h) {
+            /* only a producer that vanished sends records again (its
+             * restart); before that, equal ids are the stream's own */
+            if (!z->lost)
+                return 0;
             z->dups++;
             z->received--; /* the end-of-stream counts distinct records */
             return 1;

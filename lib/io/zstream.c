@@ -218,7 +218,7 @@ static int parse_options(zstream *z, char *spec, char *err, size_t errcap)
                 continue;
             snprintf(err, errcap,
                      "unknown endpoint option '%s' (known: producers=N, consumers=N, timeout=S, key=FILE, "
-                     "curve=FILE, allow=FILE, insecure=1, ack=1, window=N, early=1)",
+                     "curve=FILE, allow=FILE, insecure=1, ack=0, window=N, early=1)",
                      tok);
             return -1;
         }
@@ -245,6 +245,25 @@ void zs_close_sockets(zstream *z)
     }
 }
 
+int zs_check_uri(const char *uri, char *err, size_t errcap)
+{
+    zstream z;
+    memset(&z, 0, sizeof z);
+    zcurve_init(&z.sec);
+    char *spec = xstrdup(uri + 1);
+    int rc = parse_options(&z, spec, err, errcap);
+    /* as zcurve_apply will decide: CURVE with a key, insecure= or its variable */
+    const char *env = getenv("PREFPIPE_ZMQ_INSECURE");
+    z.sec.curve = z.sec.key || getenv("PREFPIPE_ZMQ_KEY");
+    if (z.sec.insecure < 0)
+        z.sec.insecure = env && strcmp(env, "1") == 0;
+    for (char *ep = strtok(spec, ","); rc == 0 && ep; ep = strtok(NULL, ","))
+        if (uri[0] == '@' && zcurve_check_bind(&z.sec, ep, err, errcap) < 0)
+            rc = -1;
+    free(spec);
+    return rc;
+}
+
 zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
 {
     zstream *z = xcalloc(1, sizeof *z);
@@ -254,6 +273,7 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
     z->consumers = 1;
     z->timeout = 60;
     z->window = 256;
+    z->ack = 1;   /* acknowledged by default; ?ack=0: plain PUSH/PULL, loss possible */
     z->cur_prod = z->next_prod = -1;
     zcurve_init(&z->sec);
     const char *env = getenv("PREFPIPE_ZMQ_TIMEOUT");
@@ -336,10 +356,10 @@ zstream *zs_open(const char *uri, int writer, char *err, size_t errcap)
             if (z->hs_ever_failed)
                 snprintf(err, errcap,
                          "cannot connect: the handshake failed for %g s (CURVE on one side only, curve= not "
-                         "the server's public key, or ?ack=1 on one end only: are both ends ?ack=1 (or neither)?)",
+                         "the server's public key, or ?ack=0 on one end only: do both ends agree on ?ack=?)",
                          z->timeout);
             else
-                snprintf(err, errcap, "cannot connect: no peer answered within %g s (is the other side running? are both ends ?ack=1 (or neither)?)",
+                snprintf(err, errcap, "cannot connect: no peer answered within %g s (is the other side running? do both ends agree on ?ack=?)",
                          z->timeout);
             goto fail;
         }
@@ -396,11 +416,11 @@ int zs_stalled(zstream *z, char *err, size_t errcap)
     if (zs_now() - z->progress_at < z->timeout || (z->npeers > 0 && !z->lost))
         return 0;
     if (z->mismatch)
-        snprintf(err, errcap, "a peer connected but its handshake failed for %g s: are both ends ?ack=1 (or "
-                 "neither)?", z->timeout);
+        snprintf(err, errcap, "a peer connected but its handshake failed for %g s: do both ends agree on ?ack=? "
+                 "(acknowledged is the default, ?ack=0 plain)", z->timeout);
     else if (z->writer && z->ack)
         snprintf(err, errcap, "no consumer connected for %g s (%llu records sent, %zu to send again; both ends need "
-                 "?ack=1); giving up",
+                 "the same ?ack=); giving up",
                  z->timeout, (unsigned long long)z->sent, z->nredo - z->redo_head);
     else if (z->writer)
         snprintf(err, errcap, "no consumer connected for %g s (%llu records sent); giving up", z->timeout,
@@ -625,7 +645,7 @@ static int judge_losses(zstream *z, char *err, size_t errcap)
     int spare = z->ever_connected - z->consumers;
     snprintf(err, errcap,
              "%d of %d consumer%s disconnected before the end of the stream: the records queued to %s are lost "
-             "(%llu sent in all; ?ack=1 on both ends sends them to the others)",
+             "(%llu sent in all; acknowledged streams, the default without ?ack=0, send them to the others)",
              z->lost, z->ever_connected, z->ever_connected > 1 ? "s" : "", z->lost > 1 ? "them" : "it",
              (unsigned long long)z->sent);
     if (z->lost <= spare) {
@@ -641,6 +661,16 @@ static int judge_losses(zstream *z, char *err, size_t errcap)
     snprintf(err + n, errcap - n, "; a consumer that stops early on purpose (ppo-step --batches, rec head) looks "
              "the same: say ?early=1 on this endpoint if one may");
     return ZS_LOST;
+}
+
+void zs_drop(zstream *z)
+{
+    int linger = 0;
+    if (z->sock)
+        zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
+    z->ack = 0, z->writer = 0;   /* no handshake: nobody is left to end it with */
+    char err[64];
+    zs_close(z, err, sizeof err);
 }
 
 int zs_close(zstream *z, char *err, size_t errcap)

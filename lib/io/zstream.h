@@ -51,14 +51,19 @@
  * is not noticed (it may have had its EOS).  In the plain mode loss is
  * reported, not repaired.
  *
- * Acknowledged mode (?ack=1 on both ends; zack.c): ROUTER sockets, each
+ * Acknowledged mode (the default; ?ack=0 on both ends gives the plain
+ * mode above; zack.c): ROUTER sockets, each
  * record sent with a delivery number and kept by the producer until its
  * consumer acknowledges it (at most ?window=W per consumer); the records of
  * a consumer whose connection closes go to the survivors; the EOS goes out
  * once everything is acknowledged.  Consumers acknowledge what the
  * application has finished with when they are about to wait, after the
- * flush hook (stdout), and drop records whose id came before.  At least
- * once; exactly once in effect after that dedup.  A socket-type mismatch
+ * flush hook (stdout), and, once a producer vanished, drop records whose
+ * id came before.  At least once; exactly once in effect after that
+ * dedup.  A consumer that closes before the end sends its producers a
+ * stop: its records go to the others, and a producer all of whose
+ * consumers stopped ends (ZS_STOPPED: the caller exits quietly, passing
+ * the stop to its own producers).  A socket-type mismatch
  * (ack on one end only) shows as a failed handshake, reported on timeout.
  */
 #ifndef PREFPIPE_ZSTREAM_H
@@ -72,10 +77,17 @@ typedef struct zstream zstream;
 
 /* Error returns besides -1: the peer is gone or never came within the
  * timeout (exit 75), and records were lost (exit 74). */
-enum { ZS_TEMPFAIL = -3, ZS_LOST = -4 };
+enum { ZS_TEMPFAIL = -3, ZS_LOST = -4, ZS_STOPPED = -5 };
+/* ZS_STOPPED (writers, acknowledged mode): every consumer said it stops
+ * reading on purpose (rec head, ppo-step --batches) and none is left to
+ * serve: the stream is over, as a pipe whose reader exited. */
 
 /* uri is the full "@..." or ">..." form; on error returns NULL and fills err */
 zstream *zs_open(const char *uri, int writer, char *err, size_t errcap);
+/* Check uri's options and bind rule without opening anything: 0 ok, -1
+ * (err filled).  For programs that must refuse bad arguments before they
+ * create anything (ppo-step). */
+int zs_check_uri(const char *uri, char *err, size_t errcap);
 /* Receive: 1 = record in *data, *len (valid until next call), 0 = end. -1 error */
 int zs_recv(zstream *z, const char **data, size_t *len, char *err, size_t errcap);
 /* Readers: would zs_recv answer now?  1: a record is waiting (taken off
@@ -104,6 +116,10 @@ const msgpack_object_array *zs_parse_ctl(const char *d, size_t n, msgpack_zone *
 void zs_set_flush(zstream *z, void (*fn)(void));
 int zs_acked(const zstream *z);
 int zs_duplicate(zstream *z, const char *id, size_t len);
+/* Writers after ZS_STOPPED: close without the end-of-stream handshake
+ * (nobody is left to end it with).  Closing the last socket waits for
+ * what other sockets still have to send (a reader's stop). */
+void zs_drop(zstream *z);
 /* Writers: run the EOS handshake.  Then close everything. 0 ok, -1 err */
 int zs_close(zstream *z, char *err, size_t errcap);
 

@@ -34,6 +34,7 @@ typedef struct {            /* producers: one consumer */
     int window;             /* records it may hold unacknowledged */
     int alive;
     int eos;                /* the end-of-stream went to it */
+    int stopped;            /* it said it stops reading on purpose (prefpipe-stop) */
     zpend *fl;              /* in flight */
     int nfl, capfl;
 } zcons;
@@ -91,6 +92,7 @@ struct zstream {
     zpend *redo;            /* writers: to send again, oldest first */
     size_t nredo, redo_head, capredo;
     uint64_t next_seq, redelivered, deaths;
+    int nstopped;           /* writers: consumers that stopped on purpose */
     zprod *prods;           /* readers */
     int nprods;
     int cur_prod, next_prod;/* readers: producer of msg / next (-1: none) */
@@ -117,6 +119,7 @@ void zack_peer_gone(zstream *z, int fd);              /* monitor: a connection c
 int zack_recv(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, size_t errcap);
 int zack_send(zstream *z, const char *data, size_t len, char *err, size_t errcap);
 int zack_close_writer(zstream *z, char *err, size_t errcap);
+int zack_all_stopped(const zstream *z);               /* writers: every consumer stopped on purpose */
 void zack_taken(zstream *z);                          /* readers: the application is done with msg */
 void zack_close_reader(zstream *z);                   /* readers closing early: acknowledge what was taken */
 void zack_free(zstream *z);
