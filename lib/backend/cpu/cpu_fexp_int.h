@@ -14,8 +14,11 @@
 /* exp(x) in fp32 that the compiler can vectorise (glibc's expf is a call):
  * Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, and the Cephes
  * degree-6 polynomial; relative error ~1e-7 (within 2 ulp of expf).
- * Exactly 0 below -87.3 (so masked -inf scores vanish), clamped above. */
-static inline float fexp(float x)
+ * Exactly 0 below -87.3 (so masked -inf scores vanish), clamped above.
+ * Always inlined: as a call (GCC stopped inlining it once it moved into
+ * this header) the loops over it do not vectorise, and training ran 35 %
+ * slower. */
+static inline __attribute__((always_inline)) float fexp(float x)
 {
     float xc = x < 88.3f ? x : 88.3f;
     xc = xc > -87.3f ? xc : -87.3f;
