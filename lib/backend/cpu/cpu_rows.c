@@ -72,20 +72,7 @@ TGT static inline float vred_512(__m512 v)
     return _mm_cvtss_f32(d);
 }
 #define VRED(v) vred_512(v)
-#include "backend/cpu/cpu_rows_body.h"
-#undef V
-#undef TGT
-#undef FN
-#undef MR
-#undef NR
-#undef VZERO
-#undef VLOAD
-#undef VLOADN
-#undef VSET1
-#undef VFMA
-#undef VSTORE
-#undef VSTOREN
-#undef VRED
+#include "backend/cpu/cpu_rows_body.h"   /* undefines its parameters */
 
 /* ---- AVX2: lanes 0-7 in lo, 8-15 in hi ---- */
 typedef struct { __m256 lo, hi; } v2x8;
@@ -130,20 +117,7 @@ TGT static inline float vred_256(v2x8 v)
 #define VSTORE(p, v) vstore_256((p), (v))
 #define VSTOREN(p, v, n) vstoren_256((p), (v), (n))
 #define VRED(v) vred_256(v)
-#include "backend/cpu/cpu_rows_body.h"
-#undef V
-#undef TGT
-#undef FN
-#undef MR
-#undef NR
-#undef VZERO
-#undef VLOAD
-#undef VLOADN
-#undef VSET1
-#undef VFMA
-#undef VSTORE
-#undef VSTOREN
-#undef VRED
+#include "backend/cpu/cpu_rows_body.h"   /* undefines its parameters */
 
 /* ---- plain C: the definition itself, 16 floats and fmaf ---- */
 typedef struct { float l[16]; } v16s;

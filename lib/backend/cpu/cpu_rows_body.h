@@ -11,6 +11,7 @@
  *   VRED(v)       the halving tree of backend.h, to one float
  *   VSTORE(p, v) VSTOREN(p, v, n)
  *   MR, NR        the register tile: MR rows by NR outputs
+ * and it undefines them all at its end.
  * Whatever the tile, the split over threads or the row count, each output
  * is the same chain: tiles only choose which chains run side by side.
  */
@@ -130,3 +131,17 @@ TGT static void FN(att_query)(float *o, float *lse, const float *qv, const float
     *lse = l;
 }
 #undef NR1
+/* the includer's parameters, so the next instruction set defines its own */
+#undef V
+#undef TGT
+#undef FN
+#undef MR
+#undef NR
+#undef VZERO
+#undef VLOAD
+#undef VLOADN
+#undef VSET1
+#undef VFMA
+#undef VSTORE
+#undef VSTOREN
+#undef VRED
