@@ -124,6 +124,30 @@ static void writer_check(const zstream *z)
         abort();
 }
 
+/* The records not yet acknowledged, sorted: in flight (k >= 0: consumer
+ * k's only) or queued to send again.  *n their count; the caller frees. */
+static uint64_t *held(const zstream *z, int k, size_t *n)
+{
+    size_t cap = z->nredo - z->redo_head + 1;
+    for (int i = 0; i < z->ncons; i++)
+        cap += (size_t)z->cons[i].nfl;
+    uint64_t *v = malloc(cap * sizeof *v);
+    *n = 0;
+    for (int i = 0; i < z->ncons; i++)
+        if (k < 0 || i == k)
+            for (int f = 0; f < z->cons[i].nfl; f++)
+                v[(*n)++] = z->cons[i].fl[f].seq;
+    for (size_t r = z->redo_head; r < z->nredo; r++)
+        v[(*n)++] = z->redo[r].seq;
+    qsort(v, *n, sizeof *v, seq_cmp);
+    return v;
+}
+
+static int has(const uint64_t *v, size_t n, uint64_t x)
+{
+    return bsearch(&x, v, n, sizeof *v, seq_cmp) != NULL;
+}
+
 /* room for one more record without waiting: more free window slots
  * among live consumers than records queued to send again */
 static int writer_has_room(const zstream *z)
@@ -155,6 +179,12 @@ static void run_writer(script *s)
         msgpack_sbuffer_init(&sb);
         msgpack_packer pk;
         msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        size_t nbefore, nacked = 0;
+        uint64_t *before = held(z, -1, &nbefore), acked[8];
+        int ci = -1;   /* consumer k's index, for an acknowledgement */
+        for (int i = 0; i < z->ncons; i++)
+            if (z->cons[i].rlen == rlen && memcmp(z->cons[i].rid, rid, rlen) == 0)
+                ci = i;
         switch (op & 7) {
         case 0: { /* raw bytes from consumer k */
             const uint8_t *p;
@@ -185,8 +215,15 @@ static void run_writer(script *s)
             msgpack_pack_array(&pk, 2);
             pack_tagged(&sb, "prefpipe-ack");
             msgpack_pack_array(&pk, cnt);
-            for (unsigned i = 0; i < cnt; i++)
-                msgpack_pack_uint64(&pk, byte(s));
+            size_t nmine;
+            uint64_t *mine = ci >= 0 ? held(z, ci, &nmine) : NULL;
+            for (unsigned i = 0; i < cnt; i++) {
+                uint64_t q = byte(s);
+                msgpack_pack_uint64(&pk, q);
+                if (mine && has(mine, nmine, q))
+                    acked[nacked++] = q;   /* its own, or queued again: done with */
+            }
+            free(mine);
             zack_from_consumer(z, rid, rlen, 100 + k, sb.data, sb.size);
             break;
         }
@@ -214,8 +251,26 @@ static void run_writer(script *s)
             break;
         }
         msgpack_sbuffer_destroy(&sb);
-        if (!closed)
+        if (!closed) {
             writer_check(z);
+            /* a record leaves only when acknowledged: every other step keeps
+             * what was held (a raw message may be an acknowledgement) */
+            size_t nafter;
+            uint64_t *after = held(z, -1, &nafter);
+            for (size_t i = 0; i < nacked; i++)
+                if (has(after, nafter, acked[i]))
+                    abort();   /* acknowledged, yet still to be delivered */
+            if ((op & 7) != 0)
+                for (size_t i = 0; i < nbefore; i++) {
+                    int gone = 0;
+                    for (size_t a = 0; a < nacked; a++)
+                        gone |= acked[a] == before[i];
+                    if (!gone && !has(after, nafter, before[i]))
+                        abort();   /* a record dropped unacknowledged */
+                }
+            free(after);
+        }
+        free(before);
 #ifdef ZEOS_TRACE
         if (!closed) {
             fprintf(stderr, "W op %u k %d: next_seq %llu redo %zu nstopped %d deaths %llu |", op & 7, k,
