@@ -15,7 +15,10 @@
  *  - 'R' then a script: a consumer's real stream state meets producers'
  *    frames: records [SEQ][BYTES], probes, end-of-stream messages with
  *    any counts, raw frames (1 to 3 of them), the application taking
- *    records, an early close (which sends acks and stops).  A malformed
+ *    records, an early close (which sends acks and stops).  The count of
+ *    records must match what the end-of-stream is checked against, and a
+ *    stream ends cleanly only with every record its producers (each with
+ *    this one consumer) said they sent.  A malformed
  *    message must give an error with a message (the filters exit 65:
  *    stream.c), never a crash; the stream ends only through an EOS.
  *  - anything else (a msgpack array or map): one message through the
@@ -305,6 +308,7 @@ static void run_reader(script *s, unsigned producers)
         abort();
     unset_mandatory(z);
     int done = 0;
+    uint64_t nrec = 0;   /* records handed to the application */
     while (more(s) && !done) {
         unsigned op = byte(s);
         int k = (int)(op >> 4) % NPEERS;
@@ -369,6 +373,13 @@ static void run_reader(script *s, unsigned producers)
             abort();   /* only an end-of-stream ends the stream */
         if (r < 0 && !err[0])
             abort();   /* a refusal says why */
+        nrec += r == 1;
+        if (z->received != nrec)
+            abort();   /* the count the end-of-stream is checked against */
+        if (r == 0 && z->eos_checkable && z->received != z->eos_sent)
+            abort();   /* a stream served to us alone ends only with all it sent */
+        if (r == ZS_LOST && (!z->eos_checkable || z->received == z->eos_sent))
+            abort();   /* a loss is reported only when the counts differ */
 #ifdef ZEOS_TRACE
         fprintf(stderr, "R op %u k %d: r %d err '%s' received %llu neos %d nprods %d\n", op & 7, k, r, err,
                 (unsigned long long)z->received, z->neos, z->nprods);
