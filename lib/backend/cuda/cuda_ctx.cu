@@ -188,6 +188,8 @@ static void fill_table(void)
     table.attention = cu_attention;
     table.attention_bwd = cu_attention_bwd;
     table.attention_rows = cu_attention_rows;
+    table.attention_seqs = cu_attention_seqs;
+    table.attention_seqs_bwd = cu_attention_seqs_bwd;
     table.swiglu = cu_swiglu;
     table.swiglu_bwd = cu_swiglu_bwd;
     table.geglu = cu_geglu;
