@@ -361,6 +361,10 @@ void model_reserve(model *m, int ntok, int train)
 {
     /* a training reservation also serves inference (PPO alternates both) */
     if (m->a && m->a->cap >= ntok && (m->a->train == train || (m->a->train && !train))) return;
+    /* outgrown: a quarter more than asked, so batches of slowly growing
+     * length (a shuffled epoch's longest so far) re-allocate and zero
+     * every activation a few times, not at each new maximum */
+    if (m->a && m->a->train == train && ntok > m->a->cap && ntok < INT32_MAX / 5 * 4) ntok += ntok / 4;
     acts_free(m);
     const model_config *c = &m->c;
     const backend *be = m->be;

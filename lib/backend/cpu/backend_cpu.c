@@ -460,13 +460,14 @@ static void att_bwd_block(float *dq, float *dK, float *dV, const float *dout, co
             const float *L = lse + (size_t)h * T + i0;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
                         scale, Q, qd, K, kd, 0.0f, P, kmax);
-            for (int i = 0; i < m; i++) {
+            for (int i = 0; i < m; i++) {   /* keys past the query: 0, no exponential */
                 float *row = P + (size_t)i * kmax;
                 float li = L[i];
                 int lim = i0 + i;
                 #pragma omp simd
-                for (int j = 0; j < kmax; j++)
-                    row[j] = fexp(row[j] - li) * (float)((j <= lim) & (vm[j] != 0));
+                for (int j = 0; j <= lim; j++)
+                    row[j] = fexp(row[j] - li) * (float)(vm[j] != 0);
+                for (int j = lim + 1; j < kmax; j++) row[j] = 0;
             }
             /* dV += P^T dO; dP = dO V^T; dS = P (dP - rowsum(dO O)) */
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kmax, hd, m,
