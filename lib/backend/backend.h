@@ -74,6 +74,13 @@ typedef struct backend backend;
 struct backend {
     const char *name;       /* "cpu", "ref", "cuda:0" */
     void *ctx;              /* the implementation's state; NULL on cpu/ref */
+    /* 1 where matmul_rows costs no more than matmul on training shapes
+     * (cpu: its AVX-512/AVX2 kernels beat one-thread sgemm there; ref):
+     * packed forwards (model_forward) then use it, so a sequence's bits do
+     * not depend on its batch.  0 (cuda: cuBLAS is far faster than the
+     * fixed-order kernel): packed forwards use matmul, whose rounding of
+     * a row may depend on the other rows. */
+    int rows_in_training;
 
     /* ---- ordering ---- (first function pointer: the parity test counts
      * the entries from here to the end of the struct) */

@@ -31,10 +31,12 @@
  * of the B rows are packed back to back, one sequence per row, so padding
  * costs nothing; every token-wise op runs over the real tokens only and
  * attention goes through attention_seqs, which sees one sequence at a
- * time.  Every product of a packed forward is row-independent
- * (matmul_rows), so a sequence's log-probs are the same bits whatever
+ * time.  Where the backend says matmul_rows is not the slower product
+ * (rows_in_training: cpu, ref) every product of a packed forward is
+ * row-independent, so a sequence's log-probs are the same bits whatever
  * batch it is scored in (dpo-step's step-0 policy equals its reference,
- * which ref-score or another grouping computed).  The caller still sees
+ * which ref-score or another grouping computed); on cuda they use matmul
+ * (cuBLAS), whose rounding may depend on the batch.  The caller still sees
  * [B, T]: logp, values and gradients are scattered/gathered on the host
  * through the slot map (compact index -> b * T + t).
  *
@@ -543,7 +545,9 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
         die(EX_DATAERR, "a sequence of %d positions exceeds the model's sliding_window of %d "
             "(sliding-window attention is not implemented: use shorter sequences)",
             q0 + Tq, c->sliding_window);
-    a->rows = last_only || a->packed;   /* row-independent products (mm) */
+    /* row-independent products (mm): decoding always; packed forwards
+     * where the backend's matmul_rows is not the slower product */
+    a->rows = last_only || (a->packed && be->rows_in_training);
     if (m->normw) refresh_normw(m);
     be->embed(be, a->x[0], m->embed, a->d_tokens, N, D);
     if (ai->gemma) be->scale(be, a->x[0], (float)sqrt((double)D), (size_t)N * D);

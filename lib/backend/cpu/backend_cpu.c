@@ -746,6 +746,7 @@ static void cpu_attention_rows(const backend *be, float *out, float *lse, const 
 
 static const backend cpu_backend = {
     .name = "cpu", .ctx = NULL,
+    .rows_in_training = 1,
     .sync = cpu_sync,
     .alloc = cpu_alloc, .alloc_bytes = cpu_alloc_bytes, .free = cpu_free,
     .upload = cpu_copy, .download = cpu_copy,

@@ -443,6 +443,7 @@ static void ref_attention_rows(const backend *be, float *out, float *lse, const 
 
 static const backend ref_backend = {
     .name = "ref", .ctx = NULL,
+    .rows_in_training = 1,
     .sync = ref_sync,
     .alloc = ref_alloc, .alloc_bytes = ref_alloc_bytes, .free = ref_free,
     .upload = ref_copy, .download = ref_copy,
