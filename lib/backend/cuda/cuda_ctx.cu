@@ -165,6 +165,7 @@ static void fill_table(void)
     snprintf(table_name, sizeof table_name, "cuda:%d", CU.dev);
     table.name = table_name;
     table.ctx = &CU;
+    table.rows_in_training = 0;   /* cuBLAS beats the fixed-order kernel (backend.h) */
     table.sync = cu_sync;
     table.alloc = cu_alloc;
     table.alloc_bytes = cu_alloc_bytes;
@@ -188,6 +189,8 @@ static void fill_table(void)
     table.attention = cu_attention;
     table.attention_bwd = cu_attention_bwd;
     table.attention_rows = cu_attention_rows;
+    table.attention_seqs = cu_attention_seqs;
+    table.attention_seqs_bwd = cu_attention_seqs_bwd;
     table.swiglu = cu_swiglu;
     table.swiglu_bwd = cu_swiglu_bwd;
     table.geglu = cu_geglu;

@@ -251,6 +251,38 @@ static void ref_attention_bwd(const backend *be, float *dq, float *dk, float *dv
     free(gq);
 }
 
+/* attention_seqs: each sequence as a batch of one row with every key real */
+static void ref_attention_seqs(const backend *be, float *out, float *lse, const float *q,
+                               const float *k, const float *v, const int *len, int nseq,
+                               int H, int KV, int hd)
+{
+    size_t o = 0, qd = (size_t)H * hd, kd = (size_t)KV * hd;
+    for (int s = 0; s < nseq; o += (size_t)len[s++]) {
+        if (!len[s]) continue;
+        uint8_t *ones = xmalloc((size_t)len[s]);
+        memset(ones, 1, (size_t)len[s]);
+        ref_attention(be, out + o * qd, lse + o * H, q + o * qd, k + o * kd, v + o * kd, ones,
+                      1, len[s], 0, len[s], H, KV, hd);
+        free(ones);
+    }
+}
+
+static void ref_attention_seqs_bwd(const backend *be, float *dq, float *dk, float *dv,
+                                   const float *dout, const float *q, const float *k,
+                                   const float *v, const float *out, const float *lse,
+                                   const int *len, int nseq, int H, int KV, int hd)
+{
+    size_t o = 0, qd = (size_t)H * hd, kd = (size_t)KV * hd;
+    for (int s = 0; s < nseq; o += (size_t)len[s++]) {
+        if (!len[s]) continue;
+        uint8_t *ones = xmalloc((size_t)len[s]);
+        memset(ones, 1, (size_t)len[s]);
+        ref_attention_bwd(be, dq + o * qd, dk + o * kd, dv + o * kd, dout + o * qd, q + o * qd,
+                          k + o * kd, v + o * kd, out + o * qd, lse + o * H, ones, 1, len[s], H, KV, hd);
+        free(ones);
+    }
+}
+
 static void ref_swiglu(const backend *be, float *h, const float *g, const float *u, size_t n)
 {
     for (size_t i = 0; i < n; i++) h[i] = (float)(g[i] / (1.0 + exp(-(double)g[i])) * u[i]);
@@ -411,6 +443,7 @@ static void ref_attention_rows(const backend *be, float *out, float *lse, const 
 
 static const backend ref_backend = {
     .name = "ref", .ctx = NULL,
+    .rows_in_training = 1,
     .sync = ref_sync,
     .alloc = ref_alloc, .alloc_bytes = ref_alloc_bytes, .free = ref_free,
     .upload = ref_copy, .download = ref_copy,
@@ -422,6 +455,7 @@ static const backend ref_backend = {
     .rope = ref_rope,
     .attention = ref_attention, .attention_bwd = ref_attention_bwd,
     .attention_rows = ref_attention_rows,
+    .attention_seqs = ref_attention_seqs, .attention_seqs_bwd = ref_attention_seqs_bwd,
     .swiglu = ref_swiglu, .swiglu_bwd = ref_swiglu_bwd,
     .geglu = ref_geglu, .geglu_bwd = ref_geglu_bwd,
     .add = ref_add,

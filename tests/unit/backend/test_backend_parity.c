@@ -68,7 +68,7 @@ static const char *const all_ops[] = {
     "sync", "alloc", "alloc_bytes", "free", "upload", "download", "upload_bytes",
     "download_bytes", "zero", "copy", "copy_rows", "zero_rows", "matmul", "matmul_bwd",
     "matmul_rows", "embed", "embed_bwd", "rmsnorm", "rmsnorm_bwd", "rope", "attention",
-    "attention_bwd", "attention_rows",
+    "attention_bwd", "attention_seqs", "attention_seqs_bwd", "attention_rows",
     "swiglu", "swiglu_bwd", "geglu", "geglu_bwd", "add", "logprob", "logprob_bwd", "sumsq", "scale", "adamw",
 };
 #define NOPS ((int)(sizeof all_ops / sizeof *all_ops))
@@ -485,6 +485,31 @@ static void c_attention_train(const backend *be, result *r, int v)
     free(m);
 }
 
+/* packed sequences (attention_seqs and its backward): lengths across the
+ * 64-query block, a sequence of one and an empty one, the shapes of
+ * att_shapes; dq, dk, dv start as garbage */
+static void c_attention_seqs(const backend *be, result *r, int v)
+{
+    static const int lens[] = {70, 1, 0, 130, 9, 64};
+    int nseq = 6, H = att_shapes[v][2], KV = att_shapes[v][3], hd = att_shapes[v][4], N = 0;
+    for (int s = 0; s < nseq; s++) N += lens[s];
+    size_t nq = (size_t)N * H * hd, nk = (size_t)N * KV * hd;
+    float *q = dev_rand(be, nq, 1.5f), *k = dev_rand(be, nk, 1.5f), *vv = dev_rand(be, nk, 1);
+    float *dout = dev_rand(be, nq, 1);
+    float *out = be->alloc(be, nq), *lse = be->alloc(be, (size_t)N * H);
+    float *dq = dev_rand(be, nq, 9), *dk = dev_rand(be, nk, 9), *dv = dev_rand(be, nk, 9);
+    be->attention_seqs(be, out, lse, q, k, vv, lens, nseq, H, KV, hd);
+    be->attention_seqs_bwd(be, dq, dk, dv, dout, q, k, vv, out, lse, lens, nseq, H, KV, hd);
+    keep(r, be, "out", out, nq);
+    keep(r, be, "lse", lse, (size_t)N * H);
+    keep(r, be, "dq", dq, nq);
+    keep(r, be, "dk", dk, nk);
+    keep(r, be, "dv", dv, nk);
+    be->free(be, q); be->free(be, k); be->free(be, vv); be->free(be, dout);
+    be->free(be, out); be->free(be, lse); be->free(be, dq); be->free(be, dk);
+    be->free(be, dv);
+}
+
 /* gates over [-30, 30] (saturated sigmoid / tanh both ways) and n past
  * the threaded threshold; the SiLU gate (swiglu) or Gemma's GELU (geglu) */
 static void gate_case(const backend *be, result *r, int v, int gelu)
@@ -719,6 +744,7 @@ int main(int argc, char **argv)
         }
         for (int v = 0; v < 3; v++) {
             check("attention", "attention attention_bwd", REDUCE, c_attention_train, v, A, B);
+            check("attention_seqs", "attention_seqs attention_seqs_bwd", REDUCE, c_attention_seqs, v, A, B);
         }
         for (int i = 0; i < NOPS; i++)
             if (!covered[i]) { printf("FAIL: op %s is not exercised\n", all_ops[i]); failures++; }
