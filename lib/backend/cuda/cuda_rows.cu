@@ -54,6 +54,13 @@ void cu_matmul_rows(const backend *be, float *y, const float *x, const float *w,
     CU_LAUNCH_CHECK();
 }
 
+/* one launch per product, in order on the stream: the same kernel, so the
+ * same bits as matmul_rows */
+void cu_matmul_rows_n(const backend *be, const rows_prod *p, int count, const float *x, int n, int in, int acc)
+{
+    for (int j = 0; j < count; j++) cu_matmul_rows(be, p[j].y, x, p[j].w, n, in, p[j].out, acc);
+}
+
 #define ROWS_MAX_HD 1024   /* model_config_check's head_dim limit */
 
 __global__ static void rows_attention_kernel(float *out, float *lse, const float *q, const float *k,
