@@ -1,6 +1,6 @@
 /*
- * cpu_rows.c — matmul_rows and attention_rows on the CPU (contract in
- * backend.h, overview in cpu_rows_int.h).
+ * cpu_rows.c — matmul_rows, matmul_rows_n and attention_rows on the CPU
+ * (contract in backend.h, overview in cpu_rows_int.h).
  *
  * Why not OpenBLAS: its rounding for a row depends on how many rows share
  * the call and where the row sits, so a sampled row's tokens changed with
@@ -9,7 +9,14 @@
  * of backend.h), and the kernels only decide which outputs are computed
  * side by side.  They read the weights in place (no packing: decoding
  * is a stream over the weights) and vectorise along k, where the weight
- * rows are contiguous.
+ * rows are contiguous.  matmul_rows_n runs several products of one input
+ * (decoding's q/k/v, gate/up) as one split over the team: at one row
+ * each product alone is 0.4-3.5 MB of weights (135M), and a team wake-up
+ * per product (or a product too small to split, run by one thread while
+ * the other waits) costs CPU time the memory stream does not need.
+ * Software prefetch of the next tile's rows was tried in the one-row
+ * tile and measured no gain (the hardware prefetchers keep up); huge
+ * pages for the weights did gain (backend_cpu.c's allocator).
  *
  * Three instantiations of cpu_rows_body.h: AVX-512 (a zmm is the 16
  * lanes), AVX2 (two ymm), and plain C (16 floats, fmaf) for other CPUs;

@@ -1,6 +1,6 @@
 /*
  * cpu_rows_int.h — the row-independent decode products of the CPU backend
- * (matmul_rows, attention_rows in backend.h; cpu_rows.c).
+ * (matmul_rows, matmul_rows_n, attention_rows in backend.h; cpu_rows.c).
  *
  * Every output element is summed in the one order backend.h fixes (16
  * interleaved FMA chains over k, then a halving tree), whatever the row

@@ -1,5 +1,5 @@
 /*
- * cuda_rows.cu — matmul_rows and attention_rows (backend.h): the products
+ * cuda_rows.cu — matmul_rows (and matmul_rows_n: a launch per product) and attention_rows (backend.h): the products
  * whose order is fixed so that a sampled row's bits do not depend on its
  * batch.
  *
