@@ -1,7 +1,7 @@
 /*
- * cuda_rows.cu — matmul_rows (and matmul_rows_n: a launch per product) and attention_rows (backend.h): the products
- * whose order is fixed so that a sampled row's bits do not depend on its
- * batch.
+ * cuda_rows.cu — matmul_rows, matmul_rows_n (a launch per product) and
+ * attention_rows (backend.h): the products whose order is fixed so that a
+ * sampled row's bits do not depend on its batch.
  *
  * matmul_rows: sixteen threads per output element, thread l running the
  * chain of the k = l (mod 16) terms (adjacent threads read adjacent
