@@ -71,6 +71,13 @@ extern "C" {
 
 typedef struct backend backend;
 
+/* one product of matmul_rows_n: y[n, out] (+)= x W^T with W [out, in] */
+typedef struct {
+    float *y;
+    const float *w;
+    int out;
+} rows_prod;
+
 struct backend {
     const char *name;       /* "cpu", "ref", "cuda:0" */
     void *ctx;              /* the implementation's state; NULL on cpu/ref */
@@ -120,6 +127,13 @@ struct backend {
      * 8, 4, 2, 1 (float adds), then y = s[0] (or y + s[0]). */
     void (*matmul_rows)(const backend *be, float *y, const float *x, const float *w,
                         int n, int in, int out, int accumulate);
+    /* count products of the same x as one operation: p[j].y (+)= x
+     * p[j].w^T, each exactly matmul_rows (the same bits as count calls).
+     * Decoding's q/k/v and gate/up products: at one row they are small,
+     * and one pass lets a backend split all their outputs over its
+     * threads (or one launch) instead of waking the team per product. */
+    void (*matmul_rows_n)(const backend *be, const rows_prod *p, int count, const float *x,
+                          int n, int in, int accumulate);
 
     /* rows of the embedding table: out[i] = table[ids[i]] */
     void (*embed)(const backend *be, float *out, const float *table,

@@ -509,12 +509,18 @@ static void mm(const model *m, float *y, const float *x, const float *w, int N, 
     else m->be->matmul(m->be, y, x, w, N, in, out, acc);
 }
 
-/* y[N, out] = x W^T (+ bias: the product of a column of ones with it) */
-static void project(const model *m, float *y, const float *x, const float *w, const float *bias,
-                    int N, int in, int out)
+/* p[j].y[N, out] = x W_j^T (+ bias_j: the product of a column of ones
+ * with it) for products of one input: a cached forward makes them one
+ * matmul_rows_n (one pass over the team at one row, the same bits as one
+ * product at a time), any other forward one matmul each */
+static void project_n(const model *m, const rows_prod *p, const float *const *bias, int count,
+                      const float *x, int N, int in)
 {
-    mm(m, y, x, w, N, in, out, 0);
-    if (bias) mm(m, y, m->a->ones, bias, N, 1, out, 1);
+    if (m->a->rows) m->be->matmul_rows_n(m->be, p, count, x, N, in, 0);
+    else
+        for (int j = 0; j < count; j++) m->be->matmul(m->be, p[j].y, x, p[j].w, N, in, p[j].out, 0);
+    for (int j = 0; j < count; j++)
+        if (bias[j]) mm(m, p[j].y, m->a->ones, bias[j], N, 1, p[j].out, 1);
 }
 
 /* The rows a q/k norm runs over: per head (hd wide) or whole projection. */
@@ -560,19 +566,19 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
             be->rmsnorm(be, a->xn1[s], a->rstd1[s], xin, nw_in(m, l), N, D, eps);
             ain = a->xn1[s];
         }
+        {   /* q, k, v of one input: one pass when decoding */
+            rows_prod qkv[3] = {{ai->qk_norm ? a->qraw[s] : a->q[s], w->q, QD},
+                                {ai->qk_norm ? a->kraw[s] : a->k[s], w->k, KD}, {a->v[s], w->v, KD}};
+            const float *bias[3] = {w->q_bias, w->k_bias, w->v_bias};
+            project_n(m, qkv, bias, 3, ain, N, D);
+        }
         if (ai->qk_norm) {
             int rq, rk, dq, dk;
             qk_rows(m, N, H, &rq, &dq);
             qk_rows(m, N, KV, &rk, &dk);
-            project(m, a->qraw[s], ain, w->q, w->q_bias, N, D, QD);
-            project(m, a->kraw[s], ain, w->k, w->k_bias, N, D, KD);
             be->rmsnorm(be, a->q[s], a->rstdq[s], a->qraw[s], w->q_norm, rq, dq, eps);
             be->rmsnorm(be, a->k[s], a->rstdk[s], a->kraw[s], w->k_norm, rk, dk, eps);
-        } else {
-            project(m, a->q[s], ain, w->q, w->q_bias, N, D, QD);
-            project(m, a->k[s], ain, w->k, w->k_bias, N, D, KD);
         }
-        project(m, a->v[s], ain, w->v, w->v_bias, N, D, KD);
         be->rope(be, a->q[s], a->d_pos, N, H, hd, (float)c->rope_theta, 0);
         be->rope(be, a->k[s], a->d_pos, N, KV, hd, (float)c->rope_theta, 0);
         float *K = a->k[s], *Vv = a->v[s];
@@ -599,8 +605,11 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
             be->rmsnorm(be, a->xn2[s], a->rstd2[s], a->xmid[s], nw_post(m, l), N, D, eps);
             min = a->xn2[s];
         }
-        mm(m, a->g[s], min, w->gate, N, D, F, 0);
-        mm(m, a->u[s], min, w->up, N, D, F, 0);
+        {   /* gate and up: one pass when decoding */
+            rows_prod gu[2] = {{a->g[s], w->gate, F}, {a->u[s], w->up, F}};
+            const float *nobias[2] = {NULL, NULL};
+            project_n(m, gu, nobias, 2, min, N, D);
+        }
         if (ai->gemma) be->geglu(be, a->h[s], a->g[s], a->u[s], (size_t)N * F);
         else be->swiglu(be, a->h[s], a->g[s], a->u[s], (size_t)N * F);
         if (ai->post_norms) {   /* xout = xmid + norm(down(h)); down(h) kept in xn2 */

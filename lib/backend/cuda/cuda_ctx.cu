@@ -181,6 +181,7 @@ static void fill_table(void)
     table.matmul = cu_matmul;
     table.matmul_bwd = cu_matmul_bwd;
     table.matmul_rows = cu_matmul_rows;
+    table.matmul_rows_n = cu_matmul_rows_n;
     table.embed = cu_embed;
     table.embed_bwd = cu_embed_bwd;
     table.rmsnorm = cu_rmsnorm;

@@ -150,6 +150,7 @@ void cu_matmul(const backend *be, float *y, const float *x, const float *w, int 
 void cu_matmul_bwd(const backend *be, float *dx, float *dw, const float *dy, const float *x, const float *w,
                    int n, int in, int out, int acc_dx);
 void cu_matmul_rows(const backend *be, float *y, const float *x, const float *w, int n, int in, int out, int acc);
+void cu_matmul_rows_n(const backend *be, const rows_prod *p, int count, const float *x, int n, int in, int acc);
 void cu_attention_rows(const backend *be, float *out, float *lse, const float *q, const float *k,
                        const float *v, const uint8_t *valid, int B, int Tq, int q0, int kstride,
                        int H, int KV, int hd);

@@ -404,6 +404,12 @@ static void ref_matmul_rows(const backend *be, float *y, const float *x, const f
         }
 }
 
+static void ref_matmul_rows_n(const backend *be, const rows_prod *p, int count, const float *x,
+                              int n, int in, int acc)
+{
+    for (int j = 0; j < count; j++) ref_matmul_rows(be, p[j].y, x, p[j].w, n, in, p[j].out, acc);
+}
+
 static void ref_attention_rows(const backend *be, float *out, float *lse, const float *q, const float *k,
                                const float *v, const uint8_t *valid, int B, int Tq,
                                int q0, int kstride, int H, int KV, int hd)
@@ -450,6 +456,7 @@ static const backend ref_backend = {
     .upload_bytes = ref_copy_bytes, .download_bytes = ref_copy_bytes,
     .zero = ref_zero, .copy = ref_copy, .copy_rows = ref_copy_rows, .zero_rows = ref_zero_rows,
     .matmul = ref_matmul, .matmul_bwd = ref_matmul_bwd, .matmul_rows = ref_matmul_rows,
+    .matmul_rows_n = ref_matmul_rows_n,
     .embed = ref_embed, .embed_bwd = ref_embed_bwd,
     .rmsnorm = ref_rmsnorm, .rmsnorm_bwd = ref_rmsnorm_bwd,
     .rope = ref_rope,
