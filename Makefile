@@ -175,8 +175,12 @@ test-cuda: all
 # Open MPI's own leaks are suppressed (tools/lsan-openmpi.supp); processes
 # mpirun starts (mca_base_env_list) unwind fully so that the match is exact.
 ASAN_LOGS = $(abspath build/asan/reports)
+# build/asan/tools and pipelines link to the checkout's, so that scripts
+# that find tools/ beside the programs on PATH (a copy of recipe.sh) find
+# them beside build/asan/bin as beside bin/.
 asan:
 	@rm -rf $(ASAN_LOGS) && mkdir -p $(ASAN_LOGS)
+	@ln -sfn ../../tools build/asan/tools && ln -sfn ../../pipelines build/asan/pipelines
 	ASAN_OPTIONS="log_path=$(ASAN_LOGS)/asan:$$ASAN_OPTIONS" \
 	UBSAN_OPTIONS="print_stacktrace=1:log_path=$(ASAN_LOGS)/ubsan:$$UBSAN_OPTIONS" \
 	LSAN_OPTIONS="suppressions=$(abspath tools/lsan-openmpi.supp):print_suppressions=0:$$LSAN_OPTIONS" \

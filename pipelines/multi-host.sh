@@ -56,11 +56,20 @@ where=$1
 shift
 THREADS=${THREADS:-1}
 export THREADS
-# the variables every rank must see, when set here (mpirun -x)
+# the variables every rank must see, when set here: mpirun -x VAR, or,
+# where OMPI_MCA_mca_base_env_list is set (a site's default, or `make asan`),
+# appended to that list: Open MPI refuses a job that uses both methods
 fwd=
-for v in PREFPIPE_DIST_TIMEOUT PREFPIPE_DIST_STATS PREFPIPE_ZMQ_TIMEOUT; do
-  eval "[ -z \"\${$v+x}\" ]" || fwd="$fwd -x $v"
+for v in PATH OMP_NUM_THREADS OPENBLAS_NUM_THREADS OMP_WAIT_POLICY \
+         PREFPIPE_DIST_TIMEOUT PREFPIPE_DIST_STATS PREFPIPE_ZMQ_TIMEOUT; do
+  eval "[ -z \"\${$v+x}\" ]" && continue
+  if [ -n "${OMPI_MCA_mca_base_env_list:-}" ]; then
+    OMPI_MCA_mca_base_env_list="$OMPI_MCA_mca_base_env_list;$v"
+  else
+    fwd="$fwd -x $v"
+  fi
 done
+[ -z "${OMPI_MCA_mca_base_env_list:-}" ] || export OMPI_MCA_mca_base_env_list
 if [ "$where" = slurm ]; then
   [ -n "${SLURM_NTASKS:-}" ] || { echo "multi-host.sh: slurm: not inside an allocation (no SLURM_NTASKS)" >&2; exit 64; }
   srun_mpi="--mpi=${SRUN_MPI:-pmix}"
@@ -74,9 +83,9 @@ else
             END { print s + 0 }' "$where")
   [ "$np" -gt 0 ] || { echo "multi-host.sh: $where: no hosts" >&2; exit 65; }
   hosts=$(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$where")
-  # -x: the environment every rank needs; --bind-to none: ranks share cores
-  # with their OpenMP threads as the single-host run does
-  opts="--bind-to none -x PATH -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS -x OMP_WAIT_POLICY$fwd"
+  # $fwd: the environment every rank needs (above); --bind-to none: ranks
+  # share cores with their OpenMP threads as the single-host run does
+  opts="--bind-to none$fwd"
   LAUNCH="mpirun --hostfile $where -np $np $opts"
   PPO_ON=${PPO_ON:-mpirun}
   [ "${PPO_RANKS:-1}" -le 1 ] || PPO_TRAINER_LAUNCH="mpirun --hostfile $where -np $PPO_RANKS $opts"
@@ -93,6 +102,7 @@ if [ -n "$PPO_WORKERS" ]; then
 fi
 if [ "${DRY_RUN:-0}" = 1 ]; then
   echo "LAUNCH=$LAUNCH"
+  [ -z "${OMPI_MCA_mca_base_env_list:-}" ] || echo "OMPI_MCA_mca_base_env_list=$OMPI_MCA_mca_base_env_list"
   if [ -n "$PPO_WORKERS" ]; then
     echo "PPO: ppo-step on $(hostname)${PPO_TRAINER_LAUNCH:+ via $PPO_TRAINER_LAUNCH}; workers ($PPO_ON): $PPO_WORKERS"
     p=${PPO_PORT:-5600}

@@ -87,12 +87,25 @@ nw=$(echo $PPO_WORKERS | wc -w)
 # reaches a shell here)
 q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
+# the environment a worker needs (PPO_ON=mpirun): -x VAR, or, where
+# OMPI_MCA_mca_base_env_list is set (a site's default, or `make asan`),
+# appended to that list: Open MPI refuses a job that uses both methods
+xenv=
+for v in PATH OMP_NUM_THREADS OPENBLAS_NUM_THREADS OMP_WAIT_POLICY; do
+  eval "[ -z \"\${$v+x}\" ]" && continue
+  if [ -n "${OMPI_MCA_mca_base_env_list:-}" ]; then
+    OMPI_MCA_mca_base_env_list="$OMPI_MCA_mca_base_env_list;$v"
+  else
+    xenv="$xenv -x $v"
+  fi
+done
+[ -z "${OMPI_MCA_mca_base_env_list:-}" ] || export OMPI_MCA_mca_base_env_list
+
 # on HOST SCRIPT: run `sh -c SCRIPT` on HOST, stdin and stderr passed on;
 # it execs the launcher, so the caller's $! is the launcher's pid
 on() {
   case $PPO_ON in
-    mpirun) exec mpirun --host "$1" -np 1 --bind-to none -x PATH -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS \
-              -x OMP_WAIT_POLICY sh -c "$2" ;;
+    mpirun) exec mpirun --host "$1" -np 1 --bind-to none $xenv sh -c "$2" ;;
     slurm)  exec srun --nodelist="$1" --nodes=1 --ntasks=1 --overlap --kill-on-bad-exit=1 sh -c "$2" ;;
     local)  exec sh -c "$2" ;;
     *) echo "ppo-hosts.sh: PPO_ON=$PPO_ON: give mpirun, slurm or local" >&2; exit 64 ;;

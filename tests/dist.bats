@@ -216,6 +216,12 @@ close() {
   DRY_RUN=1 run sh "$PREFPIPE_ROOT/pipelines/multi-host.sh" hosts
   [ "$status" -eq 0 ]
   [[ "$output" == "LAUNCH=mpirun --hostfile hosts -np 2 "* ]]
+  # a site's OMPI_MCA_mca_base_env_list (make asan sets one): the ranks'
+  # variables join that list, no -x (Open MPI refuses a job with both)
+  OMPI_MCA_mca_base_env_list="X=1" OMP_NUM_THREADS=1 DRY_RUN=1 run sh "$PREFPIPE_ROOT/pipelines/multi-host.sh" hosts
+  [ "$status" -eq 0 ]
+  [[ "$output" != *" -x "* ]]
+  [[ "$output" == *"OMPI_MCA_mca_base_env_list=X=1;PATH;OMP_NUM_THREADS"* ]]
   run sh "$PREFPIPE_ROOT/pipelines/multi-host.sh" slurm
   [ "$status" -eq 64 ]
   SCALE=quick ONLY_STAGES="world pairs init sft" sh "$PREFPIPE_ROOT/pipelines/multi-host.sh" "$PWD/hosts" "$PWD/run" 2>/dev/null

@@ -149,19 +149,36 @@ until_() { local i; for i in $(seq 600); do eval "$1" && return 0; sleep 0.1; do
   grep -q "a producer disconnected without ending its stream and nothing came for 1 s" err
 }
 
+# bytes the bound consumer of the kill tests has written to its -o temp file
+# (.out.mp.tmp.PID.XXXXXX): its 256 KiB output buffer is flushed when full,
+# so it is non-empty once it has received at least that much
+written() { cat .out.mp.tmp.* 2>/dev/null | wc -c; }
+
+# The producer to kill (c) sends all of c.mp with its stream left open, a
+# and b theirs; c is killed once the consumer has written more than c.mp and
+# a.mp hold together: b has sent records too, so a and b are connected and
+# end their streams after c's death (evidence, not a sleep: under asan or
+# load a producer may take over a second to start, and a consumer with no
+# producer connected gives up after timeout=1 naming fewer ended).
 @test "1 of 3 producers killed (100,000 records): the bound consumer exits 75 naming the counts, not a hang" {
   big a 40000 a.mp; big b 30000 b.mp; big c 30000 c.mp
-  timeout 30 rec cat "@ipc://$T/k3?producers=3&timeout=1" -o out.mp 2> err & r=$!
-  timeout 30 rec cat a.mp -o ">ipc://$T/k3" & pa=$!
-  timeout 30 rec cat b.mp -o ">ipc://$T/k3" & pb=$!
-  ( cat c.mp; sleep 30 ) | rec cat -o ">ipc://$T/k3" & pc=$!
-  sleep 1
+  timeout 60 rec cat "@ipc://$T/k3?producers=3&timeout=1" -o out.mp 2> err & r=$!
+  # c's input stays open until the test writes to hold (|| true: cat dies of
+  # SIGPIPE when rec is killed mid-write; set -e would end the subshell there
+  # and leave the write to hold without a reader)
+  mkfifo hold
+  ( cat c.mp || true; cat hold > /dev/null ) | rec cat -o ">ipc://$T/k3" & pc=$!
+  timeout 60 rec cat a.mp -o ">ipc://$T/k3" & pa=$!
+  timeout 60 rec cat b.mp -o ">ipc://$T/k3" & pb=$!
+  until_ '[ "$(written)" -gt "$(size a.mp c.mp)" ]'
   kill -9 $pc
+  echo > hold
   s=0; wait $r || s=$?
+  cat err >&2
   [ "$s" -eq 75 ]
   grep -q "2 of 3 producers ended" err
   [ ! -e out.mp ]
-  wait $pa || true; wait $pb || true
+  wait $pa || true; wait $pb || true   # they wait for their consumer to leave
 }
 
 # socket fds of process $1 (a connection a consumer's death closed is gone)
@@ -310,11 +327,15 @@ ids() { cat "$@" | rec to-json | jq -r .id | sort; }
 @test "1 of 3 producers killed and restarted (100,000 records, the default): the consumer drops what it sent again, by id" {
   big a 40000 a.mp; big b 30000 b.mp; big c 30000 c.mp
   timeout 60 rec cat "@ipc://$T/kp?producers=3&timeout=10" -o out.mp 2> err & r=$!
+  # c sends its first 400,000 bytes (over the consumer's 256 KiB output
+  # buffer) and is killed once the consumer has written some: mid-stream
+  mkfifo hold
+  ( head -c 400000 c.mp || true; cat hold > /dev/null ) | rec cat -o ">ipc://$T/kp" & pc=$!
+  until_ '[ "$(written)" -gt 0 ]'
   timeout 60 rec cat a.mp -o ">ipc://$T/kp" & pa=$!
   timeout 60 rec cat b.mp -o ">ipc://$T/kp" & pb=$!
-  ( head -c 200000 c.mp; sleep 30 ) | rec cat -o ">ipc://$T/kp" & pc=$!
-  sleep 1
   kill -9 $pc
+  echo > hold
   timeout 60 rec cat c.mp -o ">ipc://$T/kp"   # the restart sends its whole input again
   s=0; wait $r || s=$?
   wait $pa; wait $pb
