@@ -71,9 +71,23 @@ extern "C" {
 
 typedef struct backend backend;
 
+/* one product of matmul_rows_n: y[n, out] (+)= x W^T with W [out, in] */
+typedef struct {
+    float *y;
+    const float *w;
+    int out;
+} rows_prod;
+
 struct backend {
     const char *name;       /* "cpu", "ref", "cuda:0" */
     void *ctx;              /* the implementation's state; NULL on cpu/ref */
+    /* 1 where matmul_rows costs no more than matmul on training shapes
+     * (cpu: its AVX-512/AVX2 kernels beat one-thread sgemm there; ref):
+     * packed forwards (model_forward) then use it, so a sequence's bits do
+     * not depend on its batch.  0 (cuda: cuBLAS is far faster than the
+     * fixed-order kernel): packed forwards use matmul, whose rounding of
+     * a row may depend on the other rows. */
+    int rows_in_training;
 
     /* ---- ordering ---- (first function pointer: the parity test counts
      * the entries from here to the end of the struct) */
@@ -113,6 +127,13 @@ struct backend {
      * 8, 4, 2, 1 (float adds), then y = s[0] (or y + s[0]). */
     void (*matmul_rows)(const backend *be, float *y, const float *x, const float *w,
                         int n, int in, int out, int accumulate);
+    /* count products of the same x as one operation: p[j].y (+)= x
+     * p[j].w^T, each exactly matmul_rows (the same bits as count calls).
+     * Decoding's q/k/v and gate/up products: at one row they are small,
+     * and one pass lets a backend split all their outputs over its
+     * threads (or one launch) instead of waking the team per product. */
+    void (*matmul_rows_n)(const backend *be, const rows_prod *p, int count, const float *x,
+                          int n, int in, int accumulate);
 
     /* rows of the embedding table: out[i] = table[ids[i]] */
     void (*embed)(const backend *be, float *out, const float *table,
@@ -151,6 +172,25 @@ struct backend {
                           const float *dout, const float *q, const float *k,
                           const float *v, const float *out, const float *lse,
                           const uint8_t *valid, int B, int T, int H, int KV, int hd);
+
+    /* Causal attention inside each of nseq sequences packed back to back
+     * with no padding (training and scoring): sequence s holds rows off_s
+     * .. off_s + len[s] - 1 of q [N, H*hd], k, v [N, KV*hd] and out [N,
+     * H*hd], off_s = len[0] + ... + len[s-1]; every key is real; lse [N*H]
+     * holds sequence s's [H, len[s]] block at off_s * H.  A sequence's
+     * bits depend on nothing but its own rows — not on the others, where
+     * it sits or nseq (for a given thread count) — so the same sequence
+     * scored in any batch gives the same log-probs (dpo-step's policy at
+     * step 0 equals its reference bit for bit).  len is a HOST array of
+     * nseq lengths >= 0: it decides the shapes, as B and T do. */
+    void (*attention_seqs)(const backend *be, float *out, float *lse, const float *q,
+                           const float *k, const float *v, const int *len, int nseq,
+                           int H, int KV, int hd);
+    /* Backward of attention_seqs: dq, dk, dv overwritten. */
+    void (*attention_seqs_bwd)(const backend *be, float *dq, float *dk, float *dv,
+                               const float *dout, const float *q, const float *k,
+                               const float *v, const float *out, const float *lse,
+                               const int *len, int nseq, int H, int KV, int hd);
 
     /* attention (same arguments and result) computed per query from the
      * visible keys alone, so padding, holes and the slot a row starts at

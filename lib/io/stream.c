@@ -64,6 +64,7 @@ struct rstream {
     int src_failed;         /* rs_ready met a read error: the next read reports it */
     /* zmq */
     zstream *z;
+    int stopped;            /* writers: every consumer stopped reading on purpose; z is gone */
     /* writing */
     int fd;
     gzFile gz;
@@ -199,6 +200,14 @@ static void zreader_forget(rstream *s)
         }
 }
 
+/* ZeroMQ outputs open and still served.  When every consumer of one
+ * stops reading on purpose, that output is dropped (what is written to
+ * it from then on is discarded) and the process goes on for the others;
+ * only when the last one stops do we stop (stop_reading_all, exit 0).  A
+ * stage with two ZeroMQ outputs (rec split --train @A --test @B) whose
+ * train consumer is rec head must still serve --test to its end. */
+static int g_nzwriters;
+
 static void stop_reading_all(void)
 {
     while (g_nzreaders > 0) {
@@ -306,6 +315,7 @@ static rstream *open_write(const char *uri, int text, int live)
         s->z = zs_open(uri, 1, s->err, sizeof s->err);
         if (!s->z)
             die(EX_IOERR, "%s: %s", uri, s->err);
+        g_nzwriters++;
         return s;
     }
     s->kind = K_FILE;
@@ -637,7 +647,17 @@ void rs_write(rstream *s, const char *buf, size_t len)
 {
     s->nrec++;
     if (s->kind == K_ZMQ) {
+        if (s->stopped)
+            return;   /* its consumers stopped; other outputs are still served */
         int r = zs_send(s->z, buf, len, s->err, sizeof s->err);
+        if (r == ZS_STOPPED && g_nzwriters > 1) {
+            g_nzwriters--;
+            zs_drop(s->z);
+            s->z = NULL;
+            s->stopped = 1;
+            fprintf(stderr, "%s: %s: %s; the other outputs go on\n", progname, s->uri, s->err);
+            return;
+        }
         if (r == ZS_STOPPED) { /* as a pipe whose reader exited: a quiet end (exit 0), the note on stderr */
             stop_reading_all();
             zs_drop(s->z);   /* the last socket: its close lets the readers' stops leave */
@@ -699,7 +719,13 @@ void rs_close(rstream *s)
 {
     if (!s)
         return;
+    if (s->kind == K_ZMQ && s->stopped) {
+        free_stream(s);
+        return;
+    }
     if (s->kind == K_ZMQ) {
+        if (s->writer)
+            g_nzwriters--;
         int r = zs_close(s->z, s->err, sizeof s->err);
         if (r < 0)
             die(r == ZS_TEMPFAIL ? EX_TEMPFAIL : EX_IOERR, "%s: %s", s->uri, s->err);
@@ -733,9 +759,11 @@ void rs_abort(rstream *s)
         return;
     if (s == g_stdout_w)
         g_stdout_w = NULL;
-    if (s->kind == K_ZMQ) {
+    if (s->kind == K_ZMQ && !s->stopped) {
+        if (s->writer)
+            g_nzwriters--;
         zs_close(s->z, s->err, sizeof s->err);
-    } else if (s->writer) {
+    } else if (s->kind != K_ZMQ && s->writer) {
         if (s->gz)
             gzclose(s->gz);
         else if (s->fd > 1)

@@ -281,37 +281,43 @@ int zack_all_stopped(const zstream *z)
     return 1;
 }
 
+void zack_from_consumer(zstream *z, const char *rid, size_t rlen, int fd, const char *d, size_t dn)
+{
+    if (dn == 0) {
+        /* a consumer's probe: probe back, so that it says hello even
+         * where libzmq sent none (a pipe it attached a new connection
+         * to; see the top of this file) */
+        send_to(z, rid, rlen, "", 0, NULL, 0);
+        return;
+    }
+    msgpack_zone zone;
+    msgpack_zone_init(&zone, 1024);
+    msgpack_object o;
+    const msgpack_object_array *a;
+    if ((a = zs_parse_ctl(d, dn, &zone, &o, HELLO_TAG))) {
+        /* the monitor's events so far first: the close of an earlier
+         * connection whose fd this one reuses must not be taken for this
+         * one's (it came before its hello) */
+        zs_pump_events(z, 0);
+        on_hello(z, rid, rlen, fd, a);
+    } else if ((a = zs_parse_ctl(d, dn, &zone, &o, ACK_TAG)))
+        on_ack(z, rid, rlen, a);
+    else if ((a = zs_parse_ctl(d, dn, &zone, &o, STOP_TAG)))
+        on_stop(z, rid, rlen);
+    /* anything else is dropped: a consumer cannot make a producer send
+     * what it should not, and a stranger's noise must not end a stream */
+    msgpack_zone_destroy(&zone);
+}
+
 /* Take in monitor events, hellos, acknowledgements and stops. */
 static void writer_pump(zstream *z)
 {
     zmq_msg_t p[3];
     int n, fd = -1;
     while (recv_parts(z, p, &n, &fd) == 1) {
-        if (n == 2 && zmq_msg_size(&p[1]) == 0) {
-            /* a consumer's probe: probe back, so that it says hello even
-             * where libzmq sent none (a pipe it attached a new connection
-             * to; see the top of this file) */
-            send_to(z, zmq_msg_data(&p[0]), zmq_msg_size(&p[0]), "", 0, NULL, 0);
-        } else if (n == 2) {
-            msgpack_zone zone;
-            msgpack_zone_init(&zone, 1024);
-            msgpack_object o;
-            const char *rid = zmq_msg_data(&p[0]), *d = zmq_msg_data(&p[1]);
-            size_t rlen = zmq_msg_size(&p[0]), dn = zmq_msg_size(&p[1]);
-            const msgpack_object_array *a;
-            if ((a = zs_parse_ctl(d, dn, &zone, &o, HELLO_TAG))) {
-                /* the monitor's events so far first: the close of an
-                 * earlier connection whose fd this one reuses must not be
-                 * taken for this one's (it came before its hello) */
-                zs_pump_events(z, 0);
-                on_hello(z, rid, rlen, fd, a);
-            }
-            else if ((a = zs_parse_ctl(d, dn, &zone, &o, ACK_TAG)))
-                on_ack(z, rid, rlen, a);
-            else if ((a = zs_parse_ctl(d, dn, &zone, &o, STOP_TAG)))
-                on_stop(z, rid, rlen);
-            msgpack_zone_destroy(&zone);
-        }
+        if (n == 2)
+            zack_from_consumer(z, zmq_msg_data(&p[0]), zmq_msg_size(&p[0]), fd, zmq_msg_data(&p[1]),
+                               zmq_msg_size(&p[1]));
         close_parts(p, n);
     }
     /* events after messages: a consumer's last acknowledgements and its
@@ -582,6 +588,69 @@ static int seq_repeat(zstream *z, uint64_t seq)
     return 0;
 }
 
+int zack_from_producer(zstream *z, zmq_msg_t *p, int n, zmq_msg_t *m, int *have, char *err, size_t errcap)
+{
+    const char *rid = zmq_msg_data(&p[0]);
+    size_t rlen = zmq_msg_size(&p[0]);
+    if (n == 3) { /* a record: [seq][bytes] */
+        int pi = prod_index(z, rid, rlen);
+        if (zmq_msg_size(&p[1]) != 8 || pi < 0) {
+            close_parts(p, n);
+            snprintf(err, errcap, "malformed acknowledged-mode message on the socket");
+            return -1;
+        }
+        const unsigned char *s = zmq_msg_data(&p[1]);
+        uint64_t seq = 0;
+        for (int b = 0; b < 8; b++)
+            seq = seq << 8 | s[b];
+        if (seq_repeat(z, seq)) {
+            /* had already: acknowledged again, not delivered twice */
+            zprod *pr = &z->prods[pi];
+            if (pr->nacks == pr->capacks) {
+                pr->capacks = pr->capacks ? 2 * pr->capacks : 64;
+                pr->acks = xrealloc(pr->acks, (size_t)pr->capacks * sizeof *pr->acks);
+            }
+            pr->acks[pr->nacks++] = seq;
+            close_parts(p, n);
+            return 2;
+        }
+        if (*have)
+            zmq_msg_close(m);
+        zmq_msg_init(m);
+        zmq_msg_move(m, &p[2]);
+        *have = 1;
+        if (m == &z->next)
+            z->next_prod = pi, z->next_seq_in = seq;
+        else
+            z->cur_prod = pi, z->cur_seq = seq;
+        close_parts(p, n);
+        z->received++;
+        z->progress_at = zs_now();
+        return 1;
+    }
+    if (n == 2 && zmq_msg_size(&p[1]) == 0) { /* a probe: a producer connected */
+        prod_index(z, rid, rlen);   /* known, so that a stop reaches it */
+        send_hello(z, rid, rlen);
+        close_parts(p, n);
+        return 2;
+    }
+    const char *id;
+    size_t idlen;
+    uint64_t sent = 0;
+    int consumers = 0;
+    int e = n == 2 ? zs_parse_eos(zmq_msg_data(&p[1]), zmq_msg_size(&p[1]), &id, &idlen, &sent, &consumers)
+                   : -1;
+    if (e != 1) {
+        close_parts(p, n);
+        snprintf(err, errcap, "unknown control message on the socket");
+        return -1;
+    }
+    /* id points into p[1] */
+    int t = zs_take_eos(z, id, idlen, sent, consumers, err, errcap);
+    close_parts(p, n);
+    return t == 0 ? 2 : t == 1 ? 0 : t;
+}
+
 int zack_recv(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, size_t errcap)
 {
     for (;;) {
@@ -603,66 +672,9 @@ int zack_recv(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, size_t 
                 return ZS_TEMPFAIL;
             continue;
         }
-        const char *rid = zmq_msg_data(&p[0]);
-        size_t rlen = zmq_msg_size(&p[0]);
-        if (n == 3) { /* a record: [seq][bytes] */
-            int pi = prod_index(z, rid, rlen);
-            if (zmq_msg_size(&p[1]) != 8 || pi < 0) {
-                close_parts(p, n);
-                snprintf(err, errcap, "malformed acknowledged-mode message on the socket");
-                return -1;
-            }
-            const unsigned char *s = zmq_msg_data(&p[1]);
-            uint64_t seq = 0;
-            for (int b = 0; b < 8; b++)
-                seq = seq << 8 | s[b];
-            if (seq_repeat(z, seq)) {
-                /* had already: acknowledged again, not delivered twice */
-                zprod *pr = &z->prods[pi];
-                if (pr->nacks == pr->capacks) {
-                    pr->capacks = pr->capacks ? 2 * pr->capacks : 64;
-                    pr->acks = xrealloc(pr->acks, (size_t)pr->capacks * sizeof *pr->acks);
-                }
-                pr->acks[pr->nacks++] = seq;
-                close_parts(p, n);
-                continue;
-            }
-            if (*have)
-                zmq_msg_close(m);
-            zmq_msg_init(m);
-            zmq_msg_move(m, &p[2]);
-            *have = 1;
-            if (m == &z->next)
-                z->next_prod = pi, z->next_seq_in = seq;
-            else
-                z->cur_prod = pi, z->cur_seq = seq;
-            close_parts(p, n);
-            z->received++;
-            z->progress_at = zs_now();
-            return 1;
-        }
-        if (n == 2 && zmq_msg_size(&p[1]) == 0) { /* a probe: a producer connected */
-            prod_index(z, rid, rlen);   /* known, so that a stop reaches it */
-            send_hello(z, rid, rlen);
-            close_parts(p, n);
-            continue;
-        }
-        const char *id;
-        size_t idlen;
-        uint64_t sent = 0;
-        int consumers = 0;
-        int e = n == 2 ? zs_parse_eos(zmq_msg_data(&p[1]), zmq_msg_size(&p[1]), &id, &idlen, &sent, &consumers)
-                       : -1;
-        if (e != 1) {
-            close_parts(p, n);
-            snprintf(err, errcap, "unknown control message on the socket");
-            return -1;
-        }
-        /* id points into p[1] */
-        int t = zs_take_eos(z, id, idlen, sent, consumers, err, errcap);
-        close_parts(p, n);
-        if (t != 0)
-            return t == 1 ? 0 : t;
+        r = zack_from_producer(z, p, n, m, have, err, errcap);
+        if (r != 2)
+            return r;
     }
 }
 

@@ -64,8 +64,9 @@
  * id came before.  At least once; exactly once in effect after that
  * dedup.  A consumer that closes before the end sends its producers a
  * stop: its records go to the others, and a producer all of whose
- * consumers stopped ends (ZS_STOPPED: the caller exits quietly, passing
- * the stop to its own producers).  A socket-type mismatch
+ * consumers stopped ends (ZS_STOPPED: the caller drops that output, and
+ * when it was the process's last ZeroMQ output, exits quietly, passing
+ * the stop to its own producers: stream.c).  A socket-type mismatch
  * (ack on one end only) shows as a failed handshake, reported on timeout.
  */
 #ifndef PREFPIPE_ZSTREAM_H

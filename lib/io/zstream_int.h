@@ -120,6 +120,15 @@ int zs_take_eos(zstream *z, const char *id, size_t idlen, uint64_t sent, int con
 void zack_setup(zstream *z);                          /* socket options, before bind/connect */
 void zack_peer_gone(zstream *z, int fd);              /* monitor: a connection closed */
 int zack_recv(zstream *z, zmq_msg_t *m, int *have, int flags, char *err, size_t errcap);
+/* One message, as the socket delivered it, minus the waiting (for
+ * fuzz_zeos, which feeds hostile messages to the real state):
+ * producers: a consumer's [ROUTING_ID][BYTES] (hello, ack, stop; the rest
+ * is dropped); consumers: a producer's frames p[0..n), n <= 3, which it
+ * closes: 1 a record (in *m), 0 the stream ended, 2 taken in (nothing
+ * for the caller), -1 (err: a malformed message) or zs_take_eos's
+ * ZS_LOST. */
+void zack_from_consumer(zstream *z, const char *rid, size_t rlen, int fd, const char *d, size_t n);
+int zack_from_producer(zstream *z, zmq_msg_t *p, int n, zmq_msg_t *m, int *have, char *err, size_t errcap);
 int zack_send(zstream *z, const char *data, size_t len, char *err, size_t errcap);
 int zack_close_writer(zstream *z, char *err, size_t errcap);
 int zack_all_stopped(const zstream *z);               /* writers: every consumer stopped on purpose */

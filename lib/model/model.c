@@ -27,6 +27,19 @@
  * m->normw (the gradient with respect to w is the one with respect to
  * 1 + w), its embedding scale is `scale`, its GeGLU the geglu op.
  *
+ * Packed forwards (model_forward: training and scoring): the valid tokens
+ * of the B rows are packed back to back, one sequence per row, so padding
+ * costs nothing; every token-wise op runs over the real tokens only and
+ * attention goes through attention_seqs, which sees one sequence at a
+ * time.  Where the backend says matmul_rows is not the slower product
+ * (rows_in_training: cpu, ref) every product of a packed forward is
+ * row-independent, so a sequence's log-probs are the same bits whatever
+ * batch it is scored in (dpo-step's step-0 policy equals its reference,
+ * which ref-score or another grouping computed); on cuda they use matmul
+ * (cuBLAS), whose rounding may depend on the batch.  The caller still sees
+ * [B, T]: logp, values and gradients are scattered/gathered on the host
+ * through the slot map (compact index -> b * T + t).
+ *
  * Activations: a training forward keeps, per layer, the layer input x, the
  * normalised inputs, q/k/v after rotary, attention output, the residual
  * after attention, gate/up/SwiGLU output, and the rms/log-sum-exp
@@ -48,7 +61,10 @@
 struct model_acts {
     int cap, train, B, T, Tk;       /* capacity in tokens; last shapes */
     int last_only;                  /* logits only for each row's last slot */
-    int rows;                       /* row-independent products (cached forwards) */
+    int rows;                       /* row-independent products (cached and packed forwards) */
+    int packed, ntok;               /* model_forward: ntok real tokens packed, no padding */
+    int32_t *slot, *comp;           /* [cap] host: packed index -> b*T+t, and back (-1) */
+    int *seqlen, seqcap;            /* [B] host: each row's real tokens (attention_seqs) */
     /* integer inputs of the last forward, [N] each, packed as
      * tokens | pos | targets (int32) | valid (uint8): built on the host in
      * `ints`, uploaded in ONE upload_bytes to `dints` (stage_ints) */
@@ -337,6 +353,7 @@ static void acts_free(model *m)
     for (size_t i = 0; i < sizeof singles / sizeof *singles; i++)
         if (singles[i]) be->free(be, singles[i]);
     free(a->ints);
+    free(a->slot); free(a->comp); free(a->seqlen);
     be->free(be, a->dints);
     free(a);
     m->a = NULL;
@@ -346,6 +363,10 @@ void model_reserve(model *m, int ntok, int train)
 {
     /* a training reservation also serves inference (PPO alternates both) */
     if (m->a && m->a->cap >= ntok && (m->a->train == train || (m->a->train && !train))) return;
+    /* outgrown: a quarter more than asked, so batches of slowly growing
+     * length (a shuffled epoch's longest so far) re-allocate and zero
+     * every activation a few times, not at each new maximum */
+    if (m->a && m->a->train == train && ntok > m->a->cap && ntok < INT32_MAX / 5 * 4) ntok += ntok / 4;
     acts_free(m);
     const model_config *c = &m->c;
     const backend *be = m->be;
@@ -356,6 +377,8 @@ void model_reserve(model *m, int ntok, int train)
     a->cap = ntok;
     a->train = train;
     a->ints = xcalloc(N, INT_BYTES);
+    a->slot = xcalloc(N, sizeof(int32_t));
+    a->comp = xcalloc(N, sizeof(int32_t));
     a->dints = be->alloc_bytes(be, N * INT_BYTES);
     a->x = buf_set(be, train ? c->n_layers + 1 : 2, N * D);
     a->xmid = buf_set(be, L, N * D);
@@ -486,12 +509,18 @@ static void mm(const model *m, float *y, const float *x, const float *w, int N, 
     else m->be->matmul(m->be, y, x, w, N, in, out, acc);
 }
 
-/* y[N, out] = x W^T (+ bias: the product of a column of ones with it) */
-static void project(const model *m, float *y, const float *x, const float *w, const float *bias,
-                    int N, int in, int out)
+/* p[j].y[N, out] = x W_j^T (+ bias_j: the product of a column of ones
+ * with it) for products of one input: a cached forward makes them one
+ * matmul_rows_n (one pass over the team at one row, the same bits as one
+ * product at a time), any other forward one matmul each */
+static void project_n(const model *m, const rows_prod *p, const float *const *bias, int count,
+                      const float *x, int N, int in)
 {
-    mm(m, y, x, w, N, in, out, 0);
-    if (bias) mm(m, y, m->a->ones, bias, N, 1, out, 1);
+    if (m->a->rows) m->be->matmul_rows_n(m->be, p, count, x, N, in, 0);
+    else
+        for (int j = 0; j < count; j++) m->be->matmul(m->be, p[j].y, x, p[j].w, N, in, p[j].out, 0);
+    for (int j = 0; j < count; j++)
+        if (bias[j]) mm(m, p[j].y, m->a->ones, bias[j], N, 1, p[j].out, 1);
 }
 
 /* The rows a q/k norm runs over: per head (hd wide) or whole projection. */
@@ -512,7 +541,7 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
     const model_arch_info *ai = model_arch(c->arch);
     const backend *be = m->be;
     model_acts *a = m->a;
-    int N = B * Tq, D = c->dim, H = c->n_heads, KV = c->n_kv_heads, hd = c->head_dim;
+    int N = a->packed ? a->ntok : B * Tq, D = c->dim, H = c->n_heads, KV = c->n_kv_heads, hd = c->head_dim;
     int QD = H * hd, KD = KV * hd, F = c->ffn;
     int train = a->train;
     float eps = (float)c->norm_eps;
@@ -522,7 +551,9 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
         die(EX_DATAERR, "a sequence of %d positions exceeds the model's sliding_window of %d "
             "(sliding-window attention is not implemented: use shorter sequences)",
             q0 + Tq, c->sliding_window);
-    a->rows = last_only;   /* decoding: row-independent products (mm) */
+    /* row-independent products (mm): decoding always; packed forwards
+     * where the backend's matmul_rows is not the slower product */
+    a->rows = last_only || (a->packed && be->rows_in_training);
     if (m->normw) refresh_normw(m);
     be->embed(be, a->x[0], m->embed, a->d_tokens, N, D);
     if (ai->gemma) be->scale(be, a->x[0], (float)sqrt((double)D), (size_t)N * D);
@@ -535,19 +566,19 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
             be->rmsnorm(be, a->xn1[s], a->rstd1[s], xin, nw_in(m, l), N, D, eps);
             ain = a->xn1[s];
         }
+        {   /* q, k, v of one input: one pass when decoding */
+            rows_prod qkv[3] = {{ai->qk_norm ? a->qraw[s] : a->q[s], w->q, QD},
+                                {ai->qk_norm ? a->kraw[s] : a->k[s], w->k, KD}, {a->v[s], w->v, KD}};
+            const float *bias[3] = {w->q_bias, w->k_bias, w->v_bias};
+            project_n(m, qkv, bias, 3, ain, N, D);
+        }
         if (ai->qk_norm) {
             int rq, rk, dq, dk;
             qk_rows(m, N, H, &rq, &dq);
             qk_rows(m, N, KV, &rk, &dk);
-            project(m, a->qraw[s], ain, w->q, w->q_bias, N, D, QD);
-            project(m, a->kraw[s], ain, w->k, w->k_bias, N, D, KD);
             be->rmsnorm(be, a->q[s], a->rstdq[s], a->qraw[s], w->q_norm, rq, dq, eps);
             be->rmsnorm(be, a->k[s], a->rstdk[s], a->kraw[s], w->k_norm, rk, dk, eps);
-        } else {
-            project(m, a->q[s], ain, w->q, w->q_bias, N, D, QD);
-            project(m, a->k[s], ain, w->k, w->k_bias, N, D, KD);
         }
-        project(m, a->v[s], ain, w->v, w->v_bias, N, D, KD);
         be->rope(be, a->q[s], a->d_pos, N, H, hd, (float)c->rope_theta, 0);
         be->rope(be, a->k[s], a->d_pos, N, KV, hd, (float)c->rope_theta, 0);
         float *K = a->k[s], *Vv = a->v[s];
@@ -558,8 +589,11 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
             K = kbuf[l];
             Vv = vbuf[l];
         }
-        (a->rows ? be->attention_rows : be->attention)(be, a->att[s], a->lse[s], a->q[s], K, Vv, kvalid,
-                                                       B, Tq, q0, kstride, H, KV, hd);
+        if (a->packed)
+            be->attention_seqs(be, a->att[s], a->lse[s], a->q[s], K, Vv, a->seqlen, B, H, KV, hd);
+        else
+            (a->rows ? be->attention_rows : be->attention)(be, a->att[s], a->lse[s], a->q[s], K, Vv, kvalid,
+                                                           B, Tq, q0, kstride, H, KV, hd);
         const float *min = a->xmid[s];   /* MLP input */
         if (ai->post_norms) {   /* xmid = xin + norm(o(att)); o(att) kept in xn1 */
             mm(m, a->xn1[s], a->att[s], w->o, N, QD, D, 0);
@@ -571,8 +605,11 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
             be->rmsnorm(be, a->xn2[s], a->rstd2[s], a->xmid[s], nw_post(m, l), N, D, eps);
             min = a->xn2[s];
         }
-        mm(m, a->g[s], min, w->gate, N, D, F, 0);
-        mm(m, a->u[s], min, w->up, N, D, F, 0);
+        {   /* gate and up: one pass when decoding */
+            rows_prod gu[2] = {{a->g[s], w->gate, F}, {a->u[s], w->up, F}};
+            const float *nobias[2] = {NULL, NULL};
+            project_n(m, gu, nobias, 2, min, N, D);
+        }
         if (ai->gemma) be->geglu(be, a->h[s], a->g[s], a->u[s], (size_t)N * F);
         else be->swiglu(be, a->h[s], a->g[s], a->u[s], (size_t)N * F);
         if (ai->post_norms) {   /* xout = xmid + norm(down(h)); down(h) kept in xn2 */
@@ -596,6 +633,44 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
     if (c->score) mm(m, a->values, a->xnf, m->score, N, D, 1, 0);
 }
 
+/* Pack the valid tokens of [B, T] back to back: ids, positions (real
+ * tokens before, per row), targets (the next slot's token when that slot
+ * is real, else -1: a hole ends the chain, as it did padded) and the slot
+ * maps; returns the number of real tokens. */
+static int pack_tokens(model *m, const int32_t *tokens, const uint8_t *valid, int B, int T)
+{
+    model_acts *a = m->a;
+    int n = 0;
+    for (size_t i = 0; i < (size_t)B * T; i++) n += valid ? valid[i] != 0 : 1;
+    layout_ints(a, n);
+    if (B > a->seqcap) {
+        a->seqlen = xrealloc(a->seqlen, sizeof(int) * (size_t)B);
+        a->seqcap = B;
+    }
+    n = 0;
+    for (int b = 0; b < B; b++) {
+        int len = 0;
+        for (int t = 0; t < T; t++) {
+            size_t i = (size_t)b * T + t;
+            int32_t tok = tokens[i];
+            a->comp[i] = -1;
+            if (valid && !valid[i]) continue;
+            if (tok < 0 || tok >= m->c.vocab)
+                die(EX_DATAERR, "token id %d outside the vocabulary (%d)", tok, m->c.vocab);
+            int next = t + 1 < T && (!valid || valid[i + 1]);
+            a->comp[i] = n;
+            a->slot[n] = (int32_t)i;
+            a->tokens[n] = tok;
+            a->pos[n] = len++;
+            a->targets[n] = next ? tokens[i + 1] : -1;
+            a->valid[n] = 1;
+            n++;
+        }
+        a->seqlen[b] = len;
+    }
+    return n;
+}
+
 void model_forward(model *m, const int32_t *tokens, const uint8_t *valid,
                    int B, int T, float *logp, float *values)
 {
@@ -604,39 +679,31 @@ void model_forward(model *m, const int32_t *tokens, const uint8_t *valid,
     int N = B * T;
     if (!a || N > a->cap) die(EX_SOFTWARE, "model_forward: %d tokens exceed the reserved %d", N, a ? a->cap : 0);
     a->B = B; a->T = T; a->Tk = T;
+    a->packed = 1;
+    a->ntok = 0;
     if (N == 0) return;
-    layout_ints(a, N);
-    for (int b = 0; b < B; b++) {
-        int p = 0;
-        for (int t = 0; t < T; t++) {
-            size_t i = (size_t)b * T + t;
-            int32_t tok = tokens[i];
-            a->valid[i] = valid ? valid[i] != 0 : 1;
-            if (a->valid[i] && (tok < 0 || tok >= c->vocab))
-                die(EX_DATAERR, "token id %d outside the vocabulary (%d)", tok, c->vocab);
-            a->tokens[i] = a->valid[i] ? tok : 0;
-            a->pos[i] = a->valid[i] ? p++ : 0;
-        }
-        for (int t = 0; t < T; t++) {
-            size_t i = (size_t)b * T + t;
-            a->targets[i] = (t + 1 < T && a->valid[i] && a->valid[i + 1]) ? a->tokens[i + 1] : -1;
-        }
-    }
-    stage_ints(m, N);
-    forward_core(m, B, T, 0, T, NULL, NULL, a->d_valid, 0);
+    int n = a->ntok = pack_tokens(m, tokens, valid, B, T);
+    if (logp) memset(logp, 0, sizeof(float) * (size_t)N);
+    if (values) memset(values, 0, sizeof(float) * (size_t)N);
+    if (n == 0) return;
+    stage_ints(m, n);
+    forward_core(m, B, T, 0, T, NULL, NULL, NULL, 0);
     if (c->lm_head) {
-        m->be->logprob(m->be, a->rowlogp, a->lsev, a->logits, a->d_targets, N, c->vocab);
-        if (logp) {
-            float *row = xmalloc(sizeof(float) * N);
-            m->be->download(m->be, row, a->rowlogp, N);
-            for (int b = 0; b < B; b++) {
-                logp[(size_t)b * T] = 0;
-                for (int t = 1; t < T; t++) logp[(size_t)b * T + t] = row[(size_t)b * T + t - 1];
-            }
+        m->be->logprob(m->be, a->rowlogp, a->lsev, a->logits, a->d_targets, n, c->vocab);
+        if (logp) {   /* the log-prob of token t sits at its slot; row c predicts slot[c] + 1 */
+            float *row = xmalloc(sizeof(float) * n);
+            m->be->download(m->be, row, a->rowlogp, n);
+            for (int i = 0; i < n; i++)
+                if (a->targets[i] >= 0) logp[a->slot[i] + 1] = row[i];
             free(row);
         }
     }
-    if (values && c->score) m->be->download(m->be, values, a->values, N);
+    if (values && c->score) {
+        float *v = xmalloc(sizeof(float) * n);
+        m->be->download(m->be, v, a->values, n);
+        for (int i = 0; i < n; i++) values[a->slot[i]] = v[i];
+        free(v);
+    }
 }
 
 /* ---- backward ---- */
@@ -648,15 +715,15 @@ void model_backward(model *m, const float *dlogp, const float *dvalues)
     const backend *be = m->be;
     if (!a || !a->train) die(EX_SOFTWARE, "model_backward without a training forward");
     if (!m->grads) model_enable_grads(m);
-    int B = a->B, T = a->T, N = B * T, D = c->dim, H = c->n_heads, KV = c->n_kv_heads;
+    int B = a->B, N = a->ntok, D = c->dim, H = c->n_heads, KV = c->n_kv_heads;
     int hd = c->head_dim, QD = H * hd, KD = KV * hd, F = c->ffn;
 
     int have_lm = dlogp && c->lm_head, have_v = dvalues && c->score;
     if (have_lm) {
-        /* per-token gradient at t belongs to row t-1 */
-        float *row = xcalloc(N, sizeof(float));
-        for (int b = 0; b < B; b++)
-            for (int t = 1; t < T; t++) row[(size_t)b * T + t - 1] = dlogp[(size_t)b * T + t];
+        /* the gradient of token t's log-prob belongs to the row before it */
+        float *row = xcalloc(N ? N : 1, sizeof(float));
+        for (int i = 0; i < N; i++)
+            if (a->targets[i] >= 0) row[i] = dlogp[a->slot[i] + 1];
         be->upload(be, a->drow, row, N);
         free(row);
         be->logprob_bwd(be, a->logits, a->lsev, a->drow, a->d_targets, N, c->vocab);
@@ -665,7 +732,10 @@ void model_backward(model *m, const float *dlogp, const float *dvalues)
         be->zero(be, a->dxn, (size_t)N * D);
     }
     if (have_v) {
-        be->upload(be, a->dvals, dvalues, N);
+        float *dv = xmalloc(sizeof(float) * (N ? N : 1));
+        for (int i = 0; i < N; i++) dv[i] = dvalues[a->slot[i]];
+        be->upload(be, a->dvals, dv, N);
+        free(dv);
         be->matmul_bwd(be, a->dxn, m->g_score, a->dvals, a->xnf, m->score, N, D, 1, 1);
     }
     be->rmsnorm_bwd(be, a->dx, m->g_norm, a->dxn, a->x[c->n_layers], nw_final(m), a->rstdf, N, D, 0);
@@ -702,8 +772,8 @@ void model_backward(model *m, const float *dlogp, const float *dvalues)
             dao = a->dxn;
         }
         be->matmul_bwd(be, a->datt, g->o, dao, a->att[l], w->o, N, QD, D, 0);
-        be->attention_bwd(be, a->dq, a->dk, a->dv, a->datt, a->q[l], a->k[l], a->v[l],
-                          a->att[l], a->lse[l], a->d_valid, B, T, H, KV, hd);
+        be->attention_seqs_bwd(be, a->dq, a->dk, a->dv, a->datt, a->q[l], a->k[l], a->v[l],
+                               a->att[l], a->lse[l], a->seqlen, B, H, KV, hd);
         be->rope(be, a->dq, a->d_pos, N, H, hd, (float)c->rope_theta, 1);
         be->rope(be, a->dk, a->d_pos, N, KV, hd, (float)c->rope_theta, 1);
         float *dqp = a->dq, *dkp = a->dk;
@@ -735,8 +805,7 @@ void model_backward(model *m, const float *dlogp, const float *dvalues)
             be->rmsnorm_bwd(be, a->dx, g->in_norm, a->dxn, a->x[l], nw_in(m, l), a->rstd1[l], N, D, 1);
         }
     }
-    /* padding rows carry no gradient into the table (their ids are 0) */
-    be->zero_rows(be, a->dx, a->d_valid, N, D);
+    /* packed: no padding rows, every row's gradient goes into the table */
     if (ai->gemma) be->scale(be, a->dx, (float)sqrt((double)D), (size_t)N * D);
     be->embed_bwd(be, m->g_embed, a->dx, a->d_tokens, N, D);
 }
@@ -794,6 +863,7 @@ void model_forward_cached(model *m, kv_cache *kc, const int32_t *tokens,
     if (!a || N > a->cap) die(EX_SOFTWARE, "model_forward_cached: %d tokens exceed the reserved %d", N, a ? a->cap : 0);
     if (kc->len + Tn > kc->Tmax) die(EX_SOFTWARE, "KV cache full (%d slots)", kc->Tmax);
     a->B = B; a->T = Tn;
+    a->packed = 0;
     layout_ints(a, N);
     for (int b = 0; b < B; b++)
         for (int t = 0; t < Tn; t++) {
@@ -816,13 +886,26 @@ void model_logits_row(const model *m, int b, int t, float *out)
     const model_acts *a = m->a;
     size_t row = a->last_only ? (size_t)b : (size_t)b * a->T + t;
     if (a->last_only && t != a->T - 1) die(EX_SOFTWARE, "model_logits_row: only the last slot is kept");
+    if (a->packed) {   /* a padding slot has no logits: zeros */
+        if (a->comp[row] < 0) { memset(out, 0, sizeof(float) * (size_t)m->c.vocab); return; }
+        row = (size_t)a->comp[row];
+    }
     m->be->download(m->be, out, a->logits + row * m->c.vocab, m->c.vocab);
 }
 
 size_t model_logits(const model *m, float *out)
 {
     const model_acts *a = m->a;
-    size_t rows = a->last_only ? (size_t)a->B : (size_t)a->B * a->T;
-    m->be->download(m->be, out, a->logits, rows * m->c.vocab);
+    size_t rows = a->last_only ? (size_t)a->B : (size_t)a->B * a->T, V = (size_t)m->c.vocab;
+    if (a->packed) {   /* packed rows, spread to their slots (padding: zeros) */
+        m->be->download(m->be, out, a->logits, (size_t)a->ntok * V);
+        for (size_t i = rows; i-- > 0;) {
+            int ci = a->comp[i];
+            if (ci < 0) memset(out + i * V, 0, sizeof(float) * V);
+            else if ((size_t)ci != i) memmove(out + i * V, out + (size_t)ci * V, sizeof(float) * V);
+        }
+        return rows;
+    }
+    m->be->download(m->be, out, a->logits, rows * V);
     return rows;
 }

@@ -22,7 +22,8 @@
  *
  * Batches are [B, T] token ids with a validity mask (1 real, 0 padding).
  * Position ids count only real tokens (so left and right padding give the
- * same result), padding keys are masked in attention, and the per-token
+ * same result); model_forward computes the real tokens only (packed back
+ * to back, attention per row: model.c), and the per-token
  * log-prob of token t is log p(tokens[t] | real tokens before t); it is 0
  * for the first real token of a row and for padding.
  *

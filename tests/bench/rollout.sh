@@ -53,7 +53,9 @@ fi
 
 echo "OpenBLAS core: $(field "$("$exe" gen 64 1 4 4 64 64 1 2 1)" core)"
 # the physical bound at B 1: every weight is read once per token (the tied
-# embedding as the LM head), so tokens/s <= read bandwidth / weight bytes
+# embedding as the LM head), so tokens/s <= read bandwidth / weight bytes;
+# the read probe streams with the same threads and many independent sums
+# (model_bench.c membw), so it measures memory, not one chain of adds
 bw=$(OMP_NUM_THREADS=$threads "$exe" membw 256)
 params=$(field "$(OMP_NUM_THREADS=$threads "$exe" gen $shape 1 1 1)" params)
 echo "memory bandwidth ($threads thr): triad $(field "$bw" triad_gbs) GB/s, read $(field "$bw" read_gbs) GB/s;" \

@@ -48,6 +48,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Below this many elements a loop runs on one thread: waking the team
  * costs more than the work (decoding runs many tiny operations). */
@@ -56,12 +57,27 @@
 /* Memory: host memory, 64-byte aligned (full cache lines for the SIMD
  * loops); uploads and downloads are copies and every operation has
  * finished when it returns, so sync has nothing to wait for. */
+/* Buffers of HUGE_MIN bytes or more (the parameters, the KV cache, big
+ * activations) are 2 MiB aligned and asked for transparent huge pages
+ * (where the kernel leaves that to madvise, as Debian's default does):
+ * decoding one token streams all the weights once, and on 4 KiB pages
+ * that is a TLB miss every 4 KiB (131k a token at 135M fp32); a
+ * one-thread stream of the 135M model's products read 15-40% more GB per
+ * CPU-second on huge pages (loaded 2-core machine, 3 of 3 A/B pairs).
+ * Bytes are never affected: only the pages change. */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_MIN (2 * HUGE_PAGE)
 static void *cpu_alloc_bytes(const backend *be, size_t nbytes)
 {
     if (nbytes == 0) nbytes = 1;
     void *p = NULL;
-    if (posix_memalign(&p, 64, (nbytes + 63) / 64 * 64) != 0)
+    int huge = nbytes >= HUGE_MIN;
+    size_t align = huge ? HUGE_PAGE : 64, size = (nbytes + align - 1) / align * align;
+    if (posix_memalign(&p, align, size) != 0)
         die(EX_SOFTWARE, "out of memory allocating %zu bytes", nbytes);
+#ifdef MADV_HUGEPAGE
+    if (huge) (void)madvise(p, size, MADV_HUGEPAGE);   /* a hint: failure changes nothing */
+#endif
     memset(p, 0, nbytes);
     return p;
 }
@@ -395,6 +411,25 @@ static void attention_decode(float *out, float *lse, const float *q, const float
     }
 }
 
+/* One (row, head) of the general path: queries Q [Tq rows, stride qd]
+ * against keys/values K, V (stride kd) with key mask vm; out rows O, lse
+ * L [Tq].  Its shapes depend on Tq and q0 alone, so a sequence computed
+ * here gives the same bits whichever batch it came in (attention_seqs). */
+static void att_fwd_block(float *O, float *L, const float *Q, const float *K, const float *Vv,
+                          const uint8_t *vm, int Tq, int q0, int qd, int kd, int hd, float scale,
+                          float *S)
+{
+    for (int i0 = 0; i0 < Tq; i0 += ATT_BQ) {
+        int m = Tq - i0 < ATT_BQ ? Tq - i0 : ATT_BQ, kmax = q0 + i0 + m;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
+                    scale, Q + (size_t)i0 * qd, qd, K, kd, 0.0f, S, kmax);
+        for (int i = 0; i < m; i++)
+            L[i0 + i] = masked_softmax_row(S + (size_t)i * kmax, vm, q0 + i0 + i, kmax);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, kmax,
+                    1.0f, S, kmax, Vv, kd, 0.0f, O + (size_t)i0 * qd, qd);
+    }
+}
+
 static void cpu_attention(const backend *be, float *out, float *lse, const float *q, const float *k,
                           const float *v, const uint8_t *valid, int B, int Tq,
                           int q0, int kstride, int H, int KV, int hd)
@@ -412,22 +447,68 @@ static void cpu_attention(const backend *be, float *out, float *lse, const float
         for (int b = 0; b < B; b++)
             for (int h = 0; h < H; h++) {
                 int kh = h / grp;
-                const uint8_t *vm = valid + (size_t)b * kstride;
-                const float *K = k + (size_t)b * kstride * kd + kh * hd;
-                const float *Vv = v + (size_t)b * kstride * kd + kh * hd;
-                for (int i0 = 0; i0 < Tq; i0 += ATT_BQ) {
-                    int m = Tq - i0 < ATT_BQ ? Tq - i0 : ATT_BQ, kmax = q0 + i0 + m;
-                    const float *Q = q + ((size_t)b * Tq + i0) * qd + h * hd;
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
-                                scale, Q, qd, K, kd, 0.0f, S, kmax);
-                    for (int i = 0; i < m; i++)
-                        lse[((size_t)b * H + h) * Tq + i0 + i] =
-                            masked_softmax_row(S + (size_t)i * kmax, vm, q0 + i0 + i, kmax);
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, kmax,
-                                1.0f, S, kmax, Vv, kd, 0.0f, out + ((size_t)b * Tq + i0) * qd + h * hd, qd);
-                }
+                att_fwd_block(out + (size_t)b * Tq * qd + h * hd, lse + ((size_t)b * H + h) * Tq,
+                              q + (size_t)b * Tq * qd + h * hd, k + (size_t)b * kstride * kd + kh * hd,
+                              v + (size_t)b * kstride * kd + kh * hd, valid + (size_t)b * kstride,
+                              Tq, q0, qd, kd, hd, scale, S);
             }
     }
+}
+
+/* One (row, key/value head) of the training backward: the grp query
+ * heads h0 .. h0+grp-1 over T slots; dK, dV (stride kd) are overwritten.
+ * Shapes depend on T alone (see att_fwd_block). */
+static void att_bwd_block(float *dq, float *dK, float *dV, const float *dout, const float *q,
+                          const float *out, const float *lse, const float *K, const float *Vv,
+                          const uint8_t *vm, int T, int h0, int grp, int H, int qd, int kd, int hd,
+                          float scale, float *P, float *dP)
+{
+    for (int j = 0; j < T; j++) {
+        memset(dK + (size_t)j * kd, 0, sizeof(float) * hd);
+        memset(dV + (size_t)j * kd, 0, sizeof(float) * hd);
+    }
+    for (int h = h0; h < h0 + grp; h++)
+        for (int i0 = 0; i0 < T; i0 += ATT_BQ) {
+            int m = T - i0 < ATT_BQ ? T - i0 : ATT_BQ, kmax = i0 + m;
+            size_t row0 = (size_t)i0 * qd + h * hd;
+            const float *Q = q + row0, *O = out + row0, *dO = dout + row0;
+            float *dQ = dq + row0;
+            const float *L = lse + (size_t)h * T + i0;
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
+                        scale, Q, qd, K, kd, 0.0f, P, kmax);
+            for (int i = 0; i < m; i++) {   /* keys past the query: 0, no exponential */
+                float *row = P + (size_t)i * kmax;
+                float li = L[i];
+                int lim = i0 + i;
+                #pragma omp simd
+                for (int j = 0; j <= lim; j++)
+                    row[j] = fexp(row[j] - li) * (float)(vm[j] != 0);
+                for (int j = lim + 1; j < kmax; j++) row[j] = 0;
+            }
+            /* dV += P^T dO; dP = dO V^T; dS = P (dP - rowsum(dO O)) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kmax, hd, m,
+                        1.0f, P, kmax, dO, qd, 1.0f, dV, kd);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
+                        1.0f, dO, qd, Vv, kd, 0.0f, dP, kmax);
+            /* D_i = dO_i . O_i, each summed in c order as one
+             * chain per row; the rows' chains are interleaved
+             * (independent, so the latency overlaps) */
+            float D[ATT_BQ];
+            for (int i = 0; i < m; i++) D[i] = 0;
+            for (int c = 0; c < hd; c++)
+                for (int i = 0; i < m; i++) D[i] += dO[(size_t)i * qd + c] * O[(size_t)i * qd + c];
+            for (int i = 0; i < m; i++) {
+                const float *pr = P + (size_t)i * kmax;
+                float *dr = dP + (size_t)i * kmax, Di = D[i];
+                #pragma omp simd
+                for (int j = 0; j < kmax; j++) dr[j] = pr[j] * (dr[j] - Di);
+            }
+            /* dQ = scale dS K; dK += scale dS^T Q */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, kmax,
+                        scale, dP, kmax, K, kd, 0.0f, dQ, qd);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kmax, hd, m,
+                        scale, dP, kmax, Q, qd, 1.0f, dK, kd);
+        }
 }
 
 static void cpu_attention_bwd(const backend *be, float *dq, float *dk, float *dv, const float *dout,
@@ -443,56 +524,96 @@ static void cpu_attention_bwd(const backend *be, float *dq, float *dk, float *dv
         #pragma omp for collapse(2) schedule(dynamic, 1)
         for (int b = 0; b < B; b++)
             for (int kh = 0; kh < KV; kh++) {
-                const uint8_t *vm = valid + (size_t)b * T;
-                const float *K = k + (size_t)b * T * kd + kh * hd, *Vv = v + (size_t)b * T * kd + kh * hd;
-                float *dK = dk + (size_t)b * T * kd + kh * hd, *dV = dv + (size_t)b * T * kd + kh * hd;
-                for (int j = 0; j < T; j++) {
-                    memset(dK + (size_t)j * kd, 0, sizeof(float) * hd);
-                    memset(dV + (size_t)j * kd, 0, sizeof(float) * hd);
-                }
-                for (int h = kh * grp; h < (kh + 1) * grp; h++)
-                    for (int i0 = 0; i0 < T; i0 += ATT_BQ) {
-                        int m = T - i0 < ATT_BQ ? T - i0 : ATT_BQ, kmax = i0 + m;
-                        size_t row0 = ((size_t)b * T + i0) * qd + h * hd;
-                        const float *Q = q + row0, *O = out + row0, *dO = dout + row0;
-                        float *dQ = dq + row0;
-                        const float *L = lse + ((size_t)b * H + h) * T + i0;
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
-                                    scale, Q, qd, K, kd, 0.0f, P, kmax);
-                        for (int i = 0; i < m; i++) {
-                            float *row = P + (size_t)i * kmax;
-                            float li = L[i];
-                            int lim = i0 + i;
-                            #pragma omp simd
-                            for (int j = 0; j < kmax; j++)
-                                row[j] = fexp(row[j] - li) * (float)((j <= lim) & (vm[j] != 0));
-                        }
-                        /* dV += P^T dO; dP = dO V^T; dS = P (dP - rowsum(dO O)) */
-                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kmax, hd, m,
-                                    1.0f, P, kmax, dO, qd, 1.0f, dV, kd);
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
-                                    1.0f, dO, qd, Vv, kd, 0.0f, dP, kmax);
-                        /* D_i = dO_i . O_i, each summed in c order as one
-                         * chain per row; the rows' chains are interleaved
-                         * (independent, so the latency overlaps) */
-                        float D[ATT_BQ];
-                        for (int i = 0; i < m; i++) D[i] = 0;
-                        for (int c = 0; c < hd; c++)
-                            for (int i = 0; i < m; i++) D[i] += dO[(size_t)i * qd + c] * O[(size_t)i * qd + c];
-                        for (int i = 0; i < m; i++) {
-                            const float *pr = P + (size_t)i * kmax;
-                            float *dr = dP + (size_t)i * kmax, Di = D[i];
-                            #pragma omp simd
-                            for (int j = 0; j < kmax; j++) dr[j] = pr[j] * (dr[j] - Di);
-                        }
-                        /* dQ = scale dS K; dK += scale dS^T Q */
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, kmax,
-                                    scale, dP, kmax, K, kd, 0.0f, dQ, qd);
-                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kmax, hd, m,
-                                    scale, dP, kmax, Q, qd, 1.0f, dK, kd);
-                    }
+                size_t qo = (size_t)b * T * qd, ko = (size_t)b * T * kd + kh * hd;
+                att_bwd_block(dq + qo, dk + ko, dv + ko, dout + qo, q + qo, out + qo,
+                              lse + (size_t)b * H * T, k + ko, v + ko, valid + (size_t)b * T,
+                              T, kh * grp, grp, H, qd, kd, hd, scale, P, dP);
             }
     }
+}
+
+/* ---- packed sequences (attention_seqs): the blocks above, one sequence
+ * at a time as a batch of one row, every key real, the (sequence, head)
+ * pairs of the whole batch shared by one parallel region ---- */
+
+/* n ones (the key mask of a packed sequence), grown before a region */
+static const uint8_t *seq_ones(int n)
+{
+    static uint8_t *ones;
+    static int cap;
+    if (n > cap) {
+        free(ones);
+        ones = malloc((size_t)n);
+        if (!ones) die(EX_SOFTWARE, "out of memory for the attention mask (%d slots)", n);
+        memset(ones, 1, (size_t)n);
+        cap = n;
+    }
+    return ones;
+}
+
+/* offsets of the sequences and the longest length, on the host */
+static size_t *seq_offsets(const int *len, int nseq, int *tmax)
+{
+    size_t *off = malloc(sizeof(size_t) * (size_t)(nseq + 1));
+    if (!off) die(EX_SOFTWARE, "out of memory for %d sequence offsets", nseq);
+    off[0] = 0;
+    *tmax = 1;
+    for (int s = 0; s < nseq; s++) {
+        off[s + 1] = off[s] + (size_t)len[s];
+        if (len[s] > *tmax) *tmax = len[s];
+    }
+    return off;
+}
+
+static void cpu_attention_seqs(const backend *be, float *out, float *lse, const float *q,
+                               const float *k, const float *v, const int *len, int nseq,
+                               int H, int KV, int hd)
+{
+    int grp = H / KV, qd = H * hd, kd = KV * hd, tmax;
+    float scale = 1.0f / sqrtf((float)hd);
+    size_t *off = seq_offsets(len, nseq, &tmax), work = 0;
+    for (int s = 0; s < nseq; s++) work += (size_t)len[s] * len[s];
+    const uint8_t *ones = seq_ones(tmax);
+    #pragma omp parallel if (work * H * hd >= PAR_MIN * 16)
+    {
+        float *S = scratch(0, (size_t)ATT_BQ * tmax);
+        #pragma omp for collapse(2) schedule(dynamic, 1)
+        for (int s = 0; s < nseq; s++)
+            for (int h = 0; h < H; h++) {
+                size_t o = off[s];
+                if (!len[s]) continue;
+                att_fwd_block(out + o * qd + h * hd, lse + o * H + (size_t)h * len[s],
+                              q + o * qd + h * hd, k + o * kd + (h / grp) * hd, v + o * kd + (h / grp) * hd,
+                              ones, len[s], 0, qd, kd, hd, scale, S);
+            }
+    }
+    free(off);
+}
+
+static void cpu_attention_seqs_bwd(const backend *be, float *dq, float *dk, float *dv,
+                                   const float *dout, const float *q, const float *k,
+                                   const float *v, const float *out, const float *lse,
+                                   const int *len, int nseq, int H, int KV, int hd)
+{
+    int grp = H / KV, qd = H * hd, kd = KV * hd, tmax;
+    float scale = 1.0f / sqrtf((float)hd);
+    size_t *off = seq_offsets(len, nseq, &tmax);
+    const uint8_t *ones = seq_ones(tmax);
+    #pragma omp parallel
+    {
+        float *P = scratch(0, (size_t)ATT_BQ * tmax), *dP = scratch(1, (size_t)ATT_BQ * tmax);
+        #pragma omp for collapse(2) schedule(dynamic, 1)
+        for (int s = 0; s < nseq; s++)
+            for (int kh = 0; kh < KV; kh++) {
+                size_t o = off[s];
+                if (!len[s]) continue;
+                att_bwd_block(dq + o * qd, dk + o * kd + kh * hd, dv + o * kd + kh * hd, dout + o * qd,
+                              q + o * qd, out + o * qd, lse + o * H, k + o * kd + kh * hd,
+                              v + o * kd + kh * hd, ones, len[s], kh * grp, grp, H, qd, kd, hd,
+                              scale, P, dP);
+            }
+    }
+    free(off);
 }
 
 static void cpu_swiglu(const backend *be, float *h, const float *g, const float *u, size_t n)
@@ -631,6 +752,14 @@ static void cpu_matmul_rows(const backend *be, float *y, const float *x, const f
     else rows_matmul(y, x, w, n, in, out, acc);
 }
 
+static void cpu_matmul_rows_n(const backend *be, const rows_prod *p, int count, const float *x,
+                              int n, int in, int acc)
+{
+    if (rows_blas())   /* benchmarks' A/B only */
+        for (int j = 0; j < count; j++) cpu_matmul(be, p[j].y, x, p[j].w, n, in, p[j].out, acc);
+    else rows_matmul_n(p, count, x, n, in, acc);
+}
+
 static void cpu_attention_rows(const backend *be, float *out, float *lse, const float *q,
                                const float *k, const float *v, const uint8_t *valid, int B, int Tq,
                                int q0, int kstride, int H, int KV, int hd)
@@ -641,17 +770,20 @@ static void cpu_attention_rows(const backend *be, float *out, float *lse, const 
 
 static const backend cpu_backend = {
     .name = "cpu", .ctx = NULL,
+    .rows_in_training = 1,
     .sync = cpu_sync,
     .alloc = cpu_alloc, .alloc_bytes = cpu_alloc_bytes, .free = cpu_free,
     .upload = cpu_copy, .download = cpu_copy,
     .upload_bytes = cpu_copy_bytes, .download_bytes = cpu_copy_bytes,
     .zero = cpu_zero, .copy = cpu_copy, .copy_rows = cpu_copy_rows, .zero_rows = cpu_zero_rows,
     .matmul = cpu_matmul, .matmul_bwd = cpu_matmul_bwd, .matmul_rows = cpu_matmul_rows,
+    .matmul_rows_n = cpu_matmul_rows_n,
     .embed = cpu_embed, .embed_bwd = cpu_embed_bwd,
     .rmsnorm = cpu_rmsnorm, .rmsnorm_bwd = cpu_rmsnorm_bwd,
     .rope = cpu_rope,
     .attention = cpu_attention, .attention_bwd = cpu_attention_bwd,
     .attention_rows = cpu_attention_rows,
+    .attention_seqs = cpu_attention_seqs, .attention_seqs_bwd = cpu_attention_seqs_bwd,
     .swiglu = cpu_swiglu, .swiglu_bwd = cpu_swiglu_bwd,
     .geglu = cpu_geglu, .geglu_bwd = cpu_geglu_bwd,
     .add = cpu_add,

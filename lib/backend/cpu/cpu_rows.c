@@ -1,6 +1,6 @@
 /*
- * cpu_rows.c — matmul_rows and attention_rows on the CPU (contract in
- * backend.h, overview in cpu_rows_int.h).
+ * cpu_rows.c — matmul_rows, matmul_rows_n and attention_rows on the CPU
+ * (contract in backend.h, overview in cpu_rows_int.h).
  *
  * Why not OpenBLAS: its rounding for a row depends on how many rows share
  * the call and where the row sits, so a sampled row's tokens changed with
@@ -9,7 +9,14 @@
  * of backend.h), and the kernels only decide which outputs are computed
  * side by side.  They read the weights in place (no packing: decoding
  * is a stream over the weights) and vectorise along k, where the weight
- * rows are contiguous.
+ * rows are contiguous.  matmul_rows_n runs several products of one input
+ * (decoding's q/k/v, gate/up) as one split over the team: at one row
+ * each product alone is 0.4-3.5 MB of weights (135M), and a team wake-up
+ * per product (or a product too small to split, run by one thread while
+ * the other waits) costs CPU time the memory stream does not need.
+ * Software prefetch of the next tile's rows was tried in the one-row
+ * tile and measured no gain (the hardware prefetchers keep up); huge
+ * pages for the weights did gain (backend_cpu.c's allocator).
  *
  * Three instantiations of cpu_rows_body.h: AVX-512 (a zmm is the 16
  * lanes), AVX2 (two ymm), and plain C (16 floats, fmaf) for other CPUs;
@@ -210,20 +217,41 @@ int rows_use(const char *isa)
  * small-M path of backend_cpu.c): the split never changes the bits */
 #define ROWS_PAR_MIN ((size_t)1 << 18)
 
-void rows_matmul(float *y, const float *x, const float *w, int n, int in, int out, int acc)
+/* Products of one x, as one pass over the team: the outputs of all of
+ * them, in 16-output chunks, are split evenly over the threads in order
+ * (a thread's share may span two products).  At one row (decoding) the
+ * k and v products alone are below ROWS_PAR_MIN and would run on one
+ * thread while the other waits; together with q they are one split and
+ * one wake-up.  The split only chooses which thread computes an output,
+ * never its chain, so the bits are those of one product at a time. */
+void rows_matmul_n(const rows_prod *p, int count, const float *x, int n, int in, int acc)
 {
     pick();
-    #pragma omp parallel if ((size_t)n * in * out >= ROWS_PAR_MIN)
+    long chunks = 0;
+    size_t macs = 0;
+    for (int j = 0; j < count; j++) chunks += (p[j].out + 15) / 16, macs += (size_t)n * in * p[j].out;
+    #pragma omp parallel if (macs >= ROWS_PAR_MIN)
     {
         int t = 0, nt = 1;
 #ifdef _OPENMP
         t = omp_get_thread_num(), nt = omp_get_num_threads();
 #endif
-        long chunks = (out + 15) / 16;
-        int o0 = (int)(chunks * t / nt) * 16, o1 = (int)(chunks * (t + 1) / nt) * 16;
-        if (o1 > out) o1 = out;
-        if (o0 < o1) mm_slice(y, x, w, n, in, out, o0, o1, acc);
+        long c0 = chunks * t / nt, c1 = chunks * (t + 1) / nt, base = 0;
+        for (int j = 0; j < count && base < c1; j++) {
+            long cj = (p[j].out + 15) / 16, a = c0 > base ? c0 - base : 0, b = c1 - base < cj ? c1 - base : cj;
+            if (a < b) {
+                int o0 = (int)a * 16, o1 = (int)b * 16 > p[j].out ? p[j].out : (int)b * 16;
+                mm_slice(p[j].y, x, p[j].w, n, in, p[j].out, o0, o1, acc);
+            }
+            base += cj;
+        }
     }
+}
+
+void rows_matmul(float *y, const float *x, const float *w, int n, int in, int out, int acc)
+{
+    rows_prod p = {y, w, out};
+    rows_matmul_n(&p, 1, x, n, in, acc);
 }
 
 /* per-thread scratch for one query's scores and key indices */

@@ -1,6 +1,6 @@
 /*
  * cpu_rows_int.h — the row-independent decode products of the CPU backend
- * (matmul_rows, attention_rows in backend.h; cpu_rows.c).
+ * (matmul_rows, matmul_rows_n, attention_rows in backend.h; cpu_rows.c).
  *
  * Every output element is summed in the one order backend.h fixes (16
  * interleaved FMA chains over k, then a halving tree), whatever the row
@@ -14,11 +14,17 @@
 #ifndef PREFPIPE_CPU_ROWS_INT_H
 #define PREFPIPE_CPU_ROWS_INT_H
 
+#include "backend/backend.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 /* y[n,out] (+)= x[n,in] W[out,in]^T in the fixed order, over the team */
 void rows_matmul(float *y, const float *x, const float *w, int n, int in, int out, int acc);
+
+/* backend.h's matmul_rows_n: the products' outputs split over the team
+ * as one pass (one parallel region) */
+void rows_matmul_n(const rows_prod *p, int count, const float *x, int n, int in, int acc);
 
 /* backend.h's attention_rows (any Tq), over the team */
 void rows_attention(float *out, float *lse, const float *q, const float *k, const float *v,

@@ -121,3 +121,42 @@ void cu_attention_bwd(const backend *be, float *dq, float *dk, float *dv, const 
         cu_each(ng, [=] __device__(size_t idx) { att_group_sum_body(idx, dv, dVh, b0, H, KV, T, hd); });
     }
 }
+
+/* attention_seqs: correct first, like the rest of this file — each packed
+ * sequence is a batch of one row through the kernels above (one set of
+ * launches per sequence; len is host memory), every key real: a mask of
+ * ones in a scratch slot of its own.  A sequence's launches have its own
+ * shapes only, so its bits do not depend on the other sequences. */
+static const uint8_t *seq_ones(const int *len, int nseq)
+{
+    int tmax = 1;
+    for (int s = 0; s < nseq; s++)
+        if (len[s] > tmax) tmax = len[s];
+    uint8_t *ones = (uint8_t *)cu_scratch(CU_S_ONES, (size_t)tmax);
+    CU_CHECK(cudaMemsetAsync(ones, 1, (size_t)tmax, CU.st));
+    return ones;
+}
+
+void cu_attention_seqs(const backend *be, float *out, float *lse, const float *q, const float *k,
+                       const float *v, const int *len, int nseq, int H, int KV, int hd)
+{
+    const uint8_t *ones = seq_ones(len, nseq);
+    size_t o = 0, qd = (size_t)H * hd, kd = (size_t)KV * hd;
+    for (int s = 0; s < nseq; o += (size_t)len[s++])
+        if (len[s] > 0)
+            cu_attention(be, out + o * qd, lse + o * H, q + o * qd, k + o * kd, v + o * kd, ones,
+                         1, len[s], 0, len[s], H, KV, hd);
+}
+
+void cu_attention_seqs_bwd(const backend *be, float *dq, float *dk, float *dv, const float *dout,
+                           const float *q, const float *k, const float *v, const float *out,
+                           const float *lse, const int *len, int nseq, int H, int KV, int hd)
+{
+    const uint8_t *ones = seq_ones(len, nseq);
+    size_t o = 0, qd = (size_t)H * hd, kd = (size_t)KV * hd;
+    for (int s = 0; s < nseq; o += (size_t)len[s++])
+        if (len[s] > 0)
+            cu_attention_bwd(be, dq + o * qd, dk + o * kd, dv + o * kd, dout + o * qd, q + o * qd,
+                             k + o * kd, v + o * kd, out + o * qd, lse + o * H, ones, 1, len[s],
+                             H, KV, hd);
+}

@@ -165,6 +165,7 @@ static void fill_table(void)
     snprintf(table_name, sizeof table_name, "cuda:%d", CU.dev);
     table.name = table_name;
     table.ctx = &CU;
+    table.rows_in_training = 0;   /* cuBLAS beats the fixed-order kernel (backend.h) */
     table.sync = cu_sync;
     table.alloc = cu_alloc;
     table.alloc_bytes = cu_alloc_bytes;
@@ -180,6 +181,7 @@ static void fill_table(void)
     table.matmul = cu_matmul;
     table.matmul_bwd = cu_matmul_bwd;
     table.matmul_rows = cu_matmul_rows;
+    table.matmul_rows_n = cu_matmul_rows_n;
     table.embed = cu_embed;
     table.embed_bwd = cu_embed_bwd;
     table.rmsnorm = cu_rmsnorm;
@@ -188,6 +190,8 @@ static void fill_table(void)
     table.attention = cu_attention;
     table.attention_bwd = cu_attention_bwd;
     table.attention_rows = cu_attention_rows;
+    table.attention_seqs = cu_attention_seqs;
+    table.attention_seqs_bwd = cu_attention_seqs_bwd;
     table.swiglu = cu_swiglu;
     table.swiglu_bwd = cu_swiglu_bwd;
     table.geglu = cu_geglu;

@@ -81,7 +81,7 @@ extern cu_ctx CU;
 
 /* scratch slots (grow-only device buffers) */
 enum { CU_S_ATT_S, CU_S_ATT_P, CU_S_ATT_D, CU_S_ATT_DK,
-       CU_S_ATT_DV, CU_S_PTRS, CU_S_RED, CU_S_N };
+       CU_S_ATT_DV, CU_S_PTRS, CU_S_RED, CU_S_ONES, CU_S_N };
 void *cu_scratch(int slot, size_t bytes);
 
 /* launch geometry: grid-stride loops of CU_THREADS threads */
@@ -150,6 +150,7 @@ void cu_matmul(const backend *be, float *y, const float *x, const float *w, int 
 void cu_matmul_bwd(const backend *be, float *dx, float *dw, const float *dy, const float *x, const float *w,
                    int n, int in, int out, int acc_dx);
 void cu_matmul_rows(const backend *be, float *y, const float *x, const float *w, int n, int in, int out, int acc);
+void cu_matmul_rows_n(const backend *be, const rows_prod *p, int count, const float *x, int n, int in, int acc);
 void cu_attention_rows(const backend *be, float *out, float *lse, const float *q, const float *k,
                        const float *v, const uint8_t *valid, int B, int Tq, int q0, int kstride,
                        int H, int KV, int hd);
@@ -164,6 +165,11 @@ void cu_attention(const backend *be, float *out, float *lse, const float *q, con
 void cu_attention_bwd(const backend *be, float *dq, float *dk, float *dv, const float *dout, const float *q,
                       const float *k, const float *v, const float *out, const float *lse,
                       const uint8_t *valid, int B, int T, int H, int KV, int hd);
+void cu_attention_seqs(const backend *be, float *out, float *lse, const float *q, const float *k,
+                       const float *v, const int *len, int nseq, int H, int KV, int hd);
+void cu_attention_seqs_bwd(const backend *be, float *dq, float *dk, float *dv, const float *dout,
+                           const float *q, const float *k, const float *v, const float *out,
+                           const float *lse, const int *len, int nseq, int H, int KV, int hd);
 void cu_zero_rows(const backend *be, float *x, const uint8_t *mask, int n, int d);
 void cu_swiglu(const backend *be, float *h, const float *g, const float *u, size_t n);
 void cu_swiglu_bwd(const backend *be, float *dg, float *du, const float *dh, const float *g, const float *u, size_t n);

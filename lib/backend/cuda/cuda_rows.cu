@@ -1,7 +1,7 @@
 /*
- * cuda_rows.cu — matmul_rows and attention_rows (backend.h): the products
- * whose order is fixed so that a sampled row's bits do not depend on its
- * batch.
+ * cuda_rows.cu — matmul_rows, matmul_rows_n (a launch per product) and
+ * attention_rows (backend.h): the products whose order is fixed so that a
+ * sampled row's bits do not depend on its batch.
  *
  * matmul_rows: sixteen threads per output element, thread l running the
  * chain of the k = l (mod 16) terms (adjacent threads read adjacent
@@ -52,6 +52,13 @@ void cu_matmul_rows(const backend *be, float *y, const float *x, const float *w,
     size_t blocks = (threads + 255) / 256;
     rows_matmul_kernel<<<(unsigned)blocks, 256, 0, CU.st>>>(y, x, w, n, in, out, acc);
     CU_LAUNCH_CHECK();
+}
+
+/* one launch per product, in order on the stream: the same kernel, so the
+ * same bits as matmul_rows */
+void cu_matmul_rows_n(const backend *be, const rows_prod *p, int count, const float *x, int n, int in, int acc)
+{
+    for (int j = 0; j < count; j++) cu_matmul_rows(be, p[j].y, x, p[j].w, n, in, p[j].out, acc);
 }
 
 #define ROWS_MAX_HD 1024   /* model_config_check's head_dim limit */

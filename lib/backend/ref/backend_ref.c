@@ -251,6 +251,38 @@ static void ref_attention_bwd(const backend *be, float *dq, float *dk, float *dv
     free(gq);
 }
 
+/* attention_seqs: each sequence as a batch of one row with every key real */
+static void ref_attention_seqs(const backend *be, float *out, float *lse, const float *q,
+                               const float *k, const float *v, const int *len, int nseq,
+                               int H, int KV, int hd)
+{
+    size_t o = 0, qd = (size_t)H * hd, kd = (size_t)KV * hd;
+    for (int s = 0; s < nseq; o += (size_t)len[s++]) {
+        if (!len[s]) continue;
+        uint8_t *ones = xmalloc((size_t)len[s]);
+        memset(ones, 1, (size_t)len[s]);
+        ref_attention(be, out + o * qd, lse + o * H, q + o * qd, k + o * kd, v + o * kd, ones,
+                      1, len[s], 0, len[s], H, KV, hd);
+        free(ones);
+    }
+}
+
+static void ref_attention_seqs_bwd(const backend *be, float *dq, float *dk, float *dv,
+                                   const float *dout, const float *q, const float *k,
+                                   const float *v, const float *out, const float *lse,
+                                   const int *len, int nseq, int H, int KV, int hd)
+{
+    size_t o = 0, qd = (size_t)H * hd, kd = (size_t)KV * hd;
+    for (int s = 0; s < nseq; o += (size_t)len[s++]) {
+        if (!len[s]) continue;
+        uint8_t *ones = xmalloc((size_t)len[s]);
+        memset(ones, 1, (size_t)len[s]);
+        ref_attention_bwd(be, dq + o * qd, dk + o * kd, dv + o * kd, dout + o * qd, q + o * qd,
+                          k + o * kd, v + o * kd, out + o * qd, lse + o * H, ones, 1, len[s], H, KV, hd);
+        free(ones);
+    }
+}
+
 static void ref_swiglu(const backend *be, float *h, const float *g, const float *u, size_t n)
 {
     for (size_t i = 0; i < n; i++) h[i] = (float)(g[i] / (1.0 + exp(-(double)g[i])) * u[i]);
@@ -372,6 +404,12 @@ static void ref_matmul_rows(const backend *be, float *y, const float *x, const f
         }
 }
 
+static void ref_matmul_rows_n(const backend *be, const rows_prod *p, int count, const float *x,
+                              int n, int in, int acc)
+{
+    for (int j = 0; j < count; j++) ref_matmul_rows(be, p[j].y, x, p[j].w, n, in, p[j].out, acc);
+}
+
 static void ref_attention_rows(const backend *be, float *out, float *lse, const float *q, const float *k,
                                const float *v, const uint8_t *valid, int B, int Tq,
                                int q0, int kstride, int H, int KV, int hd)
@@ -411,17 +449,20 @@ static void ref_attention_rows(const backend *be, float *out, float *lse, const 
 
 static const backend ref_backend = {
     .name = "ref", .ctx = NULL,
+    .rows_in_training = 1,
     .sync = ref_sync,
     .alloc = ref_alloc, .alloc_bytes = ref_alloc_bytes, .free = ref_free,
     .upload = ref_copy, .download = ref_copy,
     .upload_bytes = ref_copy_bytes, .download_bytes = ref_copy_bytes,
     .zero = ref_zero, .copy = ref_copy, .copy_rows = ref_copy_rows, .zero_rows = ref_zero_rows,
     .matmul = ref_matmul, .matmul_bwd = ref_matmul_bwd, .matmul_rows = ref_matmul_rows,
+    .matmul_rows_n = ref_matmul_rows_n,
     .embed = ref_embed, .embed_bwd = ref_embed_bwd,
     .rmsnorm = ref_rmsnorm, .rmsnorm_bwd = ref_rmsnorm_bwd,
     .rope = ref_rope,
     .attention = ref_attention, .attention_bwd = ref_attention_bwd,
     .attention_rows = ref_attention_rows,
+    .attention_seqs = ref_attention_seqs, .attention_seqs_bwd = ref_attention_seqs_bwd,
     .swiglu = ref_swiglu, .swiglu_bwd = ref_swiglu_bwd,
     .geglu = ref_geglu, .geglu_bwd = ref_geglu_bwd,
     .add = ref_add,

@@ -20,7 +20,8 @@
  *   BITWISE     0: memory ops, copies, gathers (embed), masked zeroing,
  *                  `add` and `scale` (one correctly rounded IEEE operation
  *                  per element, so every correct backend agrees exactly),
- *                  matmul_rows (its order of operations is part of the op);
+ *                  matmul_rows and matmul_rows_n (its order of operations
+ *                  is part of the op);
  *   ELEMENT  1e-5: per-element formulas with a transcendental or a short
  *                  sum (rope, swiglu, geglu, rmsnorm, adamw, embed_bwd whose
  *                  repeated rows may be summed in another order);
@@ -67,8 +68,8 @@ static rng_t rng;
 static const char *const all_ops[] = {
     "sync", "alloc", "alloc_bytes", "free", "upload", "download", "upload_bytes",
     "download_bytes", "zero", "copy", "copy_rows", "zero_rows", "matmul", "matmul_bwd",
-    "matmul_rows", "embed", "embed_bwd", "rmsnorm", "rmsnorm_bwd", "rope", "attention",
-    "attention_bwd", "attention_rows",
+    "matmul_rows", "matmul_rows_n", "embed", "embed_bwd", "rmsnorm", "rmsnorm_bwd", "rope",
+    "attention", "attention_bwd", "attention_seqs", "attention_seqs_bwd", "attention_rows",
     "swiglu", "swiglu_bwd", "geglu", "geglu_bwd", "add", "logprob", "logprob_bwd", "sumsq", "scale", "adamw",
 };
 #define NOPS ((int)(sizeof all_ops / sizeof *all_ops))
@@ -284,6 +285,30 @@ static void c_matmul(const backend *be, result *r, int v)
     be->free(be, x); be->free(be, w); be->free(be, y); be->free(be, y2);
 }
 
+/* several row-independent products of one x (decoding's q/k/v): each
+ * is matmul_rows, so bitwise; the outputs around the shape's are off the
+ * 16-output chunks the CPU splits over its threads */
+static void c_matmul_rows_n(const backend *be, result *r, int v)
+{
+    int n = mm_shapes[v][0], in = mm_shapes[v][1], outs[3] = {mm_shapes[v][2], 7, mm_shapes[v][2] + 21};
+    static const char *const names[2][3] = {{"y0", "y1", "y2"}, {"y0_acc", "y1_acc", "y2_acc"}};
+    float *x = dev_rand(be, (size_t)n * in, 1);
+    for (int acc = 0; acc < 2; acc++) {
+        rows_prod p[3];
+        for (int j = 0; j < 3; j++) {
+            p[j].out = outs[j];
+            p[j].w = dev_rand(be, (size_t)outs[j] * in, 1);
+            p[j].y = dev_rand(be, (size_t)n * outs[j], 1);
+        }
+        be->matmul_rows_n(be, p, 3, x, n, in, acc);
+        for (int j = 0; j < 3; j++) {
+            keep(r, be, names[acc][j], p[j].y, (size_t)n * outs[j]);
+            be->free(be, (void *)p[j].w); be->free(be, p[j].y);
+        }
+    }
+    be->free(be, x);
+}
+
 /* the row-independent product: its order is fixed, so bitwise */
 static void c_matmul_rows(const backend *be, result *r, int v)
 {
@@ -483,6 +508,31 @@ static void c_attention_train(const backend *be, result *r, int v)
     be->free(be, out); be->free(be, lse); be->free(be, dq); be->free(be, dk);
     be->free(be, dv); be->free(be, dm);
     free(m);
+}
+
+/* packed sequences (attention_seqs and its backward): lengths across the
+ * 64-query block, a sequence of one and an empty one, the shapes of
+ * att_shapes; dq, dk, dv start as garbage */
+static void c_attention_seqs(const backend *be, result *r, int v)
+{
+    static const int lens[] = {70, 1, 0, 130, 9, 64};
+    int nseq = 6, H = att_shapes[v][2], KV = att_shapes[v][3], hd = att_shapes[v][4], N = 0;
+    for (int s = 0; s < nseq; s++) N += lens[s];
+    size_t nq = (size_t)N * H * hd, nk = (size_t)N * KV * hd;
+    float *q = dev_rand(be, nq, 1.5f), *k = dev_rand(be, nk, 1.5f), *vv = dev_rand(be, nk, 1);
+    float *dout = dev_rand(be, nq, 1);
+    float *out = be->alloc(be, nq), *lse = be->alloc(be, (size_t)N * H);
+    float *dq = dev_rand(be, nq, 9), *dk = dev_rand(be, nk, 9), *dv = dev_rand(be, nk, 9);
+    be->attention_seqs(be, out, lse, q, k, vv, lens, nseq, H, KV, hd);
+    be->attention_seqs_bwd(be, dq, dk, dv, dout, q, k, vv, out, lse, lens, nseq, H, KV, hd);
+    keep(r, be, "out", out, nq);
+    keep(r, be, "lse", lse, (size_t)N * H);
+    keep(r, be, "dq", dq, nq);
+    keep(r, be, "dk", dk, nk);
+    keep(r, be, "dv", dv, nk);
+    be->free(be, q); be->free(be, k); be->free(be, vv); be->free(be, dout);
+    be->free(be, out); be->free(be, lse); be->free(be, dq); be->free(be, dk);
+    be->free(be, dv);
 }
 
 /* gates over [-30, 30] (saturated sigmoid / tanh both ways) and n past
@@ -697,6 +747,7 @@ int main(int argc, char **argv)
             check("matmul", "matmul", REDUCE, c_matmul, v, A, B);
             check("matmul_bwd", "matmul_bwd", REDUCE, c_matmul_bwd, v, A, B);
             check("matmul_rows", "matmul_rows", BITWISE, c_matmul_rows, v, A, B);
+            check("matmul_rows_n", "matmul_rows_n", BITWISE, c_matmul_rows_n, v, A, B);
             check("attention_rows", "attention_rows", REDUCE, c_attention_rows, v, A, B);
         }
         check("embed", "embed", BITWISE, c_embed, 0, A, B);
@@ -719,6 +770,7 @@ int main(int argc, char **argv)
         }
         for (int v = 0; v < 3; v++) {
             check("attention", "attention attention_bwd", REDUCE, c_attention_train, v, A, B);
+            check("attention_seqs", "attention_seqs attention_seqs_bwd", REDUCE, c_attention_seqs, v, A, B);
         }
         for (int i = 0; i < NOPS; i++)
             if (!covered[i]) { printf("FAIL: op %s is not exercised\n", all_ops[i]); failures++; }

@@ -7,6 +7,9 @@
  *    (1, 5, 16, 37, 64, 577), output counts off the tile sizes, = and +=;
  *  - a row's result is the same alone, in any row count, and with one or
  *    two threads;
+ *  - matmul_rows_n (decoding's q/k/v in one pass) gives each product the
+ *    bits of matmul_rows on it, on every instruction set, with one or two
+ *    threads, also where a thread's share of the outputs spans products;
  *  - attention_rows: a query's output and log-sum-exp are the same bits
  *    alone, beside other rows, with its keys moved right behind padding,
  *    with masked holes between them, and on every instruction set; it
@@ -76,6 +79,48 @@ static void test_matmul(const backend *cpu, const backend *ref)
     omp_set_num_threads(nt);
     CHECK(!memcmp(y1, y2, sizeof(float) * n * out));
     free(x); free(w); free(y1); free(y2);
+}
+
+/* matmul_rows_n = one matmul_rows per product, bit for bit */
+static void test_matmul_n(const backend *cpu)
+{
+    /* {n, K, q, k, v}: the last is the 135M model's q/k/v at one row, big
+     * enough for the team, where thread 1's share starts inside q */
+    static const int shapes[][5] = {{1, 37, 45, 7, 17}, {3, 577, 16, 1, 33}, {5, 64, 9, 9, 9}, {1, 576, 576, 192, 192}};
+    int nt = omp_get_max_threads(), bad = 0, runs = 0;
+    for (size_t a = 0; a < sizeof isas / sizeof *isas; a++) {
+        if (!rows_use(isas[a])) continue;
+        for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++)
+            for (int thr = 1; thr <= 2; thr++)
+                for (int acc = 0; acc < 2; acc++) {
+                    int n = shapes[si][0], K = shapes[si][1];
+                    float *x = rnd((size_t)n * K);
+                    rows_prod p[3];
+                    float *want[3];
+                    for (int j = 0; j < 3; j++) {
+                        int out = shapes[si][2 + j];
+                        p[j].out = out;
+                        p[j].w = rnd((size_t)out * K);
+                        p[j].y = rnd((size_t)n * out);
+                        want[j] = xmalloc(sizeof(float) * n * out);
+                        memcpy(want[j], p[j].y, sizeof(float) * n * out);
+                        cpu->matmul_rows(cpu, want[j], x, p[j].w, n, K, out, acc);
+                    }
+                    omp_set_num_threads(thr);
+                    cpu->matmul_rows_n(cpu, p, 3, x, n, K, acc);
+                    omp_set_num_threads(nt);
+                    for (int j = 0; j < 3; j++) {
+                        bad += memcmp(want[j], p[j].y, sizeof(float) * n * p[j].out) != 0;
+                        free(want[j]); free(p[j].y); free((void *)p[j].w);
+                    }
+                    free(x);
+                    runs++;
+                }
+    }
+    (void)(rows_use("avx512") || rows_use("avx2"));
+    printf("test_rows: matmul_rows_n: %d of %d runs differ from matmul_rows per product\n", bad, runs);
+    CHECK(runs > 0);
+    CHECK(bad == 0);
 }
 
 /* One row's queries (Tq of them, H heads, KV key heads) against nkeys keys
@@ -150,6 +195,7 @@ int main(void)
     rng_seed(&rng, 21);
     const backend *cpu = backend_cpu(), *ref = backend_by_name("ref", NULL);
     test_matmul(cpu, ref);
+    test_matmul_n(cpu);
     test_attention(cpu, ref);
     return check_done("test_rows");
 }

@@ -12,7 +12,12 @@
  *    the policy's own final hidden state through a score head that copies
  *    one embedding row), and keeps every shared tensor bit for bit;
  *  - model_score: one block or one sequence per block give the same
- *    log-probs (1e-5); a sequence beyond max_position_embeddings is named.
+ *    log-probs (1e-5); a sequence beyond max_position_embeddings is named;
+ *  - a sequence's log-probs and values are the same BITS scored alone or
+ *    in any batch (other neighbours, order, padding on either side, a
+ *    longer T), in a training or an inference reservation: dpo-step's
+ *    policy at step 0 must equal its reference, which another grouping
+ *    (ref-score, the spool's --ref-batch) computed.
  */
 #include "model/model.h"
 #include "model/score.h"
@@ -176,6 +181,61 @@ static void test_score(model *m)
     free(big);
 }
 
+/* logp/values of sequence k (ids[k], len[k]) in a batch of the sequences
+ * order[0..nb), each at offset lead (left padding) in rows of T slots */
+static void batch_run(model *m, int32_t *const *ids, const int *len, const int *order, int nb,
+                      int T, int left, float *logp, float *vals)
+{
+    int32_t *tok = xcalloc((size_t)nb * T, sizeof(int32_t));
+    uint8_t *valid = xcalloc((size_t)nb * T, 1);
+    for (int r = 0; r < nb; r++) {
+        int k = order[r], lead = left ? T - len[k] : 0;
+        memcpy(tok + (size_t)r * T + lead, ids[k], sizeof(int32_t) * (size_t)len[k]);
+        memset(valid + (size_t)r * T + lead, 1, (size_t)len[k]);
+    }
+    float *lp = xmalloc(sizeof(float) * (size_t)nb * T), *v = xmalloc(sizeof(float) * (size_t)nb * T);
+    model_forward(m, tok, valid, nb, T, lp, v);
+    for (int r = 0; r < nb; r++) {
+        int k = order[r], lead = left ? T - len[k] : 0;
+        memcpy(logp + (size_t)k * 128, lp + (size_t)r * T + lead, sizeof(float) * (size_t)len[k]);
+        memcpy(vals + (size_t)k * 128, v + (size_t)r * T + lead, sizeof(float) * (size_t)len[k]);
+    }
+    free(tok); free(valid); free(lp); free(v);
+}
+
+static void test_batch_bits(model *m, int train)
+{
+    enum { NS = 6 };
+    static const int len[NS] = {90, 3, 120, 64, 65, 17};
+    int32_t *ids[NS];
+    rng_t r;
+    rng_seed(&r, 7);
+    for (int k = 0; k < NS; k++) {
+        ids[k] = xmalloc(sizeof(int32_t) * (size_t)len[k]);
+        for (int t = 0; t < len[k]; t++) ids[k][t] = (int32_t)(rng_next(&r) % (uint64_t)m->c.vocab);
+    }
+    model_reserve(m, NS * 128, train);
+    float *lp0 = xcalloc(NS * 128, sizeof(float)), *v0 = xcalloc(NS * 128, sizeof(float));
+    float *lp1 = xcalloc(NS * 128, sizeof(float)), *v1 = xcalloc(NS * 128, sizeof(float));
+    for (int k = 0; k < NS; k++) batch_run(m, ids, len, &k, 1, len[k], 0, lp0, v0);   /* alone */
+    static const int fwd[NS] = {0, 1, 2, 3, 4, 5}, rev[NS] = {5, 4, 3, 2, 1, 0}, some[3] = {4, 0, 1};
+    struct { const int *order; int nb, T, left; } layouts[] = {
+        {fwd, NS, 120, 0}, {rev, NS, 127, 1}, {some, 3, 100, 0}, {rev + 2, 4, 128, 0},
+    };
+    for (size_t L = 0; L < sizeof layouts / sizeof *layouts; L++) {
+        batch_run(m, ids, len, layouts[L].order, layouts[L].nb, layouts[L].T, layouts[L].left, lp1, v1);
+        for (int j = 0; j < layouts[L].nb; j++) {
+            int k = layouts[L].order[j];
+            CHECK(!memcmp(lp0 + k * 128, lp1 + k * 128, sizeof(float) * (size_t)len[k]),
+                  "%s layout %zu: sequence %d's log-probs differ from it alone", train ? "train" : "infer", L, k);
+            CHECK(!memcmp(v0 + k * 128, v1 + k * 128, sizeof(float) * (size_t)len[k]),
+                  "%s layout %zu: sequence %d's values differ from it alone", train ? "train" : "infer", L, k);
+        }
+    }
+    for (int k = 0; k < NS; k++) free(ids[k]);
+    free(lp0); free(v0); free(lp1); free(v1);
+}
+
 int main(void)
 {
     model_config c = tiny();
@@ -188,6 +248,12 @@ int main(void)
     test_kv_cache(m);
     test_with_heads(m);
     test_score(m);
+    model_free(m);
+    m = model_new(&c, backend_cpu());   /* a fresh model: an inference reservation */
+    model_init_random(m, 1);
+    scale_weights(m);
+    test_batch_bits(m, 0);
+    test_batch_bits(m, 1);
     model_free(m);
     if (failures) { printf("%d failures\n", failures); return 1; }
     printf("model ok\n");
