@@ -9,7 +9,8 @@
  *   consumer -> producer  ["prefpipe-hello", ID, WINDOW]  answer to a probe
  *                         ["prefpipe-ack", [SEQ...]]      delivery numbers done
  *                         ["prefpipe-stop", ID]           stopping early on purpose
- *   producer -> consumer  SEQ (8 bytes, big-endian), RECORD   two frames
+ *   producer -> consumer  (empty)                         answer to a consumer's probe
+ *                         SEQ (8 bytes, big-endian), RECORD   two frames
  *                         ["prefpipe-eos", ID, SENT, CONSUMERS]
  *
  * Producer invariants: until acknowledged, a record is in exactly one
@@ -20,6 +21,22 @@
  * new ones.  The end-of-stream goes out only when nothing is in flight or
  * queued, to each live consumer by name, so a consumer holding it has had
  * everything it will get.  Memory: WINDOW copies per consumer.
+ *
+ * Restarts on one endpoint.  A connecting ROUTER keeps a connection's pipe
+ * when the connection closes (ZMQ_IMMEDIATE 0, which zack_setup needs so
+ * that a closed connection's last acknowledgements and stop stay
+ * readable) and attaches the next connection to the endpoint to it: under
+ * the old peer's routing id, without a new probe, with what the pipe
+ * still held for the old peer.  So a consumer killed and restarted on the
+ * endpoint a producer connects to (ppo-step --resume) is seen by the
+ * producer only through its own probe, which the producer answers with
+ * one; its hello names it (ID), and a hello naming another ID than the
+ * pipe's last is a new consumer: the old one is dead (its records go to
+ * the redo queue), the new one has had nothing.  Records the pipe still
+ * held reach the new consumer and come again from the redo queue: the
+ * consumer drops a delivery number it has seen (seq_repeat).  A peer that
+ * reconnects with its own routing id while its old pipe still holds
+ * unread messages takes the id over (ZMQ_ROUTER_HANDOVER).
  *
  * Consumer invariants: a record is acknowledged after the application
  * asked for the one after it, and only when the consumer is about to wait
@@ -60,6 +77,14 @@ void zack_setup(zstream *z)
     zmq_setsockopt(z->sock, ZMQ_ROUTING_ID, z->id, strlen(z->id));
     zmq_setsockopt(z->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(z->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    /* A peer that reconnects (same routing id) while its old pipe still
+     * holds unread messages takes the id over; without this libzmq keeps
+     * the new pipe anonymous and takes its next message (the probe or the
+     * hello) for its routing id: that peer is never greeted. */
+    zmq_setsockopt(z->sock, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
+    /* delivery numbers from a random base: a restarted producer's never
+     * meet its predecessor's (stale acknowledgements, seq_repeat) */
+    z->next_seq = mix64((uint64_t)(uintptr_t)z ^ ((uint64_t)zs_now() * 1000003u) ^ hash64(z->id, strlen(z->id), 7)) >> 1;
 }
 
 /* ---- framing ---- */
@@ -174,6 +199,19 @@ static void on_hello(zstream *z, const char *rid, size_t rlen, int fd, const msg
         memcpy(c->rid, rid, rlen);
         c->rlen = rlen;
     }
+    char cid[sizeof c->cid] = "";
+    if (a->size >= 2 && a->ptr[1].type == MSGPACK_OBJECT_STR && a->ptr[1].via.str.size < sizeof cid)
+        memcpy(cid, a->ptr[1].via.str.ptr, a->ptr[1].via.str.size);
+    if (c->cid[0] && strcmp(c->cid, cid) != 0) {
+        /* another consumer behind the same pipe (a connecting producer's
+         * pipe outlives its connection): the one before is gone, and the
+         * new one has had nothing, not even the end-of-stream */
+        cons_dead(z, c);
+        if (c->stopped)
+            c->stopped = 0, z->nstopped--;
+        c->eos = 0;
+    }
+    memcpy(c->cid, cid, sizeof cid);
     c->fd = fd;
     c->alive = 1;
     if (c->stopped)
@@ -245,15 +283,24 @@ int zack_all_stopped(const zstream *z)
 
 void zack_from_consumer(zstream *z, const char *rid, size_t rlen, int fd, const char *d, size_t dn)
 {
-    if (dn == 0)
-        return;   /* a probe: the consumer's hello follows */
+    if (dn == 0) {
+        /* a consumer's probe: probe back, so that it says hello even
+         * where libzmq sent none (a pipe it attached a new connection
+         * to; see the top of this file) */
+        send_to(z, rid, rlen, "", 0, NULL, 0);
+        return;
+    }
     msgpack_zone zone;
     msgpack_zone_init(&zone, 1024);
     msgpack_object o;
     const msgpack_object_array *a;
-    if ((a = zs_parse_ctl(d, dn, &zone, &o, HELLO_TAG)))
+    if ((a = zs_parse_ctl(d, dn, &zone, &o, HELLO_TAG))) {
+        /* the monitor's events so far first: the close of an earlier
+         * connection whose fd this one reuses must not be taken for this
+         * one's (it came before its hello) */
+        zs_pump_events(z, 0);
         on_hello(z, rid, rlen, fd, a);
-    else if ((a = zs_parse_ctl(d, dn, &zone, &o, ACK_TAG)))
+    } else if ((a = zs_parse_ctl(d, dn, &zone, &o, ACK_TAG)))
         on_ack(z, rid, rlen, a);
     else if ((a = zs_parse_ctl(d, dn, &zone, &o, STOP_TAG)))
         on_stop(z, rid, rlen);
@@ -505,6 +552,42 @@ static void send_acks(zstream *z)
     }
 }
 
+/* 1 when delivery number seq came before (then it is dropped): a record
+ * the producer sent to a consumer that died may still sit in the pipe a
+ * connecting producer keeps, and reach the consumer that takes that
+ * consumer's place on the endpoint, as well as come again from the
+ * producer's redo queue.  Delivery numbers start at a random 63-bit base
+ * per producer (zack_setup), so two producers' ranges, or a restarted
+ * producer's and its predecessor's, do not meet in practice; the key is
+ * the number alone, as a reconnection may relabel the pipe it comes on
+ * (ZMQ_ROUTER_HANDOVER).  8 bytes a record, as the id set. */
+static int seq_repeat(zstream *z, uint64_t seq)
+{
+    if (2 * (z->nseqs + 1) > z->capseqs) {
+        size_t cap = z->capseqs ? 2 * z->capseqs : 1024;
+        uint64_t *t = xcalloc(cap, sizeof *t);
+        for (size_t i = 0; i < z->capseqs; i++)
+            if (z->seqs[i]) {
+                size_t k = z->seqs[i] & (cap - 1);
+                while (t[k])
+                    k = (k + 1) & (cap - 1);
+                t[k] = z->seqs[i];
+            }
+        free(z->seqs);
+        z->seqs = t, z->capseqs = cap;
+    }
+    uint64_t h = mix64(seq) | 1;
+    size_t k = h & (z->capseqs - 1);
+    while (z->seqs[k]) {
+        if (z->seqs[k] == h)
+            return 1;
+        k = (k + 1) & (z->capseqs - 1);
+    }
+    z->seqs[k] = h;
+    z->nseqs++;
+    return 0;
+}
+
 int zack_from_producer(zstream *z, zmq_msg_t *p, int n, zmq_msg_t *m, int *have, char *err, size_t errcap)
 {
     const char *rid = zmq_msg_data(&p[0]);
@@ -520,6 +603,17 @@ int zack_from_producer(zstream *z, zmq_msg_t *p, int n, zmq_msg_t *m, int *have,
         uint64_t seq = 0;
         for (int b = 0; b < 8; b++)
             seq = seq << 8 | s[b];
+        if (seq_repeat(z, seq)) {
+            /* had already: acknowledged again, not delivered twice */
+            zprod *pr = &z->prods[pi];
+            if (pr->nacks == pr->capacks) {
+                pr->capacks = pr->capacks ? 2 * pr->capacks : 64;
+                pr->acks = xrealloc(pr->acks, (size_t)pr->capacks * sizeof *pr->acks);
+            }
+            pr->acks[pr->nacks++] = seq;
+            close_parts(p, n);
+            return 2;
+        }
         if (*have)
             zmq_msg_close(m);
         zmq_msg_init(m);
@@ -659,4 +753,5 @@ void zack_free(zstream *z)
         free(z->prods[i].acks);
     free(z->prods);
     free(z->seen);
+    free(z->seqs);
 }

@@ -55,7 +55,9 @@
  * mode above; zack.c): ROUTER sockets, each
  * record sent with a delivery number and kept by the producer until its
  * consumer acknowledges it (at most ?window=W per consumer); the records of
- * a consumer whose connection closes go to the survivors; the EOS goes out
+ * a consumer whose connection closes go to the survivors (or to a consumer
+ * restarted on the endpoint: zack.c, "Restarts on one endpoint"; a
+ * delivery number seen twice is dropped); the EOS goes out
  * once everything is acknowledged.  Consumers acknowledge what the
  * application has finished with when they are about to wait, after the
  * flush hook (stdout), and, once a producer vanished, drop records whose

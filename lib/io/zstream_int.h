@@ -28,8 +28,9 @@ typedef struct {            /* a record sent and not yet acknowledged */
 } zpend;
 
 typedef struct {            /* producers: one consumer */
-    char rid[256];          /* its ZeroMQ routing id */
+    char rid[256];          /* its ZeroMQ routing id (of the pipe: see zack.c) */
     size_t rlen;
+    char cid[96];           /* the id its hello named: who is behind the pipe now */
     int fd;                 /* the connection its messages came on */
     int window;             /* records it may hold unacknowledged */
     int alive;
@@ -99,6 +100,8 @@ struct zstream {
     uint64_t cur_seq, next_seq_in;
     uint64_t *seen;         /* readers: open-addressing set of id hashes */
     size_t nseen, capseen;
+    uint64_t *seqs;         /* readers: set of (producer, delivery number) hashes */
+    size_t nseqs, capseqs;
     uint64_t dups;
 };
 

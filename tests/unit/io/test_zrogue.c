@@ -189,12 +189,14 @@ static void test_noisy_consumer(void)
     CHECK(zmq_send(s, badack, sizeof badack - 1, 0) >= 0);
     char f[3][256];
     size_t len[3];
-    unsigned char ack[32] = "\x92\xac" "prefpipe-ack" "\x93";
+    unsigned char ack[64] = "\x92\xac" "prefpipe-ack" "\x93";
     size_t al = 15;
     for (int i = 0; i < 3; i++) {
         CHECK(recv_msg(s, f, len, 3) == 2);   /* [SEQ][RECORD] */
         CHECK(len[0] == 8);
-        ack[al++] = (unsigned char)f[0][7];   /* delivery numbers 0..2: positive fixints */
+        ack[al++] = 0xcf;                     /* delivery numbers start at a random base: uint64 */
+        memcpy(ack + al, f[0], 8);
+        al += 8;
         CHECK(zmq_send(s, noise1, sizeof noise1 - 1, 0) >= 0);
     }
     CHECK(zmq_send(s, ack, al, 0) == (int)al);
