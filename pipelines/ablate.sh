@@ -39,6 +39,16 @@ set -eu
 [ $# -ge 5 ] || { sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 64; }
 title=$1 base=$2 model=$3 stages=$4
 shift 4
+# ABLATE_ARMS="LABEL ...": only these variants (the first one kept is the
+# comparison's baseline); pipelines/experiments.sh ARMS=verdicts sets it
+if [ -n "${ABLATE_ARMS:-}" ]; then
+  n=$#
+  while [ "$n" -gt 0 ]; do
+    v=$1; shift; n=$((n - 1))
+    case " $ABLATE_ARMS " in *" ${v%%:*} "*) set -- "$@" "$v" ;; esac
+  done
+  [ $# -gt 0 ] || { echo "ablate: ABLATE_ARMS ($ABLATE_ARMS) names none of $title's variants" >&2; exit 64; }
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 PATH=${PREFPIPE_BIN:-$root/bin}:$PATH   # PREFPIPE_BIN: another build (make asan)
 # vget KEY VARIANT [DEFAULT]: the last KEY=value of VARIANT's spec

@@ -50,13 +50,26 @@
 # it is a test of the machinery, not a measurement.  Raise SEEDS for
 # smaller differences; the verdict lines say how many seeds they used.
 set -eu
-case ${1:-} in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; -*)
+list=
+case ${1:-} in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  --list) list=1; shift ;; -*)
   echo "experiments: unknown option $1 (--help)" >&2; exit 64 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 PATH=${PREFPIPE_BIN:-$here/../bin}:$PATH
 base=${1:-$here/../runs/experiments}
-: "${SEEDS:=3}" "${DESIGNS:=data algorithm rm prompts kl batch}" "${THREADS:=1}" "${JOBS:=2}"
+: "${SEEDS:=3}" "${DESIGNS:=data algorithm rm prompts kl batch}" "${THREADS:=1}" "${JOBS:=2}" "${ARMS:=all}"
 export THREADS
+# ARMS=verdicts: only the arms the verdicts below read (ablate.sh
+# ABLATE_ARMS, per design; the tables then lack the other rows, and the rm
+# design, which no verdict reads, is left out)
+case $ARMS in
+  all) export ARMS_data= ARMS_prompts= ARMS_kl= ;;
+  verdicts)
+    export ARMS_data="mean-aspects overall" ARMS_kl="strong-beta-0.01 strong-beta-0.05 weak-beta-0.01 weak-beta-0.05" \
+      ARMS_prompts="strong-general strong-math strong-mined weak-general weak-math"
+    DESIGNS=$(echo " $DESIGNS " | sed 's/ rm / /g; s/^ *//; s/ *$//') ;;
+  *) echo "experiments: ARMS must be all or verdicts, not '$ARMS'" >&2; exit 64 ;;
+esac
 case $JOBS in ''|*[!0-9]*|0) echo "experiments: JOBS must be a positive count" >&2; exit 64 ;; esac
 case $SEEDS in *[!0-9\ ]*|'') echo "experiments: SEEDS must be a count or a list of seeds" >&2; exit 64 ;; esac
 for d in $DESIGNS; do
@@ -65,6 +78,25 @@ done
 seeds=$SEEDS
 [ "$(echo $SEEDS | wc -w)" -eq 1 ] && seeds=$(seq 1 "$SEEDS" | paste -sd' ' -)
 export SEEDS="$seeds"
+if [ -n "$list" ]; then
+  # every arm of every design, as the first seed's ablate.sh would key it;
+  # an arm whose key an earlier one has is computed once and linked
+  first=$(echo $seeds | cut -d' ' -f1)
+  printf 'design\tarm\tkey\tstages\tknobs\tcomputed as\n'
+  for d in $DESIGNS; do
+    eval "arms=\${ARMS_$d:-}"
+    ABLATE_ARMS=$arms ABLATE_LIST=1 SEED=$first SEEDS= "$here/exp-$d.sh" "$base"
+  done |
+    awk -F'\t' -v OFS='\t' '{ k = $3; print $1, $2, $3, $4, ($5 == "" ? "(defaults)" : $5), (k in seen ? "= " seen[k] : "computed");
+      if (!(k in seen)) { seen[k] = $1 "/" $2; n++ } all++
+      # the reward model: its knobs in the spec (its inputs decide; the same knobs, the same inputs)
+      if (!(k in done) && $4 ~ /(^| )rm( |$)/) { r = ""; m = split($5, kv, ";"); for (i = 1; i <= m; i++)
+        if (kv[i] ~ /^(RM_[A-Z_]*|RATER|PAIRS_SCORE|PAIRS_MODELS|N_PREF)=/) r = r kv[i] ";"
+        if (!(r in rms)) { rms[r] = 1; nr++ } }
+      done[k] = 1 }
+      END { printf "(%d arms, %d computed per seed; the others are links to an identical arm; %d reward models trained per seed)\n", all, n, nr }'
+  exit 0
+fi
 t0=$(date +%s) load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 mkdir -p "$(dirname "$base")"
 log=$base-log
@@ -78,7 +110,8 @@ if [ "$JOBS" -gt 1 ]; then
   echo "experiments: $(echo $seeds | wc -w) seeds, $JOBS at a time ..." >&2
   printf '%s\n' $seeds | xargs -P "$JOBS" -I{} sh -c '
     for d in $2; do
-      SEED=$1 SEEDS= "$3/exp-$d.sh" "$4-seed$1" > /dev/null 2> "$5/seed$1-$d.err" ||
+      eval "ABLATE_ARMS=\${ARMS_$d:-}"
+      SEED=$1 SEEDS= ABLATE_ARMS=$ABLATE_ARMS "$3/exp-$d.sh" "$4-seed$1" > /dev/null 2> "$5/seed$1-$d.err" ||
         { tail -n 20 "$5/seed$1-$d.err" >&2; echo "experiments: seed $1, design $d failed (log: $5/seed$1-$d.err)" >&2; exit 255; }
     done' sh {} "$DESIGNS" "$here" "$base" "$log" ||
     { echo "experiments: a seed failed" >&2; exit 1; }
@@ -86,7 +119,8 @@ fi
 for d in $DESIGNS; do
   echo "experiments: $d ($(echo $seeds | wc -w) seeds) ..." >&2
   s0=$(date +%s)
-  "$here/exp-$d.sh" "$base" > "$log/$d.txt" 2> "$log/$d.err" ||
+  eval "arms=\${ARMS_$d:-}"
+  ABLATE_ARMS=$arms "$here/exp-$d.sh" "$base" > "$log/$d.txt" 2> "$log/$d.err" ||
     { tail -n 20 "$log/$d.err" >&2; echo "experiments: design $d failed (log: $log/$d.err)" >&2; exit 1; }
   echo "experiments: $d finished in $(( $(date +%s) - s0 )) s (table: $log/$d.txt)" >&2
 done

@@ -77,6 +77,53 @@ gold() {
   grep -q '^ppo-pref ' "$E-seed1/comparison-algorithm.txt"
 }
 
+@test "experiments.sh: an arm two designs share is computed once, an RM once per inputs; the same bytes and verdicts as computing each afresh" {
+  export BETAS="0.01 0.05"
+  # the kl design beside the algorithm design of setup_file: kl's strong beta
+  # 0.05 arm is algorithm's ppo-pool (the defaults), its strong RM is
+  # ppo-pool's, and its two weak arms share one weak RM
+  SEEDS=2 JOBS=1 DESIGNS="algorithm kl" "$PREFPIPE_ROOT/pipelines/experiments.sh" "$E" > reuse.txt 2> reuse.err ||
+    { cat reuse.err >&2; false; }
+  for s in 1 2; do
+    [ -L "$E-seed$s-kl-strong-beta-0.05" ]
+    [ "$(readlink -f "$E-seed$s-kl-strong-beta-0.05")" = "$(readlink -f "$E-seed$s-algorithm-ppo-pool")" ]
+    [ "$(readlink -f "$E-seed$s-kl-weak-beta-0.01")" != "$(readlink -f "$E-seed$s-kl-weak-beta-0.05")" ]
+    grep -qx 'kl/strong-beta-0.05' "$(readlink -f "$E-seed$s-algorithm-ppo-pool").uses"
+    # 6 arms, 5 distinct; reward models: the strong one (ppo-pref's pairs are
+    # the same pairs) and the weak one
+    [ "$(ls -d "$E-seed$s"/arms/*/ | wc -l)" -eq 5 ]
+    [ "$(ls -d "$E-seed$s"/rms/*/ | wc -l)" -eq 2 ]
+    grep -q 'trained already' "$E-seed$s-kl-weak-beta-0.05/ablate.log" "$E-seed$s-kl-weak-beta-0.01/ablate.log"
+  done
+  grep -q "kl/strong-beta-0.05 (;PPO_BETA=0.05) = arm [0-9a-f]*, computed already for algorithm/ppo-pool" "$E-log/kl.err"
+  # --list says the same before anything runs
+  SEEDS=2 DESIGNS="algorithm kl" "$PREFPIPE_ROOT/pipelines/experiments.sh" --list "$E" > list.txt
+  grep -q "^kl	strong-beta-0.05	.*	= algorithm/ppo-pool$" list.txt
+  grep -q '^(7 arms, 6 computed per seed; .* 2 reward models trained per seed)$' list.txt
+  # the reference: every arm computed afresh in its own directory, from the same bases
+  F=$BATS_TEST_TMPDIR/f
+  for s in 1 2; do
+    cp -r "$E-seed$s" "$F-seed$s" && rm -rf "$F-seed$s"/arms "$F-seed$s"/rms "$F-seed$s"/ablation-* "$F-seed$s"/comparison-*
+  done
+  ABLATE_NO_REUSE=1 SEEDS=2 JOBS=1 DESIGNS="algorithm kl" "$PREFPIPE_ROOT/pipelines/experiments.sh" "$F" > fresh.txt 2> fresh.err ||
+    { cat fresh.err >&2; false; }
+  n=0
+  for s in 1 2; do
+    for a in algorithm-dpo algorithm-ppo-pref algorithm-ppo-pool kl-strong-beta-0.01 kl-strong-beta-0.05 kl-weak-beta-0.01 kl-weak-beta-0.05; do
+      [ -d "$F-seed$s-$a" ] && [ ! -L "$F-seed$s-$a" ]
+      for f in "$F-seed$s-$a"/eval-*.mp "$F-seed$s-$a"/summaries.mp "$F-seed$s-$a"/rm/model.safetensors "$F-seed$s-$a"/ppo-final/model.safetensors; do
+        [ -e "$f" ] || continue
+        cmp "$f" "$E-seed$s-$a/${f#"$F-seed$s-$a/"}"
+        n=$((n + 1))
+      done
+    done
+  done
+  [ "$n" -ge 50 ]
+  # the verdicts, less the line with the wall time
+  diff <(sed '$d' reuse.txt) <(sed '$d' fresh.txt)
+  [ "$(grep -c '^\(reproduced\|reversed\|not distinguishable\) ' fresh.txt)" -eq 4 ]
+}
+
 @test "PPO_PROMPTS=mined: math prompts tagged by pref-tag, none from the evaluation prompts" {
   d=$BATS_TEST_TMPDIR/mined
   cp -r "$E-seed1" "$d" && rm -f "$d/.done-pairs"
@@ -94,7 +141,7 @@ gold() {
 
 @test "the PPO batch knobs reach ppo-step and the run: r, b, g, e" {
   d=$BATS_TEST_TMPDIR/b
-  cp -r "$E-seed1-algorithm-ppo-pool" "$d" && rm -f "$d/.done-ppo" "$d/.done-eval"
+  cp -rL "$E-seed1-algorithm-ppo-pool" "$d" && rm -f "$d/.done-ppo" "$d/.done-eval"
   PPO_ROLLOUTS=2 PPO_MINIBATCH=8 PPO_ACCUM=1 PPO_INNER_EPOCHS=2 PPO_BATCHES=1 ONLY_STAGES=ppo \
     "$PREFPIPE_ROOT/pipelines/recipe.sh" "$d" > /dev/null 2>&1
   cfg=$d/ppo/run_config.json
