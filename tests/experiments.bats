@@ -89,9 +89,9 @@ gold() {
     [ "$(readlink -f "$E-seed$s-kl-strong-beta-0.05")" = "$(readlink -f "$E-seed$s-algorithm-ppo-pool")" ]
     [ "$(readlink -f "$E-seed$s-kl-weak-beta-0.01")" != "$(readlink -f "$E-seed$s-kl-weak-beta-0.05")" ]
     grep -qx 'kl/strong-beta-0.05' "$(readlink -f "$E-seed$s-algorithm-ppo-pool").uses"
-    # 6 arms, 5 distinct; reward models: the strong one (ppo-pref's pairs are
+    # 7 arms, 6 distinct; reward models: the strong one (ppo-pref's pairs are
     # the same pairs) and the weak one
-    [ "$(ls -d "$E-seed$s"/arms/*/ | wc -l)" -eq 5 ]
+    [ "$(ls -d "$E-seed$s"/arms/*/ | wc -l)" -eq 6 ]
     [ "$(ls -d "$E-seed$s"/rms/*/ | wc -l)" -eq 2 ]
     grep -q 'trained already' "$E-seed$s-kl-weak-beta-0.05/ablate.log" "$E-seed$s-kl-weak-beta-0.01/ablate.log"
   done
