@@ -18,9 +18,38 @@
 # scale, seeds, wall time, load average at the start, verdicts) to
 # BASE-verdicts.json.  Every recipe knob applies (SCALE=quick, THREADS, ...).
 # The weak and strong reward models are pipelines/exp-rms.sh's.  THREADS
-# (default 1) threads per process and JOBS (default 2) seeds at a time:
-# the same bytes for any JOBS at the same THREADS; on a shared machine use
-# JOBS=1.
+# (default 1) threads per process and JOBS (default: the number of seeds,
+# at most twice the cores) seeds at a time: the same bytes for any JOBS at
+# the same THREADS; on a shared machine use JOBS=1.
+#
+# --list prints every arm of DESIGNS with its knobs and its key, and which
+# arms are links to an identical one (below), without running anything.
+# ARMS=verdicts runs only the arms the verdicts read (the tables lose their
+# other rows; the rm design, which no verdict reads, is left out).
+#
+# Each arm is computed once per seed: ablate.sh keys it by the stages it
+# redoes and every recipe knob as resolved (defaults filled in) and keeps
+# it in BASE-seedS/arms/KEY; a design's BASE-seedS-DESIGN-ARM is a link to
+# it.  Of the 35 arms 30 are distinct (algorithm's dpo = data's
+# mean-aspects; algorithm's ppo-pool = prompts' strong-general = kl's
+# strong-beta-0.05 = batch's base; prompts' weak-general = kl's
+# weak-beta-0.05), and a reward model is keyed by its inputs (BASE-seedS/rms):
+# 6 are trained per seed (the strong one, the weak one, exp-rm.sh's four)
+# instead of 24.  A reused arm is byte-identical to one computed afresh
+# (ABLATE_NO_REUSE=1; tests/experiments.bats compares the files and the
+# verdicts).
+#
+# Cost at the default scale, from CPU-seconds per stage measured with one
+# thread (2026-12-02, commit d538c59's programs, a loaded 2-core machine,
+# so a little high): SFT 77, the pretrain stage (both sizes) ~230, DPO 39,
+# RM 36, PPO 20-22, evaluation 1.7 (SFT + DPO) or 7 (SFT + PPO +
+# best-of-16); per seed the six designs come to ~1650 CPU-s (data 410,
+# rm ~450 with the larger RMs, pretrain 230, batch ~140, prompts ~140, kl
+# ~110, algorithm ~90, SFT 77).  Three seeds are ~4950 CPU-s: ~41 minutes
+# on 2 idle cores when the three run at once (JOBS=3, the default), but 55
+# with the old default JOBS=2 (two seeds, then the third alone).  So the
+# default runs every seed at once; nothing was cut from the designs.
+# SEEDS=K costs K x 1650 CPU-s.
 #
 # Which finding reads which arms (model: dpo for data, ppo otherwise):
 #   fine-grained > overall      data mean-aspects vs overall
@@ -57,7 +86,7 @@ case ${1:-} in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'
 here=$(cd "$(dirname "$0")" && pwd)
 PATH=${PREFPIPE_BIN:-$here/../bin}:$PATH
 base=${1:-$here/../runs/experiments}
-: "${SEEDS:=3}" "${DESIGNS:=data algorithm rm prompts kl batch}" "${THREADS:=1}" "${JOBS:=2}" "${ARMS:=all}"
+: "${SEEDS:=3}" "${DESIGNS:=data algorithm rm prompts kl batch}" "${THREADS:=1}" "${ARMS:=all}"
 export THREADS
 # ARMS=verdicts: only the arms the verdicts below read (ablate.sh
 # ABLATE_ARMS, per design; the tables then lack the other rows, and the rm
@@ -70,13 +99,18 @@ case $ARMS in
     DESIGNS=$(echo " $DESIGNS " | sed 's/ rm / /g; s/^ *//; s/ *$//') ;;
   *) echo "experiments: ARMS must be all or verdicts, not '$ARMS'" >&2; exit 64 ;;
 esac
-case $JOBS in ''|*[!0-9]*|0) echo "experiments: JOBS must be a positive count" >&2; exit 64 ;; esac
+case ${JOBS:-auto} in auto) ;; *[!0-9]*|0) echo "experiments: JOBS must be a positive count" >&2; exit 64 ;; esac
 case $SEEDS in *[!0-9\ ]*|'') echo "experiments: SEEDS must be a count or a list of seeds" >&2; exit 64 ;; esac
 for d in $DESIGNS; do
   [ -x "$here/exp-$d.sh" ] || { echo "experiments: no design '$d' (pipelines/exp-$d.sh)" >&2; exit 64; }
 done
 seeds=$SEEDS
 [ "$(echo $SEEDS | wc -w)" -eq 1 ] && seeds=$(seq 1 "$SEEDS" | paste -sd' ' -)
+# every seed at once (one thread each), at most twice the cores
+if [ -z "${JOBS:-}" ]; then
+  JOBS=$(echo $seeds | wc -w) cores=$(nproc 2>/dev/null || echo 2)
+  [ "$JOBS" -le $((2 * cores)) ] || JOBS=$((2 * cores))
+fi
 export SEEDS="$seeds"
 if [ -n "$list" ]; then
   # every arm of every design, as the first seed's ablate.sh would key it;

@@ -159,6 +159,15 @@ gold() {
   run env JOBS=0 "$PREFPIPE_ROOT/pipelines/experiments.sh" "$BATS_TEST_TMPDIR/u"
   [ "$status" -eq 64 ]
   [ ! -e "$BATS_TEST_TMPDIR/u-seed1" ]
+  run env ARMS=some "$PREFPIPE_ROOT/pipelines/experiments.sh" "$BATS_TEST_TMPDIR/u"
+  [ "$status" -eq 64 ] && [[ "$output" == *"ARMS must be all or verdicts, not 'some'"* ]]
+  # ARMS=verdicts: the arms the verdicts read, no rm design; --list runs nothing
+  ARMS=verdicts DESIGNS="data rm kl" "$PREFPIPE_ROOT/pipelines/experiments.sh" --list "$BATS_TEST_TMPDIR/u" > l.txt
+  [ "$(sed '1d; $d' l.txt | cut -f1,2 | tr '\t\n' ': ')" = \
+    "data:mean-aspects data:overall kl:strong-beta-0.01 kl:strong-beta-0.05 kl:weak-beta-0.01 kl:weak-beta-0.05 " ]
+  [ ! -e "$BATS_TEST_TMPDIR/u-seed1" ]
+  run env ABLATE_ARMS=nothing "$PREFPIPE_ROOT/pipelines/ablate.sh" t "$BATS_TEST_TMPDIR/u" dpo "dpo eval" a: b:
+  [ "$status" -eq 64 ] && [[ "$output" == *"ABLATE_ARMS (nothing) names none of t's variants"* ]]
   run "$PREFPIPE_ROOT/pipelines/experiments.sh" --help
   [ "$status" -eq 0 ] && [[ "$output" == *"reproduced"* ]]
 }
