@@ -106,9 +106,11 @@ fi
 # holds the rm stage's outputs, and an arm with the same RM inputs copies
 # them instead of training (the weak and the strong RM of exp-rms.sh train
 # once per seed).  Every step is deterministic (same inputs, seed and
-# THREADS => same bytes), so a reused arm or RM is byte-identical to one
-# recomputed: tests/experiments.bats checks it against ABLATE_NO_REUSE=1,
-# which computes every arm afresh in its own BASE-TITLE-LABEL directory.
+# THREADS => same bytes), so a reused arm or RM is the one a recomputation
+# gives: the same model files byte for byte, the same records but for the
+# directory a rollout names as its policy's path (policy.path).
+# tests/experiments.bats checks it against ABLATE_NO_REUSE=1, which
+# computes every arm afresh in its own BASE-TITLE-LABEL directory.
 # ABLATE_LIST=1 prints, instead of running, one line per arm: title,
 # label, key, the stages that count, the spec (experiments.sh --list).
 order="world pairs init sft pretrain dpo rm ppo eval"   # the recipe's stages, in its order

@@ -35,9 +35,10 @@
 # strong-beta-0.05 = batch's base; prompts' weak-general = kl's
 # weak-beta-0.05), and a reward model is keyed by its inputs (BASE-seedS/rms):
 # 6 are trained per seed (the strong one, the weak one, exp-rm.sh's four)
-# instead of 24.  A reused arm is byte-identical to one computed afresh
-# (ABLATE_NO_REUSE=1; tests/experiments.bats compares the files and the
-# verdicts).
+# instead of 24.  A reused arm is the one computed afresh gives
+# (ABLATE_NO_REUSE=1): the same models byte for byte, the same records but
+# for the policy's path a rollout names, the same verdicts
+# (tests/experiments.bats compares them).
 #
 # Cost at the default scale, from CPU-seconds per stage measured with one
 # thread (2026-12-02, commit d538c59's programs, a loaded 2-core machine,
