@@ -35,6 +35,15 @@
 # NOTE: a line printed after the table (and kept in its file): what the
 # design cannot show, e.g. that an axis re-measures a bias built into the
 # world (pipelines/exp-data.sh sets it).
+#
+# Arms are computed once per BASE: BASE-TITLE-LABEL is a link to
+# BASE/arms/KEY, KEY the hash of the stages the arm redoes and of every
+# recipe knob as resolved, so another design's arm with the same knobs is
+# the same directory; reward models are shared by their inputs
+# (BASE/rms).  ABLATE_NO_REUSE=1 computes each arm afresh in
+# BASE-TITLE-LABEL; ABLATE_LIST=1 prints each arm's key instead of running
+# it; ABLATE_ARMS="LABEL ..." runs only those variants.  Each arm's
+# stage-times.txt holds each stage's CPU (user, system) and wall seconds.
 set -eu
 [ $# -ge 5 ] || { sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 64; }
 title=$1 base=$2 model=$3 stages=$4
