@@ -25,6 +25,7 @@ export NOTE
   "small-mix:RM_INIT=pretrained-small;RATER=$mix" \
   "large-single:RM_INIT=pretrained-large" \
   "large-mix:RM_INIT=pretrained-large;RATER=$mix" || exit
+[ -z "${ABLATE_LIST:-}" ] || exit 0   # the arms only (experiments.sh --list)
 
 # direct, per category (rm-eval's sections), and best-of-N from the SFT
 # policy under each reward model; one row per variant directory

@@ -18,9 +18,39 @@
 # scale, seeds, wall time, load average at the start, verdicts) to
 # BASE-verdicts.json.  Every recipe knob applies (SCALE=quick, THREADS, ...).
 # The weak and strong reward models are pipelines/exp-rms.sh's.  THREADS
-# (default 1) threads per process and JOBS (default 2) seeds at a time:
-# the same bytes for any JOBS at the same THREADS; on a shared machine use
-# JOBS=1.
+# (default 1) threads per process and JOBS (default: the number of seeds,
+# at most twice the cores) seeds at a time: the same bytes for any JOBS at
+# the same THREADS; on a shared machine use JOBS=1.
+#
+# --list prints every arm of DESIGNS with its knobs and its key, and which
+# arms are links to an identical one (below), without running anything.
+# ARMS=verdicts runs only the arms the verdicts read (the tables lose their
+# other rows; the rm design, which no verdict reads, is left out).
+#
+# Each arm is computed once per seed: ablate.sh keys it by the stages it
+# redoes and every recipe knob as resolved (defaults filled in) and keeps
+# it in BASE-seedS/arms/KEY; a design's BASE-seedS-DESIGN-ARM is a link to
+# it.  Of the 35 arms 30 are distinct (algorithm's dpo = data's
+# mean-aspects; algorithm's ppo-pool = prompts' strong-general = kl's
+# strong-beta-0.05 = batch's base; prompts' weak-general = kl's
+# weak-beta-0.05), and a reward model is keyed by its inputs (BASE-seedS/rms):
+# 6 are trained per seed (the strong one, the weak one, exp-rm.sh's four)
+# instead of 24.  A reused arm is the one computed afresh gives
+# (ABLATE_NO_REUSE=1): the same models byte for byte, the same records but
+# for the policy's path a rollout names, the same verdicts
+# (tests/experiments.bats compares them).
+#
+# Cost at the default scale, from CPU-seconds per stage measured with one
+# thread (2026-12-02, commit d538c59's programs, a loaded 2-core machine,
+# so a little high): SFT 77, the pretrain stage (both sizes) ~230, DPO 39,
+# RM 36, PPO 20-22, evaluation 1.7 (SFT + DPO) or 7 (SFT + PPO +
+# best-of-16); per seed the six designs come to ~1650 CPU-s (data 410,
+# rm ~450 with the larger RMs, pretrain 230, batch ~140, prompts ~140, kl
+# ~110, algorithm ~90, SFT 77).  Three seeds are ~4950 CPU-s: ~41 minutes
+# on 2 idle cores when the three run at once (JOBS=3, the default), but 55
+# with the old default JOBS=2 (two seeds, then the third alone).  So the
+# default runs every seed at once; nothing was cut from the designs.
+# SEEDS=K costs K x 1650 CPU-s.
 #
 # Which finding reads which arms (model: dpo for data, ppo otherwise):
 #   fine-grained > overall      data mean-aspects vs overall
@@ -50,21 +80,58 @@
 # it is a test of the machinery, not a measurement.  Raise SEEDS for
 # smaller differences; the verdict lines say how many seeds they used.
 set -eu
-case ${1:-} in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; -*)
+list=
+case ${1:-} in -h|--help) sed -n '2,/^set -eu/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  --list) list=1; shift ;; -*)
   echo "experiments: unknown option $1 (--help)" >&2; exit 64 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 PATH=${PREFPIPE_BIN:-$here/../bin}:$PATH
 base=${1:-$here/../runs/experiments}
-: "${SEEDS:=3}" "${DESIGNS:=data algorithm rm prompts kl batch}" "${THREADS:=1}" "${JOBS:=2}"
+: "${SEEDS:=3}" "${DESIGNS:=data algorithm rm prompts kl batch}" "${THREADS:=1}" "${ARMS:=all}"
 export THREADS
-case $JOBS in ''|*[!0-9]*|0) echo "experiments: JOBS must be a positive count" >&2; exit 64 ;; esac
+# ARMS=verdicts: only the arms the verdicts below read (ablate.sh
+# ABLATE_ARMS, per design; the tables then lack the other rows, and the rm
+# design, which no verdict reads, is left out)
+case $ARMS in
+  all) export ARMS_data= ARMS_prompts= ARMS_kl= ;;
+  verdicts)
+    export ARMS_data="mean-aspects overall" ARMS_kl="strong-beta-0.01 strong-beta-0.05 weak-beta-0.01 weak-beta-0.05" \
+      ARMS_prompts="strong-general strong-math strong-mined weak-general weak-math"
+    DESIGNS=$(echo " $DESIGNS " | sed 's/ rm / /g; s/^ *//; s/ *$//') ;;
+  *) echo "experiments: ARMS must be all or verdicts, not '$ARMS'" >&2; exit 64 ;;
+esac
+case ${JOBS:-auto} in auto) ;; *[!0-9]*|0) echo "experiments: JOBS must be a positive count" >&2; exit 64 ;; esac
 case $SEEDS in *[!0-9\ ]*|'') echo "experiments: SEEDS must be a count or a list of seeds" >&2; exit 64 ;; esac
 for d in $DESIGNS; do
   [ -x "$here/exp-$d.sh" ] || { echo "experiments: no design '$d' (pipelines/exp-$d.sh)" >&2; exit 64; }
 done
 seeds=$SEEDS
 [ "$(echo $SEEDS | wc -w)" -eq 1 ] && seeds=$(seq 1 "$SEEDS" | paste -sd' ' -)
+# every seed at once (one thread each), at most twice the cores
+if [ -z "${JOBS:-}" ]; then
+  JOBS=$(echo $seeds | wc -w) cores=$(nproc 2>/dev/null || echo 2)
+  [ "$JOBS" -le $((2 * cores)) ] || JOBS=$((2 * cores))
+fi
 export SEEDS="$seeds"
+if [ -n "$list" ]; then
+  # every arm of every design, as the first seed's ablate.sh would key it;
+  # an arm whose key an earlier one has is computed once and linked
+  first=$(echo $seeds | cut -d' ' -f1)
+  printf 'design\tarm\tkey\tstages\tknobs\tcomputed as\n'
+  for d in $DESIGNS; do
+    eval "arms=\${ARMS_$d:-}"
+    ABLATE_ARMS=$arms ABLATE_LIST=1 SEED=$first SEEDS= "$here/exp-$d.sh" "$base"
+  done |
+    awk -F'\t' -v OFS='\t' '{ k = $3; print $1, $2, $3, $4, ($5 == "" ? "(defaults)" : $5), (k in seen ? "= " seen[k] : "computed");
+      if (!(k in seen)) { seen[k] = $1 "/" $2; n++ } all++
+      # the reward model: its knobs in the spec (its inputs decide; the same knobs, the same inputs)
+      if (!(k in done) && $4 ~ /(^| )rm( |$)/) { r = ""; m = split($5, kv, ";"); for (i = 1; i <= m; i++)
+        if (kv[i] ~ /^(RM_[A-Z_]*|RATER|PAIRS_SCORE|PAIRS_MODELS|N_PREF)=/) r = r kv[i] ";"
+        if (!(r in rms)) { rms[r] = 1; nr++ } }
+      done[k] = 1 }
+      END { printf "(%d arms, %d computed per seed; the others are links to an identical arm; %d reward models trained per seed)\n", all, n, nr }'
+  exit 0
+fi
 t0=$(date +%s) load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 mkdir -p "$(dirname "$base")"
 log=$base-log
@@ -78,7 +145,8 @@ if [ "$JOBS" -gt 1 ]; then
   echo "experiments: $(echo $seeds | wc -w) seeds, $JOBS at a time ..." >&2
   printf '%s\n' $seeds | xargs -P "$JOBS" -I{} sh -c '
     for d in $2; do
-      SEED=$1 SEEDS= "$3/exp-$d.sh" "$4-seed$1" > /dev/null 2> "$5/seed$1-$d.err" ||
+      eval "ABLATE_ARMS=\${ARMS_$d:-}"
+      SEED=$1 SEEDS= ABLATE_ARMS=$ABLATE_ARMS "$3/exp-$d.sh" "$4-seed$1" > /dev/null 2> "$5/seed$1-$d.err" ||
         { tail -n 20 "$5/seed$1-$d.err" >&2; echo "experiments: seed $1, design $d failed (log: $5/seed$1-$d.err)" >&2; exit 255; }
     done' sh {} "$DESIGNS" "$here" "$base" "$log" ||
     { echo "experiments: a seed failed" >&2; exit 1; }
@@ -86,7 +154,8 @@ fi
 for d in $DESIGNS; do
   echo "experiments: $d ($(echo $seeds | wc -w) seeds) ..." >&2
   s0=$(date +%s)
-  "$here/exp-$d.sh" "$base" > "$log/$d.txt" 2> "$log/$d.err" ||
+  eval "arms=\${ARMS_$d:-}"
+  ABLATE_ARMS=$arms "$here/exp-$d.sh" "$base" > "$log/$d.txt" 2> "$log/$d.err" ||
     { tail -n 20 "$log/$d.err" >&2; echo "experiments: design $d failed (log: $log/$d.err)" >&2; exit 1; }
   echo "experiments: $d finished in $(( $(date +%s) - s0 )) s (table: $log/$d.txt)" >&2
 done

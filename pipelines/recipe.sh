@@ -99,6 +99,26 @@ case $RM_INIT in sft|pretrained-small|pretrained-large) ;;
 case $PRETRAIN in ''|small|large|both) ;;
   *) echo "recipe: PRETRAIN must be small, large or both, not '$PRETRAIN'" >&2; exit 64 ;; esac
 : "${MAX_NEW:=64}" "${TEMP:=0.7}" "${PAIRS_SCORE:=mean-aspects}" "${SAVE_EVERY:=100}"
+# RECIPE_KNOBS=1: print every knob that can change the run's bytes, as
+# resolved from the environment and the defaults above (KEY=value, one a
+# line, sorted), and stop.  pipelines/ablate.sh content-addresses an arm
+# by it, so two arms whose knobs resolve alike are computed once.  A knob
+# passed on only when set (PPO_ROLLOUTS, PPO_INNER_EPOCHS) is printed as
+# set, empty otherwise: "unset" and "set to the tool's default" count as
+# different, which can only miss a reuse, never make a wrong one.
+if [ -n "${RECIPE_KNOBS:-}" ]; then
+  for k in SCALE SEED THREADS MODEL_ARGS N_SFT N_PREF N_POOL N_EVAL N_RMEVAL SFT_EPOCHS SFT_LR DPO_EPOCHS DPO_LR \
+           DPO_BETA DPO_LOSS RM_EPOCHS RM_LR PPO_BATCHES PPO_B PPO_LR PPO_BETA BON MAX_NEW TEMP PAIRS_SCORE SAVE_EVERY \
+           N_TEXT PRETRAIN PRETRAIN_EPOCHS PRETRAIN_SMALL_ARGS PRETRAIN_LARGE_ARGS PRETRAIN_LR RM_INIT N_SFT_MATH \
+           MATH_RESPONDER RATER PAIRS_MODELS RM_PAIRS RM_MODEL_ARGS PPO_CATEGORIES PPO_ROLLOUTS PPO_INNER_EPOCHS PPO_LOOP; do
+    eval "echo \"$k=\${$k:-}\""
+  done
+  echo "PPO_PROMPTS=${PPO_PROMPTS:-pool}"
+  echo "PPO_MINIBATCH=${PPO_MINIBATCH:-16}"
+  echo "PPO_ACCUM=${PPO_ACCUM:-$((PPO_B / ${PPO_MINIBATCH:-16} > 0 ? PPO_B / ${PPO_MINIBATCH:-16} : 1))}"
+  exit 0
+fi | LC_ALL=C sort
+[ -z "${RECIPE_KNOBS:-}" ] || exit 0
 
 mkdir -p "$RUN"
 # Stage progress goes to the caller's stderr (fd 3); the tools' own

@@ -77,6 +77,62 @@ gold() {
   grep -q '^ppo-pref ' "$E-seed1/comparison-algorithm.txt"
 }
 
+@test "experiments.sh: an arm two designs share is computed once, an RM once per inputs; the same models, records and verdicts as computing each afresh" {
+  export BETAS="0.01 0.05"
+  # the kl design beside the algorithm design of setup_file: kl's strong beta
+  # 0.05 arm is algorithm's ppo-pool (the defaults), its strong RM is
+  # ppo-pool's, and its two weak arms share one weak RM
+  SEEDS=2 JOBS=1 DESIGNS="algorithm kl" "$PREFPIPE_ROOT/pipelines/experiments.sh" "$E" > reuse.txt 2> reuse.err ||
+    { cat reuse.err >&2; false; }
+  for s in 1 2; do
+    [ -L "$E-seed$s-kl-strong-beta-0.05" ]
+    [ "$(readlink -f "$E-seed$s-kl-strong-beta-0.05")" = "$(readlink -f "$E-seed$s-algorithm-ppo-pool")" ]
+    [ "$(readlink -f "$E-seed$s-kl-weak-beta-0.01")" != "$(readlink -f "$E-seed$s-kl-weak-beta-0.05")" ]
+    grep -qx 'kl/strong-beta-0.05' "$(readlink -f "$E-seed$s-algorithm-ppo-pool").uses"
+    # 7 arms, 6 distinct; reward models: the strong one (ppo-pref's pairs are
+    # the same pairs) and the weak one
+    [ "$(ls -d "$E-seed$s"/arms/*/ | wc -l)" -eq 6 ]
+    [ "$(ls -d "$E-seed$s"/rms/*/ | wc -l)" -eq 2 ]
+    grep -q 'trained already' "$E-seed$s-kl-weak-beta-0.05/ablate.log" "$E-seed$s-kl-weak-beta-0.01/ablate.log"
+  done
+  grep -q "kl/strong-beta-0.05 (;PPO_BETA=0.05) = arm [0-9a-f]*, computed already for algorithm/ppo-pool" "$E-log/kl.err"
+  # --list says the same before anything runs
+  SEEDS=2 DESIGNS="algorithm kl" "$PREFPIPE_ROOT/pipelines/experiments.sh" --list "$E" > list.txt
+  grep -q "^kl	strong-beta-0.05	.*	= algorithm/ppo-pool$" list.txt
+  grep -q '^(7 arms, 6 computed per seed; .* 2 reward models trained per seed)$' list.txt
+  # the reference: kl's arms computed afresh, each in its own directory, from
+  # the same bases (copies without the arms and RMs)
+  F=$BATS_TEST_TMPDIR/f
+  for s in 1 2; do
+    cp -r "$E-seed$s" "$F-seed$s" && rm -rf "$F-seed$s"/arms "$F-seed$s"/rms "$F-seed$s"/ablation-* "$F-seed$s"/comparison-*
+  done
+  ABLATE_NO_REUSE=1 SEEDS=2 JOBS=1 DESIGNS=kl "$PREFPIPE_ROOT/pipelines/experiments.sh" "$F" > fresh.txt 2> fresh.err ||
+    { cat fresh.err >&2; false; }
+  n=0
+  for s in 1 2; do
+    for a in kl-strong-beta-0.01 kl-strong-beta-0.05 kl-weak-beta-0.01 kl-weak-beta-0.05; do
+      [ -d "$F-seed$s-$a" ] && [ ! -L "$F-seed$s-$a" ]
+      # models byte for byte; records byte for byte but for the answering
+      # model's path (a rollout names the directory it loaded)
+      for f in "$F-seed$s-$a"/rm/model.safetensors "$F-seed$s-$a"/ppo-final/model.safetensors; do
+        cmp "$f" "$E-seed$s-$a/${f#"$F-seed$s-$a/"}"
+        n=$((n + 1))
+      done
+      for f in "$F-seed$s-$a"/eval-*.mp "$F-seed$s-$a"/summaries.mp "$F-seed$s-$a"/rm-accuracy.mp; do
+        rec to-json "$f" | jq -c 'del(.policy.path)' > fresh.json
+        rec to-json "$E-seed$s-$a/${f#"$F-seed$s-$a/"}" | jq -c 'del(.policy.path)' > reused.json
+        [ -s fresh.json ] && cmp fresh.json reused.json
+        n=$((n + 1))
+      done
+    done
+  done
+  [ "$n" -ge 60 ]
+  # kl's verdicts, the same numbers
+  grep '^\(reproduced\|reversed\|not distinguishable\) .*KL:' reuse.txt > v-reuse.txt
+  grep '^\(reproduced\|reversed\|not distinguishable\) ' fresh.txt > v-fresh.txt
+  [ "$(wc -l < v-fresh.txt)" -eq 2 ] && cmp v-reuse.txt v-fresh.txt
+}
+
 @test "PPO_PROMPTS=mined: math prompts tagged by pref-tag, none from the evaluation prompts" {
   d=$BATS_TEST_TMPDIR/mined
   cp -r "$E-seed1" "$d" && rm -f "$d/.done-pairs"
@@ -94,7 +150,7 @@ gold() {
 
 @test "the PPO batch knobs reach ppo-step and the run: r, b, g, e" {
   d=$BATS_TEST_TMPDIR/b
-  cp -r "$E-seed1-algorithm-ppo-pool" "$d" && rm -f "$d/.done-ppo" "$d/.done-eval"
+  cp -rL "$E-seed1-algorithm-ppo-pool" "$d" && rm -f "$d/.done-ppo" "$d/.done-eval"
   PPO_ROLLOUTS=2 PPO_MINIBATCH=8 PPO_ACCUM=1 PPO_INNER_EPOCHS=2 PPO_BATCHES=1 ONLY_STAGES=ppo \
     "$PREFPIPE_ROOT/pipelines/recipe.sh" "$d" > /dev/null 2>&1
   cfg=$d/ppo/run_config.json
@@ -112,6 +168,15 @@ gold() {
   run env JOBS=0 "$PREFPIPE_ROOT/pipelines/experiments.sh" "$BATS_TEST_TMPDIR/u"
   [ "$status" -eq 64 ]
   [ ! -e "$BATS_TEST_TMPDIR/u-seed1" ]
+  run env ARMS=some "$PREFPIPE_ROOT/pipelines/experiments.sh" "$BATS_TEST_TMPDIR/u"
+  [ "$status" -eq 64 ] && [[ "$output" == *"ARMS must be all or verdicts, not 'some'"* ]]
+  # ARMS=verdicts: the arms the verdicts read, no rm design; --list runs nothing
+  ARMS=verdicts DESIGNS="data rm kl" "$PREFPIPE_ROOT/pipelines/experiments.sh" --list "$BATS_TEST_TMPDIR/u" > l.txt
+  [ "$(sed '1d; $d' l.txt | cut -f1,2 | tr '\t\n' ': ')" = \
+    "data:mean-aspects data:overall kl:strong-beta-0.01 kl:strong-beta-0.05 kl:weak-beta-0.01 kl:weak-beta-0.05 " ]
+  [ ! -e "$BATS_TEST_TMPDIR/u-seed1" ]
+  run env ABLATE_ARMS=nothing "$PREFPIPE_ROOT/pipelines/ablate.sh" t "$BATS_TEST_TMPDIR/u" dpo "dpo eval" a: b:
+  [ "$status" -eq 64 ] && [[ "$output" == *"ABLATE_ARMS (nothing) names none of t's variants"* ]]
   run "$PREFPIPE_ROOT/pipelines/experiments.sh" --help
   [ "$status" -eq 0 ] && [[ "$output" == *"reproduced"* ]]
 }
