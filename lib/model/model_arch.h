@@ -3,8 +3,9 @@
  * apart from Llama.  One table (model_arch.c) answers every question the
  * loader, the saver and the forward pass ask about a family: its
  * config.json model_type, its Hugging Face class names, and the switches
- * model.c reads.  Adding a family = a row here plus its math in model.c
- * (if it needs a switch no row has yet) and a parity fixture.
+ * model.c and model_params.c read.  Adding a family = a row here plus its
+ * tensors in model_params.c and its math in model.c (if it needs a switch
+ * no row has yet) and a parity fixture.
  *
  * The ids are stable small integers (model_config.arch); ARCH_LLAMA is 0
  * so a zeroed config stays the Llama model.
