@@ -439,3 +439,27 @@ ids() { cat "$@" | rec to-json | jq -r .id | sort; }
   ids d1.mp d2.mp | uniq > got2.txt
   diff want.txt got2.txt
 }
+
+@test "a restarted producer that takes longer than timeout= to send is waited for while it is connected (the default): none lost" {
+  big c 30000 c.mp
+  timeout 60 rec cat "@ipc://$T/slow?timeout=2" -o out.mp 2> err & r=$!
+  # the first producer sends 400,000 bytes with its stream left open and is
+  # killed once the consumer has written some: a producer vanished
+  mkfifo hold
+  ( head -c 400000 c.mp || true; cat hold > /dev/null ) | rec cat -o ">ipc://$T/slow" & pc=$!
+  until_ '[ "$(written)" -gt 0 ]'
+  kill -9 $pc
+  echo > hold
+  # its restart connects at once (its input is open) but sends nothing for
+  # 4 s, twice timeout=: it is alive (heartbeats), so the consumer waits
+  mkfifo later
+  timeout 60 rec cat -o ">ipc://$T/slow" < later & pr=$!
+  ( sleep 4; cat c.mp ) > later || true   # SIGPIPE if the consumer gave up
+  s=0; wait $r || s=$?
+  wait $pr
+  cat err >&2
+  [ "$s" -eq 0 ]
+  ids out.mp > got.txt
+  ids c.mp > want.txt
+  diff want.txt got.txt
+}

@@ -413,7 +413,15 @@ int zs_parse_eos(const char *d, size_t n, const char **id, size_t *idlen, uint64
  * sends its end-of-stream; the others wait for us and keep their pipes). */
 int zs_stalled(zstream *z, char *err, size_t errcap)
 {
-    if (zs_now() - z->progress_at < z->timeout || (z->npeers > 0 && !z->lost))
+    /* A reader with as many producers connected as it expects has had
+     * every vanished producer replaced (its restart): it waits as if none
+     * had vanished, however long the restart takes to send (a live peer
+     * answers heartbeats; one that dies disconnects).  Otherwise a
+     * vanished producer may be gone for good, and nothing-for-timeout ends
+     * the stream (exit 75).  Producers that ended and left are not
+     * counted: a restart after others ended still has timeout= to send. */
+    int replaced = !z->writer && z->npeers >= z->expected;
+    if (zs_now() - z->progress_at < z->timeout || (z->npeers > 0 && (!z->lost || replaced)))
         return 0;
     if (z->mismatch)
         snprintf(err, errcap, "a peer connected but its handshake failed for %g s: do both ends agree on ?ack=? "
