@@ -67,32 +67,45 @@ double synth_math_difficulty(const synth_prompt *p)
     return level_difficulty[p->level] * (p->steps ? 0.6 : 1.0);
 }
 
+/* The column steps of a two-digit problem (levels 4-6), least-significant
+ * column first: the units fact with the digit written and the carry (or
+ * borrow) named, then the tens fact with the carry added (or the borrow
+ * taken).  Every step is a one-digit fact of the operands' digits (a
+ * one-digit b has tens digit 0; a borrowed units column is "1u - b"), so
+ * the two-digit levels are made of the facts levels 1-3 teach and digits
+ * copied from the prompt; the answer is the tens result followed by the
+ * written digit. */
+static int column_steps(int op, int a, int b, char *out, size_t cap)
+{
+    int ua = a % 10, ta = a / 10, ub = b % 10, tb = b / 10;
+    if (op == 0) {
+        int s = ua + ub, c = s / 10;
+        return snprintf(out, cap, "%d + %d = %d, write %d carry %d. %d + %d + %d = %d.", ua, ub, s, s % 10, c, ta, tb,
+                        c, ta + tb + c);
+    }
+    if (op == 1) {
+        int c = ua < ub, top = ua + 10 * c;
+        return snprintf(out, cap, "%d - %d = %d, write %d borrow %d. %d - %d - %d = %d.", top, ub, top - ub, top - ub,
+                        c, ta, tb, c, ta - tb - c);
+    }
+    int m = ua * b, c = m / 10; /* two-digit x one-digit */
+    return snprintf(out, cap, "%d x %d = %d, write %d carry %d. %d x %d + %d = %d.", ua, b, m, m % 10, c, ta, b, c,
+                    ta * b + c);
+}
+
 size_t synth_math_answer(const synth_prompt *p, int v, char *out, size_t cap)
 {
     int a = p->math_a, b = p->math_b, op = p->math_op, n = 0;
-    const char *s = op_sym[op];
     if (!p->steps) {
         n = snprintf(out, cap, "The answer is %d.", v);
-    } else if (p->level < 3) {           /* a one-digit fact */
-        n = snprintf(out, cap, "%d %s %d = %d. The answer is %d.", a, s, b, v, v);
-    } else if (p->level == 3) {          /* units first, then the tens */
-        int t = a / 10 * 10, u = a % 10;
-        if (op == 0)
-            n = snprintf(out, cap, "%d + %d = %d, %d + %d = %d. The answer is %d.", u, b, u + b, t, u + b, v, v);
-        else if (b <= u)
-            n = snprintf(out, cap, "%d - %d = %d, %d + %d = %d. The answer is %d.", u, b, u - b, t, u - b, v, v);
-        else
-            n = snprintf(out, cap, "%d - %d = %d, %d - %d = %d. The answer is %d.", a, u, t, t, b - u, v, v);
-    } else if (p->level == 4) {          /* the tens of b, then its units */
-        int tb = b / 10 * 10, ub = b % 10, x = op == 0 ? a + tb : a - tb;
-        if (ub == 0)
-            n = snprintf(out, cap, "%d %s %d = %d. The answer is %d.", a, s, tb, v, v);
-        else
-            n = snprintf(out, cap, "%d %s %d = %d, %d %s %d = %d. The answer is %d.", a, s, tb, x, x, s, ub, v, v);
-    } else {                             /* tens times b, units times b, the sum */
-        int t = a / 10 * 10, u = a % 10;
-        n = snprintf(out, cap, "%d x %d = %d, %d x %d = %d, %d + %d = %d. The answer is %d.", t, b, t * b, u, b,
-                     u * b, t * b, u * b, v, v);
+    } else if (p->level < 3) { /* a one-digit fact */
+        n = snprintf(out, cap, "%d %s %d = %d. The answer is %d.", a, op_sym[op], b, v, v);
+    } else {
+        /* A wrong answer (v != the true one) is a slip in the final
+         * assembly: the steps stay true, the last number is v. */
+        n = column_steps(op, a, b, out, cap);
+        if (n >= 0 && (size_t)n < cap)
+            n += snprintf(out + n, cap - (size_t)n, " The answer is %d.", v);
     }
     return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }

@@ -34,27 +34,45 @@ static double judge(const synth_prompt *p, const char *text, int aspect)
     return s.aspect[aspect];
 }
 
-/* every "A op B = C" in s holds; returns how many were checked */
-static int steps_hold(const char *s, int *bad)
+/* Every step "A op B [op C] = R" in s holds and is a one-digit fact:
+ * operands are digits, except a borrowed units column (10-18) and a
+ * carry; a "write D" after a step names R's last digit.  Returns how many
+ * steps were checked; *big counts steps with a two-digit operand that is
+ * neither (the old format's "23 + 40"). */
+static int steps_hold(const char *s, int *bad, int *big)
 {
     int checked = 0;
     for (const char *q = s; *q; q++) {
-        long a, b, c;
-        char op;
-        int used = 0;
-        if ((q == s || !isdigit((unsigned char)q[-1])) && isdigit((unsigned char)*q) &&
-            sscanf(q, "%ld %c %ld = %ld%n", &a, &op, &b, &c, &used) == 4 && used > 0) {
-            long v = op == '+' ? a + b : op == '-' ? a - b : op == 'x' ? a * b : -999999;
-            *bad += v != c;
-            checked++;
-        }
+        if ((q != s && isdigit((unsigned char)q[-1])) || !isdigit((unsigned char)*q))
+            continue;
+        long x[3], r, d;
+        char op[2];
+        int used = 0, k = 1;
+        if (sscanf(q, "%ld%n", &x[0], &used) != 1)
+            continue;
+        const char *t = q + used;
+        while (k < 3 && sscanf(t, " %c %ld%n", &op[k - 1], &x[k], &used) == 2 && strchr("+-x", op[k - 1]))
+            t += used, k++;
+        if (k < 2 || sscanf(t, " = %ld%n", &r, &used) != 1)
+            continue;
+        t += used;
+        long v = x[0];
+        for (int i = 1; i < k; i++)
+            v = op[i - 1] == '+' ? v + x[i] : op[i - 1] == '-' ? v - x[i] : v * x[i];
+        *bad += v != r;
+        for (int i = 0; i < k; i++)
+            *big += x[i] > 18 || (x[i] > 9 && !(i == 0 && op[0] == '-'));
+        if (sscanf(t, ", write %ld", &d) == 1)
+            *bad += d != r % 10;
+        checked++;
+        q = t - 1;
     }
     return checked;
 }
 
 static void test_math(void)
 {
-    long problems = 0, worked = 0, bad_steps = 0, too_long = 0, wrong_last = 0;
+    long problems = 0, worked = 0, bad_steps = 0, big_steps = 0, too_long = 0, wrong_last = 0;
     synth_prompt p;
     memset(&p, 0, sizeof p);
     p.cat = CAT_MATH;
@@ -74,12 +92,13 @@ static void test_math(void)
                 for (p.steps = 0; p.steps < 2; p.steps++) {
                     char out[128];
                     size_t n = synth_math_answer(&p, p.answer, out, sizeof out);
-                    int bad = 0, checked = steps_hold(out, &bad);
-                    too_long += n > 64;
+                    int bad = 0, big = 0, checked = steps_hold(out, &bad, &big);
+                    too_long += n > 63; /* the recipe's 64 new bytes hold it and the end token */
                     bad_steps += bad;
+                    big_steps += big;
                     worked += p.steps && checked > 0;
                     wrong_last += judge(&p, out, ASPECT_HELPFUL) != 1.0;
-                    /* a slip: the wrong number in the last step and the answer */
+                    /* a slip in the final assembly: the steps stay true, the answer is wrong */
                     n = synth_math_answer(&p, p.answer + 3, out, sizeof out);
                     wrong_last += judge(&p, out, ASPECT_HELPFUL) != 0.0 || judge(&p, out, ASPECT_HONEST) != 0.0;
                 }
@@ -87,12 +106,23 @@ static void test_math(void)
     CHECK(problems == 100 + 55 + 64 + 1620 + 12195 + 720);
     CHECK(worked == problems);   /* every worked answer has checkable steps */
     CHECK(bad_steps == 0);
+    CHECK(big_steps == 0);       /* every step is a one-digit fact (or a borrowed teen) */
     CHECK(too_long == 0);
     CHECK(wrong_last == 0);
     char q[128];
     p.level = 4, p.math_op = 0, p.math_a = 23, p.math_b = 45, p.answer = 68, p.steps = 1;
     synth_math_answer(&p, 68, q, sizeof q);
-    CHECK(strcmp(q, "23 + 40 = 63, 63 + 5 = 68. The answer is 68.") == 0);
+    CHECK(strcmp(q, "3 + 5 = 8, write 8 carry 0. 2 + 4 + 0 = 6. The answer is 68.") == 0);
+    p.math_a = 87, p.answer = 132; /* the units column first, its carry named */
+    synth_math_answer(&p, 132, q, sizeof q);
+    CHECK(strcmp(q, "7 + 5 = 12, write 2 carry 1. 8 + 4 + 1 = 13. The answer is 132.") == 0);
+    p.math_op = 1, p.math_a = 52, p.math_b = 38, p.answer = 14;
+    synth_math_answer(&p, 14, q, sizeof q);
+    CHECK(strcmp(q, "12 - 8 = 4, write 4 borrow 1. 5 - 3 - 1 = 1. The answer is 14.") == 0);
+    p.level = 5, p.math_op = 2, p.math_a = 47, p.math_b = 8, p.answer = 376;
+    synth_math_answer(&p, 376, q, sizeof q);
+    CHECK(strcmp(q, "7 x 8 = 56, write 6 carry 5. 4 x 8 + 5 = 37. The answer is 376.") == 0);
+    p.level = 4, p.math_op = 0, p.math_a = 23, p.math_b = 45, p.answer = 68;
     synth_math_question(&p, q, sizeof q);
     CHECK(strcmp(q, "What is 23 + 45? Show your steps.") == 0);
     /* harder levels are harder for responders; steps help */
