@@ -11,15 +11,23 @@
  *   5  two-digit +- two   a, b in 10..99 (a >= b for -)  12,195
  *   6  two-digit x one    a in 10..99, b in 2..9           720
  *
- * Half the prompts ask "Show your steps."; a worked answer splits the
- * problem into one-digit facts and a carry ("23 + 40 = 63, 63 + 5 = 68.
- * The answer is 68."), so held-out two-digit problems are made of steps
- * that training problems also contain.  A problem (op, a, b) is one item:
+ * Half the prompts ask "Show your steps."; a worked two-digit answer goes
+ * column by column, least-significant first, one digit fact per step with
+ * the carry (or borrow) named ("47 + 38": "7 + 8 = 15, write 5 carry 1.
+ * 4 + 3 + 1 = 8. The answer is 85.").  So every one-digit fact appears in
+ * the steps of many training problems, a held-out problem is made of facts
+ * trained elsewhere, and its new part is copying the prompt's digits, one
+ * at a time, which attention learns (README, "The world": a tiny policy
+ * copies the operands after ~1000 math updates; the old steps,
+ * "23 + 40 = 63, 63 + 5 = 68", were themselves multi-digit sums).  A
+ * problem (op, a, b) is one item:
  * asked with or without steps it stays in one split.  Responders err more
  * on harder levels and less when they work the steps
  * (synth_math_difficulty scales their base error rate 1 - p_correct);
- * a wrong answer carries its error into the last step, as a slip would.
- * Every worked answer fits the recipe's 64 new bytes.
+ * a wrong answer is a slip in the final assembly: the steps stay true.
+ * Every worked answer fits the recipe's 64 new bytes with the end token
+ * (at most 63: "7 + 5 = 12, write 2 carry 1. 8 + 4 + 1 = 13. The answer
+ * is 132.").
  */
 #include "synth_tables.h"
 
