@@ -47,19 +47,29 @@ out=$run/math-levels.txt
 {
   printf '%-12s' "math right"
   for l in 1 2 3 4 5 6; do printf '%9s' "level $l"; done
-  printf '%12s%12s\n' "all" "math score"
+  printf '%12s%12s%10s\n' "all" "math score" "copied"
   for m in sft:$run/eval-sft.mp dpo:$run/eval-dpo.mp ppo:$run/eval-ppo-final.mp \
            ppo-math:$run-prompts-math/eval-ppo-final.mp; do
     name=${m%%:*} f=${m#*:}
     gold-judge --no-summary "$f" 2>/dev/null | rec to-json | jq -L "$root/tools" -rs --arg m "$name" 'include "prefpipe";
       map(select(.gold.category == "math")) as $x
       | def right: map(select(.gold_scores.helpfulness == 1)) | length;
+      # copied: worked two-digit answers whose first step names the
+      # prompt units digits (the borrowed "1u" for a borrow; b for x)
+      def copied: map(select(.gold.level >= 4 and (.prompt[-1].content | test("Show your steps")))
+          | (.prompt[-1].content | capture("What is (?<a>[0-9]+) (?<op>[-+]|times) (?<b>[0-9]+)")) as $c
+          | ($c.a | tonumber) as $a | ($c.b | tonumber) as $b
+          | (if $c.op == "+" then [$a % 10, $b % 10] elif $c.op == "-"
+             then [$a % 10 + (if $a % 10 < $b % 10 then 10 else 0 end), $b % 10] else [$a % 10, $b] end) as $e
+          | [.response | scan("[0-9]+") | tonumber][0:2] == $e)
+          | "\(map(select(.)) | length)/\(length)";
       [$m] + [range(1; 7) as $l | $x | map(select(.gold.level == $l)) | "\(right)/\(length)"]
-      + ["\($x | right)/\($x | length)", ($x | map(.gold_scores.total) | add / length | pct1)]
+      + ["\($x | right)/\($x | length)", ($x | map(.gold_scores.total) | add / length | pct1), ($x | copied)]
       | @tsv'
-  done | awk -F'\t' '{ printf "%-12s", $1; for (i = 2; i <= 7; i++) printf "%9s", $i; printf "%12s%12s\n", $8, $9 }'
+  done | awk -F'\t' '{ printf "%-12s", $1; for (i = 2; i <= 7; i++) printf "%9s", $i; printf "%12s%12s%10s\n", $8, $9, $10 }'
   echo "(levels: 1 one-digit +, 2 one-digit -, 3 one-digit x, 4 two-digit +- one-digit,"
   echo " 5 two-digit +- two-digit, 6 two-digit x one-digit; held-out problems, greedy responses;"
-  echo " ppo: the general prompt pool, ppo-math: math prompts only; policy: $(lm-info "$run/init" | sed -n 's/^parameters *//p'))"
+  echo " ppo: the general prompt pool, ppo-math: math prompts only; copied: worked two-digit answers"
+  echo " whose first step names the prompt's units digits; policy: $(lm-info "$run/init" | sed -n 's/^parameters *//p'))"
 } > "$out"
 cat "$out"
