@@ -3,15 +3,14 @@
 # prompt pool and on math prompts only, PPO_CATEGORIES=math) scored on the
 # held-out arithmetic curriculum, level by level.
 #
-# The recipe's tiny policy does not learn held-out arithmetic, nor did the
-# larger ones measured so far (README, "The world"); this is the
-# instrument for the next sizes.  It runs the recipe in its own directory,
-# BASE-math, with a larger policy and more math demonstrations (recipe.sh's
-# knobs; BASE itself is not touched):
+# With the curriculum's column-by-column worked steps the recipe's tiny
+# policy learns held-out arithmetic when it sees enough of it (README, "The
+# world"); the recipe's own share of math (1 in 5 of its demonstrations) is
+# too little.  This runs the recipe in its own directory, BASE-math, with
+# more math demonstrations (recipe.sh's knobs; BASE itself is not touched):
 #
-#   MATH_MODEL_ARGS  the policy (default --dim 128 --layers 4 --heads 4
-#                    --kv-heads 2 --ffn 384, 0.8 M parameters)
-#   N_SFT_MATH       math demonstrations added to the recipe's (default 4000)
+#   MATH_MODEL_ARGS  the policy (default: the recipe's, --preset tiny)
+#   N_SFT_MATH       math demonstrations added to the recipe's (default 8000)
 #   MATH_RESPONDER   who answers them (default strong: 95 % right)
 #
 # Every other recipe knob passes through (SEED, THREADS, SFT_EPOCHS, ...);
@@ -21,7 +20,9 @@
 # model.  Its prompts are pool items: disjoint from the evaluation items.
 #
 # Output: the table of right answers per level (gold judge: the last
-# number of the response equals the answer) and each model's math score,
+# number of the response equals the answer), each model's math score and
+# "copied" (worked two-digit answers whose first step names the prompt's
+# units digits: the operand copying that precedes right answers),
 # to stdout and BASE-math/math-levels.txt.
 set -eu
 case ${1:-} in
@@ -34,10 +35,11 @@ run=${1:-$root/runs/recipe}-math
 if [ "${SCALE:-full}" = quick ]; then
   : "${N_SFT_MATH:=100}" "${MATH_RESPONDER:=strong}"
 else
-  : "${MATH_MODEL_ARGS:=--dim 128 --layers 4 --heads 4 --kv-heads 2 --ffn 384}"
-  : "${N_SFT_MATH:=4000}" "${MATH_RESPONDER:=strong}"
-  MODEL_ARGS=$MATH_MODEL_ARGS
-  export MODEL_ARGS
+  : "${N_SFT_MATH:=8000}" "${MATH_RESPONDER:=strong}"
+  if [ -n "${MATH_MODEL_ARGS:-}" ]; then
+    MODEL_ARGS=$MATH_MODEL_ARGS
+    export MODEL_ARGS
+  fi
 fi
 export N_SFT_MATH MATH_RESPONDER
 "$root/pipelines/recipe.sh" "$run" > /dev/null

@@ -17,12 +17,17 @@ setup_file() {
   head -n 1 "$t" | grep -q '^math right .*level 1 .*level 6 .*all .*math score$'
   n=$(rec to-json "$B-math/eval.mp" | jq -s 'map(select(.gold.category == "math")) | length')
   [ "$n" -gt 0 ]
+  w=$(rec to-json "$B-math/eval.mp" | jq -s 'map(select(.gold.category == "math" and .gold.level >= 4
+    and (.prompt[-1].content | test("Show your steps")))) | length')
+  head -n 1 "$t" | grep -q 'copied$'
   for m in sft dpo ppo ppo-math; do
     row=$(grep "^$m " "$t")
     # right/asked per level, then all: the levels' counts sum to all's, all asked = n
     echo "$row" | awk -v n="$n" '{ r = 0; a = 0
       for (i = 2; i <= 7; i++) { split($i, x, "/"); r += x[1]; a += x[2] }
       split($8, y, "/"); exit !(r == y[1] && a == y[2] && a == n && $9 ~ /^[0-9]+\.[0-9]$/) }'
+    # copied: out of the worked two-digit prompts
+    echo "$row" | awk -v w="$w" '{ split($10, c, "/"); exit !($10 ~ /^[0-9]+\/[0-9]+$/ && c[1] <= c[2] && c[2] == w) }'
   done
   # the per-level counts are the gold judge's: recount SFT's level 1
   want=$(gold-judge --no-summary "$B-math/eval-sft.mp" 2>/dev/null | rec to-json |
