@@ -14,7 +14,7 @@ setup_file() {
 @test "the table: a row per model, six levels, counts that add up to the held-out math prompts" {
   t=$BATS_FILE_TMPDIR/out.txt
   cmp "$t" "$B-math/math-levels.txt"
-  head -n 1 "$t" | grep -q '^math right .*level 1 .*level 6 .*all .*math score$'
+  head -n 1 "$t" | grep -q '^math right .*level 1 .*level 6 .*all .*math score .*copied$'
   n=$(rec to-json "$B-math/eval.mp" | jq -s 'map(select(.gold.category == "math")) | length')
   [ "$n" -gt 0 ]
   w=$(rec to-json "$B-math/eval.mp" | jq -s 'map(select(.gold.category == "math" and .gold.level >= 4
