@@ -1,7 +1,8 @@
 /*
  * test_synth.c — the synthetic world's item pools and curriculum: the
  * substring invariants the gold judge relies on, every worked math answer
- * (each step's arithmetic, the final number, the 64-byte budget), the gold
+ * (each step a true one-digit fact with its written digit, the final
+ * number, the 63 bytes that leave the recipe's 64th for the end token), the gold
  * judge on every item's right and wrong answers, and the split by item
  * (counts add up, every category has held-out items, drawn prompts fall
  * in their item's split, the split moves with the seed).
