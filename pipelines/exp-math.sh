@@ -10,7 +10,7 @@
 # more math demonstrations (recipe.sh's knobs; BASE itself is not touched):
 #
 #   MATH_MODEL_ARGS  the policy (default: the recipe's, --preset tiny)
-#   N_SFT_MATH       math demonstrations added to the recipe's (default 8000)
+#   N_SFT_MATH       math demonstrations added to the recipe's (default 8000, the recipe's own full-scale default)
 #   MATH_RESPONDER   who answers them (default strong: 95 % right)
 #
 # Every other recipe knob passes through (SEED, THREADS, SFT_EPOCHS, ...);

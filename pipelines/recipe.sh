@@ -54,8 +54,11 @@
 # per batch, PPO_MINIBATCH (b, default 16) rollouts per forward-backward
 # pass, PPO_ACCUM (g, default PPO_B / b: one update per batch) and
 # PPO_INNER_EPOCHS (e, default 1); passes over the pool follow PPO_BATCHES.
-# The math knobs (pipelines/exp-math.sh sets them): N_SFT_MATH extra math
-# demonstrations, answered by MATH_RESPONDER (default middle).
+# The math knobs: N_SFT_MATH extra math demonstrations (train items),
+# answered by MATH_RESPONDER; at full scale 8000 answered by strong (95 %
+# right), since with fewer the tiny policy learns no held-out arithmetic
+# (README, "The world"; they triple SFT's updates, about 60 s of the idle
+# recipe); SCALE=quick adds none (middle, if N_SFT_MATH is set).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 PATH=${PREFPIPE_BIN:-$root/bin}:$PATH   # PREFPIPE_BIN: another build (make asan)
@@ -90,6 +93,7 @@ else
   : "${MODEL_ARGS:=--preset tiny}"
   : "${SFT_EPOCHS:=8}" "${DPO_EPOCHS:=2}" "${RM_EPOCHS:=2}" "${PPO_BATCHES:=40}" "${PPO_B:=64}" "${BON:=16}"
   : "${N_TEXT:=12000}" "${PRETRAIN_EPOCHS:=2}" "${PRETRAIN_LARGE_ARGS:=--dim 96 --layers 3 --heads 4 --kv-heads 2 --ffn 288}"
+  : "${N_SFT_MATH:=8000}" "${MATH_RESPONDER:=strong}"
 fi
 : "${SFT_LR:=5e-3}" "${DPO_LR:=3e-5}" "${DPO_BETA:=0.5}" "${DPO_LOSS:=dpo}" "${RM_LR:=1e-3}" "${PPO_LR:=1e-4}" "${PPO_BETA:=0.05}"
 : "${LAUNCH:=}"
