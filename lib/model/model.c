@@ -30,7 +30,11 @@
  * normalised inputs, q/k/v after rotary, attention output, the residual
  * after attention, gate/up/SwiGLU output, and the rms/log-sum-exp
  * statistics; the backward walks them in reverse.  An inference forward
- * reuses one layer's worth of buffers.
+ * reuses one layer's worth of buffers.  Every float activation is a
+ * 64-byte-aligned slice of one backend allocation (the arena, sized by a
+ * first pass of acts_layout), so a reservation is one zeroed block (huge
+ * pages on the CPU) and freeing it is one call; the trainer reserves once
+ * for its largest micro-batch (trainer.c).
  */
 #include "model/model.h"
 #include "base/util.h"
