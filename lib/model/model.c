@@ -30,7 +30,11 @@
  * normalised inputs, q/k/v after rotary, attention output, the residual
  * after attention, gate/up/SwiGLU output, and the rms/log-sum-exp
  * statistics; the backward walks them in reverse.  An inference forward
- * reuses one layer's worth of buffers.
+ * reuses one layer's worth of buffers.  Every float activation is a
+ * 64-byte-aligned slice of one backend allocation (the arena, sized by a
+ * first pass of acts_layout), so a reservation is one zeroed block (huge
+ * pages on the CPU) and freeing it is one call; the trainer reserves once
+ * for its largest micro-batch (trainer.c).
  */
 #include "model/model.h"
 #include "base/util.h"
@@ -66,9 +70,14 @@ struct model_acts {
     /* gradient scratch (train) */
     float *dx, *dxmid, *dxn, *dq, *dk, *dv, *datt, *dg, *du, *dh, *dvals, *drow;
     float *dq2, *dk2;               /* gradients before the q/k norms */
+    /* every float buffer above is a slice of one backend allocation (see
+     * model_reserve): arena == NULL while the layout is only being sized */
+    float *arena;
+    size_t used;                    /* floats laid out so far */
 };
 /* ---- activations ---- */
 
+/* count buffers of n floats, each its own allocation (the KV cache) */
 static float **buf_set(const backend *be, int count, size_t n)
 {
     float **b = xcalloc(count, sizeof *b);
@@ -83,27 +92,98 @@ static void buf_set_free(const backend *be, float **b, int count)
     free(b);
 }
 
+/* n floats of the arena, each slice starting on a 64-byte boundary;
+ * NULL (the size only counted) in the sizing pass */
+static float *take(model_acts *a, size_t n)
+{
+    float *p = a->arena ? a->arena + a->used : NULL;
+    a->used += (n + 15) / 16 * 16;
+    return p;
+}
+
+static float **arena_set(model_acts *a, int count, size_t n)
+{
+    float **b = a->arena ? xcalloc(count, sizeof *b) : NULL;
+    for (int i = 0; i < count; i++) {
+        float *p = take(a, n);
+        if (b) b[i] = p;
+    }
+    return b;
+}
+
 static void acts_free(model *m)
 {
     model_acts *a = m->a;
     if (!a) return;
     const backend *be = m->be;
-    int L = a->train ? m->c.n_layers : 1;
-    buf_set_free(be, a->x, a->train ? m->c.n_layers + 1 : 2);
-    float ***sets[] = {&a->xmid, &a->xn1, &a->xn2, &a->q, &a->k, &a->v, &a->att,
+    float ***sets[] = {&a->x, &a->xmid, &a->xn1, &a->xn2, &a->q, &a->k, &a->v, &a->att,
                        &a->g, &a->u, &a->h, &a->rstd1, &a->rstd2, &a->lse,
                        &a->qraw, &a->kraw, &a->rstdq, &a->rstdk};
-    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) buf_set_free(be, *sets[i], L);
-    float *singles[] = {a->rstdf, a->xnf, a->logits, a->lsev, a->rowlogp, a->values,
-                        a->dx, a->dxmid, a->dxn, a->dq, a->dk, a->dv, a->datt,
-                        a->dg, a->du, a->dh, a->dvals, a->drow, a->dq2, a->dk2, a->ones};
-    for (size_t i = 0; i < sizeof singles / sizeof *singles; i++)
-        if (singles[i]) be->free(be, singles[i]);
+    for (size_t i = 0; i < sizeof sets / sizeof *sets; i++) free(*sets[i]);
+    if (a->arena) be->free(be, a->arena);
     free(a->ints);
     free(a->slot); free(a->comp); free(a->seqlen);
     be->free(be, a->dints);
     free(a);
     m->a = NULL;
+}
+
+/* The activations' places in the arena for N tokens: run once with
+ * a->arena NULL to size the arena, then again to hand out the slices. */
+static void acts_layout(const model *m, model_acts *a, size_t N, int train)
+{
+    const model_config *c = &m->c;
+    size_t D = c->dim, QD = (size_t)c->n_heads * c->head_dim;
+    size_t KD = (size_t)c->n_kv_heads * c->head_dim, F = c->ffn, V = c->vocab;
+    int L = train ? c->n_layers : 1;
+    a->used = 0;
+    a->x = arena_set(a, train ? c->n_layers + 1 : 2, N * D);
+    a->xmid = arena_set(a, L, N * D);
+    a->xn1 = arena_set(a, L, N * D);
+    a->xn2 = arena_set(a, L, N * D);
+    a->q = arena_set(a, L, N * QD);
+    a->k = arena_set(a, L, N * KD);
+    a->v = arena_set(a, L, N * KD);
+    a->att = arena_set(a, L, N * QD);
+    a->g = arena_set(a, L, N * F);
+    a->u = arena_set(a, L, N * F);
+    a->h = arena_set(a, L, N * F);
+    a->rstd1 = arena_set(a, L, N);
+    a->rstd2 = arena_set(a, L, N);
+    a->lse = arena_set(a, L, N * c->n_heads);
+    const model_arch_info *ai = model_arch(c->arch);
+    if (ai->qk_norm) {
+        int head = ai->qk_norm == QK_NORM_HEAD;
+        a->qraw = arena_set(a, L, N * QD);
+        a->kraw = arena_set(a, L, N * KD);
+        a->rstdq = arena_set(a, L, head ? N * c->n_heads : N);
+        a->rstdk = arena_set(a, L, head ? N * c->n_kv_heads : N);
+    }
+    if (ai->qkv_bias) a->ones = take(a, N);
+    a->rstdf = take(a, N);
+    a->xnf = take(a, N * D);
+    if (c->lm_head) a->logits = take(a, N * V);
+    a->lsev = take(a, N);
+    a->rowlogp = take(a, N);
+    a->values = take(a, N);
+    if (train) {
+        a->dx = take(a, N * D);
+        a->dxmid = take(a, N * D);
+        a->dxn = take(a, N * D);
+        a->dq = take(a, N * QD);
+        a->datt = take(a, N * QD);
+        a->dk = take(a, N * KD);
+        a->dv = take(a, N * KD);
+        a->dg = take(a, N * F);
+        a->du = take(a, N * F);
+        a->dh = take(a, N * F);
+        a->dvals = take(a, N);
+        a->drow = take(a, N);
+        if (ai->qk_norm) {
+            a->dq2 = take(a, N * QD);
+            a->dk2 = take(a, N * KD);
+        }
+    }
 }
 
 void model_reserve(model *m, int ntok, int train)
@@ -118,68 +198,27 @@ void model_reserve(model *m, int ntok, int train)
     const model_config *c = &m->c;
     const backend *be = m->be;
     model_acts *a = m->a = xcalloc(1, sizeof *a);
-    size_t N = ntok, D = c->dim, QD = (size_t)c->n_heads * c->head_dim;
-    size_t KD = (size_t)c->n_kv_heads * c->head_dim, F = c->ffn, V = c->vocab;
-    int L = train ? c->n_layers : 1;
+    size_t N = ntok;
     a->cap = ntok;
     a->train = train;
     a->ints = xcalloc(N, INT_BYTES);
     a->slot = xcalloc(N, sizeof(int32_t));
     a->comp = xcalloc(N, sizeof(int32_t));
     a->dints = be->alloc_bytes(be, N * INT_BYTES);
-    a->x = buf_set(be, train ? c->n_layers + 1 : 2, N * D);
-    a->xmid = buf_set(be, L, N * D);
-    a->xn1 = buf_set(be, L, N * D);
-    a->xn2 = buf_set(be, L, N * D);
-    a->q = buf_set(be, L, N * QD);
-    a->k = buf_set(be, L, N * KD);
-    a->v = buf_set(be, L, N * KD);
-    a->att = buf_set(be, L, N * QD);
-    a->g = buf_set(be, L, N * F);
-    a->u = buf_set(be, L, N * F);
-    a->h = buf_set(be, L, N * F);
-    a->rstd1 = buf_set(be, L, N);
-    a->rstd2 = buf_set(be, L, N);
-    a->lse = buf_set(be, L, N * c->n_heads);
-    const model_arch_info *ai = model_arch(c->arch);
-    if (ai->qk_norm) {
-        int head = ai->qk_norm == QK_NORM_HEAD;
-        a->qraw = buf_set(be, L, N * QD);
-        a->kraw = buf_set(be, L, N * KD);
-        a->rstdq = buf_set(be, L, head ? N * c->n_heads : N);
-        a->rstdk = buf_set(be, L, head ? N * c->n_kv_heads : N);
-    }
-    if (ai->qkv_bias) {
+    /* one allocation for every float activation: a few large blocks take
+     * huge pages (backend_cpu.c) where ~60 buffers of a small model each
+     * paid a page fault per 4 KiB when zeroed, a fifth of a tiny run's
+     * CPU time with the reference pass's reservations */
+    acts_layout(m, a, N, train);
+    a->arena = be->alloc(be, a->used);
+    acts_layout(m, a, N, train);
+    if (a->ones) {
         float *one = xmalloc(sizeof(float) * N);
         for (size_t i = 0; i < N; i++) one[i] = 1.0f;
-        a->ones = be->alloc(be, N);
         be->upload(be, a->ones, one, N);
         free(one);
     }
-    a->rstdf = be->alloc(be, N);
-    a->xnf = be->alloc(be, N * D);
-    if (c->lm_head) a->logits = be->alloc(be, N * V);
-    a->lsev = be->alloc(be, N);
-    a->rowlogp = be->alloc(be, N);
-    a->values = be->alloc(be, N);
-    if (train) {
-        a->dx = be->alloc(be, N * D);
-        a->dxmid = be->alloc(be, N * D);
-        a->dxn = be->alloc(be, N * D);
-        a->dq = be->alloc(be, N * QD);
-        a->datt = be->alloc(be, N * QD);
-        a->dk = be->alloc(be, N * KD);
-        a->dv = be->alloc(be, N * KD);
-        a->dg = be->alloc(be, N * F);
-        a->du = be->alloc(be, N * F);
-        a->dh = be->alloc(be, N * F);
-        a->dvals = be->alloc(be, N);
-        a->drow = be->alloc(be, N);
-        if (ai->qk_norm) {
-            a->dq2 = be->alloc(be, N * QD);
-            a->dk2 = be->alloc(be, N * KD);
-        }
-    }
+    (void)c;
 }
 
 void model_free(model *m)

@@ -268,6 +268,9 @@ void spool_add(train_spool *s, const train_example *ex)
     h.has_ref = ex->has_ref;
     h.margin = ex->margin;
     h.recno = ex->recno;
+    if (ex->nseq > s->max_nseq) s->max_nseq = ex->nseq;
+    for (int k = 0; k < ex->nseq; k++)
+        if (ex->len[k] > s->max_len) s->max_len = ex->len[k];
     if (fseeko(s->f, (off_t)s->off[s->n], SEEK_SET) || fwrite(&h, sizeof h, 1, s->f) != 1)
         die(EX_IOERR, "spool: cannot write: %s", strerror(errno));
     s->hash = hash64(&h, sizeof h, s->hash);

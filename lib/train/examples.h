@@ -90,6 +90,8 @@ typedef struct {
     uint64_t *off;         /* n + 1 offsets */
     size_t n, cap;
     uint64_t hash;
+    int max_len, max_nseq; /* the longest sequence and most sequences of any example:
+                            * the trainer reserves activations for them once */
 } train_spool;
 
 void spool_open(train_spool *s);

@@ -380,6 +380,36 @@ static float masked_softmax_row(float *row, const uint8_t *vm, int lim, int Tk)
     return mx + logf(sum);
 }
 
+/* The same for a packed sequence, whose keys are all real (no mask):
+ * the exponentials run over whole 8-float groups (up to Tk, scores past
+ * lim made 0 by a select, not computed as exp(-inf)), so no group ends in
+ * a scalar tail of exponentials, which took a fifth of this loop's time
+ * at the tiny preset's lengths; the sum is a separate pass over 0..lim in
+ * the masked row's order, so the values and their sum are those of
+ * masked_softmax_row with every key valid.  row must hold Tk floats and
+ * scores only (finite) in 0..Tk). */
+static float causal_softmax_row(float *row, int lim, int Tk)
+{
+    float mx = -INFINITY;
+    #pragma omp simd reduction(max:mx)
+    for (int j = 0; j <= lim; j++) mx = row[j] > mx ? row[j] : mx;
+    int n8 = (lim + 8) / 8 * 8;
+    if (n8 > Tk) n8 = Tk;
+    #pragma omp simd
+    for (int j = 0; j < n8; j++) {
+        float p = fexp(row[j] - mx);
+        row[j] = j <= lim ? p : 0.0f;
+    }
+    if (n8 < Tk) memset(row + n8, 0, sizeof(float) * (size_t)(Tk - n8));
+    float sum = 0;
+    #pragma omp simd reduction(+:sum)
+    for (int j = 0; j <= lim; j++) sum += row[j];
+    float inv = 1.0f / sum;
+    #pragma omp simd
+    for (int j = 0; j <= lim; j++) row[j] *= inv;
+    return mx + logf(sum);
+}
+
 /* Queries are processed in blocks of ATT_BQ rows; block [i0, i1) needs
  * keys 0 .. q0+i1-1 only, which skips most of the causal upper triangle. */
 #define ATT_BQ 64
@@ -412,7 +442,7 @@ static void attention_decode(float *out, float *lse, const float *q, const float
 }
 
 /* One (row, head) of the general path: queries Q [Tq rows, stride qd]
- * against keys/values K, V (stride kd) with key mask vm; out rows O, lse
+ * against keys/values K, V (stride kd) with key mask vm (NULL: every key real); out rows O, lse
  * L [Tq].  Its shapes depend on Tq and q0 alone, so a sequence computed
  * here gives the same bits whichever batch it came in (attention_seqs). */
 static void att_fwd_block(float *O, float *L, const float *Q, const float *K, const float *Vv,
@@ -424,7 +454,8 @@ static void att_fwd_block(float *O, float *L, const float *Q, const float *K, co
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, kmax, hd,
                     scale, Q + (size_t)i0 * qd, qd, K, kd, 0.0f, S, kmax);
         for (int i = 0; i < m; i++)
-            L[i0 + i] = masked_softmax_row(S + (size_t)i * kmax, vm, q0 + i0 + i, kmax);
+            L[i0 + i] = vm ? masked_softmax_row(S + (size_t)i * kmax, vm, q0 + i0 + i, kmax)
+                           : causal_softmax_row(S + (size_t)i * kmax, q0 + i0 + i, kmax);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, kmax,
                     1.0f, S, kmax, Vv, kd, 0.0f, O + (size_t)i0 * qd, qd);
     }
@@ -480,10 +511,23 @@ static void att_bwd_block(float *dq, float *dK, float *dV, const float *dout, co
                 float *row = P + (size_t)i * kmax;
                 float li = L[i];
                 int lim = i0 + i;
+                if (vm) {
+                    #pragma omp simd
+                    for (int j = 0; j <= lim; j++)
+                        row[j] = fexp(row[j] - li) * (float)(vm[j] != 0);
+                    for (int j = lim + 1; j < kmax; j++) row[j] = 0;
+                    continue;
+                }
+                /* every key real (packed sequence): whole 8-float groups,
+                 * as causal_softmax_row; each value is the masked one's */
+                int n8 = (lim + 8) / 8 * 8;
+                if (n8 > kmax) n8 = kmax;
                 #pragma omp simd
-                for (int j = 0; j <= lim; j++)
-                    row[j] = fexp(row[j] - li) * (float)(vm[j] != 0);
-                for (int j = lim + 1; j < kmax; j++) row[j] = 0;
+                for (int j = 0; j < n8; j++) {
+                    float p = fexp(row[j] - li);
+                    row[j] = j <= lim ? p : 0.0f;
+                }
+                if (n8 < kmax) memset(row + n8, 0, sizeof(float) * (size_t)(kmax - n8));
             }
             /* dV += P^T dO; dP = dO V^T; dS = P (dP - rowsum(dO O)) */
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kmax, hd, m,
@@ -533,23 +577,9 @@ static void cpu_attention_bwd(const backend *be, float *dq, float *dk, float *dv
 }
 
 /* ---- packed sequences (attention_seqs): the blocks above, one sequence
- * at a time as a batch of one row, every key real, the (sequence, head)
- * pairs of the whole batch shared by one parallel region ---- */
-
-/* n ones (the key mask of a packed sequence), grown before a region */
-static const uint8_t *seq_ones(int n)
-{
-    static uint8_t *ones;
-    static int cap;
-    if (n > cap) {
-        free(ones);
-        ones = malloc((size_t)n);
-        if (!ones) die(EX_SOFTWARE, "out of memory for the attention mask (%d slots)", n);
-        memset(ones, 1, (size_t)n);
-        cap = n;
-    }
-    return ones;
-}
+ * at a time as a batch of one row, every key real (no key mask: NULL,
+ * which takes the unmasked softmax and exponentials), the (sequence,
+ * head) pairs of the whole batch shared by one parallel region ---- */
 
 /* offsets of the sequences and the longest length, on the host */
 static size_t *seq_offsets(const int *len, int nseq, int *tmax)
@@ -573,7 +603,6 @@ static void cpu_attention_seqs(const backend *be, float *out, float *lse, const 
     float scale = 1.0f / sqrtf((float)hd);
     size_t *off = seq_offsets(len, nseq, &tmax), work = 0;
     for (int s = 0; s < nseq; s++) work += (size_t)len[s] * len[s];
-    const uint8_t *ones = seq_ones(tmax);
     #pragma omp parallel if (work * H * hd >= PAR_MIN * 16)
     {
         float *S = scratch(0, (size_t)ATT_BQ * tmax);
@@ -584,7 +613,7 @@ static void cpu_attention_seqs(const backend *be, float *out, float *lse, const 
                 if (!len[s]) continue;
                 att_fwd_block(out + o * qd + h * hd, lse + o * H + (size_t)h * len[s],
                               q + o * qd + h * hd, k + o * kd + (h / grp) * hd, v + o * kd + (h / grp) * hd,
-                              ones, len[s], 0, qd, kd, hd, scale, S);
+                              NULL, len[s], 0, qd, kd, hd, scale, S);
             }
     }
     free(off);
@@ -598,7 +627,6 @@ static void cpu_attention_seqs_bwd(const backend *be, float *dq, float *dk, floa
     int grp = H / KV, qd = H * hd, kd = KV * hd, tmax;
     float scale = 1.0f / sqrtf((float)hd);
     size_t *off = seq_offsets(len, nseq, &tmax);
-    const uint8_t *ones = seq_ones(tmax);
     #pragma omp parallel
     {
         float *P = scratch(0, (size_t)ATT_BQ * tmax), *dP = scratch(1, (size_t)ATT_BQ * tmax);
@@ -609,7 +637,7 @@ static void cpu_attention_seqs_bwd(const backend *be, float *dq, float *dk, floa
                 if (!len[s]) continue;
                 att_bwd_block(dq + o * qd, dk + o * kd + kh * hd, dv + o * kd + kh * hd, dout + o * qd,
                               q + o * qd, out + o * qd, lse + o * H, k + o * kd + kh * hd,
-                              v + o * kd + kh * hd, ones, len[s], kh * grp, grp, H, qd, kd, hd,
+                              v + o * kd + kh * hd, NULL, len[s], kh * grp, grp, H, qd, kd, hd,
                               scale, P, dP);
             }
     }

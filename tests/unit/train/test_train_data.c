@@ -141,6 +141,10 @@ static void examples(void)
     uint64_t h1 = s.hash;
     spool_add(&s, &two[1]);
     CHECK(s.n == 2 && s.hash != h1);
+    /* the trainer reserves activations for the longest sequence once */
+    int longest = two[0].len[0];
+    for (int k = 0; k < 2; k++) if (two[1].len[k] > longest) longest = two[1].len[k];
+    CHECK(s.max_nseq == 2 && s.max_len == longest);
     train_example back;
     spool_get(&s, 1, &back);
     CHECK(back.nseq == 2 && back.has_ref && back.ref[0] == -3.5 && back.ref[1] == -4.25 && back.margin == 2);
