@@ -15,7 +15,8 @@
 #   - per design: its cost and one row per arm, mean (sd) over seeds of the
 #     reported model's gold score, its difference with the design's first
 #     arm, and the reward model's held-out accuracy (and best-of-N for the
-#     rm design, the paper's other direct column), mean (sd) over seeds
+#     rm design, the paper's other direct column), mean (sd) over seeds (no
+#     sd with one seed)
 # Numbers are x 100 with one decimal.  Nothing is recomputed: the same
 # BASE gives the same bytes.
 set -eu
@@ -52,13 +53,14 @@ jq -r '
 first=$(jq -r '.seeds[0]' "$j")
 seeds=$(jq -r '.seeds | map(tostring) | join(" ")' "$j")
 echo
-echo "Per design: each arm's mean (sd) over seeds, its difference with the design's first arm (paired bootstrap 95%), and its reward model's held-out accuracy; the per-seed and per-category rows are in \`$(basename "$base")-log/DESIGN.txt\`."
+echo "Per design: each arm's mean (sd) over seeds, its difference with the design's first arm (paired bootstrap 95%), and its reward model's held-out accuracy (the share of all pairs; the verdicts average the categories' shares, as every score)."
 for d in $(jq -r '.designs[]' "$j"); do
   c=$base-seed$first/comparison-$d.mp
   echo
   jq -r --arg d "$d" '.design_costs[]? | select(.design == $d) |
-    "**\($d)** (`pipelines/exp-\($d).sh`): \(.wall_s) s wall, \(.cpu_s) CPU-seconds over \(.runs | length) runs"' "$j" |
-    grep . || echo "**$d** (\`pipelines/exp-$d.sh\`)"
+    "**\($d)** (`pipelines/exp-\($d).sh`): \(.wall_s) s wall, \(.cpu_s) CPU-seconds over \(.runs | length) run\(if (.runs | length) > 1 then "s" else "" end); per seed and category: `\($log)/\($d).txt`"' \
+    --arg log "$(basename "$base")-log" "$j" | grep . ||
+    echo "**$d** (\`pipelines/exp-$d.sh\`; per seed and category: \`$(basename "$base")-log/$d.txt\`)"
   [ -s "$c" ] || { echo; echo "(no comparison over seeds: $c is missing)"; continue; }
   echo
   # per arm and seed: RM accuracy and best-of-N, as JSON lines
@@ -80,13 +82,14 @@ for d in $(jq -r '.designs[]' "$j"); do
     def msd($a; f): [$x[] | select(.arm == $a) | f] as $v
       | if ($v | length) == 0 or any($v[]; . == null) then "-"
         else ($v | add / length) as $m
-        | (if ($v | length) > 1 then ($v | map((. - $m) * (. - $m)) | add / (length - 1) | sqrt) else 0 end) as $sd
-        | "\($m * 100 | d1) (\($sd * 100 | d1))" end;
+        | if ($v | length) == 1 then $m * 100 | d1
+          else ($v | map((. - $m) * (. - $m)) | add / (length - 1) | sqrt) as $sd
+          | "\($m * 100 | d1) (\($sd * 100 | d1))" end end;
     map(select(.kind == "comparison")) | .[0].arm as $b | ($d == "rm") as $bon
     | "| arm | mean (sd) | arm - \($b) [95% CI] | RM accuracy % |\(if $bon then " best-of-N |" else "" end)",
       "|---|---|---|---|\(if $bon then "---|" else "" end)",
       (.[] | .arm as $a
-        | "| \($a) | \(.mean * 100 | d1) (\(.sd * 100 | d1)) | \(if $a == $b then "baseline" else "\(.diff * 100 | s) [\(.lo * 100 | s), \(.hi * 100 | s)]" end)"
+        | "| \($a) | \(.mean * 100 | d1)\(if .sd then " (\(.sd * 100 | d1))" else "" end) | \(if $a == $b then "baseline" else "\(.diff * 100 | s) [\(.lo * 100 | s), \(.hi * 100 | s)]" end)"
           + " | \(msd($a; .acc)) |\(if $bon then " \(msd($a; .bon)) |" else "" end)")'
 done
 rm -f "$base-log/.md-arms.jsonl"
