@@ -14,9 +14,15 @@
 # the paper's findings whose design ran, verdict.sh prints "reproduced",
 # "reversed" or "not distinguishable" from eval-compare's paired bootstrap
 # interval over seeds x prompts, with the numbers; the lines and the
-# suite's wall time go to BASE-verdicts.txt, the same as JSON (one object:
-# scale, seeds, wall time, load average at the start, verdicts) to
-# BASE-verdicts.json.  Every recipe knob applies (SCALE=quick, THREADS, ...).
+# suite's cost go to BASE-verdicts.txt, the same as JSON to
+# BASE-verdicts.json (one object: scale, seeds, designs, ARMS, JOBS,
+# THREADS, commit, start time, wall time, CPU-seconds of every process,
+# load average at the start and the end, design_costs: per design its
+# wall and CPU-seconds and its runs', and verdicts: each with its design,
+# what it measured, the numbers), and as markdown ready for README to
+# BASE-verdicts.md (pipelines/verdicts-md.sh: the verdict table, the cost,
+# each design's arms with mean (sd) over seeds).  Every recipe knob
+# applies (SCALE=quick, THREADS, ...).
 # The weak and strong reward models are pipelines/exp-rms.sh's.  THREADS
 # (default 1) threads per process and JOBS (default: the number of seeds,
 # at most twice the cores) seeds at a time: the same bytes for any JOBS at
@@ -25,7 +31,7 @@
 # --list prints every arm of DESIGNS with its knobs and its key, and which
 # arms are links to an identical one (below), without running anything.
 # ARMS=verdicts runs only the arms the verdicts read (the tables lose their
-# other rows; the rm design, which no verdict reads, is left out).
+# other rows; 23 of the 35 arms, 18 distinct).
 #
 # Each arm is computed once per seed: ablate.sh keys it by the stages it
 # redoes and every recipe knob as resolved (defaults filled in) and keeps
@@ -41,20 +47,30 @@
 # (tests/experiments.bats compares them).
 #
 # Cost at the default scale, from CPU-seconds per stage measured with one
-# thread (2026-12-02, commit d538c59's programs, a loaded 2-core machine,
-# so a little high): SFT 77, the pretrain stage (both sizes) ~230, DPO 39,
-# RM 36, PPO 20-22, evaluation 1.7 (SFT + DPO) or 7 (SFT + PPO +
-# best-of-16); per seed the six designs come to ~1650 CPU-s (data 410,
-# rm ~450 with the larger RMs, pretrain 230, batch ~140, prompts ~140, kl
-# ~110, algorithm ~90, SFT 77).  Three seeds are ~4950 CPU-s: ~41 minutes
-# on 2 idle cores when the three run at once (JOBS=3, the default), but 55
-# with the old default JOBS=2 (two seeds, then the third alone).  So the
-# default runs every seed at once; nothing was cut from the designs.
-# SEEDS=K costs K x 1650 CPU-s.
+# thread (each arm's stage-times.txt).  The rm design, measured
+# 2026-12-02 on commit b4bed66's programs (1 seed, load average 4-7, so a
+# little high): the pretrain stage (both sizes) 131, SFT 44, and per arm
+# RM + PPO + evaluation 39 (small-single), 44 (small-mix), 84
+# (large-single), 93 (large-mix): 390 per seed besides SFT, 446 in all
+# with the world and SFT (1025 s wall).  The other designs, measured on
+# commit d538c59's programs (load 11-15; SFT was 77 then, so they are
+# likely high now): DPO 39, RM 36, PPO 20-22, evaluation 1.7 (SFT + DPO)
+# or 7 (SFT + PPO + best-of-16).  Per seed the six designs come to ~1330
+# CPU-s (data 410, rm 390, batch ~140, prompts ~140, kl ~110, algorithm
+# ~90, SFT 44).  Three seeds are ~4000 CPU-s: ~33 minutes on 2 idle cores
+# when the three run at once (JOBS=3, the default; with JOBS=2 the third
+# seed runs alone after the first two, ~45).  So the default runs every
+# seed at once; nothing was cut from the designs.  SEEDS=K costs K x 1330
+# CPU-s; ARMS=verdicts ~830 per seed (estimated: it skips 12 arms, ~500).
 #
 # Which finding reads which arms (model: dpo for data, ppo otherwise):
 #   fine-grained > overall      data mean-aspects vs overall
 #   PPO >= DPO                  algorithm ppo-pref vs dpo (and ppo-pool)
+#   larger RM, directly         rm large-single vs small-single: held-out
+#                               gold-pair accuracy; best-of-16 from SFT
+#   ... only slightly downstream  the same arms' PPO policies
+#   mixed-source pairs, directly  rm small-mix vs small-single: accuracy
+#   ... not downstream          the same arms' PPO policies
 #   stronger RM, directly       held-out gold-pair accuracy, prompts
 #                               strong-general vs weak-general
 #   ... only slightly downstream  the same arms' PPO policies
@@ -71,8 +87,8 @@
 # SEEDS, the default (3): the power analysis (power.sh; eval-compare
 # --delta 0.02 --power 0.8) needs, on the pilots we ran, more seeds than
 # any 45-minute budget allows to detect 2 points in the average: the
-# seed-to-seed sd of a paired difference is several points (README's
-# three-seed table: PPO moved 1.0 to 3.5 points over SFT), so K seeds
+# seed-to-seed sd of a paired difference is several points (the previous
+# world's three seeds: PPO moved 1.0 to 3.5 points over SFT), so K seeds
 # detect about 2.8 x sd / sqrt(K).  Three seeds is the fewest that
 # estimates that sd at all with one left over for the bootstrap over
 # seeds; at SCALE=quick (a pilot there: every policy gives the same
