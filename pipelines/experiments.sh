@@ -62,6 +62,9 @@
 # seed runs alone after the first two, ~45).  So the default runs every
 # seed at once; nothing was cut from the designs.  SEEDS=K costs K x 1330
 # CPU-s; ARMS=verdicts ~830 per seed (estimated: it skips 12 arms, ~500).
+# SCALE=quick, 3 seeds, all designs: 540 CPU-s measured (commit 842318b,
+# load 6-12; rm 140, its pretrain 60; the comparisons after the workers,
+# serial, 94), an estimated 5-5.5 minutes on 2 idle cores.
 #
 # Which finding reads which arms (model: dpo for data, ppo otherwise):
 #   fine-grained > overall      data mean-aspects vs overall
