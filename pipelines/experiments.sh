@@ -299,7 +299,7 @@ out=$base-verdicts.txt
     export VERDICT_DESIGN=rm VERDICT_MEASURE="RM accuracy"
     rm_acc rm small-single large-single |
       "$here/verdict.sh" rm-size-direct + large-single small-single "larger RM: higher held-out gold-pair accuracy (direct; paper: RewardBench +12.6)"
-    export VERDICT_MEASURE="gold score"
+    export VERDICT_MEASURE="best-of-N gold score"
     cmp_arms rm bon all large-single small-single prompt_id |
       "$here/verdict.sh" rm-size-bon + large-single small-single "larger RM: better best-of-16 from the SFT policy (direct; paper: +4.2)"
     cmp_arms rm ppo-final all large-single small-single |
@@ -358,9 +358,10 @@ wall=$(( $(date +%s) - t0 )) cpu_s=$(cat "$log/.c1") load_end=$(cut -d' ' -f1-3 
 commit=$(git -C "$here/.." describe --always --dirty 2>/dev/null || echo "not a git checkout")
 rm -f "$log/.c1" "$log/.times"
 {
-  # every policy comparison exactly [0, 0]: the arms answered alike, nothing was measured
-  jq -e -s 'map(select(.measure != "RM accuracy")) | length > 0 and all(.[]; .lo == 0 and .hi == 0)' "$tmp/verdicts.jsonl" > /dev/null &&
-    echo "(every comparison of policies is exactly 0: the arms gave the same answers, as at SCALE=quick, where the policy is too small to learn; this checks the machinery, it measures nothing)"
+  # every trained policy's comparison exactly [0, 0] (RM accuracy and
+  # best-of-N aside): the arms answered alike, nothing was measured
+  jq -e -s 'map(select(.measure == "gold score" or .measure == "contrast")) | length > 0 and all(.[]; .lo == 0 and .hi == 0)' "$tmp/verdicts.jsonl" > /dev/null &&
+    echo "(every comparison of trained policies is exactly 0: the arms gave the same answers, as at SCALE=quick, where the policy is too small to learn; this checks the machinery, it measures nothing)"
   echo "(SCALE=${SCALE:-full}, $(echo $seeds | wc -w) seeds: $(echo $seeds); designs: $DESIGNS; JOBS=$JOBS THREADS=$THREADS; wall time $wall s, $cpu_s CPU-seconds; load average $load at the start, $load_end at the end; commit $commit)"
 } >> "$out.tmp"
 # per design: its runs' CPU-seconds, and the seconds in which some run of

@@ -14,7 +14,8 @@
 # design (VERDICT_DESIGN, default "") and what was compared
 # (VERDICT_MEASURE, default "gold score": the policy's gold-judge score;
 # pipelines/experiments.sh sets "RM accuracy" for the reward models'
-# held-out gold pairs and "contrast" for an interaction) and how to name
+# held-out gold pairs, "best-of-N gold score" for best-of-N from the SFT
+# policy and "contrast" for an interaction) and how to name
 # the difference (VERDICT_LABEL, default "ARM - BASELINE"; an interaction's
 # "(a - b) - (c - d)"), so a report can label the numbers without knowing
 # the ids.  Exit 65 when stdin has no

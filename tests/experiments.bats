@@ -77,7 +77,7 @@ gold() {
          and (.verdicts | length) == 7
          and (.verdicts | map(.id)) == ["ppo-vs-dpo", "ppo-pool-vs-dpo", "rm-size-direct", "rm-size-bon",
                                          "rm-size-downstream", "rm-mix-direct", "rm-mix-downstream"]
-         and (.verdicts | map(.measure)) == ["gold score", "gold score", "RM accuracy", "gold score", "gold score", "RM accuracy", "gold score"]
+         and (.verdicts | map(.measure)) == ["gold score", "gold score", "RM accuracy", "best-of-N gold score", "gold score", "RM accuracy", "gold score"]
          and (.verdicts | map(.design) | unique) == ["algorithm", "rm"]
          and all(.verdicts[]; .lo <= .diff and .diff <= .hi and .seeds == 2)
          and (.design_costs | map(.design)) == ["algorithm", "rm", "verdicts"]
