@@ -47,7 +47,7 @@ jq -r '
     | (if (.finding | test("paper:")) then .finding else "\(.finding) (paper: \(.expect))" end) as $f
     | "| \(.design) | \($f) | \($v) | \(.label // "\(.arm) - \(.baseline)") \(.diff | s) [\(.lo | s), \(.hi | s)] | \($m) |"),
   (if ([.verdicts[] | select(.measure == "gold score" or .measure == "contrast")] | length > 0 and all(.[]; .lo == 0 and .hi == 0))
-   then "", "Every comparison of trained policies is exactly 0 (reward-model accuracy and best-of-N aside): the arms gave the same answers (as at SCALE=quick, where the policy is too small to learn); this run checks the machinery, it measures nothing.""
+   then "", "Every comparison of trained policies is exactly 0 (reward-model accuracy and best-of-N aside): the arms gave the same answers (as at SCALE=quick, where the policy is too small to learn); this run checks the machinery, it measures nothing."
    else empty end)' "$j"
 
 first=$(jq -r '.seeds[0]' "$j")
