@@ -302,6 +302,7 @@ out=$base-verdicts.txt
     export VERDICT_MEASURE="best-of-N gold score"
     cmp_arms rm bon all large-single small-single prompt_id |
       "$here/verdict.sh" rm-size-bon + large-single small-single "larger RM: better best-of-16 from the SFT policy (direct; paper: +4.2)"
+    export VERDICT_MEASURE="gold score"
     cmp_arms rm ppo-final all large-single small-single |
       "$here/verdict.sh" rm-size-downstream + large-single small-single "larger RM: better PPO policy (downstream; paper: only +0.6)"
     export VERDICT_MEASURE="RM accuracy"
