@@ -28,7 +28,15 @@ export NOTE
 [ -z "${ABLATE_LIST:-}" ] || exit 0   # the arms only (experiments.sh --list)
 
 # direct, per category (rm-eval's sections), and best-of-N from the SFT
-# policy under each reward model; one row per variant directory
+# policy under each reward model; one row per variant directory, kept in
+# BASE (with SEEDS, in the first seed's base, beside ablate.sh's
+# comparison: BASE itself is never made then)
+keep=$base
+if [ -n "${SEEDS:-}" ]; then
+  first=$(echo $SEEDS | cut -d' ' -f1)
+  [ "$(echo $SEEDS | wc -w)" -gt 1 ] || first=1
+  keep=$base-seed$first
+fi
 echo
 printf '%-22s' "RM accuracy by section"
 for c in math instruction safety truthfulness factuality; do printf '%13s' "$c"; done
@@ -41,4 +49,4 @@ for d in "$base"-rm-* "$base"-seed*-rm-*; do
     select(.kind == "summary") | [$l] + ([.subsets.math, .subsets.instruction, .subsets.safety, .subsets.truthfulness,
       .subsets.factuality] | map(if . then (.accuracy | pct1) else "-" end)) + [$bon] | @tsv' |
     awk -F'\t' '{ printf "%-22s", $1; for (i = 2; i <= 6; i++) printf "%13s", $i; printf "   %s\n", $7 }'
-done | tee "$base/ablation-rm-sections.txt"
+done | tee "$keep/ablation-rm-sections.txt"

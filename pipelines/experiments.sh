@@ -14,9 +14,15 @@
 # the paper's findings whose design ran, verdict.sh prints "reproduced",
 # "reversed" or "not distinguishable" from eval-compare's paired bootstrap
 # interval over seeds x prompts, with the numbers; the lines and the
-# suite's wall time go to BASE-verdicts.txt, the same as JSON (one object:
-# scale, seeds, wall time, load average at the start, verdicts) to
-# BASE-verdicts.json.  Every recipe knob applies (SCALE=quick, THREADS, ...).
+# suite's cost go to BASE-verdicts.txt, the same as JSON to
+# BASE-verdicts.json (one object: scale, seeds, designs, ARMS, JOBS,
+# THREADS, commit, start time, wall time, CPU-seconds of every process,
+# load average at the start and the end, design_costs: per design its
+# wall and CPU-seconds and its runs', and verdicts: each with its design,
+# what it measured, the numbers), and as markdown ready for README to
+# BASE-verdicts.md (pipelines/verdicts-md.sh: the verdict table, the cost,
+# each design's arms with mean (sd) over seeds).  Every recipe knob
+# applies (SCALE=quick, THREADS, ...).
 # The weak and strong reward models are pipelines/exp-rms.sh's.  THREADS
 # (default 1) threads per process and JOBS (default: the number of seeds,
 # at most twice the cores) seeds at a time: the same bytes for any JOBS at
@@ -25,7 +31,7 @@
 # --list prints every arm of DESIGNS with its knobs and its key, and which
 # arms are links to an identical one (below), without running anything.
 # ARMS=verdicts runs only the arms the verdicts read (the tables lose their
-# other rows; the rm design, which no verdict reads, is left out).
+# other rows; 23 of the 35 arms, 18 distinct).
 #
 # Each arm is computed once per seed: ablate.sh keys it by the stages it
 # redoes and every recipe knob as resolved (defaults filled in) and keeps
@@ -41,20 +47,33 @@
 # (tests/experiments.bats compares them).
 #
 # Cost at the default scale, from CPU-seconds per stage measured with one
-# thread (2026-12-02, commit d538c59's programs, a loaded 2-core machine,
-# so a little high): SFT 77, the pretrain stage (both sizes) ~230, DPO 39,
-# RM 36, PPO 20-22, evaluation 1.7 (SFT + DPO) or 7 (SFT + PPO +
-# best-of-16); per seed the six designs come to ~1650 CPU-s (data 410,
-# rm ~450 with the larger RMs, pretrain 230, batch ~140, prompts ~140, kl
-# ~110, algorithm ~90, SFT 77).  Three seeds are ~4950 CPU-s: ~41 minutes
-# on 2 idle cores when the three run at once (JOBS=3, the default), but 55
-# with the old default JOBS=2 (two seeds, then the third alone).  So the
-# default runs every seed at once; nothing was cut from the designs.
-# SEEDS=K costs K x 1650 CPU-s.
+# thread (each arm's stage-times.txt).  The rm design, measured
+# 2026-12-02 on commit b4bed66's programs (1 seed, load average 4-7, so a
+# little high): the pretrain stage (both sizes) 131, SFT 44, and per arm
+# RM + PPO + evaluation 39 (small-single), 44 (small-mix), 84
+# (large-single), 93 (large-mix): 390 per seed besides SFT, 446 in all
+# with the world and SFT (1025 s wall).  The other designs, measured on
+# commit d538c59's programs (load 11-15; SFT was 77 then, so they are
+# likely high now): DPO 39, RM 36, PPO 20-22, evaluation 1.7 (SFT + DPO)
+# or 7 (SFT + PPO + best-of-16).  Per seed the six designs come to ~1330
+# CPU-s (data 410, rm 390, batch ~140, prompts ~140, kl ~110, algorithm
+# ~90, SFT 44).  Three seeds are ~4000 CPU-s: ~33 minutes on 2 idle cores
+# when the three run at once (JOBS=3, the default; with JOBS=2 the third
+# seed runs alone after the first two, ~45).  So the default runs every
+# seed at once; nothing was cut from the designs.  SEEDS=K costs K x 1330
+# CPU-s; ARMS=verdicts ~830 per seed (estimated: it skips 12 arms, ~500).
+# SCALE=quick, 3 seeds, all designs: 540 CPU-s measured (commit 842318b,
+# load 6-12; rm 140, its pretrain 60; the comparisons after the workers,
+# serial, 94), an estimated 5-5.5 minutes on 2 idle cores.
 #
 # Which finding reads which arms (model: dpo for data, ppo otherwise):
 #   fine-grained > overall      data mean-aspects vs overall
 #   PPO >= DPO                  algorithm ppo-pref vs dpo (and ppo-pool)
+#   larger RM, directly         rm large-single vs small-single: held-out
+#                               gold-pair accuracy; best-of-16 from SFT
+#   ... only slightly downstream  the same arms' PPO policies
+#   mixed-source pairs, directly  rm small-mix vs small-single: accuracy
+#   ... not downstream          the same arms' PPO policies
 #   stronger RM, directly       held-out gold-pair accuracy, prompts
 #                               strong-general vs weak-general
 #   ... only slightly downstream  the same arms' PPO policies
@@ -71,8 +90,8 @@
 # SEEDS, the default (3): the power analysis (power.sh; eval-compare
 # --delta 0.02 --power 0.8) needs, on the pilots we ran, more seeds than
 # any 45-minute budget allows to detect 2 points in the average: the
-# seed-to-seed sd of a paired difference is several points (README's
-# three-seed table: PPO moved 1.0 to 3.5 points over SFT), so K seeds
+# seed-to-seed sd of a paired difference is several points (the previous
+# world's three seeds: PPO moved 1.0 to 3.5 points over SFT), so K seeds
 # detect about 2.8 x sd / sqrt(K).  Three seeds is the fewest that
 # estimates that sd at all with one left over for the bootstrap over
 # seeds; at SCALE=quick (a pilot there: every policy gives the same
@@ -90,14 +109,13 @@ base=${1:-$here/../runs/experiments}
 : "${SEEDS:=3}" "${DESIGNS:=data algorithm rm prompts kl batch}" "${THREADS:=1}" "${ARMS:=all}"
 export THREADS
 # ARMS=verdicts: only the arms the verdicts below read (ablate.sh
-# ABLATE_ARMS, per design; the tables then lack the other rows, and the rm
-# design, which no verdict reads, is left out)
+# ABLATE_ARMS, per design; the tables then lack the other rows)
 case $ARMS in
-  all) export ARMS_data= ARMS_prompts= ARMS_kl= ;;
+  all) export ARMS_data= ARMS_rm= ARMS_prompts= ARMS_kl= ;;
   verdicts)
-    export ARMS_data="mean-aspects overall" ARMS_kl="strong-beta-0.01 strong-beta-0.05 weak-beta-0.01 weak-beta-0.05" \
-      ARMS_prompts="strong-general strong-math strong-mined weak-general weak-math"
-    DESIGNS=$(echo " $DESIGNS " | sed 's/ rm / /g; s/^ *//; s/ *$//') ;;
+    export ARMS_data="mean-aspects overall" ARMS_rm="small-single small-mix large-single" \
+      ARMS_kl="strong-beta-0.01 strong-beta-0.05 weak-beta-0.01 weak-beta-0.05" \
+      ARMS_prompts="strong-general strong-math strong-mined weak-general weak-math" ;;
   *) echo "experiments: ARMS must be all or verdicts, not '$ARMS'" >&2; exit 64 ;;
 esac
 case ${JOBS:-auto} in auto) ;; *[!0-9]*|0) echo "experiments: JOBS must be a positive count" >&2; exit 64 ;; esac
@@ -132,10 +150,16 @@ if [ -n "$list" ]; then
       END { printf "(%d arms, %d computed per seed; the others are links to an identical arm; %d reward models trained per seed)\n", all, n, nr }'
   exit 0
 fi
-t0=$(date +%s) load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+t0=$(date +%s) started=$(date -u +%Y-%m-%dT%H:%M:%SZ) load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 mkdir -p "$(dirname "$base")"
 log=$base-log
 mkdir -p "$log"
+# Each run of a design (one seed in a worker below, or the loop's run over
+# every seed) appends "design seed start end cpu" to $log/times.tsv: epoch
+# seconds and its processes' user + system CPU-seconds, from the shell's
+# `times` (the children it waited for; written to a file, since `times`
+# in a subshell would count the subshell's children only).
+: > "$log/times.tsv"
 
 # JOBS > 1: the seeds' arms run in JOBS parallel workers first (a seed's
 # designs in order, as ablate.sh would run them), then the loop below finds
@@ -144,23 +168,36 @@ mkdir -p "$log"
 if [ "$JOBS" -gt 1 ]; then
   echo "experiments: $(echo $seeds | wc -w) seeds, $JOBS at a time ..." >&2
   printf '%s\n' $seeds | xargs -P "$JOBS" -I{} sh -c '
+    cpu() { times > "$5/seed$1.times"; awk "END { t = 0; for (i = 1; i <= 2; i++) { split(\$i, a, \"m\"); t += a[1] * 60 + a[2] } print t }" "$5/seed$1.times"; }
     for d in $2; do
       eval "ABLATE_ARMS=\${ARMS_$d:-}"
+      cpu > "$5/seed$1.c0"; t=$(date +%s)
       SEED=$1 SEEDS= ABLATE_ARMS=$ABLATE_ARMS "$3/exp-$d.sh" "$4-seed$1" > /dev/null 2> "$5/seed$1-$d.err" ||
         { tail -n 20 "$5/seed$1-$d.err" >&2; echo "experiments: seed $1, design $d failed (log: $5/seed$1-$d.err)" >&2; exit 255; }
-    done' sh {} "$DESIGNS" "$here" "$base" "$log" ||
+      cpu > "$5/seed$1.c1"
+      printf "%s\t%s\t%s\t%s\t%s\n" "$d" "$1" "$t" "$(date +%s)" "$(cat "$5/seed$1.c0" "$5/seed$1.c1" | paste -sd" " - | awk "{ print \$2 - \$1 }")" >> "$5/times.tsv"
+    done
+    rm -f "$5/seed$1".c0 "$5/seed$1".c1 "$5/seed$1".times' sh {} "$DESIGNS" "$here" "$base" "$log" ||
     { echo "experiments: a seed failed" >&2; exit 1; }
 fi
+# cpu: the user + system CPU-seconds of the children this shell waited for
+cpu() { times > "$log/.times"; awk 'END { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } print t }' "$log/.times"; }
 for d in $DESIGNS; do
   echo "experiments: $d ($(echo $seeds | wc -w) seeds) ..." >&2
   s0=$(date +%s)
+  cpu > "$log/.c0"
   eval "arms=\${ARMS_$d:-}"
   ABLATE_ARMS=$arms "$here/exp-$d.sh" "$base" > "$log/$d.txt" 2> "$log/$d.err" ||
     { tail -n 20 "$log/$d.err" >&2; echo "experiments: design $d failed (log: $log/$d.err)" >&2; exit 1; }
+  cpu > "$log/.c1"
+  printf '%s\tall\t%s\t%s\t%s\n' "$d" "$s0" "$(date +%s)" "$(awk '{ print $1 - c; c = $1 }' "$log/.c0" "$log/.c1" | tail -n 1)" >> "$log/times.tsv"
   echo "experiments: $d finished in $(( $(date +%s) - s0 )) s (table: $log/$d.txt)" >&2
 done
+rm -f "$log/.c0" "$log/.c1"
 
 # ---- verdicts ----
+v0=$(date +%s)
+cpu > "$log/.c0"
 tmp=$log/verdicts.tmp
 rm -rf "$tmp" && mkdir -p "$tmp"
 : > "$tmp/verdicts.jsonl"
@@ -171,8 +208,10 @@ gold() { # gold DESIGN ARM MODEL SEED: the arm's scored evaluation records (JSON
   [ -s "$f" ] || gold-judge --no-summary "$base-seed$4-$1-$2/eval-$3.mp" -o "$f" 2>/dev/null
   rec to-json "$f"
 }
-# cmp_arms DESIGN MODEL CATEGORY ARM BASELINE: eval-compare of two arms over
-# the seeds (CATEGORY: one category's records only; "all": every one)
+# cmp_arms DESIGN MODEL CATEGORY ARM BASELINE [ID]: eval-compare of two arms
+# over the seeds (CATEGORY: one category's records only; "all": every one),
+# paired by the field ID (default id; best-of-N's record is the chosen
+# sample, "PROMPT#k", so it pairs by prompt_id)
 cmp_arms() {
   ops=
   for s in $seeds; do
@@ -183,7 +222,7 @@ cmp_arms() {
     done
   done
   # shellcheck disable=SC2086  # arm names and tmp paths hold no spaces
-  eval-compare -b "$5" $ops | rec to-json
+  eval-compare -b "$5" --id "${6:-id}" $ops | rec to-json
 }
 # contrast NAME DESIGN MODEL CATEGORY A B C D: (A - B) - (C - D) per prompt,
 # compared with 0 on the same prompts ("zero")
@@ -213,13 +252,28 @@ rm_pairs() {
   rm-score -c "$d/rm" "$d/rm-eval.mp" 2>/dev/null | rec to-json | jq -c '{id, gold: {category: .meta.gold.category},
     gold_scores: {total: (if .reward_chosen > .reward_rejected then 1 elif .reward_chosen == .reward_rejected then 0.5 else 0 end)}}'
 }
+# rm_acc DESIGN BASELINE ARM: eval-compare of two arms' reward models on
+# the held-out gold pairs (each seed's pairs are one world's, the same for
+# every arm: the world stage draws them), paired over seeds x pairs
+rm_acc() {
+  ops=
+  for s in $seeds; do
+    for a in "$2" "$3"; do rm_pairs "$1" "$a" "$s" | rec from-json -o "$tmp/rm-$a.$s.mp"; done
+    ops="$ops $2:$s=$tmp/rm-$2.$s.mp $3:$s=$tmp/rm-$3.$s.mp"
+  done
+  # shellcheck disable=SC2086
+  eval-compare -b "$2" $ops | rec to-json
+}
 out=$base-verdicts.txt
 {
+  export VERDICT_MEASURE="gold score"
   if ran data; then
+    export VERDICT_DESIGN=data
     cmp_arms data dpo all mean-aspects overall |
       "$here/verdict.sh" fine-vs-overall + mean-aspects overall "fine-grained > overall pairs (DPO)"
   fi
   if ran algorithm; then
+    export VERDICT_DESIGN=algorithm
     # DPO's arm has model dpo: compare the files by hand
     ops=
     for s in $seeds; do
@@ -232,15 +286,37 @@ out=$base-verdicts.txt
     "$here/verdict.sh" ppo-vs-dpo + ppo-pref dpo "PPO >= DPO, same data and prompts (Table 2)" < "$tmp/a.json"
     "$here/verdict.sh" ppo-pool-vs-dpo + ppo-pool dpo "PPO >= DPO, PPO on the separate prompt pool" < "$tmp/a.json"
   fi
+  if ran rm; then
+    # Table 3.  The paper (13B vs 70B RMs from Tulu 2; UltraFeedback vs a
+    # mix of six sources): RewardBench 61.0 / 79.8 / 73.6 / 73.9 (13B UF,
+    # 13B mix, 70B UF, 70B mix), best-of-16 over the SFT policy +5.8 /
+    # +7.3 / +10.3 / +9.5, PPO's average 62.2 / 61.6 / 62.8 / 61.8.  Size
+    # is compared on the single source (the paper's "70B UF RM is only
+    # slightly better downstream"), the mix at the small size.  Size is
+    # not built in (small and large see the same world text, epochs and
+    # learning rate); the mix is: its pairs' agreement with the gold judge
+    # is its raters' average (pref-synth --list-raters), exp-rm.sh's note.
+    export VERDICT_DESIGN=rm VERDICT_MEASURE="RM accuracy"
+    rm_acc rm small-single large-single |
+      "$here/verdict.sh" rm-size-direct + large-single small-single "larger RM: higher held-out gold-pair accuracy (direct; paper: RewardBench +12.6)"
+    export VERDICT_MEASURE="best-of-N gold score"
+    cmp_arms rm bon all large-single small-single prompt_id |
+      "$here/verdict.sh" rm-size-bon + large-single small-single "larger RM: better best-of-16 from the SFT policy (direct; paper: +4.2)"
+    export VERDICT_MEASURE="gold score"
+    cmp_arms rm ppo-final all large-single small-single |
+      "$here/verdict.sh" rm-size-downstream + large-single small-single "larger RM: better PPO policy (downstream; paper: only +0.6)"
+    export VERDICT_MEASURE="RM accuracy"
+    rm_acc rm small-single small-mix |
+      "$here/verdict.sh" rm-mix-direct + small-mix small-single "mixed-source pairs: higher held-out gold-pair accuracy (direct; paper: RewardBench +18.8; built in by the raters)"
+    export VERDICT_MEASURE="gold score"
+    cmp_arms rm ppo-final all small-mix small-single |
+      "$here/verdict.sh" rm-mix-downstream - small-mix small-single "mixed-source RM: no better PPO policy (downstream; paper: -0.6)"
+  fi
   if ran prompts; then
-    ops=
-    for s in $seeds; do
-      for a in strong-general weak-general; do rm_pairs prompts "$a" "$s" | rec from-json -o "$tmp/rm-$a.$s.mp"; done
-      ops="$ops weak-general:$s=$tmp/rm-weak-general.$s.mp strong-general:$s=$tmp/rm-strong-general.$s.mp"
-    done
-    # shellcheck disable=SC2086
-    eval-compare -b weak-general $ops | rec to-json |
+    export VERDICT_DESIGN=prompts VERDICT_MEASURE="RM accuracy"
+    rm_acc prompts weak-general strong-general |
       "$here/verdict.sh" rm-direct + strong-general weak-general "stronger RM: higher held-out gold-pair accuracy (direct)"
+    export VERDICT_MEASURE="gold score"
     cmp_arms prompts ppo-final all strong-general weak-general |
       "$here/verdict.sh" rm-downstream + strong-general weak-general "stronger RM: better PPO policy (paper: only slightly)"
     cmp_arms prompts ppo-final math strong-math strong-general |
@@ -250,15 +326,17 @@ out=$base-verdicts.txt
     cmp_arms prompts ppo-final math weak-math weak-general |
       "$here/verdict.sh" prompts-weak - weak-math weak-general "targeted math prompts do not help the weak RM (math)"
     contrast targeted-x-rm prompts ppo-final math strong-math strong-general weak-math weak-general |
-      "$here/verdict.sh" prompts-interaction + targeted-x-rm zero "targeted prompts help the strong RM more than the weak (math)"
+      VERDICT_MEASURE=contrast VERDICT_LABEL="(strong-math - strong-general) - (weak-math - weak-general)" "$here/verdict.sh" prompts-interaction + targeted-x-rm zero "targeted prompts help the strong RM more than the weak (math)"
   fi
   if ran kl; then
+    export VERDICT_DESIGN=kl
     cmp_arms kl ppo-final all weak-beta-0.01 weak-beta-0.05 |
       "$here/verdict.sh" kl-weak - weak-beta-0.01 weak-beta-0.05 "KL: a smaller beta hurts with the weak RM"
     contrast beta-x-rm kl ppo-final all strong-beta-0.01 strong-beta-0.05 weak-beta-0.01 weak-beta-0.05 |
-      "$here/verdict.sh" kl-robust + beta-x-rm zero "KL: the strong RM is more robust to a small beta"
+      VERDICT_MEASURE=contrast VERDICT_LABEL="(strong 0.01 - 0.05) - (weak 0.01 - 0.05)" "$here/verdict.sh" kl-robust + beta-x-rm zero "KL: the strong RM is more robust to a small beta"
   fi
   if ran batch; then
+    export VERDICT_DESIGN=batch
     cmp_arms batch ppo-final all big-batch base |
       "$here/verdict.sh" batch-big - big-batch base "a bigger prompt batch (more updates per batch) costs a little"
     cmp_arms batch ppo-final all big-r2 big-batch |
@@ -269,16 +347,43 @@ out=$base-verdicts.txt
     cmp_arms batch ppo-final all "$more" epochs-1 |
       "$here/verdict.sh" epochs - "$more" epochs-1 "more than 1 epoch over the prompts does not help"
   fi
-  # every interval exactly [0, 0]: the arms answered alike, nothing was measured
-  jq -e -s 'length > 0 and all(.[]; .lo == 0 and .hi == 0)' "$tmp/verdicts.jsonl" > /dev/null &&
-    echo "(every comparison is exactly 0: the arms gave the same answers, as at SCALE=quick, where the policy is too small to learn; this checks the machinery, it measures nothing)"
-  wall=$(( $(date +%s) - t0 ))
-  echo "(SCALE=${SCALE:-full}, $(echo $seeds | wc -w) seeds: $(echo $seeds); designs: $DESIGNS; wall time $wall s; load average at the start $load)"
 } > "$out.tmp"
+cpu > "$log/.c1"
+printf 'verdicts\tall\t%s\t%s\t%s\n' "$v0" "$(date +%s)" "$(awk '{ print $1 - c; c = $1 }' "$log/.c0" "$log/.c1" | tail -n 1)" >> "$log/times.tsv"
+rm -f "$log/.c0" "$log/.c1"
+# the suite's cost and where it ran: wall time, every child's CPU-seconds,
+# the load before and after (other jobs inflate the wall time, not the
+# CPU-seconds much), the programs' commit
+cpu > "$log/.c1"   # (not $(cpu): a subshell's `times` counts its own children only)
+wall=$(( $(date +%s) - t0 )) cpu_s=$(cat "$log/.c1") load_end=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+commit=$(git -C "$here/.." describe --always --dirty 2>/dev/null || echo "not a git checkout")
+rm -f "$log/.c1" "$log/.times"
+{
+  # every trained policy's comparison exactly [0, 0] (RM accuracy and
+  # best-of-N aside): the arms answered alike, nothing was measured
+  jq -e -s 'map(select(.measure == "gold score" or .measure == "contrast")) | length > 0 and all(.[]; .lo == 0 and .hi == 0)' "$tmp/verdicts.jsonl" > /dev/null &&
+    echo "(every comparison of trained policies is exactly 0: the arms gave the same answers, as at SCALE=quick, where the policy is too small to learn; this checks the machinery, it measures nothing)"
+  echo "(SCALE=${SCALE:-full}, $(echo $seeds | wc -w) seeds: $(echo $seeds); designs: $DESIGNS; JOBS=$JOBS THREADS=$THREADS; wall time $wall s, $cpu_s CPU-seconds; load average $load at the start, $load_end at the end; commit $commit)"
+} >> "$out.tmp"
+# per design: its runs' CPU-seconds, and the seconds in which some run of
+# it was going (the union of its runs' intervals: seeds in parallel count once)
+jq -R -s 'split("\n") | map(select(length > 0) | split("\t") | {design: .[0], seed: .[1], start: (.[2] | tonumber),
+    end: (.[3] | tonumber), cpu_s: (.[4] | tonumber)})
+  | group_by(.design) | map({design: .[0].design, cpu_s: (map(.cpu_s) | add * 10 | round / 10),
+      wall_s: (sort_by(.start) | reduce .[] as $r ({t: 0, e: null};
+        if .e == null or $r.start >= .e then {t: (.t + $r.end - $r.start), e: $r.end}
+        elif $r.end > .e then {t: (.t + $r.end - .e), e: $r.end} else . end) | .t),
+      runs: map({seed, wall_s: (.end - .start), cpu_s})})' "$log/times.tsv" > "$tmp/designs.json"
 jq -s --arg scale "${SCALE:-full}" --arg seeds "$seeds" --arg designs "$DESIGNS" --arg load "$load" \
-  --argjson wall "$(( $(date +%s) - t0 ))" \
-  '{scale: $scale, seeds: ($seeds | split(" ") | map(tonumber)), designs: ($designs | split(" ")),
-    wall_s: $wall, load_at_start: $load, verdicts: .}' "$tmp/verdicts.jsonl" > "$base-verdicts.json.tmp"
+  --arg load_end "$load_end" --arg commit "$commit" --arg started "$started" --argjson wall "$wall" --argjson cpu "$cpu_s" \
+  --arg jobs "$JOBS" --arg threads "$THREADS" --arg arms "$ARMS" --slurpfile d "$tmp/designs.json" \
+  '{scale: $scale, seeds: ($seeds | split(" ") | map(tonumber)), designs: ($designs | split(" ")), arms: $arms,
+    jobs: ($jobs | tonumber), threads: ($threads | tonumber? // $threads), commit: $commit, started: $started, wall_s: $wall, cpu_s: ($cpu * 10 | round / 10),
+    load_at_start: $load, load_at_end: $load_end,
+    design_costs: ($d[0] as $c | ($designs | split(" ")) + ["verdicts"] | map(. as $n | $c[] | select(.design == $n))),
+    verdicts: .}' "$tmp/verdicts.jsonl" > "$base-verdicts.json.tmp"
 mv "$base-verdicts.json.tmp" "$base-verdicts.json"
+"$here/verdicts-md.sh" "$base" > "$base-verdicts.md.tmp"
+mv "$base-verdicts.md.tmp" "$base-verdicts.md"
 mv "$out.tmp" "$out"
 cat "$out"

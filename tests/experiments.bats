@@ -1,16 +1,18 @@
 #!/usr/bin/env bats
 # pipelines/experiments.sh and verdict.sh: the verdict logic on
 # eval-compare's real output for records built by hand (a known answer),
-# and the driver end to end on one small design at SCALE=quick (two seeds,
-# tiny sizes): verdict lines of a fixed shape, the JSON beside them, and
-# the design's arms (DPO reported for the dpo arm, PPO prompts from the
-# preference data for ppo-pref).  Plus the recipe's new design knobs.
+# and the driver end to end on two small designs at SCALE=quick (two
+# seeds, tiny sizes; the algorithm design and the rm design's verdict arms,
+# ARMS=verdicts, with a short pretrain stage): verdict lines of a fixed
+# shape, the JSON and the markdown report beside them, and the designs'
+# arms (DPO reported for the dpo arm, PPO prompts from the preference data
+# for ppo-pref).  Plus the recipe's new design knobs.
 load helper
 
 setup_file() {
-  export SCALE=quick THREADS=1 N_SFT=100 N_PREF=100 N_EVAL=20 N_POOL=32 N_RMEVAL=40
+  export SCALE=quick THREADS=1 N_SFT=100 N_PREF=100 N_EVAL=20 N_POOL=32 N_RMEVAL=40 N_TEXT=600 PRETRAIN_EPOCHS=1
   export E="$BATS_FILE_TMPDIR/e"
-  SEEDS=2 JOBS=1 DESIGNS=algorithm "$PREFPIPE_ROOT/pipelines/experiments.sh" "$E" \
+  SEEDS=2 JOBS=1 DESIGNS="algorithm rm" ARMS=verdicts "$PREFPIPE_ROOT/pipelines/experiments.sh" "$E" \
     > "$BATS_FILE_TMPDIR/out.txt" 2> "$BATS_FILE_TMPDIR/err.txt"
 }
 
@@ -51,16 +53,66 @@ gold() {
   [ "$status" -eq 64 ]
 }
 
-@test "experiments.sh: one verdict line per finding of the design, the wall time, and the JSON" {
+@test "experiments.sh: one verdict line per finding of the designs, Table 3's among them, the cost, and the JSON" {
   cat "$BATS_FILE_TMPDIR/err.txt" >&2
   out=$BATS_FILE_TMPDIR/out.txt
   cmp "$out" "$E-verdicts.txt"
-  [ "$(grep -c '^\(reproduced\|reversed\|not distinguishable\) ' "$out")" -eq 2 ]
-  grep -Eq '^[a-z ]+ +PPO >= DPO, same data and prompts \(Table 2\): ppo-pref - dpo [-+]?[0-9.]+ \[[-+]?[0-9.]+, [-+]?[0-9.]+\] points \(paper: \+\); ppo-pref [0-9.]+, dpo [0-9.]+; 2 seeds$' "$out"
-  grep -Eq '^\(SCALE=quick, 2 seeds: 1 2; designs: algorithm; wall time [0-9]+ s; load average at the start [0-9.]+ [0-9.]+ [0-9.]+\)$' "$out"
-  jq -e '.scale == "quick" and .seeds == [1, 2] and .designs == ["algorithm"] and (.wall_s | type) == "number"
-         and (.verdicts | length) == 2 and (.verdicts | map(.id)) == ["ppo-vs-dpo", "ppo-pool-vs-dpo"]
-         and all(.verdicts[]; .lo <= .diff and .diff <= .hi and .seeds == 2)' "$E-verdicts.json"
+  [ "$(grep -c '^\(reproduced\|reversed\|not distinguishable\) ' "$out")" -eq 7 ]
+  n='[-+]?[0-9.]+'
+  grep -Eq "^[a-z ]+ +PPO >= DPO, same data and prompts \(Table 2\): ppo-pref - dpo $n \[$n, $n\] points \(paper: \+\); ppo-pref [0-9.]+, dpo [0-9.]+; 2 seeds\$" "$out"
+  # Table 3: the larger RM directly (held-out accuracy, best-of-16) and
+  # downstream, the mix directly and downstream, each large/mix vs small-single
+  for f in "larger RM: higher held-out gold-pair accuracy (direct; paper: RewardBench +12.6): large-single" \
+           "larger RM: better best-of-16 from the SFT policy (direct; paper: +4.2): large-single" \
+           "larger RM: better PPO policy (downstream; paper: only +0.6): large-single" \
+           "mixed-source pairs: higher held-out gold-pair accuracy (direct; paper: RewardBench +18.8; built in by the raters): small-mix" \
+           "mixed-source RM: no better PPO policy (downstream; paper: -0.6): small-mix"; do
+    grep -F "$f - small-single " "$out" | grep -Eq "^(reproduced|reversed|not distinguishable) +.* $n \[$n, $n\] points \(paper: [-+]\); [a-z-]+ [0-9.]+, small-single [0-9.]+; 2 seeds\$" ||
+      { echo "no verdict line: $f" >&2; false; }
+  done
+  grep -Eq '^\(SCALE=quick, 2 seeds: 1 2; designs: algorithm rm; JOBS=1 THREADS=1; wall time [0-9]+ s, [0-9.]+ CPU-seconds; load average [0-9.]+ [0-9.]+ [0-9.]+ at the start, [0-9.]+ [0-9.]+ [0-9.]+ at the end; commit .+\)$' "$out"
+  jq -e '.scale == "quick" and .seeds == [1, 2] and .designs == ["algorithm", "rm"] and .arms == "verdicts"
+         and .jobs == 1 and .threads == 1 and (.commit | length) > 0 and (.started | test("^[0-9-]+T[0-9:]+Z$"))
+         and (.wall_s | type) == "number" and .cpu_s > 0 and (.load_at_end | length) > 0
+         and (.verdicts | length) == 7
+         and (.verdicts | map(.id)) == ["ppo-vs-dpo", "ppo-pool-vs-dpo", "rm-size-direct", "rm-size-bon",
+                                         "rm-size-downstream", "rm-mix-direct", "rm-mix-downstream"]
+         and (.verdicts | map(.measure)) == ["gold score", "gold score", "RM accuracy", "best-of-N gold score", "gold score", "RM accuracy", "gold score"]
+         and (.verdicts | map(.design) | unique) == ["algorithm", "rm"]
+         and all(.verdicts[]; .lo <= .diff and .diff <= .hi and .seeds == 2)
+         and (.design_costs | map(.design)) == ["algorithm", "rm", "verdicts"]
+         and all(.design_costs[]; .wall_s >= 0 and .cpu_s > 0 and (.runs | length) >= 1)' "$E-verdicts.json"
+  # the direct verdicts compare each seed's RM accuracy on the same held-out pairs:
+  # their means are the arms' accuracies (averaged over categories, in %)
+  jq -e '.verdicts[] | select(.id == "rm-size-direct") | .arm_mean > 0 and .arm_mean <= 100' "$E-verdicts.json"
+  # the rm design's sections table over both seeds, kept in the first seed's base
+  grep -q '^seed2-rm-large-single ' "$E-seed1/ablation-rm-sections.txt"
+}
+
+@test "experiments.sh: BASE-verdicts.md, the verdict table and each design's arms, ready for README" {
+  md=$E-verdicts.md
+  [ -s "$md" ]
+  grep -Eq '^Run of `pipelines/experiments.sh` started [0-9-]+T[0-9:]+Z, commit .+: SCALE=quick, 2 seeds \(1 2\), designs algorithm rm, ARMS=verdicts, JOBS=1, THREADS=1\. Wall time [0-9]+ s \([0-9.]+ min\), [0-9.]+ CPU-seconds' "$md"
+  grep -qx '| design | finding (paper) | verdict | arm - baseline \[95% CI\] | means |' "$md"
+  # one row per verdict, in the JSON's order, with its numbers
+  grep -E '^\| (algorithm|rm) \| ' "$md" | cut -d'|' -f2,4 | sed 's/^ //; s/ | /:/; s/ $//; s/\*\*//g' > rows.txt
+  jq -r '.verdicts[] | "\(.design):\(.verdict)"' "$E-verdicts.json" > want.txt
+  cmp rows.txt want.txt
+  grep -Fq "| rm | larger RM: higher held-out gold-pair accuracy (direct; paper: RewardBench +12.6) | $(jq -r '.verdicts[2].verdict' "$E-verdicts.json") | large-single - small-single " "$md"
+  grep -Eq '^\| rm \| mixed-source pairs: .* \| [0-9.]+% vs [0-9.]+% \|$' "$md"
+  # per design: its cost, then one row per arm with mean (sd) over seeds
+  grep -Eq '^\*\*rm\*\* \(`pipelines/exp-rm.sh`\): [0-9]+ s wall, [0-9.]+ CPU-seconds' "$md"
+  grep -qx '| arm | mean (sd) | arm - small-single \[95% CI\] | RM accuracy % | best-of-N |' "$md"
+  for a in small-single small-mix large-single; do
+    grep -Eq "^\| $a \| [0-9.]+ \([0-9.]+\) \| (baseline|[-+][0-9.]+ \[[-+][0-9.]+, [-+][0-9.]+\]) \| [0-9.]+ \([0-9.]+\) \| [0-9.]+ \([0-9.]+\) \|\$" "$md" ||
+      { echo "no row for rm/$a" >&2; false; }
+  done
+  grep -Eq '^\| dpo \| [0-9.]+ \([0-9.]+\) \| baseline \| - \|$' "$md"
+  # the report is a function of BASE's files: re-made, the same bytes
+  "$PREFPIPE_ROOT/pipelines/verdicts-md.sh" "$E" > again.md
+  cmp "$md" again.md
+  run "$PREFPIPE_ROOT/pipelines/verdicts-md.sh" "$BATS_TEST_TMPDIR/none"
+  [ "$status" -eq 66 ] && [[ "$output" == *"no $BATS_TEST_TMPDIR/none-verdicts.json"* ]]
 }
 
 @test "the algorithm design: DPO's arm trains only DPO, PPO's prompts come from the preference data" {
@@ -89,10 +141,11 @@ gold() {
     [ "$(readlink -f "$E-seed$s-kl-strong-beta-0.05")" = "$(readlink -f "$E-seed$s-algorithm-ppo-pool")" ]
     [ "$(readlink -f "$E-seed$s-kl-weak-beta-0.01")" != "$(readlink -f "$E-seed$s-kl-weak-beta-0.05")" ]
     grep -qx 'kl/strong-beta-0.05' "$(readlink -f "$E-seed$s-algorithm-ppo-pool").uses"
-    # 7 arms, 6 distinct; reward models: the strong one (ppo-pref's pairs are
-    # the same pairs) and the weak one
-    [ "$(ls -d "$E-seed$s"/arms/*/ | wc -l)" -eq 6 ]
-    [ "$(ls -d "$E-seed$s"/rms/*/ | wc -l)" -eq 2 ]
+    # 7 arms, 6 distinct, beside setup_file's 3 rm arms; reward models: the
+    # strong one (ppo-pref's pairs are the same pairs) and the weak one,
+    # beside the rm arms' 3 (from the pretrained LMs)
+    [ "$(ls -d "$E-seed$s"/arms/*/ | wc -l)" -eq 9 ]
+    [ "$(ls -d "$E-seed$s"/rms/*/ | wc -l)" -eq 5 ]
     grep -q 'trained already' "$E-seed$s-kl-weak-beta-0.05/ablate.log" "$E-seed$s-kl-weak-beta-0.01/ablate.log"
   done
   grep -q "kl/strong-beta-0.05 (;PPO_BETA=0.05) = arm [0-9a-f]*, computed already for algorithm/ppo-pool" "$E-log/kl.err"
@@ -170,10 +223,11 @@ gold() {
   [ ! -e "$BATS_TEST_TMPDIR/u-seed1" ]
   run env ARMS=some "$PREFPIPE_ROOT/pipelines/experiments.sh" "$BATS_TEST_TMPDIR/u"
   [ "$status" -eq 64 ] && [[ "$output" == *"ARMS must be all or verdicts, not 'some'"* ]]
-  # ARMS=verdicts: the arms the verdicts read, no rm design; --list runs nothing
+  # ARMS=verdicts: the arms the verdicts read (rm's large-mix is no
+  # verdict's); --list runs nothing
   ARMS=verdicts DESIGNS="data rm kl" "$PREFPIPE_ROOT/pipelines/experiments.sh" --list "$BATS_TEST_TMPDIR/u" > l.txt
   [ "$(sed '1d; $d' l.txt | cut -f1,2 | tr '\t\n' ': ')" = \
-    "data:mean-aspects data:overall kl:strong-beta-0.01 kl:strong-beta-0.05 kl:weak-beta-0.01 kl:weak-beta-0.05 " ]
+    "data:mean-aspects data:overall rm:small-single rm:small-mix rm:large-single kl:strong-beta-0.01 kl:strong-beta-0.05 kl:weak-beta-0.01 kl:weak-beta-0.05 " ]
   [ ! -e "$BATS_TEST_TMPDIR/u-seed1" ]
   run env ABLATE_ARMS=nothing "$PREFPIPE_ROOT/pipelines/ablate.sh" t "$BATS_TEST_TMPDIR/u" dpo "dpo eval" a: b:
   [ "$status" -eq 64 ] && [[ "$output" == *"ABLATE_ARMS (nothing) names none of t's variants"* ]]
