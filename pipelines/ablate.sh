@@ -156,10 +156,12 @@ rm_key() {
   } | sha256sum | cut -c1-16
 }
 rm_outputs="rm rm-init rm-metrics.mp rm-eval-scored.mp rm-accuracy.mp rm-sections.mp"
-# copy_base DIR: BASE's files into DIR, less the arms, the RMs, the designs' tables and BASE's own logs
+# copy_base DIR: BASE's files into DIR, less the arms, the RMs, the designs' tables, BASE's own logs
+# and BASE's PPO run state (ppo/; its result is ppo-final): recipe.sh resumes a PPO state that
+# holds fewer batches than PPO_BATCHES, so an arm with more batches would continue BASE's run
 copy_base() {
   mkdir -p "$1"
-  (cd "$base" && find . -mindepth 1 -maxdepth 1 ! -name arms ! -name rms ! -name 'ablation-*' ! -name ablate.log ! -name stage-times.txt \
+  (cd "$base" && find . -mindepth 1 -maxdepth 1 ! -name arms ! -name rms ! -name 'ablation-*' ! -name ablate.log ! -name stage-times.txt ! -name ppo \
      ! -name 'comparison-*' -exec cp -r {} "$1/" \;)
 }
 # run_arm SPEC STAGES DIR NAME: compute the arm in DIR

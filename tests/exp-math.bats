@@ -79,3 +79,13 @@ setup_file() {
   [ "$status" -eq 64 ]
   [[ "$output" == *"unknown option '--bogus'"* ]]
 }
+
+@test "an arm with more PPO batches than the full base run starts its own PPO run" {
+  # the base (a whole recipe run) holds a finished PPO state of 2 batches;
+  # an arm of 3 once "resumed" it and ppo-step refused another --policy
+  "$PREFPIPE_ROOT/pipelines/ablate.sh" more "$B-math" ppo-final "pairs ppo eval" "b3:PPO_CATEGORIES=math;PPO_BATCHES=3" > more.txt 2> more.err
+  v=$B-math-more-b3
+  [ "$(rec count "$v/ppo-metrics.mp")" -eq 3 ]
+  jq -e '.options.policy | test("/arms/[0-9a-f]+/sft$")' "$v/ppo/run_config.json" > /dev/null
+  ! grep -q resuming "$v/log.txt"
+}
