@@ -68,7 +68,7 @@
 # CPU-s; ARMS=verdicts ~830 per seed (estimated: it skips 12 arms, ~500).
 # SCALE=quick, 3 seeds, all designs: 540 CPU-s measured (commit 842318b,
 # load 6-12; rm 140, its pretrain 60; the comparisons after the workers,
-# serial, 94), an estimated 5-5.5 minutes on 2 idle cores.
+# serial, 94), an estimated 5-5.5 minutes on 2 idle cores; measured idle on d41e6a0: 291 s wall.
 #
 # Which finding reads which arms (model: dpo for data, ppo otherwise):
 #   fine-grained > overall      data mean-aspects vs overall
