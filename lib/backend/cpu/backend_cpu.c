@@ -380,11 +380,26 @@ static float masked_softmax_row(float *row, const uint8_t *vm, int lim, int Tk)
     return mx + logf(sum);
 }
 
-/* The same for a packed sequence, whose keys are all real (no mask):
- * the exponentials run over whole 8-float groups (up to Tk, scores past
- * lim made 0 by a select, not computed as exp(-inf)), so no group ends in
- * a scalar tail of exponentials, which took a fifth of this loop's time
- * at the tiny preset's lengths; the sum is a separate pass over 0..lim in
+/* row[j] = exp(row[j] - shift) for j in 0..lim, 0 for lim < j < n: the
+ * exponentials run over whole 8-float groups (scores past lim made 0 by
+ * a select, not computed as exp(-inf)), so no group ends in a scalar tail
+ * of exponentials, which took a fifth of the softmax's time at the tiny
+ * preset's lengths.  The scores in 0..n must be finite. */
+static inline __attribute__((always_inline)) void exp_causal_groups(float *row, int lim, int n, float shift)
+{
+    int n8 = (lim + 8) / 8 * 8;
+    if (n8 > n) n8 = n;
+    #pragma omp simd
+    for (int j = 0; j < n8; j++) {
+        float p = fexp(row[j] - shift);
+        row[j] = j <= lim ? p : 0.0f;
+    }
+    if (n8 < n) memset(row + n8, 0, sizeof(float) * (size_t)(n - n8));
+}
+
+/* masked_softmax_row for a packed sequence, whose keys are all real (no mask):
+ * the exponentials run over whole 8-float groups (exp_causal_groups, up
+ * to Tk); the sum is a separate pass over 0..lim in
  * the masked row's order, so the values and their sum are those of
  * masked_softmax_row with every key valid.  row must hold Tk floats and
  * scores only (finite) in 0..Tk). */
@@ -393,14 +408,7 @@ static float causal_softmax_row(float *row, int lim, int Tk)
     float mx = -INFINITY;
     #pragma omp simd reduction(max:mx)
     for (int j = 0; j <= lim; j++) mx = row[j] > mx ? row[j] : mx;
-    int n8 = (lim + 8) / 8 * 8;
-    if (n8 > Tk) n8 = Tk;
-    #pragma omp simd
-    for (int j = 0; j < n8; j++) {
-        float p = fexp(row[j] - mx);
-        row[j] = j <= lim ? p : 0.0f;
-    }
-    if (n8 < Tk) memset(row + n8, 0, sizeof(float) * (size_t)(Tk - n8));
+    exp_causal_groups(row, lim, Tk, mx);
     float sum = 0;
     #pragma omp simd reduction(+:sum)
     for (int j = 0; j <= lim; j++) sum += row[j];
@@ -520,14 +528,7 @@ static void att_bwd_block(float *dq, float *dK, float *dV, const float *dout, co
                 }
                 /* every key real (packed sequence): whole 8-float groups,
                  * as causal_softmax_row; each value is the masked one's */
-                int n8 = (lim + 8) / 8 * 8;
-                if (n8 > kmax) n8 = kmax;
-                #pragma omp simd
-                for (int j = 0; j < n8; j++) {
-                    float p = fexp(row[j] - li);
-                    row[j] = j <= lim ? p : 0.0f;
-                }
-                if (n8 < kmax) memset(row + n8, 0, sizeof(float) * (size_t)(kmax - n8));
+                exp_causal_groups(row, lim, kmax, li);
             }
             /* dV += P^T dO; dP = dO V^T; dS = P (dP - rowsum(dO O)) */
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, kmax, hd, m,
