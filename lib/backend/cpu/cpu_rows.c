@@ -29,6 +29,7 @@
  */
 #include "backend/cpu/cpu_rows_int.h"
 #include "backend/cpu/cpu_fexp_int.h"
+#include "backend/cpu/cpu_vec16_int.h"
 #include "base/util.h"
 
 #include <immintrin.h>
@@ -54,113 +55,27 @@ __attribute__((noinline)) static float rows_softmax(float *s, int n)
     return mx + logf(sum);
 }
 
-/* ---- AVX-512: one zmm ---- */
-#define V __m512
-#define TGT __attribute__((target("avx512f,fma")))
+/* the kernels once per instruction set (cpu_vec16_int.h: the same
+ * lanes, the same bits); MR x NR is the register tile */
+#define VEC16_ISA 512
+#include "backend/cpu/cpu_vec16_int.h"
 #define FN(name) name##_512
 #define MR 4
 #define NR 4
-TGT static inline V vzero_512(void) { return _mm512_setzero_ps(); }
-#define VZERO() vzero_512()
-#define VLOAD(p) _mm512_loadu_ps(p)
-#define VLOADN(p, n) _mm512_maskz_loadu_ps((__mmask16)((1u << (n)) - 1), (p))
-#define VSET1(s) _mm512_set1_ps(s)
-#define VFMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
-#define VSTORE(p, v) _mm512_storeu_ps((p), (v))
-#define VSTOREN(p, v, n) _mm512_mask_storeu_ps((p), (__mmask16)((1u << (n)) - 1), (v))
-TGT static inline float vred_512(__m512 v)
-{
-    __m256 lo = _mm512_castps512_ps256(v);
-    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-    __m256 a = _mm256_add_ps(lo, hi);                                            /* l + 8 */
-    __m128 b = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1)); /* l + 4 */
-    __m128 c = _mm_add_ps(b, _mm_movehl_ps(b, b));                               /* l + 2 */
-    __m128 d = _mm_add_ss(c, _mm_shuffle_ps(c, c, 1));                           /* l + 1 */
-    return _mm_cvtss_f32(d);
-}
-#define VRED(v) vred_512(v)
-#include "backend/cpu/cpu_rows_body.h"   /* undefines its parameters */
+#include "backend/cpu/cpu_rows_body.h"   /* undefines FN, MR, NR */
 
-/* ---- AVX2: lanes 0-7 in lo, 8-15 in hi ---- */
-typedef struct { __m256 lo, hi; } v2x8;
-#define V v2x8
-#define TGT __attribute__((target("avx2,fma")))
+#define VEC16_ISA 256
+#include "backend/cpu/cpu_vec16_int.h"
 #define FN(name) name##_256
 #define MR 2
 #define NR 2
-TGT static inline v2x8 vzero_256(void) { v2x8 r = {_mm256_setzero_ps(), _mm256_setzero_ps()}; return r; }
-TGT static inline v2x8 vload_256(const float *p) { v2x8 r = {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)}; return r; }
-TGT static inline __m256i vmask_256(int n) { return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); }
-TGT static inline v2x8 vloadn_256(const float *p, int n)
-{
-    v2x8 r = {_mm256_maskload_ps(p, vmask_256(n)), _mm256_maskload_ps(p + 8, vmask_256(n - 8))};
-    return r;
-}
-TGT static inline v2x8 vset1_256(float s) { v2x8 r = {_mm256_set1_ps(s), _mm256_set1_ps(s)}; return r; }
-TGT static inline v2x8 vfma_256(v2x8 a, v2x8 b, v2x8 c)
-{
-    v2x8 r = {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)};
-    return r;
-}
-TGT static inline void vstore_256(float *p, v2x8 v) { _mm256_storeu_ps(p, v.lo); _mm256_storeu_ps(p + 8, v.hi); }
-TGT static inline void vstoren_256(float *p, v2x8 v, int n)
-{
-    _mm256_maskstore_ps(p, vmask_256(n), v.lo);
-    _mm256_maskstore_ps(p + 8, vmask_256(n - 8), v.hi);
-}
-TGT static inline float vred_256(v2x8 v)
-{
-    __m256 a = _mm256_add_ps(v.lo, v.hi);
-    __m128 b = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    __m128 c = _mm_add_ps(b, _mm_movehl_ps(b, b));
-    __m128 d = _mm_add_ss(c, _mm_shuffle_ps(c, c, 1));
-    return _mm_cvtss_f32(d);
-}
-#define VZERO() vzero_256()
-#define VLOAD(p) vload_256(p)
-#define VLOADN(p, n) vloadn_256((p), (n))
-#define VSET1(s) vset1_256(s)
-#define VFMA(a, b, c) vfma_256((a), (b), (c))
-#define VSTORE(p, v) vstore_256((p), (v))
-#define VSTOREN(p, v, n) vstoren_256((p), (v), (n))
-#define VRED(v) vred_256(v)
-#include "backend/cpu/cpu_rows_body.h"   /* undefines its parameters */
+#include "backend/cpu/cpu_rows_body.h"
 
-/* ---- plain C: the definition itself, 16 floats and fmaf ---- */
-typedef struct { float l[16]; } v16s;
-#define V v16s
-#define TGT
+#define VEC16_ISA 0
+#include "backend/cpu/cpu_vec16_int.h"
 #define FN(name) name##_c
 #define MR 1
 #define NR 1
-static inline v16s vzero_c(void) { v16s r; for (int l = 0; l < 16; l++) r.l[l] = 0.0f; return r; }
-static inline v16s vloadn_c(const float *p, int n)
-{
-    v16s r;
-    for (int l = 0; l < 16; l++) r.l[l] = l < n ? p[l] : 0.0f;
-    return r;
-}
-static inline v16s vset1_c(float s) { v16s r; for (int l = 0; l < 16; l++) r.l[l] = s; return r; }
-static inline v16s vfma_c(v16s a, v16s b, v16s c)
-{
-    for (int l = 0; l < 16; l++) c.l[l] = fmaf(a.l[l], b.l[l], c.l[l]);
-    return c;
-}
-static inline void vstoren_c(float *p, v16s v, int n) { for (int l = 0; l < n; l++) p[l] = v.l[l]; }
-static inline float vred_c(v16s v)
-{
-    for (int h = 8; h >= 1; h /= 2)
-        for (int l = 0; l < h; l++) v.l[l] = v.l[l] + v.l[l + h];
-    return v.l[0];
-}
-#define VZERO() vzero_c()
-#define VLOAD(p) vloadn_c((p), 16)
-#define VLOADN(p, n) vloadn_c((p), (n))
-#define VSET1(s) vset1_c(s)
-#define VFMA(a, b, c) vfma_c((a), (b), (c))
-#define VSTORE(p, v) vstoren_c((p), (v), 16)
-#define VSTOREN(p, v, n) vstoren_c((p), (v), (n))
-#define VRED(v) vred_c(v)
 #include "backend/cpu/cpu_rows_body.h"
 
 /* ---- dispatch ---- */

@@ -1,17 +1,13 @@
 /*
  * cpu_rows_body.h — the row-independent kernels, written once over a
  * 16-lane vector and included by cpu_rows.c once per instruction set
- * (AVX-512, AVX2, scalar).  Not a header of its own: the includer defines
- *   V             the 16-lane vector type; lane l of a dot product's
- *                 accumulator holds the chain of the k = l (mod 16) terms
- *   TGT           the target attribute of every function here
+ * (AVX-512, AVX2, scalar).  Not a header of its own: the includer
+ * includes cpu_vec16_int.h for the instruction set (V, TGT, VZERO, VLOAD,
+ * VLOADN, VSET1, VFMA, VRED, VSTORE, VSTOREN; lane l of a dot product's
+ * accumulator holds the chain of the k = l (mod 16) terms) and defines
  *   FN(name)      the name with the instruction set's suffix
- *   VZERO() VLOAD(p) VLOADN(p, n) (lanes >= n read as 0) VSET1(s)
- *   VFMA(a, b, c) = a * b + c per lane (one rounding)
- *   VRED(v)       the halving tree of backend.h, to one float
- *   VSTORE(p, v) VSTOREN(p, v, n)
  *   MR, NR        the register tile: MR rows by NR outputs
- * and it undefines them all at its end.
+ * which this file undefines at its end.
  * Whatever the tile, the split over threads or the row count, each output
  * is the same chain: tiles only choose which chains run side by side.
  */
@@ -131,17 +127,8 @@ TGT static void FN(att_query)(float *o, float *lse, const float *qv, const float
     *lse = l;
 }
 #undef NR1
-/* the includer's parameters, so the next instruction set defines its own */
-#undef V
-#undef TGT
+/* the includer's parameters, so the next instruction set defines its own
+ * (the vector macros are replaced by cpu_vec16_int.h's next inclusion) */
 #undef FN
 #undef MR
 #undef NR
-#undef VZERO
-#undef VLOAD
-#undef VLOADN
-#undef VSET1
-#undef VFMA
-#undef VSTORE
-#undef VSTOREN
-#undef VRED
