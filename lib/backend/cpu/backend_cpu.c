@@ -33,6 +33,7 @@
 #include "backend/cpu/cpu_fexp_int.h"
 #include "backend/cpu/cpu_rows_int.h"
 #include "backend/cpu/cpu_smallm_int.h"
+#include "backend/cpu/cpu_train_int.h"
 #include "base/util.h"
 
 /* We never use floating-point exception flags; telling GCC so lets it
@@ -157,6 +158,10 @@ static void cpu_matmul(const backend *be, float *y, const float *x, const float 
 static void cpu_matmul_bwd(const backend *be, float *dx, float *dw, const float *dy, const float *x,
                            const float *w, int n, int in, int out, int acc_dx)
 {
+    if (train_ready()) {   /* no packing, AVX-512 where there is (cpu_train_int.h) */
+        train_matmul_bwd(dx, dw, dy, x, w, n, in, out, acc_dx);
+        return;
+    }
     #pragma omp parallel if ((size_t)n * in * out >= GEMM_PAR_MIN)
     {
         int lo, hi;
@@ -600,6 +605,10 @@ static void cpu_attention_seqs(const backend *be, float *out, float *lse, const 
                                const float *k, const float *v, const int *len, int nseq,
                                int H, int KV, int hd)
 {
+    if (train_ready()) {
+        train_attention_seqs(out, lse, q, k, v, len, nseq, H, KV, hd);
+        return;
+    }
     int grp = H / KV, qd = H * hd, kd = KV * hd, tmax;
     float scale = 1.0f / sqrtf((float)hd);
     size_t *off = seq_offsets(len, nseq, &tmax), work = 0;
@@ -625,6 +634,10 @@ static void cpu_attention_seqs_bwd(const backend *be, float *dq, float *dk, floa
                                    const float *v, const float *out, const float *lse,
                                    const int *len, int nseq, int H, int KV, int hd)
 {
+    if (train_ready()) {
+        train_attention_seqs_bwd(dq, dk, dv, dout, q, k, v, out, lse, len, nseq, H, KV, hd);
+        return;
+    }
     int grp = H / KV, qd = H * hd, kd = KV * hd, tmax;
     float scale = 1.0f / sqrtf((float)hd);
     size_t *off = seq_offsets(len, nseq, &tmax);
