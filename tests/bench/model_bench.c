@@ -30,6 +30,7 @@
 #include "base/util.h"
 
 #include <cblas.h>
+#include <immintrin.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -97,6 +98,60 @@ static int peak(int n)
     printf("gflops=%.1f gflops_cpu=%.1f n=%d core=%s\n", best / 1e9, best_cpu / 1e9, n, openblas_get_corename());
     be->free(be, x); be->free(be, w); be->free(be, y);
     free(host);
+    return 0;
+}
+
+/* The FMA ceiling: what the cores' vector units can do at all, next to
+ * the SGEMM peak above (OpenBLAS picks its Haswell AVX2 kernel on this
+ * project's AVX-512 machines, so kernels written for AVX-512 can pass
+ * "100 %" of that peak).  Each thread of the team runs 12 independent
+ * FMA chains held in registers (named variables: an array of vectors is
+ * spilled at -O2), the widest vectors the CPU has; best of 5. */
+#define FMA_STEP(V, F) a0 = F(a0, b, c); a1 = F(a1, b, c); a2 = F(a2, b, c); a3 = F(a3, b, c); \
+    a4 = F(a4, b, c); a5 = F(a5, b, c); a6 = F(a6, b, c); a7 = F(a7, b, c); a8 = F(a8, b, c);    \
+    a9 = F(a9, b, c); a10 = F(a10, b, c); a11 = F(a11, b, c)
+#define FMA_BODY(V, SET1, F, ADD, LANES)                                                          \
+    V b = SET1(0.999999f), c = SET1(1e-7f), a0 = SET1(1), a1 = SET1(2), a2 = SET1(3), a3 = SET1(4); \
+    V a4 = SET1(5), a5 = SET1(6), a6 = SET1(7), a7 = SET1(8), a8 = SET1(9), a9 = SET1(10);        \
+    V a10 = SET1(11), a11 = SET1(12);                                                             \
+    for (long i = 0; i < n; i++) { FMA_STEP(V, F); }                                              \
+    V s = ADD(ADD(ADD(a0, a1), ADD(a2, a3)), ADD(ADD(a4, a5), ADD(a6, a7)));                      \
+    s = ADD(s, ADD(ADD(a8, a9), ADD(a10, a11)));                                                  \
+    float o[LANES];                                                                               \
+    memcpy(o, &s, sizeof o);                                                                      \
+    return o[0]
+__attribute__((target("avx512f,fma"))) static float fma_512(long n)
+{
+    FMA_BODY(__m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps, 16);
+}
+__attribute__((target("avx2,fma"))) static float fma_256(long n)
+{
+    FMA_BODY(__m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps, 8);
+}
+
+static int fma_ceiling(void)
+{
+    __builtin_cpu_init();
+    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    int lanes = avx2 && __builtin_cpu_supports("avx512f") ? 16 : avx2 ? 8 : 0;
+    if (!lanes) { printf("gflops=0 isa=none\n"); return 0; }
+    long n = 20000000;
+    double best = 0, sink = 0;
+    for (int rep = 0; rep <= 5; rep++) {
+        int threads = 1;
+        double t0 = now();
+        #pragma omp parallel reduction(+:sink)
+        {
+#ifdef _OPENMP
+            #pragma omp single
+            threads = omp_get_num_threads();
+#endif
+            sink += lanes == 16 ? fma_512(n) : fma_256(n);
+        }
+        double dt = now() - t0;
+        if (rep && 2.0 * 12 * lanes * n * threads / dt > best) best = 2.0 * 12 * lanes * n * threads / dt;
+    }
+    printf("gflops=%.1f isa=%s check=%g\n", best / 1e9, lanes == 16 ? "avx512" : "avx2", sink != 0 ? 1.0 : 0.0);
     return 0;
 }
 
@@ -174,9 +229,10 @@ static int membw(size_t mib)
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "peak")) return peak(argc > 2 ? atoi(argv[2]) : 1024);
+    if (argc >= 2 && !strcmp(argv[1], "fma")) return fma_ceiling();
     if (argc >= 2 && !strcmp(argv[1], "membw")) return membw(argc > 2 ? (size_t)atol(argv[2]) : 256);
     if (argc != 11) {
-        fprintf(stderr, "usage: model_bench train|gen D L H KV F V B T|P ITERS|NEW, model_bench peak [N], "
+        fprintf(stderr, "usage: model_bench train|gen D L H KV F V B T|P ITERS|NEW, model_bench peak [N], model_bench fma, "
                 "or model_bench membw [MiB]\n");
         return 64;
     }
