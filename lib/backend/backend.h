@@ -81,14 +81,6 @@ typedef struct {
 struct backend {
     const char *name;       /* "cpu", "ref", "cuda:0" */
     void *ctx;              /* the implementation's state; NULL on cpu/ref */
-    /* 1 where matmul_rows costs no more than matmul on training shapes
-     * (cpu: its AVX-512/AVX2 kernels beat one-thread sgemm there; ref):
-     * packed forwards (model_forward) then use it, so a sequence's bits do
-     * not depend on its batch.  0 (cuda: cuBLAS is far faster than the
-     * fixed-order kernel): packed forwards use matmul, whose rounding of
-     * a row may depend on the other rows. */
-    int rows_in_training;
-
     /* ---- ordering ---- (first function pointer: the parity test counts
      * the entries from here to the end of the struct) */
     void (*sync)(const backend *be);
@@ -134,6 +126,17 @@ struct backend {
      * threads (or one launch) instead of waking the team per product. */
     void (*matmul_rows_n)(const backend *be, const rows_prod *p, int count, const float *x,
                           int n, int in, int accumulate);
+    /* matmul (accumulate: y +=) for packed forwards (model_forward:
+     * training and scoring), in the backend's own order.  cpu and ref: a
+     * row's bits depend on its own inputs and the shape (in, out) alone,
+     * not on n or the other rows, so a sequence scores the same bits in
+     * any batch (dpo-step's policy equals its reference at step 0 however
+     * the reference was grouped); cpu: the fixed-chain kernels of
+     * cpu_train_int.h for thin products, matmul_rows's order otherwise;
+     * ref: matmul_rows.  cuda: cuBLAS (matmul), far faster than a fixed
+     * order there, whose rounding of a row may depend on the batch. */
+    void (*matmul_seqs)(const backend *be, float *y, const float *x, const float *w,
+                        int n, int in, int out, int accumulate);
 
     /* rows of the embedding table: out[i] = table[ids[i]] */
     void (*embed)(const backend *be, float *out, const float *table,

@@ -17,12 +17,11 @@
  * of the B rows are packed back to back, one sequence per row, so padding
  * costs nothing; every token-wise op runs over the real tokens only and
  * attention goes through attention_seqs, which sees one sequence at a
- * time.  Where the backend says matmul_rows is not the slower product
- * (rows_in_training: cpu, ref) every product of a packed forward is
- * row-independent, so a sequence's log-probs are the same bits whatever
- * batch it is scored in (dpo-step's step-0 policy equals its reference,
- * which ref-score or another grouping computed); on cuda they use matmul
- * (cuBLAS), whose rounding may depend on the batch.  The caller still sees
+ * time.  Its products go through matmul_seqs, row-independent on cpu
+ * and ref, so a sequence's log-probs are the same bits whatever batch it
+ * is scored in (dpo-step's step-0 policy equals its reference, which
+ * ref-score or another grouping computed); on cuda matmul_seqs is cuBLAS,
+ * whose rounding may depend on the batch.  The caller still sees
  * [B, T]: logp, values and gradients are scattered/gathered on the host
  * through the slot map (compact index -> b * T + t).
  *
@@ -51,7 +50,7 @@
 struct model_acts {
     int cap, train, B, T, Tk;       /* capacity in tokens; last shapes */
     int last_only;                  /* logits only for each row's last slot */
-    int rows;                       /* row-independent products (cached and packed forwards) */
+    int rows;                       /* decoding: matmul_rows, attention_rows */
     int packed, ntok;               /* model_forward: ntok real tokens packed, no padding */
     int32_t *slot, *comp;           /* [cap] host: packed index -> b*T+t, and back (-1) */
     int *seqlen, seqcap;            /* [B] host: each row's real tokens (attention_seqs) */
@@ -286,25 +285,27 @@ static const float *nw_final(const model *m)
     return m->normw ? m->normw + (size_t)2 * m->c.n_layers * m->c.dim : m->norm;
 }
 
-/* y[N, out] (+)= x W^T: the backend's fastest product, or in a cached
- * (sampling) forward the row-independent one, whose bits for a row do not
- * depend on the other rows or the padding (sample.c drops finished rows) */
+/* y[N, out] (+)= x W^T: in a packed forward matmul_seqs (see the top),
+ * in a cached (sampling) forward matmul_rows, whose bits for a row do
+ * not depend on the other rows or the padding (sample.c drops finished
+ * rows) */
 static void mm(const model *m, float *y, const float *x, const float *w, int N, int in, int out, int acc)
 {
-    if (m->a->rows) m->be->matmul_rows(m->be, y, x, w, N, in, out, acc);
+    if (m->a->packed) m->be->matmul_seqs(m->be, y, x, w, N, in, out, acc);
+    else if (m->a->rows) m->be->matmul_rows(m->be, y, x, w, N, in, out, acc);
     else m->be->matmul(m->be, y, x, w, N, in, out, acc);
 }
 
 /* p[j].y[N, out] = x W_j^T (+ bias_j: the product of a column of ones
  * with it) for products of one input: a cached forward makes them one
  * matmul_rows_n (one pass over the team at one row, the same bits as one
- * product at a time), any other forward one matmul each */
+ * product at a time), any other forward one mm each */
 static void project_n(const model *m, const rows_prod *p, const float *const *bias, int count,
                       const float *x, int N, int in)
 {
-    if (m->a->rows) m->be->matmul_rows_n(m->be, p, count, x, N, in, 0);
+    if (m->a->rows && !m->a->packed) m->be->matmul_rows_n(m->be, p, count, x, N, in, 0);
     else
-        for (int j = 0; j < count; j++) m->be->matmul(m->be, p[j].y, x, p[j].w, N, in, p[j].out, 0);
+        for (int j = 0; j < count; j++) mm(m, p[j].y, x, p[j].w, N, in, p[j].out, 0);
     for (int j = 0; j < count; j++)
         if (bias[j]) mm(m, p[j].y, m->a->ones, bias[j], N, 1, p[j].out, 1);
 }
@@ -337,9 +338,8 @@ static void forward_core(model *m, int B, int Tq, int q0, int kstride,
         die(EX_DATAERR, "a sequence of %d positions exceeds the model's sliding_window of %d "
             "(sliding-window attention is not implemented: use shorter sequences)",
             q0 + Tq, c->sliding_window);
-    /* row-independent products (mm): decoding always; packed forwards
-     * where the backend's matmul_rows is not the slower product */
-    a->rows = last_only || (a->packed && be->rows_in_training);
+    /* decoding: matmul_rows and attention_rows (row-independent) */
+    a->rows = last_only;
     if (m->normw) refresh_normw(m);
     be->embed(be, a->x[0], m->embed, a->d_tokens, N, D);
     if (ai->gemma) be->scale(be, a->x[0], (float)sqrt((double)D), (size_t)N * D);

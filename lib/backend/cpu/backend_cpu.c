@@ -802,6 +802,20 @@ static void cpu_matmul_rows_n(const backend *be, const rows_prod *p, int count, 
     else rows_matmul_n(p, count, x, n, in, acc);
 }
 
+/* Packed forwards: a row's bits depend on its inputs and (in, out) only.
+ * Thin products (in <= TRAIN_MM_IN_MAX) take the unpacked broadcast-FMA
+ * kernel on W transposed (cpu_train_int.h: 2x matmul_rows's rate at the
+ * tiny preset's 64-wide rows, where matmul_rows spends its time reducing
+ * 16-lane partial sums); wider ones matmul_rows's order, which measured
+ * as fast or faster there (135M shapes). */
+#define TRAIN_MM_IN_MAX 256
+static void cpu_matmul_seqs(const backend *be, float *y, const float *x, const float *w,
+                            int n, int in, int out, int acc)
+{
+    if (in <= TRAIN_MM_IN_MAX && train_ready()) train_matmul(y, x, w, n, in, out, acc);
+    else rows_matmul(y, x, w, n, in, out, acc);
+}
+
 static void cpu_attention_rows(const backend *be, float *out, float *lse, const float *q,
                                const float *k, const float *v, const uint8_t *valid, int B, int Tq,
                                int q0, int kstride, int H, int KV, int hd)
@@ -812,14 +826,13 @@ static void cpu_attention_rows(const backend *be, float *out, float *lse, const 
 
 static const backend cpu_backend = {
     .name = "cpu", .ctx = NULL,
-    .rows_in_training = 1,
     .sync = cpu_sync,
     .alloc = cpu_alloc, .alloc_bytes = cpu_alloc_bytes, .free = cpu_free,
     .upload = cpu_copy, .download = cpu_copy,
     .upload_bytes = cpu_copy_bytes, .download_bytes = cpu_copy_bytes,
     .zero = cpu_zero, .copy = cpu_copy, .copy_rows = cpu_copy_rows, .zero_rows = cpu_zero_rows,
     .matmul = cpu_matmul, .matmul_bwd = cpu_matmul_bwd, .matmul_rows = cpu_matmul_rows,
-    .matmul_rows_n = cpu_matmul_rows_n,
+    .matmul_rows_n = cpu_matmul_rows_n, .matmul_seqs = cpu_matmul_seqs,
     .embed = cpu_embed, .embed_bwd = cpu_embed_bwd,
     .rmsnorm = cpu_rmsnorm, .rmsnorm_bwd = cpu_rmsnorm_bwd,
     .rope = cpu_rope,

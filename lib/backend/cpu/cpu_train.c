@@ -196,10 +196,30 @@ void train_attention_seqs_bwd(float *dq, float *dk, float *dv, const float *dout
     free(off);
 }
 
-/* ---- the backward of a projection ---- */
+/* ---- projections ---- */
 
 /* multiply-adds worth waking the team for (as backend_cpu.c's products) */
 #define MM_PAR_MIN ((size_t)1 << 21)
+
+void train_matmul(float *y, const float *x, const float *w, int n, int in, int out, int acc)
+{
+    pick();
+    if (n <= 0 || out <= 0) return;
+    float *wt = malloc(sizeof(float) * (size_t)in * out + 1);
+    if (!wt) die(EX_SOFTWARE, "out of memory for a %d x %d transposed weight", out, in);
+    for (int o = 0; o < out; o++)
+        for (int i = 0; i < in; i++) wt[(size_t)i * out + o] = w[(size_t)o * in + i];
+    #pragma omp parallel if ((size_t)n * in * out >= MM_PAR_MIN)
+    {
+        int t = 0, nt = 1;
+#ifdef _OPENMP
+        t = omp_get_thread_num(), nt = omp_get_num_threads();
+#endif
+        int r0 = (int)((long)n * t / nt), r1 = (int)((long)n * (t + 1) / nt);
+        k.bgemm(y + (size_t)r0 * out, out, x + (size_t)r0 * in, (size_t)in, 1, wt, out, r1 - r0, out, in, 1.0f, acc);
+    }
+    free(wt);
+}
 
 void train_matmul_bwd(float *dx, float *dw, const float *dy, const float *x, const float *w,
                       int n, int in, int out, int acc_dx)

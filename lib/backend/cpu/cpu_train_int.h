@@ -33,6 +33,10 @@ void train_attention_seqs_bwd(float *dq, float *dk, float *dv, const float *dout
                               const float *k, const float *v, const float *out, const float *lse,
                               const int *len, int nseq, int H, int KV, int hd);
 
+/* y[n, out] (+)= x[n, in] w[out, in]^T, w transposed once, rows split
+ * over the team: each element one chain over in (row-independent) */
+void train_matmul(float *y, const float *x, const float *w, int n, int in, int out, int acc);
+
 /* backend.h's matmul_bwd: dx[n, in] (+)= dy[n, out] w[out, in] (rows
  * split over the team), dw[out, in] += dy^T x (outputs split); either
  * may be NULL */

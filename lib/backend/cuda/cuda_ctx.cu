@@ -165,7 +165,6 @@ static void fill_table(void)
     snprintf(table_name, sizeof table_name, "cuda:%d", CU.dev);
     table.name = table_name;
     table.ctx = &CU;
-    table.rows_in_training = 0;   /* cuBLAS beats the fixed-order kernel (backend.h) */
     table.sync = cu_sync;
     table.alloc = cu_alloc;
     table.alloc_bytes = cu_alloc_bytes;
@@ -182,6 +181,7 @@ static void fill_table(void)
     table.matmul_bwd = cu_matmul_bwd;
     table.matmul_rows = cu_matmul_rows;
     table.matmul_rows_n = cu_matmul_rows_n;
+    table.matmul_seqs = cu_matmul;   /* cuBLAS beats a fixed order (backend.h) */
     table.embed = cu_embed;
     table.embed_bwd = cu_embed_bwd;
     table.rmsnorm = cu_rmsnorm;

@@ -449,14 +449,13 @@ static void ref_attention_rows(const backend *be, float *out, float *lse, const 
 
 static const backend ref_backend = {
     .name = "ref", .ctx = NULL,
-    .rows_in_training = 1,
     .sync = ref_sync,
     .alloc = ref_alloc, .alloc_bytes = ref_alloc_bytes, .free = ref_free,
     .upload = ref_copy, .download = ref_copy,
     .upload_bytes = ref_copy_bytes, .download_bytes = ref_copy_bytes,
     .zero = ref_zero, .copy = ref_copy, .copy_rows = ref_copy_rows, .zero_rows = ref_zero_rows,
     .matmul = ref_matmul, .matmul_bwd = ref_matmul_bwd, .matmul_rows = ref_matmul_rows,
-    .matmul_rows_n = ref_matmul_rows_n,
+    .matmul_rows_n = ref_matmul_rows_n, .matmul_seqs = ref_matmul_rows,
     .embed = ref_embed, .embed_bwd = ref_embed_bwd,
     .rmsnorm = ref_rmsnorm, .rmsnorm_bwd = ref_rmsnorm_bwd,
     .rope = ref_rope,

@@ -25,7 +25,7 @@
  *   ELEMENT  1e-5: per-element formulas with a transcendental or a short
  *                  sum (rope, swiglu, geglu, rmsnorm, adamw, embed_bwd whose
  *                  repeated rows may be summed in another order);
- *   REDUCE   1e-4: long sums (matmul, attention, their backwards,
+ *   REDUCE   1e-4: long sums (matmul, matmul_seqs, attention, their backwards,
  *                  rmsnorm_bwd, logprob, sumsq);
  *   MODEL    1e-3: a whole small transformer's log-probs, values,
  *                  gradients and decode logits (errors compound by layer).
@@ -68,7 +68,7 @@ static rng_t rng;
 static const char *const all_ops[] = {
     "sync", "alloc", "alloc_bytes", "free", "upload", "download", "upload_bytes",
     "download_bytes", "zero", "copy", "copy_rows", "zero_rows", "matmul", "matmul_bwd",
-    "matmul_rows", "matmul_rows_n", "embed", "embed_bwd", "rmsnorm", "rmsnorm_bwd", "rope",
+    "matmul_rows", "matmul_rows_n", "matmul_seqs", "embed", "embed_bwd", "rmsnorm", "rmsnorm_bwd", "rope",
     "attention", "attention_bwd", "attention_seqs", "attention_seqs_bwd", "attention_rows",
     "swiglu", "swiglu_bwd", "geglu", "geglu_bwd", "add", "logprob", "logprob_bwd", "sumsq", "scale", "adamw",
 };
@@ -318,6 +318,19 @@ static void c_matmul_rows(const backend *be, result *r, int v)
     be->copy(be, y2, y, (size_t)n * out);
     be->matmul_rows(be, y, x, w, n, in, out, 0);
     be->matmul_rows(be, y2, x, w, n, in, out, 1);
+    keep(r, be, "y", y, (size_t)n * out);
+    keep(r, be, "y_acc", y2, (size_t)n * out);
+    be->free(be, x); be->free(be, w); be->free(be, y); be->free(be, y2);
+}
+
+static void c_matmul_seqs(const backend *be, result *r, int v)
+{
+    int n = mm_shapes[v][0], in = mm_shapes[v][1], out = mm_shapes[v][2];
+    float *x = dev_rand(be, (size_t)n * in, 1), *w = dev_rand(be, (size_t)out * in, 1);
+    float *y = dev_rand(be, (size_t)n * out, 1), *y2 = be->alloc(be, (size_t)n * out);
+    be->copy(be, y2, y, (size_t)n * out);
+    be->matmul_seqs(be, y, x, w, n, in, out, 0);
+    be->matmul_seqs(be, y2, x, w, n, in, out, 1);
     keep(r, be, "y", y, (size_t)n * out);
     keep(r, be, "y_acc", y2, (size_t)n * out);
     be->free(be, x); be->free(be, w); be->free(be, y); be->free(be, y2);
@@ -748,6 +761,7 @@ int main(int argc, char **argv)
             check("matmul_bwd", "matmul_bwd", REDUCE, c_matmul_bwd, v, A, B);
             check("matmul_rows", "matmul_rows", BITWISE, c_matmul_rows, v, A, B);
             check("matmul_rows_n", "matmul_rows_n", BITWISE, c_matmul_rows_n, v, A, B);
+            check("matmul_seqs", "matmul_seqs", REDUCE, c_matmul_seqs, v, A, B);
             check("attention_rows", "attention_rows", REDUCE, c_attention_rows, v, A, B);
         }
         check("embed", "embed", BITWISE, c_embed, 0, A, B);

@@ -2,7 +2,8 @@
  * test_train.c — the CPU backend's training kernels (backend/cpu/
  * cpu_train_int.h): attention over packed sequences and the projections'
  * backward, on every instruction set this CPU has.
- *  - train_matmul_bwd's dx and dw (= and +=) equal a double-precision sum
+ *  - train_matmul (packed forwards' thin products) and train_matmul_bwd's
+ *    dx and dw (= and +=) equal a double-precision sum
  *    to fp32 rounding over shapes off every tile: 1-17 rows, widths with
  *    and without a 16-lane tail, sums past the 256-term chunk;
  *  - attention forward (out, lse) and backward (dq, dk, dv) equal a
@@ -10,7 +11,8 @@
  *    64-query block and the 16-key group) and head_dim 8, 16, 20, 64
  *    with grouped key/value heads;
  *  - every result is the same bits on AVX-512 and AVX2, with one and two
- *    threads, and (attention) for a sequence alone and inside a batch;
+ *    threads, and (matmul, attention) for a row or sequence alone and
+ *    inside a batch;
  *  - the vector exponential equals the scalar fexp bit for bit.
  * With no AVX2 on the CPU the kernels are off (train_ready 0) and the
  * test says so.
@@ -118,6 +120,61 @@ static void test_matmul_bwd(void)
     CHECK(runs > 0);
     CHECK(bits_isa == 0);
     CHECK(bits_thr == 0);
+}
+
+/* ---- the packed forward's thin products ---- */
+
+static void test_matmul(void)
+{
+    /* {n, in, out} */
+    static const int shapes[][3] = {{1, 1, 1}, {5, 64, 32}, {17, 64, 261}, {300, 192, 64}, {9, 256, 600}, {70, 20, 17}};
+    double worst_all = 0;
+    int differ = 0, differ_row = 0, runs = 0;
+    for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++) {
+        int n = shapes[si][0], in = shapes[si][1], out = shapes[si][2];
+        float *x = rnd((size_t)n * in), *w = rnd((size_t)out * in), *y0 = rnd((size_t)n * out);
+        double *want = xmalloc(sizeof(double) * n * out);
+        for (int acc = 0; acc < 2; acc++) {
+            for (int r = 0; r < n; r++)
+                for (int o = 0; o < out; o++) {
+                    double s = acc ? y0[(size_t)r * out + o] : 0;
+                    for (int i = 0; i < in; i++) s += (double)x[(size_t)r * in + i] * w[(size_t)o * in + i];
+                    want[(size_t)r * out + o] = s;
+                }
+            float *first = NULL;
+            for (int a = 0; a < NISA; a++) {
+                if (!train_use(isas[a])) continue;
+                for (int thr = 1; thr <= 2; thr++) {
+                    float *y = dup(y0, (size_t)n * out);
+                    omp_set_num_threads(thr);
+                    train_matmul(y, x, w, n, in, out, acc);
+                    double e = worst(y, want, (size_t)n * out);
+                    worst_all = e > worst_all ? e : worst_all;
+                    if (!first) {
+                        first = y;
+                        for (int r = 0; r < n; r += 3) {   /* a row alone: its bits in the batch */
+                            float *one = dup(y0 + (size_t)r * out, out);
+                            train_matmul(one, x + (size_t)r * in, w, 1, in, out, acc);
+                            differ_row += memcmp(one, y + (size_t)r * out, sizeof(float) * out) != 0;
+                            free(one);
+                        }
+                        continue;
+                    }
+                    differ += memcmp(y, first, sizeof(float) * n * out) != 0;
+                    runs++;
+                    free(y);
+                }
+            }
+            free(first);
+        }
+        free(x); free(w); free(y0); free(want);
+    }
+    printf("test_train: matmul: worst relative error %.2e, %d comparisons, %d differ across ISA or threads, "
+           "%d rows differ alone\n", worst_all, runs, differ, differ_row);
+    CHECK(worst_all < 2e-5);
+    CHECK(runs > 0);
+    CHECK(differ == 0);
+    CHECK(differ_row == 0);
 }
 
 /* ---- attention over packed sequences ---- */
@@ -309,6 +366,7 @@ int main(void)
     }
     test_vexp();
     test_matmul_bwd();
+    test_matmul();
     test_attention();
     return check_done("test_train");
 }
