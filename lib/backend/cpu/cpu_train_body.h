@@ -27,7 +27,7 @@ TGT static inline __attribute__((always_inline)) void
 FN(bg_tile)(float *C, int ldc, const float *A, size_t sar, size_t sat, const float *B, int ldb,
             int K, int mr, int nv, int tail, float alpha, int acc)
 {
-    V c[MR1][NVB];
+    V c[MR1 > MR2 ? MR1 : MR2][NVB];
     _Pragma("GCC unroll 8") for (int i = 0; i < mr; i++)
         _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) c[i][v] = VZERO();
     for (int t = 0; t < K; t++) {
@@ -51,7 +51,7 @@ FN(bg_tile)(float *C, int ldc, const float *A, size_t sar, size_t sat, const flo
         }
 }
 
-/* rows 0..R-1 for tiles nv vectors wide: MRN rows at a time, then 4, 2, 1 */
+/* rows 0..R-1 for tiles nv vectors wide: MRN (<= 16) rows at a time, then 8, 4, 2, 1 */
 #define BG_TILE(M, NV) FN(bg_tile)(C + (size_t)r * ldc, ldc, A + (size_t)r * sar, sar, sat, B, ldb, \
                                    K, M, NV, tail, alpha, acc)
 #define BG_ROWS(NV, MRN)                                                                          \
@@ -61,6 +61,7 @@ FN(bg_tile)(float *C, int ldc, const float *A, size_t sar, size_t sat, const flo
     {                                                                                             \
         int r = 0;                                                                                \
         for (; r + (MRN) <= R; r += (MRN)) BG_TILE(MRN, NV);                                      \
+        if ((MRN) > 8 && R - r >= 8) { BG_TILE(8, NV); r += 8; }                                  \
         if ((MRN) > 4 && R - r >= 4) { BG_TILE(4, NV); r += 4; }                                  \
         if ((MRN) > 2 && R - r >= 2) { BG_TILE(2, NV); r += 2; }                                  \
         if (r < R) BG_TILE(1, NV);                                                                \
