@@ -62,3 +62,28 @@ waiting_rollout() {
     [[ "$output" == *"--threads"* ]]
   done
 }
+
+# the CPU backend's own kernels run where the CPU has AVX2 and FMA
+# (lib/backend/cpu/cpu_train_int.h, cpu_rows_int.h)
+own_kernels() {
+  grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && [ "${PREFPIPE_CPU_TRAIN:-}" != blas ]
+}
+
+@test "1 and 2 threads give the same bytes: SFT, DPO and RM checkpoints, sampled rollouts (AVX2 CPUs)" {
+  own_kernels || skip "no AVX2/FMA: OpenBLAS's products round by thread count"
+  policy pol
+  pairs sft.mp 16 3 sft
+  pairs train.mp 16 3
+  for t in 1 2; do
+    sft-step -m pol -o s$t -j $t --batch 8 --lr 3e-3 --no-timing sft.mp > /dev/null 2>&1
+    dpo-step -m pol --ref pol -o d$t -j $t --batch 8 --lr 3e-3 --no-timing train.mp > /dev/null 2>&1
+    rm-train -m pol -o r$t -j $t --batch 8 --lr 3e-3 --no-timing train.mp > /dev/null 2>&1
+    rollout -c pol -j $t -n 2 --seed 5 --max-new 24 sft.mp > roll$t.mp 2>/dev/null
+  done
+  for f in s d r; do
+    cmp ${f}1/model.safetensors ${f}2/model.safetensors
+    cmp ${f}1/optimizer.safetensors ${f}2/optimizer.safetensors
+  done
+  [ -s roll1.mp ]
+  cmp roll1.mp roll2.mp
+}
