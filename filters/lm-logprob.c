@@ -35,7 +35,7 @@ static const char usage[] =
     "  -b, --batch N          records per forward pass (default 8)\n"
     "      --no-add-special   text records: do not add the post-processor's tokens (BOS ...)\n"
     "  -j, --threads N        CPU threads (default OMP_NUM_THREADS, else all cores;\n"
-    "                         results depend on N, never on the load)\n"
+    "                         never picked from the machine's load)\n"
     "      --config FILE      \"key = value\" lines for long options; flags on\n"
     "                         the command line override them\n"
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"

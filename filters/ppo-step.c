@@ -78,7 +78,7 @@ static const char usage[] =
     "                            advantage, finish)\n"
     "      --device NAME         compute backend: cpu (default; cuda where built)\n"
     "  -j, --threads N           CPU threads (default OMP_NUM_THREADS, else all cores;\n"
-    "                            results depend on N, never on the load)\n"
+    "                            never picked from the machine's load)\n"
     "      --config FILE         \"key = value\" lines for long options; flags on\n"
     "                            the command line override them\n"
     "      --progress            progress on stderr even when it is not a terminal (a\n"

@@ -69,7 +69,7 @@ static const char usage[] =
     "  -o, --output URI         output (default stdout; ZeroMQ endpoints work)\n"
     "      --progress           progress on stderr\n"
     "  -j, --threads N          CPU threads (default OMP_NUM_THREADS, else all cores;\n"
-    "                           results depend on N, never on the load)\n"
+    "                           never picked from the machine's load)\n"
     "      --config FILE        \"key = value\" lines for long options; flags on\n"
     "                           the command line override them\n"
     "      --device NAME        compute backend: cpu (default; cuda where built)\n"

@@ -12,9 +12,11 @@
  * re-executes the program (/proc/self/exe, same argv, before anything is
  * read); where that fails the program carries on with the old policy.
  *
- * The thread count is never chosen from the machine's load: results depend
- * on it (matrix products are split over threads), and the same inputs,
- * seed and thread count must give the same bytes.  -j N is exactly
+ * The thread count is never chosen from the machine's load: on a CPU
+ * without AVX2 results depend on it (OpenBLAS's products are split over
+ * threads; with AVX2 the backend's own kernels give the same bytes for
+ * any count), and the same inputs, seed and thread count must give the
+ * same bytes.  -j N is exactly
  * OMP_NUM_THREADS=N; without either, OpenMP uses every core.  The wait
  * policy changes no result.
  */
@@ -32,6 +34,6 @@ int threads_count(void);
 #define THREADS_OPTION {"threads", required_argument, 0, 'j'}
 #define THREADS_USAGE \
     "  -j, --threads N          CPU threads (default OMP_NUM_THREADS, else all cores;\n" \
-    "                           results depend on N, never on the load)\n"
+    "                           never picked from the machine's load)\n"
 
 #endif

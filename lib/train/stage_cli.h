@@ -83,7 +83,7 @@ enum {
     "      --truncation M     keep-start, keep-end or drop (default keep-start)\n"            \
     "      --progress         progress lines on stderr even when it is not a terminal\n"      \
     "  -j, --threads N        CPU threads (default OMP_NUM_THREADS, else all cores;\n"       \
-    "                         results depend on N, never on the load)\n"                     \
+    "                         never picked from the machine's load)\n"                     \
     "      --config FILE      \"key = value\" lines for long options; flags given on the\n"  \
     "                         command line override them\n"                                \
     "      --device NAME      compute backend: cpu (default; cuda where built)\n"             \
