@@ -70,7 +70,9 @@ TGT512 static inline __m512 vexp_512(__m512 x)
     y = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(y, z), r), _mm512_set1_ps(1.0f));
     __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
     __m512 s = _mm512_mul_ps(y, _mm512_castsi512_ps(e));
-    /* * (float)(x >= -87.3f): 0 below (a NaN x stays NaN, as 0 * NaN) */
+    /* * (float)(x >= -87.3f): 0 below.  A NaN x does not stay NaN: min and
+     * max return their second operand on a NaN, as fexp's compares do, so
+     * xc = 88.3, s is finite and the mask 0: vexp(NaN) = fexp(NaN) = 0. */
     __mmask16 ge = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3f), _CMP_GE_OQ);
     return _mm512_mul_ps(s, _mm512_mask_blend_ps(ge, _mm512_setzero_ps(), _mm512_set1_ps(1.0f)));
 }
