@@ -51,7 +51,20 @@ TGT512 static inline float vred_512(__m512 v)
     __m128 d = _mm_add_ss(c, _mm_shuffle_ps(c, c, 1));                           /* l + 1 */
     return _mm_cvtss_f32(d);
 }
-TGT512 static inline float vredmax_512(__m512 v) { return _mm512_reduce_max_ps(v); }
+/* The AVX2 pair's tree, operand for operand (not _mm512_reduce_max_ps,
+ * whose operands go the other way round): max returns its second operand
+ * when either is NaN (and of +0 and -0), so only the same order gives the
+ * same bits for a NaN score on both sets. */
+TGT512 static inline float vredmax_512(__m512 v)
+{
+    __m256 lo = _mm512_castps512_ps256(v);
+    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    __m256 a = _mm256_max_ps(lo, hi);
+    __m128 b = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    b = _mm_max_ps(b, _mm_movehl_ps(b, b));
+    b = _mm_max_ss(b, _mm_shuffle_ps(b, b, 1));
+    return _mm_cvtss_f32(b);
+}
 TGT512 static inline __m512 vexp_512(__m512 x)
 {
     __m512 xc = _mm512_min_ps(x, _mm512_set1_ps(88.3f));
