@@ -14,7 +14,9 @@
  *   VSTORE(p, v) VSTOREN(p, v, n)
  * and, for 512 and 256 only, the element-wise
  *   VMUL VADD VSUB VMAX (two roundings never fused: each is its own
- *   instruction)  VKEEP(v, n) (lanes >= n made 0)  VREDMAX(v)  VEXP(v)
+ *   instruction, as long as the compiler contracts nothing: GCC's
+ *   intrinsics are plain vector * and +, which -ffp-contract=fast (GCC's
+ *   default outside ISO C) fuses; the Makefile says -ffp-contract=off)  VKEEP(v, n) (lanes >= n made 0)  VREDMAX(v)  VEXP(v)
  *   (cpu_fexp_int.h's fexp, operation for operation: the same bits as the
  *   scalar function compiled without FMA contraction).
  * The functions are defined once (include guard); the macro set is
