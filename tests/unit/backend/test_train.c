@@ -5,15 +5,20 @@
  *  - train_matmul (packed forwards' thin products) and train_matmul_bwd's
  *    dx and dw (= and +=) equal a double-precision sum
  *    to fp32 rounding over shapes off every tile: 1-17 rows, widths with
- *    and without a 16-lane tail, sums past the 256-term chunk;
+ *    and without a 16-lane tail, sums past the 256-term chunk, no rows,
+ *    an empty sum, one input or output column; dx or dw alone (the other
+ *    NULL) the same bits as both;
  *  - attention forward (out, lse) and backward (dq, dk, dv) equal a
- *    double-precision definition over lengths 0-300 (on and off the
- *    64-query block and the 16-key group) and head_dim 8, 16, 20, 64
- *    with grouped key/value heads;
+ *    double-precision definition over lengths 0-600 (on and off the
+ *    64-query block and the 16-key group, keys past two 256-term chunks)
+ *    and head_dim 1, 4, 8, 16, 20, 64, 80, 96, 128 with grouped key/value
+ *    heads (up to 4 query heads per key/value head);
  *  - every result is the same bits on AVX-512 and AVX2, with one and two
  *    threads, and (matmul, attention) for a row or sequence alone and
- *    inside a batch;
- *  - the vector exponential equals the scalar fexp bit for bit.
+ *    inside a batch; attention with a NaN in a key too (the two
+ *    row-maximum trees agree);
+ *  - the vector exponential equals the scalar fexp bit for bit (NaN, +inf
+ *    and denormals included).
  * With no AVX2 on the CPU the kernels are off (train_ready 0) and the
  * test says so.
  */
