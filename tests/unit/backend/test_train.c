@@ -145,7 +145,9 @@ static void test_matmul_bwd(void)
 static void test_matmul(void)
 {
     /* {n, in, out} */
-    static const int shapes[][3] = {{1, 1, 1}, {5, 64, 32}, {17, 64, 261}, {300, 192, 64}, {9, 256, 600}, {70, 20, 17}};
+    static const int shapes[][3] = {{1, 1, 1}, {5, 64, 32}, {17, 64, 261}, {300, 192, 64}, {9, 256, 600}, {70, 20, 17},
+                                    /* no rows; an empty sum (y = 0 or kept); one output or input */
+                                    {0, 8, 8}, {6, 0, 9}, {40, 3, 1}, {7, 1, 40}};
     double worst_all = 0;
     int differ = 0, differ_row = 0, runs = 0;
     for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++) {
