@@ -14,7 +14,8 @@
 /* exp(x) in fp32 that the compiler can vectorise (glibc's expf is a call):
  * Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, and the Cephes
  * degree-6 polynomial; relative error ~1e-7 (within 2 ulp of expf).
- * Exactly 0 below -87.3 (so masked -inf scores vanish), clamped above.
+ * Exactly 0 below -87.3 (so masked -inf scores vanish), clamped above;
+ * a NaN gives 0, not NaN (both compares are false: xc = 88.3, mask 0).
  * Always inlined: as a call (GCC stopped inlining it once it moved into
  * this header) the loops over it do not vectorise, and training ran 35 %
  * slower. */

@@ -14,7 +14,9 @@
  *   VSTORE(p, v) VSTOREN(p, v, n)
  * and, for 512 and 256 only, the element-wise
  *   VMUL VADD VSUB VMAX (two roundings never fused: each is its own
- *   instruction)  VKEEP(v, n) (lanes >= n made 0)  VREDMAX(v)  VEXP(v)
+ *   instruction, as long as the compiler contracts nothing: GCC's
+ *   intrinsics are plain vector * and +, which -ffp-contract=fast (GCC's
+ *   default outside ISO C) fuses; the Makefile says -ffp-contract=off)  VKEEP(v, n) (lanes >= n made 0)  VREDMAX(v)  VEXP(v)
  *   (cpu_fexp_int.h's fexp, operation for operation: the same bits as the
  *   scalar function compiled without FMA contraction).
  * The functions are defined once (include guard); the macro set is
@@ -51,7 +53,20 @@ TGT512 static inline float vred_512(__m512 v)
     __m128 d = _mm_add_ss(c, _mm_shuffle_ps(c, c, 1));                           /* l + 1 */
     return _mm_cvtss_f32(d);
 }
-TGT512 static inline float vredmax_512(__m512 v) { return _mm512_reduce_max_ps(v); }
+/* The AVX2 pair's tree, operand for operand (not _mm512_reduce_max_ps,
+ * whose operands go the other way round): max returns its second operand
+ * when either is NaN (and of +0 and -0), so only the same order gives the
+ * same bits for a NaN score on both sets. */
+TGT512 static inline float vredmax_512(__m512 v)
+{
+    __m256 lo = _mm512_castps512_ps256(v);
+    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    __m256 a = _mm256_max_ps(lo, hi);
+    __m128 b = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    b = _mm_max_ps(b, _mm_movehl_ps(b, b));
+    b = _mm_max_ss(b, _mm_shuffle_ps(b, b, 1));
+    return _mm_cvtss_f32(b);
+}
 TGT512 static inline __m512 vexp_512(__m512 x)
 {
     __m512 xc = _mm512_min_ps(x, _mm512_set1_ps(88.3f));
@@ -70,7 +85,9 @@ TGT512 static inline __m512 vexp_512(__m512 x)
     y = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(y, z), r), _mm512_set1_ps(1.0f));
     __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
     __m512 s = _mm512_mul_ps(y, _mm512_castsi512_ps(e));
-    /* * (float)(x >= -87.3f): 0 below (a NaN x stays NaN, as 0 * NaN) */
+    /* * (float)(x >= -87.3f): 0 below.  A NaN x does not stay NaN: min and
+     * max return their second operand on a NaN, as fexp's compares do, so
+     * xc = 88.3, s is finite and the mask 0: vexp(NaN) = fexp(NaN) = 0. */
     __mmask16 ge = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-87.3f), _CMP_GE_OQ);
     return _mm512_mul_ps(s, _mm512_mask_blend_ps(ge, _mm512_setzero_ps(), _mm512_set1_ps(1.0f)));
 }
