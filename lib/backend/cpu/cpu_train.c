@@ -16,6 +16,7 @@
 #include <omp.h>
 #endif
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,7 +90,9 @@ static void pick(void)
     const char *env = getenv("PREFPIPE_CPU_TRAIN");
     int isa = cpu_has(512) ? 512 : cpu_has(256) ? 256 : 0;
     if (env && !strcmp(env, "blas")) isa = 0;
-    if (env && !strcmp(env, "avx2") && isa) isa = 256;
+    else if (env && !strcmp(env, "avx2")) isa = isa ? 256 : 0;
+    else if (env && *env)   /* an A/B run must not silently measure the default */
+        fprintf(stderr, "prefpipe: PREFPIPE_CPU_TRAIN=%s is neither blas nor avx2: ignored\n", env);
     set_isa(isa);
     k.picked = 1;
 }
