@@ -587,20 +587,6 @@ static void cpu_attention_bwd(const backend *be, float *dq, float *dk, float *dv
  * which takes the unmasked softmax and exponentials), the (sequence,
  * head) pairs of the whole batch shared by one parallel region ---- */
 
-/* offsets of the sequences and the longest length, on the host */
-static size_t *seq_offsets(const int *len, int nseq, int *tmax)
-{
-    size_t *off = malloc(sizeof(size_t) * (size_t)(nseq + 1));
-    if (!off) die(EX_SOFTWARE, "out of memory for %d sequence offsets", nseq);
-    off[0] = 0;
-    *tmax = 1;
-    for (int s = 0; s < nseq; s++) {
-        off[s + 1] = off[s] + (size_t)len[s];
-        if (len[s] > *tmax) *tmax = len[s];
-    }
-    return off;
-}
-
 static void cpu_attention_seqs(const backend *be, float *out, float *lse, const float *q,
                                const float *k, const float *v, const int *len, int nseq,
                                int H, int KV, int hd)
@@ -611,8 +597,7 @@ static void cpu_attention_seqs(const backend *be, float *out, float *lse, const 
     }
     int grp = H / KV, qd = H * hd, kd = KV * hd, tmax;
     float scale = 1.0f / sqrtf((float)hd);
-    size_t *off = seq_offsets(len, nseq, &tmax), work = 0;
-    for (int s = 0; s < nseq; s++) work += (size_t)len[s] * len[s];
+    size_t work, *off = seq_offsets(len, nseq, &tmax, &work);
     #pragma omp parallel if (work * H * hd >= PAR_MIN * 16)
     {
         float *S = scratch(0, (size_t)ATT_BQ * tmax);
@@ -640,7 +625,7 @@ static void cpu_attention_seqs_bwd(const backend *be, float *dq, float *dk, floa
     }
     int grp = H / KV, qd = H * hd, kd = KV * hd, tmax;
     float scale = 1.0f / sqrtf((float)hd);
-    size_t *off = seq_offsets(len, nseq, &tmax);
+    size_t work, *off = seq_offsets(len, nseq, &tmax, &work);
     #pragma omp parallel
     {
         float *P = scratch(0, (size_t)ATT_BQ * tmax), *dP = scratch(1, (size_t)ATT_BQ * tmax);

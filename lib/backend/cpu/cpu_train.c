@@ -133,8 +133,7 @@ static attn_scratch *scratch_for(int tmax, int hd)
     return &w;
 }
 
-/* offsets of the sequences, the longest length and the score work */
-static size_t *seq_offsets(const int *len, int nseq, int *tmax, size_t *work)
+size_t *seq_offsets(const int *len, int nseq, int *tmax, size_t *work)
 {
     size_t *off = malloc(sizeof(size_t) * (size_t)(nseq + 1));
     if (!off) die(EX_SOFTWARE, "out of memory for %d sequence offsets", nseq);

@@ -19,12 +19,18 @@
 #ifndef PREFPIPE_CPU_TRAIN_INT_H
 #define PREFPIPE_CPU_TRAIN_INT_H
 
+#include <stddef.h>
+
 int train_ready(void);
 
 /* Use one instruction set's copy from now on: "avx512" or "avx2" (tests:
  * both must give the same bits), or "blas" (train_ready() 0).  Returns 0,
  * changing nothing, where the CPU lacks it.  Not thread-safe. */
 int train_use(const char *isa);
+
+/* offsets of nseq packed sequences (nseq + 1 entries, malloc'ed), the
+ * longest length (at least 1) and the sum of squared lengths */
+size_t *seq_offsets(const int *len, int nseq, int *tmax, size_t *work);
 
 /* backend.h's attention_seqs and attention_seqs_bwd, over the team */
 void train_attention_seqs(float *out, float *lse, const float *q, const float *k, const float *v,

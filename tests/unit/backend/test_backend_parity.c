@@ -272,18 +272,23 @@ static void c_memory(const backend *be, result *r, int v)
 
 static const int mm_shapes[][3] = {{7, 13, 37}, {65, 129, 257}, {1, 5, 3}, {33, 16, 17}};
 
-static void c_matmul(const backend *be, result *r, int v)
+typedef void (*product_fn)(const backend *, float *, const float *, const float *, int, int, int, int);
+
+/* one product op, = and += (y starts random) */
+static void product_case(const backend *be, result *r, int v, product_fn op)
 {
     int n = mm_shapes[v][0], in = mm_shapes[v][1], out = mm_shapes[v][2];
     float *x = dev_rand(be, (size_t)n * in, 1), *w = dev_rand(be, (size_t)out * in, 1);
     float *y = dev_rand(be, (size_t)n * out, 1), *y2 = be->alloc(be, (size_t)n * out);
     be->copy(be, y2, y, (size_t)n * out);
-    be->matmul(be, y, x, w, n, in, out, 0);
-    be->matmul(be, y2, x, w, n, in, out, 1);
+    op(be, y, x, w, n, in, out, 0);
+    op(be, y2, x, w, n, in, out, 1);
     keep(r, be, "y", y, (size_t)n * out);
     keep(r, be, "y_acc", y2, (size_t)n * out);
     be->free(be, x); be->free(be, w); be->free(be, y); be->free(be, y2);
 }
+
+static void c_matmul(const backend *be, result *r, int v) { product_case(be, r, v, be->matmul); }
 
 /* several row-independent products of one x (decoding's q/k/v): each
  * is matmul_rows, so bitwise; the outputs around the shape's are off the
@@ -310,31 +315,10 @@ static void c_matmul_rows_n(const backend *be, result *r, int v)
 }
 
 /* the row-independent product: its order is fixed, so bitwise */
-static void c_matmul_rows(const backend *be, result *r, int v)
-{
-    int n = mm_shapes[v][0], in = mm_shapes[v][1], out = mm_shapes[v][2];
-    float *x = dev_rand(be, (size_t)n * in, 1), *w = dev_rand(be, (size_t)out * in, 1);
-    float *y = dev_rand(be, (size_t)n * out, 1), *y2 = be->alloc(be, (size_t)n * out);
-    be->copy(be, y2, y, (size_t)n * out);
-    be->matmul_rows(be, y, x, w, n, in, out, 0);
-    be->matmul_rows(be, y2, x, w, n, in, out, 1);
-    keep(r, be, "y", y, (size_t)n * out);
-    keep(r, be, "y_acc", y2, (size_t)n * out);
-    be->free(be, x); be->free(be, w); be->free(be, y); be->free(be, y2);
-}
+static void c_matmul_rows(const backend *be, result *r, int v) { product_case(be, r, v, be->matmul_rows); }
 
-static void c_matmul_seqs(const backend *be, result *r, int v)
-{
-    int n = mm_shapes[v][0], in = mm_shapes[v][1], out = mm_shapes[v][2];
-    float *x = dev_rand(be, (size_t)n * in, 1), *w = dev_rand(be, (size_t)out * in, 1);
-    float *y = dev_rand(be, (size_t)n * out, 1), *y2 = be->alloc(be, (size_t)n * out);
-    be->copy(be, y2, y, (size_t)n * out);
-    be->matmul_seqs(be, y, x, w, n, in, out, 0);
-    be->matmul_seqs(be, y2, x, w, n, in, out, 1);
-    keep(r, be, "y", y, (size_t)n * out);
-    keep(r, be, "y_acc", y2, (size_t)n * out);
-    be->free(be, x); be->free(be, w); be->free(be, y); be->free(be, y2);
-}
+/* packed forwards' product (row-independent on cpu/ref, cuBLAS on cuda) */
+static void c_matmul_seqs(const backend *be, result *r, int v) { product_case(be, r, v, be->matmul_seqs); }
 
 static void c_matmul_bwd(const backend *be, result *r, int v)
 {
