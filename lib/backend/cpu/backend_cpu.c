@@ -852,6 +852,7 @@ const backend *backend_cpu_open(const char *arg, backend_error *err)
     if (!pinned) {
         openblas_set_num_threads(1);
         smallm_init();   /* after pinning: the check compares with one-thread sgemm */
+        (void)train_ready();   /* the training kernels' choice, made once here, before any team */
 #if defined(__x86_64__) && defined(__GNUC__)
         const char *env = getenv("PREFPIPE_CPU_V3");   /* "0": the baseline loops (comparisons) */
         if (backend_cpu_v3_ops() && !(env && !strcmp(env, "0")) &&
