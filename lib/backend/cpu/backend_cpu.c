@@ -1,14 +1,17 @@
 /*
  * backend_cpu.c — the CPU implementation of the backend table (backend.h):
- * OpenBLAS cblas_sgemm for the projections, small OpenMP loops for the
- * rest, everything fp32 with double accumulators where a long sum decides
- * accuracy (norms, softmax denominators).
+ * the products and attention of decoding (cpu_rows_int.h) and of training
+ * (cpu_train_int.h) on the backend's own AVX-512/AVX2 kernels where the
+ * CPU has AVX2 and FMA, OpenBLAS cblas_sgemm otherwise (the paths below),
+ * small OpenMP loops for the rest, everything fp32 with double
+ * accumulators where a long sum decides accuracy (norms, softmax
+ * denominators).
  *
  * Parallel loops split work so that every output element is written by
  * exactly one thread (attention backward splits by key/value head so the
  * dk/dv sums of a head group stay in one thread); results are identical
- * run to run for a given thread count (see the projections below for why
- * not across thread counts).
+ * run to run for a given thread count, and with the own kernels across
+ * thread counts too (OpenBLAS's products below round by slice width).
  *
  * Attention never materialises the [B, H, T, T] probability tensor: the
  * forward keeps the per-row log-sum-exp and the backward recomputes one
